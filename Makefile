@@ -1,0 +1,50 @@
+# One-command entry points. `make demo` and `make test` set everything up from nothing.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup venv jars npm lint typecheck test pytest demo kafka-start kafka-stop bench clean
+
+setup: $(STAMP) node_modules/.installed jars
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch node_modules/.installed
+
+npm: node_modules/.installed
+
+jars: $(STAMP)
+	$(BIN)/python -m inferrer.devkafka jars
+
+lint: $(STAMP)
+	$(BIN)/ruff check inferrer tests benchmarks
+	$(BIN)/ruff format --check inferrer tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict inferrer
+
+pytest: setup
+	$(BIN)/pytest -W error
+
+test: setup lint typecheck pytest
+
+demo: setup
+	$(BIN)/python -m inferrer.demo
+
+kafka-start: setup
+	$(BIN)/python -m inferrer.devkafka start --sasl --authorizer
+
+kafka-stop:
+	$(BIN)/python -m inferrer.devkafka stop
+
+clean:
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

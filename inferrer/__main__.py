@@ -1,0 +1,3 @@
+from inferrer.cli import main
+
+main()

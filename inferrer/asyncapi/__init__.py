@@ -1,0 +1,1 @@
+"""AsyncAPI document building, bindings, update-in-place and deterministic I/O."""

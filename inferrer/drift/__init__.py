@@ -1,0 +1,1 @@
+"""Drift: compare a committed spec with observed traffic or another spec."""

@@ -1,0 +1,1 @@
+"""Schema inference: genson strategies, observations, discriminators."""

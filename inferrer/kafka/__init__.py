@@ -1,0 +1,1 @@
+"""The Kafka layer: the only code that imports ``confluent_kafka``."""

@@ -1,0 +1,157 @@
+"""Plain values passed between the stages.
+
+These are the contracts between stages, so that each stage can be built and
+tested on in-memory data:
+
+* :class:`DecodedMessage` — what the decoder makes of one :class:`~inferrer.records.Record`.
+* :class:`TopicSummary` / :class:`KindSummary` / :class:`FieldSummary` — the
+  finished, read-only view of a topic's observation (the mutable, mergeable
+  observation lives in :mod:`inferrer.inference`). The document writer, the
+  drift report and the notebook frames read only these.
+* :class:`TopicMetadata` — what the cluster says about a topic.
+
+All of them are JSON-serialisable through :func:`dataclasses.asdict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+JSONType = Literal["null", "boolean", "integer", "number", "string", "array", "object"]
+
+Envelope = Literal[
+    "none", "kafka-connect", "debezium", "cloudevents-binary", "cloudevents-structured"
+]
+Framing = Literal["none", "confluent"]
+PayloadEncoding = Literal["json", "avro", "protobuf", "text", "binary", "null"]
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedMessage:
+    """One record, decoded.
+
+    ``value`` is the event payload as JSON-like Python data after unwrapping any
+    envelope (for Kafka Connect: the ``payload``; for CloudEvents structured mode:
+    ``data``; for Debezium the change event itself). Plain text is a ``str``;
+    binary is ``None`` with ``encoding="binary"`` and ``size`` set.
+    """
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int | None
+    ok: bool
+    """False when the value could not be decoded; ``reason`` then says why."""
+    reason: str | None = None
+    value: Any = None
+    key: Any = None
+    key_encoding: PayloadEncoding = "null"
+    headers: Mapping[str, Any] = field(default_factory=dict)
+    encoding: PayloadEncoding = "json"
+    content_type: str | None = None
+    envelope: Envelope = "none"
+    framing: Framing = "none"
+    schema_id: int | None = None
+    kind: str | None = None
+    """The event kind, when a discriminator (``type``, ``eventType``, CloudEvents
+    ``type``, Debezium ``op`` ...) names one; None otherwise."""
+    size: int = 0
+    """Size of the raw value in bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSummary:
+    """Statistics of one field path within one message kind.
+
+    ``path`` is a JSON pointer into the payload where ``*`` stands for any array
+    item and ``{}`` for any value of a map (``/items/*/sku``, ``/balances/{}``).
+    """
+
+    path: str
+    types: Mapping[str, int]
+    """JSON type name → number of values of that type."""
+    present: int
+    """Messages of this kind in which the path was present."""
+    presence_ratio: float
+    null_ratio: float
+    """Share of present values that were null."""
+    distinct: int
+    distinct_approximate: bool
+    """True when ``distinct`` is a lower bound, because the exact count was capped."""
+    minimum: float | None = None
+    maximum: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    format: str | None = None
+    enum: tuple[Any, ...] | None = None
+    examples: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class KindSummary:
+    """One event kind seen on a topic, and the schemas inferred for it."""
+
+    name: str
+    """A component-key-safe name: the discriminator value (``PaymentSettled``),
+    or a name derived from the topic when the topic carries one kind."""
+    count: int
+    payload_schema: Mapping[str, Any]
+    """Canonical JSON Schema (draft-07 compatible) of the payload."""
+    discriminator_field: str | None = None
+    discriminator_value: str | None = None
+    headers_schema: Mapping[str, Any] | None = None
+    fields: tuple[FieldSummary, ...] = ()
+    examples: tuple[Any, ...] = ()
+    """A few raw payload examples. Never written out unredacted unless asked."""
+    first_timestamp: int | None = None
+    last_timestamp: int | None = None
+    example_partition: int | None = None
+    example_offset: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSummary:
+    """Everything inferred about one topic from its sample."""
+
+    topic: str
+    messages: int
+    kinds: tuple[KindSummary, ...]
+    content_type: str | None = None
+    encoding: PayloadEncoding = "json"
+    envelope: Envelope = "none"
+    framing: Framing = "none"
+    schema_ids: tuple[int, ...] = ()
+    key_schema: Mapping[str, Any] | None = None
+    key_encoding: PayloadEncoding = "null"
+    headers_schema: Mapping[str, Any] | None = None
+    undecodable: Mapping[str, int] = field(default_factory=dict)
+    """Reason → count of messages whose value could not be decoded."""
+    tombstones: int = 0
+    first_timestamp: int | None = None
+    last_timestamp: int | None = None
+    rate_per_second: float | None = None
+    partitions_seen: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMetadata:
+    """What the cluster says about a topic (no message content)."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    configs: Mapping[str, str] = field(default_factory=dict)
+    """The topic configs that matter to a spec reader (cleanup.policy, retention.ms,
+    retention.bytes, delete.retention.ms, max.message.bytes, ...)."""
+    non_default_configs: tuple[str, ...] = ()
+    """Names of the configs above that were set explicitly (not broker defaults)."""
+    consumer_groups: tuple[str, ...] = ()
+    """Groups with committed offsets on, or members assigned to, this topic."""
+    watermarks: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    """Partition → (low, high) offsets."""
+
+    @property
+    def approximate_messages(self) -> int:
+        return sum(high - low for low, high in self.watermarks.values())
