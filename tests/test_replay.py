@@ -14,7 +14,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 from confluent_kafka.cimpl import NewTopic
 
 from inferrer import devkafka
-from inferrer.capture import write_capture
+from inferrer.capture import read_capture, read_capture_topics, write_capture
 from inferrer.errors import CouldNotRun
 from inferrer.kafka.replay import TopicReplay, replay_capture
 from inferrer.model import TopicMetadata
@@ -260,3 +260,40 @@ def test_replay_cli_undeliverable_records_are_reported_and_exit_3(
         "0 records produced to 1 topics, 1 failed, 0 bad capture lines skipped\n"
     )
     assert proc.stderr == "Error: 1 records could not be produced\n"
+
+
+@pytest.mark.kafka
+def test_bank_fixtures_replay_completely(kafka: KafkaCluster) -> None:
+    files = sorted((Path(__file__).parent.parent / "fixtures" / "bank" / "v1").glob("*.jsonl"))
+    assert len(files) == 11
+    expected: dict[str, list[Record]] = {}
+    for f in files:
+        for r in read_capture(f)[0]:
+            expected.setdefault(r.topic, []).append(r)
+    prefix = _prefix()
+    began = time.monotonic()
+    report = replay_capture(files, {"bootstrap.servers": kafka.bootstrap}, topic_prefix=prefix)
+    seconds = time.monotonic() - began
+    assert report.failed == 0
+    assert report.produced == sum(len(rs) for rs in expected.values())
+    assert {t.topic: t.produced for t in report.topics} == {
+        prefix + name: len(rs) for name, rs in expected.items()
+    }
+    for name in expected:
+        sidecar = read_capture_topics(next(f for f in files if f.name == f"{name}.jsonl"))
+        t = next(t for t in report.topics if t.topic == prefix + name)
+        assert (t.created, t.partitions, dict(t.configs)) == (
+            True,
+            sidecar[name].partitions,
+            dict(sidecar[name].configs),
+        )
+    assert _config_of(kafka.bootstrap, prefix + "bank.customers.profile", "cleanup.policy") == (
+        "compact"
+    )
+    partitions = {t.topic: t.partitions for t in report.topics}
+    for name in ("bank.loans.applications", "bank.customers.profile"):
+        got = consume_all(
+            kafka.bootstrap, prefix + name, partitions[prefix + name], len(expected[name])
+        )
+        assert _strip_offset(got, name) == _strip_offset(expected[name], name)
+    assert seconds < 60
