@@ -129,6 +129,9 @@ def test_reads_lines_shaped_like_real_kcat_output(tmp_path: Path) -> None:
         b'"payload":"\\u0000\\u0000\\u0000\\u0000\\u0001{\\"a\\":1}"}',
         b'{"topic":"orders","partition":1,"offset":9,"tstype":"create","ts":1,"broker":1,'
         b'"headers":{"h":["x","y"]},"key":"k","payload":"p\\/q"}',
+        # kcat -s avro writes the decoded value as JSON, with the schema ids beside it.
+        b'{"topic":"orders","partition":0,"offset":7,"tstype":"create","ts":2,"broker":1,'
+        b'"key":{"id":5},"key_schema_id":3,"payload":{"a":[1,2]},"value_schema_id":4}',
     ]
     path.write_bytes(b"\n".join(lines) + b"\n")
     records, stats = read_capture(path)
@@ -146,6 +149,7 @@ def test_reads_lines_shaped_like_real_kcat_output(tmp_path: Path) -> None:
         Record("orders", 0, 5, 1714567890999, None, None, ()),
         Record("orders", 0, 6, None, b"raw\xff\xfekey", b"\x00\x00\x00\x00\x01" + b'{"a":1}', ()),
         Record("orders", 1, 9, 1, b"k", b"p/q", (("h", b"x"), ("h", b"y"))),
+        Record("orders", 0, 7, 2, b'{"id":5}', b'{"a":[1,2]}', ()),
     ]
     # Without a sidecar, a kcat capture describes no topics; replay derives them.
     assert read_capture_topics(path) == {}
