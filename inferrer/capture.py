@@ -25,7 +25,7 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -260,7 +260,7 @@ def decode_line(line: bytes) -> Record:
 
 def iter_capture(
     path: str | os.PathLike[str], *, stats: CaptureStats | None = None
-) -> Iterator[Record]:
+) -> Generator[Record, None, None]:
     """Yield the records of a capture file, streaming, in file order.
 
     A bad line is skipped and counted in ``stats`` (with its line number); it

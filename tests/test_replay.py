@@ -224,6 +224,11 @@ def test_replay_cli_unreadable_file_exits_3_naming_it(tmp_path: Path) -> None:
     )
     not_capture = tmp_path / "notes.txt"
     not_capture.write_text("hello\n")
+    # Even with a sidecar, nothing is created before the file is known to be a capture.
+    (tmp_path / "notes.topics.json").write_text(
+        '{"format": "inferrer-capture-topics", "version": 1, '
+        '"topics": {"t": {"partitions": 1, "configs": {}}}}'
+    )
     proc = _cli("replay", str(not_capture), "-b", "127.0.0.1:1")
     assert proc.returncode == 3
     assert proc.stderr == (

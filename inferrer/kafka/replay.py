@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
@@ -85,9 +84,11 @@ def _plan_from_paths(
     plan: dict[str, TopicMetadata] = dict(topics or {})
     needs_scan: list[PathLike] = []
     for path in paths:
-        if not Path(path).is_file():
-            # Let the reader produce the one, uniform message for any unreadable file.
-            list(iter_capture(path))
+        # Read up to the first record now, so that an unreadable file or one that is
+        # not a capture stops the replay before any topic is created.
+        reader = iter_capture(path)
+        next(reader, None)
+        reader.close()
         side = read_capture_topics(path)
         if not side:
             needs_scan.append(path)
