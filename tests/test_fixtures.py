@@ -153,3 +153,16 @@ def test_connect_cloudevents_plain_text_and_json_keys() -> None:
 
     card = _load("v1", "bank.cards.transactions")[0]
     assert set(json.loads(card.key or b"")) == {"cardId", "accountId"}
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_replayed_fixtures_survive_time_retention(version: str) -> None:
+    # The fixtures' timestamps are fixed in 2026; a topic with default retention
+    # (7 days) would have them deleted by the broker soon after a replay.
+    for path in sorted((BANK / version).glob("*.jsonl")):
+        for meta in read_capture_topics(path).values():
+            configs = meta.configs
+            if configs.get("cleanup.policy") == "compact":
+                continue
+            retention = int(configs["retention.ms"])
+            assert retention == -1 or retention >= 7 * 365 * 86_400_000, meta.name
