@@ -302,3 +302,21 @@ def test_bank_fixtures_replay_completely(kafka: KafkaCluster) -> None:
         )
         assert _strip_offset(got, name) == _strip_offset(expected[name], name)
     assert seconds < 60
+
+
+@pytest.mark.kafka
+def test_replay_with_a_wrong_password_says_so_without_the_password(
+    kafka: KafkaCluster, tmp_path: Path
+) -> None:
+    path = tmp_path / "bank.jsonl"
+    write_capture(CAPTURED, path, topics=SIDECAR)
+    config = kafka.sasl_config("alice")
+    args = ["replay", str(path), "-b", config["bootstrap.servers"], "--timeout", "5"]
+    for name in ("security.protocol", "sasl.mechanism", "sasl.username"):
+        args += ["-X", f"{name}={config[name]}"]
+    proc = _cli(*args, "-X", "sasl.password=not-the-password")
+    assert proc.returncode == 3
+    assert proc.stderr == (
+        f"Error: the broker at {config['bootstrap.servers']} refused authentication\n"
+    )
+    assert "not-the-password" not in proc.stdout + proc.stderr

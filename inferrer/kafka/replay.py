@@ -110,11 +110,18 @@ def _widen_plan(plan: dict[str, TopicMetadata], records: Iterable[Record]) -> No
 
 
 def _connect(config: Mapping[str, Any], timeout: float) -> tuple[AdminClient, Any]:
-    admin = AdminClient(dict(config))
+    seen: list[KafkaError] = []
+    conf: dict[str, Any] = {"error_cb": seen.append, **config}
+    admin = AdminClient(conf)
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException as e:
         where = config.get("bootstrap.servers", "?")
+        # librdkafka reports a refused login through error_cb, served by poll();
+        # list_topics itself only says the transport failed.
+        admin.poll(0.1)
+        if any(err.code() == KafkaError._AUTHENTICATION for err in seen):
+            raise CouldNotRun(f"the broker at {where} refused authentication") from e
         raise BrokerUnreachable(f"no Kafka broker answered at {where} within {timeout:g}s") from e
     return admin, metadata
 
