@@ -376,6 +376,54 @@ def read_capture_topics(path: str | os.PathLike[str]) -> dict[str, TopicMetadata
     return topics
 
 
+def iter_captures(
+    paths: Iterable[str | os.PathLike[str]], *, stats: CaptureStats | None = None
+) -> Generator[Record, None, None]:
+    """Yield the records of several capture files, one file after the other."""
+    for path in paths:
+        yield from iter_capture(path, stats=stats)
+
+
+def check_capture(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`~inferrer.errors.CaptureError` unless the file opens and reads as
+    a capture; reads only up to its first record."""
+    reader = iter_capture(path)
+    try:
+        next(reader, None)
+    finally:
+        reader.close()
+
+
+def capture_topics(paths: Iterable[str | os.PathLike[str]]) -> dict[str, TopicMetadata]:
+    """The topics of some capture files, as replay and offline analysis need them.
+
+    A file's sidecar, when it has one, describes its topics. A file without one
+    (plain kcat output) is read through once: each topic gets ``max partition
+    seen + 1`` partitions, replication factor -1 (unknown) and no configs. The
+    first description of a topic wins.
+    """
+    topics: dict[str, TopicMetadata] = {}
+    for path in paths:
+        described = read_capture_topics(path)
+        if not described:
+            described = derive_topics(iter_capture(path))
+        for name, meta in described.items():
+            topics.setdefault(name, meta)
+    return dict(sorted(topics.items()))
+
+
+def derive_topics(records: Iterable[Record]) -> dict[str, TopicMetadata]:
+    """Topics as records show them: ``max partition seen + 1`` partitions, nothing else."""
+    highest: dict[str, int] = {}
+    for record in records:
+        if record.partition > highest.get(record.topic, -1):
+            highest[record.topic] = record.partition
+    return {
+        name: TopicMetadata(name=name, partitions=top + 1, replication_factor=-1)
+        for name, top in highest.items()
+    }
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -413,7 +461,9 @@ def write_capture(
 
     Streams: ``records`` may be a generator of any length. With ``topics``,
     also writes the sidecar (``x.topics.json``) that replay uses to recreate
-    them; without, an existing sidecar is left alone.
+    them; without, an existing sidecar is left alone. Give each topic only the
+    configs set explicitly on it (not the broker's defaults), so that replay
+    recreates what someone chose.
     """
     target = Path(path)
     count = 0

@@ -10,8 +10,11 @@ import pytest
 
 from inferrer.capture import (
     CaptureStats,
+    capture_topics,
+    check_capture,
     encode_record,
     iter_capture,
+    iter_captures,
     read_capture,
     read_capture_topics,
     sidecar_path,
@@ -275,3 +278,37 @@ def test_failed_write_leaves_previous_file_and_no_temp(tmp_path: Path) -> None:
         write_capture(broken(), path)  # type: ignore[arg-type]
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.jsonl"]
+
+
+def test_capture_topics_prefer_the_sidecar_and_derive_the_rest(tmp_path: Path) -> None:
+    with_sidecar = tmp_path / "a.jsonl"
+    write_capture(
+        [Record("t.a", 0, 0)], with_sidecar, topics=[TopicMetadata("t.a", 6, 3, {"x": "y"})]
+    )
+    plain = tmp_path / "b.jsonl"
+    write_capture([Record("t.b", 4, 0), Record("t.b", 1, 0), Record("t.a", 9, 0)], plain)
+    assert capture_topics([plain, with_sidecar]) == {
+        "t.a": TopicMetadata("t.a", 10, -1, {}),
+        "t.b": TopicMetadata("t.b", 5, -1, {}),
+    }
+    assert capture_topics([with_sidecar, plain]) == {
+        "t.a": TopicMetadata("t.a", 6, 3, {"x": "y"}),
+        "t.b": TopicMetadata("t.b", 5, -1, {}),
+    }
+    stats = CaptureStats()
+    assert [r.topic for r in iter_captures([with_sidecar, plain], stats=stats)] == [
+        "t.a",
+        "t.b",
+        "t.b",
+        "t.a",
+    ]
+    assert stats.records == 4
+
+
+def test_check_capture_reads_only_up_to_the_first_record(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(encode_record(Record("t", 0, 0)) + b"junk\n" * 20)
+    check_capture(path)  # fine: the junk comes after a record
+    (tmp_path / "d.jsonl").write_bytes(b"junk\n" * 20)
+    with pytest.raises(CaptureError, match=r"d\.jsonl:1: not a capture file"):
+        check_capture(tmp_path / "d.jsonl")

@@ -23,7 +23,14 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient
 from confluent_kafka.cimpl import NewTopic
 
-from inferrer.capture import BadLine, CaptureStats, iter_capture, read_capture_topics
+from inferrer.capture import (
+    BadLine,
+    CaptureStats,
+    capture_topics,
+    check_capture,
+    derive_topics,
+    iter_capture,
+)
 from inferrer.errors import BrokerUnreachable, CouldNotRun
 from inferrer.model import TopicMetadata
 from inferrer.records import Record
@@ -81,32 +88,11 @@ def _as_paths(source: object) -> list[PathLike] | None:
 def _plan_from_paths(
     paths: Sequence[PathLike], topics: Mapping[str, TopicMetadata] | None
 ) -> dict[str, TopicMetadata]:
-    plan: dict[str, TopicMetadata] = dict(topics or {})
-    needs_scan: list[PathLike] = []
+    # Check every file before anything else, so that an unreadable file or one
+    # that is not a capture stops the replay before any topic is created.
     for path in paths:
-        # Read up to the first record now, so that an unreadable file or one that is
-        # not a capture stops the replay before any topic is created.
-        reader = iter_capture(path)
-        next(reader, None)
-        reader.close()
-        side = read_capture_topics(path)
-        if not side:
-            needs_scan.append(path)
-        for name, meta in side.items():
-            plan.setdefault(name, meta)
-    for path in needs_scan:
-        _widen_plan(plan, iter_capture(path, stats=CaptureStats()))
-    return plan
-
-
-def _widen_plan(plan: dict[str, TopicMetadata], records: Iterable[Record]) -> None:
-    highest: dict[str, int] = {}
-    for record in records:
-        if record.partition > highest.get(record.topic, -1):
-            highest[record.topic] = record.partition
-    for name, top in highest.items():
-        if name not in plan:
-            plan[name] = TopicMetadata(name=name, partitions=top + 1, replication_factor=-1)
+        check_capture(path)
+    return {**capture_topics(paths), **(topics or {})}
 
 
 def _connect(config: Mapping[str, Any], timeout: float) -> tuple[AdminClient, Any]:
@@ -149,9 +135,13 @@ def _ensure_topics(
             result[target] = (have, False, {})
             continue
         configs = dict(sorted(meta.configs.items()))
-        # -1: the broker's default replication factor, so a capture from a
-        # three-broker cluster replays into a one-node development broker.
-        to_create.append(NewTopic(target, meta.partitions, -1, config=configs))
+        # The captured replication factor when the cluster has enough brokers for
+        # it, else the broker's default (-1): a capture from a three-broker
+        # cluster still replays into a one-node development broker.
+        rf = meta.replication_factor
+        if not 0 < rf <= len(metadata.brokers):
+            rf = -1
+        to_create.append(NewTopic(target, meta.partitions, rf, config=configs))
         result[target] = (meta.partitions, True, configs)
     if to_create:
         futures = admin.create_topics(to_create, operation_timeout=timeout, request_timeout=timeout)
@@ -250,8 +240,7 @@ def replay_capture(
         plan = _plan_from_paths(paths, topics)
     else:
         materialised = list(source)  # type: ignore[arg-type]
-        plan = dict(topics or {})
-        _widen_plan(plan, materialised)
+        plan = {**derive_topics(materialised), **(topics or {})}
 
     config: dict[str, Any] = {"log_level": 0, **client_config}
     admin, metadata = _connect(config, timeout)
