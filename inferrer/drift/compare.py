@@ -179,6 +179,7 @@ def diff_specs(old: Mapping[str, Any], new: Mapping[str, Any], options: DiffOpti
         ignore_order=True,
         view="tree",
         verbose_level=2,
+        threshold_to_diff_deeper=0,  # always descend: classify keyword by keyword
     )
     for report_type in sorted(diff.tree):
         for item in diff.tree[report_type]:
@@ -347,23 +348,22 @@ def _classify_spec_change(
         )
         return
     if section == "groups":
-        group = t2 if _is_added(report_type) else t1
-        ch = new_ch if _is_added(report_type) else old_ch
-        pointer = (ch.group_ids.get(str(group)) if ch else None) or channel_pointer
-        if _is_added(report_type):
+        old_groups = dict(old_ch.group_ids) if old_ch else {}
+        new_groups = dict(new_ch.group_ids) if new_ch else {}
+        for group in sorted(set(new_groups) - set(old_groups)):
             out.add(
                 "consumer-group-new",
                 "bindings",
-                pointer,
+                new_groups[group],
                 f"topic {address}: consumer group {group} documented",
                 channel=address,
                 after=group,
             )
-        elif _is_removed(report_type):
+        for group in sorted(set(old_groups) - set(new_groups)):
             out.add(
                 "consumer-group-gone",
                 "bindings",
-                pointer,
+                old_groups[group],
                 f"topic {address}: consumer group {group} no longer documented",
                 channel=address,
                 before=group,
@@ -645,6 +645,10 @@ def _classify_property(
             else ("property-removed")
         )
         add(rule, node_path, f"{shown} removed", old_node["properties"][name], None)
+    else:
+        old_prop = (old_node.get("properties") or {}).get(name)
+        new_prop = (new_node.get("properties") or {}).get(name)
+        add(UNKNOWN_CHANGE, node_path, f"{shown} replaced", old_prop, new_prop)
 
 
 def _classify_types(

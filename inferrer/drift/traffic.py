@@ -333,7 +333,7 @@ class _SchemaCheck:
             add(
                 "validation-failure",
                 self.base,
-                f": {self.failed} of {self.validated} validated messages fail the committed "
+                f"{self.failed} of {self.validated} validated messages fail the committed "
                 f"schema ({ratio:.1%}); top reasons: {shown}",
                 None,
                 {
