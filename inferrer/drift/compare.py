@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -27,7 +28,13 @@ from inferrer.drift.model import (
     sort_findings,
 )
 from inferrer.drift.rules import UNKNOWN_CHANGE, RuleTable, default_rules
-from inferrer.drift.spec import SpecView, escape_pointer, join_pointer, normalize_spec
+from inferrer.drift.spec import (
+    SpecView,
+    escape_pointer,
+    join_pointer,
+    load_spec_file,
+    normalize_spec,
+)
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
 
 
@@ -105,11 +112,11 @@ class FindingCollector:
     def report(self) -> DriftReport:
         """The report, with the baseline and ignore rules applied."""
         kept: list[Finding] = []
-        suppressed = 0
+        suppressed: list[Finding] = []
         silenced = self.options.ignore | self.options.baseline
         for f in self.findings.values():
             if f.id in silenced or f.rule in self.options.ignore:
-                suppressed += 1
+                suppressed.append(f)
             else:
                 kept.append(f)
         return DriftReport(
@@ -117,7 +124,8 @@ class FindingCollector:
             spec=self.options.spec_label,
             compared_with=self.options.compared_with,
             compatibility=self.options.compatibility,
-            suppressed=suppressed,
+            suppressed=len(suppressed),
+            suppressed_findings=sort_findings(suppressed),
         )
 
 
@@ -166,6 +174,12 @@ _ANNOTATIONS = (
 )
 _LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
 _UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
+
+
+def diff_spec_files(old: str | Path, new: str | Path, options: DiffOptions) -> DriftReport:
+    """:func:`diff_specs` on two files; the report names them."""
+    labelled = replace(options, spec_label=str(old), compared_with=str(new))
+    return diff_specs(load_spec_file(old), load_spec_file(new), labelled)
 
 
 def diff_specs(old: Mapping[str, Any], new: Mapping[str, Any], options: DiffOptions) -> DriftReport:

@@ -114,6 +114,8 @@ class DriftReport:
     compatibility: str
     suppressed: int = 0
     """Findings silenced by the baseline or by ignore rules."""
+    suppressed_findings: tuple[Finding, ...] = ()
+    """The silenced findings themselves (not rendered; used to rewrite a baseline)."""
 
     @property
     def max_severity(self) -> Severity | None:
