@@ -154,14 +154,19 @@ class _Resolver:
 
     def follow(self, node: Any, at: str) -> tuple[Any, str]:
         """Follow ``$ref`` chains at the top of ``node``; return it and where it is written."""
-        seen: set[str] = set()
+        node, at, _ = self.follow_refs(node, at)
+        return node, at
+
+    def follow_refs(self, node: Any, at: str) -> tuple[Any, str, tuple[str, ...]]:
+        """:meth:`follow`, also returning the refs followed."""
+        seen: list[str] = []
         while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
             if ref in seen:
                 raise SpecError(f"spec {self.source} at {at or '/'}: $ref cycle through {ref!r}")
-            seen.add(ref)
+            seen.append(ref)
             node, at = self.lookup(ref, at)
-        return node, at
+        return node, at, tuple(seen)
 
     def inline(self, node: Any, at: str, stack: tuple[str, ...] = ()) -> Any:
         """A copy of ``node`` with every local ``$ref`` replaced by its target."""
@@ -208,7 +213,7 @@ def normalize_spec(doc: Mapping[str, Any], source: str = "<spec>") -> SpecView:
 
 def _schema(resolver: _Resolver, node: Any, at: str) -> tuple[Mapping[str, Any] | None, str]:
     """A message's payload/headers/key schema as plain JSON Schema, and where it is."""
-    node, at = resolver.follow(node, at)
+    node, at, refs = resolver.follow_refs(node, at)
     if not isinstance(node, Mapping):
         return (None, at) if node is None else ({}, at)
     fmt = node.get("schemaFormat")
@@ -216,7 +221,7 @@ def _schema(resolver: _Resolver, node: Any, at: str) -> tuple[Mapping[str, Any] 
         if not fmt.startswith(JSON_SCHEMA_FORMATS):
             return None, at
         return _schema(resolver, node["schema"], join_pointer(at, "schema"))
-    inlined = resolver.inline(node, at)
+    inlined = resolver.inline(node, at, refs)
     return (inlined if isinstance(inlined, dict) else {}), at
 
 
