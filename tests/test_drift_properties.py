@@ -317,3 +317,58 @@ def test_the_same_generator_against_a_narrower_spec_is_breaking() -> None:
         ("validation-failure", "breaking"),
         ("enum-value-new", "breaking"),
     ]
+
+
+def strict_schema_of(fields: tuple[FieldModel, ...]) -> dict[str, Any]:
+    """A spec narrower than the generator: no null, no RARE, 0.9-present fields required."""
+
+    def one(f: FieldModel) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": f.kind}
+        if f.enum:
+            out["enum"] = [v for v in f.enum if v != "RARE"]
+        if f.fmt:
+            out["format"] = f.fmt
+        if f.kind == "object":
+            out.update({k: v for k, v in strict_schema_of(f.children).items() if k != "type"})
+        if f.kind == "array":
+            out["items"] = strict_schema_of(f.children)
+        return out
+
+    return {
+        "type": "object",
+        "properties": {f.name: one(f) for f in fields},
+        "required": sorted(f.name for f in fields if f.presence >= 0.9),
+        "additionalProperties": False,
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fields=field_models(), seed=st.integers(0, 2**32), size=st.integers(0, 300))
+def test_walking_each_shape_once_finds_exactly_what_walking_every_message_finds(
+    fields: tuple[FieldModel, ...], seed: int, size: int
+) -> None:
+    extra = FieldModel("zz", "integer", 0.5, True, None, None)  # undocumented, sometimes null
+    spec = {
+        "asyncapi": "3.0.0",
+        "channels": {
+            "e": {"address": "app.e", "messages": {"E": {"payload": strict_schema_of(fields)}}}
+        },
+    }
+    rng = random.Random(seed)
+    messages = [
+        DecodedMessage(
+            topic="app.e",
+            partition=i % 2,
+            offset=i,
+            timestamp=None,
+            ok=True,
+            value=object_value((*fields, extra), rng),
+        )
+        for i in range(size)
+    ]
+    summaries = [TopicSummary(topic="app.e", messages=size, kinds=())]
+    fast = diff_observed(spec, summaries, None, messages, DiffOptions())
+    slow = diff_observed(spec, summaries, None, messages, DiffOptions(reuse_shapes=False))
+    assert fast == slow
+    if size >= 50:
+        assert any(f.rule == "property-new-closed-model" for f in fast.findings)

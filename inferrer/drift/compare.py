@@ -60,6 +60,9 @@ class DiffOptions:
     max_validations_per_kind: int = 1000
     """jsonschema validations per message kind beyond the first of each distinct shape."""
     max_shapes_per_kind: int = 10_000
+    reuse_shapes: bool = True
+    """Walk each distinct message shape once and replay it (False: walk every message,
+    the reference the fast path is tested against)."""
     top_reasons: int = 3
     max_enum_values: int = 20
     """New enum values listed per field; beyond that only the count is kept."""

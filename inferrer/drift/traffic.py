@@ -10,6 +10,7 @@ kind, plus the first message of every further distinct shape.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,15 +71,44 @@ def _key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def shape_of(value: Any, depth: int = 0) -> Any:
-    """A hashable structural signature: keys and types, never values."""
-    if depth > 12:
-        return "…"
+def shape_of(value: Any) -> Any:
+    """A hashable structural signature: keys in order, array lengths and JSON types
+    (integral floats apart), never values. Two values of one shape walk alike."""
     if isinstance(value, Mapping):
-        return tuple(sorted((str(k), shape_of(v, depth + 1)) for k, v in value.items()))
+        return tuple((str(k), shape_of(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return ("[]", frozenset(shape_of(v, depth + 1) for v in list(value)[:20]))
+        return ("[]", *(shape_of(v) for v in list(value)[:MAX_ARRAY_ITEMS_WALKED]))
+    if isinstance(value, float) and value.is_integer():
+        return "number:integral"
     return json_type(value)
+
+
+def _follow(value: Any, tokens: tuple[str | int, ...]) -> Any:
+    for token in tokens:
+        value = value[token]
+    return value
+
+
+def _presence_hint(schema: Any) -> float | None:
+    """The documented presence ratio of a property, when the schema carries one."""
+    if isinstance(schema, Mapping):
+        for key in PRESENCE_KEYS:
+            ratio = schema.get(key)
+            if isinstance(ratio, (int, float)) and not isinstance(ratio, bool):
+                return float(ratio)
+    return None
+
+
+@dataclass
+class _Recorder:
+    """The structural effects of walking one shape, to replay for its repeats."""
+
+    counts: list[tuple[Counter[str], str]] = field(default_factory=list)
+    hits: list[tuple[str, str, str | None]] = field(default_factory=list)
+    sites: list[tuple[tuple[str | int, ...], Mapping[str, Any], str, str]] = field(
+        default_factory=list
+    )
+    repeats: int = 0
 
 
 def match_message(channel: SpecChannel, kind: str | None, value: Any) -> SpecMessage | None:
@@ -167,15 +197,33 @@ class _SchemaCheck:
         self.checks: dict[tuple[str, str], _PathCounts] = {}
         self.format_checked: Counter[str] = Counter()
         self.enums: dict[str, list[Any]] = {}
+        self.recorded: dict[Any, _Recorder] = {}
 
-    def _hit(self, rule: str, path: str, pointer: str, example: _Example) -> _PathCounts:
+    def _hit(
+        self,
+        rule: str,
+        path: str,
+        pointer: str,
+        example: _Example,
+        rec: _Recorder | None,
+        type_name: str | None = None,
+    ) -> _PathCounts:
         counts = self.checks.get((rule, path))
         if counts is None:
             counts = self.checks[(rule, path)] = _PathCounts(pointer=pointer)
         counts.count += 1
+        if type_name is not None:
+            counts.values[type_name] += 1
         if counts.example is None:
             counts.example = example
+        if rec is not None:
+            rec.hits.append((rule, path, type_name))
         return counts
+
+    def _count(self, counter: Counter[str], key: str, rec: _Recorder | None) -> None:
+        counter[key] += 1
+        if rec is not None:
+            rec.counts.append((counter, key))
 
     def observe(self, value: Any, msg: DecodedMessage) -> None:
         self.n += 1
@@ -186,7 +234,36 @@ class _SchemaCheck:
             self.shapes.add(shape)
         if new_shape or self.validated < self.options.max_validations_per_kind:
             self._validate(value, example)
-        self._walk(value, self.schema, "", "", example)
+        if not self.options.reuse_shapes:
+            self._walk(value, self.schema, "", "", example, (), None)
+            return
+        # The structural effects of a walk depend only on the shape: walk each shape
+        # once, replay its effects for later messages of that shape, and check only
+        # the values that need checking (enums, formats).
+        recorded = self.recorded.get(shape)
+        if recorded is not None:
+            recorded.repeats += 1
+            for tokens, node, path, pointer in recorded.sites:
+                self._check_value(_follow(value, tokens), node, path, pointer, example)
+            return
+        rec = _Recorder() if len(self.recorded) < self.options.max_shapes_per_kind else None
+        self._walk(value, self.schema, "", "", example, (), rec)
+        if rec is not None:
+            self.recorded[shape] = rec
+
+    def _replay(self) -> None:
+        """Apply the recorded structural effects of repeated shapes (once, before emit)."""
+        for rec in self.recorded.values():
+            if not rec.repeats:
+                continue
+            for counter, key in rec.counts:
+                counter[key] += rec.repeats
+            for rule, path, type_name in rec.hits:
+                counts = self.checks[(rule, path)]
+                counts.count += rec.repeats
+                if type_name is not None:
+                    counts.values[type_name] += rec.repeats
+            rec.repeats = 0
 
     def _validate(self, value: Any, example: _Example) -> None:
         self.validated += 1
@@ -197,33 +274,14 @@ class _SchemaCheck:
             if self.first_failure is None:
                 self.first_failure = example
 
-    def _walk(self, value: Any, node: Any, fpath: str, spath: str, example: _Example) -> None:
-        if not isinstance(node, Mapping) or not node:
-            return
-        for union in ("anyOf", "oneOf"):
-            if "type" not in node and isinstance(node.get(union), list):
-                for i, sub in enumerate(node[union]):
-                    if isinstance(sub, Mapping) and _fits(schema_types(sub), value):
-                        self._walk(value, sub, fpath, f"{spath}/{union}/{i}", example)
-                        return
-        path = fpath or "/"
-        pointer = self.base + spath
-        allowed = schema_types(node)
-        self.present[path] += 1
-        self.allowed.setdefault(path, allowed)
-        if value is None:
-            enum = _enum_values(node)
-            if allowed is not None and "null" not in allowed and not (enum and None in enum):
-                self._hit("null-appearing", path, pointer, example)
-            return
-        if not _fits(allowed, value):
-            self._hit("type-mismatch", path, pointer, example).values[json_type(value)] += 1
-            return
-        self.ok_types.setdefault(path, set()).add(json_type(value))
+    def _check_value(
+        self, value: Any, node: Mapping[str, Any], path: str, pointer: str, example: _Example
+    ) -> None:
+        """The value-dependent checks of one place: enum membership and format."""
         enum = _enum_values(node)
         if enum is not None and _key(value) not in {_key(v) for v in enum}:
             self.enums.setdefault(path, enum)
-            counts = self._hit("enum-value-new", path, pointer, example)
+            counts = self._hit("enum-value-new", path, pointer, example, None)
             if len(counts.values) < self.options.max_enum_values or _key(value) in counts.values:
                 counts.values[_key(value)] += 1
         fmt = node.get("format")
@@ -232,14 +290,53 @@ class _SchemaCheck:
             if verdict is not None:
                 self.format_checked[path] += 1
                 if not verdict:
-                    self._hit("format-violation", path, pointer, example).values[fmt] += 1
+                    self._hit("format-violation", path, pointer, example, None, fmt)
+
+    def _walk(
+        self,
+        value: Any,
+        node: Any,
+        fpath: str,
+        spath: str,
+        example: _Example,
+        tokens: tuple[str | int, ...],
+        rec: _Recorder | None,
+    ) -> None:
+        if not isinstance(node, Mapping) or not node:
+            return
+        for union in ("anyOf", "oneOf"):
+            if "type" not in node and isinstance(node.get(union), list):
+                for i, sub in enumerate(node[union]):
+                    if isinstance(sub, Mapping) and _fits(schema_types(sub), value):
+                        self._walk(value, sub, fpath, f"{spath}/{union}/{i}", example, tokens, rec)
+                        return
+        path = fpath or "/"
+        pointer = self.base + spath
+        allowed = schema_types(node)
+        self._count(self.present, path, rec)
+        self.allowed.setdefault(path, allowed)
+        if value is None:
+            enum = _enum_values(node)
+            if allowed is not None and "null" not in allowed and not (enum and None in enum):
+                self._hit("null-appearing", path, pointer, example, rec)
+            return
+        if not _fits(allowed, value):
+            self._hit("type-mismatch", path, pointer, example, rec, json_type(value))
+            return
+        self.ok_types.setdefault(path, set()).add(json_type(value))
+        if "enum" in node or "const" in node or "format" in node:
+            self._check_value(value, node, path, pointer, example)
+            if rec is not None:
+                rec.sites.append((tokens, node, path, pointer))
         if isinstance(value, Mapping):
-            self._walk_object(value, node, fpath, spath, example)
+            self._walk_object(value, node, fpath, spath, example, tokens, rec)
         elif isinstance(value, (list, tuple)):
             items = node.get("items")
             if isinstance(items, Mapping):
-                for item in list(value)[:MAX_ARRAY_ITEMS_WALKED]:
-                    self._walk(item, items, f"{fpath}/*", f"{spath}/items", example)
+                for i, item in enumerate(list(value)[:MAX_ARRAY_ITEMS_WALKED]):
+                    self._walk(
+                        item, items, f"{fpath}/*", f"{spath}/items", example, (*tokens, i), rec
+                    )
 
     def _walk_object(
         self,
@@ -248,68 +345,81 @@ class _SchemaCheck:
         fpath: str,
         spath: str,
         example: _Example,
+        tokens: tuple[str | int, ...],
+        rec: _Recorder | None,
     ) -> None:
         props = node.get("properties") or {}
         required = set(node.get("required") or [])
         for name, sub in props.items():
             child = f"{fpath}/{escape_pointer(name)}"
             child_spath = f"{spath}/properties/{escape_pointer(name)}"
-            self.opportunities[child] += 1
+            self._count(self.opportunities, child, rec)
             if child not in self.documented:
-                hint = None
-                if isinstance(sub, Mapping):
-                    for k in PRESENCE_KEYS:
-                        if isinstance(sub.get(k), (int, float)) and not isinstance(
-                            sub.get(k), bool
-                        ):
-                            hint = float(sub[k])
-                            break
-                self.documented[child] = (self.base + child_spath, name in required, hint)
+                self.documented[child] = (
+                    self.base + child_spath,
+                    name in required,
+                    _presence_hint(sub),
+                )
             if name in value:
-                self._walk(value[name], sub, child, child_spath, example)
+                self._walk(value[name], sub, child, child_spath, example, (*tokens, name), rec)
             elif name in required:
-                self._hit("required-missing", child, self.base + child_spath, example)
+                self._hit("required-missing", child, self.base + child_spath, example, rec)
         patterns = node.get("patternProperties") or {}
         extra = node.get("additionalProperties")
         for name in value:
             if name in props:
                 continue
+            key = str(name)
+            sub_tokens = (*tokens, key)
             matched = False
             for pattern, sub in patterns.items():
                 try:
-                    import re
-
-                    if re.search(pattern, str(name)):
-                        self._walk(
-                            value[name],
-                            sub,
-                            f"{fpath}/{{}}",
-                            f"{spath}/patternProperties/{escape_pointer(pattern)}",
-                            example,
-                        )
-                        matched = True
-                        break
+                    found = re.search(pattern, key) is not None
                 except re.error:
                     continue
+                if found:
+                    self._walk(
+                        value[name],
+                        sub,
+                        f"{fpath}/{{}}",
+                        f"{spath}/patternProperties/{escape_pointer(pattern)}",
+                        example,
+                        sub_tokens,
+                        rec,
+                    )
+                    matched = True
+                    break
             if matched:
                 continue
-            child = f"{fpath}/{escape_pointer(str(name))}"
-            child_pointer = f"{self.base}{spath}/properties/{escape_pointer(str(name))}"
+            child = f"{fpath}/{escape_pointer(key)}"
+            child_pointer = f"{self.base}{spath}/properties/{escape_pointer(key)}"
             if isinstance(extra, Mapping):
                 self._walk(
-                    value[name], extra, f"{fpath}/{{}}", f"{spath}/additionalProperties", example
+                    value[name],
+                    extra,
+                    f"{fpath}/{{}}",
+                    f"{spath}/additionalProperties",
+                    example,
+                    sub_tokens,
+                    rec,
                 )
             elif extra is False:
-                self._hit("property-new-closed-model", child, child_pointer, example).values[
-                    json_type(value[name])
-                ] += 1
+                self._hit(
+                    "property-new-closed-model",
+                    child,
+                    child_pointer,
+                    example,
+                    rec,
+                    json_type(value[name]),
+                )
             else:
-                self._hit("property-new", child, child_pointer, example).values[
-                    json_type(value[name])
-                ] += 1
+                self._hit(
+                    "property-new", child, child_pointer, example, rec, json_type(value[name])
+                )
 
     def emit(self, out: FindingCollector, channel: str, kind: str) -> None:
         """Turn the counts into findings."""
+        self._replay()
         label = f"{channel} {kind} {self.where}"
 
         def add(rule: str, pointer: str, text: str, before: Any, after: Any, ev: Evidence) -> None:
