@@ -7,8 +7,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
+
 from inferrer.drift.compare import DiffOptions, diff_observed
 from inferrer.drift.model import DriftReport, Finding
+from inferrer.errors import SpecError
 from inferrer.model import DecodedMessage, KindSummary, TopicMetadata, TopicSummary
 from tests.drift_helpers import PAYLOAD, order_spec, payload_of
 
@@ -293,3 +296,14 @@ def test_severity_follows_the_compatibility_mode() -> None:
         "null-appearing": "non-breaking",
         "validation-failure": "non-breaking",
     }
+
+
+def test_an_invalid_committed_schema_cannot_run() -> None:
+    spec = order_spec()
+    payload_of(spec)["properties"]["amount"]["type"] = "money"
+    with pytest.raises(SpecError) as e:
+        run([message(0, order(0))], spec=spec)
+    assert str(e.value).startswith(
+        f"spec spec at {PAYLOAD}: not a valid JSON Schema: 'money' is not valid under any of "
+    )
+    assert e.value.exit_code == 3

@@ -163,3 +163,20 @@ def test_unreadable_spec_errors_name_the_location(doc: dict[str, object], messag
     with pytest.raises(SpecError) as e:
         normalize_spec(doc, "s.yaml")
     assert str(e.value) == message
+
+
+def test_v26_messages_without_names_get_short_ids() -> None:
+    doc = {
+        "asyncapi": "2.6.0",
+        "channels": {
+            "one": {"publish": {"message": {"payload": {"type": "string"}}}},
+            "two": {
+                "subscribe": {
+                    "message": {"oneOf": [{"payload": {"type": "string"}}, {"messageId": "B"}]}
+                }
+            },
+        },
+    }
+    view = normalize_spec(doc)
+    assert list(view.channels["one"].messages) == ["message"]
+    assert list(view.channels["two"].messages) == ["B", "message-0"]

@@ -408,6 +408,18 @@ def _channels_v3(
     return out
 
 
+def _v2_message_id(target: Any, target_at: str, item_at: str) -> str:
+    """A 2.x message's id: its components key, messageId or name, else its place."""
+    if target_at.startswith("/components/messages/"):
+        return target_at.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+    if isinstance(target, Mapping):
+        for key in ("messageId", "name"):
+            if isinstance(target.get(key), str):
+                return str(target[key])
+    tail = item_at.rsplit("/", 2)
+    return f"message-{tail[-1]}" if tail[-2] == "oneOf" else "message"
+
+
 def _channels_v2(channels: Mapping[str, Any], resolver: _Resolver) -> dict[str, SpecChannel]:
     out: dict[str, SpecChannel] = {}
     for name, raw in channels.items():
@@ -439,15 +451,7 @@ def _channels_v2(channels: Mapping[str, Any], resolver: _Resolver) -> dict[str, 
                 items = [(msg_node, msg_at)]
             for item, item_at in items:
                 target, target_at = resolver.follow(item, item_at)
-                msg_id = (
-                    target_at.rsplit("/", 1)[-1]
-                    if target_at.startswith("/components/")
-                    else (
-                        (target.get("messageId") or target.get("name") or item_at)
-                        if isinstance(target, Mapping)
-                        else item_at
-                    )
-                )
+                msg_id = _v2_message_id(target, target_at, item_at)
                 message = _message(resolver, str(msg_id), target, target_at)
                 if any(m.pointer == message.pointer for m in messages.values()):
                     continue  # the same message under publish and subscribe
