@@ -3,7 +3,7 @@
 Baseline in the same process: the same messages validated one by one with jsonschema
 (the naive approach the bounded validation replaces).
 
-    .venv/bin/python benchmarks/bench_drift_observed.py
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_drift_observed.py
 """
 
 from __future__ import annotations
