@@ -1,0 +1,144 @@
+"""``infer-asyncapi diff``: report drift of a second spec (or traffic) against the committed spec.
+
+Option parsing (:func:`build_diff_options`) and rendering (:func:`finish_report`)
+are separate from the source of what the spec is compared with, so that live
+traffic and capture files plug in by calling
+:func:`inferrer.drift.compare.diff_observed` and handing its report to
+:func:`finish_report`.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from inferrer.cli import app
+from inferrer.cli.common import handles_errors
+from inferrer.drift.baseline import read_baseline, render_baseline, write_text_atomic
+from inferrer.drift.compare import DiffOptions, diff_spec_files
+from inferrer.drift.model import DriftReport
+from inferrer.drift.reporters import render
+from inferrer.drift.rules import load_rules
+from inferrer.errors import EXIT_DRIFT, EXIT_OK, UsageError
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+    junit = "junit"
+
+
+class FailOn(StrEnum):
+    breaking = "breaking"
+    non_breaking = "non-breaking"
+    info = "info"
+    never = "never"
+
+
+class CompatibilityMode(StrEnum):
+    BACKWARD = "BACKWARD"
+    FORWARD = "FORWARD"
+    FULL = "FULL"
+
+
+def build_diff_options(
+    compatibility: CompatibilityMode,
+    rules: Path | None,
+    baseline: Path | None,
+    ignore: list[str],
+    spec: Path,
+    compared_with: str,
+) -> DiffOptions:
+    """Turn the shared diff flags into a :class:`DiffOptions` value."""
+    return DiffOptions(
+        compatibility=compatibility.value,
+        rules=load_rules(rules) if rules is not None else None,
+        baseline=read_baseline(baseline) if baseline is not None else frozenset(),
+        ignore=frozenset(ignore),
+        spec_label=str(spec),
+        compared_with=compared_with,
+    )
+
+
+def finish_report(
+    report: DriftReport,
+    fmt: OutputFormat,
+    output: Path | None,
+    fail_on: FailOn,
+    write_baseline: Path | None,
+) -> int:
+    """Render ``report``, write it (atomically with ``-o``), and return the exit code."""
+    text = render(report, fmt.value, fail_on.value, color=output is None and sys.stdout.isatty())
+    if output is not None:
+        write_text_atomic(output, text)
+        counts = report.counts()
+        summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+        print(f"drift: {summary}; report written to {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    if write_baseline is not None:
+        write_text_atomic(write_baseline, render_baseline(report))
+    return EXIT_DRIFT if report.fails(fail_on.value) else EXIT_OK
+
+
+@app.command("diff")
+@handles_errors
+def diff_command(
+    spec: Annotated[
+        Path, typer.Option("--spec", help="The committed AsyncAPI document (3.0, 3.1, 2.6).")
+    ],
+    other: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A second AsyncAPI document to compare the committed spec with.",
+            metavar="OTHER_SPEC",
+        ),
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="Report format.")] = (
+        OutputFormat.text
+    ),
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Write the report to FILE (atomically) instead of stdout."
+        ),
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity."),
+    ] = FailOn.breaking,
+    compatibility: Annotated[
+        CompatibilityMode,
+        typer.Option("--compatibility", help="Schema Registry compatibility mode."),
+    ] = CompatibilityMode.BACKWARD,
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="YAML file overriding rule severities.")
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="JSON file of accepted finding ids to silence."),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option("--write-baseline", help="Write every current finding as accepted to FILE."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", help="Silence a rule id or a finding id (repeatable)."),
+    ] = None,
+) -> None:
+    """Report drift against the committed spec: exit 0 clean, 1 drift at or above
+    --fail-on, 2 usage error, 3 could not run."""
+    if other is None:
+        raise UsageError(
+            "nothing to compare the spec with: give a second spec (infer-asyncapi diff "
+            "--spec OLD.yaml NEW.yaml)"
+        )
+    options = build_diff_options(compatibility, rules, baseline, ignore or [], spec, str(other))
+    report = diff_spec_files(spec, other, options)
+    raise typer.Exit(finish_report(report, fmt, output, fail_on, write_baseline))

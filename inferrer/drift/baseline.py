@@ -1,0 +1,66 @@
+"""Baselines: findings a team has accepted, by id, in a small JSON file."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from inferrer.drift.model import DriftReport
+from inferrer.errors import ConfigError, CouldNotRun
+
+BASELINE_SCHEMA_VERSION = 1
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise CouldNotRun(f"cannot write {target}: {e.strerror or e}") from e
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise CouldNotRun(f"cannot write {target}: {e.strerror or e}") from e
+
+
+def render_baseline(report: DriftReport) -> str:
+    """Every finding of ``report`` (shown or already suppressed) as an accepted entry."""
+    entries = sorted(
+        (
+            {"id": f.id, "rule": f.rule, "channel": f.channel, "pointer": f.pointer}
+            for f in (*report.findings, *report.suppressed_findings)
+        ),
+        key=lambda e: str(e["id"]),
+    )
+    unique = list({e["id"]: e for e in entries}.values())
+    doc: dict[str, Any] = {"schema_version": BASELINE_SCHEMA_VERSION, "accepted": unique}
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def read_baseline(path: str | Path) -> frozenset[str]:
+    """The accepted finding ids in the baseline file at ``path``."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise ConfigError(f"cannot read baseline {p}: no such file") from e
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise ConfigError(f"cannot read baseline {p}: {' '.join(str(e).split())}") from e
+    accepted = data.get("accepted") if isinstance(data, dict) else None
+    if not isinstance(accepted, list):
+        raise ConfigError(f"baseline {p}: expected an object with an 'accepted' list")
+    ids = set()
+    for entry in accepted:
+        ident = entry.get("id") if isinstance(entry, dict) else entry
+        if not isinstance(ident, str):
+            raise ConfigError(f"baseline {p}: every accepted entry needs an 'id' string")
+        ids.add(ident)
+    return frozenset(ids)

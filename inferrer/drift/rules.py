@@ -1,0 +1,138 @@
+"""The classification table: which severity each kind of change gets, per mode.
+
+The table is data (``rules.yaml`` shipped with the package). A user file
+overrides entries; :meth:`RuleTable.with_overrides` returns a new table and
+never mutates the shared default.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, cast
+
+import yaml
+
+from inferrer.drift.model import COMPATIBILITIES, SEVERITIES, WHERES, Compatibility, Severity, Where
+from inferrer.errors import ConfigError
+
+UNKNOWN_CHANGE = "unknown-change"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One row of the table."""
+
+    id: str
+    where: tuple[Where, ...]
+    description: str
+    severity: Mapping[Compatibility, Severity]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTable:
+    """Rule id → :class:`Rule`. Read-only; overrides make a new table."""
+
+    rules: Mapping[str, Rule]
+
+    def severity(self, rule_id: str, compatibility: Compatibility) -> Severity:
+        """The severity of ``rule_id`` under ``compatibility``; unknown ids classify as
+        ``unknown-change``."""
+        rule = self.rules.get(rule_id) or self.rules[UNKNOWN_CHANGE]
+        return rule.severity[compatibility]
+
+    def with_overrides(self, overrides: Mapping[str, Any], source: str = "rules") -> RuleTable:
+        """A new table with ``overrides`` applied (``{rule: severity}`` for every mode, or
+        ``{rule: {MODE: severity}}``)."""
+        rules = dict(self.rules)
+        for rule_id, value in overrides.items():
+            if rule_id not in rules:
+                known = ", ".join(sorted(rules))
+                raise ConfigError(f"{source}: unknown rule {rule_id!r} (known: {known})")
+            base = rules[rule_id]
+            severity = dict(base.severity)
+            if isinstance(value, Mapping) and "severity" in value:
+                value = value["severity"]
+            if isinstance(value, str):
+                severity = dict.fromkeys(COMPATIBILITIES, _severity(value, source, rule_id))
+            elif isinstance(value, Mapping):
+                for mode, sev in value.items():
+                    if mode not in COMPATIBILITIES:
+                        raise ConfigError(
+                            f"{source}: rule {rule_id!r}: unknown compatibility mode {mode!r} "
+                            "(use BACKWARD, FORWARD or FULL)"
+                        )
+                    severity[cast(Compatibility, mode)] = _severity(sev, source, rule_id)
+            else:
+                raise ConfigError(
+                    f"{source}: rule {rule_id!r}: give a severity or a mapping of mode to severity"
+                )
+            rules[rule_id] = Rule(
+                id=base.id,
+                where=base.where,
+                description=base.description,
+                severity=MappingProxyType(severity),
+            )
+        return RuleTable(rules=MappingProxyType(rules))
+
+
+def _severity(value: Any, source: str, rule_id: str) -> Severity:
+    if value not in SEVERITIES:
+        raise ConfigError(
+            f"{source}: rule {rule_id!r}: unknown severity {value!r} "
+            "(use breaking, non-breaking or info)"
+        )
+    return cast(Severity, value)
+
+
+def _parse_table(data: Any, source: str) -> RuleTable:
+    if not isinstance(data, Mapping) or not isinstance(data.get("rules"), Mapping):
+        raise ConfigError(f"{source}: expected a mapping with a 'rules' mapping")
+    rules: dict[str, Rule] = {}
+    for rule_id, row in data["rules"].items():
+        if not isinstance(row, Mapping):
+            raise ConfigError(f"{source}: rule {rule_id!r} is not a mapping")
+        where = tuple(row.get("where") or ())
+        if any(w not in WHERES for w in where):
+            raise ConfigError(f"{source}: rule {rule_id!r}: unknown place in {list(where)}")
+        severity = {
+            mode: _severity((row.get("severity") or {}).get(mode), source, str(rule_id))
+            for mode in COMPATIBILITIES
+        }
+        rules[str(rule_id)] = Rule(
+            id=str(rule_id),
+            where=cast(tuple[Where, ...], where),
+            description=str(row.get("description", "")),
+            severity=MappingProxyType(severity),
+        )
+    if UNKNOWN_CHANGE not in rules:
+        raise ConfigError(f"{source}: the table must define {UNKNOWN_CHANGE!r}")
+    return RuleTable(rules=MappingProxyType(rules))
+
+
+@functools.cache
+def default_rules() -> RuleTable:
+    """The table shipped with inferrer (``inferrer/drift/rules.yaml``)."""
+    text = resources.files("inferrer.drift").joinpath("rules.yaml").read_text(encoding="utf-8")
+    return _parse_table(yaml.safe_load(text), "rules.yaml")
+
+
+def load_rules(path: str | Path, base: RuleTable | None = None) -> RuleTable:
+    """``base`` (the default table) with the overrides in the YAML or JSON file at ``path``.
+
+    The file holds ``rules: {rule-id: severity | {BACKWARD: severity, ...}}``.
+    """
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise ConfigError(f"cannot read rules file {p}: no such file") from e
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise ConfigError(f"cannot read rules file {p}: {' '.join(str(e).split())}") from e
+    if not isinstance(data, Mapping) or not isinstance(data.get("rules"), Mapping):
+        raise ConfigError(f"rules file {p}: expected a mapping with a 'rules' mapping")
+    return (base or default_rules()).with_overrides(data["rules"], f"rules file {p}")

@@ -1,0 +1,460 @@
+"""Read a committed AsyncAPI document (3.0, 3.1 or 2.6) into a normalized view.
+
+The view is what drift compares: channels by topic address, each with its
+messages (keyed by discriminator value, else name, else id), their payload,
+headers and Kafka key schemas, the channel's Kafka bindings and the consumer
+groups of the operations that receive from it. Local ``$ref``s are resolved;
+every element keeps the JSON pointer of where it is written in the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from inferrer.errors import SpecError
+
+JSON_SCHEMA_FORMATS = (
+    "application/schema+json",
+    "application/schema+yaml",
+    "application/vnd.aai.asyncapi",
+)
+"""``schemaFormat`` prefixes whose schema drift can read (JSON Schema / AsyncAPI Schema)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpecMessage:
+    """One documented message (event kind) of a channel."""
+
+    key: str
+    """How traffic is matched to it: discriminator value, else name, else id."""
+    id: str
+    name: str | None
+    pointer: str
+    discriminator: str | None = None
+    discriminator_value: str | None = None
+    payload: Mapping[str, Any] | None = None
+    payload_pointer: str | None = None
+    headers: Mapping[str, Any] | None = None
+    headers_pointer: str | None = None
+    key_schema: Mapping[str, Any] | None = None
+    key_pointer: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SpecChannel:
+    """One documented topic."""
+
+    address: str
+    id: str
+    pointer: str
+    messages: Mapping[str, SpecMessage] = field(default_factory=dict)
+    partitions: int | None = None
+    replicas: int | None = None
+    topic_configuration: Mapping[str, Any] = field(default_factory=dict)
+    bindings_pointer: str | None = None
+    group_ids: Mapping[str, str] = field(default_factory=dict)
+    """Consumer group id → pointer of the operation binding that names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpecView:
+    """A committed spec, normalized for comparison."""
+
+    source: str
+    version: str
+    channels: Mapping[str, SpecChannel]
+
+    def to_comparable(self) -> dict[str, Any]:
+        """Plain nested data (no pointers) that a structural diff walks."""
+        out: dict[str, Any] = {}
+        for address, ch in self.channels.items():
+            out[address] = {
+                "messages": {
+                    key: {
+                        "payload": m.payload,
+                        "headers": m.headers,
+                        "key": m.key_schema,
+                    }
+                    for key, m in ch.messages.items()
+                },
+                "bindings": {
+                    "partitions": ch.partitions,
+                    "replicas": ch.replicas,
+                    "topicConfiguration": dict(ch.topic_configuration),
+                },
+                "groups": sorted(ch.group_ids),
+            }
+        return {"channels": out}
+
+
+def escape_pointer(token: str) -> str:
+    """Escape one JSON pointer reference token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def join_pointer(base: str, *tokens: str | int) -> str:
+    return base + "".join("/" + escape_pointer(str(t)) for t in tokens)
+
+
+def load_spec_file(path: str | Path) -> dict[str, Any]:
+    """Read a YAML or JSON AsyncAPI document; errors name the file and the location."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise SpecError(f"cannot read spec {p}: no such file") from e
+    except (OSError, UnicodeDecodeError) as e:
+        raise SpecError(f"cannot read spec {p}: {e}") from e
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+        raise SpecError(f"cannot parse spec {p} at {where}: {e.problem}") from e
+    except yaml.YAMLError as e:
+        raise SpecError(f"cannot parse spec {p}: {e}") from e
+    if not isinstance(doc, dict):
+        raise SpecError(f"spec {p} is not an AsyncAPI document: top level is not a mapping")
+    return doc
+
+
+def read_spec(path: str | Path) -> SpecView:
+    """Read and normalize the AsyncAPI document at ``path``."""
+    return normalize_spec(load_spec_file(path), str(path))
+
+
+class _Resolver:
+    """Resolves local ``$ref``s; a cycle is replaced by ``{}`` (accepts anything)."""
+
+    def __init__(self, doc: Mapping[str, Any], source: str) -> None:
+        self.doc = doc
+        self.source = source
+
+    def lookup(self, ref: str, at: str) -> tuple[Any, str]:
+        if not ref.startswith("#"):
+            raise SpecError(
+                f"spec {self.source} at {at or '/'}: external $ref {ref!r} is not supported"
+            )
+        pointer = ref[1:]
+        node: Any = self.doc
+        for raw in pointer.split("/")[1:] if pointer else []:
+            token = raw.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, Mapping) and token in node:
+                node = node[token]
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                node = node[int(token)]
+            else:
+                raise SpecError(f"spec {self.source} at {at or '/'}: $ref {ref!r} does not resolve")
+        return node, pointer
+
+    def follow(self, node: Any, at: str) -> tuple[Any, str]:
+        """Follow ``$ref`` chains at the top of ``node``; return it and where it is written."""
+        node, at, _ = self.follow_refs(node, at)
+        return node, at
+
+    def follow_refs(self, node: Any, at: str) -> tuple[Any, str, tuple[str, ...]]:
+        """:meth:`follow`, also returning the refs followed."""
+        seen: list[str] = []
+        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if ref in seen:
+                raise SpecError(f"spec {self.source} at {at or '/'}: $ref cycle through {ref!r}")
+            seen.append(ref)
+            node, at = self.lookup(ref, at)
+        return node, at, tuple(seen)
+
+    def inline(self, node: Any, at: str, stack: tuple[str, ...] = ()) -> Any:
+        """A copy of ``node`` with every local ``$ref`` replaced by its target."""
+        if isinstance(node, Mapping):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                if ref in stack:
+                    return {}
+                target, where = self.lookup(ref, at)
+                return self.inline(target, where, (*stack, ref))
+            return {
+                str(k): self.inline(v, join_pointer(at, str(k)), stack) for k, v in node.items()
+            }
+        if isinstance(node, list):
+            return [self.inline(v, join_pointer(at, i), stack) for i, v in enumerate(node)]
+        return node
+
+
+def _version(doc: Mapping[str, Any], source: str) -> str:
+    version = doc.get("asyncapi")
+    if not isinstance(version, str):
+        raise SpecError(f"spec {source} at /asyncapi: missing AsyncAPI version")
+    if version.startswith(("3.0", "3.1", "2.6")):
+        return version
+    raise SpecError(
+        f"spec {source} at /asyncapi: AsyncAPI version {version} is not supported "
+        "(use 3.0, 3.1 or 2.6)"
+    )
+
+
+def normalize_spec(doc: Mapping[str, Any], source: str = "<spec>") -> SpecView:
+    """Normalize an AsyncAPI 3.0/3.1/2.6 document already loaded as data."""
+    version = _version(doc, source)
+    resolver = _Resolver(doc, source)
+    channels = doc.get("channels") or {}
+    if not isinstance(channels, Mapping):
+        raise SpecError(f"spec {source} at /channels: not a mapping")
+    if version.startswith("2."):
+        out = _channels_v2(channels, resolver)
+    else:
+        out = _channels_v3(doc, channels, resolver)
+    return SpecView(source=source, version=version, channels=dict(sorted(out.items())))
+
+
+def _schema(resolver: _Resolver, node: Any, at: str) -> tuple[Mapping[str, Any] | None, str]:
+    """A message's payload/headers/key schema as plain JSON Schema, and where it is."""
+    node, at, refs = resolver.follow_refs(node, at)
+    if not isinstance(node, Mapping):
+        return (None, at) if node is None else ({}, at)
+    fmt = node.get("schemaFormat")
+    if isinstance(fmt, str) and "schema" in node:
+        if not fmt.startswith(JSON_SCHEMA_FORMATS):
+            return None, at
+        return _schema(resolver, node["schema"], join_pointer(at, "schema"))
+    inlined = resolver.inline(node, at, refs)
+    return (inlined if isinstance(inlined, dict) else {}), at
+
+
+def _discriminator(payload: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
+    """The discriminator field and its value, when the payload pins one.
+
+    The field is the AsyncAPI Schema ``discriminator`` keyword; its value is a
+    ``const`` or single-value ``enum`` on that property.
+    """
+    if not payload:
+        return None, None
+    name = payload.get("discriminator")
+    if not isinstance(name, str):
+        return None, None
+    prop = (payload.get("properties") or {}).get(name)
+    if isinstance(prop, Mapping):
+        if "const" in prop:
+            return name, str(prop["const"])
+        enum = prop.get("enum")
+        if isinstance(enum, list) and len(enum) == 1:
+            return name, str(enum[0])
+    return name, None
+
+
+def _message(resolver: _Resolver, msg_id: str, node: Any, at: str) -> SpecMessage:
+    node, at = resolver.follow(node, at)
+    if not isinstance(node, Mapping):
+        raise SpecError(f"spec {resolver.source} at {at}: message is not a mapping")
+    payload, payload_at = (
+        (None, None)
+        if "payload" not in node
+        else (_schema(resolver, node["payload"], join_pointer(at, "payload")))
+    )
+    headers, headers_at = (
+        (None, None)
+        if "headers" not in node
+        else (_schema(resolver, node["headers"], join_pointer(at, "headers")))
+    )
+    key_schema: Mapping[str, Any] | None = None
+    key_at: str | None = None
+    bindings, bindings_at = resolver.follow(
+        node.get("bindings") or {}, join_pointer(at, "bindings")
+    )
+    kafka = bindings.get("kafka") if isinstance(bindings, Mapping) else None
+    if isinstance(kafka, Mapping) and "key" in kafka:
+        key_schema, key_at = _schema(
+            resolver, kafka["key"], join_pointer(bindings_at, "kafka", "key")
+        )
+    name = node.get("name") if isinstance(node.get("name"), str) else None
+    field_name, value = _discriminator(payload)
+    if value is None and isinstance(node.get("x-discriminator-value"), str):
+        value = node["x-discriminator-value"]
+    key = value or name or msg_id
+    return SpecMessage(
+        key=key,
+        id=msg_id,
+        name=name,
+        pointer=at,
+        discriminator=field_name,
+        discriminator_value=value,
+        payload=payload,
+        payload_pointer=payload_at,
+        headers=headers,
+        headers_pointer=headers_at,
+        key_schema=key_schema,
+        key_pointer=key_at,
+    )
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _kafka_channel_binding(
+    resolver: _Resolver, channel: Mapping[str, Any], at: str
+) -> tuple[Mapping[str, Any], str | None]:
+    bindings, bindings_at = resolver.follow(
+        channel.get("bindings") or {}, join_pointer(at, "bindings")
+    )
+    if not isinstance(bindings, Mapping) or not isinstance(bindings.get("kafka"), Mapping):
+        return {}, None
+    kafka, kafka_at = resolver.follow(bindings["kafka"], join_pointer(bindings_at, "kafka"))
+    return (kafka if isinstance(kafka, Mapping) else {}), kafka_at
+
+
+def _group_ids(resolver: _Resolver, operation: Mapping[str, Any], at: str) -> list[str]:
+    bindings, bindings_at = resolver.follow(
+        operation.get("bindings") or {}, join_pointer(at, "bindings")
+    )
+    kafka = bindings.get("kafka") if isinstance(bindings, Mapping) else None
+    if not isinstance(kafka, Mapping) or "groupId" not in kafka:
+        return []
+    group = resolver.inline(kafka["groupId"], join_pointer(bindings_at, "kafka", "groupId"))
+    if isinstance(group, str):
+        return [group]
+    if isinstance(group, Mapping):
+        if "const" in group:
+            return [str(group["const"])]
+        if isinstance(group.get("enum"), list):
+            return [str(g) for g in group["enum"]]
+    return []
+
+
+def _channel(
+    resolver: _Resolver,
+    channel_id: str,
+    address: str,
+    at: str,
+    kafka: Mapping[str, Any],
+    kafka_at: str | None,
+    messages: dict[str, SpecMessage],
+    groups: dict[str, str],
+) -> SpecChannel:
+    config = kafka.get("topicConfiguration") or {}
+    return SpecChannel(
+        address=address,
+        id=channel_id,
+        pointer=at,
+        messages=dict(sorted(messages.items())),
+        partitions=_int(kafka.get("partitions")),
+        replicas=_int(kafka.get("replicas")),
+        topic_configuration=dict(sorted(config.items())) if isinstance(config, Mapping) else {},
+        bindings_pointer=kafka_at,
+        group_ids=dict(sorted(groups.items())),
+    )
+
+
+def _add_message(messages: dict[str, SpecMessage], message: SpecMessage) -> None:
+    key = message.key
+    if key in messages:
+        # Two messages claiming the same kind: keep both, apart, by id.
+        key = f"{message.key}#{message.id}"
+    messages[key] = message
+
+
+def _channels_v3(
+    doc: Mapping[str, Any], channels: Mapping[str, Any], resolver: _Resolver
+) -> dict[str, SpecChannel]:
+    groups_by_channel: dict[str, dict[str, str]] = {}
+    operations = doc.get("operations") or {}
+    if isinstance(operations, Mapping):
+        for op_id, raw in operations.items():
+            op_at = join_pointer("/operations", str(op_id))
+            op, op_at = resolver.follow(raw, op_at)
+            if not isinstance(op, Mapping) or op.get("action") != "receive":
+                continue
+            ref = (
+                (op.get("channel") or {}).get("$ref")
+                if isinstance(op.get("channel"), Mapping)
+                else None
+            )
+            if not isinstance(ref, str) or not ref.startswith("#/channels/"):
+                continue
+            channel_key = ref[len("#/channels/") :].replace("~1", "/").replace("~0", "~")
+            for group in _group_ids(resolver, op, op_at):
+                groups_by_channel.setdefault(channel_key, {}).setdefault(group, op_at)
+    out: dict[str, SpecChannel] = {}
+    for channel_id, raw in channels.items():
+        at = join_pointer("/channels", str(channel_id))
+        channel, at = resolver.follow(raw, at)
+        if not isinstance(channel, Mapping):
+            raise SpecError(f"spec {resolver.source} at {at}: channel is not a mapping")
+        kafka, kafka_at = _kafka_channel_binding(resolver, channel, at)
+        address = channel.get("address")
+        if not isinstance(address, str):
+            topic = kafka.get("topic")
+            address = topic if isinstance(topic, str) else str(channel_id)
+        messages: dict[str, SpecMessage] = {}
+        raw_messages = channel.get("messages") or {}
+        if isinstance(raw_messages, Mapping):
+            for msg_id, node in raw_messages.items():
+                msg_at = join_pointer(at, "messages", str(msg_id))
+                _add_message(messages, _message(resolver, str(msg_id), node, msg_at))
+        out[address] = _channel(
+            resolver,
+            str(channel_id),
+            address,
+            at,
+            kafka,
+            kafka_at,
+            messages,
+            groups_by_channel.get(str(channel_id), {}),
+        )
+    return out
+
+
+def _v2_message_id(target: Any, target_at: str, item_at: str) -> str:
+    """A 2.x message's id: its components key, messageId or name, else its place."""
+    if target_at.startswith("/components/messages/"):
+        return target_at.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+    if isinstance(target, Mapping):
+        for key in ("messageId", "name"):
+            if isinstance(target.get(key), str):
+                return str(target[key])
+    tail = item_at.rsplit("/", 2)
+    return f"message-{tail[-1]}" if tail[-2] == "oneOf" else "message"
+
+
+def _channels_v2(channels: Mapping[str, Any], resolver: _Resolver) -> dict[str, SpecChannel]:
+    out: dict[str, SpecChannel] = {}
+    for name, raw in channels.items():
+        at = join_pointer("/channels", str(name))
+        channel, at = resolver.follow(raw, at)
+        if not isinstance(channel, Mapping):
+            raise SpecError(f"spec {resolver.source} at {at}: channel is not a mapping")
+        kafka, kafka_at = _kafka_channel_binding(resolver, channel, at)
+        topic = kafka.get("topic")
+        address = topic if isinstance(topic, str) else str(name)
+        messages: dict[str, SpecMessage] = {}
+        groups: dict[str, str] = {}
+        for action in ("publish", "subscribe"):
+            if not isinstance(channel.get(action), Mapping):
+                continue
+            op_at = join_pointer(at, action)
+            op, op_at = resolver.follow(channel[action], op_at)
+            for group in _group_ids(resolver, op, op_at):
+                groups.setdefault(group, op_at)
+            if "message" not in op:
+                continue
+            msg_node, msg_at = resolver.follow(op["message"], join_pointer(op_at, "message"))
+            if isinstance(msg_node, Mapping) and isinstance(msg_node.get("oneOf"), list):
+                items = [
+                    (item, join_pointer(msg_at, "oneOf", i))
+                    for i, item in enumerate(msg_node["oneOf"])
+                ]
+            else:
+                items = [(msg_node, msg_at)]
+            for item, item_at in items:
+                target, target_at = resolver.follow(item, item_at)
+                msg_id = _v2_message_id(target, target_at, item_at)
+                message = _message(resolver, str(msg_id), target, target_at)
+                if any(m.pointer == message.pointer for m in messages.values()):
+                    continue  # the same message under publish and subscribe
+                _add_message(messages, message)
+        out[address] = _channel(resolver, str(name), address, at, kafka, kafka_at, messages, groups)
+    return out

@@ -1,0 +1,839 @@
+"""Spec against traffic: topics, kinds, bindings and field-level checks of messages.
+
+The committed spec is the reader: every decoded message is matched to a
+documented message (by event kind or discriminator value) and walked alongside
+its schema, once, counting what the schema does not expect. Full jsonschema
+validation is bounded: the first ``max_validations_per_kind`` messages of a
+kind, plus the first message of every further distinct shape.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+import jsonschema.exceptions
+import jsonschema.validators
+
+from inferrer.drift.compare import (
+    FindingCollector,
+    _enum_values,
+    schema_types,
+    type_accepts,
+)
+from inferrer.drift.formats import matches_format
+from inferrer.drift.model import Evidence, Where
+from inferrer.drift.redact import redact
+from inferrer.drift.spec import SpecChannel, SpecMessage, SpecView, escape_pointer, join_pointer
+from inferrer.errors import SpecError
+from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
+
+PRESENCE_KEYS = ("x-presence-ratio", "x-presence")
+"""Schema extensions read as the documented presence ratio of a property."""
+MAX_ARRAY_ITEMS_WALKED = 100
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a decoded value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return "string" if isinstance(value, (bytes, bytearray)) else "object"
+
+
+def _fits(allowed: frozenset[str] | None, value: Any) -> bool:
+    t = json_type(value)
+    if type_accepts(allowed, t):
+        return True
+    # 1.0 is an integer for JSON Schema.
+    return (
+        t == "number" and allowed is not None and "integer" in allowed and float(value).is_integer()
+    )
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def shape_of(value: Any) -> Any:
+    """A hashable structural signature: keys in order, array lengths and JSON types
+    (integral floats apart), never values. Two values of one shape walk alike."""
+    if isinstance(value, Mapping):
+        return tuple((str(k), shape_of(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ("[]", *(shape_of(v) for v in list(value)[:MAX_ARRAY_ITEMS_WALKED]))
+    if isinstance(value, float) and value.is_integer():
+        return "number:integral"
+    return json_type(value)
+
+
+def _follow(value: Any, tokens: tuple[str | int, ...]) -> Any:
+    for token in tokens:
+        value = value[token]
+    return value
+
+
+def _presence_hint(schema: Any) -> float | None:
+    """The documented presence ratio of a property, when the schema carries one."""
+    if isinstance(schema, Mapping):
+        for key in PRESENCE_KEYS:
+            ratio = schema.get(key)
+            if isinstance(ratio, (int, float)) and not isinstance(ratio, bool):
+                return float(ratio)
+    return None
+
+
+@dataclass
+class _Recorder:
+    """The structural effects of walking one shape, to replay for its repeats."""
+
+    counts: list[tuple[Counter[str], str]] = field(default_factory=list)
+    hits: list[tuple[str, str, str | None]] = field(default_factory=list)
+    sites: list[tuple[tuple[str | int, ...], Mapping[str, Any], str, str]] = field(
+        default_factory=list
+    )
+    repeats: int = 0
+
+
+def match_message(channel: SpecChannel, kind: str | None, value: Any) -> SpecMessage | None:
+    """The documented message a decoded message belongs to, or None for an unknown kind."""
+    messages = channel.messages
+    if kind is not None:
+        if kind in messages:
+            return messages[kind]
+        for m in messages.values():
+            if kind in (m.name, m.id, m.discriminator_value):
+                return m
+    if isinstance(value, Mapping):
+        for m in messages.values():
+            if (
+                m.discriminator
+                and m.discriminator_value is not None
+                and m.discriminator in value
+                and str(value[m.discriminator]) == m.discriminator_value
+            ):
+                return m
+    if len(messages) == 1:
+        only = next(iter(messages.values()))
+        if only.discriminator_value is None or kind is None:
+            return only
+    return None
+
+
+@dataclass
+class _Example:
+    partition: int | None
+    offset: int | None
+    value: Any
+
+    def evidence(self, count: int, ratio: float | None) -> Evidence:
+        return Evidence(
+            count=count,
+            ratio=None if ratio is None else round(ratio, 6),
+            partition=self.partition,
+            offset=self.offset,
+            example=redact(self.value),
+        )
+
+
+@dataclass
+class _PathCounts:
+    count: int = 0
+    example: _Example | None = None
+    values: Counter[str] = field(default_factory=Counter)
+    pointer: str = ""
+
+
+class _SchemaCheck:
+    """Walks values of one place (payload, key or headers) of one kind along its schema."""
+
+    def __init__(
+        self,
+        schema: Mapping[str, Any],
+        base_pointer: str,
+        where: Where,
+        collector: FindingCollector,
+    ) -> None:
+        self.schema = schema
+        self.base = base_pointer
+        self.where = where
+        self.options = collector.options
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+        try:
+            cls.check_schema(dict(schema))
+        except jsonschema.exceptions.SchemaError as e:
+            raise SpecError(
+                f"spec {self.options.spec_label} at {base_pointer}: not a valid JSON Schema: "
+                f"{e.message}"
+            ) from e
+        self.validator = cls(schema)
+        self.n = 0
+        self.validated = 0
+        self.failed = 0
+        self.reasons: Counter[str] = Counter()
+        self.first_failure: _Example | None = None
+        self.shapes: set[Any] = set()
+        self.present: Counter[str] = Counter()
+        self.opportunities: Counter[str] = Counter()
+        self.documented: dict[str, tuple[str, bool, float | None]] = {}
+        self.ok_types: dict[str, set[str]] = {}
+        self.allowed: dict[str, frozenset[str] | None] = {}
+        self.checks: dict[tuple[str, str], _PathCounts] = {}
+        self.format_checked: Counter[str] = Counter()
+        self.enums: dict[str, list[Any]] = {}
+        self.recorded: dict[Any, _Recorder] = {}
+
+    def _hit(
+        self,
+        rule: str,
+        path: str,
+        pointer: str,
+        example: _Example,
+        rec: _Recorder | None,
+        type_name: str | None = None,
+    ) -> _PathCounts:
+        counts = self.checks.get((rule, path))
+        if counts is None:
+            counts = self.checks[(rule, path)] = _PathCounts(pointer=pointer)
+        counts.count += 1
+        if type_name is not None:
+            counts.values[type_name] += 1
+        if counts.example is None:
+            counts.example = example
+        if rec is not None:
+            rec.hits.append((rule, path, type_name))
+        return counts
+
+    def _count(self, counter: Counter[str], key: str, rec: _Recorder | None) -> None:
+        counter[key] += 1
+        if rec is not None:
+            rec.counts.append((counter, key))
+
+    def observe(self, value: Any, msg: DecodedMessage) -> None:
+        self.n += 1
+        example = _Example(msg.partition, msg.offset, value)
+        shape = shape_of(value)
+        new_shape = shape not in self.shapes and len(self.shapes) < self.options.max_shapes_per_kind
+        if new_shape:
+            self.shapes.add(shape)
+        if new_shape or self.validated < self.options.max_validations_per_kind:
+            self._validate(value, example)
+        if not self.options.reuse_shapes:
+            self._walk(value, self.schema, "", "", example, (), None)
+            return
+        # The structural effects of a walk depend only on the shape: walk each shape
+        # once, replay its effects for later messages of that shape, and check only
+        # the values that need checking (enums, formats).
+        recorded = self.recorded.get(shape)
+        if recorded is not None:
+            recorded.repeats += 1
+            for tokens, node, path, pointer in recorded.sites:
+                self._check_value(_follow(value, tokens), node, path, pointer, example)
+            return
+        rec = _Recorder() if len(self.recorded) < self.options.max_shapes_per_kind else None
+        self._walk(value, self.schema, "", "", example, (), rec)
+        if rec is not None:
+            self.recorded[shape] = rec
+
+    def _replay(self) -> None:
+        """Apply the recorded structural effects of repeated shapes (once, before emit)."""
+        for rec in self.recorded.values():
+            if not rec.repeats:
+                continue
+            for counter, key in rec.counts:
+                counter[key] += rec.repeats
+            for rule, path, type_name in rec.hits:
+                counts = self.checks[(rule, path)]
+                counts.count += rec.repeats
+                if type_name is not None:
+                    counts.values[type_name] += rec.repeats
+            rec.repeats = 0
+
+    def _validate(self, value: Any, example: _Example) -> None:
+        self.validated += 1
+        reasons = {_reason(e) for e in self.validator.iter_errors(value)}
+        if reasons:
+            self.failed += 1
+            self.reasons.update(reasons)
+            if self.first_failure is None:
+                self.first_failure = example
+
+    def _check_value(
+        self, value: Any, node: Mapping[str, Any], path: str, pointer: str, example: _Example
+    ) -> None:
+        """The value-dependent checks of one place: enum membership and format."""
+        enum = _enum_values(node)
+        if enum is not None and _key(value) not in {_key(v) for v in enum}:
+            self.enums.setdefault(path, enum)
+            counts = self._hit("enum-value-new", path, pointer, example, None)
+            if len(counts.values) < self.options.max_enum_values or _key(value) in counts.values:
+                counts.values[_key(value)] += 1
+        fmt = node.get("format")
+        if isinstance(fmt, str) and isinstance(value, str):
+            verdict = matches_format(fmt, value)
+            if verdict is not None:
+                self.format_checked[path] += 1
+                if not verdict:
+                    self._hit("format-violation", path, pointer, example, None, fmt)
+
+    def _walk(
+        self,
+        value: Any,
+        node: Any,
+        fpath: str,
+        spath: str,
+        example: _Example,
+        tokens: tuple[str | int, ...],
+        rec: _Recorder | None,
+    ) -> None:
+        if not isinstance(node, Mapping) or not node:
+            return
+        for union in ("anyOf", "oneOf"):
+            if "type" not in node and isinstance(node.get(union), list):
+                for i, sub in enumerate(node[union]):
+                    if isinstance(sub, Mapping) and _fits(schema_types(sub), value):
+                        self._walk(value, sub, fpath, f"{spath}/{union}/{i}", example, tokens, rec)
+                        return
+        path = fpath or "/"
+        pointer = self.base + spath
+        allowed = schema_types(node)
+        self._count(self.present, path, rec)
+        self.allowed.setdefault(path, allowed)
+        if value is None:
+            enum = _enum_values(node)
+            if allowed is not None and "null" not in allowed and not (enum and None in enum):
+                self._hit("null-appearing", path, pointer, example, rec)
+            return
+        if not _fits(allowed, value):
+            self._hit("type-mismatch", path, pointer, example, rec, json_type(value))
+            return
+        self.ok_types.setdefault(path, set()).add(json_type(value))
+        if "enum" in node or "const" in node or "format" in node:
+            self._check_value(value, node, path, pointer, example)
+            if rec is not None:
+                rec.sites.append((tokens, node, path, pointer))
+        if isinstance(value, Mapping):
+            self._walk_object(value, node, fpath, spath, example, tokens, rec)
+        elif isinstance(value, (list, tuple)):
+            items = node.get("items")
+            if isinstance(items, Mapping):
+                for i, item in enumerate(list(value)[:MAX_ARRAY_ITEMS_WALKED]):
+                    self._walk(
+                        item, items, f"{fpath}/*", f"{spath}/items", example, (*tokens, i), rec
+                    )
+
+    def _walk_object(
+        self,
+        value: Mapping[str, Any],
+        node: Mapping[str, Any],
+        fpath: str,
+        spath: str,
+        example: _Example,
+        tokens: tuple[str | int, ...],
+        rec: _Recorder | None,
+    ) -> None:
+        props = node.get("properties") or {}
+        required = set(node.get("required") or [])
+        for name, sub in props.items():
+            child = f"{fpath}/{escape_pointer(name)}"
+            child_spath = f"{spath}/properties/{escape_pointer(name)}"
+            self._count(self.opportunities, child, rec)
+            if child not in self.documented:
+                self.documented[child] = (
+                    self.base + child_spath,
+                    name in required,
+                    _presence_hint(sub),
+                )
+            if name in value:
+                self._walk(value[name], sub, child, child_spath, example, (*tokens, name), rec)
+            elif name in required:
+                self._hit("required-missing", child, self.base + child_spath, example, rec)
+        patterns = node.get("patternProperties") or {}
+        extra = node.get("additionalProperties")
+        for name in value:
+            if name in props:
+                continue
+            key = str(name)
+            sub_tokens = (*tokens, key)
+            matched = False
+            for pattern, sub in patterns.items():
+                try:
+                    found = re.search(pattern, key) is not None
+                except re.error:
+                    continue
+                if found:
+                    self._walk(
+                        value[name],
+                        sub,
+                        f"{fpath}/{{}}",
+                        f"{spath}/patternProperties/{escape_pointer(pattern)}",
+                        example,
+                        sub_tokens,
+                        rec,
+                    )
+                    matched = True
+                    break
+            if matched:
+                continue
+            child = f"{fpath}/{escape_pointer(key)}"
+            child_pointer = f"{self.base}{spath}/properties/{escape_pointer(key)}"
+            if isinstance(extra, Mapping):
+                self._walk(
+                    value[name],
+                    extra,
+                    f"{fpath}/{{}}",
+                    f"{spath}/additionalProperties",
+                    example,
+                    sub_tokens,
+                    rec,
+                )
+            elif extra is False:
+                self._hit(
+                    "property-new-closed-model",
+                    child,
+                    child_pointer,
+                    example,
+                    rec,
+                    json_type(value[name]),
+                )
+            else:
+                self._hit(
+                    "property-new", child, child_pointer, example, rec, json_type(value[name])
+                )
+
+    def emit(self, out: FindingCollector, channel: str, kind: str) -> None:
+        """Turn the counts into findings."""
+        self._replay()
+        label = f"{channel} {kind} {self.where}"
+
+        def add(rule: str, pointer: str, text: str, before: Any, after: Any, ev: Evidence) -> None:
+            out.add(
+                rule,
+                self.where,
+                pointer,
+                f"{label} {text}",
+                channel=channel,
+                kind=kind,
+                before=before,
+                after=after,
+                evidence=ev,
+            )
+
+        if self.failed and self.first_failure is not None:
+            top = sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+            top = top[: self.options.top_reasons]
+            ratio = self.failed / self.validated
+            shown = "; ".join(f"{r} ({c})" for r, c in top)
+            add(
+                "validation-failure",
+                self.base,
+                f"{self.failed} of {self.validated} validated messages fail the committed "
+                f"schema ({ratio:.1%}); top reasons: {shown}",
+                None,
+                {
+                    "validated": self.validated,
+                    "failed": self.failed,
+                    "top_reasons": [{"reason": r, "count": c} for r, c in top],
+                },
+                self.first_failure.evidence(self.failed, ratio),
+            )
+        for (rule, path), counts in sorted(self.checks.items()):
+            assert counts.example is not None
+            present = self.present.get(path, 0)
+            if rule == "type-mismatch":
+                ok = self.ok_types.get(path, set())
+                allowed = self.allowed.get(path)
+                seen = sorted(ok | set(counts.values))
+                rule = "traffic-type-widened" if ok else "traffic-type-changed"
+                add(
+                    rule,
+                    counts.pointer,
+                    f"{path}: type {sorted(allowed or [])} documented, {seen} seen "
+                    f"({counts.count} of {present} values)",
+                    sorted(allowed or []),
+                    seen,
+                    counts.example.evidence(counts.count, counts.count / max(present, 1)),
+                )
+            elif rule == "null-appearing":
+                add(
+                    rule,
+                    counts.pointer,
+                    f"{path}: null in {counts.count} of {present} values",
+                    sorted(self.allowed.get(path) or []),
+                    [*sorted(self.allowed.get(path) or []), "null"],
+                    counts.example.evidence(counts.count, counts.count / max(present, 1)),
+                )
+            elif rule == "required-missing":
+                opportunities = self.opportunities.get(path, 0)
+                add(
+                    rule,
+                    counts.pointer,
+                    f"{path}: required but missing in {counts.count} of {opportunities} messages",
+                    "required",
+                    "missing",
+                    counts.example.evidence(counts.count, counts.count / max(opportunities, 1)),
+                )
+            elif rule == "enum-value-new":
+                new_values = [json.loads(v) for v in sorted(counts.values)]
+                add(
+                    rule,
+                    counts.pointer,
+                    f"{path}: {counts.count} values outside the documented enum",
+                    self.enums.get(path),
+                    new_values,
+                    counts.example.evidence(counts.count, counts.count / max(present, 1)),
+                )
+            elif rule == "format-violation":
+                checked = self.format_checked.get(path, 0)
+                fmt = sorted(counts.values)[0]
+                add(
+                    rule,
+                    counts.pointer,
+                    f"{path}: {counts.count} of {checked} values do not match format {fmt}",
+                    fmt,
+                    None,
+                    counts.example.evidence(counts.count, counts.count / max(checked, 1)),
+                )
+            elif rule in ("property-new", "property-new-closed-model"):
+                add(
+                    rule,
+                    counts.pointer,
+                    f"{path}: undocumented property in {counts.count} of {self.n} messages",
+                    None,
+                    {"types": sorted(counts.values)},
+                    counts.example.evidence(counts.count, counts.count / max(self.n, 1)),
+                )
+        for path, (pointer, required, hint) in sorted(self.documented.items()):
+            opportunities = self.opportunities[path]
+            if self.present.get(path, 0) or required or not opportunities:
+                continue
+            clear = (
+                hint is not None
+                and 0 < hint <= 1
+                and (1 - hint) ** opportunities < (self.options.absence_p_value)
+            )
+            rule = "property-absent" if clear else "property-unobserved"
+            text = "absent" if clear else "not observed"
+            add(
+                rule,
+                pointer,
+                f"{path}: {text} in {opportunities} messages",
+                {"presence_ratio": hint},
+                {"present": 0, "of": opportunities},
+                Evidence(count=opportunities, ratio=0.0),
+            )
+
+
+def _reason(error: jsonschema.exceptions.ValidationError) -> str:
+    """A reason without any sampled value: where, and which keyword failed."""
+    where = "/" + "/".join(escape_pointer(str(p)) for p in error.absolute_path)
+    keyword = str(error.validator)
+    if keyword == "required" and isinstance(error.instance, Mapping):
+        required: Any = error.validator_value
+        missing = [r for r in required if r not in error.instance]
+        return f"{where}: required property {', '.join(map(str, missing))} missing"
+    if keyword == "type":
+        return f"{where}: expected type {_key(error.validator_value)}"
+    if keyword in ("enum", "const"):
+        return f"{where}: value outside the documented {keyword}"
+    if keyword == "additionalProperties":
+        return f"{where}: additional properties not allowed"
+    return f"{where}: fails {keyword}"
+
+
+@dataclass
+class _KindCheck:
+    message: SpecMessage
+    collector: FindingCollector
+    count: int = 0
+    checks: dict[Where, _SchemaCheck] = field(default_factory=dict)
+
+    def _check(self, where: Where) -> _SchemaCheck | None:
+        if where in self.checks:
+            return self.checks[where]
+        m = self.message
+        schema, pointer = {
+            "payload": (m.payload, m.payload_pointer),
+            "key": (m.key_schema, m.key_pointer),
+            "headers": (m.headers, m.headers_pointer),
+        }[where]
+        if schema is None or pointer is None:
+            return None
+        check = self.checks[where] = _SchemaCheck(schema, pointer, where, self.collector)
+        return check
+
+    def observe(self, msg: DecodedMessage) -> None:
+        self.count += 1
+        if msg.encoding != "binary":
+            payload = self._check("payload")
+            if payload is not None:
+                payload.observe(msg.value, msg)
+        if msg.key is not None and msg.key_encoding != "binary":
+            key = self._check("key")
+            if key is not None:
+                key.observe(msg.key, msg)
+        headers = self._check("headers")
+        if headers is not None:
+            plain = {
+                str(k): v.decode("utf-8", "replace") if isinstance(v, (bytes, bytearray)) else v
+                for k, v in msg.headers.items()
+            }
+            headers.observe(plain, msg)
+
+
+@dataclass
+class _Tally:
+    count: int = 0
+    example: _Example | None = None
+    reasons: Counter[str] = field(default_factory=Counter)
+
+
+def compare_traffic(
+    out: FindingCollector,
+    view: SpecView,
+    summaries: Sequence[TopicSummary],
+    metadata: Mapping[str, TopicMetadata] | None,
+    messages: Iterable[DecodedMessage],
+) -> None:
+    """Add every finding of the spec against the sample to ``out``."""
+    options = out.options
+    observed = {s.topic: s for s in summaries}
+    cluster = set(metadata) if metadata is not None else set()
+    documented = [a for a in view.channels if options.scope is None or a in options.scope]
+
+    for topic in sorted((set(observed) | cluster) - set(view.channels)):
+        s = observed.get(topic)
+        out.add(
+            "topic-undocumented",
+            "topics",
+            "/channels",
+            f"topic {topic} is on the cluster but not documented",
+            channel=topic,
+            after=topic,
+            evidence=Evidence(count=s.messages if s else 0),
+        )
+    live: list[str] = []
+    for address in documented:
+        ch = view.channels[address]
+        if metadata is not None and address not in cluster and address not in observed:
+            out.add(
+                "topic-missing",
+                "topics",
+                ch.pointer,
+                f"topic {address} is documented but not on the cluster",
+                channel=address,
+                before=address,
+            )
+            continue
+        s = observed.get(address)
+        if s is None or s.messages == 0:
+            out.add(
+                "topic-silent",
+                "topics",
+                ch.pointer,
+                f"topic {address} had no message in the sample window",
+                channel=address,
+                evidence=Evidence(count=0),
+            )
+        else:
+            live.append(address)
+        if metadata is not None and address in metadata:
+            _compare_bindings(out, ch, metadata[address])
+
+    kinds: dict[tuple[str, str], _KindCheck] = {}
+    unknown: dict[tuple[str, str], _Tally] = {}
+    undecodable: dict[str, _Tally] = {}
+    for msg in messages:
+        msg_channel = view.channels.get(msg.topic)
+        if msg_channel is None:
+            continue
+        if not msg.ok:
+            tally = undecodable.setdefault(msg.topic, _Tally())
+            tally.count += 1
+            tally.reasons[msg.reason or "undecodable"] += 1
+            if tally.example is None:
+                tally.example = _Example(msg.partition, msg.offset, None)
+            continue
+        if msg.encoding == "null" and msg.value is None:
+            continue  # a tombstone
+        sm = match_message(msg_channel, msg.kind, msg.value)
+        if sm is None:
+            tally = unknown.setdefault((msg.topic, msg.kind or "(unnamed)"), _Tally())
+            tally.count += 1
+            if tally.example is None:
+                tally.example = _Example(msg.partition, msg.offset, msg.value)
+            continue
+        check = kinds.get((msg.topic, sm.key))
+        if check is None:
+            check = kinds[(msg.topic, sm.key)] = _KindCheck(sm, out)
+        check.observe(msg)
+
+    seen: dict[str, set[str]] = {}
+    for topic, key in kinds:
+        seen.setdefault(topic, set()).add(key)
+    for s in summaries:
+        summary_channel = view.channels.get(s.topic)
+        if summary_channel is None:
+            continue
+        for ks in s.kinds:
+            sm = match_message(summary_channel, ks.discriminator_value or ks.name, None)
+            if sm is not None:
+                seen.setdefault(s.topic, set()).add(sm.key)
+                continue
+            tally = unknown.setdefault((s.topic, ks.discriminator_value or ks.name), _Tally())
+            if ks.count > tally.count:
+                tally.count = ks.count
+            if tally.example is None:
+                tally.example = _Example(
+                    ks.example_partition, ks.example_offset, ks.examples[0] if ks.examples else None
+                )
+        for reason, count in s.undecodable.items():
+            tally = undecodable.setdefault(s.topic, _Tally())
+            tally.reasons[reason] = max(tally.reasons[reason], count)
+            tally.count = max(tally.count, sum(tally.reasons.values()))
+
+    for (topic, kind), tally in sorted(unknown.items()):
+        ch = view.channels[topic]
+        total = observed[topic].messages if topic in observed else None
+        assert tally.example is not None
+        out.add(
+            "kind-undocumented",
+            "messages",
+            join_pointer(ch.pointer, "messages"),
+            f"topic {topic}: event kind {kind} is not documented ({tally.count} messages)",
+            channel=topic,
+            kind=kind,
+            after=kind,
+            evidence=tally.example.evidence(tally.count, tally.count / total if total else None),
+        )
+    for topic in live:
+        ch = view.channels[topic]
+        for key, sm in ch.messages.items():
+            if key not in seen.get(topic, set()):
+                out.add(
+                    "kind-unobserved",
+                    "messages",
+                    sm.pointer,
+                    f"topic {topic}: documented kind {key} was not seen in "
+                    f"{observed[topic].messages} messages",
+                    channel=topic,
+                    kind=key,
+                    before=key,
+                    evidence=Evidence(count=0, ratio=0.0),
+                )
+    for topic, tally in sorted(undecodable.items()):
+        ch = view.channels[topic]
+        total = observed[topic].messages if topic in observed else None
+        reasons = sorted(tally.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+        ev = (
+            tally.example.evidence(tally.count, tally.count / total if total else None)
+            if tally.example
+            else Evidence(count=tally.count, ratio=tally.count / total if total else None)
+        )
+        out.add(
+            "undecodable-messages",
+            "payload",
+            ch.pointer,
+            f"topic {topic}: {tally.count} messages could not be decoded "
+            f"({', '.join(f'{r}: {c}' for r, c in reasons)})",
+            channel=topic,
+            after={r: c for r, c in reasons},
+            evidence=ev,
+        )
+    for (topic, key), check in sorted(kinds.items()):
+        wheres: tuple[Where, ...] = ("payload", "key", "headers")
+        for where in wheres:
+            sc = check.checks.get(where)
+            if sc is not None:
+                sc.emit(out, topic, key)
+
+
+def _config_value(name: str, value: Any) -> Any:
+    if name == "cleanup.policy":
+        items = value if isinstance(value, list) else str(value).split(",")
+        return sorted(str(v).strip() for v in items if str(v).strip())
+    try:
+        return int(str(value))
+    except ValueError:
+        return str(value)
+
+
+def _compare_bindings(out: FindingCollector, ch: SpecChannel, md: TopicMetadata) -> None:
+    from inferrer.drift.compare import _config_rule
+
+    address = ch.address
+    pointer = ch.bindings_pointer or ch.pointer
+    if ch.partitions is not None and md.partitions != ch.partitions:
+        rule = "partitions-increased" if md.partitions > ch.partitions else "partitions-decreased"
+        out.add(
+            rule,
+            "bindings",
+            join_pointer(pointer, "partitions"),
+            f"topic {address}: {ch.partitions} partitions documented, {md.partitions} on the "
+            "cluster",
+            channel=address,
+            before=ch.partitions,
+            after=md.partitions,
+        )
+    if ch.replicas is not None and md.replication_factor != ch.replicas:
+        out.add(
+            "replicas-changed",
+            "bindings",
+            join_pointer(pointer, "replicas"),
+            f"topic {address}: replicas {ch.replicas} documented, {md.replication_factor} on "
+            "the cluster",
+            channel=address,
+            before=ch.replicas,
+            after=md.replication_factor,
+        )
+    for name, documented in ch.topic_configuration.items():
+        if name not in md.configs:
+            continue
+        before = _config_value(name, documented)
+        after = _config_value(name, md.configs[name])
+        if before != after:
+            out.add(
+                _config_rule(name),
+                "bindings",
+                join_pointer(pointer, "topicConfiguration", name),
+                f"topic {address}: {name} {json.dumps(before)} documented, "
+                f"{json.dumps(after)} on the cluster",
+                channel=address,
+                before=before,
+                after=after,
+            )
+    actual = set(md.consumer_groups)
+    for group in sorted(actual - set(ch.group_ids)):
+        out.add(
+            "consumer-group-new",
+            "bindings",
+            join_pointer(ch.pointer, "x-consumer-groups", group),
+            f"topic {address}: consumer group {group} reads it but is not documented",
+            channel=address,
+            after=group,
+        )
+    for group in sorted(set(ch.group_ids) - actual):
+        out.add(
+            "consumer-group-gone",
+            "bindings",
+            ch.group_ids[group],
+            f"topic {address}: documented consumer group {group} no longer reads it",
+            channel=address,
+            before=group,
+        )
