@@ -65,7 +65,7 @@ SETTLED_EXAMPLES = (
         "currency": "GBP",
         "payerEmail": "bob.smith@mail.example.net",
         "occurredAt": "2024-05-01T12:05:00Z",
-        "attempts": 1,
+        "attempts": 4,
         "urgent": False,
         "settlement": {"iban": "GB29NWBK60161331926819", "bookedOn": "2024-05-03"},
     },

@@ -553,8 +553,9 @@ def _build_v2(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
         for message_plan in plan.messages:
             schemas[message_plan.id] = _payload_schema(message_plan.kind, options.examples)
             ref = f"#/components/schemas/{message_plan.id}"
-            message = _message(message_plan, ref, options)
-            messages[message_plan.id] = {"messageId": message_plan.id, **message}
+            # No messageId: the 2.x parser counts a message referenced by both
+            # publish and subscribe as a duplicate id.
+            messages[message_plan.id] = _message(message_plan, ref, options)
             refs.append({"$ref": f"#/components/messages/{message_plan.id}"})
         message_field: dict[str, Any] | None
         if not refs:
