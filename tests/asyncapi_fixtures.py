@@ -352,7 +352,7 @@ def asyncapi_parser() -> Iterator[ParserProcess]:
         yield parser
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def asyncapi_check(
     asyncapi_parser: ParserProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[[dict[str, Any]], None]:
