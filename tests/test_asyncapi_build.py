@@ -216,7 +216,8 @@ def test_v2_channels_keyed_by_topic_with_publish_and_subscribe() -> None:
     assert "operations" not in doc
 
 
-def test_servers_secure_protocol_and_no_credentials() -> None:
+@pytest.mark.npm
+def test_servers_secure_protocol_and_no_credentials(asyncapi_check: Check) -> None:
     bootstrap = (
         "SASL_SSL://alice:s3cret-Pa55@broker-1.bank.internal:9093,broker-2.bank.internal:9093"
     )
@@ -238,6 +239,7 @@ def test_servers_secure_protocol_and_no_credentials() -> None:
     for fmt in ("yaml", "json"):
         text = dump_document(doc, fmt)  # type: ignore[arg-type]
         assert "s3cret" not in text and "alice" not in text and "SASL_SSL" not in text
+    asyncapi_check(doc)
     v2 = build(bootstrap="localhost:9092", asyncapi_version="2.6.0")
     assert v2["servers"]["localhost-9092"]["url"] == "localhost:9092"
     assert v2["servers"]["localhost-9092"]["protocol"] == "kafka"
@@ -393,3 +395,31 @@ def test_no_examples_mode_writes_no_examples_and_no_values() -> None:
         if isinstance(value, str):
             assert value not in text, value
     assert doc["info"]["x-inferrer-examples"] == "none"
+
+
+@pytest.mark.npm
+def test_odd_kind_names_give_valid_unique_ids(asyncapi_check: Check) -> None:
+    def kind(name: str) -> Any:
+        from inferrer.model import KindSummary
+
+        return KindSummary(name=name, count=1, payload_schema={"type": "object", "properties": {}})
+
+    from inferrer.model import TopicSummary
+
+    summary = TopicSummary(
+        topic="orders",
+        messages=3,
+        kinds=(kind("order placed/v1"), kind("order_placed_v1"), kind("")),
+    )
+    doc = build_document([summary], {}, DocumentOptions())
+    assert sorted(doc["components"]["messages"]) == [
+        "_",
+        "orders.order_placed_v1",
+        "orders.order_placed_v1_2",
+    ]
+    assert [m["name"] for m in doc["components"]["messages"].values()] == [
+        "",
+        "order placed/v1",
+        "order_placed_v1",
+    ]
+    asyncapi_check(doc)

@@ -158,3 +158,21 @@ def test_json_output_is_valid_json_with_trailing_newline() -> None:
     assert text.endswith("}\n") and "Ü" in text
     assert json.loads(text) == doc
     assert yaml.safe_load(dump_document(doc)) == doc
+
+
+def test_libyaml_and_pure_python_emitters_write_the_same_bytes() -> None:
+    from inferrer.asyncapi import io
+    from inferrer.asyncapi.build import DocumentOptions, build_document
+    from tests.asyncapi_fixtures import all_metadata, all_summaries
+
+    assert yaml.__with_libyaml__, "PyYAML without libyaml: nothing to compare"
+    assert len(io._DUMPERS) == 2
+    for examples in ("redacted", "raw"):
+        doc = build_document(all_summaries(), all_metadata(), DocumentOptions(examples=examples))  # type: ignore[arg-type]
+        doc["info"]["description"] = "Two lines:\nü, ✓ and 'quotes'\n"
+        doc["info"]["x-long"] = "word " * 300
+        doc["info"]["x-odd"] = ["yes", "null", "1.0", "2024-05-01", "", " lead", "a: b", "#x"]
+        ordered = io.order_document(doc)
+        libyaml, python = (io.dump_yaml(ordered, dumper) for dumper in io._DUMPERS)
+        assert libyaml == python
+        assert yaml.safe_load(libyaml) == json.loads(json.dumps(ordered))

@@ -200,7 +200,10 @@ def test_update_keeps_human_edits_adds_new_parts_and_reports_unobserved(
     assert again.unobserved == result.unobserved
 
 
-def test_a_topic_that_lost_a_kind_and_a_field_is_reported_not_deleted() -> None:
+@pytest.mark.npm
+def test_a_topic_that_lost_a_kind_and_a_field_is_reported_not_deleted(
+    asyncapi_check: Check,
+) -> None:
     old = build_document(all_summaries(), all_metadata(), DocumentOptions())
     payments = payments_summary()
     settled = payments.kinds[0]
@@ -221,6 +224,7 @@ def test_a_topic_that_lost_a_kind_and_a_field_is_reported_not_deleted() -> None:
         == (old["components"]["messages"]["PaymentFailed"])
     )
     assert "urgent" in result.document["components"]["schemas"]["PaymentSettled"]["properties"]
+    asyncapi_check(result.document)
 
 
 @pytest.mark.npm
@@ -371,3 +375,34 @@ def test_update_is_idempotent_keeps_everything_and_stays_valid(
     addresses = {c["address"] for c in first.document["channels"].values()}
     assert addresses >= {t.topic for t in new}
     asyncapi_check(first.document)
+
+
+@pytest.mark.npm
+def test_update_spec_file_uses_the_files_version_and_format(
+    tmp_path: Path, asyncapi_check: Check
+) -> None:
+    from inferrer.asyncapi.io import format_for_path, write_atomic
+    from inferrer.asyncapi.update import update_spec_file
+
+    path = tmp_path / "asyncapi.json"
+    old = build_document(
+        all_summaries()[:1], all_metadata(), DocumentOptions(asyncapi_version="3.1.0")
+    )
+    old["info"]["description"] = "Curated."
+    write_atomic(path, dump_document(old, format_for_path(path)))
+    result = update_spec_file(path, all_summaries(), all_metadata(), DocumentOptions())
+    assert result.document["asyncapi"] == "3.1.0"
+    assert result.document["info"]["description"] == "Curated."
+    assert "ledger.entries" in result.document["channels"]
+    asyncapi_check(result.document)
+    assert format_for_path(path) == "json" and format_for_path(tmp_path / "a.yml") == "yaml"
+
+
+def test_update_spec_file_reports_a_broken_file(tmp_path: Path) -> None:
+    from inferrer.asyncapi.update import update_spec_file
+
+    path = tmp_path / "asyncapi.yaml"
+    path.write_text("asyncapi: 3.0.0\ninfo:\n  title: 'unterminated\n")
+    with pytest.raises(SpecError) as info:
+        update_spec_file(path, all_summaries(), all_metadata(), DocumentOptions())
+    assert str(info.value) == (f"{path}:4:1: invalid YAML: found unexpected end of stream")

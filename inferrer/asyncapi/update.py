@@ -26,13 +26,16 @@ by hand still matches; operations by action, channel address and consumer group.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
+import dataclasses
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from inferrer.asyncapi.build import EXTENSION_PREFIX, unique_key
-from inferrer.asyncapi.io import detect_version
+from inferrer.asyncapi.build import EXTENSION_PREFIX, DocumentOptions, build_document, unique_key
+from inferrer.asyncapi.io import detect_version, load_document
 from inferrer.errors import UsageError
+from inferrer.model import TopicMetadata, TopicSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,25 @@ def update_document(existing: dict[str, Any], inferred: dict[str, Any]) -> Updat
         unobserved=sorted(set(merger.unobserved)),
         added=sorted(set(merger.added)),
     )
+
+
+def update_spec_file(
+    path: str | os.PathLike[str],
+    summaries: Iterable[TopicSummary],
+    metadata: Mapping[str, TopicMetadata],
+    options: DocumentOptions,
+) -> UpdateResult:
+    """Load the spec at ``path``, infer a document in the spec's own AsyncAPI version,
+    and merge it in with :func:`update_document`. Writing the result is the caller's.
+
+    ``options.asyncapi_version`` is ignored: the existing file decides.
+    """
+    existing = load_document(path)
+    version = detect_version(existing, os.fspath(path))
+    inferred = build_document(
+        summaries, metadata, dataclasses.replace(options, asyncapi_version=version)
+    )
+    return update_document(existing, inferred)
 
 
 # --- JSON pointers and references ---------------------------------------------------------
