@@ -129,3 +129,22 @@ def test_usage_error_exits_2() -> None:
     result = run()
     assert result.returncode == 2
     assert "Missing argument" in result.stderr
+
+
+def test_a_broken_parser_install_exits_3(tmp_path: Path) -> None:
+    modules = tmp_path / "node_modules"
+    (modules / "@asyncapi" / "parser").mkdir(parents=True)
+    (modules / "@asyncapi" / "parser" / "package.json").write_text('{"name": "@asyncapi/parser"}')
+    path = tmp_path / "doc.yaml"
+    path.write_text(INVALID)
+    result = run(str(path), env={"INFERRER_NODE_MODULES": str(modules)})
+    assert (result.returncode, result.stdout, result.stderr) == (
+        3,
+        "",
+        f"Error: the AsyncAPI parser (node) failed: cannot load @asyncapi/parser from {modules}\n",
+    )
+
+
+def test_a_directory_is_not_a_document(tmp_path: Path) -> None:
+    result = run(str(tmp_path))
+    assert (result.returncode, result.stderr) == (3, f"Error: {tmp_path}: not a file\n")

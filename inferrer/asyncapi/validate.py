@@ -8,10 +8,12 @@ looked up in ``$INFERRER_NODE_MODULES``, then ``./node_modules``, then the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,6 +125,8 @@ class ParserProcess:
     def __init__(self, node_modules: Path | None = None) -> None:
         self._node_modules = node_modules or find_node_modules()
         self._proc: subprocess.Popen[str] | None = None
+        # stderr goes to a file: a pipe nobody reads could fill up and stall node.
+        self._stderr: IO[str] | None = None
 
     def __enter__(self) -> ParserProcess:
         return self
@@ -137,11 +141,13 @@ class ParserProcess:
 
     def _start(self) -> subprocess.Popen[str]:
         if self._proc is None:
+            node = find_node()
+            self._stderr = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - closed in close()
             self._proc = subprocess.Popen(
-                [find_node(), str(DRIVER), str(self._node_modules)],
+                [node, str(DRIVER), str(self._node_modules)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stderr=self._stderr,
                 text=True,
                 encoding="utf-8",
             )
@@ -150,8 +156,10 @@ class ParserProcess:
     def validate(self, path: str | os.PathLike[str]) -> ValidationReport:
         """Run the parser on the file at ``path``."""
         name = os.fspath(path)
-        if not Path(name).is_file():
+        if not Path(name).exists():
             raise SpecError(f"{name}: no such file")
+        if not Path(name).is_file():
+            raise SpecError(f"{name}: not a file")
         proc = self._start()
         stdin: IO[str] | None = proc.stdin
         stdout: IO[str] | None = proc.stdout
@@ -167,9 +175,12 @@ class ParserProcess:
         return _report(line)
 
     def _fail(self, proc: subprocess.Popen[str]) -> None:
-        stderr = proc.stderr.read() if proc.stderr is not None else ""
         code = proc.wait()
-        self._proc = None
+        stderr = ""
+        if self._stderr is not None:
+            self._stderr.seek(0)
+            stderr = self._stderr.read()
+        self.close()
         first = stderr.strip().splitlines()[0] if stderr.strip() else f"exit status {code}"
         raise ToolingMissing(f"the AsyncAPI parser (node) failed: {first}")
 
@@ -179,15 +190,18 @@ class ParserProcess:
         if proc is None:
             return
         if proc.stdin is not None:
-            proc.stdin.close()
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.close()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
 
 
 def validate_files(paths: Iterable[str | os.PathLike[str]]) -> list[ValidationReport]:
