@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -262,8 +263,19 @@ def test_same_input_same_bytes_in_any_order() -> None:
     options = DocumentOptions(bootstrap="localhost:9092")
     first = dump_document(build_document(all_summaries(), all_metadata(), options))
     again = dump_document(build_document(all_summaries(), all_metadata(), options))
-    shuffled = list(reversed(all_summaries()))
-    metadata = dict(reversed(list(all_metadata().items())))
+    shuffled = [
+        dataclasses.replace(
+            s,
+            kinds=tuple(reversed(s.kinds)),
+            schema_ids=tuple(reversed(s.schema_ids)),
+            partitions_seen=tuple(reversed(s.partitions_seen)),
+        )
+        for s in reversed(all_summaries())
+    ]
+    metadata = {
+        name: dataclasses.replace(md, consumer_groups=tuple(reversed(md.consumer_groups)))
+        for name, md in reversed(list(all_metadata().items()))
+    }
     reordered = dump_document(build_document(shuffled, metadata, options))
     assert first == again == reordered
 

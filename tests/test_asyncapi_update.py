@@ -406,3 +406,35 @@ def test_update_spec_file_reports_a_broken_file(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         update_spec_file(path, all_summaries(), all_metadata(), DocumentOptions())
     assert str(info.value) == (f"{path}:4:1: invalid YAML: found unexpected end of stream")
+
+
+def test_a_new_kind_is_not_mistaken_for_a_similar_one() -> None:
+    payments = payments_summary()
+    failed_only = dataclasses.replace(payments, kinds=(payments.kinds[1],))
+    settled_only = dataclasses.replace(payments, kinds=(payments.kinds[0],))
+    old = build_document([failed_only], {}, DocumentOptions())
+    result = update_document(old, build_document([settled_only], {}, DocumentOptions()))
+    channel = result.document["channels"]["bank.payments"]
+    assert sorted(channel["messages"]) == ["PaymentFailed", "PaymentSettled"]
+    assert result.unobserved == ["/channels/bank.payments/messages/PaymentFailed"]
+    assert (
+        result.document["components"]["messages"]["PaymentFailed"]
+        == (old["components"]["messages"]["PaymentFailed"])
+    )
+
+
+def test_a_single_kind_topic_matches_by_shape_after_a_rename() -> None:
+    ledger = all_summaries()[3]
+    old = build_document([ledger], {}, DocumentOptions())
+    message = old["components"]["messages"].pop("Created")
+    message["name"] = "LedgerEntry"
+    old["components"]["messages"]["LedgerEntry"] = message
+    old["channels"]["ledger.entries"]["messages"] = {
+        "entry": {"$ref": "#/components/messages/LedgerEntry"}
+    }
+    old["operations"]["ledger.entries.send"]["messages"] = [
+        {"$ref": "#/channels/ledger.entries/messages/entry"}
+    ]
+    result = update_document(old, build_document([ledger], {}, DocumentOptions()))
+    assert result.document == old
+    assert result.added == [] and result.unobserved == []

@@ -282,6 +282,10 @@ class _Merger:
             return old.component == message_id
 
         def by_shape(_id: str, message: dict[str, Any], old: _ExistingMessage) -> bool:
+            # Kinds told apart by a discriminator share most fields: never match those by shape.
+            key = f"{EXTENSION_PREFIX}discriminator"
+            if key in message or key in old.node:
+                return False
             fresh_names = _property_names(self.inferred, message.get("payload"))
             old_names = _property_names(self.doc, old.node.get("payload"))
             if not fresh_names or not old_names:
