@@ -53,3 +53,11 @@ class CaptureError(CouldNotRun):
 
 class LauncherError(CouldNotRun):
     """The local development broker could not be resolved, started or stopped."""
+
+
+class OutputError(CouldNotRun):
+    """An output file could not be written."""
+
+
+class ToolingMissing(CouldNotRun):
+    """An external tool inferrer runs (node, the AsyncAPI parser) is not installed."""

@@ -1,0 +1,595 @@
+"""Build an AsyncAPI document from topic summaries and cluster metadata.
+
+One channel per sampled topic, one message per event kind (payload schemas in
+``components/schemas``), a ``send`` operation per channel and a ``receive``
+operation per consumer group, Kafka bindings 0.5.0, and the evidence behind
+each part in ``x-inferrer-*`` extensions. The result is a plain dict; see
+:mod:`inferrer.asyncapi.io` for deterministic output.
+
+Descriptions hold no numbers on purpose: ``--update`` keeps prose a human may
+have edited, while the ``x-inferrer-*`` evidence is refreshed on every run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import jsonschema
+
+from inferrer.asyncapi.io import AsyncAPIVersion
+from inferrer.asyncapi.redact import redact_example
+from inferrer.errors import UsageError
+from inferrer.model import KindSummary, PayloadEncoding, TopicMetadata, TopicSummary
+
+ExamplesMode = Literal["redacted", "raw", "none"]
+Protocol = Literal["kafka", "kafka-secure"]
+
+BINDING_VERSION = "0.5.0"
+EXTENSION_PREFIX = "x-inferrer-"
+MAX_EXAMPLES = 3
+
+_CONTENT_TYPE_BY_ENCODING: dict[PayloadEncoding, str] = {
+    "json": "application/json",
+    "avro": "application/vnd.apache.avro+binary",
+    "protobuf": "application/x-protobuf",
+    "text": "text/plain",
+    "binary": "application/octet-stream",
+    "null": "application/octet-stream",
+}
+
+_KEY_PATTERN = re.compile(r"[^A-Za-z0-9._-]")
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+# JSON Schema keywords whose value is one subschema, a list of them, or a map of them.
+_SUBSCHEMA = ("additionalProperties", "items", "not", "if", "then", "else", "contains")
+_SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "items", "prefixItems")
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentOptions:
+    """How to write the document. Every field maps to one ``infer`` flag."""
+
+    title: str = "Inferred Kafka events"
+    """``info.title`` (``--title``)."""
+    version: str = "0.1.0"
+    """``info.version``: the version of the described API, not of AsyncAPI."""
+    description: str | None = None
+    """Replaces the generated ``info.description`` when given."""
+    asyncapi_version: AsyncAPIVersion = "3.0.0"
+    """``--asyncapi-version``."""
+    examples: ExamplesMode = "redacted"
+    """``--examples``: ``redacted`` placeholders, ``raw`` sampled values, or ``none``."""
+    bootstrap: str | None = None
+    """The bootstrap address the sample came from (``host:port[,host:port]``).
+    Any scheme or ``user:password@`` part is dropped; no server is written when None."""
+    secure: bool = False
+    """True when TLS or SASL was used to connect: the protocol becomes ``kafka-secure``."""
+    default_content_type: str = "application/json"
+    """``defaultContentType``."""
+
+    @property
+    def protocol(self) -> Protocol:
+        return "kafka-secure" if self.secure else "kafka"
+
+
+def build_document(
+    summaries: Iterable[TopicSummary],
+    metadata: Mapping[str, TopicMetadata],
+    options: DocumentOptions | None = None,
+) -> dict[str, Any]:
+    """Return the AsyncAPI document (a plain dict) describing the sampled topics.
+
+    There is one channel per summary; ``metadata`` only adds facts (partitions,
+    replicas, configs, consumer groups) to the channels of sampled topics. The
+    result does not depend on the order of ``summaries``.
+    """
+    options = options or DocumentOptions()
+    ordered = sorted(summaries, key=lambda s: s.topic)
+    topics = [s.topic for s in ordered]
+    if len(set(topics)) != len(topics):
+        raise UsageError("build_document got two summaries for the same topic")
+    plan = _plan(ordered, metadata)
+    if options.asyncapi_version == "2.6.0":
+        return _build_v2(plan, options)
+    return _build_v3(plan, options)
+
+
+# --- planning: ids, schemas and messages common to every AsyncAPI version -------------
+
+
+@dataclass(frozen=True, slots=True)
+class _MessagePlan:
+    id: str
+    kind: KindSummary
+    summary: TopicSummary
+
+
+@dataclass(frozen=True, slots=True)
+class _ChannelPlan:
+    id: str
+    summary: TopicSummary
+    metadata: TopicMetadata | None
+    messages: tuple[_MessagePlan, ...]
+
+
+def _plan(
+    summaries: Sequence[TopicSummary], metadata: Mapping[str, TopicMetadata]
+) -> list[_ChannelPlan]:
+    channel_ids: set[str] = set()
+    name_counts: dict[str, int] = {}
+    for summary in summaries:
+        for kind in summary.kinds:
+            key = component_key(kind.name)
+            name_counts[key] = name_counts.get(key, 0) + 1
+    message_ids: set[str] = set()
+    plans: list[_ChannelPlan] = []
+    for summary in summaries:
+        channel_id = unique_key(component_key(summary.topic), channel_ids)
+        messages: list[_MessagePlan] = []
+        for kind in sorted(summary.kinds, key=lambda k: (k.name, k.discriminator_value or "")):
+            base = component_key(kind.name)
+            # A kind name shared by several topics is qualified by its channel.
+            if name_counts[base] > 1:
+                base = f"{channel_id}.{base}"
+            messages.append(_MessagePlan(unique_key(base, message_ids), kind, summary))
+        plans.append(
+            _ChannelPlan(channel_id, summary, metadata.get(summary.topic), tuple(messages))
+        )
+    return plans
+
+
+def component_key(text: str) -> str:
+    """A key valid in ``components`` (``^[A-Za-z0-9._-]+$``) derived from ``text``."""
+    key = _KEY_PATTERN.sub("_", text)
+    return key or "_"
+
+
+def unique_key(base: str, taken: set[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``... whichever is free; records it in ``taken``."""
+    candidate = base
+    n = 2
+    while candidate in taken:
+        candidate = f"{base}_{n}"
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def _title(name: str) -> str:
+    words = _WORDS.findall(name)
+    if not words:
+        return name
+    text = " ".join(words)
+    return text[0].upper() + text[1:]
+
+
+def _iso(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    moment = datetime.fromtimestamp(ms // 1000, tz=UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
+
+
+def _ratio(value: float) -> float:
+    return round(float(value), 4)
+
+
+def _prune(mapping: dict[str, Any]) -> dict[str, Any]:
+    """Drop entries whose value is None, an empty container, or zero evidence."""
+    return {k: v for k, v in mapping.items() if v is not None and v != {} and v != [] and v != ()}
+
+
+def _hosts(bootstrap: str) -> list[str]:
+    hosts: list[str] = []
+    for item in bootstrap.split(","):
+        host = item.strip()
+        if "://" in host:
+            host = host.split("://", 1)[1]
+        if "@" in host:  # user:password@host — never written
+            host = host.rsplit("@", 1)[1]
+        host = host.split("/", 1)[0]
+        if host and host not in hosts:
+            hosts.append(host)
+    return hosts
+
+
+def _content_type(summary: TopicSummary) -> str:
+    return summary.content_type or _CONTENT_TYPE_BY_ENCODING[summary.encoding]
+
+
+def _payload_schema(kind: KindSummary, mode: ExamplesMode) -> dict[str, Any]:
+    schema = {k: v for k, v in kind.payload_schema.items() if k not in ("$schema", "$id")}
+    scrubbed: dict[str, Any] = _scrub_schema(schema, mode)
+    return scrubbed
+
+
+def _scrub_schema(schema: Any, mode: ExamplesMode) -> Any:
+    """Apply the examples mode to schema-level ``examples`` and ``default`` values."""
+    if not isinstance(schema, Mapping):
+        return schema
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _SUBSCHEMA_MAPS and isinstance(value, Mapping):
+            result[key] = {name: _scrub_schema(sub, mode) for name, sub in value.items()}
+        elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+            result[key] = [_scrub_schema(sub, mode) for sub in value]
+        elif key in _SUBSCHEMA and isinstance(value, Mapping):
+            result[key] = _scrub_schema(value, mode)
+        elif key == "examples" and isinstance(value, list):
+            if mode == "raw":
+                result[key] = list(value)
+            elif mode == "redacted":
+                result[key] = [redact_example(v, schema) for v in value]
+        elif key == "default" and mode != "raw":
+            result[key] = redact_example(value, schema)
+        else:
+            result[key] = value
+    return result
+
+
+def _examples(kind: KindSummary, schema: Mapping[str, Any], mode: ExamplesMode) -> list[Any]:
+    if mode == "none":
+        return []
+    chosen = list(kind.examples[:MAX_EXAMPLES])
+    if mode == "redacted":
+        chosen = [_restore_discriminator(kind, redact_example(e, schema)) for e in chosen]
+    # The official parser checks examples against the payload schema; a placeholder
+    # that cannot satisfy a constraint (an unusual pattern) drops its example.
+    validator = jsonschema.Draft7Validator(schema)
+    return [example for example in chosen if validator.is_valid(example)]
+
+
+def _restore_discriminator(kind: KindSummary, example: Any) -> Any:
+    # The discriminator value is the kind's name, already public in the document.
+    field = kind.discriminator_field
+    if field is None or kind.discriminator_value is None or not isinstance(example, dict):
+        return example
+    parts = field.lstrip("/").split("/") if field.startswith("/") else [field]
+    node: Any = example
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(node, dict) and parts[-1] in node:
+        node[parts[-1]] = kind.discriminator_value
+    return example
+
+
+def _field_evidence(kind: KindSummary) -> dict[str, Any]:
+    evidence: dict[str, Any] = {}
+    for item in sorted(kind.fields, key=lambda f: f.path):
+        entry: dict[str, Any] = {
+            "presence": _ratio(item.presence_ratio),
+            "nulls": _ratio(item.null_ratio),
+            "types": {name: count for name, count in sorted(item.types.items())},
+            "distinct": item.distinct,
+        }
+        if item.distinct_approximate:
+            entry["distinctIsLowerBound"] = True
+        if item.format is not None:
+            entry["format"] = item.format
+        evidence[item.path or "/"] = entry
+    return evidence
+
+
+def _message_evidence(plan: _MessagePlan) -> dict[str, Any]:
+    kind, summary = plan.kind, plan.summary
+    discriminator = None
+    if kind.discriminator_field is not None:
+        discriminator = _prune(
+            {"field": kind.discriminator_field, "value": kind.discriminator_value}
+        )
+    share = _ratio(kind.count / summary.messages) if summary.messages else None
+    return _prune(
+        {
+            f"{EXTENSION_PREFIX}sample-size": kind.count,
+            f"{EXTENSION_PREFIX}share-of-topic": share,
+            f"{EXTENSION_PREFIX}first-seen": _iso(kind.first_timestamp),
+            f"{EXTENSION_PREFIX}last-seen": _iso(kind.last_timestamp),
+            f"{EXTENSION_PREFIX}discriminator": discriminator,
+            f"{EXTENSION_PREFIX}fields": _field_evidence(kind),
+        }
+    )
+
+
+def _channel_evidence(plan: _ChannelPlan) -> dict[str, Any]:
+    s, md = plan.summary, plan.metadata
+    return _prune(
+        {
+            f"{EXTENSION_PREFIX}sample-size": s.messages,
+            f"{EXTENSION_PREFIX}first-seen": _iso(s.first_timestamp),
+            f"{EXTENSION_PREFIX}last-seen": _iso(s.last_timestamp),
+            f"{EXTENSION_PREFIX}encoding": s.encoding,
+            f"{EXTENSION_PREFIX}key-encoding": s.key_encoding,
+            f"{EXTENSION_PREFIX}envelope": None if s.envelope == "none" else s.envelope,
+            f"{EXTENSION_PREFIX}framing": None if s.framing == "none" else s.framing,
+            f"{EXTENSION_PREFIX}schema-ids": sorted(set(s.schema_ids)),
+            f"{EXTENSION_PREFIX}undecodable": dict(sorted(s.undecodable.items())),
+            f"{EXTENSION_PREFIX}tombstones": s.tombstones or None,
+            f"{EXTENSION_PREFIX}partitions-seen": sorted(set(s.partitions_seen)),
+            f"{EXTENSION_PREFIX}rate-per-second": (
+                None if s.rate_per_second is None else round(s.rate_per_second, 3)
+            ),
+            f"{EXTENSION_PREFIX}approximate-messages": (
+                md.approximate_messages if md is not None and md.watermarks else None
+            ),
+            f"{EXTENSION_PREFIX}consumer-groups": sorted(set(md.consumer_groups)) if md else None,
+        }
+    )
+
+
+def _topic_configuration(configs: Mapping[str, str]) -> dict[str, Any]:
+    """The topic configs the Kafka channel binding 0.5.0 defines, typed as it requires."""
+    result: dict[str, Any] = {}
+    policy = configs.get("cleanup.policy")
+    if policy is not None:
+        values = sorted({p.strip() for p in policy.split(",")} & {"compact", "delete"})
+        if values:
+            result["cleanup.policy"] = values
+    for name, minimum in (
+        ("retention.ms", -1),
+        ("retention.bytes", -1),
+        ("delete.retention.ms", 0),
+        ("max.message.bytes", 0),
+    ):
+        raw = configs.get(name)
+        if raw is None:
+            continue
+        try:
+            number = int(raw)
+        except ValueError:
+            continue
+        if number >= minimum:
+            result[name] = number
+    for name in ("confluent.key.schema.validation", "confluent.value.schema.validation"):
+        raw = configs.get(name)
+        if raw is not None and raw.lower() in ("true", "false"):
+            result[name] = raw.lower() == "true"
+    for name in ("confluent.key.subject.name.strategy", "confluent.value.subject.name.strategy"):
+        raw = configs.get(name)
+        if raw:
+            result[name] = raw
+    return result
+
+
+def _channel_binding(plan: _ChannelPlan) -> dict[str, Any]:
+    binding: dict[str, Any] = {"topic": plan.summary.topic}
+    md = plan.metadata
+    if md is not None:
+        if md.partitions >= 1:
+            binding["partitions"] = md.partitions
+        if md.replication_factor >= 1:
+            binding["replicas"] = md.replication_factor
+        configuration = _topic_configuration(md.configs)
+        if configuration:
+            binding["topicConfiguration"] = configuration
+    binding["bindingVersion"] = BINDING_VERSION
+    return {"kafka": binding}
+
+
+def _message_binding(summary: TopicSummary) -> dict[str, Any]:
+    binding: dict[str, Any] = {}
+    if summary.key_schema is not None:
+        binding["key"] = {
+            k: v for k, v in summary.key_schema.items() if k not in ("$schema", "$id")
+        }
+    if summary.framing == "confluent":
+        # Confluent wire format: magic byte 0 and a 4-byte schema id before the payload.
+        binding["schemaIdLocation"] = "payload"
+        binding["schemaIdPayloadEncoding"] = "confluent"
+    binding["bindingVersion"] = BINDING_VERSION
+    return {"kafka": binding}
+
+
+def _message(plan: _MessagePlan, schema_ref: str, options: DocumentOptions) -> dict[str, Any]:
+    kind, summary = plan.kind, plan.summary
+    schema = _payload_schema(kind, options.examples)
+    message: dict[str, Any] = {
+        "name": kind.name,
+        "title": _title(kind.name),
+        "summary": _message_summary(kind, summary),
+        "contentType": _content_type(summary),
+        "payload": {"$ref": schema_ref},
+        "bindings": _message_binding(summary),
+    }
+    headers = kind.headers_schema or summary.headers_schema
+    if headers is not None:
+        message["headers"] = {k: v for k, v in headers.items() if k not in ("$schema", "$id")}
+    examples = _examples(kind, schema, options.examples)
+    if examples:
+        message["examples"] = [{"payload": example} for example in examples]
+    message.update(_message_evidence(plan))
+    return message
+
+
+def _message_summary(kind: KindSummary, summary: TopicSummary) -> str:
+    if kind.discriminator_field is not None and kind.discriminator_value is not None:
+        return (
+            f"A {kind.name} event on {summary.topic} "
+            f"({kind.discriminator_field} = {kind.discriminator_value})."
+        )
+    return f"A message on {summary.topic}."
+
+
+def _info(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[str, Any]:
+    description = options.description
+    if description is None:
+        description = (
+            "Inferred by inferrer from a read-only sample of live Kafka traffic: "
+            "one channel per topic, one message per event kind, payload schemas "
+            "inferred from the sampled values, partitions, replicas, topic "
+            "configuration and consumer groups read from the cluster. "
+            f"Examples are {_EXAMPLES_WORDS[options.examples]}. "
+            "The x-inferrer-* extensions hold the evidence (sample sizes, first and "
+            "last seen, field presence ratios); review the schemas before relying on "
+            "them, since they describe only what the sample contained."
+        )
+    firsts = [p.summary.first_timestamp for p in plans if p.summary.first_timestamp is not None]
+    lasts = [p.summary.last_timestamp for p in plans if p.summary.last_timestamp is not None]
+    info: dict[str, Any] = {
+        "title": options.title,
+        "version": options.version,
+        "description": description,
+    }
+    info.update(
+        _prune(
+            {
+                f"{EXTENSION_PREFIX}sample-size": sum(p.summary.messages for p in plans),
+                f"{EXTENSION_PREFIX}first-seen": _iso(min(firsts)) if firsts else None,
+                f"{EXTENSION_PREFIX}last-seen": _iso(max(lasts)) if lasts else None,
+                f"{EXTENSION_PREFIX}examples": options.examples,
+            }
+        )
+    )
+    return info
+
+
+_EXAMPLES_WORDS: dict[ExamplesMode, str] = {
+    "redacted": "redacted: real structure, placeholder values of the same type and format",
+    "raw": "raw sampled values",
+    "none": "omitted",
+}
+
+
+def _servers(options: DocumentOptions, v2: bool) -> dict[str, Any]:
+    if not options.bootstrap:
+        return {}
+    servers: dict[str, Any] = {}
+    taken: set[str] = set()
+    for host in _hosts(options.bootstrap):
+        server_id = unique_key(component_key(host.replace(":", "-")), taken)
+        server: dict[str, Any] = {"url": host} if v2 else {"host": host}
+        server["protocol"] = options.protocol
+        server["description"] = "A bootstrap server the sample was read from."
+        server["bindings"] = {"kafka": {"bindingVersion": BINDING_VERSION}}
+        servers[server_id] = server
+    return servers
+
+
+def _document_head(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "asyncapi": options.asyncapi_version,
+        "info": _info(plans, options),
+    }
+    servers = _servers(options, v2=options.asyncapi_version == "2.6.0")
+    if servers:
+        doc["servers"] = servers
+    doc["defaultContentType"] = options.default_content_type
+    return doc
+
+
+def _channel_description(summary: TopicSummary) -> str:
+    return f"Kafka topic {summary.topic}, as seen in sampled traffic."
+
+
+def _build_v3(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[str, Any]:
+    doc = _document_head(plans, options)
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    operation_ids: set[str] = set()
+    for plan in plans:
+        channel_messages: dict[str, Any] = {}
+        for message_plan in plan.messages:
+            schemas[message_plan.id] = _payload_schema(message_plan.kind, options.examples)
+            ref = f"#/components/schemas/{message_plan.id}"
+            messages[message_plan.id] = _message(message_plan, ref, options)
+            channel_messages[message_plan.id] = {"$ref": f"#/components/messages/{message_plan.id}"}
+        channel: dict[str, Any] = {
+            "address": plan.summary.topic,
+            "description": _channel_description(plan.summary),
+        }
+        if channel_messages:
+            channel["messages"] = channel_messages
+        channel["bindings"] = _channel_binding(plan)
+        channel.update(_channel_evidence(plan))
+        channels[plan.id] = channel
+
+        channel_ref = {"$ref": f"#/channels/{plan.id}"}
+        message_refs = [{"$ref": f"#/channels/{plan.id}/messages/{m.id}"} for m in plan.messages]
+        send_id = unique_key(component_key(f"{plan.id}.send"), operation_ids)
+        operations[send_id] = {
+            "action": "send",
+            "channel": channel_ref,
+            "summary": f"Producers write to {plan.summary.topic}.",
+            "messages": message_refs,
+        }
+        groups = sorted(set(plan.metadata.consumer_groups)) if plan.metadata else []
+        for group in groups:
+            receive_id = unique_key(component_key(f"{plan.id}.receive.{group}"), operation_ids)
+            operations[receive_id] = {
+                "action": "receive",
+                "channel": channel_ref,
+                "summary": f"Consumer group {group} reads {plan.summary.topic}.",
+                "messages": message_refs,
+                "bindings": {"kafka": _group_binding([group])},
+            }
+    doc["channels"] = channels
+    doc["operations"] = operations
+    components = _prune({"schemas": schemas, "messages": messages})
+    if components:
+        doc["components"] = components
+    return doc
+
+
+def _group_binding(groups: Sequence[str]) -> dict[str, Any]:
+    return {"groupId": {"type": "string", "enum": list(groups)}, "bindingVersion": BINDING_VERSION}
+
+
+def _build_v2(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[str, Any]:
+    # AsyncAPI 2.x operations are seen from the client: `publish` is what producers
+    # do to the topic, `subscribe` what consumer groups do.
+    doc = _document_head(plans, options)
+    channels: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    operation_ids: set[str] = set()
+    for plan in plans:
+        refs: list[dict[str, Any]] = []
+        for message_plan in plan.messages:
+            schemas[message_plan.id] = _payload_schema(message_plan.kind, options.examples)
+            ref = f"#/components/schemas/{message_plan.id}"
+            # No messageId: the 2.x parser counts a message referenced by both
+            # publish and subscribe as a duplicate id.
+            messages[message_plan.id] = _message(message_plan, ref, options)
+            refs.append({"$ref": f"#/components/messages/{message_plan.id}"})
+        message_field: dict[str, Any] | None
+        if not refs:
+            message_field = None
+        elif len(refs) == 1:
+            message_field = refs[0]
+        else:
+            message_field = {"oneOf": refs}
+        publish: dict[str, Any] = {
+            "operationId": unique_key(component_key(f"{plan.id}.send"), operation_ids),
+            "summary": f"Producers write to {plan.summary.topic}.",
+        }
+        if message_field is not None:
+            publish["message"] = message_field
+        channel: dict[str, Any] = {
+            "description": _channel_description(plan.summary),
+            "publish": publish,
+        }
+        groups = sorted(set(plan.metadata.consumer_groups)) if plan.metadata else []
+        if groups:
+            subscribe: dict[str, Any] = {
+                "operationId": unique_key(component_key(f"{plan.id}.receive"), operation_ids),
+                "summary": f"Consumer groups read {plan.summary.topic}.",
+                "bindings": {"kafka": _group_binding(groups)},
+            }
+            if message_field is not None:
+                subscribe["message"] = message_field
+            channel["subscribe"] = subscribe
+        channel["bindings"] = _channel_binding(plan)
+        channel.update(_channel_evidence(plan))
+        # 2.x channels are keyed by their address: the topic name itself.
+        channels[plan.summary.topic] = channel
+    doc["channels"] = channels
+    components = _prune({"schemas": schemas, "messages": messages})
+    if components:
+        doc["components"] = components
+    return doc

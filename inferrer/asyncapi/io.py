@@ -1,0 +1,216 @@
+"""Deterministic reading and writing of AsyncAPI documents.
+
+Output order is fixed so that the same document always gives the same bytes:
+the top-level fields come in the order the AsyncAPI specification lists them
+(``asyncapi``, ``id``, ``info``, ``servers``, ``defaultContentType``,
+``channels``, ``operations``, ``components``, then anything else sorted);
+every nested mapping is written with its keys sorted. Lists keep their order:
+the builder produces them in a deterministic order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from inferrer.errors import OutputError, SpecError
+
+OutputFormat = Literal["yaml", "json"]
+AsyncAPIVersion = Literal["3.0.0", "3.1.0", "2.6.0"]
+SUPPORTED_VERSIONS: tuple[AsyncAPIVersion, ...] = ("3.0.0", "3.1.0", "2.6.0")
+
+TOP_LEVEL_ORDER = (
+    "asyncapi",
+    "id",
+    "info",
+    "servers",
+    "defaultContentType",
+    "channels",
+    "operations",
+    "components",
+)
+
+
+def order_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``doc`` with the canonical key order used for output."""
+    ordered: dict[str, Any] = {}
+    for key in TOP_LEVEL_ORDER:
+        if key in doc:
+            ordered[key] = _sorted(doc[key])
+    for key in sorted(k for k in doc if k not in TOP_LEVEL_ORDER):
+        ordered[key] = _sorted(doc[key])
+    return ordered
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _sorted(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list | tuple):
+        return [_sorted(v) for v in value]
+    return value
+
+
+class _PythonDumper(yaml.SafeDumper):
+    """A safe dumper that never writes anchors or aliases for shared objects."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.representer.SafeRepresenter, data: str) -> yaml.ScalarNode:
+    # Multi-line strings (descriptions) read best as literal blocks.
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_PythonDumper.add_representer(str, _represent_str)
+# Dumper classes, preferred first (libyaml's and PyYAML's share no base class).
+_DUMPERS: list[type[Any]] = [_PythonDumper]
+
+if yaml.__with_libyaml__:
+    # libyaml's emitter is about 10x faster and writes the same bytes (a test checks).
+
+    class _LibyamlDumper(yaml.CSafeDumper):
+        """The libyaml safe dumper, without anchors or aliases."""
+
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    _LibyamlDumper.add_representer(str, _represent_str)
+    _DUMPERS.insert(0, _LibyamlDumper)
+
+
+def dump_yaml(value: Any, dumper: type[Any] | None = None) -> str:
+    """YAML text of ``value`` with inferrer's fixed settings (keys in the given order)."""
+    text: str = yaml.dump(
+        value,
+        Dumper=dumper or _DUMPERS[0],
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=100_000,
+        indent=2,
+    )
+    return text
+
+
+def dump_document(doc: dict[str, Any], fmt: OutputFormat = "yaml") -> str:
+    """Serialise ``doc`` deterministically as YAML or JSON text ending in a newline."""
+    ordered = order_document(doc)
+    if fmt == "json":
+        return json.dumps(ordered, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return dump_yaml(ordered)
+
+
+def format_for_path(path: str | os.PathLike[str]) -> OutputFormat:
+    """The output format a file name asks for: JSON for ``.json``, YAML otherwise."""
+    return "json" if os.fspath(path).lower().endswith(".json") else "yaml"
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename.
+
+    Readers see either the old file or the complete new one, never a partial
+    write. An existing file's permissions are kept; a new file gets the usual
+    umask-derived permissions rather than the temporary file's 0600.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        mode = target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    except OSError as e:
+        raise OutputError(f"cannot write {target}: {e.strerror or e}") from e
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as e:
+        raise OutputError(f"cannot write {target}: {e.strerror or e}") from e
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, target)
+    except BaseException as e:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        if isinstance(e, OSError):
+            raise OutputError(f"cannot write {target}: {e.strerror or e}") from e
+        raise
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader that keeps unquoted dates and times as strings, as JSON would."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_document(text: str, source: str) -> dict[str, Any]:
+    """Parse YAML or JSON ``text``; errors name ``source`` and the line and column."""
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise SpecError(f"{source}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from e
+    else:
+        try:
+            doc = yaml.load(text, Loader=_Loader)  # _Loader derives from SafeLoader
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark or e.context_mark
+            where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "?:?"
+            problem = e.problem or e.context or "syntax error"
+            raise SpecError(f"{source}:{where}: invalid YAML: {problem}") from e
+        except yaml.YAMLError as e:
+            raise SpecError(f"{source}: invalid YAML: {e}") from e
+    if not isinstance(doc, dict):
+        raise SpecError(f"{source}: not an AsyncAPI document (the top level is not a mapping)")
+    return doc
+
+
+def load_document(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read an AsyncAPI document (YAML or JSON) from ``path``.
+
+    Raises :class:`~inferrer.errors.SpecError` naming the file, and for syntax
+    errors the line and column (1-based), when it cannot be read or parsed.
+    """
+    source = os.fspath(path)
+    try:
+        text = Path(source).read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise SpecError(f"{source}: no such file") from e
+    except UnicodeDecodeError as e:
+        raise SpecError(f"{source}: not UTF-8 text") from e
+    except OSError as e:
+        raise SpecError(f"{source}: cannot read: {e.strerror or e}") from e
+    return parse_document(text, source)
+
+
+def detect_version(doc: dict[str, Any], source: str = "document") -> AsyncAPIVersion:
+    """Return the AsyncAPI version a document declares, if inferrer supports it."""
+    declared = doc.get("asyncapi")
+    if declared is None:
+        raise SpecError(f"{source}: not an AsyncAPI document (no 'asyncapi' version field)")
+    version = str(declared)
+    for supported in SUPPORTED_VERSIONS:
+        if version == supported:
+            return supported
+    raise SpecError(
+        f"{source}: AsyncAPI version {version} is not supported "
+        f"(supported: {', '.join(SUPPORTED_VERSIONS)})"
+    )

@@ -1,0 +1,260 @@
+"""Redacted examples: the real structure, with placeholder leaf values.
+
+A redacted example keeps every object key and array length of the sampled
+payload, and replaces each leaf value by a fixed placeholder of the same JSON
+type that keeps the value's format (an email stays a well-formed address at
+example.com, a date-time stays a valid date-time, a uuid stays a uuid).
+Booleans and nulls are kept: they carry no personal data and keep the example
+true to the schema. Values listed in the schema's ``enum`` (or ``const``) are
+kept. Keys of map-like objects (a schema with ``additionalProperties`` and no
+``properties``) are data too and are replaced by ``key1``, ``key2``...
+
+Redaction is deterministic and uses no randomness.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+# The standard library's regular expression parser; private, hence loaded untyped.
+_re_parser: Any = importlib.import_module("re._parser")
+
+_PLACEHOLDER_BY_FORMAT: dict[str, str] = {
+    "email": "user@example.com",
+    "idn-email": "user@example.com",
+    "date-time": "2024-01-01T00:00:00Z",
+    "date": "2024-01-01",
+    "time": "00:00:00Z",
+    "duration": "PT1H",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "uri": "https://example.com/",
+    "iri": "https://example.com/",
+    "uri-reference": "https://example.com/",
+    "hostname": "example.com",
+    "idn-hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+}
+
+# Formats recognised from the value itself when the schema does not name one.
+_SNIFFERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "uuid",
+        re.compile(
+            r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+        ),
+    ),
+    ("email", re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")),
+    (
+        "date-time",
+        re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$"),
+    ),
+    ("date", re.compile(r"^\d{4}-\d{2}-\d{2}$")),
+    ("uri", re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$")),
+    ("ipv4", re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")),
+)
+
+_GENERIC_STRING = "string"
+
+
+def detect_format(value: str) -> str | None:
+    """The format a string value looks like (uuid, email, date-time ...), or None."""
+    for name, pattern in _SNIFFERS:
+        if pattern.match(value):
+            return name
+    return None
+
+
+def redact_example(value: Any, schema: Mapping[str, Any] | None = None) -> Any:
+    """Return ``value`` with every leaf replaced by a type- and format-preserving placeholder.
+
+    ``schema`` is the JSON Schema of ``value`` (optional); it supplies formats,
+    enums, length and range constraints, and tells maps from records.
+    """
+    return _redact(value, schema or {})
+
+
+def _redact(value: Any, schema: Mapping[str, Any]) -> Any:
+    schema = _select_branch(schema, value)
+    if _is_kept(value, schema):
+        return value
+    if isinstance(value, dict):
+        return _redact_object(value, schema)
+    if isinstance(value, list):
+        items = schema.get("items")
+        item_schema = items if isinstance(items, Mapping) else {}
+        return [_redact(v, item_schema) for v in value]
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return _clamp_int(0, schema)
+    if isinstance(value, float):
+        return float(_clamp_number(0.0, schema))
+    if isinstance(value, str):
+        return _redact_string(value, schema)
+    return None
+
+
+def _redact_object(value: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    properties = schema.get("properties")
+    properties = properties if isinstance(properties, Mapping) else {}
+    additional = schema.get("additionalProperties")
+    additional_schema = additional if isinstance(additional, Mapping) else {}
+    is_map = not properties and isinstance(additional, Mapping)
+    result: dict[str, Any] = {}
+    for index, key in enumerate(value, start=1):
+        child_schema = properties.get(key)
+        if not isinstance(child_schema, Mapping):
+            child_schema = additional_schema
+        new_key = f"key{index}" if is_map else key
+        result[new_key] = _redact(value[key], child_schema)
+    return result
+
+
+def _is_kept(value: Any, schema: Mapping[str, Any]) -> bool:
+    enum = schema.get("enum")
+    if isinstance(enum, list) and any(_same(value, e) for e in enum):
+        return True
+    return "const" in schema and _same(value, schema["const"])
+
+
+def _same(a: Any, b: Any) -> bool:
+    # JSON equality: True is not 1.
+    return type(a) is type(b) and a == b
+
+
+def _select_branch(schema: Mapping[str, Any], value: Any) -> Mapping[str, Any]:
+    for keyword in ("anyOf", "oneOf"):
+        branches = schema.get(keyword)
+        if isinstance(branches, list):
+            for branch in branches:
+                if isinstance(branch, Mapping) and _type_matches(branch.get("type"), value):
+                    return branch
+    return schema
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _type_matches(declared: Any, value: Any) -> bool:
+    actual = _json_type(value)
+    names = declared if isinstance(declared, list) else [declared]
+    return actual in names or (actual == "integer" and "number" in names)
+
+
+def _clamp_int(default: int, schema: Mapping[str, Any]) -> int:
+    return int(_clamp_number(default, schema))
+
+
+def _clamp_number(default: float, schema: Mapping[str, Any]) -> float:
+    low = schema.get("minimum")
+    high = schema.get("maximum")
+    result = default
+    if isinstance(low, int | float) and not isinstance(low, bool) and result < low:
+        result = low
+    if isinstance(high, int | float) and not isinstance(high, bool) and result > high:
+        result = high
+    return result
+
+
+def _redact_string(value: str, schema: Mapping[str, Any]) -> str:
+    declared = schema.get("format")
+    fmt = declared if isinstance(declared, str) else detect_format(value)
+    placeholder = _PLACEHOLDER_BY_FORMAT.get(fmt or "")
+    if placeholder is not None:
+        return placeholder
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str):
+        sample = sample_for_pattern(pattern)
+        if sample is not None:
+            return sample
+    return _fit_length(_GENERIC_STRING, schema)
+
+
+class _Unsupported(Exception):
+    """The pattern uses a construct the sample generator does not handle."""
+
+
+def sample_for_pattern(pattern: str) -> str | None:
+    """A short string matching the regular expression ``pattern``, or None.
+
+    Takes the first alternative, the first character of each class and the
+    minimum repetition; the result is checked against the pattern.
+    """
+    try:
+        tree = _re_parser.parse(pattern)
+        sample = _generate(tree)
+    except (_Unsupported, re.error, RecursionError):
+        return None
+    return sample if re.search(pattern, sample) else None
+
+
+def _generate(items: Any) -> str:
+    return "".join(_generate_one(str(op), arg) for op, arg in items)
+
+
+def _generate_one(op: str, arg: Any) -> str:
+    if op == "LITERAL":
+        return chr(arg)
+    if op == "NOT_LITERAL":
+        return "x" if chr(arg) != "x" else "y"
+    if op == "ANY":
+        return "x"
+    if op == "AT":
+        return ""
+    if op == "IN":
+        return _generate_class(arg)
+    if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        low, _high, sub = arg
+        return _generate(sub) * int(low)
+    if op == "SUBPATTERN":
+        return _generate(arg[-1])
+    if op == "ATOMIC_GROUP":
+        return _generate(arg)
+    if op == "BRANCH":
+        return _generate(arg[1][0])
+    raise _Unsupported(op)
+
+
+def _generate_class(items: Any) -> str:
+    first_op, first_arg = items[0]
+    name = str(first_op)
+    if name == "LITERAL":
+        return chr(first_arg)
+    if name == "RANGE":
+        return chr(first_arg[0])
+    if name == "CATEGORY":
+        category = str(first_arg)
+        if category == "CATEGORY_DIGIT":
+            return "0"
+        if category == "CATEGORY_WORD":
+            return "a"
+        if category == "CATEGORY_SPACE":
+            return " "
+    raise _Unsupported(name)
+
+
+def _fit_length(text: str, schema: Mapping[str, Any]) -> str:
+    low = schema.get("minLength")
+    high = schema.get("maxLength")
+    if isinstance(low, int) and len(text) < low:
+        text = text + "x" * (low - len(text))
+    if isinstance(high, int) and len(text) > high:
+        text = text[:high]
+    return text

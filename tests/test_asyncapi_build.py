@@ -1,0 +1,437 @@
+"""The AsyncAPI document writer: valid for the official tooling, deterministic, safe."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from inferrer.asyncapi.build import DocumentOptions, build_document
+from inferrer.asyncapi.io import dump_document
+from inferrer.errors import UsageError
+from tests import asyncapi_fixtures
+from tests.asyncapi_fixtures import (
+    CUSTOMER_EXAMPLES,
+    FAILED_EXAMPLES,
+    SETTLED_EXAMPLES,
+    all_metadata,
+    all_summaries,
+    payments_summary,
+)
+
+asyncapi_parser = asyncapi_fixtures.asyncapi_parser
+asyncapi_check = asyncapi_fixtures.asyncapi_check
+
+Check = Callable[[dict[str, Any]], None]
+REPO = Path(__file__).resolve().parents[1]
+
+
+def build(**options: Any) -> dict[str, Any]:
+    return build_document(all_summaries(), all_metadata(), DocumentOptions(**options))
+
+
+@pytest.mark.npm
+@pytest.mark.parametrize("version", ["3.0.0", "3.1.0", "2.6.0"])
+@pytest.mark.parametrize("examples", ["redacted", "raw", "none"])
+def test_every_version_and_examples_mode_is_valid(
+    asyncapi_check: Check, version: str, examples: str
+) -> None:
+    doc = build(asyncapi_version=version, examples=examples, bootstrap="localhost:9092")
+    assert doc["asyncapi"] == version
+    asyncapi_check(doc)
+
+
+@pytest.mark.npm
+def test_empty_sample_is_a_valid_document(asyncapi_check: Check) -> None:
+    doc = build_document([], {}, DocumentOptions())
+    assert doc["channels"] == {} and doc["operations"] == {}
+    asyncapi_check(doc)
+
+
+def test_v3_channels_messages_and_schemas() -> None:
+    doc = build()
+    assert sorted(doc["channels"]) == [
+        "audit_log-v2",
+        "bank.customers",
+        "bank.payments",
+        "ledger.entries",
+    ]
+    payments = doc["channels"]["bank.payments"]
+    assert payments["address"] == "bank.payments"
+    assert payments["messages"] == {
+        "PaymentFailed": {"$ref": "#/components/messages/PaymentFailed"},
+        "PaymentSettled": {"$ref": "#/components/messages/PaymentSettled"},
+    }
+    # "Created" is a kind on two topics: both messages get ids qualified by their channel.
+    assert sorted(doc["components"]["messages"]) == [
+        "BankCustomers",
+        "PaymentFailed",
+        "PaymentSettled",
+        "audit_log-v2.Created",
+        "ledger.entries.Created",
+    ]
+    settled = doc["components"]["messages"]["PaymentSettled"]
+    assert settled["payload"] == {"$ref": "#/components/schemas/PaymentSettled"}
+    assert settled["name"] == "PaymentSettled"
+    assert settled["title"] == "Payment Settled"
+    assert settled["contentType"] == "application/json"
+    assert settled["headers"]["properties"]["source"] == {
+        "type": "string",
+        "enum": ["core-banking"],
+    }
+    assert "$schema" not in doc["components"]["schemas"]["PaymentSettled"]
+    assert doc["components"]["schemas"]["PaymentSettled"]["required"] == [
+        "amount",
+        "currency",
+        "occurredAt",
+        "paymentId",
+        "type",
+    ]
+    assert doc["defaultContentType"] == "application/json"
+    assert doc["info"]["title"] == "Inferred Kafka events"
+    assert doc["info"]["description"].startswith(
+        "Inferred by inferrer from a read-only sample of live Kafka traffic"
+    )
+
+
+def test_v3_kafka_bindings() -> None:
+    doc = build()
+    assert doc["channels"]["bank.customers"]["bindings"] == {
+        "kafka": {
+            "topic": "bank.customers",
+            "partitions": 1,
+            "replicas": 1,
+            "topicConfiguration": {
+                "cleanup.policy": ["compact", "delete"],
+                "delete.retention.ms": 86400000,
+                "retention.ms": -1,
+                "confluent.value.schema.validation": True,
+            },
+            "bindingVersion": "0.5.0",
+        }
+    }
+    # Configs the 0.5.0 binding does not define (segment.ms ...) are left out.
+    assert doc["channels"]["bank.payments"]["bindings"]["kafka"]["topicConfiguration"] == {
+        "cleanup.policy": ["delete"],
+        "retention.ms": 604800000,
+        "retention.bytes": -1,
+        "max.message.bytes": 1048588,
+    }
+    assert doc["components"]["messages"]["PaymentSettled"]["bindings"] == {
+        "kafka": {
+            "key": {"type": "string", "format": "uuid"},
+            "schemaIdLocation": "payload",
+            "schemaIdPayloadEncoding": "confluent",
+            "bindingVersion": "0.5.0",
+        }
+    }
+    assert doc["components"]["messages"]["BankCustomers"]["bindings"] == {
+        "kafka": {"key": {"type": "string"}, "bindingVersion": "0.5.0"}
+    }
+
+
+def test_v3_operations_send_per_channel_receive_per_group() -> None:
+    doc = build()
+    ops = doc["operations"]
+    assert sorted(ops) == [
+        "audit_log-v2.send",
+        "bank.customers.receive.crm-sync",
+        "bank.customers.send",
+        "bank.payments.receive.fraud-detector",
+        "bank.payments.receive.settlement-service",
+        "bank.payments.send",
+        "ledger.entries.send",
+    ]
+    assert ops["bank.payments.send"] == {
+        "action": "send",
+        "channel": {"$ref": "#/channels/bank.payments"},
+        "summary": "Producers write to bank.payments.",
+        "messages": [
+            {"$ref": "#/channels/bank.payments/messages/PaymentFailed"},
+            {"$ref": "#/channels/bank.payments/messages/PaymentSettled"},
+        ],
+    }
+    receive = ops["bank.payments.receive.fraud-detector"]
+    assert receive["action"] == "receive"
+    assert receive["bindings"] == {
+        "kafka": {
+            "groupId": {"type": "string", "enum": ["fraud-detector"]},
+            "bindingVersion": "0.5.0",
+        }
+    }
+
+
+def test_evidence_extensions() -> None:
+    doc = build()
+    channel = doc["channels"]["bank.payments"]
+    assert channel["x-inferrer-sample-size"] == 150
+    assert channel["x-inferrer-first-seen"] == "2024-05-01T12:00:00.000Z"
+    assert channel["x-inferrer-last-seen"] == "2024-05-01T13:00:00.000Z"
+    assert channel["x-inferrer-schema-ids"] == [3, 7]
+    assert channel["x-inferrer-undecodable"] == {"invalid-json": 2}
+    assert channel["x-inferrer-partitions-seen"] == [0, 1, 2]
+    assert channel["x-inferrer-approximate-messages"] == 990
+    assert channel["x-inferrer-consumer-groups"] == ["fraud-detector", "settlement-service"]
+    assert doc["channels"]["bank.customers"]["x-inferrer-tombstones"] == 2
+    message = doc["components"]["messages"]["PaymentSettled"]
+    assert message["x-inferrer-sample-size"] == 120
+    assert message["x-inferrer-share-of-topic"] == 0.8
+    assert message["x-inferrer-discriminator"] == {"field": "type", "value": "PaymentSettled"}
+    assert message["x-inferrer-fields"]["/payerEmail"] == {
+        "presence": 0.8,
+        "nulls": 0.0,
+        "types": {"string": 96},
+        "distinct": 96,
+        "format": "email",
+    }
+    assert message["x-inferrer-fields"]["/settlement/iban"]["distinctIsLowerBound"] is True
+    assert doc["info"]["x-inferrer-sample-size"] == 206
+
+
+def test_v2_channels_keyed_by_topic_with_publish_and_subscribe() -> None:
+    doc = build(asyncapi_version="2.6.0")
+    payments = doc["channels"]["bank.payments"]
+    assert payments["publish"]["message"] == {
+        "oneOf": [
+            {"$ref": "#/components/messages/PaymentFailed"},
+            {"$ref": "#/components/messages/PaymentSettled"},
+        ]
+    }
+    assert payments["subscribe"]["bindings"]["kafka"]["groupId"] == {
+        "type": "string",
+        "enum": ["fraud-detector", "settlement-service"],
+    }
+    assert doc["channels"]["ledger.entries"]["publish"]["message"] == {
+        "$ref": "#/components/messages/ledger.entries.Created"
+    }
+    assert "subscribe" not in doc["channels"]["ledger.entries"]
+    assert "operations" not in doc
+
+
+@pytest.mark.npm
+def test_servers_secure_protocol_and_no_credentials(asyncapi_check: Check) -> None:
+    bootstrap = (
+        "SASL_SSL://alice:s3cret-Pa55@broker-1.bank.internal:9093,broker-2.bank.internal:9093"
+    )
+    doc = build(bootstrap=bootstrap, secure=True)
+    assert doc["servers"] == {
+        "broker-1.bank.internal-9093": {
+            "host": "broker-1.bank.internal:9093",
+            "protocol": "kafka-secure",
+            "description": "A bootstrap server the sample was read from.",
+            "bindings": {"kafka": {"bindingVersion": "0.5.0"}},
+        },
+        "broker-2.bank.internal-9093": {
+            "host": "broker-2.bank.internal:9093",
+            "protocol": "kafka-secure",
+            "description": "A bootstrap server the sample was read from.",
+            "bindings": {"kafka": {"bindingVersion": "0.5.0"}},
+        },
+    }
+    for fmt in ("yaml", "json"):
+        text = dump_document(doc, fmt)  # type: ignore[arg-type]
+        assert "s3cret" not in text and "alice" not in text and "SASL_SSL" not in text
+    asyncapi_check(doc)
+    v2 = build(bootstrap="localhost:9092", asyncapi_version="2.6.0")
+    assert v2["servers"]["localhost-9092"]["url"] == "localhost:9092"
+    assert v2["servers"]["localhost-9092"]["protocol"] == "kafka"
+
+
+def test_no_servers_without_bootstrap() -> None:
+    assert "servers" not in build()
+
+
+def test_duplicate_topic_is_a_usage_error() -> None:
+    with pytest.raises(UsageError) as info:
+        build_document([payments_summary(), payments_summary()], {}, DocumentOptions())
+    assert str(info.value) == "build_document got two summaries for the same topic"
+
+
+# --- determinism ----------------------------------------------------------------------
+
+
+def test_same_input_same_bytes_in_any_order() -> None:
+    options = DocumentOptions(bootstrap="localhost:9092")
+    first = dump_document(build_document(all_summaries(), all_metadata(), options))
+    again = dump_document(build_document(all_summaries(), all_metadata(), options))
+    shuffled = [
+        dataclasses.replace(
+            s,
+            kinds=tuple(reversed(s.kinds)),
+            schema_ids=tuple(reversed(s.schema_ids)),
+            partitions_seen=tuple(reversed(s.partitions_seen)),
+        )
+        for s in reversed(all_summaries())
+    ]
+    metadata = {
+        name: dataclasses.replace(md, consumer_groups=tuple(reversed(md.consumer_groups)))
+        for name, md in reversed(list(all_metadata().items()))
+    }
+    reordered = dump_document(build_document(shuffled, metadata, options))
+    assert first == again == reordered
+
+
+SCRIPT = """
+import sys
+from inferrer.asyncapi.build import DocumentOptions, build_document
+from inferrer.asyncapi.io import dump_document
+from tests.asyncapi_fixtures import all_metadata, all_summaries
+doc = build_document(all_summaries(), all_metadata(), DocumentOptions(bootstrap="localhost:9092"))
+sys.stdout.write(dump_document(doc, sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_same_bytes_under_another_hash_seed(fmt: str) -> None:
+    outputs = []
+    for seed in ("1", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [sys.executable, "-c", SCRIPT, fmt],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.append(result.stdout)
+    build_here = build_document(
+        all_summaries(), all_metadata(), DocumentOptions(bootstrap="localhost:9092")
+    )
+    assert outputs[0] == outputs[1] == dump_document(build_here, fmt)  # type: ignore[arg-type]
+
+
+# --- examples -------------------------------------------------------------------------
+
+
+def iter_leaves(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from iter_leaves(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from iter_leaves(item)
+    else:
+        yield value
+
+
+def iter_keys(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from iter_keys(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from iter_keys(item)
+
+
+ENUM_VALUES = {"EUR", "GBP", "USD", "retail", "PaymentSettled", "PaymentFailed", "Created"}
+
+
+def sampled_values() -> set[Any]:
+    """Sampled leaves that are personal or business data (not enum values or booleans)."""
+    examples = (*SETTLED_EXAMPLES, *FAILED_EXAMPLES, *CUSTOMER_EXAMPLES)
+    leaves = {
+        leaf
+        for leaf in iter_leaves(examples)
+        if leaf is not None and not isinstance(leaf, bool) and leaf not in ENUM_VALUES
+    }
+    leaves |= {"carol-account-7731", "rent for flat 4b", 991, 17}
+    return leaves
+
+
+def test_redacted_examples_leak_no_sampled_value() -> None:
+    doc = build()
+    for fmt in ("yaml", "json"):
+        text = dump_document(doc, fmt)  # type: ignore[arg-type]
+        for value in sampled_values():
+            if isinstance(value, str):
+                assert value not in text, value
+    numbers = {v for v in sampled_values() if isinstance(v, int | float)}
+    for message in doc["components"]["messages"].values():
+        example_leaves = set(iter_leaves(message["examples"]))
+        assert not (example_leaves & numbers)
+        assert "carol-account-7731" not in set(iter_keys(message["examples"]))
+
+
+def test_redacted_examples_keep_structure_types_formats_and_enums() -> None:
+    doc = build()
+    settled = [e["payload"] for e in doc["components"]["messages"]["PaymentSettled"]["examples"]]
+    assert len(settled) == 2
+    for redacted, raw in zip(settled, SETTLED_EXAMPLES, strict=True):
+        assert sorted(redacted) == sorted(raw)
+        assert redacted["type"] == "PaymentSettled"
+        assert redacted["currency"] == raw["currency"]
+        assert redacted["urgent"] is raw["urgent"]
+        assert isinstance(redacted["amount"], float)
+        assert isinstance(redacted["attempts"], int) and redacted["attempts"] >= 1
+        assert re.fullmatch(r"[^@\s]+@example\.com", redacted["payerEmail"])
+        assert uuid.UUID(redacted["paymentId"])
+        assert datetime.fromisoformat(redacted["occurredAt"])
+        assert datetime.fromisoformat(redacted["settlement"]["bookedOn"])
+        assert 15 <= len(redacted["settlement"]["iban"]) <= 34
+    failed = doc["components"]["messages"]["PaymentFailed"]["examples"][0]["payload"]
+    assert failed["labels"] == {"key1": "string"}
+    customer = doc["components"]["messages"]["BankCustomers"]["examples"][0]["payload"]
+    assert customer["customerId"] == "c-000000"  # matches the schema's pattern
+    assert customer["tags"] == ["string", "string"]
+    assert customer["address"] is None
+    assert customer["segment"] == "retail"
+    assert isinstance(customer["score"], int)
+    audit = doc["components"]["messages"]["audit_log-v2.Created"]["examples"][0]["payload"]
+    assert audit == {"id": 0, "meta": {"op": "Created"}}
+
+
+def test_raw_examples_are_the_sampled_values() -> None:
+    doc = build(examples="raw")
+    messages = doc["components"]["messages"]
+    assert [e["payload"] for e in messages["PaymentSettled"]["examples"]] == list(SETTLED_EXAMPLES)
+    assert [e["payload"] for e in messages["BankCustomers"]["examples"]] == list(CUSTOMER_EXAMPLES)
+    assert doc["info"]["x-inferrer-examples"] == "raw"
+
+
+def test_no_examples_mode_writes_no_examples_and_no_values() -> None:
+    doc = build(examples="none")
+    assert all("examples" not in m for m in doc["components"]["messages"].values())
+    text = dump_document(doc)
+    for value in sampled_values():
+        if isinstance(value, str):
+            assert value not in text, value
+    assert doc["info"]["x-inferrer-examples"] == "none"
+
+
+@pytest.mark.npm
+def test_odd_kind_names_give_valid_unique_ids(asyncapi_check: Check) -> None:
+    def kind(name: str) -> Any:
+        from inferrer.model import KindSummary
+
+        return KindSummary(name=name, count=1, payload_schema={"type": "object", "properties": {}})
+
+    from inferrer.model import TopicSummary
+
+    summary = TopicSummary(
+        topic="orders",
+        messages=3,
+        kinds=(kind("order placed/v1"), kind("order_placed_v1"), kind("")),
+    )
+    doc = build_document([summary], {}, DocumentOptions())
+    assert sorted(doc["components"]["messages"]) == [
+        "_",
+        "orders.order_placed_v1",
+        "orders.order_placed_v1_2",
+    ]
+    assert [m["name"] for m in doc["components"]["messages"].values()] == [
+        "",
+        "order placed/v1",
+        "order_placed_v1",
+    ]
+    asyncapi_check(doc)
