@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from inferrer.cli import replay_cmd  # noqa: F401
-from inferrer.cli import diff_cmd  # noqa: F401
-from inferrer.cli import validate_cmd  # noqa: F401
+import inferrer.cli.diff_cmd
+import inferrer.cli.replay_cmd
+import inferrer.cli.validate_cmd  # noqa: F401
