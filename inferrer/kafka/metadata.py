@@ -7,6 +7,7 @@ consumer group and changes nothing on the cluster.
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
@@ -104,12 +105,19 @@ def raise_unreachable(
 ) -> None:
     """Raise the one-line error for a cluster that did not answer (never quotes secrets)."""
     address = settings.get("bootstrap.servers", "?")
-    reason = errors.reason() or _exception_reason(cause)
+    reason = _tidy(errors.reason() or _exception_reason(cause))
     if errors.authentication_failed():
         raise CouldNotRun(f"authentication failed at {address}: {reason}") from cause
     raise BrokerUnreachable(
         f"no Kafka broker answered at {address} within {timeout:g}s ({reason})"
     ) from cause
+
+
+def _tidy(reason: str) -> str:
+    """Drop librdkafka's varying decorations: the ``host:port/id:`` prefix and the
+    ``(after 3ms in state ...)`` suffix."""
+    reason = re.sub(r"^\S+/(?:bootstrap|\d+): ", "", reason)
+    return re.sub(r"\s*\(after \d+ms in state [^)]*\)$", "", reason)
 
 
 def _exception_reason(e: BaseException) -> str:
@@ -134,6 +142,7 @@ def list_topic_names(
     try:
         md = admin.list_topics(timeout=timeout)
     except KafkaException as e:
+        admin.poll(0)  # serves the error callback, which knows why
         raise_unreachable(settings, errors, timeout, e)
     if errors.authentication_failed():
         raise_unreachable(settings, errors, timeout, RuntimeError("authentication failed"))

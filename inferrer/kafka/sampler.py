@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Consumer, KafkaError, TopicPartition
+from confluent_kafka import (
+    TIMESTAMP_NOT_AVAILABLE,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
 from confluent_kafka.admin import OffsetSpec
 
 from inferrer.errors import UsageError
@@ -63,6 +69,7 @@ _AUTH_CODES = frozenset(
 )
 _GONE_CODES = frozenset({KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC})
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_DELETION_CHECK_SECONDS = 1.0
 _DURATIONS = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 
@@ -332,6 +339,7 @@ class RecordStream:
         active = {t: s for t, s in plan.items() if not s.done}
         received_total = 0
         last_report = 0.0
+        last_check = began
 
         def report() -> None:
             if self.progress is not None:
@@ -434,6 +442,12 @@ class RecordStream:
                 if now - last_report >= 0.1:
                     last_report = now
                     report()
+                if active and now - last_check >= _DELETION_CHECK_SECONDS:
+                    # librdkafka does not report an assigned topic that is deleted;
+                    # it only stops fetching. Look for it in the metadata.
+                    last_check = now
+                    for name in _vanished(consumer, list(active)):
+                        finish_topic(active[name], "deleted while sampling")
         finally:
             consumer.close()
         self._record_outcomes(plan)
@@ -467,6 +481,14 @@ class RecordStream:
             else:
                 self.warnings.append(f"{s.name}: {s.outcome}; kept {got} messages read before")
         self.skipped.sort(key=lambda x: x.topic)
+
+
+def _vanished(consumer: Consumer, topics: list[str]) -> list[str]:
+    try:
+        listing = consumer.list_topics(timeout=2.0)
+    except KafkaException:
+        return []
+    return [t for t in topics if t not in listing.topics]
 
 
 def _headers(raw: Any) -> tuple[tuple[str, bytes | None], ...]:
