@@ -218,21 +218,22 @@ def describe_selection(config: SampleConfig) -> Selection:
 
 def plan_quotas(available: Mapping[int, int], total: int) -> dict[int, int]:
     """Spread ``total`` messages over partitions holding ``available`` messages each:
-    an even share, with what small partitions cannot give moved to the larger ones."""
+    an even share (quotas differ by at most one), with what small partitions cannot
+    give moved to the larger ones."""
     quotas = {p: 0 for p in available}
-    open_parts = sorted(p for p, n in available.items() if n > 0)
-    left = total
-    while left > 0 and open_parts:
-        share, extra = divmod(left, len(open_parts))
-        still_open: list[int] = []
-        for i, p in enumerate(open_parts):
-            want = share + (1 if i < extra else 0)
-            give = min(want, available[p] - quotas[p])
-            quotas[p] += give
-            left -= give
-            if quotas[p] < available[p]:
-                still_open.append(p)
-        open_parts = still_open
+    left = min(total, sum(max(0, n) for n in available.values()))
+    # Water-filling: the smallest partitions first, each taking at most a fair share.
+    order = sorted((p for p, n in available.items() if n > 0), key=lambda p: (available[p], p))
+    for i, p in enumerate(order):
+        give = min(available[p], left // (len(order) - i))
+        quotas[p] = give
+        left -= give
+    # The remainder, one each, to the partitions with room and the smallest quota.
+    while left > 0:
+        room = sorted((p for p in order if quotas[p] < available[p]), key=lambda p: (quotas[p], p))
+        for p in room[:left]:
+            quotas[p] += 1
+        left -= min(left, len(room))
     return quotas
 
 
