@@ -108,6 +108,15 @@ def mask_config(settings: Mapping[str, str]) -> dict[str, str]:
     return {k: (MASK if is_secret_key(k) else str(v)) for k, v in sorted(settings.items())}
 
 
+def redact(text: str, settings: Mapping[str, str]) -> str:
+    """``text`` with every secret value of ``settings`` replaced by ``******`` (for
+    client library messages that might quote a setting)."""
+    for key, value in settings.items():
+        if is_secret_key(key) and value and len(str(value)) >= 3:
+            text = text.replace(str(value), MASK)
+    return text
+
+
 def render_config(settings: Mapping[str, str]) -> str:
     """``key=value`` lines for messages, with secrets masked."""
     return "\n".join(f"{k}={v}" for k, v in mask_config(settings).items())

@@ -23,7 +23,8 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
-from inferrer.errors import BrokerUnreachable, CouldNotRun
+from inferrer.errors import BrokerUnreachable, ConfigError, CouldNotRun
+from inferrer.kafka.config import redact
 from inferrer.model import TopicMetadata
 
 REPORTED_CONFIGS = (
@@ -97,7 +98,17 @@ def client_settings(settings: Mapping[str, str], errors: ErrorLog | None = None)
 def open_admin(settings: Mapping[str, str]) -> tuple[AdminClient, ErrorLog]:
     """An admin client over ``settings``, with its error log."""
     errors = ErrorLog()
-    return AdminClient(client_settings(settings, errors)), errors
+    try:
+        return AdminClient(client_settings(settings, errors)), errors
+    except KafkaException as e:
+        raise invalid_config(settings, e) from e
+
+
+def invalid_config(settings: Mapping[str, str], e: KafkaException) -> ConfigError:
+    """The error for settings librdkafka refuses, without any secret value."""
+    return ConfigError(
+        "invalid Kafka client configuration: " + redact(_exception_reason(e), settings)
+    )
 
 
 def raise_unreachable(
@@ -105,7 +116,7 @@ def raise_unreachable(
 ) -> None:
     """Raise the one-line error for a cluster that did not answer (never quotes secrets)."""
     address = settings.get("bootstrap.servers", "?")
-    reason = _tidy(errors.reason() or _exception_reason(cause))
+    reason = redact(_tidy(errors.reason() or _exception_reason(cause)), settings)
     if errors.authentication_failed():
         raise CouldNotRun(f"authentication failed at {address}: {reason}") from cause
     raise BrokerUnreachable(
@@ -297,7 +308,7 @@ def describe_topic_set(
                 if isinstance(found, KafkaError) and name not in skipped:
                     skipped[name] = _skip_reason(found, "reading watermarks")
         conf = configs.get(name)
-        if isinstance(conf, KafkaError):
+        if isinstance(conf, KafkaError) and name not in skipped:
             if conf.code() in _AUTH_CODES:
                 warnings.append(f"{name}: not authorized to describe configs")
             else:

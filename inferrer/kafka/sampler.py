@@ -33,6 +33,7 @@ from inferrer.kafka.metadata import (
     SkippedTopic,
     client_settings,
     describe_topic_set,
+    invalid_config,
     list_offsets,
     list_topic_names,
     open_admin,
@@ -328,7 +329,10 @@ class RecordStream:
         settings["enable.auto.offset.store"] = "false"
         settings["enable.partition.eof"] = "true"
         conf: dict[str, Any] = client_settings(settings)
-        return Consumer(conf)
+        try:
+            return Consumer(conf)
+        except KafkaException as e:
+            raise invalid_config(settings, e) from e
 
     def _iter_records(self) -> Iterator[Record]:
         plan = self._plan()
@@ -477,6 +481,8 @@ class RecordStream:
                     f"with {got} of {s.quota} messages"
                 )
             elif got == 0:
+                # The skip says it all; earlier notes on the topic are noise now.
+                self.warnings = [w for w in self.warnings if not w.startswith(f"{s.name}: ")]
                 self.skipped.append(SkippedTopic(s.name, s.outcome))
                 self.warnings.append(f"skipped topic {s.name}: {s.outcome}")
             else:
