@@ -232,6 +232,27 @@ def test_per_topic_timeout_keeps_what_was_read(kafka: KafkaCluster, topic_name: 
     assert result.warnings == (f"{topic_name}: timed out after 1s with {got} of 20000 messages",)
 
 
+def test_follow_still_reads_the_existing_backlog(kafka: KafkaCluster, topic_name: str) -> None:
+    create_topics(kafka.bootstrap, [topic_name])
+    produce(kafka.bootstrap, topic_name, [b"x" * 100] * 1500, settings={"batch.size": 1})
+    slow = build_client_config(
+        kafka.bootstrap,
+        overrides=["fetch.max.bytes=1000", "message.max.bytes=1000", "max.partition.fetch.bytes=1"],
+        environ={},
+    )
+    config = SampleConfig(
+        client=slow,
+        topics=(topic_name,),
+        max_messages=1500,
+        start=StartPosition("earliest"),
+        follow=0.2,
+        timeout=60.0,
+    )
+    result = sample_topics(config)
+    assert len(result.records[topic_name]) == 1500
+    assert result.warnings == ()
+
+
 def test_topic_deleted_mid_run(kafka: KafkaCluster, topic_name: str) -> None:
     doomed, kept = topic_name + ".doomed", topic_name + ".kept"
     create_topics(kafka.bootstrap, [doomed, kept], partitions=2)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any, Literal
 
 from confluent_kafka import (
@@ -246,6 +248,8 @@ class _PartitionState:
     quota: int
     received: int = 0
     done: bool = False
+    caught_up: bool = False
+    """Read up to ``end``: what existed when the run began has been seen."""
 
 
 @dataclass
@@ -253,7 +257,7 @@ class _TopicState:
     name: str
     partitions: dict[int, _PartitionState]
     quota: int
-    records: list[Record] = field(default_factory=list)
+    received: int = 0
     done: bool = False
     outcome: str | None = None
 
@@ -276,7 +280,14 @@ class RecordStream:
         self.progress = progress
         self.skipped: list[SkippedTopic] = list(self.selection.skipped)
         self.warnings: list[str] = list(self.selection.warnings)
-        self.received: dict[str, int] = {t: 0 for t in self.selection.metadata}
+        self._plan_state: dict[str, _TopicState] = {}
+
+    @property
+    def received(self) -> dict[str, int]:
+        """Records yielded so far, per selected topic."""
+        counts = {t: 0 for t in self.selection.metadata}
+        counts.update({t: s.received for t, s in self._plan_state.items()})
+        return counts
 
     def __iter__(self) -> Iterator[Record]:
         return self._iter_records()
@@ -309,7 +320,9 @@ class RecordStream:
             parts: dict[int, _PartitionState] = {}
             for p, (_, high) in sorted(md.watermarks.items()):
                 start = high - quotas[p] if cfg.start.kind == "latest" else first[p]
-                parts[p] = _PartitionState(start=start, end=high, quota=quotas[p])
+                parts[p] = _PartitionState(
+                    start=start, end=high, quota=quotas[p], caught_up=start >= high
+                )
                 if cfg.follow <= 0 and quotas[p] == 0:
                     parts[p].done = True
             quota = cfg.max_messages if cfg.follow > 0 else sum(quotas.values())
@@ -335,21 +348,23 @@ class RecordStream:
             raise invalid_config(settings, e) from e
 
     def _iter_records(self) -> Iterator[Record]:
-        plan = self._plan()
+        plan = self._plan_state = self._plan()
         expected = sum(s.quota for s in plan.values())
         follow = self.config.follow
+        following = follow > 0
         began = time.monotonic()
         follow_until = began + follow
         hard_deadline = began + self.config.timeout + follow
         active = {t: s for t, s in plan.items() if not s.done}
-        received_total = 0
+        get_state = active.get
         last_report = 0.0
         last_check = began
 
         def report() -> None:
             if self.progress is not None:
                 done = sum(1 for s in plan.values() if s.done)
-                self.progress(SampleProgress(received_total, expected, done, len(plan)))
+                received = sum(s.received for s in plan.values())
+                self.progress(SampleProgress(received, expected, done, len(plan)))
 
         report()
         if not active:
@@ -390,27 +405,33 @@ class RecordStream:
 
             while active:
                 now = time.monotonic()
-                if follow > 0 and now >= follow_until:
-                    for state in list(active.values()):
-                        finish_topic(state, None)
-                    break
+                if following and now >= follow_until:
+                    # Following ends; a topic still catching up on what existed
+                    # before the run goes on until its timeout.
+                    following = False
+                    for open_state in list(active.values()):
+                        for p, part in list(open_state.partitions.items()):
+                            if part.caught_up or part.received >= part.quota:
+                                finish_partition(open_state, p)
+                    continue
                 if now >= hard_deadline:
-                    for state in list(active.values()):
-                        finish_topic(state, "timeout")
+                    for open_state in list(active.values()):
+                        finish_topic(open_state, "timeout")
                     break
-                wait = min(0.2, max(0.0, (follow_until if follow > 0 else hard_deadline) - now))
+                wait = min(0.2, max(0.0, (follow_until if following else hard_deadline) - now))
                 for msg in consumer.consume(num_messages=10000, timeout=wait):
-                    topic = msg.topic()
-                    partition = msg.partition()
-                    found = active.get(topic) if topic is not None else None
-                    if found is None or partition is None:
-                        continue
-                    state = found
                     err = msg.error()
+                    state = get_state(msg.topic())  # type: ignore[arg-type]
+                    partition = msg.partition()
+                    if state is None or partition is None:
+                        continue
                     if err is not None:
                         code = err.code()
                         if code == KafkaError._PARTITION_EOF:
-                            if follow <= 0:
+                            at_end = state.partitions.get(partition)
+                            if at_end is not None:
+                                at_end.caught_up = True
+                            if not following:
                                 finish_partition(state, partition)
                         elif code in _AUTH_CODES:
                             finish_topic(state, "not authorized to read the topic")
@@ -425,23 +446,23 @@ class RecordStream:
                     offset = msg.offset() or 0
                     ts_type, ts = msg.timestamp()
                     headers = msg.headers()
-                    record = Record(
-                        topic=state.name,
-                        partition=int(partition),
-                        offset=offset,
-                        timestamp=None if ts_type == TIMESTAMP_NOT_AVAILABLE else ts,
-                        key=msg.key(),
-                        value=msg.value(),
-                        headers=_headers(headers),
+                    yield Record(
+                        state.name,
+                        partition,
+                        offset,
+                        None if ts_type == TIMESTAMP_NOT_AVAILABLE else ts,
+                        msg.key(),
+                        msg.value(),
+                        _headers(headers) if headers else (),
                     )
                     ps.received += 1
-                    received_total += 1
-                    self.received[state.name] += 1
-                    yield record
-                    if follow > 0:
-                        if self.received[state.name] >= state.quota:
+                    state.received += 1
+                    if offset + 1 >= ps.end:
+                        ps.caught_up = True
+                    if following:
+                        if state.received >= state.quota:
                             finish_topic(state, None)
-                    elif ps.received >= ps.quota or offset + 1 >= ps.end:
+                    elif ps.received >= ps.quota or ps.caught_up:
                         finish_partition(state, partition)
                 now = time.monotonic()
                 if now - last_report >= 0.1:
@@ -472,7 +493,7 @@ class RecordStream:
                 if s.name not in present:
                     s.outcome = "deleted while sampling"
         for s in plan.values():
-            got = self.received[s.name]
+            got = s.received
             if s.outcome is None:
                 continue
             if s.outcome == "timeout":
@@ -529,15 +550,17 @@ def sample_topics(config: SampleConfig, progress: ProgressCallback | None = None
     other selected topic has an entry in ``records``, possibly empty.
     """
     stream = open_stream(config, progress)
-    by_topic: dict[str, list[Record]] = {t: [] for t in stream.selection.metadata}
+    # A partition's records arrive in offset order: grouping them is enough.
+    by_partition: dict[tuple[str, int], list[Record]] = defaultdict(list)
     for record in stream:
-        by_topic[record.topic].append(record)
+        by_partition[(record.topic, record.partition)].append(record)
     skipped = {s.topic for s in stream.skipped}
-    records = {
-        t: tuple(sorted(rs, key=lambda r: (r.partition, r.offset)))
-        for t, rs in sorted(by_topic.items())
-        if t not in skipped
-    }
+    records: dict[str, tuple[Record, ...]] = {}
+    for topic in sorted(stream.selection.metadata):
+        if topic in skipped:
+            continue
+        parts = sorted(p for t, p in by_partition if t == topic)
+        records[topic] = tuple(chain.from_iterable(by_partition[(topic, p)] for p in parts))
     return SampleResult(
         records=records,
         metadata={t: m for t, m in sorted(stream.selection.metadata.items()) if t not in skipped},
