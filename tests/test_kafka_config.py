@@ -209,3 +209,11 @@ def test_masking() -> None:
     config = build_client_config("b:1", overrides=["sasl.password=pw"], environ={})
     assert config.masked()["sasl.password"] == "******"
     assert "pw" not in repr(config.masked())
+
+
+def test_redact_replaces_secret_values_in_messages() -> None:
+    from inferrer.kafka.config import redact
+
+    settings = {"sasl.password": "hunter22", "sasl.username": "alice", "ssl.key.password": ""}
+    text = 'Invalid value "hunter22" for property; user alice'
+    assert redact(text, settings) == 'Invalid value "******" for property; user alice'

@@ -337,9 +337,19 @@ def test_read_only_no_group_created_no_offset_moved(kafka: KafkaCluster, topic_n
     assert member.assignment()
     try:
         before = group_state(kafka.bootstrap)
-        for start in ("latest", "earliest", "1h"):
+        # Even -X asking for commits under a named group changes nothing.
+        sneaky = build_client_config(
+            kafka.bootstrap,
+            overrides=["enable.auto.commit=true", "group.id=sneaky", "auto.commit.interval.ms=10"],
+            environ={},
+        )
+        for start, client in (
+            ("latest", plain(kafka.bootstrap)),
+            ("earliest", sneaky),
+            ("1h", sneaky),
+        ):
             config = SampleConfig(
-                client=plain(kafka.bootstrap),
+                client=client,
                 topics=(topic_name,),
                 start=parse_start(start),
                 follow=0.5,
@@ -348,7 +358,7 @@ def test_read_only_no_group_created_no_offset_moved(kafka: KafkaCluster, topic_n
             assert len(result.records[topic_name]) == 40
         after = group_state(kafka.bootstrap)
         assert after == before
-        assert "inferrer-read-only" not in after
+        assert "inferrer-read-only" not in after and "sneaky" not in after
         assert before[committed_group] == {(topic_name, 0): 3, (topic_name, 1): 5}
         assert result.metadata[topic_name].consumer_groups == tuple(
             sorted([committed_group, live_group])
