@@ -300,6 +300,14 @@ def test_no_match(kafka: KafkaCluster, topic_name: str) -> None:
         f"no topic matches --topics '{topic_name}.*' "
         "(internal topics are left out without --include-internal)"
     )
+    literal = SampleConfig(client=plain(kafka.bootstrap), topics=(topic_name,), exclude=("x",))
+    with pytest.raises(NoTopicsMatched) as info:
+        sample_topics(literal)
+    assert str(info.value) == (
+        f"no topic matches --topics '{topic_name}' --exclude 'x' "
+        "(internal topics are left out without --include-internal)"
+    )
+    assert topic_name not in admin(kafka.bootstrap).list_topics(timeout=10).topics
 
 
 def test_exclude_and_internal_topics(kafka: KafkaCluster, topic_name: str) -> None:

@@ -89,6 +89,9 @@ class ErrorLog:
 def client_settings(settings: Mapping[str, str], errors: ErrorLog | None = None) -> dict[str, Any]:
     """librdkafka settings plus our logger, so librdkafka never writes to stderr itself."""
     conf: dict[str, Any] = dict(settings)
+    # A metadata request for a named topic must never create it, even on brokers
+    # with auto.create.topics.enable=true (librdkafka's producer-side default asks to).
+    conf["allow.auto.create.topics"] = "false"
     conf["logger"] = _LOG
     if errors is not None:
         conf["error_cb"] = errors

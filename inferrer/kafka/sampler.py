@@ -235,7 +235,11 @@ def describe_selection(config: SampleConfig) -> Selection:
     for pattern in config.topics:
         # A topic the principal may not describe is absent from the listing; when
         # it is named literally, say so instead of "no match".
-        if is_literal(pattern) and pattern not in listing:
+        if (
+            is_literal(pattern)
+            and pattern not in listing
+            and select_topics([pattern], [pattern], config.exclude, include_internal=True)
+        ):
             reason = probe_topic(admin, pattern, config.timeout)
             if reason is not None:
                 denied.append(SkippedTopic(pattern, reason))
