@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,6 +107,20 @@ def open_admin(settings: Mapping[str, str]) -> tuple[AdminClient, ErrorLog]:
         return AdminClient(client_settings(settings, errors)), errors
     except KafkaException as e:
         raise invalid_config(settings, e) from e
+
+
+@contextmanager
+def kafka_errors(settings: Mapping[str, str]) -> Iterator[None]:
+    """Turn an unexpected client failure (a request timing out, a broker error) into
+    a one-line :class:`CouldNotRun`, with secrets redacted."""
+    address = settings.get("bootstrap.servers", "?")
+    try:
+        yield
+    except KafkaException as e:
+        reason = redact(_tidy(_exception_reason(e)), settings)
+        raise CouldNotRun(f"a Kafka request to {address} failed: {reason}") from e
+    except FutureTimeout as e:
+        raise CouldNotRun(f"a Kafka request to {address} did not complete in time") from e
 
 
 def invalid_config(settings: Mapping[str, str], e: KafkaException) -> ConfigError:
@@ -372,9 +388,10 @@ def describe_topics(
     present = [t for t in topics if t in listing]
     notes = warnings if warnings is not None else []
     notes.extend(f"{t}: no such topic" for t in topics if t not in listing)
-    result = describe_topic_set(
-        admin, listing, present, timeout=timeout, include_groups=include_groups
-    )
+    with kafka_errors(settings):
+        result = describe_topic_set(
+            admin, listing, present, timeout=timeout, include_groups=include_groups
+        )
     notes.extend(result.warnings)
     notes.extend(f"{s.topic}: skipped, {s.reason}" for s in result.skipped)
     return dict(result.metadata)

@@ -36,6 +36,7 @@ from inferrer.kafka.metadata import (
     client_settings,
     describe_topic_set,
     invalid_config,
+    kafka_errors,
     list_offsets,
     list_topic_names,
     open_admin,
@@ -247,9 +248,10 @@ def describe_selection(config: SampleConfig) -> Selection:
         require_matches(
             chosen, config.topics, config.exclude, include_internal=config.include_internal
         )
-    described = describe_topic_set(
-        admin, listing, chosen, timeout=config.timeout, include_groups=config.include_groups
-    )
+    with kafka_errors(settings):
+        described = describe_topic_set(
+            admin, listing, chosen, timeout=config.timeout, include_groups=config.include_groups
+        )
     skipped = tuple(sorted([*described.skipped, *denied], key=lambda s: s.topic))
     warnings = [*config.client.warnings, *described.warnings]
     warnings.extend(f"skipped topic {s.topic}: {s.reason}" for s in skipped)
@@ -327,7 +329,8 @@ class RecordStream:
         return counts
 
     def __iter__(self) -> Iterator[Record]:
-        return self._iter_records()
+        with kafka_errors(self.config.client.settings):
+            yield from self._iter_records()
 
     def _plan(self) -> dict[str, _TopicState]:
         cfg = self.config
