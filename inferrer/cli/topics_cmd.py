@@ -1,0 +1,105 @@
+"""``infer-asyncapi topics``: list what would be sampled, without reading any message."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from inferrer.cli import app
+from inferrer.cli.common import handles_errors
+from inferrer.cli.options import (
+    BootstrapServer,
+    CommandConfig,
+    Exclude,
+    IncludeInternal,
+    Overrides,
+    Timeout,
+    Topics,
+    build_sample_config,
+)
+from inferrer.kafka.sampler import Selection, describe_selection
+
+
+class TopicsFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+_COLUMNS = ("topic", "partitions", "replication", "messages", "cleanup.policy", "consumer groups")
+
+
+def render_text(selection: Selection) -> str:
+    """An aligned table: one line per topic, approximate messages from the watermarks."""
+    rows = [_COLUMNS]
+    for name in selection.topics:
+        md = selection.metadata[name]
+        rows.append(
+            (
+                name,
+                str(md.partitions),
+                str(md.replication_factor),
+                str(md.approximate_messages),
+                md.configs.get("cleanup.policy", "-"),
+                ", ".join(md.consumer_groups) or "-",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def render_json(selection: Selection) -> str:
+    """The selection as JSON: topics (sorted) with their metadata, and skipped topics."""
+    topics: list[dict[str, Any]] = []
+    for name in selection.topics:
+        md = selection.metadata[name]
+        topics.append(
+            {
+                "name": name,
+                "partitions": md.partitions,
+                "replication_factor": md.replication_factor,
+                "approximate_messages": md.approximate_messages,
+                "configs": dict(md.configs),
+                "non_default_configs": list(md.non_default_configs),
+                "consumer_groups": list(md.consumer_groups),
+                "watermarks": {str(p): list(w) for p, w in sorted(md.watermarks.items())},
+            }
+        )
+    skipped = [{"topic": s.topic, "reason": s.reason} for s in selection.skipped]
+    return json.dumps({"skipped": skipped, "topics": topics}, indent=2, sort_keys=True) + "\n"
+
+
+@app.command("topics")
+@handles_errors
+def topics_command(
+    bootstrap_server: BootstrapServer = None,
+    command_config: CommandConfig = None,
+    overrides: Overrides = None,
+    topics: Topics = None,
+    exclude: Exclude = None,
+    include_internal: IncludeInternal = False,
+    timeout: Timeout = "10s",
+    output_format: Annotated[
+        TopicsFormat, typer.Option("--format", help="Output format.")
+    ] = TopicsFormat.text,
+) -> None:
+    """List the topics a run would sample (partitions, replication, approximate
+    messages, cleanup.policy, consumer groups) without reading any message."""
+    config = build_sample_config(
+        bootstrap_server,
+        command_config,
+        overrides,
+        topics,
+        exclude,
+        include_internal,
+        timeout=timeout,
+    )
+    selection = describe_selection(config)
+    for warning in selection.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    render = render_json if output_format is TopicsFormat.json else render_text
+    sys.stdout.write(render(selection))

@@ -1,0 +1,619 @@
+"""Read-only sampling of the selected topics.
+
+One consumer is assigned every selected partition at once, with explicit start
+offsets (``incremental_assign``), so all topics are fetched concurrently by
+librdkafka. It never subscribes and never commits: ``enable.auto.commit`` and
+``enable.auto.offset.store`` are forced off, so no consumer group is created and no
+offset moves. librdkafka insists on a ``group.id`` for a consumer object; with
+manual assignment and no commits it is never sent to a group coordinator.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import chain
+from typing import Any, Literal
+
+from confluent_kafka import (
+    TIMESTAMP_NOT_AVAILABLE,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
+from confluent_kafka.admin import OffsetSpec
+
+from inferrer.errors import UsageError
+from inferrer.kafka.config import ClientConfig
+from inferrer.kafka.metadata import (
+    SkippedTopic,
+    client_settings,
+    describe_topic_set,
+    invalid_config,
+    kafka_errors,
+    list_offsets,
+    list_topic_names,
+    open_admin,
+    probe_topic,
+)
+from inferrer.kafka.select import is_literal, require_matches, select_topics
+from inferrer.model import TopicMetadata
+from inferrer.records import Record
+
+__all__ = [
+    "READ_ONLY_GROUP_ID",
+    "RecordStream",
+    "SampleConfig",
+    "SampleProgress",
+    "SampleResult",
+    "Selection",
+    "SkippedTopic",
+    "StartPosition",
+    "TimestampSpan",
+    "describe_selection",
+    "iter_records",
+    "measure_timestamps",
+    "open_stream",
+    "parse_duration",
+    "parse_start",
+    "plan_quotas",
+    "sample_topics",
+]
+
+READ_ONLY_GROUP_ID = "inferrer-read-only"
+"""The ``group.id`` librdkafka requires; never joined, never committed to."""
+
+StartKind = Literal["latest", "earliest", "timestamp"]
+
+_AUTH_CODES = frozenset(
+    {KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED}
+)
+_GONE_CODES = frozenset({KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC})
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_DELETION_CHECK_SECONDS = 1.0
+_DURATIONS = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+@dataclass(frozen=True, slots=True)
+class StartPosition:
+    """Where sampling starts: the newest messages, the oldest, or a point in time."""
+
+    kind: StartKind = "latest"
+    timestamp_ms: int | None = None
+    """Milliseconds since the epoch, for ``kind="timestamp"``."""
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``30s``, ``5m``, ``1h30m``, ``2d``, ``500ms`` or a plain number of seconds."""
+    s = text.strip().lower()
+    try:
+        value = float(s)
+    except ValueError:
+        pass
+    else:
+        if value < 0 or not math.isfinite(value):
+            raise UsageError(f"invalid duration {text!r}: must be a positive number of seconds")
+        return value
+    if not s or _DURATION.sub("", s) != "":
+        raise UsageError(f"invalid duration {text!r}: use for example 30s, 5m, 1h30m or 2d")
+    return sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION.findall(s))
+
+
+def parse_start(text: str, *, now_ms: int | None = None) -> StartPosition:
+    """Parse ``--from``: ``latest``, ``earliest``, an ISO-8601 time (UTC when no offset
+    is given), or a duration back from now (``1h``)."""
+    s = text.strip()
+    if s.lower() in ("latest", "earliest"):
+        return StartPosition(kind="latest" if s.lower() == "latest" else "earliest")
+    if _DURATIONS.fullmatch(s.lower()):
+        now = now_ms if now_ms is not None else int(time.time() * 1000)
+        return StartPosition("timestamp", now - int(parse_duration(s) * 1000))
+    try:
+        moment = datetime.fromisoformat(s)
+    except ValueError:
+        raise UsageError(
+            f"invalid --from {text!r}: use latest, earliest, an ISO-8601 time "
+            "(2024-05-01T12:00:00Z) or a duration (1h)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return StartPosition("timestamp", int(moment.timestamp() * 1000))
+
+
+@dataclass(frozen=True, slots=True)
+class SampleConfig:
+    """What to sample, from where, and how much."""
+
+    client: ClientConfig
+    topics: tuple[str, ...] = ()
+    """Shell globs, or regular expressions prefixed ``re:``; empty means all topics."""
+    exclude: tuple[str, ...] = ()
+    include_internal: bool = False
+    max_messages: int = 1000
+    """Per topic, spread across its partitions."""
+    start: StartPosition = field(default_factory=StartPosition)
+    follow: float = 0.0
+    """Seconds to keep reading new traffic after the existing messages."""
+    timeout: float = 10.0
+    """Seconds each topic may take (also bounds the metadata requests)."""
+    include_groups: bool = True
+    """Look up the consumer groups of each topic (admin requests only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SampleProgress:
+    """A progress report: messages received so far of those expected."""
+
+    received: int
+    expected: int
+    topics_done: int
+    topics: int
+
+
+ProgressCallback = Callable[[SampleProgress], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The topics a configuration selects, described, before any message is read."""
+
+    metadata: Mapping[str, TopicMetadata]
+    skipped: tuple[SkippedTopic, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(sorted(self.metadata))
+
+
+@dataclass(frozen=True, slots=True)
+class SampleResult:
+    """The sample: records per topic (in partition, offset order), metadata, and notes."""
+
+    records: Mapping[str, tuple[Record, ...]]
+    metadata: Mapping[str, TopicMetadata]
+    skipped: tuple[SkippedTopic, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(sorted(self.records))
+
+    def all_records(self) -> Iterator[Record]:
+        for topic in self.topics:
+            yield from self.records[topic]
+
+
+@dataclass(frozen=True, slots=True)
+class TimestampSpan:
+    """First and last message timestamps of a sample, and the rate they imply."""
+
+    first: int | None
+    last: int | None
+    count: int
+    rate_per_second: float | None
+    """Messages per second between first and last; None with fewer than two
+    timestamps or a zero span."""
+
+
+def measure_timestamps(records: Iterable[Record]) -> TimestampSpan:
+    """The span of the records' timestamps (milliseconds) and an approximate rate."""
+    first: int | None = None
+    last: int | None = None
+    count = 0
+    for record in records:
+        ts = record.timestamp
+        if ts is None:
+            continue
+        count += 1
+        first = ts if first is None or ts < first else first
+        last = ts if last is None or ts > last else last
+    rate = None
+    if first is not None and last is not None and count >= 2 and last > first:
+        rate = round((count - 1) * 1000.0 / (last - first), 3)
+    return TimestampSpan(first=first, last=last, count=count, rate_per_second=rate)
+
+
+def describe_selection(config: SampleConfig) -> Selection:
+    """Connect, select topics by the configured patterns, and describe them.
+
+    Raises :class:`BrokerUnreachable` and :class:`NoTopicsMatched`.
+    """
+    settings = config.client.settings
+    admin, errors = open_admin(settings)
+    listing = list_topic_names(admin, settings, errors, config.timeout)
+    chosen = select_topics(
+        listing, config.topics, config.exclude, include_internal=config.include_internal
+    )
+    denied: list[SkippedTopic] = []
+    for pattern in config.topics:
+        # A topic the principal may not describe is absent from the listing; when
+        # it is named literally, say so instead of "no match".
+        if (
+            is_literal(pattern)
+            and pattern not in listing
+            and select_topics([pattern], [pattern], config.exclude, include_internal=True)
+        ):
+            reason = probe_topic(admin, pattern, config.timeout)
+            if reason is not None:
+                denied.append(SkippedTopic(pattern, reason))
+    if not chosen and not denied:
+        require_matches(
+            chosen, config.topics, config.exclude, include_internal=config.include_internal
+        )
+    with kafka_errors(settings):
+        described = describe_topic_set(
+            admin, listing, chosen, timeout=config.timeout, include_groups=config.include_groups
+        )
+    skipped = tuple(sorted([*described.skipped, *denied], key=lambda s: s.topic))
+    warnings = [*config.client.warnings, *described.warnings]
+    warnings.extend(f"skipped topic {s.topic}: {s.reason}" for s in skipped)
+    return Selection(metadata=described.metadata, skipped=skipped, warnings=tuple(warnings))
+
+
+def plan_quotas(available: Mapping[int, int], total: int) -> dict[int, int]:
+    """Spread ``total`` messages over partitions holding ``available`` messages each:
+    an even share (quotas differ by at most one), with what small partitions cannot
+    give moved to the larger ones."""
+    quotas = {p: 0 for p in available}
+    left = min(total, sum(max(0, n) for n in available.values()))
+    # Water-filling: the smallest partitions first, each taking at most a fair share.
+    order = sorted((p for p, n in available.items() if n > 0), key=lambda p: (available[p], p))
+    for i, p in enumerate(order):
+        give = min(available[p], left // (len(order) - i))
+        quotas[p] = give
+        left -= give
+    # The remainder, one each, to the partitions with room and the smallest quota.
+    while left > 0:
+        room = sorted((p for p in order if quotas[p] < available[p]), key=lambda p: (quotas[p], p))
+        for p in room[:left]:
+            quotas[p] += 1
+        left -= min(left, len(room))
+    return quotas
+
+
+@dataclass
+class _PartitionState:
+    start: int
+    end: int
+    """High watermark when the run began: reading up to ``end - 1`` is complete."""
+    quota: int
+    received: int = 0
+    done: bool = False
+    caught_up: bool = False
+    """Read up to ``end``: what existed when the run began has been seen."""
+
+
+@dataclass
+class _TopicState:
+    name: str
+    partitions: dict[int, _PartitionState]
+    quota: int
+    received: int = 0
+    done: bool = False
+    outcome: str | None = None
+
+
+class RecordStream:
+    """Records of a sampling run, as they arrive, one topic's partitions interleaved.
+
+    Iterate once. After the iteration, :attr:`skipped` and :attr:`warnings` hold what
+    went wrong per topic, and :attr:`received` the count per topic.
+    """
+
+    def __init__(
+        self,
+        config: SampleConfig,
+        selection: Selection | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.config = config
+        self.selection = selection if selection is not None else describe_selection(config)
+        self.progress = progress
+        self.skipped: list[SkippedTopic] = list(self.selection.skipped)
+        self.warnings: list[str] = list(self.selection.warnings)
+        self._plan_state: dict[str, _TopicState] = {}
+
+    @property
+    def received(self) -> dict[str, int]:
+        """Records yielded so far, per selected topic."""
+        counts = {t: 0 for t in self.selection.metadata}
+        counts.update({t: s.received for t, s in self._plan_state.items()})
+        return counts
+
+    def __iter__(self) -> Iterator[Record]:
+        with kafka_errors(self.config.client.settings):
+            yield from self._iter_records()
+
+    def _plan(self) -> dict[str, _TopicState]:
+        cfg = self.config
+        starts: dict[tuple[str, int], int] = {}
+        if cfg.start.kind == "timestamp":
+            assert cfg.start.timestamp_ms is not None
+            admin, _ = open_admin(cfg.client.settings)
+            pairs = [(t, p) for t, md in self.selection.metadata.items() for p in md.watermarks]
+            found = list_offsets(
+                admin, pairs, OffsetSpec.for_timestamp(cfg.start.timestamp_ms), cfg.timeout
+            )
+            for key, offset in found.items():
+                # -1 means no message at or after the time: start at the end.
+                starts[key] = offset if isinstance(offset, int) and offset >= 0 else -1
+        plan: dict[str, _TopicState] = {}
+        for topic, md in sorted(self.selection.metadata.items()):
+            first: dict[int, int] = {}
+            for p, (low, high) in md.watermarks.items():
+                if cfg.start.kind == "timestamp":
+                    at = starts.get((topic, p), -1)
+                    first[p] = high if at < 0 else min(max(at, low), high)
+                else:
+                    first[p] = low
+            quotas = plan_quotas(
+                {p: high - first[p] for p, (_, high) in md.watermarks.items()}, cfg.max_messages
+            )
+            parts: dict[int, _PartitionState] = {}
+            for p, (_, high) in sorted(md.watermarks.items()):
+                start = high - quotas[p] if cfg.start.kind == "latest" else first[p]
+                parts[p] = _PartitionState(
+                    start=start, end=high, quota=quotas[p], caught_up=start >= high
+                )
+                if cfg.follow <= 0 and quotas[p] == 0:
+                    parts[p].done = True
+            quota = cfg.max_messages if cfg.follow > 0 else sum(quotas.values())
+            state = _TopicState(name=topic, partitions=parts, quota=quota)
+            state.done = quota == 0 or all(ps.done for ps in parts.values())
+            plan[topic] = state
+        return plan
+
+    def _consumer(self) -> Consumer:
+        settings = dict(self.config.client.settings)
+        settings.setdefault("group.id", READ_ONLY_GROUP_ID)
+        settings.setdefault("client.id", "inferrer")
+        settings.setdefault("fetch.wait.max.ms", "100")
+        settings.setdefault("auto.offset.reset", "earliest")
+        # Read-only, whatever -X says.
+        settings["enable.auto.commit"] = "false"
+        settings["enable.auto.offset.store"] = "false"
+        settings["enable.partition.eof"] = "true"
+        conf: dict[str, Any] = client_settings(settings)
+        try:
+            return Consumer(conf)
+        except KafkaException as e:
+            raise invalid_config(settings, e) from e
+
+    def _iter_records(self) -> Iterator[Record]:
+        plan = self._plan_state = self._plan()
+        expected = sum(s.quota for s in plan.values())
+        follow = self.config.follow
+        following = follow > 0
+        began = time.monotonic()
+        follow_until = began + follow
+        hard_deadline = began + self.config.timeout + follow
+        active = {t: s for t, s in plan.items() if not s.done}
+        get_state = active.get
+        last_report = 0.0
+        last_check = began
+
+        def report() -> None:
+            if self.progress is not None:
+                done = sum(1 for s in plan.values() if s.done)
+                received = sum(s.received for s in plan.values())
+                self.progress(SampleProgress(received, expected, done, len(plan)))
+
+        report()
+        if not active:
+            return
+        consumer = self._consumer()
+        try:
+            consumer.incremental_assign(
+                [
+                    TopicPartition(t, p, ps.start)
+                    for t, s in active.items()
+                    for p, ps in s.partitions.items()
+                    if not ps.done
+                ]
+            )
+
+            def finish_partition(state: _TopicState, partition: int) -> None:
+                ps = state.partitions[partition]
+                if ps.done:
+                    return
+                ps.done = True
+                consumer.incremental_unassign([TopicPartition(state.name, partition)])
+                if all(x.done for x in state.partitions.values()):
+                    finish_topic(state, None)
+
+            def finish_topic(state: _TopicState, outcome: str | None) -> None:
+                if state.done:
+                    return
+                state.done = True
+                state.outcome = outcome
+                open_parts = [
+                    TopicPartition(state.name, p) for p, x in state.partitions.items() if not x.done
+                ]
+                for x in state.partitions.values():
+                    x.done = True
+                if open_parts:
+                    consumer.incremental_unassign(open_parts)
+                active.pop(state.name, None)
+
+            while active:
+                now = time.monotonic()
+                if following and now >= follow_until:
+                    # Following ends; a topic still catching up on what existed
+                    # before the run goes on until its timeout.
+                    following = False
+                    for open_state in list(active.values()):
+                        for p, part in list(open_state.partitions.items()):
+                            if part.caught_up or part.received >= part.quota:
+                                finish_partition(open_state, p)
+                    continue
+                if now >= hard_deadline:
+                    for open_state in list(active.values()):
+                        finish_topic(open_state, "timeout")
+                    break
+                wait = min(0.2, max(0.0, (follow_until if following else hard_deadline) - now))
+                for msg in consumer.consume(num_messages=10000, timeout=wait):
+                    err = msg.error()
+                    state = get_state(msg.topic())  # type: ignore[arg-type]
+                    partition = msg.partition()
+                    if state is None or partition is None:
+                        continue
+                    if err is not None:
+                        code = err.code()
+                        if code == KafkaError._PARTITION_EOF:
+                            at_end = state.partitions.get(partition)
+                            if at_end is not None:
+                                at_end.caught_up = True
+                            if not following:
+                                finish_partition(state, partition)
+                        elif code in _AUTH_CODES:
+                            finish_topic(state, "not authorized to read the topic")
+                        elif code in _GONE_CODES:
+                            finish_topic(state, "deleted while sampling")
+                        elif err.fatal():
+                            raise_fatal(self.config.client, err)
+                        continue
+                    ps = state.partitions.get(partition)
+                    if ps is None or ps.done:
+                        continue
+                    offset = msg.offset() or 0
+                    ts_type, ts = msg.timestamp()
+                    headers = msg.headers()
+                    yield Record(
+                        state.name,
+                        partition,
+                        offset,
+                        None if ts_type == TIMESTAMP_NOT_AVAILABLE else ts,
+                        msg.key(),
+                        msg.value(),
+                        _headers(headers) if headers else (),
+                    )
+                    ps.received += 1
+                    state.received += 1
+                    if offset + 1 >= ps.end:
+                        ps.caught_up = True
+                    if following:
+                        if state.received >= state.quota:
+                            finish_topic(state, None)
+                    elif ps.received >= ps.quota or ps.caught_up:
+                        finish_partition(state, partition)
+                now = time.monotonic()
+                if now - last_report >= 0.1:
+                    last_report = now
+                    report()
+                if active and now - last_check >= _DELETION_CHECK_SECONDS:
+                    # librdkafka does not report an assigned topic that is deleted;
+                    # it only stops fetching. Look for it in the metadata.
+                    last_check = now
+                    for name in _vanished(consumer, list(active)):
+                        finish_topic(active[name], "deleted while sampling")
+        finally:
+            consumer.close()
+        self._record_outcomes(plan)
+        report()
+
+    def _record_outcomes(self, plan: Mapping[str, _TopicState]) -> None:
+        timed_out = [s for s in plan.values() if s.outcome == "timeout"]
+        if timed_out:
+            admin, errors = open_admin(self.config.client.settings)
+            try:
+                present = list_topic_names(
+                    admin, self.config.client.settings, errors, self.config.timeout
+                )
+            except Exception:  # the cluster went away; keep "timeout" as the reason
+                present = {s.name: None for s in timed_out}
+            for s in timed_out:
+                if s.name not in present:
+                    s.outcome = "deleted while sampling"
+        for s in plan.values():
+            got = s.received
+            if s.outcome is None:
+                continue
+            if s.outcome == "timeout":
+                self.warnings.append(
+                    f"{s.name}: timed out after {self.config.timeout:g}s "
+                    f"with {got} of {s.quota} messages"
+                )
+            elif got == 0:
+                # The skip says it all; earlier notes on the topic are noise now.
+                self.warnings = [w for w in self.warnings if not w.startswith(f"{s.name}: ")]
+                self.skipped.append(SkippedTopic(s.name, s.outcome))
+                self.warnings.append(f"skipped topic {s.name}: {s.outcome}")
+            else:
+                self.warnings.append(f"{s.name}: {s.outcome}; kept {got} messages read before")
+        self.skipped.sort(key=lambda x: x.topic)
+
+
+def _vanished(consumer: Consumer, topics: list[str]) -> list[str]:
+    try:
+        listing = consumer.list_topics(timeout=2.0)
+    except KafkaException:
+        return []
+    return [t for t in topics if t not in listing.topics]
+
+
+def _headers(raw: Any) -> tuple[tuple[str, bytes | None], ...]:
+    if not raw:
+        return ()
+    items = raw.items() if isinstance(raw, dict) else raw
+    return tuple((str(k), v.encode() if isinstance(v, str) else v) for k, v in items)
+
+
+def raise_fatal(client: ClientConfig, err: KafkaError) -> None:
+    """A fatal consumer error ends the run with a one-line message."""
+    from inferrer.errors import CouldNotRun
+
+    raise CouldNotRun(f"the Kafka client failed at {client.bootstrap}: {err.str()}")
+
+
+def open_stream(
+    config: SampleConfig,
+    progress: ProgressCallback | None = None,
+    selection: Selection | None = None,
+) -> RecordStream:
+    """Select and describe the topics now; iterate the result to read records."""
+    return RecordStream(config, selection, progress)
+
+
+def iter_records(
+    config: SampleConfig, progress: ProgressCallback | None = None
+) -> Iterator[Record]:
+    """Stream the sample's records as they arrive, without keeping them.
+
+    Warnings and skipped topics are not reported here; use :func:`open_stream` for them.
+    """
+    yield from open_stream(config, progress)
+
+
+def sample_topics(config: SampleConfig, progress: ProgressCallback | None = None) -> SampleResult:
+    """Sample the selected topics read-only; see :class:`SampleConfig`.
+
+    Raises :class:`BrokerUnreachable` (exit 3) and :class:`NoTopicsMatched` (exit 2).
+    Topics that cannot be read (authorization, deleted) are in ``skipped``; every
+    other selected topic has an entry in ``records``, possibly empty.
+    """
+    stream = open_stream(config, progress)
+    # A partition's records arrive in offset order: grouping them is enough.
+    by_partition: dict[tuple[str, int], list[Record]] = defaultdict(list)
+    for record in stream:
+        by_partition[(record.topic, record.partition)].append(record)
+    skipped = {s.topic for s in stream.skipped}
+    records: dict[str, tuple[Record, ...]] = {}
+    for topic in sorted(stream.selection.metadata):
+        if topic in skipped:
+            continue
+        parts = sorted(p for t, p in by_partition if t == topic)
+        records[topic] = tuple(chain.from_iterable(by_partition[(topic, p)] for p in parts))
+    return SampleResult(
+        records=records,
+        metadata={t: m for t, m in sorted(stream.selection.metadata.items()) if t not in skipped},
+        skipped=tuple(stream.skipped),
+        warnings=tuple(stream.warnings),
+    )

@@ -1,0 +1,157 @@
+"""The shared source options, parsed by typer and turned into a SampleConfig that
+samples the real broker. A tiny app stands in for the commands that reuse them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from inferrer.cli.common import handles_errors
+from inferrer.cli.options import (
+    BootstrapServer,
+    CommandConfig,
+    Exclude,
+    Follow,
+    IncludeInternal,
+    MaxMessages,
+    Overrides,
+    Start,
+    Timeout,
+    Topics,
+    build_sample_config,
+)
+from inferrer.kafka.sampler import SampleConfig, StartPosition, sample_topics
+from tests.conftest import KafkaCluster
+from tests.kafka_util import create_topics, produce
+
+app = typer.Typer()
+configs: list[SampleConfig] = []
+
+
+@app.command()
+@handles_errors
+def sample(
+    bootstrap_server: BootstrapServer = None,
+    command_config: CommandConfig = None,
+    overrides: Overrides = None,
+    topics: Topics = None,
+    exclude: Exclude = None,
+    include_internal: IncludeInternal = False,
+    max_messages: MaxMessages = 1000,
+    start: Start = "latest",
+    follow: Follow = None,
+    timeout: Timeout = "10s",
+) -> None:
+    config = build_sample_config(
+        bootstrap_server,
+        command_config,
+        overrides,
+        topics,
+        exclude,
+        include_internal,
+        max_messages,
+        start,
+        follow,
+        timeout,
+    )
+    configs.append(config)
+    result = sample_topics(config)
+    print(
+        json.dumps(
+            {t: [r.value.decode() for r in rs if r.value] for t, rs in result.records.items()}
+        )
+    )
+
+
+def test_every_option_reaches_the_config(tmp_path: Path) -> None:
+    props = tmp_path / "c.properties"
+    props.write_text("security.protocol=PLAINTEXT\n")
+    config = build_sample_config(
+        "b:1",
+        props,
+        ["client.id=x"],
+        ["a.*", "re:b"],
+        ["a.dlq"],
+        True,
+        50,
+        "2024-05-01T12:00:00Z",
+        "1m",
+        "30s",
+    )
+    assert dict(config.client.settings) == {
+        "bootstrap.servers": "b:1",
+        "client.id": "x",
+        "security.protocol": "PLAINTEXT",
+    }
+    assert config.topics == ("a.*", "re:b")
+    assert config.exclude == ("a.dlq",)
+    assert config.include_internal is True
+    assert config.max_messages == 50
+    assert config.start == StartPosition("timestamp", 1714564800000)
+    assert config.follow == 60.0
+    assert config.timeout == 30.0
+
+
+@pytest.mark.kafka
+def test_flags_parsed_by_typer_drive_the_sample(kafka: KafkaCluster, topic_name: str) -> None:
+    keep, drop = topic_name + ".keep", topic_name + ".drop"
+    create_topics(kafka.bootstrap, [keep, drop])
+    produce(kafka.bootstrap, keep, [f"m{i}".encode() for i in range(10)])
+    produce(kafka.bootstrap, drop, [b"x"])
+    runner = CliRunner()
+    configs.clear()
+    result = runner.invoke(
+        app,
+        [
+            "-X",
+            "client.id=flags-test",
+            "--topics",
+            topic_name + ".*",
+            "--exclude",
+            drop,
+            "--max-messages",
+            "3",
+            "--from",
+            "earliest",
+            "--follow",
+            "1s",
+            "--timeout",
+            "20s",
+        ],
+        env={"KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap},
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {keep: ["m0", "m1", "m2"]}
+    [config] = configs
+    assert config.client.bootstrap == kafka.bootstrap
+    assert config.client.settings["client.id"] == "flags-test"
+    assert config.follow == 1.0 and config.timeout == 20.0
+
+    latest = runner.invoke(
+        app,
+        ["-b", kafka.bootstrap, "--topics", keep, "--max-messages", "2", "--from", "latest"],
+    )
+    assert latest.exit_code == 0, latest.output
+    assert json.loads(latest.stdout) == {keep: ["m8", "m9"]}
+
+
+def test_max_messages_must_be_positive() -> None:
+    result = CliRunner().invoke(app, ["-b", "b:1", "--max-messages", "0"])
+    assert result.exit_code == 2
+    assert "--max-messages" in result.output
+
+
+def test_progress_bar_only_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from inferrer.cli.progress import sampling_progress
+    from inferrer.kafka.sampler import SampleProgress
+
+    with sampling_progress() as callback:  # stderr is captured: not a terminal
+        assert callback is None
+    with sampling_progress(enabled=True) as callback:
+        assert callback is not None
+        callback(SampleProgress(received=5, expected=10, topics_done=0, topics=2))
+    assert capsys.readouterr().out == ""
