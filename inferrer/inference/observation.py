@@ -1,0 +1,586 @@
+"""Observations: what was seen on a topic, mutable while sampling, mergeable after.
+
+* :class:`ShapeObservation` — one JSON value stream (a kind's payloads, the keys,
+  the headers): a genson :class:`~inferrer.inference.strategies.StructureBuilder`
+  fed once per distinct shape, plus a :class:`~inferrer.inference.stats.FieldNode`
+  statistics tree.
+* :class:`KindObservation` — one event kind: payloads, headers, timestamps, examples.
+* :class:`TopicObservation` — one topic: kinds keyed by discriminator, keys,
+  headers, encodings, envelope, framing, undecodable counts, tombstones, partitions.
+
+:func:`merge` is associative and commutative; ``to_dict``/``from_dict`` round-trip
+through JSON; :meth:`TopicObservation.summarize` gives the read-only
+:class:`~inferrer.model.TopicSummary`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from inferrer.errors import CaptureError
+from inferrer.inference import rules
+from inferrer.inference.canonical import annotate, canonical_json, finalize
+from inferrer.inference.stats import FieldNode, walk
+from inferrer.inference.strategies import StructureBuilder
+from inferrer.model import (
+    DecodedMessage,
+    FieldSummary,
+    KindSummary,
+    PayloadEncoding,
+    TopicSummary,
+)
+
+FORMAT_VERSION: Final = 1
+SHAPE_CACHE_BOUND: Final = 4096
+"""Distinct shape signatures remembered per stream; the cache is cleared beyond it
+(feeding genson a shape twice changes nothing, so this bounds memory, not results)."""
+KIND_EXAMPLES: Final = 3
+
+_ENVELOPE_FIELDS: Final = frozenset({"ce_type", "op"})
+
+
+def _json_pointer_token(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+class ShapeObservation:
+    """Schema structure (genson, once per shape) and field statistics of one stream."""
+
+    __slots__ = ("builder", "count", "hints", "root", "shapes")
+
+    def __init__(self) -> None:
+        self.builder = StructureBuilder(schema_uri=None)
+        self.root = FieldNode()
+        self.count = 0
+        self.shapes: set[Any] = set()
+        self.hints: set[str] = set()
+
+    def add(self, value: Any) -> None:
+        """Add one JSON value."""
+        self.count += 1
+        signature = walk(value, self.root, self.count)
+        if signature not in self.shapes:
+            if len(self.shapes) >= SHAPE_CACHE_BOUND:
+                self.shapes.clear()
+            self.shapes.add(signature)
+            self.builder.add_object(value)
+
+    def add_hint(self, hint: Mapping[str, Any]) -> None:
+        """Merge a declared schema (Kafka Connect) into the structure, once per hint."""
+        key = canonical_json(hint)
+        if key not in self.hints:
+            self.hints.add(key)
+            self.builder.add_schema(dict(hint))
+
+    def structure(self) -> dict[str, Any]:
+        schema: dict[str, Any] = self.builder.to_schema()
+        schema.pop("$schema", None)
+        return schema
+
+    def schema(self) -> dict[str, Any]:
+        """The canonical JSON Schema of every value added (with formats and enums)."""
+        if self.count == 0 and not self.hints:
+            return {}
+        return finalize(annotate(self.structure(), self.root))
+
+    def merge(self, other: ShapeObservation) -> None:
+        self.count += other.count
+        self.builder.add_schema(other.structure())
+        self.root.merge(other.root)
+        self.hints |= other.hints
+
+    def fields(self, messages: int) -> tuple[FieldSummary, ...]:
+        """Field statistics, sorted by path."""
+        out: list[FieldSummary] = []
+
+        def visit(node: FieldNode, path: str) -> None:
+            if path or node.n_obj != node.total:
+                out.append(_field_summary(node, path or "", messages))
+            for key, child in node.children.items():
+                visit(child, f"{path}/{_json_pointer_token(key)}")
+            if node.items is not None:
+                visit(node.items, f"{path}/*")
+            if node.values is not None:
+                visit(node.values, f"{path}/{{}}")
+
+        if self.count:
+            visit(self.root, "")
+        return tuple(sorted(out, key=lambda f: f.path))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "structure": self.structure() if self.count or self.hints else {},
+            "stats": self.root.to_dict(),
+            "hints": sorted(self.hints),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ShapeObservation:
+        obs = cls()
+        obs.count = data["count"]
+        if data["structure"]:
+            obs.builder.add_schema(data["structure"])
+        obs.root = FieldNode.from_dict(data["stats"])
+        obs.hints = set(data["hints"])
+        return obs
+
+
+def _finite(x: int | float | None) -> float | None:
+    if x is None:
+        return None
+    try:
+        return float(x)
+    except OverflowError:
+        return float("inf") if x > 0 else float("-inf")
+
+
+def _field_summary(node: FieldNode, path: str, messages: int) -> FieldSummary:
+    total = node.total
+    distinct, approximate = node.distinct()
+    return FieldSummary(
+        path=path,
+        types=node.types(),
+        present=node.present,
+        presence_ratio=round(node.present / messages, 6) if messages else 0.0,
+        null_ratio=round(node.n_null / total, 6) if total else 0.0,
+        distinct=distinct,
+        distinct_approximate=approximate,
+        minimum=_finite(node.min_num),
+        maximum=_finite(node.max_num),
+        min_length=node.min_len if node.min_len >= 0 else None,
+        max_length=node.max_len if node.max_len >= 0 else None,
+        format=node.string_format(),
+        enum=node.string_enum(),
+        examples=node.examples(),
+    )
+
+
+def _min_opt(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max_opt(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+@dataclass
+class KindObservation:
+    """Everything seen for one event kind on one topic."""
+
+    count: int = 0
+    payload: ShapeObservation = field(default_factory=ShapeObservation)
+    headers: ShapeObservation = field(default_factory=ShapeObservation)
+    first_timestamp: int | None = None
+    last_timestamp: int | None = None
+    examples: list[tuple[int, str, int, int]] = field(default_factory=list)
+    """(value hash, canonical JSON, partition, offset), the smallest hashes first."""
+
+    def add(self, msg: DecodedMessage) -> None:
+        self.count += 1
+        self.payload.add(msg.value)
+        if msg.value_hint is not None:
+            self.payload.add_hint(msg.value_hint)
+        self.headers.add(dict(msg.headers))
+        ts = msg.timestamp
+        if ts is not None:
+            if self.first_timestamp is None or ts < self.first_timestamp:
+                self.first_timestamp = ts
+            if self.last_timestamp is None or ts > self.last_timestamp:
+                self.last_timestamp = ts
+        ex = self.examples
+        if len(ex) < KIND_EXAMPLES or msg.value_hash <= ex[-1][0]:
+            self._add_example(
+                (msg.value_hash, canonical_json(msg.value), msg.partition, msg.offset)
+            )
+
+    def _add_example(self, entry: tuple[int, str, int, int]) -> None:
+        ex = self.examples
+        if any(e[0] == entry[0] and e[1] == entry[1] for e in ex):
+            # the same payload twice: keep the lowest position, order-independently
+            ex[:] = [min(e, entry) if e[:2] == entry[:2] else e for e in ex]
+            return
+        ex.append(entry)
+        ex.sort()
+        del ex[KIND_EXAMPLES:]
+
+    def merge(self, other: KindObservation) -> None:
+        self.count += other.count
+        self.payload.merge(other.payload)
+        self.headers.merge(other.headers)
+        self.first_timestamp = _min_opt(self.first_timestamp, other.first_timestamp)
+        self.last_timestamp = _max_opt(self.last_timestamp, other.last_timestamp)
+        for e in other.examples:
+            self._add_example(e)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "payload": self.payload.to_dict(),
+            "headers": self.headers.to_dict(),
+            "first_timestamp": self.first_timestamp,
+            "last_timestamp": self.last_timestamp,
+            "examples": [list(e) for e in self.examples],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> KindObservation:
+        return cls(
+            count=data["count"],
+            payload=ShapeObservation.from_dict(data["payload"]),
+            headers=ShapeObservation.from_dict(data["headers"]),
+            first_timestamp=data["first_timestamp"],
+            last_timestamp=data["last_timestamp"],
+            examples=[(e[0], e[1], e[2], e[3]) for e in data["examples"]],
+        )
+
+
+GroupKey = tuple[str, str] | None
+"""(discriminator field, value), or None for messages without a discriminator."""
+
+
+def _mode(counter: Mapping[str, int], default: Any) -> Any:
+    if not counter:
+        return default
+    return min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+class TopicObservation:
+    """The mutable, mergeable observation of one topic."""
+
+    def __init__(self, topic: str) -> None:
+        self.topic = topic
+        self.messages = 0
+        self.tombstones = 0
+        self.undecodable: Counter[str] = Counter()
+        self.encodings: Counter[str] = Counter()
+        self.key_encodings: Counter[str] = Counter()
+        self.content_types: Counter[str] = Counter()
+        self.envelopes: Counter[str] = Counter()
+        self.framings: Counter[str] = Counter()
+        self.schema_ids: set[int] = set()
+        self.partitions: set[int] = set()
+        self.first_timestamp: int | None = None
+        self.last_timestamp: int | None = None
+        self.timestamped = 0
+        self.key = ShapeObservation()
+        self.headers = ShapeObservation()
+        self.groups: dict[GroupKey, KindObservation] = {}
+        self.collapsed = False
+        """True once payload discriminator values exceeded MAX_KINDS: not a discriminator."""
+
+    # -- adding ------------------------------------------------------------------------
+
+    def add(self, msg: DecodedMessage) -> None:
+        """Add one decoded message of this topic."""
+        self.messages += 1
+        self.partitions.add(msg.partition)
+        ts = msg.timestamp
+        if ts is not None:
+            self.timestamped += 1
+            if self.first_timestamp is None or ts < self.first_timestamp:
+                self.first_timestamp = ts
+            if self.last_timestamp is None or ts > self.last_timestamp:
+                self.last_timestamp = ts
+        self.key_encodings[msg.key_encoding] += 1
+        if msg.key_encoding in ("json", "text"):
+            self.key.add(msg.key)
+        self.headers.add(dict(msg.headers))
+        if msg.schema_id is not None:
+            self.schema_ids.add(msg.schema_id)
+        if msg.content_type is not None:
+            self.content_types[msg.content_type] += 1
+        if not msg.ok:
+            self.undecodable[msg.reason or "unknown"] += 1
+            return
+        self.framings[msg.framing] += 1
+        if msg.encoding == "null":
+            self.tombstones += 1
+            return
+        self.encodings[msg.encoding] += 1
+        self.envelopes[msg.envelope] += 1
+        if msg.encoding not in ("json", "text"):
+            return
+        group = self._group_of(msg)
+        kind = self.groups.get(group)
+        if kind is None:
+            kind = self.groups[group] = KindObservation()
+            self._maybe_collapse()
+            kind = self.groups[self._group_of(msg)]
+        kind.add(msg)
+
+    def _group_of(self, msg: DecodedMessage) -> GroupKey:
+        if msg.kind is None or msg.kind_field is None:
+            return None
+        if self.collapsed and msg.kind_field not in _ENVELOPE_FIELDS:
+            return None
+        return (msg.kind_field, msg.kind)
+
+    def _maybe_collapse(self) -> None:
+        payload_groups = [g for g in self.groups if g is not None and g[0] not in _ENVELOPE_FIELDS]
+        if not self.collapsed and len(payload_groups) <= rules.MAX_KINDS:
+            return
+        self.collapsed = True
+        for g in payload_groups:
+            kind = self.groups.pop(g)
+            target = self.groups.get(None)
+            if target is None:
+                self.groups[None] = kind
+            else:
+                target.merge(kind)
+
+    # -- merging -----------------------------------------------------------------------
+
+    def merge_from(self, other: TopicObservation) -> None:
+        """Fold ``other`` (same topic) into this observation."""
+        self.messages += other.messages
+        self.tombstones += other.tombstones
+        self.timestamped += other.timestamped
+        for mine, theirs in (
+            (self.undecodable, other.undecodable),
+            (self.encodings, other.encodings),
+            (self.key_encodings, other.key_encodings),
+            (self.content_types, other.content_types),
+            (self.envelopes, other.envelopes),
+            (self.framings, other.framings),
+        ):
+            mine.update(theirs)
+        self.schema_ids |= other.schema_ids
+        self.partitions |= other.partitions
+        self.first_timestamp = _min_opt(self.first_timestamp, other.first_timestamp)
+        self.last_timestamp = _max_opt(self.last_timestamp, other.last_timestamp)
+        self.key.merge(other.key)
+        self.headers.merge(other.headers)
+        self.collapsed = self.collapsed or other.collapsed
+        for g, kind in sorted(other.groups.items(), key=lambda kv: _group_sort_key(kv[0])):
+            copy = KindObservation.from_dict(kind.to_dict())
+            mine_kind = self.groups.get(g)
+            if mine_kind is None:
+                self.groups[g] = copy
+            else:
+                mine_kind.merge(copy)
+        self._maybe_collapse()
+
+    # -- serialising -------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form; :meth:`from_dict` reads it back."""
+        return {
+            "version": FORMAT_VERSION,
+            "topic": self.topic,
+            "messages": self.messages,
+            "tombstones": self.tombstones,
+            "undecodable": dict(sorted(self.undecodable.items())),
+            "encodings": dict(sorted(self.encodings.items())),
+            "key_encodings": dict(sorted(self.key_encodings.items())),
+            "content_types": dict(sorted(self.content_types.items())),
+            "envelopes": dict(sorted(self.envelopes.items())),
+            "framings": dict(sorted(self.framings.items())),
+            "schema_ids": sorted(self.schema_ids),
+            "partitions": sorted(self.partitions),
+            "first_timestamp": self.first_timestamp,
+            "last_timestamp": self.last_timestamp,
+            "timestamped": self.timestamped,
+            "key": self.key.to_dict(),
+            "headers": self.headers.to_dict(),
+            "collapsed": self.collapsed,
+            "kinds": [
+                {"field": None if g is None else g[0], "value": None if g is None else g[1]}
+                | {"observation": k.to_dict()}
+                for g, k in sorted(self.groups.items(), key=lambda kv: _group_sort_key(kv[0]))
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TopicObservation:
+        if data.get("version") != FORMAT_VERSION:
+            raise CaptureError(
+                f"observation of topic {data.get('topic')!r} has format version "
+                f"{data.get('version')!r}; expected {FORMAT_VERSION}"
+            )
+        obs = cls(data["topic"])
+        obs.messages = data["messages"]
+        obs.tombstones = data["tombstones"]
+        obs.undecodable = Counter(data["undecodable"])
+        obs.encodings = Counter(data["encodings"])
+        obs.key_encodings = Counter(data["key_encodings"])
+        obs.content_types = Counter(data["content_types"])
+        obs.envelopes = Counter(data["envelopes"])
+        obs.framings = Counter(data["framings"])
+        obs.schema_ids = set(data["schema_ids"])
+        obs.partitions = set(data["partitions"])
+        obs.first_timestamp = data["first_timestamp"]
+        obs.last_timestamp = data["last_timestamp"]
+        obs.timestamped = data["timestamped"]
+        obs.key = ShapeObservation.from_dict(data["key"])
+        obs.headers = ShapeObservation.from_dict(data["headers"])
+        obs.collapsed = data["collapsed"]
+        for entry in data["kinds"]:
+            g: GroupKey = None if entry["field"] is None else (entry["field"], entry["value"])
+            obs.groups[g] = KindObservation.from_dict(entry["observation"])
+        return obs
+
+    # -- summarising -------------------------------------------------------------------
+
+    def summarize(self) -> TopicSummary:
+        """The read-only summary: one :class:`KindSummary` per event kind, sorted by name."""
+        kinds = _resolve_kinds(self.topic, self.groups)
+        span = (
+            (self.last_timestamp - self.first_timestamp) / 1000
+            if self.first_timestamp is not None and self.last_timestamp is not None
+            else 0
+        )
+        encoding: PayloadEncoding = _mode(self.encodings, "null" if self.tombstones else "json")
+        headers_schema = self.headers.schema() if self.headers.root.children else None
+        return TopicSummary(
+            topic=self.topic,
+            messages=self.messages,
+            kinds=kinds,
+            content_type=_mode(self.content_types, None),
+            encoding=encoding,
+            envelope=_mode(self.envelopes, "none"),
+            framing=_mode(self.framings, "none"),
+            schema_ids=tuple(sorted(self.schema_ids)),
+            key_schema=self.key.schema() if self.key.count else None,
+            key_encoding=_mode(self.key_encodings, "null"),
+            headers_schema=headers_schema,
+            undecodable=dict(sorted(self.undecodable.items())),
+            tombstones=self.tombstones,
+            first_timestamp=self.first_timestamp,
+            last_timestamp=self.last_timestamp,
+            rate_per_second=round(self.timestamped / span, 3) if span > 0 else None,
+            partitions_seen=tuple(sorted(self.partitions)),
+        )
+
+
+def _group_sort_key(g: GroupKey) -> tuple[str, str]:
+    return ("", "") if g is None else g
+
+
+def _top_level_keys(kind: KindObservation) -> frozenset[str]:
+    return frozenset(k for k, c in kind.payload.root.children.items() if c.present)
+
+
+def _resolve_kinds(
+    topic: str, groups: Mapping[GroupKey, KindObservation]
+) -> tuple[KindSummary, ...]:
+    """Apply the discriminator rule and name the kinds.
+
+    Envelope kinds (CloudEvents ``type``, Debezium ``op``) always split. Payload
+    fields (``@type``, ``eventType``, ``event_type``, ``type``, ``kind``) split a topic
+    only when at least two values occur and their top-level property sets differ;
+    otherwise the topic has one kind (the field may still become an enum).
+    """
+    envelope = {g: k for g, k in groups.items() if g is not None and g[0] in _ENVELOPE_FIELDS}
+    payload = {g: k for g, k in groups.items() if g is not None and g[0] not in _ENVELOPE_FIELDS}
+    plain = groups.get(None)
+    shapes = {_top_level_keys(k) for k in payload.values()}
+    named: list[tuple[str, GroupKey, KindObservation]] = []
+    if len(payload) >= 2 and len(shapes) >= 2:
+        for g, k in payload.items():
+            assert g is not None
+            named.append((rules.pascal_case(g[1]), g, k))
+        rest = plain
+    else:
+        rest = None
+        for pg in sorted([*payload, None], key=_group_sort_key):
+            k2 = plain if pg is None else payload[pg]
+            if k2 is None:
+                continue
+            if rest is None:
+                rest = KindObservation.from_dict(k2.to_dict())
+            else:
+                rest.merge(k2)
+    for eg, k in envelope.items():
+        assert eg is not None
+        value = rules.DEBEZIUM_OPS.get(eg[1], eg[1]) if eg[0] == "op" else eg[1]
+        named.append((rules.pascal_case(value), eg, k))
+    if rest is not None:
+        named.append((rules.pascal_case(topic.rsplit(".", 1)[-1]), None, rest))
+    named.sort(key=lambda t: (t[0], _group_sort_key(t[1])))
+    out: list[KindSummary] = []
+    used: Counter[str] = Counter()
+    for name, g, k in named:
+        used[name] += 1
+        unique = name if used[name] == 1 else f"{name}{used[name]}"
+        out.append(_kind_summary(unique, g, k))
+    return tuple(sorted(out, key=lambda s: s.name))
+
+
+def _kind_summary(name: str, g: GroupKey, k: KindObservation) -> KindSummary:
+    example = k.examples[0] if k.examples else None
+    return KindSummary(
+        name=name,
+        count=k.count,
+        payload_schema=k.payload.schema(),
+        discriminator_field=None if g is None else g[0],
+        discriminator_value=None if g is None else g[1],
+        headers_schema=k.headers.schema() if k.headers.root.children else None,
+        fields=k.payload.fields(k.count),
+        examples=tuple(json.loads(e[1]) for e in k.examples),
+        first_timestamp=k.first_timestamp,
+        last_timestamp=k.last_timestamp,
+        example_partition=None if example is None else example[2],
+        example_offset=None if example is None else example[3],
+    )
+
+
+def merge(a: TopicObservation, b: TopicObservation) -> TopicObservation:
+    """A new observation of everything in ``a`` and ``b`` (same topic); inputs untouched."""
+    if a.topic != b.topic:
+        raise ValueError(f"cannot merge observations of {a.topic!r} and {b.topic!r}")
+    out = TopicObservation.from_dict(a.to_dict())
+    out.merge_from(b)
+    return out
+
+
+def merge_all(
+    observations: Iterable[Mapping[str, TopicObservation]],
+) -> dict[str, TopicObservation]:
+    """Merge per-topic observation maps (e.g. from several processes) by topic."""
+    out: dict[str, TopicObservation] = {}
+    for obs_map in observations:
+        for topic, obs in obs_map.items():
+            if topic in out:
+                out[topic].merge_from(obs)
+            else:
+                out[topic] = TopicObservation.from_dict(obs.to_dict())
+    return out
+
+
+def save_observations(observations: Mapping[str, TopicObservation], path: str | Path) -> None:
+    """Write observations as JSON, atomically (temp file + rename)."""
+    target = Path(path)
+    data = {
+        "version": FORMAT_VERSION,
+        "topics": [observations[t].to_dict() for t in sorted(observations)],
+    }
+    text = json.dumps(data, sort_keys=True, ensure_ascii=True) + "\n"
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except OSError as e:
+        raise CaptureError(f"cannot write observations to {target}: {e.strerror}") from e
+
+
+def load_observations(path: str | Path) -> dict[str, TopicObservation]:
+    """Read observations written by :func:`save_observations`."""
+    target = Path(path)
+    try:
+        data = json.loads(target.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise CaptureError(f"cannot read observations from {target}: {e.strerror}") from e
+    except ValueError as e:
+        raise CaptureError(f"{target} is not an observations file: invalid JSON") from e
+    if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+        raise CaptureError(f"{target} is not an observations file of version {FORMAT_VERSION}")
+    return {t["topic"]: TopicObservation.from_dict(t) for t in data["topics"]}

@@ -1,0 +1,225 @@
+"""The inference rules, as data and small pure functions.
+
+Formats, enums, maps and discriminators are decided here, once, and used both by
+the genson strategies (the reference path) and by the per-field statistics (the
+fast path), so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+# --- formats -------------------------------------------------------------------------
+
+FORMATS: Final = ("date", "date-time", "email", "ipv4", "ipv6", "time", "uri", "uuid")
+"""Formats we detect, in bit order (bit i of a mask is FORMATS[i])."""
+ALL_FORMATS_MASK: Final = (1 << len(FORMATS)) - 1
+MIN_FORMAT_VALUES: Final = 5
+"""A format is emitted only after this many non-null string values, all matching."""
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
+_DATE_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z"
+)
+_TIME = re.compile(r"(\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))\Z")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\Z"
+)
+_IPV4 = re.compile(r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\Z")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+[^\s]*\Z|urn:[A-Za-z0-9][A-Za-z0-9-]*:\S+\Z")
+
+
+def _valid_date(y: str, m: str, d: str) -> bool:
+    try:
+        datetime.date(int(y), int(m), int(d))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date(s: str) -> bool:
+    m = _DATE.match(s)
+    return m is not None and _valid_date(*m.groups())
+
+
+def _is_date_time(s: str) -> bool:
+    m = _DATE_TIME.match(s)
+    if m is None or not _valid_date(m[1], m[2], m[3]):
+        return False
+    return int(m[4]) <= 23 and int(m[5]) <= 59 and int(m[6]) <= 60
+
+
+def _is_time(s: str) -> bool:
+    m = _TIME.match(s)
+    if m is None:
+        return False
+    if m[6] is not None and (int(m[6]) > 23 or int(m[7]) > 59):
+        return False
+    return int(m[1]) <= 23 and int(m[2]) <= 59 and int(m[3]) <= 60
+
+
+def _is_ipv6(s: str) -> bool:
+    if ":" not in s or len(s) > 45:
+        return False
+    try:
+        ipaddress.IPv6Address(s)
+    except ValueError:
+        return False
+    return True
+
+
+_CHECKS: Final = (
+    _is_date,
+    _is_date_time,
+    lambda s: _EMAIL.match(s) is not None,
+    lambda s: _IPV4.match(s) is not None,
+    _is_ipv6,
+    _is_time,
+    lambda s: _URI.match(s) is not None,
+    lambda s: len(s) == 36 and _UUID.match(s) is not None,
+)
+
+
+def match_formats(value: str, mask: int = ALL_FORMATS_MASK) -> int:
+    """The subset of ``mask`` (a bit set over :data:`FORMATS`) that ``value`` matches."""
+    if len(value) > 2048 or not value:
+        return 0
+    out = 0
+    bit = 1
+    for check in _CHECKS:
+        if mask & bit and check(value):
+            out |= bit
+        bit <<= 1
+    return out
+
+
+def decide_format(mask: int, strings: int, others: int = 0) -> str | None:
+    """The format to emit: every one of ``strings`` (>= the minimum) values matched."""
+    if others or strings < MIN_FORMAT_VALUES or not mask:
+        return None
+    for i, name in enumerate(FORMATS):
+        if mask & (1 << i):
+            return name
+    return None
+
+
+# --- enums ---------------------------------------------------------------------------
+
+ENUM_MIN_VALUES: Final = 10
+ENUM_MAX_DISTINCT: Final = 20
+ENUM_MAX_LENGTH: Final = 32
+_ENUM_VALUE = re.compile(r"[A-Za-z][A-Za-z_. -]{0,31}\Z")
+
+
+def is_id_name(name: str | None) -> bool:
+    """Field names that hold identifiers (``id``, ``accountId``, ``user_id``)."""
+    return name is not None and (
+        name.lower() == "id" or name.endswith(("Id", "ID", "_id", "-id", "Ids", "_ids"))
+    )
+
+
+def decide_enum(
+    name: str | None, strings: int, distinct: Iterable[Any] | None, mask: int
+) -> tuple[str, ...] | None:
+    """Sorted enum values, or None. The rule (documented in the README):
+
+    at least 10 string values; at most min(20, √n) distinct values; every value is a
+    short word (a letter, then letters, ``_ . -`` or spaces, at most 32 characters,
+    no digits); no value has a detected format; the field name is not an id name.
+    """
+    if distinct is None or strings < ENUM_MIN_VALUES or is_id_name(name):
+        return None
+    values = list(distinct)
+    if not values or len(values) > min(ENUM_MAX_DISTINCT, math.isqrt(strings)):
+        return None
+    if mask and any(match_formats(v) for v in values if isinstance(v, str)):
+        return None
+    if not all(isinstance(v, str) and _ENUM_VALUE.match(v) for v in values):
+        return None
+    return tuple(sorted(values))
+
+
+# --- maps ----------------------------------------------------------------------------
+
+_MAP_KEY_DIGITS = re.compile(r"-?\d{1,19}\Z")
+_MAP_KEY_CODE = re.compile(r"[A-Z]{3}\Z")
+
+MAP_KEY_CLASSES: Final[Mapping[str, Mapping[str, str]]] = {
+    "code": {"pattern": "^[A-Z]{3}$"},
+    "date": {"format": "date"},
+    "date-time": {"format": "date-time"},
+    "integer": {"pattern": "^-?[0-9]+$"},
+    "uuid": {"format": "uuid"},
+}
+"""Key class → the ``propertyNames`` schema a map with such keys gets."""
+
+
+def classify_map_key(key: str) -> str | None:
+    """The map key class of one object key, or None for an ordinary property name."""
+    n = len(key)
+    if n != 36 and key[:1].islower():
+        return None  # the common case, an ordinary camelCase or snake_case name
+    if n == 36 and _UUID.match(key):
+        return "uuid"
+    if n <= 20 and _MAP_KEY_DIGITS.match(key):
+        return "integer"
+    if n == 3 and _MAP_KEY_CODE.match(key):
+        return "code"
+    if n == 10 and _is_date(key):
+        return "date"
+    if n >= 20 and _is_date_time(key):
+        return "date-time"
+    return None
+
+
+def map_key_class(obj: Mapping[str, Any]) -> str | None:
+    """The key class when every key of a non-empty object is of one class, else None.
+
+    Such an object is a map (``additionalProperties``), not a record.
+    """
+    cls: str | None = None
+    for key in obj:
+        c = classify_map_key(key)
+        if c is None or (cls is not None and c != cls):
+            return None
+        cls = c
+    return cls
+
+
+# --- discriminators ------------------------------------------------------------------
+
+DISCRIMINATOR_FIELDS: Final = ("@type", "eventType", "event_type", "type", "kind")
+"""Payload fields that may name the event kind, in order of precedence."""
+MAX_KINDS: Final = 50
+"""More distinct discriminator values than this on one topic: not a discriminator."""
+MAX_KIND_VALUE_LENGTH: Final = 100
+
+_WORDS = re.compile(r"[A-Za-z0-9]+")
+
+
+def pascal_case(text: str) -> str:
+    """``balance-updated`` → ``BalanceUpdated``; a leading digit gets a ``K`` prefix."""
+    words = _WORDS.findall(text)
+    name = "".join(w[:1].upper() + w[1:] for w in words)
+    if not name:
+        return "Message"
+    if name[0].isdigit():
+        name = "K" + name
+    return name
+
+
+DEBEZIUM_OPS: Final[Mapping[str, str]] = {
+    "c": "Create",
+    "u": "Update",
+    "d": "Delete",
+    "r": "Read",
+    "t": "Truncate",
+    "m": "Message",
+}
