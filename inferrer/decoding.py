@@ -15,7 +15,8 @@ Order of recognition for a value:
    ``schema`` looks like a Connect schema), CloudEvents structured mode, Debezium.
 
 Decisions: NaN/Infinity are not JSON and make a message undecodable; integers of any
-size are accepted; duplicate object keys are accepted, the last one wins (RFC 8259
+size are accepted (orjson reads those beyond 64 bits as floats, so such a field is
+typed ``number``; most JSON consumers lose their precision too); duplicate object keys are accepted, the last one wins (RFC 8259
 leaves it open, and every mainstream parser does this). Payloads nested deeper than
 :data:`MAX_DEPTH` are undecodable (``too-deep``). Nothing here raises.
 """
@@ -77,8 +78,9 @@ def parse_json(data: bytes) -> Any:
             raise _Undecodable("too-deep") from None
         if "utf-8" in message.lower() or "surrogate" in message.lower():
             raise _Undecodable("invalid-utf8") from None
-        # orjson refuses NaN/Infinity and integers beyond 64 bits; the standard
-        # library accepts big integers, and our hook rejects the constants.
+        # orjson refuses NaN/Infinity; the standard library tells them apart from
+        # other syntax errors (our hook rejects the constants). Lone surrogate
+        # escapes were reported above as invalid-utf8: strings must be Unicode.
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:

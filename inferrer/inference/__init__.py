@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from inferrer.decoding import decode_record
 from inferrer.inference.observation import (
     KindObservation,
     ShapeObservation,
@@ -58,6 +57,10 @@ def observe_decoded(messages: Iterable[DecodedMessage]) -> dict[str, TopicObserv
 
 def observe(records: Iterable[Record]) -> dict[str, TopicObservation]:
     """Decode records and fold them into one observation per topic."""
+    # Imported here: the decoder uses this package's rules, so a module-level
+    # import would be circular.
+    from inferrer.decoding import decode_record
+
     return observe_decoded(decode_record(r) for r in records)
 
 

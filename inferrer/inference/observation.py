@@ -507,10 +507,10 @@ def _resolve_kinds(
     named.sort(key=lambda t: (t[0], _group_sort_key(t[1])))
     out: list[KindSummary] = []
     used: Counter[str] = Counter()
-    for name, g, k in named:
+    for name, key, kind in named:
         used[name] += 1
         unique = name if used[name] == 1 else f"{name}{used[name]}"
-        out.append(_kind_summary(unique, g, k))
+        out.append(_kind_summary(unique, key, kind))
     return tuple(sorted(out, key=lambda s: s.name))
 
 

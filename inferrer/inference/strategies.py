@@ -17,6 +17,7 @@ reference the tests compare the engine against.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from genson import SchemaBuilder
@@ -151,3 +152,27 @@ class ReferenceBuilder(SchemaBuilder):  # type: ignore[misc]
     """Everything, from every value: the slow reference for the engine's output."""
 
     STRATEGIES = (Null, Boolean, Number, FormatString, List, Tuple, MapObject, RecordObject)
+
+
+def infer_reference_schema(
+    values: Iterable[Any], hints: Iterable[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
+    """The slow reference: every value through :class:`ReferenceBuilder`, canonical.
+
+    The engine (:class:`~inferrer.inference.observation.ShapeObservation`) must give
+    the same schema; the tests hold it to that.
+    """
+    from inferrer.inference.canonical import finalize
+
+    builder = ReferenceBuilder(schema_uri=None)
+    seen = False
+    for value in values:
+        builder.add_object(value)
+        seen = True
+    for hint in hints:
+        builder.add_schema(dict(hint))
+        seen = True
+    if not seen:
+        return {}
+    schema: dict[str, Any] = builder.to_schema()
+    return finalize(schema)
