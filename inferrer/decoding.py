@@ -16,9 +16,10 @@ Order of recognition for a value:
 
 Decisions: NaN/Infinity are not JSON and make a message undecodable; integers of any
 size are accepted (orjson reads those beyond 64 bits as floats, so such a field is
-typed ``number``; most JSON consumers lose their precision too); duplicate object keys are accepted, the last one wins (RFC 8259
-leaves it open, and every mainstream parser does this). Payloads nested deeper than
-:data:`MAX_DEPTH` are undecodable (``too-deep``). Nothing here raises.
+typed ``number``; most JSON consumers lose their precision too); duplicate object
+keys are accepted, the last one wins (RFC 8259 leaves it open, and every mainstream
+parser does this); lone surrogate escapes (``"\\ud800"``) are ``invalid-utf8``.
+Payloads nested deeper than :data:`MAX_DEPTH` are undecodable (``too-deep``). Nothing here raises.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from inferrer.inference import observe, summarize_all
-from inferrer.inference.rules import MIN_FORMAT_VALUES, FORMATS, match_formats
+from inferrer.inference.rules import FORMATS, MIN_FORMAT_VALUES, match_formats
 from inferrer.model import TopicSummary
 from inferrer.records import Record
 
@@ -131,7 +131,7 @@ def test_no_enum_when_other_types_mix_in() -> None:
 
 
 def test_objects_keyed_by_uuids_become_maps() -> None:
-    ids = GOOD["uuid"][:1] + ["11111111-2222-3333-4444-555555555555"]
+    ids = [*GOOD["uuid"][:1], "11111111-2222-3333-4444-555555555555"]
     values = [{ids[0]: {"balance": 1}}, {ids[1]: {"balance": 2.5}, ids[0]: {"balance": 3}}]
     assert prop(values, "balances") == {
         "type": "object",
