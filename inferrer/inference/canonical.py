@@ -109,3 +109,20 @@ def _finalize(schema: dict[str, Any]) -> dict[str, Any]:
     if isinstance(s.get("items"), list):
         s["items"] = [_finalize(i) for i in s["items"]]
     return {k: s[k] for k in sorted(s)}
+
+
+def sort_structure(schema: Any) -> Any:
+    """A builder schema in a fixed order (keys, ``anyOf`` branches), nothing else changed.
+
+    Used for stored observations, so that equal observations serialise identically.
+    """
+    if isinstance(schema, list):
+        return [sort_structure(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: sort_structure(schema[k]) for k in sorted(schema)}
+    if isinstance(out.get("anyOf"), list):
+        out["anyOf"] = sorted(out["anyOf"], key=canonical_json)
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: out["properties"][k] for k in sorted(out["properties"])}
+    return out

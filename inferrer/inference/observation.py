@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from inferrer.errors import CaptureError
 from inferrer.inference import rules
-from inferrer.inference.canonical import annotate, canonical_json, finalize
+from inferrer.inference.canonical import annotate, canonical_json, finalize, sort_structure
 from inferrer.inference.stats import FieldNode, walk
 from inferrer.inference.strategies import StructureBuilder
 from inferrer.model import (
@@ -117,7 +117,7 @@ class ShapeObservation:
     def to_dict(self) -> dict[str, Any]:
         return {
             "count": self.count,
-            "structure": self.structure() if self.count or self.hints else {},
+            "structure": sort_structure(self.structure()) if self.count or self.hints else {},
             "stats": self.root.to_dict(),
             "hints": sorted(self.hints),
         }
