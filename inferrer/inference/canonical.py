@@ -13,8 +13,7 @@ import json
 from typing import Any
 
 from inferrer.inference.rules import MAP_KEY_CLASSES
-from inferrer.inference.stats import FieldNode
-from inferrer.inference.strategies import MAP_KEYS
+from inferrer.inference.stats import MAP_KEYS, FieldNode
 
 
 def canonical_json(value: Any) -> str:

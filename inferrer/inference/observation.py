@@ -27,7 +27,7 @@ from typing import Any, Final
 from inferrer.errors import CaptureError
 from inferrer.inference import rules
 from inferrer.inference.canonical import annotate, canonical_json, finalize, sort_structure
-from inferrer.inference.stats import FieldNode, walk
+from inferrer.inference.stats import FieldNode, process_column
 from inferrer.inference.strategies import StructureBuilder
 from inferrer.model import (
     DecodedMessage,
@@ -38,9 +38,9 @@ from inferrer.model import (
 )
 
 FORMAT_VERSION: Final = 1
-SHAPE_CACHE_BOUND: Final = 4096
-"""Distinct shape signatures remembered per stream; the cache is cleared beyond it
-(feeding genson a shape twice changes nothing, so this bounds memory, not results)."""
+BATCH_SIZE: Final = 1024
+BATCH_BYTES: Final = 8 << 20
+"""A stream's buffer is processed at this many values or raw bytes, whichever first."""
 KIND_EXAMPLES: Final = 3
 
 _ENVELOPE_FIELDS: Final = frozenset({"ce_type", "op"})
@@ -51,26 +51,52 @@ def _json_pointer_token(key: str) -> str:
 
 
 class ShapeObservation:
-    """Schema structure (genson, once per shape) and field statistics of one stream."""
+    """Schema structure (genson) and field statistics of one stream of JSON values.
 
-    __slots__ = ("builder", "count", "hints", "root", "shapes")
+    Values are buffered and processed a column at a time
+    (:func:`~inferrer.inference.stats.process_column`): statistics in C-level loops,
+    and genson gets one schema fragment per batch (skipped when it repeats the last
+    one) instead of one ``add_object`` per message.
+    """
+
+    __slots__ = (
+        "_last_fragment",
+        "_pending",
+        "_pending_bytes",
+        "builder",
+        "count",
+        "hints",
+        "root",
+    )
 
     def __init__(self) -> None:
         self.builder = StructureBuilder(schema_uri=None)
         self.root = FieldNode()
         self.count = 0
-        self.shapes: set[Any] = set()
         self.hints: set[str] = set()
+        self._pending: list[Any] = []
+        self._pending_bytes = 0
+        self._last_fragment: dict[str, Any] | None = None
 
-    def add(self, value: Any) -> None:
-        """Add one JSON value."""
+    def add(self, value: Any, size: int = 0) -> None:
+        """Add one JSON value (``size``: its raw size, to bound the buffer's memory)."""
         self.count += 1
-        signature = walk(value, self.root, self.count)
-        if signature not in self.shapes:
-            if len(self.shapes) >= SHAPE_CACHE_BOUND:
-                self.shapes.clear()
-            self.shapes.add(signature)
-            self.builder.add_object(value)
+        pending = self._pending
+        pending.append(value)
+        self._pending_bytes += size
+        if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Process the buffered values."""
+        if not self._pending:
+            return
+        fragment = process_column(self._pending, self.root, None)
+        self._pending = []
+        self._pending_bytes = 0
+        if fragment != self._last_fragment:
+            self.builder.add_schema(fragment)
+            self._last_fragment = fragment
 
     def add_hint(self, hint: Mapping[str, Any]) -> None:
         """Merge a declared schema (Kafka Connect) into the structure, once per hint."""
@@ -80,6 +106,7 @@ class ShapeObservation:
             self.builder.add_schema(dict(hint))
 
     def structure(self) -> dict[str, Any]:
+        self.flush()
         schema: dict[str, Any] = self.builder.to_schema()
         schema.pop("$schema", None)
         return schema
@@ -88,9 +115,12 @@ class ShapeObservation:
         """The canonical JSON Schema of every value added (with formats and enums)."""
         if self.count == 0 and not self.hints:
             return {}
+        self.flush()
         return finalize(annotate(self.structure(), self.root))
 
     def merge(self, other: ShapeObservation) -> None:
+        self.flush()
+        other.flush()
         self.count += other.count
         self.builder.add_schema(other.structure())
         self.root.merge(other.root)
@@ -98,6 +128,7 @@ class ShapeObservation:
 
     def fields(self, messages: int) -> tuple[FieldSummary, ...]:
         """Field statistics, sorted by path."""
+        self.flush()
         out: list[FieldSummary] = []
 
         def visit(node: FieldNode, path: str) -> None:
@@ -115,6 +146,7 @@ class ShapeObservation:
         return tuple(sorted(out, key=lambda f: f.path))
 
     def to_dict(self) -> dict[str, Any]:
+        self.flush()
         return {
             "count": self.count,
             "structure": sort_structure(self.structure()) if self.count or self.hints else {},
@@ -185,7 +217,7 @@ class KindObservation:
 
     def add(self, msg: DecodedMessage) -> None:
         self.count += 1
-        self.payload.add(msg.value)
+        self.payload.add(msg.value, msg.size)
         if msg.value_hint is not None:
             self.payload.add_hint(msg.value_hint)
         self.headers.add(dict(msg.headers))
@@ -211,6 +243,10 @@ class KindObservation:
         ex.sort()
         del ex[KIND_EXAMPLES:]
 
+    def flush(self) -> None:
+        self.payload.flush()
+        self.headers.flush()
+
     def merge(self, other: KindObservation) -> None:
         self.count += other.count
         self.payload.merge(other.payload)
@@ -221,6 +257,7 @@ class KindObservation:
             self._add_example(e)
 
     def to_dict(self) -> dict[str, Any]:
+        self.flush()
         return {
             "count": self.count,
             "payload": self.payload.to_dict(),
@@ -431,6 +468,10 @@ class TopicObservation:
 
     def summarize(self) -> TopicSummary:
         """The read-only summary: one :class:`KindSummary` per event kind, sorted by name."""
+        self.key.flush()
+        self.headers.flush()
+        for kind in self.groups.values():
+            kind.flush()
         kinds = _resolve_kinds(self.topic, self.groups)
         span = (
             (self.last_timestamp - self.first_timestamp) / 1000

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import math
+import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 # --- formats -------------------------------------------------------------------------
@@ -22,51 +23,36 @@ ALL_FORMATS_MASK: Final = (1 << len(FORMATS)) - 1
 MIN_FORMAT_VALUES: Final = 5
 """A format is emitted only after this many non-null string values, all matching."""
 
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
-_DATE_TIME = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})\Z"
-)
-_TIME = re.compile(r"(\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))\Z")
+# Ranges are in the patterns, so a whole column is checked with C-level loops; only
+# the calendar (Feb 30) and IPv6 need a Python check, done once per distinct value.
+_Y = r"\d{4}"
+_MD = r"(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+_HMS = r"(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d+)?"
+_OFFSET = r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
+_DATE = re.compile(rf"{_Y}-{_MD}\Z")
+_DATE_TIME = re.compile(rf"{_Y}-{_MD}[Tt]{_HMS}{_OFFSET}\Z")
+_TIME = re.compile(rf"{_HMS}{_OFFSET}\Z")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 _EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\Z"
 )
 _IPV4 = re.compile(r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\Z")
+_IPV6 = re.compile(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\Z")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+[^\s]*\Z|urn:[A-Za-z0-9][A-Za-z0-9-]*:\S+\Z")
+_FIRST_TEN = operator.itemgetter(slice(0, 10))
 
 
-def _valid_date(y: str, m: str, d: str) -> bool:
+def _valid_calendar_date(s: str) -> bool:
     try:
-        datetime.date(int(y), int(m), int(d))
+        datetime.date(int(s[0:4]), int(s[5:7]), int(s[8:10]))
     except ValueError:
         return False
     return True
 
 
-def _is_date(s: str) -> bool:
-    m = _DATE.match(s)
-    return m is not None and _valid_date(*m.groups())
-
-
-def _is_date_time(s: str) -> bool:
-    m = _DATE_TIME.match(s)
-    if m is None or not _valid_date(m[1], m[2], m[3]):
-        return False
-    return int(m[4]) <= 23 and int(m[5]) <= 59 and int(m[6]) <= 60
-
-
-def _is_time(s: str) -> bool:
-    m = _TIME.match(s)
-    if m is None:
-        return False
-    if m[6] is not None and (int(m[6]) > 23 or int(m[7]) > 59):
-        return False
-    return int(m[1]) <= 23 and int(m[2]) <= 59 and int(m[3]) <= 60
-
-
-def _is_ipv6(s: str) -> bool:
-    if ":" not in s or len(s) > 45:
+def _valid_ipv6(s: str) -> bool:
+    if len(s) > 45:
         return False
     try:
         ipaddress.IPv6Address(s)
@@ -75,27 +61,39 @@ def _is_ipv6(s: str) -> bool:
     return True
 
 
-_CHECKS: Final = (
-    _is_date,
-    _is_date_time,
-    lambda s: _EMAIL.match(s) is not None,
-    lambda s: _IPV4.match(s) is not None,
-    _is_ipv6,
-    _is_time,
-    lambda s: _URI.match(s) is not None,
-    lambda s: len(s) == 36 and _UUID.match(s) is not None,
+_Check = tuple[re.Pattern[str], Callable[[str], str] | None, Callable[[str], bool] | None]
+_CHECKS: Final[tuple[_Check, ...]] = (
+    (_DATE, None, _valid_calendar_date),
+    (_DATE_TIME, _FIRST_TEN, _valid_calendar_date),
+    (_EMAIL, None, None),
+    (_IPV4, None, None),
+    (_IPV6, None, _valid_ipv6),
+    (_TIME, None, None),
+    (_URI, None, None),
+    (_UUID, None, None),
 )
+"""Per format (in FORMATS order): pattern, projection, and validator of the projection."""
 
 
 def match_formats(value: str, mask: int = ALL_FORMATS_MASK) -> int:
     """The subset of ``mask`` (a bit set over :data:`FORMATS`) that ``value`` matches."""
-    if len(value) > 2048 or not value:
-        return 0
+    return match_formats_all([value], mask)
+
+
+def match_formats_all(values: list[str], mask: int = ALL_FORMATS_MASK) -> int:
+    """The subset of ``mask`` that *every* string in ``values`` matches."""
+    if not values:
+        return mask
     out = 0
     bit = 1
-    for check in _CHECKS:
-        if mask & bit and check(value):
-            out |= bit
+    for pattern, project, validate in _CHECKS:
+        if mask & bit and all(map(pattern.match, values)):
+            if validate is None:
+                out |= bit
+            else:
+                distinct = set(values if project is None else map(project, values))
+                if all(map(validate, distinct)):
+                    out |= bit
         bit <<= 1
     return out
 
@@ -172,9 +170,9 @@ def classify_map_key(key: str) -> str | None:
         return "integer"
     if n == 3 and _MAP_KEY_CODE.match(key):
         return "code"
-    if n == 10 and _is_date(key):
+    if n == 10 and _DATE.match(key) and _valid_calendar_date(key):
         return "date"
-    if n >= 20 and _is_date_time(key):
+    if n >= 20 and _DATE_TIME.match(key) and _valid_calendar_date(key):
         return "date-time"
     return None
 

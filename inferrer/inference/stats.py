@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import bisect
 import zlib
+from itertools import chain, repeat
 from typing import Any, Final
 
 from inferrer.inference import rules
+
+MAP_KEYS = "x-map-keys"
 
 DISTINCT_BOUND: Final = 1000
 """Distinct values per type kept exactly; beyond that the count is estimated."""
@@ -25,8 +28,6 @@ SKETCH_SIZE: Final = 256
 EXAMPLES: Final = 3
 _SEED: Final = {"s": 1, "i": 2, "f": 3}
 _INF: Final = float("inf")
-
-Signature = Any  # nested tuples / frozensets / str; hashable
 
 
 def stable_hash(tag: str, value: Any) -> int:
@@ -317,88 +318,194 @@ class FieldNode:
         return node
 
 
-def walk(v: Any, node: FieldNode, seq: int) -> Signature:
-    """Add one value at ``node``; return its structural signature.
+def _encode(s: str) -> bytes:
+    return s.encode("utf-8", "surrogatepass")
 
-    ``seq`` numbers the message, so that ``present`` counts messages, not values.
+
+def _hashes(tag: str, values: list[Any]) -> list[int]:
+    seed = _SEED[tag]
+    data = map(_encode, values) if tag == "s" else map(_encode, map(repr, values))
+    return list(map(zlib.crc32, data, repeat(seed)))
+
+
+def _add_distinct_many(node: FieldNode, tag: str, values: list[Any]) -> None:
+    """Record many values of one type in the exact set, or in the sketch."""
+    exact = node.strs if tag == "s" else node.ints if tag == "i" else node.floats
+    if exact is not None:
+        exact.update(values)
+        if len(exact) > DISTINCT_BOUND:
+            node._start_sketch()
+        return
+    sketch = node.sketch
+    assert sketch is not None
+    hashes = _hashes(tag, values)
+    limit = sketch[-1] if len(sketch) >= SKETCH_SIZE else 1 << 33
+    for h, v in [(h, v) for h, v in zip(hashes, values, strict=True) if h < limit]:
+        node._sketch_add(tag, v, h)
+
+
+def _partition(
+    col: list[Any], ids: list[int] | None, t: type
+) -> tuple[list[Any], list[int] | None]:
+    if ids is None:
+        return [v for v in col if type(v) is t], None
+    pairs = [(v, i) for v, i in zip(col, ids, strict=True) if type(v) is t]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+_map_class_cache: dict[tuple[str, ...], str | None] = {}
+
+
+def _map_class(d: dict[str, Any]) -> str | None:
+    for first in d:
+        if first[:1].islower() and len(first) != 36:
+            return None  # the common case: an ordinary camelCase or snake_case name
+        break
+    else:
+        return None
+    keys = tuple(d)
+    try:
+        return _map_class_cache[keys]
+    except KeyError:
+        pass
+    cls = rules.map_key_class(d)
+    if len(_map_class_cache) < 10_000:
+        _map_class_cache[keys] = cls
+    return cls
+
+
+def process_column(col: list[Any], node: FieldNode, ids: list[int] | None) -> dict[str, Any]:
+    """Add a column of values (one path, many messages) to ``node``.
+
+    ``ids`` gives the message of each value when a message can hold several (under
+    an array or map); None means one value per message. Returns the genson schema
+    fragment of the column, to merge with ``add_schema``.
     """
-    if node.last != seq:
-        node.last = seq
-        node.present += 1
-    t = type(v)
-    if t is str:
-        node.n_str += 1
-        n = len(v)
-        if node.min_len < 0 or n < node.min_len:
-            node.min_len = n
-        if n > node.max_len:
-            node.max_len = n
-        if node.mask:
-            node.mask = rules.match_formats(v, node.mask)
-        strs = node.strs
-        if strs is not None:
-            strs.add(v)
-            if len(strs) > DISTINCT_BOUND:
-                node._start_sketch()
+    node.present += len(col) if ids is None else len(set(ids))
+    types = set(map(type, col))
+    scalar_types: list[str] = []
+    parts: list[dict[str, Any]] = []
+    for t in types:
+        if len(types) == 1:
+            values, vids = col, ids
         else:
-            node.add_distinct("s", v)
-        return "s"
-    if t is dict:
-        node.n_obj += 1
-        if not v:
-            return "{}"
-        key_class = rules.map_key_class(v)
-        if key_class is not None:
-            values = node.values
-            if values is None:
-                values = node.values = FieldNode()
-            return ("M", key_class, frozenset([walk(x, values, seq) for x in v.values()]))
+            values, vids = _partition(col, ids, t)
+        n = len(values)
+        if t is str:
+            node.n_str += n
+            lens = list(map(len, values))
+            lo, hi = min(lens), max(lens)
+            if node.min_len < 0 or lo < node.min_len:
+                node.min_len = lo
+            if hi > node.max_len:
+                node.max_len = hi
+            if node.mask:
+                node.mask = rules.match_formats_all(values, node.mask)
+            _add_distinct_many(node, "s", values)
+            scalar_types.append("string")
+        elif t is int or t is float:
+            if t is int:
+                node.n_int += n
+                scalar_types.append("integer")
+            else:
+                node.n_float += n
+                scalar_types.append("number")
+            lo, hi = min(values), max(values)
+            if node.min_num is None or lo < node.min_num:
+                node.min_num = lo
+            if node.max_num is None or hi > node.max_num:
+                node.max_num = hi
+            _add_distinct_many(node, "i" if t is int else "f", values)
+        elif t is bool:
+            trues = values.count(True)
+            node.n_true += trues
+            node.n_false += n - trues
+            scalar_types.append("boolean")
+        elif values[0] is None:
+            node.n_null += n
+            scalar_types.append("null")
+        elif t is dict:
+            node.n_obj += n
+            parts.extend(_process_objects(values, node, vids))
+        elif t is list:
+            node.n_arr += n
+            parts.append(_process_arrays(values, node, vids))
+        else:
+            raise TypeError(f"not a JSON value: {t.__name__}")
+    if scalar_types:
+        if "integer" in scalar_types and "number" in scalar_types:
+            scalar_types.remove("integer")
+        scalar_types.sort()
+        parts.append({"type": scalar_types[0] if len(scalar_types) == 1 else scalar_types})
+    return parts[0] if len(parts) == 1 else {"anyOf": parts}
+
+
+def _process_arrays(
+    lists: list[list[Any]], node: FieldNode, ids: list[int] | None
+) -> dict[str, Any]:
+    items = list(chain.from_iterable(lists))
+    if not items:
+        return {"type": "array"}
+    owners = range(len(lists)) if ids is None else ids
+    item_ids = list(chain.from_iterable(map(repeat, owners, map(len, lists))))
+    if node.items is None:
+        node.items = FieldNode()
+    return {"type": "array", "items": process_column(items, node.items, item_ids)}
+
+
+def _process_objects(
+    dicts: list[dict[str, Any]], node: FieldNode, ids: list[int] | None
+) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    record_ids: list[int] | None = None if ids is None else []
+    maps: list[dict[str, Any]] = []
+    map_ids: list[int] = []
+    classes: set[str] = set()
+    for pos, d in enumerate(dicts):
+        cls = _map_class(d) if d else None
+        owner = pos if ids is None else ids[pos]
+        if cls is None:
+            records.append(d)
+            if record_ids is not None:
+                record_ids.append(owner)
+        else:
+            classes.add(cls)
+            maps.append(d)
+            map_ids.append(owner)
+    out: list[dict[str, Any]] = []
+    if records:
+        keys: set[str] = set().union(*records)
+        properties: dict[str, Any] = {}
+        required: list[str] = []
         children = node.children
-        parts: list[Any] = ["{"]
-        for k, x in v.items():
+        for k in sorted(keys):
+            if record_ids is None:
+                sub = [d[k] for d in records if k in d]
+                sub_ids = None
+            else:
+                pairs = [(d[k], i) for d, i in zip(records, record_ids, strict=True) if k in d]
+                sub = [p[0] for p in pairs]
+                sub_ids = [p[1] for p in pairs]
             child = children.get(k)
             if child is None:
                 child = children[k] = FieldNode(k)
-            parts.append(k)
-            parts.append(walk(x, child, seq))
-        return tuple(parts)
-    if t is int or t is float:
-        if t is int:
-            node.n_int += 1
-            tag = "i"
-            bucket = node.ints
-        else:
-            node.n_float += 1
-            tag = "f"
-            bucket = node.floats  # type: ignore[assignment]
-        if node.min_num is None:
-            node.min_num = node.max_num = v
-        elif v < node.min_num:
-            node.min_num = v
-        elif v > node.max_num:
-            node.max_num = v
-        if bucket is not None:
-            bucket.add(v)
-            if len(bucket) > DISTINCT_BOUND:
-                node._start_sketch()
-        else:
-            node.add_distinct(tag, v)
-        return tag
-    if t is list:
-        node.n_arr += 1
-        if not v:
-            return "[]"
-        items = node.items
-        if items is None:
-            items = node.items = FieldNode()
-        return ("[", frozenset([walk(x, items, seq) for x in v]))
-    if v is None:
-        node.n_null += 1
-        return "n"
-    if t is bool:
-        if v:
-            node.n_true += 1
-        else:
-            node.n_false += 1
-        return "b"
-    raise TypeError(f"not a JSON value: {t.__name__}")
+            properties[k] = process_column(sub, child, sub_ids)
+            if len(sub) == len(records):
+                required.append(k)
+        record: dict[str, Any] = {"type": "object", "required": required}
+        if properties:
+            record["properties"] = properties
+        out.append(record)
+    if maps:
+        values = list(chain.from_iterable(d.values() for d in maps))
+        value_ids = list(chain.from_iterable(map(repeat, map_ids, map(len, maps))))
+        if node.values is None:
+            node.values = FieldNode()
+        out.append(
+            {
+                "type": "object",
+                MAP_KEYS: sorted(classes),
+                "additionalProperties": process_column(values, node.values, value_ids),
+            }
+        )
+    return out

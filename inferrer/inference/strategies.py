@@ -33,9 +33,8 @@ from genson.schema.strategies import (
 )
 
 from inferrer.inference import rules
+from inferrer.inference.stats import MAP_KEYS  # builder-internal: a map's key classes
 
-MAP_KEYS = "x-map-keys"
-"""Builder-internal keyword: the key classes a map was seen with (sorted)."""
 ENUM_BOUND = 64
 
 
