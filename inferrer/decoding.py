@@ -25,15 +25,28 @@ Payloads nested deeper than :data:`MAX_DEPTH` are undecodable (``too-deep``). No
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Mapping
 from typing import Any, Final
 
 import orjson
 
-from inferrer.inference.rules import DEBEZIUM_OPS, DISCRIMINATOR_FIELDS, MAX_KIND_VALUE_LENGTH
 from inferrer.model import DecodedMessage, Envelope, Framing, PayloadEncoding
 from inferrer.records import Record
+
+DISCRIMINATOR_FIELDS: Final = ("@type", "eventType", "event_type", "type", "kind")
+"""Payload fields that may name the event kind, in order of precedence."""
+MAX_KIND_VALUE_LENGTH: Final = 100
+DEBEZIUM_OPS: Final[Mapping[str, str]] = {
+    "c": "Create",
+    "u": "Update",
+    "d": "Delete",
+    "r": "Read",
+    "t": "Truncate",
+    "m": "Message",
+}
+"""Debezium ``op`` codes and the kind names they give."""
 
 MAX_DEPTH: Final = 64
 """Deepest nesting of objects and arrays a payload may have."""
@@ -42,6 +55,7 @@ _BOM: Final = b"\xef\xbb\xbf"
 _JSON_START: Final = frozenset(b'{["-0123456789tfn')
 _CONTAINER_START: Final = frozenset(b"{[")
 _WS: Final = b" \t\r\n"
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class _Undecodable(Exception):
@@ -117,7 +131,7 @@ def _decode_bytes(data: bytes) -> tuple[PayloadEncoding, Any]:
         text = (data[3:] if data.startswith(_BOM) else data).decode("utf-8")
     except UnicodeDecodeError:
         return "binary", None
-    if any(ord(c) < 32 and c not in "\t\r\n" for c in text[:256]):
+    if not text.isprintable() and _CONTROL.search(text, 0, 256):
         return "binary", None
     return "text", text
 
@@ -279,56 +293,195 @@ def decode_key(key: bytes | None) -> tuple[PayloadEncoding, Any]:
     """Decode a record key: JSON, text, binary, or null; framing is dropped."""
     if key is None:
         return "null", None
+    cached = _key_cache.get(key)
+    if cached is not None:
+        return cached
     try:
         encoding, value, _framing, _sid = _decode_framed(key)
     except _Undecodable:
         try:
-            return "text", key.decode("utf-8")
+            encoding, value = "text", key.decode("utf-8")
         except UnicodeDecodeError:
-            return "binary", None
+            encoding, value = "binary", None
+    if len(key) <= 64 and not isinstance(value, dict | list):
+        if len(_key_cache) >= 50_000:
+            _key_cache.clear()
+        _key_cache[key] = (encoding, value)
     return encoding, value
+
+
+# Keys repeat a lot (entity ids); scalar keys are immutable, so their decoding is cached.
+_key_cache: dict[bytes, tuple[PayloadEncoding, Any]] = {}
+
+Parts = tuple[Any, ...]
+"""A decoded message as a plain tuple (no per-message object): fields in this order."""
+PARTS_FIELDS: Final = (
+    "partition",
+    "offset",
+    "timestamp",
+    "ok",
+    "reason",
+    "value",
+    "key",
+    "key_encoding",
+    "headers",
+    "encoding",
+    "content_type",
+    "envelope",
+    "framing",
+    "schema_id",
+    "kind",
+    "kind_field",
+    "size",
+    "value_hash",
+    "value_hint",
+)
+_EMPTY: Final[Mapping[str, Any]] = {}
+_ENVELOPE_MARKERS: Final = ("payload", "op", "specversion")
+_OPEN_BRACE: Final = ord("{")
 
 
 def decode_record(record: Record) -> DecodedMessage:
     """Decode one record. Never raises: undecodable values come back with ``ok=False``."""
+    return DecodedMessage(
+        topic=record.topic, **dict(zip(PARTS_FIELDS, decode_parts(record), strict=True))
+    )
+
+
+def parts_of(msg: DecodedMessage) -> Parts:
+    """The :data:`Parts` tuple of a decoded message."""
+    return tuple(getattr(msg, name) for name in PARTS_FIELDS)
+
+
+def decode_parts(record: Record) -> Parts:
+    """:func:`decode_record` without building a message object (the engine's fast path)."""
     try:
+        raw = record.value
+        # The common case, inline: an unframed JSON object without headers or envelope.
+        if raw and raw[0] == _OPEN_BRACE and not record.headers:
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                value = None
+            if (
+                type(value) is dict
+                and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH
+                and not any(m in value for m in _ENVELOPE_MARKERS)
+            ):
+                kind = kind_field = None
+                for name in DISCRIMINATOR_FIELDS:
+                    v = value.get(name)
+                    if type(v) is str and 0 < len(v) <= MAX_KIND_VALUE_LENGTH:
+                        kind, kind_field = v, name
+                        break
+                key_encoding, key = decode_key(record.key)
+                return (
+                    record.partition,
+                    record.offset,
+                    record.timestamp,
+                    True,
+                    None,
+                    value,
+                    key,
+                    key_encoding,
+                    _EMPTY,
+                    "json",
+                    "application/json",
+                    "none",
+                    "none",
+                    None,
+                    kind,
+                    kind_field,
+                    len(raw),
+                    zlib.crc32(raw),
+                    None,
+                )
         return _decode(record)
     except Exception as e:  # the promise is "never crash"; keep the reason stable
         reason = "too-deep" if isinstance(e, RecursionError) else "decoder-error"
-        return DecodedMessage(
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            timestamp=record.timestamp,
-            ok=False,
-            reason=reason,
-            size=len(record.value or b""),
+        size = len(record.value or b"")
+        return (
+            record.partition,
+            record.offset,
+            record.timestamp,
+            False,
+            reason,
+            None,
+            None,
+            "null",
+            _EMPTY,
+            "json",
+            None,
+            "none",
+            "none",
+            None,
+            None,
+            None,
+            size,
+            0,
+            None,
         )
 
 
-def _decode(record: Record) -> DecodedMessage:
+def _parts(
+    record: Record,
+    *,
+    ok: bool = True,
+    reason: str | None = None,
+    value: Any = None,
+    key: Any = None,
+    key_encoding: PayloadEncoding = "null",
+    headers: Mapping[str, Any] = _EMPTY,
+    encoding: PayloadEncoding = "json",
+    content_type: str | None = None,
+    envelope: Envelope = "none",
+    framing: Framing = "none",
+    schema_id: int | None = None,
+    kind: str | None = None,
+    kind_field: str | None = None,
+    size: int = 0,
+    value_hash: int = 0,
+    value_hint: Mapping[str, Any] | None = None,
+) -> Parts:
+    return (
+        record.partition,
+        record.offset,
+        record.timestamp,
+        ok,
+        reason,
+        value,
+        key,
+        key_encoding,
+        headers,
+        encoding,
+        content_type,
+        envelope,
+        framing,
+        schema_id,
+        kind,
+        kind_field,
+        size,
+        value_hash,
+        value_hint,
+    )
+
+
+def _decode(record: Record) -> Parts:
     headers = decode_headers(record.headers) if record.headers else {}
     key_encoding, key = decode_key(record.key)
     raw = record.value
     header_ct = headers.get("content-type") or headers.get("content_type")
     content_type = header_ct if isinstance(header_ct, str) else None
-    common: dict[str, Any] = {
-        "topic": record.topic,
-        "partition": record.partition,
-        "offset": record.offset,
-        "timestamp": record.timestamp,
-        "key": key,
-        "key_encoding": key_encoding,
-        "headers": headers,
-    }
+    common: dict[str, Any] = {"key": key, "key_encoding": key_encoding, "headers": headers}
     if raw is None:
-        return DecodedMessage(ok=True, value=None, encoding="null", **common)
+        return _parts(record, value=None, encoding="null", **common)
     size = len(raw)
     value_hash = zlib.crc32(raw)
     try:
         encoding, value, framing, schema_id = _decode_framed(raw)
     except _Undecodable as e:
-        return DecodedMessage(
+        return _parts(
+            record,
             ok=False,
             reason=e.reason,
             size=size,
@@ -367,8 +520,8 @@ def _decode(record: Record) -> DecodedMessage:
             if envelope == "cloudevents-structured"
             else _content_type_of(encoding, framing)
         )
-    return DecodedMessage(
-        ok=True,
+    return _parts(
+        record,
         value=value,
         encoding=encoding,
         content_type=content_type,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from inferrer.decoding import decode_parts
 from inferrer.inference.observation import (
     KindObservation,
     ShapeObservation,
@@ -57,11 +58,13 @@ def observe_decoded(messages: Iterable[DecodedMessage]) -> dict[str, TopicObserv
 
 def observe(records: Iterable[Record]) -> dict[str, TopicObservation]:
     """Decode records and fold them into one observation per topic."""
-    # Imported here: the decoder uses this package's rules, so a module-level
-    # import would be circular.
-    from inferrer.decoding import decode_record
-
-    return observe_decoded(decode_record(r) for r in records)
+    out: dict[str, TopicObservation] = {}
+    for record in records:
+        obs = out.get(record.topic)
+        if obs is None:
+            obs = out[record.topic] = TopicObservation(record.topic)
+        obs.add_parts(decode_parts(record))
+    return out
 
 
 def summarize_all(observations: Mapping[str, TopicObservation]) -> list[TopicSummary]:

@@ -15,7 +15,9 @@ through JSON; :meth:`TopicObservation.summarize` gives the read-only
 
 from __future__ import annotations
 
+import heapq
 import json
+import operator
 import os
 import tempfile
 from collections import Counter
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from inferrer.decoding import PARTS_FIELDS, Parts, parts_of
 from inferrer.errors import CaptureError
 from inferrer.inference import rules
 from inferrer.inference.canonical import annotate, canonical_json, finalize, sort_structure
@@ -44,6 +47,32 @@ BATCH_BYTES: Final = 8 << 20
 KIND_EXAMPLES: Final = 3
 
 _ENVELOPE_FIELDS: Final = frozenset({"ce_type", "op"})
+_DECODED: Final = frozenset({"json", "text"})
+
+(
+    _PARTITION,
+    _OFFSET,
+    _TIMESTAMP,
+    _OK,
+    _REASON,
+    _VALUE,
+    _KEY,
+    _KEY_ENCODING,
+    _HEADERS,
+    _ENCODING,
+    _CONTENT_TYPE,
+    _ENVELOPE,
+    _FRAMING,
+    _SCHEMA_ID,
+    _KIND,
+    _KIND_FIELD,
+    _SIZE,
+    _HASH,
+    _HINT,
+) = range(len(PARTS_FIELDS))
+_META = operator.itemgetter(
+    _OK, _REASON, _KEY_ENCODING, _CONTENT_TYPE, _ENCODING, _ENVELOPE, _FRAMING
+)
 
 
 def _json_pointer_token(key: str) -> str:
@@ -85,6 +114,14 @@ class ShapeObservation:
         pending.append(value)
         self._pending_bytes += size
         if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
+            self.flush()
+
+    def add_many(self, values: list[Any], size: int) -> None:
+        """Add several JSON values (``size``: their total raw size)."""
+        self.count += len(values)
+        self._pending.extend(values)
+        self._pending_bytes += size
+        if len(self._pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
             self.flush()
 
     def flush(self) -> None:
@@ -215,23 +252,23 @@ class KindObservation:
     examples: list[tuple[int, str, int, int]] = field(default_factory=list)
     """(value hash, canonical JSON, partition, offset), the smallest hashes first."""
 
-    def add(self, msg: DecodedMessage) -> None:
-        self.count += 1
-        self.payload.add(msg.value, msg.size)
-        if msg.value_hint is not None:
-            self.payload.add_hint(msg.value_hint)
-        self.headers.add(dict(msg.headers))
-        ts = msg.timestamp
-        if ts is not None:
-            if self.first_timestamp is None or ts < self.first_timestamp:
-                self.first_timestamp = ts
-            if self.last_timestamp is None or ts > self.last_timestamp:
-                self.last_timestamp = ts
+    def add_many(self, batch: list[Parts]) -> None:
+        """Add a batch of decoded messages (as :data:`~inferrer.decoding.Parts`) of this kind."""
+        self.count += len(batch)
+        self.payload.add_many([p[_VALUE] for p in batch], sum(p[_SIZE] for p in batch))
+        hints = {canonical_json(p[_HINT]): p[_HINT] for p in batch if p[_HINT] is not None}
+        for hint in hints.values():
+            self.payload.add_hint(hint)
+        self.headers.add_many([p[_HEADERS] for p in batch], 0)
+        stamps = [p[_TIMESTAMP] for p in batch if p[_TIMESTAMP] is not None]
+        if stamps:
+            self.first_timestamp = _min_opt(self.first_timestamp, min(stamps))
+            self.last_timestamp = _max_opt(self.last_timestamp, max(stamps))
         ex = self.examples
-        if len(ex) < KIND_EXAMPLES or msg.value_hash <= ex[-1][0]:
-            self._add_example(
-                (msg.value_hash, canonical_json(msg.value), msg.partition, msg.offset)
-            )
+        limit = ex[-1][0] if len(ex) >= KIND_EXAMPLES else 1 << 33
+        candidates = [p for p in batch if p[_HASH] <= limit]
+        for p in heapq.nsmallest(KIND_EXAMPLES * 2, candidates, key=lambda p: p[_HASH]):
+            self._add_example((p[_HASH], canonical_json(p[_VALUE]), p[_PARTITION], p[_OFFSET]))
 
     def _add_example(self, entry: tuple[int, str, int, int]) -> None:
         ex = self.examples
@@ -312,53 +349,83 @@ class TopicObservation:
         self.groups: dict[GroupKey, KindObservation] = {}
         self.collapsed = False
         """True once payload discriminator values exceeded MAX_KINDS: not a discriminator."""
+        self._pending: list[Parts] = []
+        self._pending_bytes = 0
 
     # -- adding ------------------------------------------------------------------------
 
     def add(self, msg: DecodedMessage) -> None:
         """Add one decoded message of this topic."""
-        self.messages += 1
-        self.partitions.add(msg.partition)
-        ts = msg.timestamp
-        if ts is not None:
-            self.timestamped += 1
-            if self.first_timestamp is None or ts < self.first_timestamp:
-                self.first_timestamp = ts
-            if self.last_timestamp is None or ts > self.last_timestamp:
-                self.last_timestamp = ts
-        self.key_encodings[msg.key_encoding] += 1
-        if msg.key_encoding in ("json", "text"):
-            self.key.add(msg.key)
-        self.headers.add(dict(msg.headers))
-        if msg.schema_id is not None:
-            self.schema_ids.add(msg.schema_id)
-        if msg.content_type is not None:
-            self.content_types[msg.content_type] += 1
-        if not msg.ok:
-            self.undecodable[msg.reason or "unknown"] += 1
-            return
-        self.framings[msg.framing] += 1
-        if msg.encoding == "null":
-            self.tombstones += 1
-            return
-        self.encodings[msg.encoding] += 1
-        self.envelopes[msg.envelope] += 1
-        if msg.encoding not in ("json", "text"):
-            return
-        group = self._group_of(msg)
-        kind = self.groups.get(group)
-        if kind is None:
-            kind = self.groups[group] = KindObservation()
-            self._maybe_collapse()
-            kind = self.groups[self._group_of(msg)]
-        kind.add(msg)
+        self.add_parts(parts_of(msg))
 
-    def _group_of(self, msg: DecodedMessage) -> GroupKey:
-        if msg.kind is None or msg.kind_field is None:
+    def add_parts(self, parts: Parts) -> None:
+        """Add one decoded message as a :data:`~inferrer.decoding.Parts` tuple (fast path)."""
+        pending = self._pending
+        pending.append(parts)
+        self._pending_bytes += parts[_SIZE]
+        if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Process the buffered messages, a column at a time."""
+        batch = self._pending
+        if not batch:
+            return
+        self._pending = []
+        self._pending_bytes = 0
+        self.messages += len(batch)
+        self.partitions.update({p[_PARTITION] for p in batch})
+        stamps = [p[_TIMESTAMP] for p in batch if p[_TIMESTAMP] is not None]
+        if stamps:
+            self.timestamped += len(stamps)
+            self.first_timestamp = _min_opt(self.first_timestamp, min(stamps))
+            self.last_timestamp = _max_opt(self.last_timestamp, max(stamps))
+        for (ok, reason, key_enc, ctype, enc, envelope, framing), n in Counter(
+            map(_META, batch)
+        ).items():
+            self.key_encodings[key_enc] += n
+            if ctype is not None:
+                self.content_types[ctype] += n
+            if not ok:
+                self.undecodable[reason or "unknown"] += n
+                continue
+            self.framings[framing] += n
+            if enc == "null":
+                self.tombstones += n
+                continue
+            self.encodings[enc] += n
+            self.envelopes[envelope] += n
+        keys = [p[_KEY] for p in batch if p[_KEY_ENCODING] in _DECODED]
+        if keys:
+            self.key.add_many(keys, 0)
+        self.headers.add_many([p[_HEADERS] for p in batch], 0)
+        self.schema_ids.update({p[_SCHEMA_ID] for p in batch if p[_SCHEMA_ID] is not None})
+        groups: dict[GroupKey, list[Parts]] = {}
+        for p in batch:
+            if p[_OK] and p[_ENCODING] in _DECODED:
+                g = self._group_of(p)
+                bucket = groups.get(g)
+                if bucket is None:
+                    groups[g] = [p]
+                else:
+                    bucket.append(p)
+        for first_key in sorted(groups, key=_group_sort_key):
+            bucket = groups[first_key]
+            g = self._group_of(bucket[0])  # again: a collapse may have happened meanwhile
+            kind = self.groups.get(g)
+            if kind is None:
+                self.groups[g] = KindObservation()
+                self._maybe_collapse()
+                kind = self.groups[self._group_of(bucket[0])]
+            kind.add_many(bucket)
+
+    def _group_of(self, p: Parts) -> GroupKey:
+        kind, field_name = p[_KIND], p[_KIND_FIELD]
+        if kind is None or field_name is None:
             return None
-        if self.collapsed and msg.kind_field not in _ENVELOPE_FIELDS:
+        if self.collapsed and field_name not in _ENVELOPE_FIELDS:
             return None
-        return (msg.kind_field, msg.kind)
+        return (field_name, kind)
 
     def _maybe_collapse(self) -> None:
         payload_groups = [g for g in self.groups if g is not None and g[0] not in _ENVELOPE_FIELDS]
@@ -377,6 +444,8 @@ class TopicObservation:
 
     def merge_from(self, other: TopicObservation) -> None:
         """Fold ``other`` (same topic) into this observation."""
+        self.flush()
+        other.flush()
         self.messages += other.messages
         self.tombstones += other.tombstones
         self.timestamped += other.timestamped
@@ -409,6 +478,7 @@ class TopicObservation:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form; :meth:`from_dict` reads it back."""
+        self.flush()
         return {
             "version": FORMAT_VERSION,
             "topic": self.topic,
@@ -468,6 +538,7 @@ class TopicObservation:
 
     def summarize(self) -> TopicSummary:
         """The read-only summary: one :class:`KindSummary` per event kind, sorted by name."""
+        self.flush()
         self.key.flush()
         self.headers.flush()
         for kind in self.groups.values():

@@ -15,6 +15,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
+from inferrer.decoding import DEBEZIUM_OPS, DISCRIMINATOR_FIELDS, MAX_KIND_VALUE_LENGTH
+
+__all__ = ["DEBEZIUM_OPS", "DISCRIMINATOR_FIELDS", "MAX_KIND_VALUE_LENGTH"]
+
 # --- formats -------------------------------------------------------------------------
 
 FORMATS: Final = ("date", "date-time", "email", "ipv4", "ipv6", "time", "uri", "uuid")
@@ -193,11 +197,8 @@ def map_key_class(obj: Mapping[str, Any]) -> str | None:
 
 # --- discriminators ------------------------------------------------------------------
 
-DISCRIMINATOR_FIELDS: Final = ("@type", "eventType", "event_type", "type", "kind")
-"""Payload fields that may name the event kind, in order of precedence."""
 MAX_KINDS: Final = 50
 """More distinct discriminator values than this on one topic: not a discriminator."""
-MAX_KIND_VALUE_LENGTH: Final = 100
 
 _WORDS = re.compile(r"[A-Za-z0-9]+")
 
@@ -211,13 +212,3 @@ def pascal_case(text: str) -> str:
     if name[0].isdigit():
         name = "K" + name
     return name
-
-
-DEBEZIUM_OPS: Final[Mapping[str, str]] = {
-    "c": "Create",
-    "u": "Update",
-    "d": "Delete",
-    "r": "Read",
-    "t": "Truncate",
-    "m": "Message",
-}
