@@ -337,7 +337,6 @@ PARTS_FIELDS: Final = (
     "value_hint",
 )
 _EMPTY: Final[Mapping[str, Any]] = {}
-_ENVELOPE_MARKERS: Final = ("payload", "op", "specversion")
 _OPEN_BRACE: Final = ord("{")
 
 
@@ -366,7 +365,9 @@ def decode_parts(record: Record) -> Parts:
             if (
                 type(value) is dict
                 and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH
-                and not any(m in value for m in _ENVELOPE_MARKERS)
+                and "payload" not in value
+                and "op" not in value
+                and "specversion" not in value
             ):
                 kind = kind_field = None
                 for name in DISCRIMINATOR_FIELDS:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import zlib
 from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any, Final
 
 from inferrer.inference import rules
@@ -324,7 +325,11 @@ def _encode(s: str) -> bytes:
 
 def _hashes(tag: str, values: list[Any]) -> list[int]:
     seed = _SEED[tag]
-    data = map(_encode, values) if tag == "s" else map(_encode, map(repr, values))
+    texts = values if tag == "s" else list(map(repr, values))
+    try:
+        data = list(map(str.encode, texts))
+    except UnicodeEncodeError:  # lone surrogates (the decoder rejects them; callers may not)
+        data = list(map(_encode, texts))
     return list(map(zlib.crc32, data, repeat(seed)))
 
 
@@ -354,6 +359,11 @@ def _partition(
 
 
 _map_class_cache: dict[tuple[str, ...], str | None] = {}
+
+
+def _is_plain_name(key: str) -> bool:
+    """True for keys that are never map keys (see ``rules.classify_map_key``)."""
+    return key[:1].islower() and len(key) != 36
 
 
 def _map_class(d: dict[str, Any]) -> str | None:
@@ -461,31 +471,41 @@ def _process_objects(
     maps: list[dict[str, Any]] = []
     map_ids: list[int] = []
     classes: set[str] = set()
-    for pos, d in enumerate(dicts):
-        cls = _map_class(d) if d else None
-        owner = pos if ids is None else ids[pos]
-        if cls is None:
-            records.append(d)
-            if record_ids is not None:
-                record_ids.append(owner)
-        else:
-            classes.add(cls)
-            maps.append(d)
-            map_ids.append(owner)
+    all_keys: set[str] = set().union(*dicts)
+    if all(map(_is_plain_name, all_keys)):
+        # No key can be a map key, so every object is a record: no per-object check.
+        records, record_ids = dicts, ids
+    else:
+        for pos, d in enumerate(dicts):
+            cls = _map_class(d) if d else None
+            owner = pos if ids is None else ids[pos]
+            if cls is None:
+                records.append(d)
+                if record_ids is not None:
+                    record_ids.append(owner)
+            else:
+                classes.add(cls)
+                maps.append(d)
+                map_ids.append(owner)
     out: list[dict[str, Any]] = []
     if records:
-        keys: set[str] = set().union(*records)
+        keys: set[str] = all_keys if not maps else set().union(*records)
         properties: dict[str, Any] = {}
         required: list[str] = []
         children = node.children
         for k in sorted(keys):
-            if record_ids is None:
-                sub = [d[k] for d in records if k in d]
-                sub_ids = None
-            else:
-                pairs = [(d[k], i) for d, i in zip(records, record_ids, strict=True) if k in d]
-                sub = [p[0] for p in pairs]
-                sub_ids = [p[1] for p in pairs]
+            sub_ids: list[int] | None
+            try:  # the common case: every object has the key
+                sub = list(map(itemgetter(k), records))
+                sub_ids = record_ids
+            except KeyError:
+                if record_ids is None:
+                    sub = [d[k] for d in records if k in d]
+                    sub_ids = None
+                else:
+                    pairs = [(d[k], i) for d, i in zip(records, record_ids, strict=True) if k in d]
+                    sub = [p[0] for p in pairs]
+                    sub_ids = [p[1] for p in pairs]
             child = children.get(k)
             if child is None:
                 child = children[k] = FieldNode(k)
