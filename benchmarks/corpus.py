@@ -57,10 +57,14 @@ def varied_event(i: int, rnd: random.Random) -> dict[str, object]:
     return event
 
 
-def iter_records(kind: str, n: int, topic: str = "bench.payments", seed: int = 7) -> Iterator[Record]:
+def iter_records(
+    kind: str, n: int, topic: str = "bench.payments", seed: int = 7
+) -> Iterator[Record]:
     """``n`` records of the ``same`` or ``varied`` corpus."""
     rnd = random.Random(seed)
     make = same_shape_event if kind == "same" else varied_event
     for i in range(n):
         value = json.dumps(make(i, rnd), separators=(",", ":")).encode()
-        yield Record(topic, i % 3, i, 1_700_000_000_000 + i, key=f"k{i % 100}".encode(), value=value)
+        yield Record(
+            topic, i % 3, i, 1_700_000_000_000 + i, key=f"k{i % 100}".encode(), value=value
+        )
