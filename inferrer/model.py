@@ -117,6 +117,8 @@ class KindSummary:
     last_timestamp: int | None = None
     example_partition: int | None = None
     example_offset: int | None = None
+    row_schema: Mapping[str, Any] | None = None
+    """Debezium only: the one row schema ``before`` and ``after`` share (nullable)."""
 
 
 @dataclass(frozen=True, slots=True)

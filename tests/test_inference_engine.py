@@ -206,6 +206,23 @@ def test_debezium_ops_are_kinds() -> None:
         ("Update", "u"),
     ]
     assert summary.envelope == "debezium"
+    row = {
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                "required": ["id", "name"],
+            },
+            {"type": "null"},
+        ]
+    }
+    for kind in summary.kinds:
+        assert kind.row_schema == row
+        assert kind.payload_schema["properties"]["before"] == row
+        assert kind.payload_schema["properties"]["after"] == row
+        for v in values:
+            if v["op"] == kind.discriminator_value:
+                jsonschema.validate(v, dict(kind.payload_schema))
 
 
 def test_kafka_connect_optional_flags_shape_the_schema() -> None:

@@ -15,6 +15,7 @@ through JSON; :meth:`TopicObservation.summarize` gives the read-only
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import json
 import operator
@@ -617,13 +618,51 @@ def _resolve_kinds(
     if rest is not None:
         named.append((rules.pascal_case(topic.rsplit(".", 1)[-1]), None, rest))
     named.sort(key=lambda t: (t[0], _group_sort_key(t[1])))
+    row = _debezium_row_schema([k for _, g, k in named if g is not None and g[0] == "op"])
     out: list[KindSummary] = []
     used: Counter[str] = Counter()
     for name, key, kind in named:
         used[name] += 1
         unique = name if used[name] == 1 else f"{name}{used[name]}"
-        out.append(_kind_summary(unique, key, kind))
+        summary = _kind_summary(unique, key, kind)
+        if row is not None and key is not None and key[0] == "op":
+            summary = _with_row_schema(summary, row)
+        out.append(summary)
     return tuple(sorted(out, key=lambda s: s.name))
+
+
+def _debezium_row_schema(kinds: list[KindObservation]) -> dict[str, Any] | None:
+    """One row schema for ``before`` and ``after`` of every Debezium kind of a topic.
+
+    Built the genson way: the structures of every ``before``/``after`` merged with
+    ``add_schema``, annotated from their merged field statistics.
+    """
+    builder = StructureBuilder(schema_uri=None)
+    stats = FieldNode()
+    seen = False
+    for kind in kinds:
+        structure = kind.payload.structure()
+        for side in ("before", "after"):
+            sub = structure.get("properties", {}).get(side)
+            node = kind.payload.root.children.get(side)
+            if sub is not None and node is not None:
+                builder.add_schema(sub)
+                stats.merge(node)
+                seen = True
+    if not seen:
+        return None
+    schema: dict[str, Any] = builder.to_schema()
+    return finalize(annotate(schema, stats))
+
+
+def _with_row_schema(summary: KindSummary, row: dict[str, Any]) -> KindSummary:
+    payload = dict(summary.payload_schema)
+    properties = dict(payload.get("properties", {}))
+    for side in ("before", "after"):
+        if side in properties:
+            properties[side] = row
+    payload["properties"] = properties
+    return dataclasses.replace(summary, payload_schema=payload, row_schema=row)
 
 
 def _kind_summary(name: str, g: GroupKey, k: KindObservation) -> KindSummary:
