@@ -337,6 +337,7 @@ PARTS_FIELDS: Final = (
     "value_hint",
 )
 _EMPTY: Final[Mapping[str, Any]] = {}
+_NULL_KEY: Final[tuple[PayloadEncoding, Any]] = ("null", None)
 _OPEN_BRACE: Final = ord("{")
 
 
@@ -375,7 +376,9 @@ def decode_parts(record: Record) -> Parts:
                     if type(v) is str and 0 < len(v) <= MAX_KIND_VALUE_LENGTH:
                         kind, kind_field = v, name
                         break
-                key_encoding, key = decode_key(record.key)
+                raw_key = record.key
+                cached = _key_cache.get(raw_key) if raw_key is not None else _NULL_KEY
+                key_encoding, key = cached if cached is not None else decode_key(raw_key)
                 return (
                     record.partition,
                     record.offset,

@@ -161,3 +161,12 @@ def test_output_is_byte_identical_across_hash_seeds_and_sample_order() -> None:
     assert len(outputs) == 1
     (out,) = outputs
     assert '"name": "Closed"' in out and '"name": "Opened"' in out
+
+
+def test_high_cardinality_statistics_are_order_independent() -> None:
+    values = [{"id": f"id-{i}", "n": i * 7 % 5003, "x": i / 3} for i in range(5000)]
+    recs = to_records(values)
+    whole = canonical(observe_one(recs))
+    assert canonical(observe_one(list(reversed(recs)))) == whole
+    assert canonical(merge(observe_one(recs[::2]), observe_one(recs[1::2]))) == whole
+    assert '"distinct_approximate": true' in whole

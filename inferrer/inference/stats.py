@@ -344,9 +344,16 @@ def _add_distinct_many(node: FieldNode, tag: str, values: list[Any]) -> None:
     sketch = node.sketch
     assert sketch is not None
     hashes = _hashes(tag, values)
-    limit = sketch[-1] if len(sketch) >= SKETCH_SIZE else 1 << 33
-    for h, v in [(h, v) for h, v in zip(hashes, values, strict=True) if h < limit]:
-        node._sketch_add(tag, v, h)
+    smallest = sorted(set(hashes))[:SKETCH_SIZE]
+    if len(sketch) >= SKETCH_SIZE and smallest[0] >= sketch[-1]:
+        return
+    sketch[:] = sorted(set(sketch).union(smallest))[:SKETCH_SIZE]
+    ex = node.sketch_examples
+    ex_limit = ex[-1][0] if len(ex) >= EXAMPLES else 1 << 33
+    for h in smallest[:EXAMPLES]:
+        if h > ex_limit:
+            break
+        node._sketch_add_example(h, tag, values[hashes.index(h)])
 
 
 def _partition(
