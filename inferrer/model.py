@@ -59,6 +59,14 @@ class DecodedMessage:
     ``type``, Debezium ``op`` ...) names one; None otherwise."""
     size: int = 0
     """Size of the raw value in bytes."""
+    kind_field: str | None = None
+    """Where ``kind`` came from: a payload field name (``type``), ``ce_type``
+    (CloudEvents) or ``op`` (Debezium)."""
+    value_hash: int = 0
+    """CRC-32 of the raw value bytes; picks examples independently of sample order."""
+    value_hint: Mapping[str, Any] | None = None
+    """A JSON Schema the envelope declares for ``value`` (Kafka Connect ``schema``
+    translated, with its ``optional`` flags), merged into the inferred schema."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +117,8 @@ class KindSummary:
     last_timestamp: int | None = None
     example_partition: int | None = None
     example_offset: int | None = None
+    row_schema: Mapping[str, Any] | None = None
+    """Debezium only: the one row schema ``before`` and ``after`` share (nullable)."""
 
 
 @dataclass(frozen=True, slots=True)

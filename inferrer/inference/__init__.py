@@ -1,1 +1,77 @@
-"""Schema inference: genson strategies, observations, discriminators."""
+"""Schema inference: decoded messages → per-topic observations → summaries.
+
+Public API::
+
+    observe(records) -> dict[str, TopicObservation]
+    observe_decoded(messages) -> dict[str, TopicObservation]
+    summarize_all(observations) -> list[TopicSummary]
+    merge(a, b) -> TopicObservation          # associative, commutative
+    merge_all(maps) -> dict[str, TopicObservation]
+    save_observations(observations, path) / load_observations(path)
+
+The rules (formats, enums, maps, discriminators) live in :mod:`.rules`, the genson
+strategies in :mod:`.strategies`, field statistics in :mod:`.stats`, canonical output
+in :mod:`.canonical`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from inferrer.decoding import decode_parts
+from inferrer.inference.observation import (
+    KindObservation,
+    ShapeObservation,
+    TopicObservation,
+    load_observations,
+    merge,
+    merge_all,
+    save_observations,
+)
+from inferrer.model import DecodedMessage, TopicSummary
+from inferrer.records import Record
+
+__all__ = [
+    "KindObservation",
+    "ShapeObservation",
+    "TopicObservation",
+    "load_observations",
+    "merge",
+    "merge_all",
+    "observe",
+    "observe_decoded",
+    "save_observations",
+    "summarize_all",
+]
+
+
+def observe_decoded(messages: Iterable[DecodedMessage]) -> dict[str, TopicObservation]:
+    """Fold decoded messages into one observation per topic."""
+    out: dict[str, TopicObservation] = {}
+    for msg in messages:
+        obs = out.get(msg.topic)
+        if obs is None:
+            obs = out[msg.topic] = TopicObservation(msg.topic)
+        obs.add(msg)
+    return out
+
+
+def observe(records: Iterable[Record]) -> dict[str, TopicObservation]:
+    """Decode records and fold them into one observation per topic."""
+    out: dict[str, TopicObservation] = {}
+    last_topic: str | None = None
+    add = None
+    for record in records:
+        if record.topic != last_topic:  # records usually come in runs of one topic
+            obs = out.get(record.topic)
+            if obs is None:
+                obs = out[record.topic] = TopicObservation(record.topic)
+            add, last_topic = obs.add_parts, record.topic
+        assert add is not None
+        add(decode_parts(record))
+    return out
+
+
+def summarize_all(observations: Mapping[str, TopicObservation]) -> list[TopicSummary]:
+    """Summaries of every observed topic, sorted by topic name."""
+    return [observations[t].summarize() for t in sorted(observations)]

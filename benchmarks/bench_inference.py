@@ -1,0 +1,176 @@
+"""Inference speed and memory, against plain genson and the broker's raw consume rate.
+
+    .venv/bin/python benchmarks/bench_inference.py [--messages 50000] [--repeats 5]
+        [--memory-sizes 100000,2000000] [--no-kafka]
+
+On one generated corpus per traffic type (``same``: a few shapes, ``varied``: random
+field subsets and types), in one process, it times, interleaved and repeated:
+
+(a) ``json.loads`` + ``genson.SchemaBuilder.add_object`` per message (the baseline),
+(b) this engine: ``observe`` (decoding, schema, field statistics) + ``summarize_all``,
+(c) raw consume from a local broker (``inferrer.devkafka``): produce the ``same``
+    corpus, then consume it with ``assign()`` and count messages.
+
+It prints medians and the ratio (b)/(a). Peak memory (``ru_maxrss``) of the engine is
+measured in fresh subprocesses that stream the corpus (no list kept) at each size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import genson
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from corpus import iter_records
+
+from inferrer.inference import observe, summarize_all
+from inferrer.records import Record
+
+
+def run_baseline(records: list[Record]) -> float:
+    start = time.perf_counter()
+    builder = genson.SchemaBuilder()
+    for r in records:
+        assert r.value is not None
+        builder.add_object(json.loads(r.value))
+    builder.to_schema()
+    return time.perf_counter() - start
+
+
+def run_engine(records: list[Record]) -> float:
+    start = time.perf_counter()
+    summarize_all(observe(records))
+    return time.perf_counter() - start
+
+
+def bench_corpus(kind: str, n: int, repeats: int) -> tuple[float, float]:
+    records = list(iter_records(kind, n))
+    base: list[float] = []
+    engine: list[float] = []
+    for _ in range(repeats):  # interleaved, so load on the machine hits both alike
+        base.append(n / run_baseline(records))
+        engine.append(n / run_engine(records))
+    b, e = statistics.median(base), statistics.median(engine)
+    print(
+        f"{kind:>6}: (a) json.loads+genson {b:>10,.0f} msg/s   (b) engine {e:>10,.0f} msg/s"
+        f"   (b)/(a) = {e / b:.2f}x   [runs a: {', '.join(f'{x:,.0f}' for x in base)};"
+        f" b: {', '.join(f'{x:,.0f}' for x in engine)}]"
+    )
+    return b, e
+
+
+def bench_kafka(n: int, repeats: int) -> float:
+    from confluent_kafka import Consumer, Producer, TopicPartition
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from inferrer import devkafka
+
+    broker = devkafka.start()
+    try:
+        topic = f"bench.{uuid.uuid4().hex[:8]}"
+        admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+        admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])[
+            topic
+        ].result(30)
+        producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 20})
+        for r in iter_records("same", n, topic=topic):
+            while True:
+                try:
+                    producer.produce(topic, r.value, r.key, partition=r.partition)
+                    break
+                except BufferError:
+                    producer.poll(0.1)
+        producer.flush(60)
+        del producer, admin  # close the clients before the broker goes away
+        rates = []
+        for _ in range(repeats):
+            consumer = Consumer(
+                {
+                    "bootstrap.servers": broker.bootstrap,
+                    "group.id": "unused-never-committed",
+                    "enable.auto.commit": False,
+                    "enable.partition.eof": False,
+                }
+            )
+            consumer.assign([TopicPartition(topic, p, 0) for p in range(3)])
+            seen = 0
+            start = time.perf_counter()
+            while seen < n:
+                for m in consumer.consume(1000, timeout=5):
+                    if m.error() is None:
+                        seen += 1
+            rates.append(n / (time.perf_counter() - start))
+            consumer.close()
+        rate = statistics.median(rates)
+        runs = ", ".join(f"{x:,.0f}" for x in rates)
+        print(f"  raw consume (c): {rate:>10,.0f} msg/s   [runs: {runs}]")
+        return rate
+    finally:
+        broker.stop()
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def memory_child(kind: str, n: int) -> None:
+    summarize_all(observe(iter_records(kind, 100)))  # warm up imports and caches
+    before = _peak_mb()
+    start = time.perf_counter()
+    summaries = summarize_all(observe(iter_records(kind, n)))
+    elapsed = time.perf_counter() - start
+    out = {"before_mb": before, "peak_mb": _peak_mb(), "seconds": elapsed}
+    print(json.dumps(out | {"messages": summaries[0].messages}))
+
+
+def bench_memory(sizes: list[int]) -> None:
+    for kind in ("same", "varied"):
+        cells = []
+        for n in sizes:
+            out = subprocess.run(
+                [sys.executable, __file__, "--memory-child", kind, str(n)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            data = json.loads(out)
+            assert data["messages"] == n
+            cells.append(
+                f"{n:>9,} msgs: {data['peak_mb']:6.1f} MB"
+                f" (+{data['peak_mb'] - data['before_mb']:.1f} over the warm process)"
+            )
+        print(f"  peak RSS {kind:>6}: " + "   ".join(cells))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=50_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--memory-sizes", default="100000,2000000")
+    parser.add_argument("--no-kafka", action="store_true", help="skip the broker (c) run")
+    parser.add_argument("--memory-child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child[0], int(args.memory_child[1]))
+        return 0
+    print(f"corpus: {args.messages:,} messages per traffic type, {args.repeats} runs, medians")
+    for kind in ("same", "varied"):
+        bench_corpus(kind, args.messages, args.repeats)
+    if not args.no_kafka:
+        bench_kafka(args.messages, 3)
+    bench_memory([int(x) for x in args.memory_sizes.split(",")])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

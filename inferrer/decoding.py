@@ -1,0 +1,541 @@
+"""The decoder: one :class:`~inferrer.records.Record` → one :class:`~inferrer.model.DecodedMessage`.
+
+Order of recognition for a value:
+
+1. ``None`` → tombstone (``encoding="null"``).
+2. Confluent wire format (magic byte 0, 4-byte big-endian schema id): the rest is
+   decoded as JSON when it parses (JSON Schema serializer); otherwise it is recorded
+   as ``protobuf`` when the next bytes look like Protobuf message indexes followed by
+   a field tag, else as ``avro``. Neither is decoded (registry lookup is later work).
+3. A UTF-8 BOM is dropped. Bytes that start with ``{`` or ``[`` must be JSON, or the
+   message is undecodable (``invalid-utf8``, ``invalid-json``, ``too-deep``,
+   ``nan-or-infinity``). Other bytes that parse as a JSON scalar are JSON; otherwise
+   valid UTF-8 is ``text``, anything else ``binary`` (length only).
+4. JSON objects are unwrapped: Kafka Connect ``{schema, payload}`` (only when
+   ``schema`` looks like a Connect schema), CloudEvents structured mode, Debezium.
+
+Decisions: NaN/Infinity are not JSON and make a message undecodable; integers of any
+size are accepted (orjson reads those beyond 64 bits as floats, so such a field is
+typed ``number``; most JSON consumers lose their precision too); duplicate object
+keys are accepted, the last one wins (RFC 8259 leaves it open, and every mainstream
+parser does this); lone surrogate escapes (``"\\ud800"``) are ``invalid-utf8``.
+Payloads nested deeper than :data:`MAX_DEPTH` are undecodable (``too-deep``). Nothing here raises.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from collections.abc import Mapping
+from typing import Any, Final
+
+import orjson
+
+from inferrer.model import DecodedMessage, Envelope, Framing, PayloadEncoding
+from inferrer.records import Record
+
+DISCRIMINATOR_FIELDS: Final = ("@type", "eventType", "event_type", "type", "kind")
+"""Payload fields that may name the event kind, in order of precedence."""
+MAX_KIND_VALUE_LENGTH: Final = 100
+DEBEZIUM_OPS: Final[Mapping[str, str]] = {
+    "c": "Create",
+    "u": "Update",
+    "d": "Delete",
+    "r": "Read",
+    "t": "Truncate",
+    "m": "Message",
+}
+"""Debezium ``op`` codes and the kind names they give."""
+
+MAX_DEPTH: Final = 64
+"""Deepest nesting of objects and arrays a payload may have."""
+
+_BOM: Final = b"\xef\xbb\xbf"
+_JSON_START: Final = frozenset(b'{["-0123456789tfn')
+_CONTAINER_START: Final = frozenset(b"{[")
+_WS: Final = b" \t\r\n"
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+class _Undecodable(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _reject_constant(name: str) -> Any:
+    raise _Undecodable("nan-or-infinity")
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of containers, iteratively (no recursion on hostile input)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            deepest = max(deepest, d)
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            deepest = max(deepest, d)
+            stack.extend((x, d + 1) for x in v)
+    return deepest
+
+
+def parse_json(data: bytes) -> Any:
+    """Parse JSON bytes (BOM already removed) or raise ``_Undecodable`` with a reason."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as e:
+        message = str(e)
+        if "recursion" in message:
+            raise _Undecodable("too-deep") from None
+        if "utf-8" in message.lower() or "surrogate" in message.lower():
+            raise _Undecodable("invalid-utf8") from None
+        # orjson refuses NaN/Infinity; the standard library tells them apart from
+        # other syntax errors (our hook rejects the constants). Lone surrogate
+        # escapes were reported above as invalid-utf8: strings must be Unicode.
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Undecodable("invalid-utf8") from None
+        try:
+            value = json.loads(text, parse_constant=_reject_constant)
+        except RecursionError:
+            raise _Undecodable("too-deep") from None
+        except ValueError:
+            raise _Undecodable("invalid-json") from None
+    if data.count(b"{") + data.count(b"[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        raise _Undecodable("too-deep")
+    return value
+
+
+def _strip(data: bytes) -> bytes:
+    if data.startswith(_BOM):
+        data = data[3:]
+    return data.strip(_WS)
+
+
+def _decode_bytes(data: bytes) -> tuple[PayloadEncoding, Any]:
+    """Decode unframed bytes: JSON, text or binary. Raises ``_Undecodable``."""
+    body = _strip(data)
+    if body and body[0] in _CONTAINER_START:
+        return "json", parse_json(body)
+    if body and body[0] in _JSON_START:
+        try:
+            return "json", parse_json(body)
+        except _Undecodable:
+            pass
+    try:
+        text = (data[3:] if data.startswith(_BOM) else data).decode("utf-8")
+    except UnicodeDecodeError:
+        return "binary", None
+    if not text.isprintable() and _CONTROL.search(text, 0, 256):
+        return "binary", None
+    return "text", text
+
+
+def _looks_like_protobuf(rest: bytes) -> bool:
+    # Confluent Protobuf framing: varint count of message indexes (0 = first message),
+    # then the message, whose first byte is a field tag with a known wire type.
+    if len(rest) < 2 or rest[0] != 0:
+        return False
+    tag = rest[1]
+    return tag >> 3 >= 1 and tag & 7 in (0, 1, 2, 5)
+
+
+def _decode_framed(
+    data: bytes,
+) -> tuple[PayloadEncoding, Any, Framing, int | None]:
+    if len(data) >= 5 and data[0] == 0:
+        schema_id = int.from_bytes(data[1:5], "big")
+        rest = data[5:]
+        body = _strip(rest)
+        if body and body[0] in _JSON_START:
+            try:
+                return "json", parse_json(body), "confluent", schema_id
+            except _Undecodable:
+                pass
+        encoding: PayloadEncoding = "protobuf" if _looks_like_protobuf(rest) else "avro"
+        return encoding, None, "confluent", schema_id
+    encoding, value = _decode_bytes(data)
+    return encoding, value, "none", None
+
+
+_CONNECT_TYPES: Final[Mapping[str, str]] = {
+    "int8": "integer",
+    "int16": "integer",
+    "int32": "integer",
+    "int64": "integer",
+    "float": "number",
+    "float32": "number",
+    "float64": "number",
+    "double": "number",
+    "boolean": "boolean",
+    "string": "string",
+    "bytes": "string",
+}
+
+
+def _is_connect_schema(schema: Any) -> bool:
+    return (
+        isinstance(schema, dict)
+        and isinstance(schema.get("type"), str)
+        and ("fields" in schema or "optional" in schema)
+    )
+
+
+def connect_to_json_schema(schema: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
+    """Translate a Kafka Connect schema into a JSON Schema hint.
+
+    ``optional: true`` allows null; non-optional struct fields are required.
+    Connect maps become plain objects (the payload decides map or record).
+    """
+    kind = schema.get("type")
+    out: dict[str, Any]
+    if kind == "struct" and depth < MAX_DEPTH:
+        props: dict[str, Any] = {}
+        required: list[str] = []
+        for f in schema.get("fields") or ():
+            if not isinstance(f, dict) or not isinstance(f.get("field"), str):
+                continue
+            props[f["field"]] = connect_to_json_schema(f, depth + 1)
+            if not f.get("optional", False):
+                required.append(f["field"])
+        out = {"type": "object", "properties": props, "required": sorted(required)}
+    elif kind == "array" and isinstance(schema.get("items"), dict) and depth < MAX_DEPTH:
+        out = {"type": "array", "items": connect_to_json_schema(schema["items"], depth + 1)}
+    elif kind == "map" or kind == "struct":
+        out = {"type": "object"}
+    elif isinstance(kind, str) and kind in _CONNECT_TYPES:
+        out = {"type": _CONNECT_TYPES[kind]}
+    else:
+        return {}
+    if schema.get("optional", False):
+        out["type"] = sorted({out["type"], "null"})
+    return out
+
+
+def decode_headers(headers: tuple[tuple[str, bytes | None], ...]) -> dict[str, Any]:
+    """Header values as UTF-8 text, JSON when they hold an object or array, else None.
+
+    A repeated header keeps its first value; binary values become None.
+    """
+    out: dict[str, Any] = {}
+    for name, raw in headers:
+        if name in out:
+            continue
+        if raw is None:
+            out[name] = None
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            out[name] = None
+            continue
+        stripped = text.strip()
+        if stripped[:1] in ("{", "["):
+            try:
+                out[name] = parse_json(stripped.encode())
+                continue
+            except _Undecodable:
+                pass
+        out[name] = text
+    return out
+
+
+def _kind_from_payload(value: Any) -> tuple[str | None, str | None]:
+    if isinstance(value, dict):
+        for name in DISCRIMINATOR_FIELDS:
+            v = value.get(name)
+            if isinstance(v, str) and 0 < len(v) <= MAX_KIND_VALUE_LENGTH:
+                return v, name
+    return None, None
+
+
+def _is_debezium(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and value.get("op") in DEBEZIUM_OPS
+        and "before" in value
+        and "after" in value
+    )
+
+
+def _is_structured_cloudevent(value: Any, content_type: str | None) -> bool:
+    if not isinstance(value, dict):
+        return False
+    if content_type is not None and content_type.startswith("application/cloudevents+json"):
+        return True
+    return (
+        isinstance(value.get("specversion"), str)
+        and isinstance(value.get("type"), str)
+        and "source" in value
+        and "id" in value
+    )
+
+
+def _content_type_of(encoding: PayloadEncoding, framing: Framing) -> str:
+    if framing == "confluent":
+        return {
+            "avro": "application/vnd.confluent.avro",
+            "protobuf": "application/vnd.confluent.protobuf",
+        }.get(encoding, "application/json")
+    return {
+        "json": "application/json",
+        "text": "text/plain",
+        "binary": "application/octet-stream",
+    }.get(encoding, "application/octet-stream")
+
+
+def decode_key(key: bytes | None) -> tuple[PayloadEncoding, Any]:
+    """Decode a record key: JSON, text, binary, or null; framing is dropped."""
+    if key is None:
+        return "null", None
+    cached = _key_cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        encoding, value, _framing, _sid = _decode_framed(key)
+    except _Undecodable:
+        try:
+            encoding, value = "text", key.decode("utf-8")
+        except UnicodeDecodeError:
+            encoding, value = "binary", None
+    if len(key) <= 64 and not isinstance(value, dict | list):
+        if len(_key_cache) >= 50_000:
+            _key_cache.clear()
+        _key_cache[key] = (encoding, value)
+    return encoding, value
+
+
+# Keys repeat a lot (entity ids); scalar keys are immutable, so their decoding is cached.
+_key_cache: dict[bytes, tuple[PayloadEncoding, Any]] = {}
+
+Parts = tuple[Any, ...]
+"""A decoded message as a plain tuple (no per-message object): fields in this order."""
+PARTS_FIELDS: Final = (
+    "partition",
+    "offset",
+    "timestamp",
+    "ok",
+    "reason",
+    "value",
+    "key",
+    "key_encoding",
+    "headers",
+    "encoding",
+    "content_type",
+    "envelope",
+    "framing",
+    "schema_id",
+    "kind",
+    "kind_field",
+    "size",
+    "value_hash",
+    "value_hint",
+)
+_EMPTY: Final[Mapping[str, Any]] = {}
+_NULL_KEY: Final[tuple[PayloadEncoding, Any]] = ("null", None)
+_OPEN_BRACE: Final = ord("{")
+
+
+def decode_record(record: Record) -> DecodedMessage:
+    """Decode one record. Never raises: undecodable values come back with ``ok=False``."""
+    return DecodedMessage(
+        topic=record.topic, **dict(zip(PARTS_FIELDS, decode_parts(record), strict=True))
+    )
+
+
+def parts_of(msg: DecodedMessage) -> Parts:
+    """The :data:`Parts` tuple of a decoded message."""
+    return tuple(getattr(msg, name) for name in PARTS_FIELDS)
+
+
+def decode_parts(record: Record) -> Parts:
+    """:func:`decode_record` without building a message object (the engine's fast path)."""
+    try:
+        raw = record.value
+        # The common case, inline: an unframed JSON object without headers or envelope.
+        if raw and raw[0] == _OPEN_BRACE and not record.headers:
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                value = None
+            if (
+                type(value) is dict
+                and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH
+                and "payload" not in value
+                and "op" not in value
+                and "specversion" not in value
+            ):
+                kind = kind_field = None
+                for name in DISCRIMINATOR_FIELDS:
+                    v = value.get(name)
+                    if type(v) is str and 0 < len(v) <= MAX_KIND_VALUE_LENGTH:
+                        kind, kind_field = v, name
+                        break
+                raw_key = record.key
+                cached = _key_cache.get(raw_key) if raw_key is not None else _NULL_KEY
+                key_encoding, key = cached if cached is not None else decode_key(raw_key)
+                return (
+                    record.partition,
+                    record.offset,
+                    record.timestamp,
+                    True,
+                    None,
+                    value,
+                    key,
+                    key_encoding,
+                    _EMPTY,
+                    "json",
+                    "application/json",
+                    "none",
+                    "none",
+                    None,
+                    kind,
+                    kind_field,
+                    len(raw),
+                    zlib.crc32(raw),
+                    None,
+                )
+        return _decode(record)
+    except Exception as e:  # the promise is "never crash"; keep the reason stable
+        reason = "too-deep" if isinstance(e, RecursionError) else "decoder-error"
+        size = len(record.value or b"")
+        return (
+            record.partition,
+            record.offset,
+            record.timestamp,
+            False,
+            reason,
+            None,
+            None,
+            "null",
+            _EMPTY,
+            "json",
+            None,
+            "none",
+            "none",
+            None,
+            None,
+            None,
+            size,
+            0,
+            None,
+        )
+
+
+def _parts(
+    record: Record,
+    *,
+    ok: bool = True,
+    reason: str | None = None,
+    value: Any = None,
+    key: Any = None,
+    key_encoding: PayloadEncoding = "null",
+    headers: Mapping[str, Any] = _EMPTY,
+    encoding: PayloadEncoding = "json",
+    content_type: str | None = None,
+    envelope: Envelope = "none",
+    framing: Framing = "none",
+    schema_id: int | None = None,
+    kind: str | None = None,
+    kind_field: str | None = None,
+    size: int = 0,
+    value_hash: int = 0,
+    value_hint: Mapping[str, Any] | None = None,
+) -> Parts:
+    return (
+        record.partition,
+        record.offset,
+        record.timestamp,
+        ok,
+        reason,
+        value,
+        key,
+        key_encoding,
+        headers,
+        encoding,
+        content_type,
+        envelope,
+        framing,
+        schema_id,
+        kind,
+        kind_field,
+        size,
+        value_hash,
+        value_hint,
+    )
+
+
+def _decode(record: Record) -> Parts:
+    headers = decode_headers(record.headers) if record.headers else {}
+    key_encoding, key = decode_key(record.key)
+    raw = record.value
+    header_ct = headers.get("content-type") or headers.get("content_type")
+    content_type = header_ct if isinstance(header_ct, str) else None
+    common: dict[str, Any] = {"key": key, "key_encoding": key_encoding, "headers": headers}
+    if raw is None:
+        return _parts(record, value=None, encoding="null", **common)
+    size = len(raw)
+    value_hash = zlib.crc32(raw)
+    try:
+        encoding, value, framing, schema_id = _decode_framed(raw)
+    except _Undecodable as e:
+        return _parts(
+            record,
+            ok=False,
+            reason=e.reason,
+            size=size,
+            value_hash=value_hash,
+            content_type=content_type,
+            **common,
+        )
+    envelope: Envelope = "none"
+    kind: str | None = None
+    kind_field: str | None = None
+    hint: dict[str, Any] | None = None
+    ce_type = headers.get("ce_type")
+    if isinstance(ce_type, str) and "ce_specversion" in headers:
+        envelope, kind, kind_field = "cloudevents-binary", ce_type, "ce_type"
+    if encoding == "json" and isinstance(value, dict):
+        if (
+            envelope == "none"
+            and len(value) == 2
+            and "payload" in value
+            and _is_connect_schema(value.get("schema"))
+        ):
+            hint = connect_to_json_schema(value["schema"]) or None
+            value = value["payload"]
+            envelope = "kafka-connect"
+        if envelope in ("none", "kafka-connect") and _is_debezium(value):
+            envelope, kind, kind_field = "debezium", value["op"], "op"
+        elif envelope == "none" and _is_structured_cloudevent(value, content_type):
+            envelope, kind_field = "cloudevents-structured", "type"
+            kind = value["type"] if isinstance(value.get("type"), str) else None
+            value = value.get("data")
+        if kind is None:
+            kind, kind_field = _kind_from_payload(value)
+    if content_type is None:
+        content_type = (
+            "application/cloudevents+json"
+            if envelope == "cloudevents-structured"
+            else _content_type_of(encoding, framing)
+        )
+    return _parts(
+        record,
+        value=value,
+        encoding=encoding,
+        content_type=content_type,
+        envelope=envelope,
+        framing=framing,
+        schema_id=schema_id,
+        kind=kind,
+        kind_field=kind_field,
+        size=size,
+        value_hash=value_hash,
+        value_hint=hint,
+        **common,
+    )

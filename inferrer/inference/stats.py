@@ -1,0 +1,538 @@
+"""Per-field statistics, kept in one tight walk per message, and mergeable.
+
+A :class:`FieldNode` tree mirrors the payload: ``children`` for record properties,
+``items`` for array items, ``values`` for map values. :func:`walk` updates the tree
+and returns the message's structural signature (types, keys, map key classes), so
+the engine feeds genson only once per distinct shape.
+
+Every piece of state is a function of the *set* (or multiset) of values seen, never
+of their order: counts, min/max, the format bit mask (AND over values), exact
+distinct sets up to :data:`DISTINCT_BOUND`, then a K-minimum-values sketch of a
+stable hash (CRC-32), and examples = the values with the smallest hashes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import zlib
+from itertools import chain, repeat
+from operator import itemgetter
+from typing import Any, Final
+
+from inferrer.inference import rules
+
+MAP_KEYS = "x-map-keys"
+
+DISTINCT_BOUND: Final = 1000
+"""Distinct values per type kept exactly; beyond that the count is estimated."""
+SKETCH_SIZE: Final = 256
+EXAMPLES: Final = 3
+_SEED: Final = {"s": 1, "i": 2, "f": 3}
+_INF: Final = float("inf")
+
+
+def stable_hash(tag: str, value: Any) -> int:
+    """A hash that does not change across runs or PYTHONHASHSEED."""
+    text = value if tag == "s" else repr(value)
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"), _SEED[tag])
+
+
+class FieldNode:
+    """Statistics of the values at one path, and the nodes below it."""
+
+    __slots__ = (
+        "children",
+        "floats",
+        "ints",
+        "items",
+        "last",
+        "mask",
+        "max_len",
+        "max_num",
+        "min_len",
+        "min_num",
+        "n_arr",
+        "n_false",
+        "n_float",
+        "n_int",
+        "n_null",
+        "n_obj",
+        "n_str",
+        "n_true",
+        "name",
+        "present",
+        "sketch",
+        "sketch_examples",
+        "strs",
+        "values",
+    )
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name
+        self.children: dict[str, FieldNode] = {}
+        self.items: FieldNode | None = None
+        self.values: FieldNode | None = None
+        self.last = -1
+        self.present = 0
+        self.n_null = self.n_true = self.n_false = self.n_int = self.n_float = 0
+        self.n_str = self.n_obj = self.n_arr = 0
+        self.min_num: int | float | None = None
+        self.max_num: int | float | None = None
+        self.min_len = self.max_len = -1
+        self.mask = rules.ALL_FORMATS_MASK
+        self.strs: set[str] | None = set()
+        self.ints: set[int] | None = set()
+        self.floats: set[float] | None = set()
+        self.sketch: list[int] | None = None
+        self.sketch_examples: list[tuple[int, str, Any]] = []
+
+    # -- exact → approximate -----------------------------------------------------------
+
+    def _start_sketch(self) -> None:
+        self.sketch = []
+        strs, ints, floats = self.strs or (), self.ints or (), self.floats or ()
+        self.strs = self.ints = self.floats = None
+        for tag, values in (("s", strs), ("i", ints), ("f", floats)):
+            for v in values:
+                self._sketch_add(tag, v, stable_hash(tag, v))
+
+    def _sketch_add(self, tag: str, value: Any, h: int) -> None:
+        sketch = self.sketch
+        assert sketch is not None
+        if len(sketch) >= SKETCH_SIZE and h >= sketch[-1]:
+            return
+        i = bisect.bisect_left(sketch, h)
+        if i < len(sketch) and sketch[i] == h:
+            return
+        sketch.insert(i, h)
+        if len(sketch) > SKETCH_SIZE:
+            sketch.pop()
+        ex = self.sketch_examples
+        entry = (h, tag, value)
+        if len(ex) < EXAMPLES or (h, tag, repr(value)) < (ex[-1][0], ex[-1][1], repr(ex[-1][2])):
+            ex.append(entry)
+            ex.sort(key=lambda e: (e[0], e[1], repr(e[2])))
+            del ex[EXAMPLES:]
+
+    def add_distinct(self, tag: str, value: Any) -> None:
+        """Slow path of the walk: record a value once the exact sets are gone."""
+        self._sketch_add(tag, value, stable_hash(tag, value))
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def total(self) -> int:
+        return (
+            self.n_null
+            + self.n_true
+            + self.n_false
+            + self.n_int
+            + self.n_float
+            + self.n_str
+            + self.n_obj
+            + self.n_arr
+        )
+
+    def types(self) -> dict[str, int]:
+        counts = {
+            "array": self.n_arr,
+            "boolean": self.n_true + self.n_false,
+            "integer": self.n_int,
+            "null": self.n_null,
+            "number": self.n_float,
+            "object": self.n_obj,
+            "string": self.n_str,
+        }
+        return {k: v for k, v in counts.items() if v}
+
+    def distinct(self) -> tuple[int, bool]:
+        """(count, approximate?)"""
+        bools = (self.n_true > 0) + (self.n_false > 0)
+        if self.sketch is None:
+            return len(self.strs or ()) + len(self.ints or ()) + len(
+                self.floats or ()
+            ) + bools, False
+        if len(self.sketch) < SKETCH_SIZE:
+            return len(self.sketch) + bools, True
+        kth = (self.sketch[-1] + 1) / 2**32
+        return max(int((SKETCH_SIZE - 1) / kth), DISTINCT_BOUND) + bools, True
+
+    def examples(self) -> tuple[Any, ...]:
+        if self.sketch is not None:
+            return tuple(e[2] for e in self.sketch_examples)
+        pool: list[tuple[int, str, str, Any]] = []
+        for tag, values in (("s", self.strs), ("i", self.ints), ("f", self.floats)):
+            for v in values or ():
+                pool.append((stable_hash(tag, v), tag, repr(v), v))
+        pool.sort(key=lambda e: (e[0], e[1], e[2]))
+        out = [e[3] for e in pool[:EXAMPLES]]
+        if len(out) < EXAMPLES:
+            out += [b for b, n in ((False, self.n_false), (True, self.n_true)) if n]
+        return tuple(out[:EXAMPLES])
+
+    def string_format(self) -> str | None:
+        others = self.total - self.n_str - self.n_null
+        return rules.decide_format(self.mask, self.n_str, others)
+
+    def string_enum(self) -> tuple[str, ...] | None:
+        if self.n_str != self.total - self.n_null:
+            return None
+        return rules.decide_enum(self.name, self.n_str, self.strs, self.mask)
+
+    # -- merge / serialise -------------------------------------------------------------
+
+    def merge(self, other: FieldNode) -> None:
+        """Fold ``other`` into this node (both trees stay valid; other is unchanged)."""
+        for attr in ("present", "n_null", "n_true", "n_false", "n_int", "n_float", "n_str"):
+            setattr(self, attr, getattr(self, attr) + getattr(other, attr))
+        self.n_obj += other.n_obj
+        self.n_arr += other.n_arr
+        if other.min_num is not None:
+            self.min_num = (
+                other.min_num if self.min_num is None else min(self.min_num, other.min_num)
+            )
+            assert other.max_num is not None
+            self.max_num = (
+                other.max_num if self.max_num is None else max(self.max_num, other.max_num)
+            )
+        if other.min_len >= 0:
+            self.min_len = other.min_len if self.min_len < 0 else min(self.min_len, other.min_len)
+            self.max_len = max(self.max_len, other.max_len)
+        self.mask &= other.mask
+        if self.sketch is None and other.sketch is None:
+            assert self.strs is not None and self.ints is not None and self.floats is not None
+            self.strs |= other.strs or set()
+            self.ints |= other.ints or set()
+            self.floats |= other.floats or set()
+            if max(len(self.strs), len(self.ints), len(self.floats)) > DISTINCT_BOUND:
+                self._start_sketch()
+        else:
+            if self.sketch is None:
+                self._start_sketch()
+            if other.sketch is None:
+                for tag, values in (("s", other.strs), ("i", other.ints), ("f", other.floats)):
+                    for v in values or ():
+                        self.add_distinct(tag, v)
+            else:
+                for h in other.sketch:
+                    self._sketch_add_hash(h)
+                for h, tag, v in other.sketch_examples:
+                    self._sketch_add_example(h, tag, v)
+        for key, child in other.children.items():
+            mine = self.children.get(key)
+            if mine is None:
+                mine = self.children[key] = FieldNode(key)
+            mine.merge(child)
+        if other.items is not None:
+            if self.items is None:
+                self.items = FieldNode()
+            self.items.merge(other.items)
+        if other.values is not None:
+            if self.values is None:
+                self.values = FieldNode()
+            self.values.merge(other.values)
+
+    def _sketch_add_hash(self, h: int) -> None:
+        sketch = self.sketch
+        assert sketch is not None
+        i = bisect.bisect_left(sketch, h)
+        if i < len(sketch) and sketch[i] == h:
+            return
+        sketch.insert(i, h)
+        del sketch[SKETCH_SIZE:]
+
+    def _sketch_add_example(self, h: int, tag: str, value: Any) -> None:
+        ex = self.sketch_examples
+        if any(e[0] == h and e[1] == tag and e[2] == value for e in ex):
+            return
+        ex.append((h, tag, value))
+        ex.sort(key=lambda e: (e[0], e[1], repr(e[2])))
+        del ex[EXAMPLES:]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "present": self.present,
+            "counts": [
+                self.n_null,
+                self.n_true,
+                self.n_false,
+                self.n_int,
+                self.n_float,
+                self.n_str,
+                self.n_obj,
+                self.n_arr,
+            ],
+            "num": None if self.min_num is None else [self.min_num, self.max_num],
+            "len": None if self.min_len < 0 else [self.min_len, self.max_len],
+            "mask": self.mask,
+        }
+        if self.name is not None:
+            out["name"] = self.name
+        if self.sketch is None:
+            out["strs"] = sorted(self.strs or ())
+            out["ints"] = sorted(self.ints or ())
+            out["floats"] = sorted(self.floats or ())
+        else:
+            out["sketch"] = list(self.sketch)
+            out["sketch_examples"] = [list(e) for e in self.sketch_examples]
+        if self.children:
+            out["children"] = {k: c.to_dict() for k, c in sorted(self.children.items())}
+        if self.items is not None:
+            out["items"] = self.items.to_dict()
+        if self.values is not None:
+            out["values"] = self.values.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FieldNode:
+        node = cls(data.get("name"))
+        node.present = data["present"]
+        (
+            node.n_null,
+            node.n_true,
+            node.n_false,
+            node.n_int,
+            node.n_float,
+            node.n_str,
+            node.n_obj,
+            node.n_arr,
+        ) = data["counts"]
+        if data.get("num") is not None:
+            node.min_num, node.max_num = data["num"]
+        if data.get("len") is not None:
+            node.min_len, node.max_len = data["len"]
+        node.mask = data["mask"]
+        if "sketch" in data:
+            node.strs = node.ints = node.floats = None
+            node.sketch = list(data["sketch"])
+            node.sketch_examples = [(e[0], e[1], e[2]) for e in data["sketch_examples"]]
+        else:
+            node.strs = set(data["strs"])
+            node.ints = set(data["ints"])
+            node.floats = {float(x) for x in data["floats"]}
+        for k, c in data.get("children", {}).items():
+            node.children[k] = cls.from_dict(c)
+        if "items" in data:
+            node.items = cls.from_dict(data["items"])
+        if "values" in data:
+            node.values = cls.from_dict(data["values"])
+        return node
+
+
+def _encode(s: str) -> bytes:
+    return s.encode("utf-8", "surrogatepass")
+
+
+def _hashes(tag: str, values: list[Any]) -> list[int]:
+    seed = _SEED[tag]
+    texts = values if tag == "s" else list(map(repr, values))
+    try:
+        data = list(map(str.encode, texts))
+    except UnicodeEncodeError:  # lone surrogates (the decoder rejects them; callers may not)
+        data = list(map(_encode, texts))
+    return list(map(zlib.crc32, data, repeat(seed)))
+
+
+def _add_distinct_many(node: FieldNode, tag: str, values: list[Any]) -> None:
+    """Record many values of one type in the exact set, or in the sketch."""
+    exact = node.strs if tag == "s" else node.ints if tag == "i" else node.floats
+    if exact is not None:
+        exact.update(values)
+        if len(exact) > DISTINCT_BOUND:
+            node._start_sketch()
+        return
+    sketch = node.sketch
+    assert sketch is not None
+    hashes = _hashes(tag, values)
+    smallest = sorted(set(hashes))[:SKETCH_SIZE]
+    if len(sketch) >= SKETCH_SIZE and smallest[0] >= sketch[-1]:
+        return
+    sketch[:] = sorted(set(sketch).union(smallest))[:SKETCH_SIZE]
+    ex = node.sketch_examples
+    ex_limit = ex[-1][0] if len(ex) >= EXAMPLES else 1 << 33
+    for h in smallest[:EXAMPLES]:
+        if h > ex_limit:
+            break
+        node._sketch_add_example(h, tag, values[hashes.index(h)])
+
+
+def _partition(
+    col: list[Any], ids: list[int] | None, t: type
+) -> tuple[list[Any], list[int] | None]:
+    if ids is None:
+        return [v for v in col if type(v) is t], None
+    pairs = [(v, i) for v, i in zip(col, ids, strict=True) if type(v) is t]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+_map_class_cache: dict[tuple[str, ...], str | None] = {}
+
+
+def _is_plain_name(key: str) -> bool:
+    """True for keys that are never map keys (see ``rules.classify_map_key``)."""
+    return key[:1].islower() and len(key) != 36
+
+
+def _map_class(d: dict[str, Any]) -> str | None:
+    for first in d:
+        if first[:1].islower() and len(first) != 36:
+            return None  # the common case: an ordinary camelCase or snake_case name
+        break
+    else:
+        return None
+    keys = tuple(d)
+    try:
+        return _map_class_cache[keys]
+    except KeyError:
+        pass
+    cls = rules.map_key_class(d)
+    if len(_map_class_cache) < 10_000:
+        _map_class_cache[keys] = cls
+    return cls
+
+
+def process_column(col: list[Any], node: FieldNode, ids: list[int] | None) -> dict[str, Any]:
+    """Add a column of values (one path, many messages) to ``node``.
+
+    ``ids`` gives the message of each value when a message can hold several (under
+    an array or map); None means one value per message. Returns the genson schema
+    fragment of the column, to merge with ``add_schema``.
+    """
+    node.present += len(col) if ids is None else len(set(ids))
+    types = set(map(type, col))
+    scalar_types: list[str] = []
+    parts: list[dict[str, Any]] = []
+    for t in types:
+        if len(types) == 1:
+            values, vids = col, ids
+        else:
+            values, vids = _partition(col, ids, t)
+        n = len(values)
+        if t is str:
+            node.n_str += n
+            lens = list(map(len, values))
+            lo, hi = min(lens), max(lens)
+            if node.min_len < 0 or lo < node.min_len:
+                node.min_len = lo
+            if hi > node.max_len:
+                node.max_len = hi
+            if node.mask:
+                node.mask = rules.match_formats_all(values, node.mask)
+            _add_distinct_many(node, "s", values)
+            scalar_types.append("string")
+        elif t is int or t is float:
+            if t is int:
+                node.n_int += n
+                scalar_types.append("integer")
+            else:
+                node.n_float += n
+                scalar_types.append("number")
+            lo, hi = min(values), max(values)
+            if node.min_num is None or lo < node.min_num:
+                node.min_num = lo
+            if node.max_num is None or hi > node.max_num:
+                node.max_num = hi
+            _add_distinct_many(node, "i" if t is int else "f", values)
+        elif t is bool:
+            trues = values.count(True)
+            node.n_true += trues
+            node.n_false += n - trues
+            scalar_types.append("boolean")
+        elif values[0] is None:
+            node.n_null += n
+            scalar_types.append("null")
+        elif t is dict:
+            node.n_obj += n
+            parts.extend(_process_objects(values, node, vids))
+        elif t is list:
+            node.n_arr += n
+            parts.append(_process_arrays(values, node, vids))
+        else:
+            raise TypeError(f"not a JSON value: {t.__name__}")
+    if scalar_types:
+        if "integer" in scalar_types and "number" in scalar_types:
+            scalar_types.remove("integer")
+        scalar_types.sort()
+        parts.append({"type": scalar_types[0] if len(scalar_types) == 1 else scalar_types})
+    return parts[0] if len(parts) == 1 else {"anyOf": parts}
+
+
+def _process_arrays(
+    lists: list[list[Any]], node: FieldNode, ids: list[int] | None
+) -> dict[str, Any]:
+    items = list(chain.from_iterable(lists))
+    if not items:
+        return {"type": "array"}
+    owners = range(len(lists)) if ids is None else ids
+    item_ids = list(chain.from_iterable(map(repeat, owners, map(len, lists))))
+    if node.items is None:
+        node.items = FieldNode()
+    return {"type": "array", "items": process_column(items, node.items, item_ids)}
+
+
+def _process_objects(
+    dicts: list[dict[str, Any]], node: FieldNode, ids: list[int] | None
+) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    record_ids: list[int] | None = None if ids is None else []
+    maps: list[dict[str, Any]] = []
+    map_ids: list[int] = []
+    classes: set[str] = set()
+    all_keys: set[str] = set().union(*dicts)
+    if all(map(_is_plain_name, all_keys)):
+        # No key can be a map key, so every object is a record: no per-object check.
+        records, record_ids = dicts, ids
+    else:
+        for pos, d in enumerate(dicts):
+            cls = _map_class(d) if d else None
+            owner = pos if ids is None else ids[pos]
+            if cls is None:
+                records.append(d)
+                if record_ids is not None:
+                    record_ids.append(owner)
+            else:
+                classes.add(cls)
+                maps.append(d)
+                map_ids.append(owner)
+    out: list[dict[str, Any]] = []
+    if records:
+        keys: set[str] = all_keys if not maps else set().union(*records)
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        children = node.children
+        for k in sorted(keys):
+            sub_ids: list[int] | None
+            try:  # the common case: every object has the key
+                sub = list(map(itemgetter(k), records))
+                sub_ids = record_ids
+            except KeyError:
+                if record_ids is None:
+                    sub = [d[k] for d in records if k in d]
+                    sub_ids = None
+                else:
+                    pairs = [(d[k], i) for d, i in zip(records, record_ids, strict=True) if k in d]
+                    sub = [p[0] for p in pairs]
+                    sub_ids = [p[1] for p in pairs]
+            child = children.get(k)
+            if child is None:
+                child = children[k] = FieldNode(k)
+            properties[k] = process_column(sub, child, sub_ids)
+            if len(sub) == len(records):
+                required.append(k)
+        record: dict[str, Any] = {"type": "object", "required": required}
+        if properties:
+            record["properties"] = properties
+        out.append(record)
+    if maps:
+        values = list(chain.from_iterable(d.values() for d in maps))
+        value_ids = list(chain.from_iterable(map(repeat, map_ids, map(len, maps))))
+        if node.values is None:
+            node.values = FieldNode()
+        out.append(
+            {
+                "type": "object",
+                MAP_KEYS: sorted(classes),
+                "additionalProperties": process_column(values, node.values, value_ids),
+            }
+        )
+    return out

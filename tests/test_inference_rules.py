@@ -1,0 +1,192 @@
+"""Formats, enums and maps: what becomes one, and what never does."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from inferrer.inference import observe, summarize_all
+from inferrer.inference.rules import FORMATS, MIN_FORMAT_VALUES, match_formats
+from inferrer.model import TopicSummary
+from inferrer.records import Record
+
+
+def infer(values: list[Any], topic: str = "bank.accounts.balance-updated") -> TopicSummary:
+    records = [
+        Record(topic, 0, i, 1000 * i, value=json.dumps(v).encode()) for i, v in enumerate(values)
+    ]
+    (summary,) = summarize_all(observe(records))
+    return summary
+
+
+def prop(values: list[Any], name: str = "f") -> dict[str, Any]:
+    summary = infer([{name: v} for v in values])
+    (kind,) = summary.kinds
+    return dict(kind.payload_schema["properties"][name])
+
+
+GOOD = {
+    "date-time": ["2024-01-01T10:00:00Z", "2024-02-29T23:59:59.123+02:00", "2024-12-31t00:00:00z"],
+    "date": ["2024-01-01", "2024-02-29", "1999-12-31"],
+    "time": ["10:00:00Z", "23:59:59.5+01:00", "00:00:00-05:00"],
+    "uuid": [
+        "5c9425fb-72f9-4f2c-9204-3b364db695e5",
+        "5C9425FB-72F9-4F2C-9204-3B364DB695E5",
+        "00000000-0000-0000-0000-000000000000",
+    ],
+    "email": ["a@b.co", "first.last+tag@example.com", "x_y@sub.domain.org"],
+    "ipv4": ["10.0.0.1", "255.255.255.255", "0.0.0.0"],
+    "ipv6": ["::1", "2001:db8::ff00:42:8329", "fe80::1"],
+    "uri": ["https://example.com/a?b=c", "http://localhost:8080", "urn:isbn:0451450523"],
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(GOOD))
+def test_each_format_is_detected(fmt: str) -> None:
+    values = (GOOD[fmt] * MIN_FORMAT_VALUES)[:MIN_FORMAT_VALUES]
+    assert prop(values) == {"type": "string", "format": fmt}
+
+
+@pytest.mark.parametrize("fmt", sorted(GOOD))
+def test_no_format_below_the_minimum_count(fmt: str) -> None:
+    values = (GOOD[fmt] * MIN_FORMAT_VALUES)[: MIN_FORMAT_VALUES - 1]
+    assert prop(values) == {"type": "string"}
+
+
+TRICKY = [
+    "2024-01-01 10:00:00",
+    "2024-01-01T10:00:00",  # no offset: not RFC 3339
+    "2024-13-01",
+    "2024-02-30",
+    "10:00:00",  # no offset: not an RFC 3339 full-time
+    "25:00:00Z",
+    "d41d8cd98f00b204e9800998ecf8427e",  # md5
+    "da39a3ee5e6b4b0d3255bfef95601890afd80709",  # sha1
+    "5c9425fb72f94f2c92043b364db695e5",  # uuid without dashes
+    "1234",
+    "999.1.1.1",
+    "01.2.3.4",
+    "1.2.3",
+    "a@",
+    "@b.com",
+    "a@b",
+    "not an email@example.com",
+    "key:value",
+    "mailto",
+    "www.example.com",
+    "12:34",
+    "",
+]
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_tricky_strings_have_no_format(value: str) -> None:
+    assert match_formats(value) == 0, [
+        FORMATS[i] for i in range(len(FORMATS)) if match_formats(value) >> i & 1
+    ]
+    assert "format" not in prop([value] * 20)
+
+
+def test_one_mismatch_removes_the_format() -> None:
+    values = ["2024-01-01T10:00:00Z"] * 20 + ["2024-01-01 10:00:00"]
+    assert prop(values) == {"type": "string"}
+
+
+def test_nulls_do_not_prevent_a_format() -> None:
+    values = [None, *GOOD["uuid"] * 2]
+    assert prop(values) == {"type": ["null", "string"], "format": "uuid"}
+
+
+def test_low_cardinality_strings_become_a_sorted_enum() -> None:
+    values = ["OPEN", "CLOSED", "FROZEN"] * 4
+    assert prop(values, "status") == {"type": "string", "enum": ["CLOSED", "FROZEN", "OPEN"]}
+
+
+def test_nullable_enum_lists_null_first() -> None:
+    values = ["EUR", "USD", None] * 5
+    assert prop(values, "currency") == {"type": ["null", "string"], "enum": [None, "EUR", "USD"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("status", ["OPEN", "CLOSED"] * 4),  # n < 10
+        ("status", [f"S{c}" for c in "ABCDEFGHIJKL"] * 2),  # distinct > sqrt(n)
+        ("accountId", ["acc", "bcc", "ccc"] * 10),  # id-named field
+        ("id", ["alpha", "beta"] * 10),
+        ("code", ["A1", "B2"] * 10),  # digits: ids and codes
+        ("note", ["this is a long free text comment, more than 32 characters"] * 12),
+        ("at", ["2024-01-01", "2024-01-02"] * 10),  # dates
+        ("at", ["2024-01-01T10:00:00Z"] * 12),  # timestamps
+    ],
+)
+def test_never_an_enum(name: str, values: list[str]) -> None:
+    assert "enum" not in prop(values, name)
+
+
+def test_no_enum_when_other_types_mix_in() -> None:
+    assert prop(["OPEN", 1] * 10, "status") == {"type": ["integer", "string"]}
+
+
+def test_objects_keyed_by_uuids_become_maps() -> None:
+    ids = [*GOOD["uuid"][:1], "11111111-2222-3333-4444-555555555555"]
+    values = [{ids[0]: {"balance": 1}}, {ids[1]: {"balance": 2.5}, ids[0]: {"balance": 3}}]
+    assert prop(values, "balances") == {
+        "type": "object",
+        "propertyNames": {"format": "uuid"},
+        "additionalProperties": {
+            "type": "object",
+            "properties": {"balance": {"type": "number"}},
+            "required": ["balance"],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("keys", "names"),
+    [
+        (["2024-01-01", "2024-01-02"], {"format": "date"}),
+        (["1", "42", "1000"], {"pattern": "^-?[0-9]+$"}),
+        (["USD", "EUR", "GBP"], {"pattern": "^[A-Z]{3}$"}),
+    ],
+)
+def test_maps_by_key_class(keys: list[str], names: dict[str, str]) -> None:
+    schema = prop([{k: i for i, k in enumerate(keys)}, {keys[0]: 5}], "m")
+    assert schema == {
+        "type": "object",
+        "propertyNames": names,
+        "additionalProperties": {"type": "integer"},
+    }
+
+
+def test_thousands_of_map_keys_stay_one_schema() -> None:
+    values = [{str(i): {"qty": i}} for i in range(3000)]
+    schema = prop(values, "stock")
+    assert schema["additionalProperties"] == {
+        "type": "object",
+        "properties": {"qty": {"type": "integer"}},
+        "required": ["qty"],
+    }
+
+
+def test_ordinary_objects_are_records() -> None:
+    schema = prop([{"city": "Oslo", "zip": "0150"}] * 3, "address")
+    assert schema == {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "zip": {"type": "string"}},
+        "required": ["city", "zip"],
+    }
+
+
+def test_integer_vs_number_and_null_vs_missing() -> None:
+    summary = infer([{"n": 1, "x": None}, {"n": 2.5}, {"n": 3, "x": "a"}])
+    schema = summary.kinds[0].payload_schema
+    assert schema == {
+        "type": "object",
+        "properties": {"n": {"type": "number"}, "x": {"type": ["null", "string"]}},
+        "required": ["n"],
+    }
+    only_ints = infer([{"n": 1}, {"n": 2}]).kinds[0].payload_schema
+    assert only_ints["properties"]["n"] == {"type": "integer"}
