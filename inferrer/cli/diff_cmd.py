@@ -18,12 +18,27 @@ import typer
 
 from inferrer.cli import app
 from inferrer.cli.common import handles_errors
+from inferrer.cli.options import (
+    BootstrapServer,
+    CommandConfig,
+    Exclude,
+    Follow,
+    IncludeInternal,
+    MaxMessages,
+    Overrides,
+    Start,
+    Timeout,
+    Topics,
+)
+from inferrer.cli.progress import sampling_progress
+from inferrer.cli.source import FromFile, build_source
 from inferrer.drift.baseline import read_baseline, render_baseline, write_text_atomic
 from inferrer.drift.compare import DiffOptions, diff_spec_files
 from inferrer.drift.model import DriftReport
 from inferrer.drift.reporters import render
 from inferrer.drift.rules import load_rules
 from inferrer.errors import EXIT_DRIFT, EXIT_OK, UsageError
+from inferrer.pipeline import diff_against_source
 
 
 class OutputFormat(StrEnum):
@@ -131,14 +146,56 @@ def diff_command(
         list[str] | None,
         typer.Option("--ignore", help="Silence a rule id or a finding id (repeatable)."),
     ] = None,
+    bootstrap_server: BootstrapServer = None,
+    command_config: CommandConfig = None,
+    overrides: Overrides = None,
+    topics: Topics = None,
+    exclude: Exclude = None,
+    include_internal: IncludeInternal = False,
+    max_messages: MaxMessages = 1000,
+    start: Start = "latest",
+    follow: Follow = None,
+    timeout: Timeout = "10s",
+    from_file: FromFile = None,
 ) -> None:
-    """Report drift against the committed spec: exit 0 clean, 1 drift at or above
-    --fail-on, 2 usage error, 3 could not run."""
-    if other is None:
+    """Report where traffic (live, or a capture file) or a second spec has drifted from
+    the committed spec.
+
+    Exit codes: 0 clean, 1 drift at or above --fail-on, 2 usage error, 3 could not run.
+
+    Examples:
+    infer-asyncapi diff --spec asyncapi.yaml --topics 'bank.*' -b $BROKERS --format markdown;
+    infer-asyncapi diff --spec asyncapi.yaml --from-file capture.jsonl;
+    infer-asyncapi diff --spec old.yaml new.yaml
+    """
+    live = bool(bootstrap_server) or bool(topics) or bool(command_config) or bool(overrides)
+    if other is not None and (from_file or live):
+        raise UsageError("compare the spec with a second spec or with traffic, not both")
+    if other is None and not from_file and not live:
         raise UsageError(
             "nothing to compare the spec with: give a second spec (infer-asyncapi diff "
-            "--spec OLD.yaml NEW.yaml)"
+            "--spec OLD.yaml NEW.yaml), --from-file CAPTURE, or -b BOOTSTRAP --topics PATTERN"
         )
-    options = build_diff_options(compatibility, rules, baseline, ignore or [], spec, str(other))
-    report = diff_spec_files(spec, other, options)
+    if other is not None:
+        options = build_diff_options(compatibility, rules, baseline, ignore or [], spec, str(other))
+        report = diff_spec_files(spec, other, options)
+        raise typer.Exit(finish_report(report, fmt, output, fail_on, write_baseline))
+    source = build_source(
+        from_file=from_file,
+        bootstrap_server=bootstrap_server,
+        command_config=command_config,
+        overrides=overrides,
+        topics=topics,
+        exclude=exclude,
+        include_internal=include_internal,
+        max_messages=max_messages,
+        start=start,
+        follow=follow,
+        timeout=timeout,
+    )
+    options = build_diff_options(
+        compatibility, rules, baseline, ignore or [], spec, source.describe()
+    )
+    with sampling_progress() as progress:
+        report = diff_against_source(spec, source, options, progress=progress)
     raise typer.Exit(finish_report(report, fmt, output, fail_on, write_baseline))

@@ -274,6 +274,14 @@ def _message(resolver: _Resolver, msg_id: str, node: Any, at: str) -> SpecMessag
     field_name, value = _discriminator(payload)
     if value is None and isinstance(node.get("x-discriminator-value"), str):
         value = node["x-discriminator-value"]
+    # Documents written by inferrer record the kind's discriminator as evidence, also
+    # when it is not a payload field (CloudEvents' ce_type header, Debezium's op).
+    evidence = node.get("x-inferrer-discriminator")
+    if value is None and isinstance(evidence, Mapping) and isinstance(evidence.get("value"), str):
+        value = evidence["value"]
+        field_name = field_name or (
+            evidence["field"] if isinstance(evidence.get("field"), str) else None
+        )
     key = value or name or msg_id
     return SpecMessage(
         key=key,

@@ -1,0 +1,181 @@
+"""``infer-asyncapi infer`` (the default command): sample topics, write an AsyncAPI draft."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from inferrer.asyncapi import DocumentOptions, dump_document, format_for_path, write_atomic
+from inferrer.cli import app
+from inferrer.cli.common import handles_errors
+from inferrer.cli.options import (
+    BootstrapServer,
+    CommandConfig,
+    Exclude,
+    Follow,
+    IncludeInternal,
+    MaxMessages,
+    Overrides,
+    Start,
+    Timeout,
+    Topics,
+)
+from inferrer.cli.progress import sampling_progress
+from inferrer.cli.source import FromFile, build_source
+from inferrer.cli.summary import print_summary
+from inferrer.errors import UsageError
+from inferrer.pipeline import infer_document
+
+OUTPUT_PANEL = "Output"
+
+
+class DocFormat(StrEnum):
+    yaml = "yaml"
+    json = "json"
+
+
+class AsyncAPIVersionChoice(StrEnum):
+    v3_0 = "3.0.0"
+    v3_1 = "3.1.0"
+    v2_6 = "2.6.0"
+
+
+class ExamplesChoice(StrEnum):
+    redacted = "redacted"
+    raw = "raw"
+    none = "none"
+
+
+@app.command("infer")
+@handles_errors
+def infer_command(
+    bootstrap_server: BootstrapServer = None,
+    command_config: CommandConfig = None,
+    overrides: Overrides = None,
+    topics: Topics = None,
+    exclude: Exclude = None,
+    include_internal: IncludeInternal = False,
+    max_messages: MaxMessages = 1000,
+    start: Start = "latest",
+    follow: Follow = None,
+    timeout: Timeout = "10s",
+    from_file: FromFile = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the document to FILE (atomically) instead of stdout.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
+    fmt: Annotated[
+        DocFormat | None,
+        typer.Option(
+            "--format",
+            help="yaml or json. Default: from the -o/--update file name, else yaml.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
+    asyncapi_version: Annotated[
+        AsyncAPIVersionChoice,
+        typer.Option(
+            "--asyncapi-version",
+            help="AsyncAPI version to write (with --update, the file's own version wins).",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = AsyncAPIVersionChoice.v3_0,
+    examples: Annotated[
+        ExamplesChoice,
+        typer.Option(
+            "--examples",
+            help="redacted: real structure, placeholder values (default; no sampled data "
+            "leaves the process); raw: sampled values; none: no examples.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = ExamplesChoice.redacted,
+    title: Annotated[
+        str,
+        typer.Option("--title", help="info.title of the document.", rich_help_panel=OUTPUT_PANEL),
+    ] = "Inferred Kafka events",
+    info_version: Annotated[
+        str,
+        typer.Option(
+            "--info-version",
+            help="info.version: the version of the described API.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = "0.1.0",
+    update: Annotated[
+        Path | None,
+        typer.Option(
+            "--update",
+            metavar="SPEC",
+            help="Merge the inference into this existing spec and rewrite it in place, "
+            "keeping everything a human wrote; fields no longer seen are reported, not deleted.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
+    summary: Annotated[
+        bool | None,
+        typer.Option(
+            "--summary/--no-summary",
+            help="Print a table of topics and event kinds on stderr. Default: on when "
+            "writing to a file.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
+) -> None:
+    """Sample topics (read-only) and write the AsyncAPI document that describes them.
+
+    Example: infer-asyncapi --topics 'bank.*' -b localhost:9092 -o asyncapi.yaml
+    """
+    if update is not None and output is not None:
+        raise UsageError("--update rewrites SPEC in place; do not combine it with -o")
+    source = build_source(
+        from_file=from_file,
+        bootstrap_server=bootstrap_server,
+        command_config=command_config,
+        overrides=overrides,
+        topics=topics,
+        exclude=exclude,
+        include_internal=include_internal,
+        max_messages=max_messages,
+        start=start,
+        follow=follow,
+        timeout=timeout,
+    )
+    options = DocumentOptions(
+        title=title,
+        version=info_version,
+        asyncapi_version=asyncapi_version.value,
+        examples=examples.value,
+    )
+    with sampling_progress() as progress:
+        result = infer_document(source, options, update=update, progress=progress)
+    for warning in result.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    target = update or output
+    doc_format = fmt.value if fmt else (format_for_path(target) if target else "yaml")
+    text = dump_document(result.document, doc_format)
+    if target is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(target, text)
+    if summary if summary is not None else target is not None:
+        print_summary(result.summaries, result.metadata)
+    if result.unobserved:
+        print(
+            f"{len(result.unobserved)} documented field(s) not seen in this sample "
+            "(kept in the spec):",
+            file=sys.stderr,
+        )
+        for pointer in result.unobserved:
+            print(f"  {pointer}", file=sys.stderr)
+    if target is not None:
+        print(f"wrote {target}", file=sys.stderr)

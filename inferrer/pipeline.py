@@ -1,0 +1,239 @@
+"""The whole chain, as library calls the commands (and notebooks) share.
+
+A :class:`Source` is either a live cluster (a :class:`~inferrer.kafka.sampler.SampleConfig`)
+or capture files. :func:`collect` reads it, decodes every record once and folds the
+decoded messages into observations; :func:`infer_document` turns those into an
+AsyncAPI document; :func:`diff_against_source` compares a committed spec with them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from inferrer.errors import NoTopicsMatched
+from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
+from inferrer.records import Record
+
+if TYPE_CHECKING:
+    from inferrer.asyncapi.build import DocumentOptions
+    from inferrer.drift.compare import DiffOptions
+    from inferrer.drift.model import DriftReport
+    from inferrer.inference.observation import TopicObservation
+    from inferrer.kafka.sampler import ProgressCallback, SampleConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where traffic comes from: a live cluster, or capture files (``--from-file``)."""
+
+    sample: SampleConfig | None = None
+    capture_files: tuple[Path, ...] = ()
+    topics: tuple[str, ...] = ()
+    """Topic patterns applied to capture files (live sampling has its own in ``sample``)."""
+    exclude: tuple[str, ...] = ()
+    include_internal: bool = False
+
+    def topic_patterns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The --topics and --exclude patterns of this source."""
+        if self.sample is not None and not self.capture_files:
+            return self.sample.topics, self.sample.exclude
+        return self.topics, self.exclude
+
+    def describe(self) -> str:
+        """A one-line, credential-free description for reports."""
+        if self.capture_files:
+            names = ", ".join(p.name for p in self.capture_files[:3])
+            more = len(self.capture_files) - 3
+            return f"capture {names}" + (f" and {more} more" if more > 0 else "")
+        if self.sample is not None:
+            return f"live sample of {self.sample.client.bootstrap}"
+        return "nothing"
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """What a source yielded: observations per topic, cluster facts, warnings."""
+
+    observations: Mapping[str, TopicObservation]
+    metadata: Mapping[str, TopicMetadata]
+    messages: tuple[DecodedMessage, ...] = ()
+    """The decoded sample, kept only when asked (the drift report validates it)."""
+    warnings: tuple[str, ...] = ()
+    bootstrap: str | None = None
+    secure: bool = False
+
+    def summaries(self) -> list[TopicSummary]:
+        from inferrer.inference import summarize_all
+
+        return summarize_all(self.observations)
+
+
+@dataclass(frozen=True, slots=True)
+class Inferred:
+    """An inferred document and what it was built from."""
+
+    document: dict[str, Any]
+    summaries: tuple[TopicSummary, ...]
+    metadata: Mapping[str, TopicMetadata]
+    warnings: tuple[str, ...] = ()
+    unobserved: tuple[str, ...] = ()
+    """With ``--update``: JSON pointers of documented fields not seen in this sample."""
+
+
+def _capture_records(
+    source: Source, warnings: list[str]
+) -> tuple[Iterator[Record], dict[str, TopicMetadata]]:
+    from inferrer.capture import CaptureStats, capture_topics, iter_captures
+    from inferrer.kafka.select import select_topics
+
+    paths = [os.fspath(p) for p in source.capture_files]
+    topics = capture_topics(paths)
+    names = select_topics(
+        topics, source.topics, source.exclude, include_internal=source.include_internal
+    )
+    if not names:
+        wanted = ", ".join(source.topics) or "*"
+        raise NoTopicsMatched(f"no topic in the capture file(s) matches {wanted}")
+    chosen = set(names)
+    stats = CaptureStats()
+
+    def records() -> Iterator[Record]:
+        for rec in iter_captures(paths, stats=stats):
+            if rec.topic in chosen:
+                yield rec
+        if stats.bad:
+            warnings.append(f"{stats.bad} unreadable line(s) in the capture file(s) were skipped")
+
+    return records(), {t: m for t, m in topics.items() if t in chosen}
+
+
+def collect(
+    source: Source,
+    *,
+    keep_messages: bool = False,
+    progress: ProgressCallback | None = None,
+) -> Collected:
+    """Read the source, decode every record once and fold it into observations."""
+    from inferrer.decoding import decode_record
+    from inferrer.inference import TopicObservation, observe_decoded
+
+    warnings: list[str] = []
+    bootstrap: str | None = None
+    secure = False
+    if source.capture_files:
+        records, metadata = _capture_records(source, warnings)
+    elif source.sample is not None:
+        from inferrer.kafka.sampler import sample_topics
+
+        result = sample_topics(source.sample, progress)
+        warnings.extend(result.warnings)
+        metadata = dict(result.metadata)
+        records = (r for topic in sorted(result.records) for r in result.records[topic])
+        bootstrap = source.sample.client.bootstrap
+        protocol = source.sample.client.settings.get("security.protocol", "plaintext")
+        secure = protocol.lower() != "plaintext"
+    else:
+        raise NoTopicsMatched("nothing to read: give --bootstrap-server or --from-file")
+
+    kept: list[DecodedMessage] = []
+
+    def decoded() -> Iterator[DecodedMessage]:
+        for rec in records:
+            msg = decode_record(rec)
+            if keep_messages:
+                kept.append(msg)
+            yield msg
+
+    observations = observe_decoded(decoded())
+    # Topics selected but empty still deserve a channel: they are documented facts.
+    full = dict(observations)
+    for topic in metadata:
+        full.setdefault(topic, TopicObservation(topic))
+    return Collected(
+        observations=full,
+        metadata=metadata,
+        messages=tuple(kept),
+        warnings=tuple(warnings),
+        bootstrap=bootstrap,
+        secure=secure,
+    )
+
+
+def infer_document(
+    source: Source,
+    options: DocumentOptions,
+    *,
+    update: Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> Inferred:
+    """Sample (or read) the source and build its AsyncAPI document.
+
+    With ``update``, the inferred document is merged into the spec at that path,
+    keeping everything a human wrote there; the caller writes the result.
+    """
+    import dataclasses
+
+    from inferrer.asyncapi import build_document, update_spec_file
+
+    collected = collect(source, progress=progress)
+    summaries = collected.summaries()
+    options = dataclasses.replace(
+        options,
+        bootstrap=options.bootstrap or collected.bootstrap,
+        secure=options.secure or collected.secure,
+    )
+    if update is not None:
+        result = update_spec_file(update, summaries, collected.metadata, options)
+        return Inferred(
+            document=result.document,
+            summaries=tuple(summaries),
+            metadata=collected.metadata,
+            warnings=collected.warnings,
+            unobserved=tuple(result.unobserved),
+        )
+    document = build_document(summaries, collected.metadata, options)
+    return Inferred(
+        document=document,
+        summaries=tuple(summaries),
+        metadata=collected.metadata,
+        warnings=collected.warnings,
+    )
+
+
+def diff_against_source(
+    spec_path: Path,
+    source: Source,
+    options: DiffOptions,
+    *,
+    progress: ProgressCallback | None = None,
+) -> DriftReport:
+    """Compare the committed spec at ``spec_path`` with traffic from ``source``."""
+    import dataclasses
+
+    from inferrer.drift.compare import diff_observed
+    from inferrer.drift.spec import load_spec_file, normalize_spec
+    from inferrer.kafka.select import select_topics
+
+    spec = load_spec_file(spec_path)
+    documented = normalize_spec(spec, str(spec_path)).channels
+    collected = collect(source, keep_messages=True, progress=progress)
+    # Only documented topics this run was asked to look at can be called missing or
+    # silent: a nightly job over 'bank.*' says nothing about 'crm.*'.
+    patterns, exclude = source.topic_patterns()
+    scope = frozenset(select_topics(documented, patterns, exclude, include_internal=True))
+    options = dataclasses.replace(
+        options,
+        compared_with=options.compared_with or source.describe(),
+        scope=options.scope if options.scope is not None else scope,
+    )
+    return diff_observed(
+        spec,
+        collected.summaries(),
+        collected.metadata if source.sample is not None else None,
+        collected.messages,
+        options,
+    )
