@@ -49,16 +49,16 @@ def test_stdout_json_and_byte_identical_runs(tmp_path: Path) -> None:
 
 
 def test_examples_none_and_raw(tmp_path: Path) -> None:
-    none = run("--from-file", V1 / "bank.customers.address-changed.jsonl", "--examples", "none")
+    none = run("--from-file", V1 / "bank.customers.profile.jsonl", "--examples", "none")
     assert none.returncode == 0, none.stderr
     assert "\n      examples:" not in none.stdout
     assert "x-inferrer-examples: none" in none.stdout
-    raw = run("--from-file", V1 / "bank.customers.address-changed.jsonl", "--examples", "raw")
-    redacted = run("--from-file", V1 / "bank.customers.address-changed.jsonl")
+    raw = run("--from-file", V1 / "bank.customers.profile.jsonl", "--examples", "raw")
+    redacted = run("--from-file", V1 / "bank.customers.profile.jsonl")
     # Raw examples carry sampled values; the default redacted ones must not.
     values = [
         r.value.decode()
-        for r in iter_capture(V1 / "bank.customers.address-changed.jsonl")
+        for r in iter_capture(V1 / "bank.customers.profile.jsonl")
         if r.value is not None
     ]
     emails = {
