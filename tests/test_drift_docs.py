@@ -82,7 +82,24 @@ def test_readme_and_docs_name_every_diff_flag() -> None:
         timeout=60,
         check=True,
     ).stdout
-    flags = sorted(set(re.findall(r"--[a-z][a-z-]+", help_text)) - {"--help"})
+    source_flags = {
+        "--bootstrap-server",
+        "--command-config",
+        "--exclude",
+        "--follow",
+        "--from",
+        "--from-file",
+        "--include-internal",
+        "--max-messages",
+        "--timeout",
+        "--topics",
+    }
+    every = set(re.findall(r"--[a-z][a-z-]+", help_text)) - {"--help"}
+    # The traffic source flags are shared with `infer`, and documented once in the README.
+    assert source_flags <= every
+    for flag in sorted(source_flags):
+        assert flag in readme, flag
+    flags = sorted(every - source_flags)
     assert flags == [
         "--baseline",
         "--compatibility",
