@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 import os
-import tempfile
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+from inferrer.atomic import atomic_binary_writer
 from inferrer.errors import CaptureError
 from inferrer.model import TopicMetadata
 from inferrer.records import Header, Record
@@ -427,30 +426,6 @@ def derive_topics(records: Iterable[Record]) -> dict[str, TopicMetadata]:
 # ---------------------------------------------------------------- writing
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def _atomic_open(path: Path) -> Iterator[IO[bytes]]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def write_capture(
     records: Iterable[Record],
     path: str | os.PathLike[str],
@@ -468,13 +443,13 @@ def write_capture(
     target = Path(path)
     count = 0
     try:
-        with _atomic_open(target) as fh:
+        with atomic_binary_writer(target) as fh:
             for record in records:
                 fh.write(encode_record(record))
                 count += 1
         if topics is not None:
             body = json.dumps(topics_to_json(topics), indent=2, sort_keys=True) + "\n"
-            with _atomic_open(sidecar_path(target)) as fh:
+            with atomic_binary_writer(sidecar_path(target)) as fh:
                 fh.write(body.encode("utf-8"))
     except OSError as e:
         raise CaptureError(f"cannot write capture file {target}: {e.strerror or e}") from e

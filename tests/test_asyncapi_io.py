@@ -14,8 +14,8 @@ from inferrer.asyncapi.io import (
     detect_version,
     dump_document,
     load_document,
-    write_atomic,
 )
+from inferrer.atomic import write_atomic
 from inferrer.errors import OutputError, SpecError
 
 
@@ -145,11 +145,20 @@ def test_failed_write_leaves_the_old_file_and_no_partial_file(tmp_path: Path) ->
     assert sorted(p.name for p in tmp_path.iterdir()) == ["asyncapi.yaml"]
 
 
-def test_write_into_missing_directory_is_a_one_line_error(tmp_path: Path) -> None:
+def test_write_creates_missing_folders(tmp_path: Path) -> None:
     target = tmp_path / "missing" / "asyncapi.yaml"
+    write_atomic(target, "x\n")
+    assert target.read_text() == "x\n"
+
+
+def test_unwritable_target_is_a_one_line_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder\n")
+    target = blocker / "asyncapi.yaml"
     with pytest.raises(OutputError) as info:
         write_atomic(target, "x\n")
-    assert str(info.value) == f"cannot write {target}: No such file or directory"
+    assert str(info.value).startswith(f"cannot write {target}: ")
+    assert "\n" not in str(info.value)
 
 
 def test_json_output_is_valid_json_with_trailing_newline() -> None:

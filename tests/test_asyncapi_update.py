@@ -381,8 +381,9 @@ def test_update_is_idempotent_keeps_everything_and_stays_valid(
 def test_update_spec_file_uses_the_files_version_and_format(
     tmp_path: Path, asyncapi_check: Check
 ) -> None:
-    from inferrer.asyncapi.io import format_for_path, write_atomic
+    from inferrer.asyncapi.io import format_for_path
     from inferrer.asyncapi.update import update_spec_file
+    from inferrer.atomic import write_atomic
 
     path = tmp_path / "asyncapi.json"
     old = build_document(

@@ -19,11 +19,11 @@ from inferrer.asyncapi.io import (
     dump_document,
     format_for_path,
     load_document,
-    write_atomic,
 )
 from inferrer.asyncapi.redact import redact_example
 from inferrer.asyncapi.update import UpdateResult, update_document, update_spec_file
 from inferrer.asyncapi.validate import ValidationReport, validate_file, validate_files
+from inferrer.atomic import write_atomic
 
 __all__ = [
     "AsyncAPIVersion",

@@ -10,16 +10,14 @@ the builder produces them in a deterministic order.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
-from inferrer.errors import OutputError, SpecError
+from inferrer.errors import SpecError
 
 OutputFormat = Literal["yaml", "json"]
 AsyncAPIVersion = Literal["3.0.0", "3.1.0", "2.6.0"]
@@ -112,42 +110,6 @@ def dump_document(doc: dict[str, Any], fmt: OutputFormat = "yaml") -> str:
 def format_for_path(path: str | os.PathLike[str]) -> OutputFormat:
     """The output format a file name asks for: JSON for ``.json``, YAML otherwise."""
     return "json" if os.fspath(path).lower().endswith(".json") else "yaml"
-
-
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and a rename.
-
-    Readers see either the old file or the complete new one, never a partial
-    write. An existing file's permissions are kept; a new file gets the usual
-    umask-derived permissions rather than the temporary file's 0600.
-    """
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        mode = target.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    except OSError as e:
-        raise OutputError(f"cannot write {target}: {e.strerror or e}") from e
-    try:
-        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as e:
-        raise OutputError(f"cannot write {target}: {e.strerror or e}") from e
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, target)
-    except BaseException as e:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        if isinstance(e, OSError):
-            raise OutputError(f"cannot write {target}: {e.strerror or e}") from e
-        raise
 
 
 class _Loader(yaml.SafeLoader):

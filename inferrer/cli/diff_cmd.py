@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from inferrer.atomic import write_atomic
 from inferrer.cli import app
 from inferrer.cli.common import handles_errors
 from inferrer.cli.options import (
@@ -32,7 +33,7 @@ from inferrer.cli.options import (
 )
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import FromFile, build_source
-from inferrer.drift.baseline import read_baseline, render_baseline, write_text_atomic
+from inferrer.drift.baseline import read_baseline, render_baseline
 from inferrer.drift.compare import DiffOptions, diff_spec_files
 from inferrer.drift.model import DriftReport
 from inferrer.drift.reporters import render
@@ -90,14 +91,14 @@ def finish_report(
     """Render ``report``, write it (atomically with ``-o``), and return the exit code."""
     text = render(report, fmt.value, fail_on.value, color=output is None and sys.stdout.isatty())
     if output is not None:
-        write_text_atomic(output, text)
+        write_atomic(output, text)
         counts = report.counts()
         summary = ", ".join(f"{n} {s}" for s, n in counts.items())
         print(f"drift: {summary}; report written to {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     if write_baseline is not None:
-        write_text_atomic(write_baseline, render_baseline(report))
+        write_atomic(write_baseline, render_baseline(report))
     return EXIT_DRIFT if report.fails(fail_on.value) else EXIT_OK
 
 

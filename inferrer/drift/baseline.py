@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from inferrer.drift.model import DriftReport
-from inferrer.errors import ConfigError, CouldNotRun
+from inferrer.errors import ConfigError
 
 BASELINE_SCHEMA_VERSION = 1
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as e:
-        raise CouldNotRun(f"cannot write {target}: {e.strerror or e}") from e
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise CouldNotRun(f"cannot write {target}: {e.strerror or e}") from e
 
 
 def render_baseline(report: DriftReport) -> str:

@@ -20,22 +20,43 @@ import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
 
+from inferrer.asyncapi.redact import redact_example
 from inferrer.drift.compare import (
     FindingCollector,
     _enum_values,
     schema_types,
     type_accepts,
 )
-from inferrer.drift.formats import matches_format
 from inferrer.drift.model import Evidence, Where
-from inferrer.drift.redact import redact
 from inferrer.drift.spec import SpecChannel, SpecMessage, SpecView, escape_pointer, join_pointer
 from inferrer.errors import SpecError
+from inferrer.inference.rules import FORMATS, match_formats
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
 
 PRESENCE_KEYS = ("x-presence-ratio", "x-presence")
 """Schema extensions read as the documented presence ratio of a property."""
 MAX_ARRAY_ITEMS_WALKED = 100
+
+
+MAX_EXAMPLE_ITEMS = 3
+"""Array items kept in a report's example; the rest are cut to keep reports small."""
+
+
+def trim_example(value: Any) -> Any:
+    """``value`` with every array cut to its first :data:`MAX_EXAMPLE_ITEMS` items."""
+    if isinstance(value, dict):
+        return {k: trim_example(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [trim_example(v) for v in value[:MAX_EXAMPLE_ITEMS]]
+    return value
+
+
+def matches_format(fmt: str, value: str) -> bool | None:
+    """True/False when ``fmt`` is one inference detects (the same strict rules, so a
+    spec inferrer wrote never flags its own traffic), None for formats it does not know."""
+    if fmt not in FORMATS:
+        return None
+    return bool(match_formats(value, 1 << FORMATS.index(fmt)))
 
 
 def json_type(value: Any) -> str:
@@ -148,7 +169,7 @@ class _Example:
             ratio=None if ratio is None else round(ratio, 6),
             partition=self.partition,
             offset=self.offset,
-            example=redact(self.value),
+            example=redact_example(trim_example(self.value)),
         )
 
 
