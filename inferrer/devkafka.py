@@ -326,6 +326,30 @@ def _wait_ready(bootstrap: str, proc: subprocess.Popen[bytes], log: Path, timeou
     raise LauncherError(f"Kafka did not answer a metadata request within {timeout:.0f}s; see {log}")
 
 
+WORKDIR_PREFIX = "inferrer-kafka-"
+
+
+def sweep_stale_workdirs() -> list[Path]:
+    """Remove data folders of brokers whose JVM is gone (a run killed with SIGKILL
+    cannot clean up after itself). Returns what was removed."""
+    removed: list[Path] = []
+    for folder in Path(tempfile.gettempdir()).glob(WORKDIR_PREFIX + "*"):
+        pid_file = folder / "jvm.pid"
+        try:
+            pid = int(pid_file.read_text())
+        except (OSError, ValueError):
+            # No pid yet: a start in progress (or one that died before the JVM ran);
+            # leave young folders alone.
+            if time.time() - folder.stat().st_mtime < 600:
+                continue
+            pid = -1
+        if pid > 0 and _alive(pid):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 def start(
     *,
     sasl: bool = False,
@@ -339,8 +363,9 @@ def start(
     test fixture wants; ``detach=True`` lets it outlive us, for ``devkafka start``.
     """
     libs = ensure_jars()
+    sweep_stale_workdirs()
     began = time.monotonic()
-    workdir = Path(tempfile.mkdtemp(prefix="inferrer-kafka-"))
+    workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
     data_dir = workdir / "data"
     node_port, controller_port = free_port(), free_port()
     sasl_port = free_port() if sasl else None
@@ -376,8 +401,10 @@ def start(
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            cwd=workdir,
             preexec_fn=os.setsid if detach else _die_with_parent,
         )
+    (workdir / "jvm.pid").write_text(f"{proc.pid}\n")
     bootstrap = f"127.0.0.1:{node_port}"
     try:
         _wait_ready(bootstrap, proc, log, timeout)

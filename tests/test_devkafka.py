@@ -11,6 +11,7 @@ import pytest
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from inferrer import devkafka
 from tests.conftest import KafkaCluster
 
 
@@ -75,3 +76,45 @@ def test_launcher_cli_start_status_stop(tmp_path: os.PathLike[str]) -> None:
     assert stopped.returncode == 0
     status = subprocess.run([*run, "status"], capture_output=True, text=True, env=env)
     assert status.returncode == 1 and "not running" in status.stdout
+
+
+def test_no_orphan_jvm_when_the_owner_is_killed(tmp_path: Path) -> None:
+    """A test run killed outright (SIGKILL, no finalizers) must not leave a JVM behind."""
+    import signal
+    import time
+
+    script = (
+        "import sys\n"
+        "from inferrer import devkafka\n"
+        "b = devkafka.start()\n"
+        "print(b.pid, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as owner:
+        assert owner.stdout is not None
+        jvm = int(owner.stdout.readline())
+        workdir = Path(Path(f"/proc/{jvm}/cwd").resolve())
+        assert _running(jvm)
+        owner.send_signal(signal.SIGKILL)
+        owner.wait(10)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and _running(jvm):
+        time.sleep(0.2)
+    assert not _running(jvm), "the Kafka JVM outlived the process that started it"
+    # The next start sweeps the data folder the killed run could not remove.
+    assert workdir.name.startswith("inferrer-kafka-")
+    devkafka.sweep_stale_workdirs()
+    assert not workdir.exists()
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
