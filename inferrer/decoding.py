@@ -350,7 +350,9 @@ def decode_record(record: Record) -> DecodedMessage:
 
 def parts_of(msg: DecodedMessage) -> Parts:
     """The :data:`Parts` tuple of a decoded message."""
-    return tuple(getattr(msg, name) for name in PARTS_FIELDS)
+    parts = [getattr(msg, name) for name in PARTS_FIELDS]
+    parts[PARTS_FIELDS.index("headers")] = dict(msg.headers)
+    return tuple(parts)
 
 
 def decode_parts(record: Record) -> Parts:

@@ -256,7 +256,9 @@ class KindObservation:
     def add_many(self, batch: list[Parts]) -> None:
         """Add a batch of decoded messages (as :data:`~inferrer.decoding.Parts`) of this kind."""
         self.count += len(batch)
-        self.payload.add_many([p[_VALUE] for p in batch], sum(p[_SIZE] for p in batch))
+        # Binary, Avro and Protobuf payloads count, but have no JSON value to infer from.
+        decoded = [p for p in batch if p[_ENCODING] in _DECODED]
+        self.payload.add_many([p[_VALUE] for p in decoded], sum(p[_SIZE] for p in decoded))
         hints = {canonical_json(p[_HINT]): p[_HINT] for p in batch if p[_HINT] is not None}
         for hint in hints.values():
             self.payload.add_hint(hint)
@@ -267,9 +269,17 @@ class KindObservation:
             self.last_timestamp = _max_opt(self.last_timestamp, max(stamps))
         ex = self.examples
         limit = ex[-1][0] if len(ex) >= KIND_EXAMPLES else 1 << 33
-        candidates = [p for p in batch if p[_HASH] <= limit]
-        for p in heapq.nsmallest(KIND_EXAMPLES * 2, candidates, key=lambda p: p[_HASH]):
-            self._add_example((p[_HASH], canonical_json(p[_VALUE]), p[_PARTITION], p[_OFFSET]))
+        # The smallest distinct hashes, each at its lowest position: order-independent.
+        lowest: dict[int, Parts] = {}
+        for p in decoded:
+            h = p[_HASH]
+            if h <= limit:
+                seen = lowest.get(h)
+                if seen is None or (p[_PARTITION], p[_OFFSET]) < (seen[_PARTITION], seen[_OFFSET]):
+                    lowest[h] = p
+        for h in heapq.nsmallest(KIND_EXAMPLES, lowest):
+            p = lowest[h]
+            self._add_example((h, canonical_json(p[_VALUE]), p[_PARTITION], p[_OFFSET]))
 
     def _add_example(self, entry: tuple[int, str, int, int]) -> None:
         ex = self.examples
@@ -403,7 +413,7 @@ class TopicObservation:
         self.schema_ids.update({p[_SCHEMA_ID] for p in batch if p[_SCHEMA_ID] is not None})
         groups: dict[GroupKey, list[Parts]] = {}
         for p in batch:
-            if p[_OK] and p[_ENCODING] in _DECODED:
+            if p[_OK] and p[_ENCODING] != "null":
                 g = self._group_of(p)
                 bucket = groups.get(g)
                 if bucket is None:
