@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import itertools
 import json
 import operator
 import os
@@ -71,6 +72,13 @@ _DECODED: Final = frozenset({"json", "text"})
     _HASH,
     _HINT,
 ) = range(len(PARTS_FIELDS))
+_KIND_OF = operator.itemgetter(_KIND_FIELD, _KIND)
+
+
+def _KIND_SORT(p: Parts) -> tuple[str, str]:
+    return (p[_KIND_FIELD] or "", p[_KIND] or "")
+
+
 _META = operator.itemgetter(
     _OK, _REASON, _KEY_ENCODING, _CONTENT_TYPE, _ENCODING, _ENVELOPE, _FRAMING
 )
@@ -411,15 +419,15 @@ class TopicObservation:
             self.key.add_many(keys, 0)
         self.headers.add_many([p[_HEADERS] for p in batch], 0)
         self.schema_ids.update({p[_SCHEMA_ID] for p in batch if p[_SCHEMA_ID] is not None})
+        usable = [p for p in batch if p[_OK] and p[_ENCODING] != "null"]
         groups: dict[GroupKey, list[Parts]] = {}
-        for p in batch:
-            if p[_OK] and p[_ENCODING] != "null":
-                g = self._group_of(p)
-                bucket = groups.get(g)
-                if bucket is None:
-                    groups[g] = [p]
-                else:
-                    bucket.append(p)
+        if len({*map(_KIND_OF, usable)}) <= 1:  # one kind in the whole batch
+            if usable:
+                groups[self._group_of(usable[0])] = usable
+        else:  # a stable sort by kind, then runs: C-level loops
+            for _, run in itertools.groupby(sorted(usable, key=_KIND_SORT), key=_KIND_OF):
+                bucket = list(run)
+                groups.setdefault(self._group_of(bucket[0]), []).extend(bucket)
         for first_key in sorted(groups, key=_group_sort_key):
             bucket = groups[first_key]
             g = self._group_of(bucket[0])  # again: a collapse may have happened meanwhile
