@@ -2,8 +2,12 @@
 
 * :class:`ShapeObservation` — one JSON value stream (a kind's payloads, the keys,
   the headers): a genson :class:`~inferrer.inference.strategies.StructureBuilder`
-  fed once per distinct shape, plus a :class:`~inferrer.inference.stats.FieldNode`
-  statistics tree.
+  fed one schema fragment per batch (skipped when it repeats the previous one), plus
+  a :class:`~inferrer.inference.stats.FieldNode` statistics tree.
+
+Messages are buffered per topic (:data:`BATCH_SIZE` or :data:`BATCH_BYTES`) and
+processed a column at a time; every reader (``summarize``, ``to_dict``, merging)
+flushes first, so buffering never shows.
 * :class:`KindObservation` — one event kind: payloads, headers, timestamps, examples.
 * :class:`TopicObservation` — one topic: kinds keyed by discriminator, keys,
   headers, encodings, envelope, framing, undecodable counts, tombstones, partitions.

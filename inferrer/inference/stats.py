@@ -1,9 +1,11 @@
-"""Per-field statistics, kept in one tight walk per message, and mergeable.
+"""Per-field statistics, computed a column at a time, and mergeable.
 
 A :class:`FieldNode` tree mirrors the payload: ``children`` for record properties,
-``items`` for array items, ``values`` for map values. :func:`walk` updates the tree
-and returns the message's structural signature (types, keys, map key classes), so
-the engine feeds genson only once per distinct shape.
+``items`` for array items, ``values`` for map values. :func:`process_column` takes the
+values of one path across a batch of messages, updates the node with C-level loops
+(``map``, ``min``, ``set.update``, compiled regexes) and returns the batch's genson
+schema fragment, so genson sees one ``add_schema`` per batch instead of one
+``add_object`` per message.
 
 Every piece of state is a function of the *set* (or multiset) of values seen, never
 of their order: counts, min/max, the format bit mask (AND over values), exact
@@ -45,7 +47,6 @@ class FieldNode:
         "floats",
         "ints",
         "items",
-        "last",
         "mask",
         "max_len",
         "max_num",
@@ -72,7 +73,6 @@ class FieldNode:
         self.children: dict[str, FieldNode] = {}
         self.items: FieldNode | None = None
         self.values: FieldNode | None = None
-        self.last = -1
         self.present = 0
         self.n_null = self.n_true = self.n_false = self.n_int = self.n_float = 0
         self.n_str = self.n_obj = self.n_arr = 0
@@ -115,7 +115,7 @@ class FieldNode:
             del ex[EXAMPLES:]
 
     def add_distinct(self, tag: str, value: Any) -> None:
-        """Slow path of the walk: record a value once the exact sets are gone."""
+        """Record one value once the exact sets are gone (merging)."""
         self._sketch_add(tag, value, stable_hash(tag, value))
 
     # -- reading -----------------------------------------------------------------------
