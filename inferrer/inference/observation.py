@@ -787,4 +787,7 @@ def load_observations(path: str | Path) -> dict[str, TopicObservation]:
         raise CaptureError(f"{target} is not an observations file: invalid JSON") from e
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
         raise CaptureError(f"{target} is not an observations file of version {FORMAT_VERSION}")
-    return {t["topic"]: TopicObservation.from_dict(t) for t in data["topics"]}
+    try:
+        return {t["topic"]: TopicObservation.from_dict(t) for t in data["topics"]}
+    except (KeyError, TypeError, ValueError) as e:
+        raise CaptureError(f"{target} is not a valid observations file: {e!r}") from e
