@@ -338,6 +338,8 @@ PARTS_FIELDS: Final = (
 )
 _EMPTY: Final[Mapping[str, Any]] = {}
 _NULL_KEY: Final[tuple[PayloadEncoding, Any]] = ("null", None)
+_ENVELOPE_MARKERS: Final = frozenset({"payload", "op", "specversion"})
+_SPECIAL_KEYS: Final = _ENVELOPE_MARKERS | frozenset(DISCRIMINATOR_FIELDS)
 _OPEN_BRACE: Final = ord("{")
 
 
@@ -350,7 +352,9 @@ def decode_record(record: Record) -> DecodedMessage:
 
 def parts_of(msg: DecodedMessage) -> Parts:
     """The :data:`Parts` tuple of a decoded message."""
-    return tuple(getattr(msg, name) for name in PARTS_FIELDS)
+    parts = [getattr(msg, name) for name in PARTS_FIELDS]
+    parts[PARTS_FIELDS.index("headers")] = dict(msg.headers)
+    return tuple(parts)
 
 
 def decode_parts(record: Record) -> Parts:
@@ -363,19 +367,18 @@ def decode_parts(record: Record) -> Parts:
                 value = orjson.loads(raw)
             except orjson.JSONDecodeError:
                 value = None
-            if (
-                type(value) is dict
-                and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH
-                and "payload" not in value
-                and "op" not in value
-                and "specversion" not in value
-            ):
+            if type(value) is dict and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH:
                 kind = kind_field = None
-                for name in DISCRIMINATOR_FIELDS:
-                    v = value.get(name)
-                    if type(v) is str and 0 < len(v) <= MAX_KIND_VALUE_LENGTH:
-                        kind, kind_field = v, name
-                        break
+                special = value.keys() & _SPECIAL_KEYS  # one C-level pass
+                if special:
+                    if not special.isdisjoint(_ENVELOPE_MARKERS):
+                        return _decode(record)
+                    for name in DISCRIMINATOR_FIELDS:
+                        if name in special:
+                            v = value[name]
+                            if type(v) is str and 0 < len(v) <= MAX_KIND_VALUE_LENGTH:
+                                kind, kind_field = v, name
+                                break
                 raw_key = record.key
                 cached = _key_cache.get(raw_key) if raw_key is not None else _NULL_KEY
                 key_encoding, key = cached if cached is not None else decode_key(raw_key)

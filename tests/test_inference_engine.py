@@ -301,3 +301,26 @@ def test_topic_facts() -> None:
     (kind,) = summary.kinds
     assert (kind.first_timestamp, kind.last_timestamp, kind.example_partition) == (1000, 3000, 0)
     assert kind.examples == ({"a": 1},)
+
+
+def test_decoded_messages_and_records_give_the_same_observation() -> None:
+    from inferrer.decoding import decode_record
+    from inferrer.inference import observe_decoded
+
+    recs = records([{"a": i, "s": ["OPEN", "CLOSED"][i % 2]} for i in range(30)])
+    recs.append(Record("bank.events", 0, 99, 5, value=b"\x00\x00\x00\x00\x01\x02"))
+    via_records = summarize_all(observe(recs))
+    via_decoded = summarize_all(observe_decoded(decode_record(r) for r in recs))
+    assert via_records == via_decoded
+    (kind,) = via_records[0].kinds
+    assert kind.count == 31  # the Avro-framed message counts in the kind, without a value
+    assert kind.payload_schema["properties"]["s"]["enum"] == ["CLOSED", "OPEN"]
+
+
+def test_binary_topic_has_one_kind_with_an_open_schema() -> None:
+    recs = [Record("media.thumbs", 0, i, i, value=bytes([0x89, 0x50, i])) for i in range(4)]
+    (summary,) = summarize_all(observe(recs))
+    assert summary.encoding == "binary"
+    assert [(k.name, k.count, k.payload_schema, k.examples) for k in summary.kinds] == [
+        ("Thumbs", 4, {}, ())
+    ]

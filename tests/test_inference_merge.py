@@ -123,6 +123,16 @@ def test_load_errors_are_domain_errors(tmp_path: Path) -> None:
     with pytest.raises(CaptureError) as e:
         load_observations(bad)
     assert str(e.value) == f"{bad} is not an observations file: invalid JSON"
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"version": 1, "topics": [{"topic": "t", "version": 1}]}')
+    with pytest.raises(CaptureError) as e:
+        load_observations(wrong)
+    assert str(e.value) == f"{wrong} is not a valid observations file: KeyError('messages')"
+    old = tmp_path / "old.json"
+    old.write_text('{"version": 1, "topics": [{"topic": "t", "version": 0}]}')
+    with pytest.raises(CaptureError) as e:
+        load_observations(old)
+    assert str(e.value) == "observation of topic 't' has format version 0; expected 1"
 
 
 _SCRIPT = """

@@ -60,15 +60,15 @@ def observe(records: Iterable[Record]) -> dict[str, TopicObservation]:
     """Decode records and fold them into one observation per topic."""
     out: dict[str, TopicObservation] = {}
     last_topic: str | None = None
-    add = None
+    obs: TopicObservation | None = None
     for record in records:
         if record.topic != last_topic:  # records usually come in runs of one topic
             obs = out.get(record.topic)
             if obs is None:
                 obs = out[record.topic] = TopicObservation(record.topic)
-            add, last_topic = obs.add_parts, record.topic
-        assert add is not None
-        add(decode_parts(record))
+            last_topic = record.topic
+        assert obs is not None
+        obs.add_parts(decode_parts(record))
     return out
 
 

@@ -2,8 +2,12 @@
 
 * :class:`ShapeObservation` — one JSON value stream (a kind's payloads, the keys,
   the headers): a genson :class:`~inferrer.inference.strategies.StructureBuilder`
-  fed once per distinct shape, plus a :class:`~inferrer.inference.stats.FieldNode`
-  statistics tree.
+  fed one schema fragment per batch (skipped when it repeats the previous one), plus
+  a :class:`~inferrer.inference.stats.FieldNode` statistics tree.
+
+Messages are buffered per topic (:data:`BATCH_SIZE` or :data:`BATCH_BYTES`) and
+processed a column at a time; every reader (``summarize``, ``to_dict``, merging)
+flushes first, so buffering never shows.
 * :class:`KindObservation` — one event kind: payloads, headers, timestamps, examples.
 * :class:`TopicObservation` — one topic: kinds keyed by discriminator, keys,
   headers, encodings, envelope, framing, undecodable counts, tombstones, partitions.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import itertools
 import json
 import operator
 import os
@@ -71,6 +76,34 @@ _DECODED: Final = frozenset({"json", "text"})
     _HASH,
     _HINT,
 ) = range(len(PARTS_FIELDS))
+_KIND_OF = operator.itemgetter(_KIND_FIELD, _KIND)
+_ENCODING_OF = operator.itemgetter(_ENCODING)
+_VALUE_OF = operator.itemgetter(_VALUE)
+_SIZE_OF = operator.itemgetter(_SIZE)
+_HINT_OF = operator.itemgetter(_HINT)
+_HEADERS_OF = operator.itemgetter(_HEADERS)
+_HASH_OF = operator.itemgetter(_HASH)
+_PARTITION_OF = operator.itemgetter(_PARTITION)
+_TIMESTAMP_OF = operator.itemgetter(_TIMESTAMP)
+_KEY_OF = operator.itemgetter(_KEY)
+_KEY_ENCODING_OF = operator.itemgetter(_KEY_ENCODING)
+_SCHEMA_ID_OF = operator.itemgetter(_SCHEMA_ID)
+
+
+def _time_range(batch: list[Parts]) -> tuple[int | None, int | None, int]:
+    """(first, last, how many) timestamps of a batch."""
+    stamps = list(map(_TIMESTAMP_OF, batch))
+    if None in stamps:
+        stamps = [t for t in stamps if t is not None]
+    if not stamps:
+        return None, None, 0
+    return min(stamps), max(stamps), len(stamps)
+
+
+def _KIND_SORT(p: Parts) -> tuple[str, str]:
+    return (p[_KIND_FIELD] or "", p[_KIND] or "")
+
+
 _META = operator.itemgetter(
     _OK, _REASON, _KEY_ENCODING, _CONTENT_TYPE, _ENCODING, _ENVELOPE, _FRAMING
 )
@@ -255,21 +288,38 @@ class KindObservation:
 
     def add_many(self, batch: list[Parts]) -> None:
         """Add a batch of decoded messages (as :data:`~inferrer.decoding.Parts`) of this kind."""
+        # Column extraction with C-level map(itemgetter) where possible: this runs
+        # once per message.
         self.count += len(batch)
-        self.payload.add_many([p[_VALUE] for p in batch], sum(p[_SIZE] for p in batch))
-        hints = {canonical_json(p[_HINT]): p[_HINT] for p in batch if p[_HINT] is not None}
-        for hint in hints.values():
-            self.payload.add_hint(hint)
-        self.headers.add_many([p[_HEADERS] for p in batch], 0)
-        stamps = [p[_TIMESTAMP] for p in batch if p[_TIMESTAMP] is not None]
-        if stamps:
-            self.first_timestamp = _min_opt(self.first_timestamp, min(stamps))
-            self.last_timestamp = _max_opt(self.last_timestamp, max(stamps))
+        # Binary, Avro and Protobuf payloads count, but have no JSON value to infer from.
+        if set(map(_ENCODING_OF, batch)) <= _DECODED:
+            decoded = batch
+        else:
+            decoded = [p for p in batch if p[_ENCODING] in _DECODED]
+        self.payload.add_many(list(map(_VALUE_OF, decoded)), sum(map(_SIZE_OF, decoded)))
+        if any(map(_HINT_OF, batch)):
+            hints = {canonical_json(p[_HINT]): p[_HINT] for p in batch if p[_HINT] is not None}
+            for hint in hints.values():
+                self.payload.add_hint(hint)
+        self.headers.add_many(list(map(_HEADERS_OF, batch)), 0)
+        first, last, _ = _time_range(batch)
+        self.first_timestamp = _min_opt(self.first_timestamp, first)
+        self.last_timestamp = _max_opt(self.last_timestamp, last)
         ex = self.examples
         limit = ex[-1][0] if len(ex) >= KIND_EXAMPLES else 1 << 33
-        candidates = [p for p in batch if p[_HASH] <= limit]
-        for p in heapq.nsmallest(KIND_EXAMPLES * 2, candidates, key=lambda p: p[_HASH]):
-            self._add_example((p[_HASH], canonical_json(p[_VALUE]), p[_PARTITION], p[_OFFSET]))
+        if not decoded or min(map(_HASH_OF, decoded)) > limit:
+            return  # the common case once examples are chosen: nothing smaller here
+        # The smallest distinct hashes, each at its lowest position: order-independent.
+        lowest: dict[int, Parts] = {}
+        for p in decoded:
+            h = p[_HASH]
+            if h <= limit:
+                seen = lowest.get(h)
+                if seen is None or (p[_PARTITION], p[_OFFSET]) < (seen[_PARTITION], seen[_OFFSET]):
+                    lowest[h] = p
+        for h in heapq.nsmallest(KIND_EXAMPLES, lowest):
+            p = lowest[h]
+            self._add_example((h, canonical_json(p[_VALUE]), p[_PARTITION], p[_OFFSET]))
 
     def _add_example(self, entry: tuple[int, str, int, int]) -> None:
         ex = self.examples
@@ -375,15 +425,16 @@ class TopicObservation:
         self._pending = []
         self._pending_bytes = 0
         self.messages += len(batch)
-        self.partitions.update({p[_PARTITION] for p in batch})
-        stamps = [p[_TIMESTAMP] for p in batch if p[_TIMESTAMP] is not None]
-        if stamps:
-            self.timestamped += len(stamps)
-            self.first_timestamp = _min_opt(self.first_timestamp, min(stamps))
-            self.last_timestamp = _max_opt(self.last_timestamp, max(stamps))
+        self.partitions.update(map(_PARTITION_OF, batch))
+        first, last, stamped = _time_range(batch)
+        self.timestamped += stamped
+        self.first_timestamp = _min_opt(self.first_timestamp, first)
+        self.last_timestamp = _max_opt(self.last_timestamp, last)
+        all_usable = True
         for (ok, reason, key_enc, ctype, enc, envelope, framing), n in Counter(
             map(_META, batch)
         ).items():
+            all_usable = all_usable and ok and enc != "null"
             self.key_encodings[key_enc] += n
             if ctype is not None:
                 self.content_types[ctype] += n
@@ -396,20 +447,22 @@ class TopicObservation:
                 continue
             self.encodings[enc] += n
             self.envelopes[envelope] += n
-        keys = [p[_KEY] for p in batch if p[_KEY_ENCODING] in _DECODED]
-        if keys:
-            self.key.add_many(keys, 0)
-        self.headers.add_many([p[_HEADERS] for p in batch], 0)
-        self.schema_ids.update({p[_SCHEMA_ID] for p in batch if p[_SCHEMA_ID] is not None})
+        key_encodings = set(map(_KEY_ENCODING_OF, batch))
+        if key_encodings <= _DECODED:
+            self.key.add_many(list(map(_KEY_OF, batch)), 0)
+        elif key_encodings & _DECODED:
+            self.key.add_many([p[_KEY] for p in batch if p[_KEY_ENCODING] in _DECODED], 0)
+        self.headers.add_many(list(map(_HEADERS_OF, batch)), 0)
+        self.schema_ids.update(set(map(_SCHEMA_ID_OF, batch)) - {None})
+        usable = batch if all_usable else [p for p in batch if p[_OK] and p[_ENCODING] != "null"]
         groups: dict[GroupKey, list[Parts]] = {}
-        for p in batch:
-            if p[_OK] and p[_ENCODING] in _DECODED:
-                g = self._group_of(p)
-                bucket = groups.get(g)
-                if bucket is None:
-                    groups[g] = [p]
-                else:
-                    bucket.append(p)
+        if len({*map(_KIND_OF, usable)}) <= 1:  # one kind in the whole batch
+            if usable:
+                groups[self._group_of(usable[0])] = usable
+        else:  # a stable sort by kind, then runs: C-level loops
+            for _, run in itertools.groupby(sorted(usable, key=_KIND_SORT), key=_KIND_OF):
+                bucket = list(run)
+                groups.setdefault(self._group_of(bucket[0]), []).extend(bucket)
         for first_key in sorted(groups, key=_group_sort_key):
             bucket = groups[first_key]
             g = self._group_of(bucket[0])  # again: a collapse may have happened meanwhile
@@ -734,4 +787,7 @@ def load_observations(path: str | Path) -> dict[str, TopicObservation]:
         raise CaptureError(f"{target} is not an observations file: invalid JSON") from e
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
         raise CaptureError(f"{target} is not an observations file of version {FORMAT_VERSION}")
-    return {t["topic"]: TopicObservation.from_dict(t) for t in data["topics"]}
+    try:
+        return {t["topic"]: TopicObservation.from_dict(t) for t in data["topics"]}
+    except (KeyError, TypeError, ValueError) as e:
+        raise CaptureError(f"{target} is not a valid observations file: {e!r}") from e

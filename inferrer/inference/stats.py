@@ -1,9 +1,11 @@
-"""Per-field statistics, kept in one tight walk per message, and mergeable.
+"""Per-field statistics, computed a column at a time, and mergeable.
 
 A :class:`FieldNode` tree mirrors the payload: ``children`` for record properties,
-``items`` for array items, ``values`` for map values. :func:`walk` updates the tree
-and returns the message's structural signature (types, keys, map key classes), so
-the engine feeds genson only once per distinct shape.
+``items`` for array items, ``values`` for map values. :func:`process_column` takes the
+values of one path across a batch of messages, updates the node with C-level loops
+(``map``, ``min``, ``set.update``, compiled regexes) and returns the batch's genson
+schema fragment, so genson sees one ``add_schema`` per batch instead of one
+``add_object`` per message.
 
 Every piece of state is a function of the *set* (or multiset) of values seen, never
 of their order: counts, min/max, the format bit mask (AND over values), exact
@@ -45,7 +47,6 @@ class FieldNode:
         "floats",
         "ints",
         "items",
-        "last",
         "mask",
         "max_len",
         "max_num",
@@ -72,7 +73,6 @@ class FieldNode:
         self.children: dict[str, FieldNode] = {}
         self.items: FieldNode | None = None
         self.values: FieldNode | None = None
-        self.last = -1
         self.present = 0
         self.n_null = self.n_true = self.n_false = self.n_int = self.n_float = 0
         self.n_str = self.n_obj = self.n_arr = 0
@@ -115,7 +115,7 @@ class FieldNode:
             del ex[EXAMPLES:]
 
     def add_distinct(self, tag: str, value: Any) -> None:
-        """Slow path of the walk: record a value once the exact sets are gone."""
+        """Record one value once the exact sets are gone (merging)."""
         self._sketch_add(tag, value, stable_hash(tag, value))
 
     # -- reading -----------------------------------------------------------------------
@@ -356,6 +356,18 @@ def _add_distinct_many(node: FieldNode, tag: str, values: list[Any]) -> None:
         node._sketch_add_example(h, tag, values[hashes.index(h)])
 
 
+def _split_by_type(col: list[Any]) -> dict[type, list[Any]]:
+    """One pass, for columns of many types (cheaper than one filter per type)."""
+    out: dict[type, list[Any]] = {}
+    for v in col:
+        bucket = out.get(type(v))
+        if bucket is None:
+            out[type(v)] = [v]
+        else:
+            bucket.append(v)
+    return out
+
+
 def _partition(
     col: list[Any], ids: list[int] | None, t: type
 ) -> tuple[list[Any], list[int] | None]:
@@ -402,9 +414,12 @@ def process_column(col: list[Any], node: FieldNode, ids: list[int] | None) -> di
     types = set(map(type, col))
     scalar_types: list[str] = []
     parts: list[dict[str, Any]] = []
+    split = _split_by_type(col) if len(types) > 2 and ids is None else None
     for t in types:
         if len(types) == 1:
             values, vids = col, ids
+        elif split is not None:
+            values, vids = split[t], None
         else:
             values, vids = _partition(col, ids, t)
         n = len(values)
@@ -470,6 +485,20 @@ def _process_arrays(
     return {"type": "array", "items": process_column(items, node.items, item_ids)}
 
 
+def _extract(
+    records: list[dict[str, Any]], record_ids: list[int] | None, k: str
+) -> tuple[list[Any], list[int] | None]:
+    """The values of key ``k`` (and their message ids) in the objects that have it."""
+    try:  # the common case: every object has the key
+        return list(map(itemgetter(k), records)), record_ids
+    except KeyError:
+        pass
+    if record_ids is None:
+        return [d[k] for d in records if k in d], None
+    pairs = [(d[k], i) for d, i in zip(records, record_ids, strict=True) if k in d]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
 def _process_objects(
     dicts: list[dict[str, Any]], node: FieldNode, ids: list[int] | None
 ) -> list[dict[str, Any]]:
@@ -500,19 +529,20 @@ def _process_objects(
         properties: dict[str, Any] = {}
         required: list[str] = []
         children = node.children
+        sparse: dict[str, list[Any]] | None = None
+        if record_ids is None and len(keys) * len(records) > 3 * sum(map(len, records)):
+            # Few keys per object out of many: one pass over the items beats a
+            # membership test per key and object.
+            sparse = {k: [] for k in keys}
+            for d in records:
+                for k, v in d.items():
+                    sparse[k].append(v)
         for k in sorted(keys):
             sub_ids: list[int] | None
-            try:  # the common case: every object has the key
-                sub = list(map(itemgetter(k), records))
-                sub_ids = record_ids
-            except KeyError:
-                if record_ids is None:
-                    sub = [d[k] for d in records if k in d]
-                    sub_ids = None
-                else:
-                    pairs = [(d[k], i) for d, i in zip(records, record_ids, strict=True) if k in d]
-                    sub = [p[0] for p in pairs]
-                    sub_ids = [p[1] for p in pairs]
+            if sparse is not None:
+                sub, sub_ids = sparse[k], None
+            else:
+                sub, sub_ids = _extract(records, record_ids, k)
             child = children.get(k)
             if child is None:
                 child = children[k] = FieldNode(k)
