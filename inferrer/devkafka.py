@@ -156,7 +156,12 @@ def free_port() -> int:
 
 
 def _cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    # URL-safe base64 of a random UUID, as Kafka's own `random-uuid` prints; one that
+    # starts with "-" would be read as an option by the storage tool, so draw again.
+    while True:
+        cluster = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster.startswith("-"):
+            return cluster
 
 
 @dataclass
