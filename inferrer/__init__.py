@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from inferrer.frames import (
         FIELD_COLUMNS,
         FINDING_COLUMNS,
+        JSON_TYPES,
         TOPIC_COLUMNS,
         TYPE_COLUMNS,
         Observed,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FIELD_COLUMNS",
     "FINDING_COLUMNS",
+    "JSON_TYPES",
     "TOPIC_COLUMNS",
     "TYPE_COLUMNS",
     "Observed",
