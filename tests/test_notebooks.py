@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import nbformat
@@ -36,13 +37,32 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
         assert "attachments" not in cell
 
 
+@pytest.fixture
+def this_interpreter_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A ``python3`` kernelspec running this interpreter, found before any other.
+
+    JUPYTER_PATH comes first in Jupyter's search path, so a user-level ``python3``
+    kernel of another Python cannot stand in for the one under test.
+    """
+    spec = tmp_path / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    kernel = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (tests)",
+        "language": "python",
+    }
+    (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    return "python3"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_top_to_bottom(path: Path) -> None:
+def test_notebook_runs_top_to_bottom(path: Path, this_interpreter_kernel: str) -> None:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
         timeout=CELL_TIMEOUT,
-        kernel_name="python3",
+        kernel_name=this_interpreter_kernel,
         resources={"metadata": {"path": str(path.parent)}},
     )
     # A cell that raises makes execute() raise CellExecutionError: the test fails.
