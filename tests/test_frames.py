@@ -399,8 +399,17 @@ def _modules_after(code: str) -> set[str]:
     return set(out.split())
 
 
-def test_the_command_line_does_not_import_pandas() -> None:
-    loaded = _modules_after("import inferrer.cli\nimport inferrer.cli.commands")
+@pytest.mark.parametrize("argv", [["--help"], ["diff", "--help"], ["infer", "--help"]])
+def test_the_command_line_does_not_import_pandas(argv: list[str]) -> None:
+    loaded = _modules_after(
+        "import contextlib, io\n"
+        "from inferrer.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        main({argv!r})\n"
+        "    except SystemExit as e:\n"
+        "        assert e.code == 0, e.code\n"
+    )
     assert "inferrer.cli.diff_cmd" in loaded
     assert "pandas" not in loaded
     assert "inferrer.frames" not in loaded
