@@ -384,6 +384,22 @@ def test_load_live_samples_the_broker(kafka: KafkaCluster, topic_name: str) -> N
     assert again.summaries == observed.summaries
     assert again.source == f"live sample of {kafka.bootstrap}"
 
+    # Live traffic drifts from the document inferred from it: "n" is now also a string.
+    produce(
+        kafka.bootstrap,
+        topic_name,
+        [json.dumps({"type": "Opened", "n": str(i)}).encode() for i in range(4)],
+        partition=1,
+    )
+    drift = findings_frame(drift_between(observed, config))
+    widened = row(drift, rule="traffic-type-widened")
+    assert (widened.channel, widened.kind, widened.severity) == (topic_name, "Opened", "breaking")
+    assert widened.pointer == "/components/schemas/Opened/properties/n"
+    assert (widened.before, widened.after) == (["integer"], ["integer", "string"])
+    assert (widened.evidence_count, widened.evidence_partition) == (4, 1)
+    assert widened.evidence_ratio == pytest.approx(4 / (len(opened) + 4), abs=1e-6)
+    assert set(drift.rule) == {"traffic-type-widened", "validation-failure"}
+
 
 # -- import cost -------------------------------------------------------------------------
 
