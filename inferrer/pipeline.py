@@ -3,7 +3,8 @@
 A :class:`Source` is either a live cluster (a :class:`~inferrer.kafka.sampler.SampleConfig`)
 or capture files. :func:`collect` reads it, decodes every record once and folds the
 decoded messages into observations; :func:`infer_document` turns those into an
-AsyncAPI document; :func:`diff_against_source` compares a committed spec with them.
+AsyncAPI document; :func:`diff_against_source` compares a committed spec with them
+(:func:`diff_document_against_source` a document already in memory).
 """
 
 from __future__ import annotations
@@ -212,14 +213,33 @@ def diff_against_source(
     progress: ProgressCallback | None = None,
 ) -> DriftReport:
     """Compare the committed spec at ``spec_path`` with traffic from ``source``."""
+    from inferrer.drift.spec import load_spec_file
+
+    spec = load_spec_file(spec_path)
+    return diff_document_against_source(
+        spec, source, options, label=str(spec_path), progress=progress
+    )
+
+
+def diff_document_against_source(
+    spec: Mapping[str, Any],
+    source: Source,
+    options: DiffOptions,
+    *,
+    label: str = "spec",
+    progress: ProgressCallback | None = None,
+) -> DriftReport:
+    """Compare an AsyncAPI document already in memory with traffic from ``source``.
+
+    ``label`` names the document in error messages (usually its path).
+    """
     import dataclasses
 
     from inferrer.drift.compare import diff_observed
-    from inferrer.drift.spec import load_spec_file, normalize_spec
+    from inferrer.drift.spec import normalize_spec
     from inferrer.kafka.select import select_topics
 
-    spec = load_spec_file(spec_path)
-    documented = normalize_spec(spec, str(spec_path)).channels
+    documented = normalize_spec(spec, label).channels
     collected = collect(source, keep_messages=True, progress=progress)
     # Only documented topics this run was asked to look at can be called missing or
     # silent: a nightly job over 'bank.*' says nothing about 'crm.*'.

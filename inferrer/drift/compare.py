@@ -16,8 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from inferrer.drift.model import (
     Compatibility,
     DriftReport,
@@ -187,6 +185,9 @@ def diff_spec_files(old: str | Path, new: str | Path, options: DiffOptions) -> D
 
 def diff_specs(old: Mapping[str, Any], new: Mapping[str, Any], options: DiffOptions) -> DriftReport:
     """Classified differences from the ``old`` AsyncAPI document to the ``new`` one."""
+    # deepdiff imports pandas; imported here so the CLI starts without it.
+    from deepdiff import DeepDiff
+
     old_view = normalize_spec(old, options.spec_label)
     new_view = normalize_spec(new, options.compared_with)
     collector = FindingCollector(options)

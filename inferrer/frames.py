@@ -1,0 +1,653 @@
+"""The analyst API: observations and drift as tidy pandas DataFrames.
+
+Load what a source shows, then look at it as frames::
+
+    from inferrer import load_observations_from, topics_frame, fields_frame, drift_between
+
+    observed = load_observations_from("fixtures/bank/v1")   # a capture folder
+    topics_frame(observed)          # one row per topic
+    fields_frame(observed)          # one row per (topic, kind, field path)
+    types_frame(observed)           # one row per (topic, kind, field path, JSON type)
+    findings_frame(drift_between("fixtures/bank/v1", "fixtures/bank/v2"))
+
+Loaders (each returns an :class:`Observed`):
+
+* :func:`load_captures` — capture files (``.jsonl``) or folders of them;
+* :func:`load_live` — a read-only sample of a live cluster;
+* :func:`load_saved` — an observation JSON written by :meth:`Observed.save`
+  (or :func:`inferrer.inference.save_observations`);
+* :func:`load_observations_from` — any of the above, picked from the argument.
+
+Every frame has a fixed column order (documented in :data:`TOPIC_COLUMNS`,
+:data:`FIELD_COLUMNS`, :data:`TYPE_COLUMNS`, :data:`FINDING_COLUMNS`) and sorted rows,
+and keeps its columns and dtypes when it has no row. pandas is imported by this
+module only, so the command line never pays for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
+
+import pandas as pd
+
+from inferrer.errors import UsageError
+from inferrer.model import JSONType, TopicMetadata, TopicSummary
+
+if TYPE_CHECKING:
+    from inferrer.asyncapi.build import DocumentOptions
+    from inferrer.drift.compare import DiffOptions
+    from inferrer.drift.model import DriftReport
+    from inferrer.inference.observation import TopicObservation
+    from inferrer.kafka.sampler import SampleConfig
+    from inferrer.pipeline import Source
+
+__all__ = [
+    "FIELD_COLUMNS",
+    "FINDING_COLUMNS",
+    "JSON_TYPES",
+    "TOPIC_COLUMNS",
+    "TYPE_COLUMNS",
+    "Observed",
+    "drift_between",
+    "fields_frame",
+    "findings_frame",
+    "load_captures",
+    "load_live",
+    "load_observations_from",
+    "load_saved",
+    "topics_frame",
+    "types_frame",
+]
+
+PathLike: TypeAlias = str | os.PathLike[str]
+CapturePaths: TypeAlias = PathLike | Sequence[PathLike]
+
+JSON_TYPES: tuple[JSONType, ...] = (
+    "null",
+    "boolean",
+    "integer",
+    "number",
+    "string",
+    "array",
+    "object",
+)
+"""JSON type names in the fixed order used in ``types`` columns."""
+
+# -- what a source showed ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """What one source showed: a summary per topic, and what the cluster said about it."""
+
+    summaries: tuple[TopicSummary, ...]
+    """One per topic, sorted by topic name."""
+    metadata: Mapping[str, TopicMetadata]
+    """Cluster (or capture sidecar) facts per topic; empty for a saved observation file."""
+    observations: Mapping[str, TopicObservation] = field(default_factory=dict)
+    """The mergeable observations the summaries were made from."""
+    source: str = ""
+    """A one-line, credential-free description of the source."""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The observed topic names, sorted."""
+        return tuple(s.topic for s in self.summaries)
+
+    def summary(self, topic: str) -> TopicSummary:
+        """The summary of one topic; KeyError names the topic when it was not observed."""
+        for s in self.summaries:
+            if s.topic == topic:
+                return s
+        raise KeyError(topic)
+
+    def save(self, path: PathLike) -> None:
+        """Write the observations as JSON (atomically), for :func:`load_saved`."""
+        from inferrer.inference import save_observations
+
+        save_observations(self.observations, Path(path))
+
+    def to_document(self, options: DocumentOptions | None = None) -> dict[str, Any]:
+        """The AsyncAPI document inferred from these observations."""
+        from inferrer.asyncapi import build_document
+
+        return build_document(self.summaries, self.metadata, options)
+
+
+def _observed(observations: Mapping[str, TopicObservation], **kw: Any) -> Observed:
+    from inferrer.inference import summarize_all
+
+    return Observed(
+        summaries=tuple(summarize_all(observations)),
+        observations=dict(observations),
+        **kw,
+    )
+
+
+def _capture_source(paths: CapturePaths, topics: Sequence[str], exclude: Sequence[str]) -> Source:
+    """A pipeline source over capture files; a folder stands for its ``*.jsonl`` files."""
+    from inferrer.pipeline import Source
+
+    given = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    files: list[Path] = []
+    for item in given:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(path.glob("*.jsonl"))
+            if not found:
+                raise UsageError(f"no *.jsonl capture file in folder {path}")
+            files.extend(found)
+        else:
+            files.append(path)
+    if not files:
+        raise UsageError("no capture file given")
+    return Source(capture_files=tuple(files), topics=tuple(topics), exclude=tuple(exclude))
+
+
+def _collect(source: Source) -> Observed:
+    from inferrer.pipeline import collect
+
+    collected = collect(source)
+    return _observed(
+        collected.observations,
+        metadata=dict(collected.metadata),
+        source=source.describe(),
+        warnings=collected.warnings,
+    )
+
+
+def load_captures(
+    paths: CapturePaths, *, topics: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> Observed:
+    """Observations from capture files: a file, a folder of ``*.jsonl`` files, or a list.
+
+    ``topics`` and ``exclude`` are the patterns of ``--topics`` / ``--exclude``
+    (shell globs, or regular expressions prefixed ``re:``); empty means every topic.
+    """
+    return _collect(_capture_source(paths, topics, exclude))
+
+
+def load_live(
+    bootstrap: str | None = None,
+    topics: Sequence[str] = (),
+    *,
+    exclude: Sequence[str] = (),
+    max_messages: int = 1000,
+    start: str = "latest",
+    timeout: float = 10.0,
+    settings: Mapping[str, str] | None = None,
+    config: SampleConfig | None = None,
+) -> Observed:
+    """Observations from a read-only sample of a live cluster.
+
+    Either give ``config`` (a :class:`~inferrer.kafka.sampler.SampleConfig`), or the
+    pieces: ``bootstrap`` (else ``$KAFKA_BOOTSTRAP_SERVERS``), topic patterns,
+    ``max_messages`` per topic, ``start`` as for ``--from`` (``latest``, ``earliest``,
+    an ISO-8601 time or a duration back from now), and extra librdkafka ``settings``
+    (security, SASL ...). Sampling assigns partitions and never commits.
+    """
+    from inferrer.pipeline import Source
+
+    if config is None:
+        from inferrer.kafka.config import build_client_config
+        from inferrer.kafka.sampler import SampleConfig, parse_start
+
+        if timeout <= 0:
+            raise UsageError(f"invalid timeout {timeout!r}: must be more than zero")
+        config = SampleConfig(
+            client=build_client_config(bootstrap, None, sorted((settings or {}).items())),
+            topics=tuple(topics),
+            exclude=tuple(exclude),
+            max_messages=max_messages,
+            start=parse_start(start),
+            timeout=timeout,
+        )
+    elif bootstrap is not None or topics or exclude or settings:
+        raise UsageError("give either config or bootstrap/topics/exclude/settings, not both")
+    return _collect(Source(sample=config))
+
+
+def load_saved(path: PathLike) -> Observed:
+    """Observations from a JSON file written by :meth:`Observed.save`.
+
+    Such a file holds no cluster facts: ``metadata`` is empty.
+    """
+    from inferrer.inference import load_observations
+
+    return _observed(load_observations(Path(path)), metadata={}, source=f"observations {path}")
+
+
+Loadable: TypeAlias = "Observed | SampleConfig | Source | CapturePaths"
+
+
+def load_observations_from(
+    source: Loadable, *, topics: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> Observed:
+    """Observations from whatever ``source`` is.
+
+    * an :class:`Observed` — returned as is;
+    * a :class:`~inferrer.kafka.sampler.SampleConfig` — a live sample;
+    * a :class:`~inferrer.pipeline.Source` — read as the commands read it;
+    * a path ending in ``.json`` — a saved observation file (:func:`load_saved`);
+    * any other path, folder, or list of them — capture files (:func:`load_captures`).
+
+    ``topics`` and ``exclude`` filter capture files (a live config has its own).
+    """
+    from inferrer.kafka.sampler import SampleConfig
+    from inferrer.pipeline import Source
+
+    if isinstance(source, Observed):
+        return source
+    if isinstance(source, SampleConfig):
+        return load_live(config=source)
+    if isinstance(source, Source):
+        return _collect(source)
+    if isinstance(source, str | os.PathLike) and Path(source).suffix == ".json":
+        return load_saved(source)
+    return load_captures(source, topics=topics, exclude=exclude)
+
+
+# -- frames ------------------------------------------------------------------------------
+
+TOPIC_COLUMNS: Mapping[str, str] = {
+    "topic": "Topic name.",
+    "messages": "Messages sampled (tombstones and undecodable ones included).",
+    "kinds": "Number of event kinds seen.",
+    "event_kinds": "Names of the event kinds, sorted (a tuple).",
+    "content_type": "Most common content type (header or envelope); missing when none.",
+    "encoding": "Most common payload encoding: json, avro, protobuf, text, binary, null.",
+    "envelope": "none, kafka-connect, debezium, cloudevents-binary, cloudevents-structured.",
+    "partitions": "Partitions the cluster (or capture sidecar) reports; <NA> when unknown.",
+    "partitions_seen": "Partitions messages were sampled from.",
+    "replication_factor": "Replication factor the cluster reports; <NA> when unknown.",
+    "rate_per_second": "Messages per second over the sampled time span; NaN when unknown.",
+    "key_encoding": "Most common key encoding (null when there are no keys).",
+    "key_type": "JSON type(s) of the decoded keys, '|'-joined; missing when no key.",
+    "key_format": "String format of the keys (uuid, ...); missing when none.",
+    "undecodable": "Messages whose value could not be decoded.",
+    "undecodable_reasons": "'reason: count' pairs, '; '-joined, sorted; '' when none.",
+    "tombstones": "Messages with a null value.",
+    "first_timestamp": "Earliest message timestamp (UTC).",
+    "last_timestamp": "Latest message timestamp (UTC).",
+}
+"""Columns of :func:`topics_frame`, in order, with what each holds."""
+
+_TOPIC_DTYPES: Mapping[str, str] = {
+    "topic": "str",
+    "messages": "int64",
+    "kinds": "int64",
+    "event_kinds": "object",
+    "content_type": "str",
+    "encoding": "str",
+    "envelope": "str",
+    "partitions": "Int64",
+    "partitions_seen": "int64",
+    "replication_factor": "Int64",
+    "rate_per_second": "float64",
+    "key_encoding": "str",
+    "key_type": "str",
+    "key_format": "str",
+    "undecodable": "int64",
+    "undecodable_reasons": "str",
+    "tombstones": "int64",
+    "first_timestamp": "datetime64[ms, UTC]",
+    "last_timestamp": "datetime64[ms, UTC]",
+}
+
+FIELD_COLUMNS: Mapping[str, str] = {
+    "topic": "Topic name.",
+    "kind": "Event kind (message) name.",
+    "path": "JSON pointer of the field; '*' is any array item, '{}' any map value.",
+    "depth": "Number of pointer tokens (1 for a top-level field).",
+    "messages": "Messages of this kind.",
+    "present": "Messages of this kind in which the path was present.",
+    "presence_ratio": "present / messages.",
+    "null_ratio": "Share of present values that were null.",
+    "types": "JSON types seen, '|'-joined in the order of JSON_TYPES.",
+    "distinct": "Distinct values seen (a lower bound when distinct_approximate).",
+    "distinct_approximate": "True when distinct was capped.",
+    "format": "Detected string format (date-time, uuid, email, ...); missing when none.",
+    "enum": "The values, when the field looks like an enum (a tuple); None otherwise.",
+    "minimum": "Smallest number seen; NaN when not numeric.",
+    "maximum": "Largest number seen; NaN when not numeric.",
+    "min_length": "Shortest string or array length; <NA> when none.",
+    "max_length": "Longest string or array length; <NA> when none.",
+}
+"""Columns of :func:`fields_frame`, in order, with what each holds."""
+
+_FIELD_DTYPES: Mapping[str, str] = {
+    "topic": "str",
+    "kind": "str",
+    "path": "str",
+    "depth": "int64",
+    "messages": "int64",
+    "present": "int64",
+    "presence_ratio": "float64",
+    "null_ratio": "float64",
+    "types": "str",
+    "distinct": "int64",
+    "distinct_approximate": "bool",
+    "format": "str",
+    "enum": "object",
+    "minimum": "float64",
+    "maximum": "float64",
+    "min_length": "Int64",
+    "max_length": "Int64",
+}
+
+TYPE_COLUMNS: Mapping[str, str] = {
+    "topic": "Topic name.",
+    "kind": "Event kind (message) name.",
+    "path": "JSON pointer of the field.",
+    "type": "One JSON type (null included).",
+    "count": "Values of that type seen at the path.",
+    "share": "count / values of any type seen at the path.",
+}
+"""Columns of :func:`types_frame`, in order, with what each holds."""
+
+_TYPE_DTYPES: Mapping[str, str] = {
+    "topic": "str",
+    "kind": "str",
+    "path": "str",
+    "type": "str",
+    "count": "int64",
+    "share": "float64",
+}
+
+FINDING_COLUMNS: Mapping[str, str] = {
+    "id": "Stable finding id (same finding, same id, run after run).",
+    "severity": "breaking, non-breaking or info (an ordered categorical, most severe first).",
+    "rule": "Id of the rule that classified the change.",
+    "where": "topics, messages, payload, key, headers or bindings.",
+    "channel": "Topic the finding is about; missing when none.",
+    "kind": "Event kind (message) the finding is about; missing when none.",
+    "pointer": "JSON pointer into the committed spec (the new one for additions).",
+    "message": "One-line human description.",
+    "before": "What the spec said (JSON data).",
+    "after": "What was seen instead (JSON data).",
+    "evidence_count": "Messages supporting the finding; <NA> when not from traffic.",
+    "evidence_ratio": "Share of the kind's messages supporting it; NaN when unknown.",
+    "evidence_partition": "Partition of an example message; <NA> when none.",
+    "evidence_offset": "Offset of that example message; <NA> when none.",
+    "evidence_example": "The (redacted) example payload; None when none.",
+}
+"""Columns of :func:`findings_frame`, in order, with what each holds."""
+
+_FINDING_DTYPES: Mapping[str, str] = {
+    "id": "str",
+    "severity": "category",
+    "rule": "str",
+    "where": "str",
+    "channel": "str",
+    "kind": "str",
+    "pointer": "str",
+    "message": "str",
+    "before": "object",
+    "after": "object",
+    "evidence_count": "Int64",
+    "evidence_ratio": "float64",
+    "evidence_partition": "Int64",
+    "evidence_offset": "Int64",
+    "evidence_example": "object",
+}
+
+
+def _frame(rows: Sequence[Mapping[str, Any]], dtypes: Mapping[str, str]) -> pd.DataFrame:
+    """A frame with exactly these columns, in this order, with these dtypes."""
+    columns: dict[str, pd.Series[Any]] = {}
+    for name, dtype in dtypes.items():
+        values = [row[name] for row in rows]
+        if dtype == "object":
+            series: pd.Series[Any] = pd.Series(values, dtype=object)
+        elif dtype.startswith("datetime64"):
+            series = pd.Series(pd.to_datetime(values, unit="ms", utc=True)).astype(cast(Any, dtype))
+        elif dtype == "category":
+            from inferrer.drift.model import SEVERITIES
+
+            series = pd.Series(pd.Categorical(values, categories=SEVERITIES, ordered=True))
+        else:
+            series = pd.Series(values, dtype=cast(Any, dtype))
+        columns[name] = series
+    return pd.DataFrame(columns)
+
+
+def _summaries(
+    observed: Observed | Iterable[TopicSummary],
+    metadata: Mapping[str, TopicMetadata] | None,
+) -> tuple[list[TopicSummary], Mapping[str, TopicMetadata]]:
+    if isinstance(observed, Observed):
+        return list(observed.summaries), observed.metadata if metadata is None else metadata
+    return list(observed), metadata or {}
+
+
+def _schema_types(schema: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The JSON types a (canonical) schema admits, in JSON_TYPES order."""
+    if not schema:
+        return ()
+    found: set[str] = set()
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        found.add(declared)
+    elif isinstance(declared, list):
+        found.update(t for t in declared if isinstance(t, str))
+    for key in ("anyOf", "oneOf"):
+        for branch in schema.get(key) or ():
+            if isinstance(branch, Mapping):
+                found.update(_schema_types(branch))
+    return tuple(t for t in JSON_TYPES if t in found)
+
+
+def _join_types(names: Iterable[str]) -> str:
+    present = set(names)
+    known = [t for t in JSON_TYPES if t in present]
+    return "|".join(known + sorted(present - set(JSON_TYPES)))
+
+
+def topics_frame(
+    observed: Observed | Iterable[TopicSummary],
+    metadata: Mapping[str, TopicMetadata] | None = None,
+) -> pd.DataFrame:
+    """One row per topic, sorted by topic; columns as in :data:`TOPIC_COLUMNS`.
+
+    ``metadata`` overrides the cluster facts of an :class:`Observed` (or supplies
+    them for bare summaries).
+    """
+    summaries, meta = _summaries(observed, metadata)
+    rows: list[dict[str, Any]] = []
+    for s in sorted(summaries, key=lambda s: s.topic):
+        m = meta.get(s.topic)
+        key_format = s.key_schema.get("format") if s.key_schema else None
+        rows.append(
+            {
+                "topic": s.topic,
+                "messages": s.messages,
+                "kinds": len(s.kinds),
+                "event_kinds": tuple(sorted(k.name for k in s.kinds)),
+                "content_type": s.content_type,
+                "encoding": s.encoding,
+                "envelope": s.envelope,
+                "partitions": m.partitions if m is not None else None,
+                "partitions_seen": len(s.partitions_seen),
+                "replication_factor": m.replication_factor if m is not None else None,
+                "rate_per_second": s.rate_per_second,
+                "key_encoding": s.key_encoding,
+                "key_type": "|".join(_schema_types(s.key_schema)) or None,
+                "key_format": key_format if isinstance(key_format, str) else None,
+                "undecodable": sum(s.undecodable.values()),
+                "undecodable_reasons": "; ".join(
+                    f"{reason}: {n}" for reason, n in sorted(s.undecodable.items())
+                ),
+                "tombstones": s.tombstones,
+                "first_timestamp": s.first_timestamp,
+                "last_timestamp": s.last_timestamp,
+            }
+        )
+    return _frame(rows, _TOPIC_DTYPES)
+
+
+def _depth(path: str) -> int:
+    return path.count("/")
+
+
+def fields_frame(
+    observed: Observed | Iterable[TopicSummary], *, topic: str | None = None
+) -> pd.DataFrame:
+    """One row per field path of each event kind; columns as in :data:`FIELD_COLUMNS`.
+
+    Rows are sorted by topic, kind and path. ``topic`` keeps one topic only.
+    """
+    summaries, _ = _summaries(observed, None)
+    rows: list[dict[str, Any]] = []
+    for s in summaries:
+        if topic is not None and s.topic != topic:
+            continue
+        for k in s.kinds:
+            for f in k.fields:
+                rows.append(
+                    {
+                        "topic": s.topic,
+                        "kind": k.name,
+                        "path": f.path,
+                        "depth": _depth(f.path),
+                        "messages": k.count,
+                        "present": f.present,
+                        "presence_ratio": f.presence_ratio,
+                        "null_ratio": f.null_ratio,
+                        "types": _join_types(t for t, n in f.types.items() if n > 0),
+                        "distinct": f.distinct,
+                        "distinct_approximate": f.distinct_approximate,
+                        "format": f.format,
+                        "enum": f.enum,
+                        "minimum": f.minimum,
+                        "maximum": f.maximum,
+                        "min_length": f.min_length,
+                        "max_length": f.max_length,
+                    }
+                )
+    rows.sort(key=lambda r: (r["topic"], r["kind"], r["path"]))
+    return _frame(rows, _FIELD_DTYPES)
+
+
+def types_frame(
+    observed: Observed | Iterable[TopicSummary], *, topic: str | None = None
+) -> pd.DataFrame:
+    """The mix of JSON types: one row per (topic, kind, path, type) with its count.
+
+    Columns as in :data:`TYPE_COLUMNS`; rows sorted by topic, kind, path, then type
+    in :data:`JSON_TYPES` order. Types never seen at a path have no row.
+    """
+    summaries, _ = _summaries(observed, None)
+    order: dict[str, int] = {t: i for i, t in enumerate(JSON_TYPES)}
+    rows: list[dict[str, Any]] = []
+    for s in summaries:
+        if topic is not None and s.topic != topic:
+            continue
+        for k in s.kinds:
+            for f in k.fields:
+                total = sum(f.types.values())
+                for type_name, count in f.types.items():
+                    if count <= 0:
+                        continue
+                    rows.append(
+                        {
+                            "topic": s.topic,
+                            "kind": k.name,
+                            "path": f.path,
+                            "type": type_name,
+                            "count": count,
+                            "share": count / total,
+                        }
+                    )
+    rows.sort(key=lambda r: (r["topic"], r["kind"], r["path"], order.get(r["type"], 99), r["type"]))
+    return _frame(rows, _TYPE_DTYPES)
+
+
+def findings_frame(report: DriftReport) -> pd.DataFrame:
+    """One row per finding, in report order (most severe first, then channel, pointer).
+
+    Columns as in :data:`FINDING_COLUMNS`; ``severity`` is an ordered categorical, so
+    ``frame[frame.severity <= "non-breaking"]`` keeps breaking and non-breaking ones.
+    Suppressed findings (baseline, ignore rules) are not included.
+    """
+    rows = report.to_records()
+    return _frame(rows, _FINDING_DTYPES)
+
+
+# -- drift -------------------------------------------------------------------------------
+
+Baseline: TypeAlias = "Observed | Mapping[str, Any] | CapturePaths"
+Current: TypeAlias = "Mapping[str, Any] | SampleConfig | Source | CapturePaths"
+
+_SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _is_spec_path(value: object) -> bool:
+    return isinstance(value, str | os.PathLike) and Path(value).suffix in _SPEC_SUFFIXES
+
+
+def _baseline_document(
+    baseline: Baseline, topics: Sequence[str], exclude: Sequence[str]
+) -> tuple[dict[str, Any], str]:
+    from inferrer.drift.spec import load_spec_file
+
+    if isinstance(baseline, Observed):
+        return baseline.to_document(), baseline.source
+    if isinstance(baseline, Mapping):
+        return dict(baseline), "spec"
+    if _is_spec_path(baseline):
+        assert isinstance(baseline, str | os.PathLike)
+        return load_spec_file(Path(baseline)), str(baseline)
+    observed = load_captures(baseline, topics=topics, exclude=exclude)
+    return observed.to_document(), f"inferred from {observed.source}"
+
+
+def drift_between(
+    baseline: Baseline,
+    current: Current,
+    *,
+    options: DiffOptions | None = None,
+    topics: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> DriftReport:
+    """The drift report of ``current`` against ``baseline``; see :func:`findings_frame`.
+
+    ``baseline`` is the reference: an AsyncAPI document (a mapping, or a ``.yaml``,
+    ``.yml`` or ``.json`` file), an :class:`Observed`, or capture files, a folder or
+    list of them (a document is inferred from those, as ``infer-asyncapi --from-file``
+    would write it).
+
+    ``current`` is what is checked against it: capture files (a path, folder or list),
+    a live :class:`~inferrer.kafka.sampler.SampleConfig`, a pipeline
+    :class:`~inferrer.pipeline.Source` — compared message by message, as
+    ``infer-asyncapi diff`` does — or a second AsyncAPI document (mapping or file),
+    compared spec to spec. ``topics`` and ``exclude`` filter capture files (on
+    both sides).
+    """
+    import dataclasses
+
+    from inferrer.drift.compare import DiffOptions, diff_specs
+    from inferrer.drift.spec import load_spec_file
+    from inferrer.kafka.sampler import SampleConfig
+    from inferrer.pipeline import Source, diff_document_against_source
+
+    spec, label = _baseline_document(baseline, topics, exclude)
+    opts = dataclasses.replace(options or DiffOptions(), spec_label=label)
+    if isinstance(current, Mapping):
+        return diff_specs(spec, current, dataclasses.replace(opts, compared_with="document"))
+    if _is_spec_path(current):
+        assert isinstance(current, str | os.PathLike)
+        other = load_spec_file(Path(current))
+        return diff_specs(spec, other, dataclasses.replace(opts, compared_with=str(current)))
+    if isinstance(current, SampleConfig):
+        source = Source(sample=current)
+    elif isinstance(current, Source):
+        source = current
+    else:
+        source = _capture_source(current, topics, exclude)
+    opts = dataclasses.replace(opts, compared_with=source.describe())
+    return diff_document_against_source(spec, source, opts, label=label)
