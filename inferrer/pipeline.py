@@ -163,6 +163,21 @@ def collect(
     )
 
 
+def explicit_configs(metadata: TopicMetadata) -> TopicMetadata:
+    """``metadata`` with only the configs set explicitly on the topic.
+
+    A spec documents what a topic's owner chose, not the broker's defaults (which
+    differ from cluster to cluster); capture sidecars keep the same set, so a
+    document is the same whether it was inferred live or from a recording.
+    """
+    import dataclasses
+
+    explicit = set(metadata.non_default_configs)
+    return dataclasses.replace(
+        metadata, configs={k: v for k, v in metadata.configs.items() if k in explicit}
+    )
+
+
 def infer_document(
     source: Source,
     options: DocumentOptions,
@@ -181,13 +196,14 @@ def infer_document(
 
     collected = collect(source, progress=progress)
     summaries = collected.summaries()
+    metadata = {topic: explicit_configs(md) for topic, md in collected.metadata.items()}
     options = dataclasses.replace(
         options,
         bootstrap=options.bootstrap or collected.bootstrap,
         secure=options.secure or collected.secure,
     )
     if update is not None:
-        result = update_spec_file(update, summaries, collected.metadata, options)
+        result = update_spec_file(update, summaries, metadata, options)
         return Inferred(
             document=result.document,
             summaries=tuple(summaries),
@@ -195,7 +211,7 @@ def infer_document(
             warnings=collected.warnings,
             unobserved=tuple(result.unobserved),
         )
-    document = build_document(summaries, collected.metadata, options)
+    document = build_document(summaries, metadata, options)
     return Inferred(
         document=document,
         summaries=tuple(summaries),
