@@ -297,7 +297,7 @@ def test_capture_topics_prefer_the_sidecar_and_derive_the_rest(tmp_path: Path) -
         "t.b": TopicMetadata("t.b", 5, -1, {}),
     }
     assert capture_topics([with_sidecar, plain]) == {
-        "t.a": TopicMetadata("t.a", 6, 3, {"x": "y"}),
+        "t.a": TopicMetadata("t.a", 6, 3, {"x": "y"}, non_default_configs=("x",)),
         "t.b": TopicMetadata("t.b", 5, -1, {}),
     }
     stats = CaptureStats()
