@@ -253,3 +253,43 @@ def diff_against_source(
         collected.messages,
         options,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What :func:`record_capture` wrote: records per topic, and notes."""
+
+    path: Path
+    counts: Mapping[str, int]
+    """Topic → records written (0 for a selected topic that had none)."""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def record_capture(
+    config: SampleConfig,
+    path: Path,
+    *,
+    progress: ProgressCallback | None = None,
+) -> Recorded:
+    """Sample the selected topics read-only, exactly as ``infer`` does, into a capture file.
+
+    Writes ``path`` (JSON Lines, ``kcat -C -J`` shape) and its topics sidecar, both
+    atomically. The sidecar keeps each topic's partitions, replication factor and
+    explicitly set configs, so ``infer --from-file`` gives the document a live run
+    gives, and ``replay`` recreates the topics.
+    """
+    from inferrer.capture import write_capture
+    from inferrer.kafka.sampler import sample_topics
+
+    result = sample_topics(config, progress)
+    topics = [explicit_configs(md) for _, md in sorted(result.metadata.items())]
+    write_capture(result.all_records(), path, topics=topics)
+    return Recorded(
+        path=path,
+        counts={topic: len(records) for topic, records in sorted(result.records.items())},
+        warnings=tuple(result.warnings),
+    )
