@@ -83,7 +83,7 @@ def test_readme_and_docs_name_every_diff_flag() -> None:
         check=True,
     ).stdout
     flags = sorted(set(re.findall(r"--[a-z][a-z-]+", help_text)) - {"--help"})
-    assert flags == [
+    diff_flags = [
         "--baseline",
         "--compatibility",
         "--fail-on",
@@ -94,7 +94,21 @@ def test_readme_and_docs_name_every_diff_flag() -> None:
         "--spec",
         "--write-baseline",
     ]
-    for flag in flags:
+    # The source options diff shares with infer (live traffic or --from-file).
+    source_flags = [
+        "--bootstrap-server",
+        "--command-config",
+        "--exclude",
+        "--follow",
+        "--from",
+        "--from-file",
+        "--include-internal",
+        "--max-messages",
+        "--timeout",
+        "--topics",
+    ]
+    assert flags == sorted(diff_flags + source_flags)
+    for flag in diff_flags:
         assert flag in DOC, flag
-        if flag != "--output":
-            assert flag in readme, flag
+    for flag in flags:
+        assert flag in readme, flag
