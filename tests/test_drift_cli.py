@@ -135,7 +135,8 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert (nothing.returncode, nothing.stderr) == (
         2,
         "Error: nothing to compare the spec with: give a second spec "
-        "(infer-asyncapi diff --spec OLD.yaml NEW.yaml)\n",
+        "(infer-asyncapi diff --spec OLD.yaml NEW.yaml), --from-file CAPTURE, "
+        "or -b BOOTSTRAP --topics PATTERN\n",
     )
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules:\n  type-changed: fatal\n", encoding="utf-8")
