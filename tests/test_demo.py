@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +52,35 @@ def test_demo_infers_the_golden_document_and_reports_the_drift(tmp_path: Path) -
         assert line in report
     # Only the v2 traffic is compared: every v1 message would validate.
     assert "9 breaking, 2 non-breaking, 0 info (compatibility BACKWARD)" in report
+
+
+@pytest.mark.kafka
+def test_ctrl_c_stops_the_demo_broker(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-m", "inferrer.demo", "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        port = None
+        for line in proc.stdout:
+            found = re.search(r"broker up at 127\.0\.0\.1:(\d+)", line)
+            if found:
+                port = int(found.group(1))
+                break
+        assert port is not None
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # the broker answers
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    assert stderr.endswith("Interrupted; the broker is stopped.\n")
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
