@@ -23,6 +23,17 @@ def test_record_needs_a_bootstrap_server(tmp_path: Path) -> None:
     assert not (tmp_path / "c.jsonl").exists()
 
 
+def test_record_without_a_broker_exits_3_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "c.jsonl"
+    proc = run_cli(
+        ["record", "-b", "127.0.0.1:1", "--topics", "x.*", "--timeout", "2s", "-o", str(out)]
+    )
+    assert proc.returncode == 3
+    assert proc.stderr.startswith("Error: no Kafka broker answered at 127.0.0.1:1 within 2s")
+    assert len(proc.stderr.splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.kafka
 def test_record_then_infer_offline_gives_the_live_document(
     kafka: KafkaCluster, tmp_path: Path
