@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup venv jars npm lint typecheck test pytest demo kafka-start kafka-stop bench clean
+.PHONY: setup venv jars npm lint typecheck test pytest demo golden kafka-start kafka-stop bench clean
 
 setup: $(STAMP) node_modules/.installed jars
 
@@ -39,6 +39,13 @@ test: setup lint typecheck pytest
 
 demo: setup
 	$(BIN)/python -m inferrer.demo
+
+# Rewrite the golden document from the v1 bank fixtures, on purpose, after a change
+# to inference or to the document writer; review `git diff fixtures/golden` before committing.
+golden: $(STAMP)
+	mkdir -p fixtures/golden
+	$(BIN)/infer-asyncapi infer --from-file fixtures/bank/v1 --topics 'bank.*' --no-summary \
+		-o fixtures/golden/bank-v1.asyncapi.yaml
 
 kafka-start: setup
 	$(BIN)/python -m inferrer.devkafka start --sasl --authorizer

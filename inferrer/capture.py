@@ -364,11 +364,14 @@ def read_capture_topics(path: str | os.PathLike[str]) -> dict[str, TopicMetadata
                 raise ValueError(f"topic {name}: 'partitions' must be a positive integer")
             if not isinstance(rf, int) or not isinstance(configs, dict):
                 raise ValueError(f"topic {name}: bad 'replication_factor' or 'configs'")
+            # A sidecar holds only the configs someone set on the topic (see
+            # write_capture), so every one of them is explicit.
             topics[name] = TopicMetadata(
                 name=name,
                 partitions=partitions,
                 replication_factor=rf,
                 configs={str(k): str(v) for k, v in configs.items()},
+                non_default_configs=tuple(sorted(str(k) for k in configs)),
             )
     except (orjson.JSONDecodeError, ValueError, KeyError, TypeError, AttributeError) as e:
         raise CaptureError(f"capture sidecar {side} is not valid: {e}") from e

@@ -164,6 +164,21 @@ def collect(
     )
 
 
+def explicit_configs(metadata: TopicMetadata) -> TopicMetadata:
+    """``metadata`` with only the configs set explicitly on the topic.
+
+    A spec documents what a topic's owner chose, not the broker's defaults (which
+    differ from cluster to cluster); capture sidecars keep the same set, so a
+    document is the same whether it was inferred live or from a recording.
+    """
+    import dataclasses
+
+    explicit = set(metadata.non_default_configs)
+    return dataclasses.replace(
+        metadata, configs={k: v for k, v in metadata.configs.items() if k in explicit}
+    )
+
+
 def infer_document(
     source: Source,
     options: DocumentOptions,
@@ -182,13 +197,14 @@ def infer_document(
 
     collected = collect(source, progress=progress)
     summaries = collected.summaries()
+    metadata = {topic: explicit_configs(md) for topic, md in collected.metadata.items()}
     options = dataclasses.replace(
         options,
         bootstrap=options.bootstrap or collected.bootstrap,
         secure=options.secure or collected.secure,
     )
     if update is not None:
-        result = update_spec_file(update, summaries, collected.metadata, options)
+        result = update_spec_file(update, summaries, metadata, options)
         return Inferred(
             document=result.document,
             summaries=tuple(summaries),
@@ -196,7 +212,7 @@ def infer_document(
             warnings=collected.warnings,
             unobserved=tuple(result.unobserved),
         )
-    document = build_document(summaries, collected.metadata, options)
+    document = build_document(summaries, metadata, options)
     return Inferred(
         document=document,
         summaries=tuple(summaries),
@@ -256,4 +272,44 @@ def diff_document_against_source(
         collected.metadata if source.sample is not None else None,
         collected.messages,
         options,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What :func:`record_capture` wrote: records per topic, and notes."""
+
+    path: Path
+    counts: Mapping[str, int]
+    """Topic → records written (0 for a selected topic that had none)."""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def record_capture(
+    config: SampleConfig,
+    path: Path,
+    *,
+    progress: ProgressCallback | None = None,
+) -> Recorded:
+    """Sample the selected topics read-only, exactly as ``infer`` does, into a capture file.
+
+    Writes ``path`` (JSON Lines, ``kcat -C -J`` shape) and its topics sidecar, both
+    atomically. The sidecar keeps each topic's partitions, replication factor and
+    explicitly set configs, so ``infer --from-file`` gives the document a live run
+    gives, and ``replay`` recreates the topics.
+    """
+    from inferrer.capture import write_capture
+    from inferrer.kafka.sampler import sample_topics
+
+    result = sample_topics(config, progress)
+    topics = [explicit_configs(md) for _, md in sorted(result.metadata.items())]
+    write_capture(result.all_records(), path, topics=topics)
+    return Recorded(
+        path=path,
+        counts={topic: len(records) for topic, records in sorted(result.records.items())},
+        warnings=tuple(result.warnings),
     )

@@ -179,7 +179,9 @@ def test_evidence_extensions() -> None:
     assert channel["x-inferrer-schema-ids"] == [3, 7]
     assert channel["x-inferrer-undecodable"] == {"invalid-json": 2}
     assert channel["x-inferrer-partitions-seen"] == [0, 1, 2]
-    assert channel["x-inferrer-approximate-messages"] == 990
+    # Watermarks are offsets: they move with every message and replay does not keep
+    # them, so the document leaves them to `infer-asyncapi topics`.
+    assert "x-inferrer-approximate-messages" not in channel
     assert channel["x-inferrer-consumer-groups"] == ["fraud-detector", "settlement-service"]
     assert doc["channels"]["bank.customers"]["x-inferrer-tombstones"] == 2
     message = doc["components"]["messages"]["PaymentSettled"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from pathlib import Path
 
@@ -252,7 +253,11 @@ def test_sidecar_round_trip_and_naming(tmp_path: Path) -> None:
             },
         },
     }
-    assert read_capture_topics(path) == {t.name: t for t in topics}
+    # Sidecar configs are the explicitly set ones, so they come back marked explicit.
+    explicit = {
+        t.name: dataclasses.replace(t, non_default_configs=tuple(sorted(t.configs))) for t in topics
+    }
+    assert read_capture_topics(path) == explicit
 
 
 def test_invalid_sidecar_raises_naming_it(tmp_path: Path) -> None:
@@ -292,7 +297,7 @@ def test_capture_topics_prefer_the_sidecar_and_derive_the_rest(tmp_path: Path) -
         "t.b": TopicMetadata("t.b", 5, -1, {}),
     }
     assert capture_topics([with_sidecar, plain]) == {
-        "t.a": TopicMetadata("t.a", 6, 3, {"x": "y"}),
+        "t.a": TopicMetadata("t.a", 6, 3, {"x": "y"}, non_default_configs=("x",)),
         "t.b": TopicMetadata("t.b", 5, -1, {}),
     }
     stats = CaptureStats()

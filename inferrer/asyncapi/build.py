@@ -313,9 +313,6 @@ def _channel_evidence(plan: _ChannelPlan) -> dict[str, Any]:
             f"{EXTENSION_PREFIX}rate-per-second": (
                 None if s.rate_per_second is None else round(s.rate_per_second, 3)
             ),
-            f"{EXTENSION_PREFIX}approximate-messages": (
-                md.approximate_messages if md is not None and md.watermarks else None
-            ),
             f"{EXTENSION_PREFIX}consumer-groups": sorted(set(md.consumer_groups)) if md else None,
         }
     )

@@ -1,0 +1,82 @@
+"""``infer-asyncapi record``: sample topics (read-only) into a capture file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from inferrer.cli import app
+from inferrer.cli.common import handles_errors
+from inferrer.cli.options import (
+    BootstrapServer,
+    CommandConfig,
+    Exclude,
+    Follow,
+    IncludeInternal,
+    MaxMessages,
+    Overrides,
+    Start,
+    Timeout,
+    Topics,
+    build_sample_config,
+)
+from inferrer.cli.progress import sampling_progress
+from inferrer.pipeline import record_capture
+
+
+@app.command("record")
+@handles_errors
+def record_command(
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="The capture file to write (JSON Lines, as kcat -C -J prints), with its "
+            "topics sidecar FILE.topics.json beside it.",
+        ),
+    ],
+    bootstrap_server: BootstrapServer = None,
+    command_config: CommandConfig = None,
+    overrides: Overrides = None,
+    topics: Topics = None,
+    exclude: Exclude = None,
+    include_internal: IncludeInternal = False,
+    max_messages: MaxMessages = 1000,
+    start: Start = "latest",
+    follow: Follow = None,
+    timeout: Timeout = "10s",
+) -> None:
+    """Sample topics (read-only, as infer does) into a capture file for offline use.
+
+    `infer --from-file FILE` and `diff --from-file FILE` then work without the cluster,
+    and `replay FILE` produces it into another one.
+
+    Example: infer-asyncapi record --topics 'bank.*' -b localhost:9092 -o capture.jsonl
+    """
+    config = build_sample_config(
+        bootstrap_server,
+        command_config,
+        overrides,
+        topics,
+        exclude,
+        include_internal,
+        max_messages,
+        start,
+        follow,
+        timeout,
+    )
+    with sampling_progress() as progress:
+        result = record_capture(config, output, progress=progress)
+    for warning in result.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    for topic, count in result.counts.items():
+        print(f"{topic}: {count} records", file=sys.stderr)
+    print(
+        f"wrote {result.total} records of {len(result.counts)} topics to {output}",
+        file=sys.stderr,
+    )

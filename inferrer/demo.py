@@ -1,0 +1,153 @@
+"""``make demo``: the first five minutes with inferrer, on a local broker.
+
+Starts the local Kafka launcher (in this process; stopped on the way out, Ctrl-C
+included), replays the bank fixtures of 2 March 2026 (``fixtures/bank/v1``), infers
+their AsyncAPI document, replays the drifted traffic of two weeks later
+(``fixtures/bank/v2``) onto the same topics and reports the drift, then stops the
+broker. Every step runs the real command line, printed as a user would type it, so
+the demo doubles as a tour of the commands. Results go to ``demo-out/``.
+
+Both versions share the topics, as a real cluster's history does; the drift step
+samples from the first v2 timestamp onwards (``--from``), so it compares the spec
+with the new traffic only.
+
+Run it with ``python -m inferrer.demo [--out DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from inferrer import devkafka
+from inferrer.capture import iter_capture
+from inferrer.errors import EXIT_CANNOT_RUN, EXIT_DRIFT, EXIT_OK, InferrerError
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bank"
+STEPS = 6
+
+
+class DemoFailed(Exception):
+    """A step of the demo did not do what it should; the message says which."""
+
+
+def first_timestamp(paths: Sequence[Path]) -> datetime:
+    """The earliest record timestamp in some capture files."""
+    stamps = [r.timestamp for p in paths for r in iter_capture(p) if r.timestamp is not None]
+    if not stamps:
+        raise DemoFailed(f"no timestamped record in {paths[0].parent}")
+    return datetime.fromtimestamp(min(stamps) / 1000, tz=UTC)
+
+
+def _step(number: int, title: str) -> float:
+    print(f"\n[{number}/{STEPS}] {title}", flush=True)
+    return time.monotonic()
+
+
+def _done(began: float) -> None:
+    print(f"      done in {time.monotonic() - began:.1f}s", flush=True)
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def run_cli(
+    args: Sequence[str], *, expect: Sequence[int] = (EXIT_OK,), shown: str | None = None
+) -> int:
+    """Run ``infer-asyncapi ARGS`` (this interpreter's copy), echoing the command line
+    (or ``shown``, when a shorter equivalent reads better)."""
+    print("      $ infer-asyncapi " + (shown or shlex.join(args)), flush=True)
+    proc = subprocess.run([sys.executable, "-m", "inferrer", *args], check=False)
+    if proc.returncode not in expect:
+        raise DemoFailed(
+            f"infer-asyncapi {args[0]} exited with {proc.returncode} "
+            f"(expected {' or '.join(map(str, expect))})"
+        )
+    return proc.returncode
+
+
+def run_demo(out: Path) -> None:
+    """All six steps; raises :class:`DemoFailed` or an :class:`InferrerError` on failure."""
+    v1 = sorted((FIXTURES / "v1").glob("*.jsonl"))
+    v2 = sorted((FIXTURES / "v2").glob("*.jsonl"))
+    if not v1 or not v2:
+        raise DemoFailed(f"the bank fixtures are missing under {FIXTURES} (run from a checkout)")
+    out.mkdir(parents=True, exist_ok=True)
+    spec = out / "asyncapi.yaml"
+    report_md = out / "drift.md"
+
+    began = _step(1, "Start a local Apache Kafka broker (KRaft, one node, loopback)")
+    broker = devkafka.start()
+    try:
+        print(f"      broker up at {broker.bootstrap}", flush=True)
+        _done(began)
+        bootstrap = broker.bootstrap
+
+        began = _step(2, "Replay the bank traffic of 2 March 2026 (fixtures/bank/v1)")
+        run_cli(
+            ["replay", *map(_display, v1), "-b", bootstrap],
+            shown=f"replay {_display(FIXTURES / 'v1')}/*.jsonl -b {bootstrap}",
+        )
+        _done(began)
+
+        began = _step(3, "Infer the AsyncAPI document from live traffic (read-only)")
+        run_cli(["--topics", "bank.*", "-b", bootstrap, "-o", _display(spec)])
+        run_cli(["validate", _display(spec)])
+        _done(began)
+
+        began = _step(4, "Replay the traffic of two weeks later, with drift (fixtures/bank/v2)")
+        run_cli(
+            ["replay", *map(_display, v2), "-b", bootstrap],
+            shown=f"replay {_display(FIXTURES / 'v2')}/*.jsonl -b {bootstrap}",
+        )
+        _done(began)
+
+        since = first_timestamp(v2).strftime("%Y-%m-%dT%H:%M:%SZ")
+        began = _step(5, f"Report drift of the traffic since {since} against the spec")
+        diff = ["diff", "--spec", _display(spec), "--topics", "bank.*", "-b", bootstrap]
+        diff += ["--from", since]
+        run_cli([*diff, "--format", "markdown", "-o", _display(report_md)], expect=(EXIT_DRIFT,))
+        run_cli([*diff, "--format", "text"], expect=(EXIT_DRIFT,))
+        print(
+            "      exit code 1: breaking drift, as a nightly job with --fail-on breaking "
+            "would see it",
+            flush=True,
+        )
+        _done(began)
+    finally:
+        began = _step(6, "Stop the broker")
+        broker.stop()
+        _done(began)
+    print(f"\nWrote {_display(spec)} and {_display(report_md)}.")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m inferrer.demo", description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("demo-out"), help="output folder")
+    args = parser.parse_args(argv)
+    began = time.monotonic()
+    try:
+        run_demo(args.out)
+    except KeyboardInterrupt:
+        print("\nInterrupted; the broker is stopped.", file=sys.stderr)
+        return 130
+    except (DemoFailed, InferrerError) as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    print(f"Demo finished in {time.monotonic() - began:.1f}s.")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""`make demo` end to end: its own broker, the v1 document, the v2 drift report."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.bank_helpers import GOLDEN, ROOT, without_servers
+
+
+@pytest.mark.kafka
+def test_demo_infers_the_golden_document_and_reports_the_drift(tmp_path: Path) -> None:
+    out = tmp_path / "demo-out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "inferrer.demo", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    steps = re.findall(r"^\[(\d)/6\] ", proc.stdout, flags=re.MULTILINE)
+    assert steps == ["1", "2", "3", "4", "5", "6"]
+    assert "$ infer-asyncapi --topics 'bank.*' -b 127.0.0.1:" in proc.stdout
+    assert "--from 2026-03-16T07:00:00Z --format markdown" in proc.stdout
+    assert re.search(r"^Demo finished in \d+\.\ds\.$", proc.stdout, flags=re.MULTILINE)
+
+    # Unprefixed topics on a broker of its own: the golden document, but for the server.
+    spec = (out / "asyncapi.yaml").read_text()
+    assert "servers:" in spec
+    assert without_servers(spec) == GOLDEN.read_text()
+
+    report = (out / "drift.md").read_text()
+    for line in (
+        "bank.payments PaymentInitiated payload /amount: type ['number'] documented, "
+        "['string'] seen (70 of 70 values)",
+        "topic bank.payments: event kind PaymentRefunded is not documented (9 messages)",
+        "bank.cards.transactions Transactions payload /merchant/logoUrl: undocumented "
+        "property in 160 of 160 messages",
+        "bank.accounts.balance-updated BalanceUpdated payload /iban: required but missing "
+        "in 160 of 160 messages",
+        "bank.offers.personalized Personalized payload /channel: 12 values outside the "
+        "documented enum",
+    ):
+        assert line in report
+    # Only the v2 traffic is compared: every v1 message would validate.
+    assert "9 breaking, 2 non-breaking, 0 info (compatibility BACKWARD)" in report
+
+
+@pytest.mark.kafka
+def test_ctrl_c_stops_the_demo_broker(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-m", "inferrer.demo", "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        port = None
+        for line in proc.stdout:
+            found = re.search(r"broker up at 127\.0\.0\.1:(\d+)", line)
+            if found:
+                port = int(found.group(1))
+                break
+        assert port is not None
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # the broker answers
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    assert stderr.endswith("Interrupted; the broker is stopped.\n")
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
