@@ -12,18 +12,9 @@ from typer.testing import CliRunner
 
 from inferrer.cli.common import handles_errors
 from inferrer.cli.options import (
-    BootstrapServer,
-    CommandConfig,
-    Exclude,
-    Follow,
-    IncludeInternal,
-    MaxMessages,
-    Overrides,
-    Start,
-    Timeout,
-    Topics,
     build_sample_config,
 )
+from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.kafka.sampler import SampleConfig, StartPosition, sample_topics
 from tests.conftest import KafkaCluster
 from tests.kafka_util import create_topics, produce
@@ -34,30 +25,9 @@ configs: list[SampleConfig] = []
 
 @app.command()
 @handles_errors
-def sample(
-    bootstrap_server: BootstrapServer = None,
-    command_config: CommandConfig = None,
-    overrides: Overrides = None,
-    topics: Topics = None,
-    exclude: Exclude = None,
-    include_internal: IncludeInternal = False,
-    max_messages: MaxMessages = 1000,
-    start: Start = "latest",
-    follow: Follow = None,
-    timeout: Timeout = "10s",
-) -> None:
-    config = build_sample_config(
-        bootstrap_server,
-        command_config,
-        overrides,
-        topics,
-        exclude,
-        include_internal,
-        max_messages,
-        start,
-        follow,
-        timeout,
-    )
+@with_source_options(from_file=False)
+def sample(source_options: SourceOptions = NO_SOURCE_OPTIONS) -> None:
+    config = source_options.sample_config()
     configs.append(config)
     result = sample_topics(config)
     print(

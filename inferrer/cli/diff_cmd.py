@@ -19,20 +19,8 @@ import typer
 from inferrer.atomic import write_atomic
 from inferrer.cli import app
 from inferrer.cli.common import handles_errors
-from inferrer.cli.options import (
-    BootstrapServer,
-    CommandConfig,
-    Exclude,
-    Follow,
-    IncludeInternal,
-    MaxMessages,
-    Overrides,
-    Start,
-    Timeout,
-    Topics,
-)
 from inferrer.cli.progress import sampling_progress
-from inferrer.cli.source import FromFile, build_source
+from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.drift.baseline import read_baseline, render_baseline
 from inferrer.drift.compare import DiffOptions, diff_spec_files
 from inferrer.drift.model import DriftReport
@@ -104,6 +92,7 @@ def finish_report(
 
 @app.command("diff")
 @handles_errors
+@with_source_options()
 def diff_command(
     spec: Annotated[
         Path, typer.Option("--spec", help="The committed AsyncAPI document (3.0, 3.1, 2.6).")
@@ -147,17 +136,7 @@ def diff_command(
         list[str] | None,
         typer.Option("--ignore", help="Silence a rule id or a finding id (repeatable)."),
     ] = None,
-    bootstrap_server: BootstrapServer = None,
-    command_config: CommandConfig = None,
-    overrides: Overrides = None,
-    topics: Topics = None,
-    exclude: Exclude = None,
-    include_internal: IncludeInternal = False,
-    max_messages: MaxMessages = 1000,
-    start: Start = "latest",
-    follow: Follow = None,
-    timeout: Timeout = "10s",
-    from_file: FromFile = None,
+    source_options: SourceOptions = NO_SOURCE_OPTIONS,
 ) -> None:
     """Report where traffic (live, or a capture file) or a second spec has drifted from
     the committed spec.
@@ -169,7 +148,8 @@ def diff_command(
     infer-asyncapi diff --spec asyncapi.yaml --from-file capture.jsonl;
     infer-asyncapi diff --spec old.yaml new.yaml
     """
-    live = bool(bootstrap_server) or bool(topics) or bool(command_config) or bool(overrides)
+    live = source_options.live
+    from_file = source_options.from_file
     if other is not None and (from_file or live):
         raise UsageError("compare the spec with a second spec or with traffic, not both")
     if other is None and not from_file and not live:
@@ -181,19 +161,7 @@ def diff_command(
         options = build_diff_options(compatibility, rules, baseline, ignore or [], spec, str(other))
         report = diff_spec_files(spec, other, options)
         raise typer.Exit(finish_report(report, fmt, output, fail_on, write_baseline))
-    source = build_source(
-        from_file=from_file,
-        bootstrap_server=bootstrap_server,
-        command_config=command_config,
-        overrides=overrides,
-        topics=topics,
-        exclude=exclude,
-        include_internal=include_internal,
-        max_messages=max_messages,
-        start=start,
-        follow=follow,
-        timeout=timeout,
-    )
+    source = source_options.source()
     options = build_diff_options(
         compatibility, rules, baseline, ignore or [], spec, source.describe()
     )

@@ -12,20 +12,8 @@ import typer
 from inferrer.asyncapi import DocumentOptions, dump_document, format_for_path, write_atomic
 from inferrer.cli import app
 from inferrer.cli.common import handles_errors
-from inferrer.cli.options import (
-    BootstrapServer,
-    CommandConfig,
-    Exclude,
-    Follow,
-    IncludeInternal,
-    MaxMessages,
-    Overrides,
-    Start,
-    Timeout,
-    Topics,
-)
 from inferrer.cli.progress import sampling_progress
-from inferrer.cli.source import FromFile, build_source
+from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.cli.summary import print_summary
 from inferrer.errors import UsageError
 from inferrer.pipeline import infer_document
@@ -52,18 +40,9 @@ class ExamplesChoice(StrEnum):
 
 @app.command("infer")
 @handles_errors
+@with_source_options()
 def infer_command(
-    bootstrap_server: BootstrapServer = None,
-    command_config: CommandConfig = None,
-    overrides: Overrides = None,
-    topics: Topics = None,
-    exclude: Exclude = None,
-    include_internal: IncludeInternal = False,
-    max_messages: MaxMessages = 1000,
-    start: Start = "latest",
-    follow: Follow = None,
-    timeout: Timeout = "10s",
-    from_file: FromFile = None,
+    source_options: SourceOptions = NO_SOURCE_OPTIONS,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -137,19 +116,7 @@ def infer_command(
     """
     if update is not None and output is not None:
         raise UsageError("--update rewrites SPEC in place; do not combine it with -o")
-    source = build_source(
-        from_file=from_file,
-        bootstrap_server=bootstrap_server,
-        command_config=command_config,
-        overrides=overrides,
-        topics=topics,
-        exclude=exclude,
-        include_internal=include_internal,
-        max_messages=max_messages,
-        start=start,
-        follow=follow,
-        timeout=timeout,
-    )
+    source = source_options.source()
     options = DocumentOptions(
         title=title,
         version=info_version,

@@ -10,25 +10,14 @@ import typer
 
 from inferrer.cli import app
 from inferrer.cli.common import handles_errors
-from inferrer.cli.options import (
-    BootstrapServer,
-    CommandConfig,
-    Exclude,
-    Follow,
-    IncludeInternal,
-    MaxMessages,
-    Overrides,
-    Start,
-    Timeout,
-    Topics,
-    build_sample_config,
-)
 from inferrer.cli.progress import sampling_progress
+from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.pipeline import record_capture
 
 
 @app.command("record")
 @handles_errors
+@with_source_options(from_file=False)
 def record_command(
     output: Annotated[
         Path,
@@ -40,16 +29,7 @@ def record_command(
             "topics sidecar FILE.topics.json beside it.",
         ),
     ],
-    bootstrap_server: BootstrapServer = None,
-    command_config: CommandConfig = None,
-    overrides: Overrides = None,
-    topics: Topics = None,
-    exclude: Exclude = None,
-    include_internal: IncludeInternal = False,
-    max_messages: MaxMessages = 1000,
-    start: Start = "latest",
-    follow: Follow = None,
-    timeout: Timeout = "10s",
+    source_options: SourceOptions = NO_SOURCE_OPTIONS,
 ) -> None:
     """Sample topics (read-only, as infer does) into a capture file for offline use.
 
@@ -58,18 +38,7 @@ def record_command(
 
     Example: infer-asyncapi record --topics 'bank.*' -b localhost:9092 -o capture.jsonl
     """
-    config = build_sample_config(
-        bootstrap_server,
-        command_config,
-        overrides,
-        topics,
-        exclude,
-        include_internal,
-        max_messages,
-        start,
-        follow,
-        timeout,
-    )
+    config = source_options.sample_config()
     with sampling_progress() as progress:
         result = record_capture(config, output, progress=progress)
     for warning in result.warnings:

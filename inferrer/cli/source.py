@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-from inferrer.cli.options import SOURCE_PANEL, build_sample_config
+from inferrer.cli.options import (
+    SOURCE_PANEL,
+    BootstrapServer,
+    CommandConfig,
+    Exclude,
+    Follow,
+    IncludeInternal,
+    MaxMessages,
+    Overrides,
+    Start,
+    Timeout,
+    Topics,
+    build_sample_config,
+)
 from inferrer.errors import UsageError
+from inferrer.kafka.sampler import SampleConfig
 from inferrer.pipeline import Source
 
 FromFile = Annotated[
@@ -79,3 +97,104 @@ def build_source(
         timeout,
     )
     return Source(sample=sample)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    """The traffic source flags of one command, as typer parsed them."""
+
+    bootstrap_server: str | None = None
+    command_config: Path | None = None
+    overrides: list[str] | None = None
+    topics: list[str] | None = None
+    exclude: list[str] | None = None
+    include_internal: bool = False
+    max_messages: int = 1000
+    start: str = "latest"
+    follow: str | None = None
+    timeout: str = "10s"
+    from_file: list[Path] | None = None
+
+    @property
+    def live(self) -> bool:
+        """True when a flag asks for a cluster (rather than capture files)."""
+        return bool(self.bootstrap_server or self.topics or self.command_config or self.overrides)
+
+    def sample_config(self) -> SampleConfig:
+        """The live-sampling config these flags describe (exit 2 on bad values)."""
+        return build_sample_config(
+            self.bootstrap_server,
+            self.command_config,
+            self.overrides,
+            self.topics,
+            self.exclude,
+            self.include_internal,
+            self.max_messages,
+            self.start,
+            self.follow,
+            self.timeout,
+        )
+
+    def source(self) -> Source:
+        """Capture files with ``--from-file``, else a live sample."""
+        return build_source(**{f: getattr(self, f) for f in self.__dataclass_fields__})
+
+
+NO_SOURCE_OPTIONS = SourceOptions()
+"""The placeholder default of a command's ``source_options`` parameter; the
+:func:`with_source_options` wrapper always passes the parsed flags instead."""
+
+# Which flags each kind of command takes; the names are SourceOptions fields.
+_CONNECT: dict[str, tuple[Any, Any]] = {
+    "bootstrap_server": (BootstrapServer, None),
+    "command_config": (CommandConfig, None),
+    "overrides": (Overrides, None),
+    "topics": (Topics, None),
+    "exclude": (Exclude, None),
+    "include_internal": (IncludeInternal, False),
+}
+_SAMPLE: dict[str, tuple[Any, Any]] = {
+    "max_messages": (MaxMessages, 1000),
+    "start": (Start, "latest"),
+    "follow": (Follow, None),
+}
+_TIMEOUT: dict[str, tuple[Any, Any]] = {"timeout": (Timeout, "10s")}
+_FROM_FILE: dict[str, tuple[Any, Any]] = {"from_file": (FromFile, None)}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_source_options(*, sample: bool = True, from_file: bool = True) -> Callable[[F], F]:
+    """Give a command the shared source flags, collected into one ``source_options``
+    argument (a :class:`SourceOptions`), instead of repeating ten parameters.
+
+    ``sample=False`` leaves out --max-messages/--from/--follow (for commands that read
+    no message); ``from_file=False`` leaves out --from-file.
+    """
+    flags = {**_CONNECT, **(_SAMPLE if sample else {}), **_TIMEOUT}
+    if from_file:
+        flags.update(_FROM_FILE)
+
+    def decorate(fn: F) -> F:
+        signature = inspect.signature(fn, eval_str=True)
+        own = [p for name, p in signature.parameters.items() if name != "source_options"]
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=ann)
+            for name, (ann, default) in flags.items()
+        ]
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {name: kwargs.pop(name) for name in flags}
+            return fn(*args, source_options=SourceOptions(**values), **kwargs)
+
+        annotations = {k: v for k, v in fn.__annotations__.items() if k != "source_options"}
+        annotations.update({name: ann for name, (ann, _) in flags.items()})
+        wrapper.__annotations__ = annotations
+        # The source flags come first, so --help shows the "Kafka source" panel first.
+        wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[*added, *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own)]
+        )
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

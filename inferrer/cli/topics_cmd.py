@@ -11,16 +11,7 @@ import typer
 
 from inferrer.cli import app
 from inferrer.cli.common import handles_errors
-from inferrer.cli.options import (
-    BootstrapServer,
-    CommandConfig,
-    Exclude,
-    IncludeInternal,
-    Overrides,
-    Timeout,
-    Topics,
-    build_sample_config,
-)
+from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.kafka.sampler import Selection, describe_selection
 
 
@@ -75,29 +66,16 @@ def render_json(selection: Selection) -> str:
 
 @app.command("topics")
 @handles_errors
+@with_source_options(sample=False, from_file=False)
 def topics_command(
-    bootstrap_server: BootstrapServer = None,
-    command_config: CommandConfig = None,
-    overrides: Overrides = None,
-    topics: Topics = None,
-    exclude: Exclude = None,
-    include_internal: IncludeInternal = False,
-    timeout: Timeout = "10s",
+    source_options: SourceOptions = NO_SOURCE_OPTIONS,
     output_format: Annotated[
         TopicsFormat, typer.Option("--format", help="Output format.")
     ] = TopicsFormat.text,
 ) -> None:
     """List the topics a run would sample (partitions, replication, approximate
     messages, cleanup.policy, consumer groups) without reading any message."""
-    config = build_sample_config(
-        bootstrap_server,
-        command_config,
-        overrides,
-        topics,
-        exclude,
-        include_internal,
-        timeout=timeout,
-    )
+    config = source_options.sample_config()
     selection = describe_selection(config)
     for warning in selection.warnings:
         print(f"Warning: {warning}", file=sys.stderr)
