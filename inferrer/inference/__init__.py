@@ -16,9 +16,11 @@ in :mod:`.canonical`.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
+from itertools import islice
 
-from inferrer.decoding import decode_parts
+from inferrer.decoding import decode_parts, decode_parts_many
 from inferrer.inference.observation import (
     KindObservation,
     ShapeObservation,
@@ -44,6 +46,9 @@ __all__ = [
     "summarize_all",
 ]
 
+_CHUNK = 1024
+_TOPIC_OF = operator.attrgetter("topic")
+
 
 def observe_decoded(messages: Iterable[DecodedMessage]) -> dict[str, TopicObservation]:
     """Fold decoded messages into one observation per topic."""
@@ -59,16 +64,21 @@ def observe_decoded(messages: Iterable[DecodedMessage]) -> dict[str, TopicObserv
 def observe(records: Iterable[Record]) -> dict[str, TopicObservation]:
     """Decode records and fold them into one observation per topic."""
     out: dict[str, TopicObservation] = {}
-    last_topic: str | None = None
-    obs: TopicObservation | None = None
-    for record in records:
-        if record.topic != last_topic:  # records usually come in runs of one topic
+    it = iter(records)
+    while chunk := list(islice(it, _CHUNK)):
+        topics = set(map(_TOPIC_OF, chunk))
+        if len(topics) == 1:  # records usually come in runs of one topic
+            (topic,) = topics
+            obs = out.get(topic)
+            if obs is None:
+                obs = out[topic] = TopicObservation(topic)
+            obs.add_parts_many(decode_parts_many(chunk))
+            continue
+        for record in chunk:
             obs = out.get(record.topic)
             if obs is None:
                 obs = out[record.topic] = TopicObservation(record.topic)
-            last_topic = record.topic
-        assert obs is not None
-        obs.add_parts(decode_parts(record))
+            obs.add_parts(decode_parts(record))
     return out
 
 

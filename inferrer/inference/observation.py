@@ -100,8 +100,8 @@ def _time_range(batch: list[Parts]) -> tuple[int | None, int | None, int]:
     return min(stamps), max(stamps), len(stamps)
 
 
-def _KIND_SORT(p: Parts) -> tuple[str, str]:
-    return (p[_KIND_FIELD] or "", p[_KIND] or "")
+def _KIND_SORT(k: tuple[str | None, str | None]) -> tuple[str, str]:
+    return (k[0] or "", k[1] or "")
 
 
 _META = operator.itemgetter(
@@ -417,6 +417,14 @@ class TopicObservation:
         if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
             self.flush()
 
+    def add_parts_many(self, parts: list[Parts]) -> None:
+        """Add several decoded messages of this topic (see :meth:`add_parts`)."""
+        pending = self._pending
+        pending.extend(parts)
+        self._pending_bytes += sum(map(_SIZE_OF, parts))
+        if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
+            self.flush()
+
     def flush(self) -> None:
         """Process the buffered messages, a column at a time."""
         batch = self._pending
@@ -459,9 +467,10 @@ class TopicObservation:
         if len({*map(_KIND_OF, usable)}) <= 1:  # one kind in the whole batch
             if usable:
                 groups[self._group_of(usable[0])] = usable
-        else:  # a stable sort by kind, then runs: C-level loops
-            for _, run in itertools.groupby(sorted(usable, key=_KIND_SORT), key=_KIND_OF):
-                bucket = list(run)
+        else:  # one C-level selection per distinct kind, in batch order
+            kinds = list(map(_KIND_OF, usable))
+            for k in sorted(set(kinds), key=_KIND_SORT):
+                bucket = list(itertools.compress(usable, map(k.__eq__, kinds)))
                 groups.setdefault(self._group_of(bucket[0]), []).extend(bucket)
         for first_key in sorted(groups, key=_group_sort_key):
             bucket = groups[first_key]

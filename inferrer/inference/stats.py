@@ -344,9 +344,15 @@ def _add_distinct_many(node: FieldNode, tag: str, values: list[Any]) -> None:
     sketch = node.sketch
     assert sketch is not None
     hashes = _hashes(tag, values)
-    smallest = sorted(set(hashes))[:SKETCH_SIZE]
-    if len(sketch) >= SKETCH_SIZE and smallest[0] >= sketch[-1]:
-        return
+    if len(sketch) >= SKETCH_SIZE:
+        # Only hashes below the full sketch's largest can enter it (or the examples,
+        # which are among the sketch's smallest).
+        below = list(filter(sketch[-1].__gt__, hashes))
+        if not below:
+            return
+        smallest = sorted(set(below))[:SKETCH_SIZE]
+    else:
+        smallest = sorted(set(hashes))[:SKETCH_SIZE]
     sketch[:] = sorted(set(sketch).union(smallest))[:SKETCH_SIZE]
     ex = node.sketch_examples
     ex_limit = ex[-1][0] if len(ex) >= EXAMPLES else 1 << 33
@@ -431,9 +437,22 @@ def process_column(col: list[Any], node: FieldNode, ids: list[int] | None) -> di
                 node.min_len = lo
             if hi > node.max_len:
                 node.max_len = hi
-            if node.mask:
-                node.mask = rules.match_formats_all(values, node.mask)
-            _add_distinct_many(node, "s", values)
+            exact = node.strs
+            if exact is not None:
+                # The format mask and the exact set depend on the set of values only:
+                # values already in the set were checked when they were first seen.
+                new = set(values)
+                new.difference_update(exact)
+                if new:
+                    if node.mask:
+                        node.mask = rules.match_formats_all(list(new), node.mask)
+                    exact.update(new)
+                    if len(exact) > DISTINCT_BOUND:
+                        node._start_sketch()
+            else:
+                if node.mask:
+                    node.mask = rules.match_formats_all(values, node.mask)
+                _add_distinct_many(node, "s", values)
             scalar_types.append("string")
         elif t is int or t is float:
             if t is int:
