@@ -585,7 +585,10 @@ def _decode_columns(records: list[Record]) -> list[Parts] | None:
     )
     if max(depths) > MAX_DEPTH:
         return None
-    values = list(map(orjson.loads, raws))  # raises on invalid JSON: the fallback decides
+    try:
+        values = list(map(orjson.loads, raws))
+    except orjson.JSONDecodeError:
+        return None  # the per-record path tells the reasons apart
     if set(map(type, values)) != {dict}:
         return None
     for marker in _ENVELOPE_MARKERS:

@@ -92,9 +92,19 @@ class FieldNode:
         self.sketch = []
         strs, ints, floats = self.strs or (), self.ints or (), self.floats or ()
         self.strs = self.ints = self.floats = None
+        # The same state as _sketch_add of every value in this order, in C-level loops:
+        # the first value of each hash counts, the smallest hashes are kept.
+        hashes: list[int] = []
+        entries: list[tuple[str, Any]] = []
         for tag, values in (("s", strs), ("i", ints), ("f", floats)):
-            for v in values:
-                self._sketch_add(tag, v, stable_hash(tag, v))
+            if values:
+                ordered = list(values)
+                hashes += _hashes(tag, ordered)
+                entries += zip(repeat(tag), ordered)
+        first = dict(zip(reversed(hashes), reversed(entries), strict=True))
+        smallest = sorted(first)[:SKETCH_SIZE]
+        self.sketch = smallest
+        self.sketch_examples = [(h, *first[h]) for h in smallest[:EXAMPLES]]
 
     def _sketch_add(self, tag: str, value: Any, h: int) -> None:
         sketch = self.sketch
@@ -353,7 +363,18 @@ def _add_distinct_many(node: FieldNode, tag: str, values: list[Any]) -> None:
         smallest = sorted(set(below))[:SKETCH_SIZE]
     else:
         smallest = sorted(set(hashes))[:SKETCH_SIZE]
-    sketch[:] = sorted(set(sketch).union(smallest))[:SKETCH_SIZE]
+    if len(smallest) <= 16:  # the common case: a few candidates, inserted in place
+        for h in smallest:
+            i = bisect.bisect_left(sketch, h)
+            if i < len(sketch) and sketch[i] == h:
+                continue
+            if i >= SKETCH_SIZE:
+                break  # larger than a full sketch, and so are the rest
+            sketch.insert(i, h)
+            if len(sketch) > SKETCH_SIZE:
+                sketch.pop()
+    else:
+        sketch[:] = sorted(set(sketch).union(smallest))[:SKETCH_SIZE]
     ex = node.sketch_examples
     ex_limit = ex[-1][0] if len(ex) >= EXAMPLES else 1 << 33
     for h in smallest[:EXAMPLES]:
