@@ -177,3 +177,20 @@ def test_formats_of_a_sketched_column_still_check_every_value() -> None:
     assert node.string_format() == "uuid"
     process_column(["not-a-uuid", *ids[:3]], node, None)
     assert node.string_format() is None
+
+
+def test_observe_restores_the_cycle_collector_as_it_found_it() -> None:
+    import gc
+
+    from inferrer.inference import observe
+
+    records = [*batch(events(30)), Record("u", 0, 1, None, value=b'{"a": 1}')]
+    assert gc.isenabled()
+    assert observe(records)["t"].summarize().messages == 30
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        observe(records)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
