@@ -43,9 +43,9 @@ def events(n: int, **extra: Any) -> list[bytes | None]:
 
 def test_a_common_batch_takes_the_column_path_and_matches_the_reference() -> None:
     records = batch(events(40))
-    columns = decoding._decode_columns(records)
+    columns = decoding.decode_columns(records)
     assert columns is not None
-    assert columns == [decode_parts(r) for r in records]
+    assert columns.parts() == [decode_parts(r) for r in records]
 
 
 ODD_BATCHES: dict[str, list[Record]] = {
@@ -83,9 +83,7 @@ def test_every_batch_decodes_as_the_per_record_decoder_does(name: str) -> None:
 
 
 def test_the_column_path_declines_batches_it_does_not_cover() -> None:
-    declined = {
-        n for n, records in ODD_BATCHES.items() if decoding._decode_columns(records) is None
-    }
+    declined = {n for n, records in ODD_BATCHES.items() if decoding.decode_columns(records) is None}
     covered = {"longest kind", "kind null", "kind missing", "no kind at all", "null and fresh keys"}
     assert declined == set(ODD_BATCHES) - covered
 
@@ -194,3 +192,32 @@ def test_observe_restores_the_cycle_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _varied_events(n: int, kinds: int, seed: int) -> list[bytes | None]:
+    rnd = random.Random(seed)
+    out: list[bytes | None] = []
+    for _ in range(n):
+        event: dict[str, Any] = {"id": f"{rnd.getrandbits(64):016x}", "n": rnd.randrange(9)}
+        if rnd.random() < 0.8:
+            event["type"] = f"Kind{rnd.randrange(kinds)}" if rnd.random() < 0.9 else None
+        if rnd.random() < 0.3:
+            event[f"extra{rnd.randrange(3)}"] = [rnd.random(), {"x": "y"}]
+        out.append(json.dumps(event).encode())
+    return out
+
+
+@pytest.mark.parametrize(("kinds", "seed"), [(1, 1), (3, 2), (7, 3), (60, 4)])
+def test_column_batches_fold_in_as_their_tuples_do(kinds: int, seed: int) -> None:
+    from inferrer.inference import TopicObservation
+
+    by_columns, by_parts = TopicObservation("t"), TopicObservation("t")
+    for start in range(0, 3000, 700):
+        records = batch(_varied_events(700, kinds, seed + start))
+        columns = decoding.decode_columns(records)
+        assert columns is not None
+        by_columns.add_columns(columns)
+        by_parts.add_parts_many(columns.parts())
+    assert by_columns.to_dict() == by_parts.to_dict()
+    assert by_columns.summarize() == by_parts.summarize()
+    assert by_columns.collapsed == (kinds > rules.MAX_KINDS)

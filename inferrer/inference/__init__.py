@@ -20,10 +20,11 @@ import gc
 import operator
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from itertools import islice
 
-from inferrer.decoding import decode_parts, decode_parts_many
+from inferrer.decoding import decode_columns, decode_parts
 from inferrer.inference.observation import (
+    BATCH_BYTES,
+    BATCH_SIZE,
     KindObservation,
     ShapeObservation,
     TopicObservation,
@@ -48,7 +49,6 @@ __all__ = [
     "summarize_all",
 ]
 
-_CHUNK = 1024
 _TOPIC_OF = operator.attrgetter("topic")
 
 
@@ -66,24 +66,43 @@ def observe_decoded(messages: Iterable[DecodedMessage]) -> dict[str, TopicObserv
 def observe(records: Iterable[Record]) -> dict[str, TopicObservation]:
     """Decode records and fold them into one observation per topic."""
     out: dict[str, TopicObservation] = {}
-    it = iter(records)
-    while chunk := list(islice(it, _CHUNK)):
+    for chunk in _iter_chunks(records):
         topics = set(map(_TOPIC_OF, chunk))
-        if len(topics) == 1:  # records usually come in runs of one topic
-            (topic,) = topics
-            obs = out.get(topic)
-            if obs is None:
-                obs = out[topic] = TopicObservation(topic)
-            with _cycle_collector_paused():
-                obs.add_parts_many(decode_parts_many(chunk))
-            continue
         with _cycle_collector_paused():
+            if len(topics) == 1:  # records usually come in runs of one topic
+                (topic,) = topics
+                obs = out.get(topic)
+                if obs is None:
+                    obs = out[topic] = TopicObservation(topic)
+                columns = decode_columns(chunk)
+                if columns is not None:
+                    obs.add_columns(columns)
+                else:
+                    obs.add_parts_many(list(map(decode_parts, chunk)))
+                continue
             for record in chunk:
                 obs = out.get(record.topic)
                 if obs is None:
                     obs = out[record.topic] = TopicObservation(record.topic)
                 obs.add_parts(decode_parts(record))
     return out
+
+
+def _iter_chunks(records: Iterable[Record]) -> Iterator[list[Record]]:
+    """Records in lists of at most ``BATCH_SIZE`` records or about ``BATCH_BYTES``."""
+    chunk: list[Record] = []
+    size = 0
+    for record in records:
+        chunk.append(record)
+        value = record.value
+        if value is not None:
+            size += len(value)
+        if len(chunk) >= BATCH_SIZE or size >= BATCH_BYTES:
+            yield chunk
+            chunk = []
+            size = 0
+    if chunk:
+        yield chunk
 
 
 @contextmanager

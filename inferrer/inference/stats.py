@@ -570,7 +570,7 @@ def _process_objects(
         required: list[str] = []
         children = node.children
         sparse: dict[str, list[Any]] | None = None
-        if record_ids is None and len(keys) * len(records) > 3 * sum(map(len, records)):
+        if record_ids is None and len(keys) * len(records) > 2 * sum(map(len, records)):
             # Few keys per object out of many: one pass over the items beats a
             # membership test per key and object.
             sparse = {k: [] for k in keys}
