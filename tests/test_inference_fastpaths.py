@@ -221,3 +221,14 @@ def test_column_batches_fold_in_as_their_tuples_do(kinds: int, seed: int) -> Non
     assert by_columns.to_dict() == by_parts.to_dict()
     assert by_columns.summarize() == by_parts.summarize()
     assert by_columns.collapsed == (kinds > rules.MAX_KINDS)
+
+
+def test_summarizing_a_single_kind_leaves_the_observation_as_it_was() -> None:
+    from inferrer.inference import observe
+
+    (obs,) = observe(batch(_varied_events(500, 1, 9))).values()
+    before = obs.to_dict()
+    first = obs.summarize()
+    assert obs.to_dict() == before
+    assert obs.summarize() == first
+    assert [k.count for k in first.kinds] == [500]

@@ -758,13 +758,16 @@ def _resolve_kinds(
         rest = plain
     else:
         rest = None
-        for pg in sorted([*payload, None], key=_group_sort_key):
-            k2 = plain if pg is None else payload[pg]
-            if k2 is None:
-                continue
-            if rest is None:
-                rest = KindObservation.from_dict(k2.to_dict())
-            else:
+        sources = [
+            k2
+            for pg in sorted([*payload, None], key=_group_sort_key)
+            if (k2 := plain if pg is None else payload[pg]) is not None
+        ]
+        if len(sources) == 1:
+            rest = sources[0]  # read only below: no copy needed
+        elif sources:
+            rest = KindObservation.from_dict(sources[0].to_dict())
+            for k2 in sources[1:]:
                 rest.merge(k2)
     for eg, k in envelope.items():
         assert eg is not None
