@@ -232,3 +232,22 @@ def test_summarizing_a_single_kind_leaves_the_observation_as_it_was() -> None:
     assert obs.to_dict() == before
     assert obs.summarize() == first
     assert [k.count for k in first.kinds] == [500]
+
+
+def test_empty_headers_count_as_a_list_of_empty_objects_does() -> None:
+    from inferrer.inference import ShapeObservation
+
+    fast, slow = ShapeObservation(), ShapeObservation()
+    fast.add_empty_objects(5)
+    slow.add_many([{}] * 5, 0)
+    fast.add_many([{"ce_id": "1"}], 0)
+    slow.add_many([{"ce_id": "1"}], 0)
+    fast.add_empty_objects(3)  # joins the pending batch
+    slow.add_many([{}] * 3, 0)
+    fast.flush()
+    fast.add_empty_objects(2)
+    slow.add_many([{}] * 2, 0)
+    assert fast.to_dict() == slow.to_dict()
+    assert fast.schema() == slow.schema()
+    assert fast.fields(10) == slow.fields(10)
+    assert fast.count == 11 and fast.root.present == 11 and fast.root.n_obj == 11

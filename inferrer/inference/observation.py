@@ -162,6 +162,22 @@ class ShapeObservation:
         if len(self._pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
             self.flush()
 
+    def add_empty_objects(self, n: int) -> None:
+        """Add ``n`` empty objects (the headers of messages without headers).
+
+        What :meth:`flush` does for them, without a list: they only count.
+        """
+        if self._pending:  # keep one path per batch
+            self.add_many([NO_HEADERS] * n, 0)
+            return
+        self.count += n
+        self.root.present += n
+        self.root.n_obj += n
+        fragment: dict[str, Any] = {"type": "object", "required": []}
+        if fragment != self._last_fragment:
+            self.builder.add_schema(fragment)
+            self._last_fragment = fragment
+
     def flush(self) -> None:
         """Process the buffered values."""
         if not self._pending:
@@ -330,7 +346,7 @@ class KindObservation:
         n = len(c.values)
         self.count += n
         self.payload.add_many(c.values, sum(c.sizes))
-        self.headers.add_many([NO_HEADERS] * n, 0)
+        self.headers.add_empty_objects(n)
         first, last, _ = _stamp_range(c.timestamps)
         self.first_timestamp = _min_opt(self.first_timestamp, first)
         self.last_timestamp = _max_opt(self.last_timestamp, last)
@@ -539,7 +555,7 @@ class TopicObservation:
             self.key.add_many(
                 [k for k, e in zip(c.keys, c.key_encodings, strict=True) if e in _DECODED], 0
             )
-        self.headers.add_many([NO_HEADERS] * n, 0)
+        self.headers.add_empty_objects(n)
         kinds = c.kinds
         distinct = {None} if kinds is None else set(kinds)
         for value in sorted(distinct, key=lambda v: "" if v is None else v):
