@@ -29,10 +29,11 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Final
 
-from inferrer.decoding import PARTS_FIELDS, Parts, parts_of
+from inferrer.decoding import NO_HEADERS, PARTS_FIELDS, DecodedColumns, Parts, parts_of
 from inferrer.errors import CaptureError
 from inferrer.inference import rules
 from inferrer.inference.canonical import annotate, canonical_json, finalize, sort_structure
@@ -92,16 +93,19 @@ _SCHEMA_ID_OF = operator.itemgetter(_SCHEMA_ID)
 
 def _time_range(batch: list[Parts]) -> tuple[int | None, int | None, int]:
     """(first, last, how many) timestamps of a batch."""
-    stamps = list(map(_TIMESTAMP_OF, batch))
-    if None in stamps:
-        stamps = [t for t in stamps if t is not None]
-    if not stamps:
+    return _stamp_range(list(map(_TIMESTAMP_OF, batch)))
+
+
+def _stamp_range(stamps: list[int | None]) -> tuple[int | None, int | None, int]:
+    """(first, last, how many) of timestamps, None meaning unknown."""
+    known: list[int] = [t for t in stamps if t is not None] if None in stamps else stamps  # type: ignore[assignment]
+    if not known:
         return None, None, 0
-    return min(stamps), max(stamps), len(stamps)
+    return min(known), max(known), len(known)
 
 
-def _KIND_SORT(p: Parts) -> tuple[str, str]:
-    return (p[_KIND_FIELD] or "", p[_KIND] or "")
+def _KIND_SORT(k: tuple[str | None, str | None]) -> tuple[str, str]:
+    return (k[0] or "", k[1] or "")
 
 
 _META = operator.itemgetter(
@@ -157,6 +161,22 @@ class ShapeObservation:
         self._pending_bytes += size
         if len(self._pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
             self.flush()
+
+    def add_empty_objects(self, n: int) -> None:
+        """Add ``n`` empty objects (the headers of messages without headers).
+
+        What :meth:`flush` does for them, without a list: they only count.
+        """
+        if self._pending:  # keep one path per batch
+            self.add_many([NO_HEADERS] * n, 0)
+            return
+        self.count += n
+        self.root.present += n
+        self.root.n_obj += n
+        fragment: dict[str, Any] = {"type": "object", "required": []}
+        if fragment != self._last_fragment:
+            self.builder.add_schema(fragment)
+            self._last_fragment = fragment
 
     def flush(self) -> None:
         """Process the buffered values."""
@@ -321,6 +341,31 @@ class KindObservation:
             p = lowest[h]
             self._add_example((h, canonical_json(p[_VALUE]), p[_PARTITION], p[_OFFSET]))
 
+    def add_columns(self, c: DecodedColumns) -> None:
+        """Add a column-wise decoded batch of this kind (see :meth:`add_many`)."""
+        n = len(c.values)
+        self.count += n
+        self.payload.add_many(c.values, sum(c.sizes))
+        self.headers.add_empty_objects(n)
+        first, last, _ = _stamp_range(c.timestamps)
+        self.first_timestamp = _min_opt(self.first_timestamp, first)
+        self.last_timestamp = _max_opt(self.last_timestamp, last)
+        ex = self.examples
+        limit = ex[-1][0] if len(ex) >= KIND_EXAMPLES else 1 << 33
+        hashes = c.hashes
+        if min(hashes) > limit:
+            return  # the common case once examples are chosen: nothing smaller here
+        # As add_many: the smallest distinct hashes, each at its lowest position.
+        lowest: dict[int, tuple[int, int, Any]] = {}
+        for h, part, off, value in zip(hashes, c.partitions, c.offsets, c.values, strict=True):
+            if h <= limit:
+                seen = lowest.get(h)
+                if seen is None or (part, off) < seen[:2]:
+                    lowest[h] = (part, off, value)
+        for h in heapq.nsmallest(KIND_EXAMPLES, lowest):
+            part, off, value = lowest[h]
+            self._add_example((h, canonical_json(value), part, off))
+
     def _add_example(self, entry: tuple[int, str, int, int]) -> None:
         ex = self.examples
         if any(e[0] == entry[0] and e[1] == entry[1] for e in ex):
@@ -417,6 +462,14 @@ class TopicObservation:
         if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
             self.flush()
 
+    def add_parts_many(self, parts: list[Parts]) -> None:
+        """Add several decoded messages of this topic (see :meth:`add_parts`)."""
+        pending = self._pending
+        pending.extend(parts)
+        self._pending_bytes += sum(map(_SIZE_OF, parts))
+        if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
+            self.flush()
+
     def flush(self) -> None:
         """Process the buffered messages, a column at a time."""
         batch = self._pending
@@ -459,9 +512,10 @@ class TopicObservation:
         if len({*map(_KIND_OF, usable)}) <= 1:  # one kind in the whole batch
             if usable:
                 groups[self._group_of(usable[0])] = usable
-        else:  # a stable sort by kind, then runs: C-level loops
-            for _, run in itertools.groupby(sorted(usable, key=_KIND_SORT), key=_KIND_OF):
-                bucket = list(run)
+        else:  # one C-level selection per distinct kind, in batch order
+            kinds = list(map(_KIND_OF, usable))
+            for k in sorted(set(kinds), key=_KIND_SORT):
+                bucket = list(itertools.compress(usable, map(k.__eq__, kinds)))
                 groups.setdefault(self._group_of(bucket[0]), []).extend(bucket)
         for first_key in sorted(groups, key=_group_sort_key):
             bucket = groups[first_key]
@@ -473,8 +527,72 @@ class TopicObservation:
                 kind = self.groups[self._group_of(bucket[0])]
             kind.add_many(bucket)
 
+    def add_columns(self, c: DecodedColumns) -> None:
+        """Add a column-wise decoded batch of this topic, at once (the engine's fast path).
+
+        The same accounting as :meth:`flush` gives these messages as
+        :data:`~inferrer.decoding.Parts`, without a tuple per message.
+        """
+        if self.collapsed:  # kinds fold into one group: the general path handles it
+            self.add_parts_many(c.parts())
+            return
+        n = len(c.values)
+        self.messages += n
+        self.partitions.update(c.partitions)
+        first, last, stamped = _stamp_range(c.timestamps)
+        self.timestamped += stamped
+        self.first_timestamp = _min_opt(self.first_timestamp, first)
+        self.last_timestamp = _max_opt(self.last_timestamp, last)
+        self.key_encodings.update(c.key_encodings)
+        self.content_types["application/json"] += n
+        self.framings["none"] += n
+        self.encodings["json"] += n
+        self.envelopes["none"] += n
+        key_encodings = set(c.key_encodings)
+        if key_encodings <= _DECODED:
+            self.key.add_many(c.keys, 0)
+        elif key_encodings & _DECODED:
+            self.key.add_many(
+                [k for k, e in zip(c.keys, c.key_encodings, strict=True) if e in _DECODED], 0
+            )
+        self.headers.add_empty_objects(n)
+        kinds = c.kinds
+        distinct = {None} if kinds is None else set(kinds)
+        for value in sorted(distinct, key=lambda v: "" if v is None else v):
+            if len(distinct) == 1:
+                sub = c
+            else:
+                assert kinds is not None
+                chosen = list(map(operator.eq, kinds, repeat(value)))
+
+                def pick(col: list[Any], chosen: list[bool] = chosen) -> list[Any]:
+                    return list(itertools.compress(col, chosen))
+
+                sub = DecodedColumns(
+                    pick(c.partitions),
+                    pick(c.offsets),
+                    pick(c.timestamps),
+                    pick(c.values),
+                    pick(c.keys),
+                    pick(c.key_encodings),
+                    c.kind_field,
+                    None,
+                    pick(c.sizes),
+                    pick(c.hashes),
+                )
+            field_name = None if value is None else c.kind_field
+            g = self._group_key(field_name, value)
+            kind = self.groups.get(g)
+            if kind is None:
+                self.groups[g] = KindObservation()
+                self._maybe_collapse()
+                kind = self.groups[self._group_key(field_name, value)]
+            kind.add_columns(sub)
+
     def _group_of(self, p: Parts) -> GroupKey:
-        kind, field_name = p[_KIND], p[_KIND_FIELD]
+        return self._group_key(p[_KIND_FIELD], p[_KIND])
+
+    def _group_key(self, field_name: str | None, kind: str | None) -> GroupKey:
         if kind is None or field_name is None:
             return None
         if self.collapsed and field_name not in _ENVELOPE_FIELDS:
@@ -656,13 +774,16 @@ def _resolve_kinds(
         rest = plain
     else:
         rest = None
-        for pg in sorted([*payload, None], key=_group_sort_key):
-            k2 = plain if pg is None else payload[pg]
-            if k2 is None:
-                continue
-            if rest is None:
-                rest = KindObservation.from_dict(k2.to_dict())
-            else:
+        sources = [
+            k2
+            for pg in sorted([*payload, None], key=_group_sort_key)
+            if (k2 := plain if pg is None else payload[pg]) is not None
+        ]
+        if len(sources) == 1:
+            rest = sources[0]  # read only below: no copy needed
+        elif sources:
+            rest = KindObservation.from_dict(sources[0].to_dict())
+            for k2 in sources[1:]:
                 rest.merge(k2)
     for eg, k in envelope.items():
         assert eg is not None

@@ -92,9 +92,19 @@ class FieldNode:
         self.sketch = []
         strs, ints, floats = self.strs or (), self.ints or (), self.floats or ()
         self.strs = self.ints = self.floats = None
+        # The same state as _sketch_add of every value in this order, in C-level loops:
+        # the first value of each hash counts, the smallest hashes are kept.
+        hashes: list[int] = []
+        entries: list[tuple[str, Any]] = []
         for tag, values in (("s", strs), ("i", ints), ("f", floats)):
-            for v in values:
-                self._sketch_add(tag, v, stable_hash(tag, v))
+            if values:
+                ordered = list(values)
+                hashes += _hashes(tag, ordered)
+                entries += zip(repeat(tag), ordered)
+        first = dict(zip(reversed(hashes), reversed(entries), strict=True))
+        smallest = sorted(first)[:SKETCH_SIZE]
+        self.sketch = smallest
+        self.sketch_examples = [(h, *first[h]) for h in smallest[:EXAMPLES]]
 
     def _sketch_add(self, tag: str, value: Any, h: int) -> None:
         sketch = self.sketch
@@ -344,10 +354,27 @@ def _add_distinct_many(node: FieldNode, tag: str, values: list[Any]) -> None:
     sketch = node.sketch
     assert sketch is not None
     hashes = _hashes(tag, values)
-    smallest = sorted(set(hashes))[:SKETCH_SIZE]
-    if len(sketch) >= SKETCH_SIZE and smallest[0] >= sketch[-1]:
-        return
-    sketch[:] = sorted(set(sketch).union(smallest))[:SKETCH_SIZE]
+    if len(sketch) >= SKETCH_SIZE:
+        # Only hashes below the full sketch's largest can enter it (or the examples,
+        # which are among the sketch's smallest).
+        below = list(filter(sketch[-1].__gt__, hashes))
+        if not below:
+            return
+        smallest = sorted(set(below))[:SKETCH_SIZE]
+    else:
+        smallest = sorted(set(hashes))[:SKETCH_SIZE]
+    if len(smallest) <= 16:  # the common case: a few candidates, inserted in place
+        for h in smallest:
+            i = bisect.bisect_left(sketch, h)
+            if i < len(sketch) and sketch[i] == h:
+                continue
+            if i >= SKETCH_SIZE:
+                break  # larger than a full sketch, and so are the rest
+            sketch.insert(i, h)
+            if len(sketch) > SKETCH_SIZE:
+                sketch.pop()
+    else:
+        sketch[:] = sorted(set(sketch).union(smallest))[:SKETCH_SIZE]
     ex = node.sketch_examples
     ex_limit = ex[-1][0] if len(ex) >= EXAMPLES else 1 << 33
     for h in smallest[:EXAMPLES]:
@@ -378,6 +405,7 @@ def _partition(
 
 
 _map_class_cache: dict[tuple[str, ...], str | None] = {}
+_INT_ONLY: Final = {int}
 
 
 def _is_plain_name(key: str) -> bool:
@@ -412,6 +440,15 @@ def process_column(col: list[Any], node: FieldNode, ids: list[int] | None) -> di
     """
     node.present += len(col) if ids is None else len(set(ids))
     types = set(map(type, col))
+    if types == _INT_ONLY:  # the most common small column, without the general loop
+        node.n_int += len(col)
+        lo, hi = min(col), max(col)
+        if node.min_num is None or lo < node.min_num:
+            node.min_num = lo
+        if node.max_num is None or hi > node.max_num:
+            node.max_num = hi
+        _add_distinct_many(node, "i", col)
+        return {"type": "integer"}
     scalar_types: list[str] = []
     parts: list[dict[str, Any]] = []
     split = _split_by_type(col) if len(types) > 2 and ids is None else None
@@ -431,9 +468,22 @@ def process_column(col: list[Any], node: FieldNode, ids: list[int] | None) -> di
                 node.min_len = lo
             if hi > node.max_len:
                 node.max_len = hi
-            if node.mask:
-                node.mask = rules.match_formats_all(values, node.mask)
-            _add_distinct_many(node, "s", values)
+            exact = node.strs
+            if exact is not None:
+                # The format mask and the exact set depend on the set of values only:
+                # values already in the set were checked when they were first seen.
+                new = set(values)
+                new.difference_update(exact)
+                if new:
+                    if node.mask:
+                        node.mask = rules.match_formats_all(list(new), node.mask)
+                    exact.update(new)
+                    if len(exact) > DISTINCT_BOUND:
+                        node._start_sketch()
+            else:
+                if node.mask:
+                    node.mask = rules.match_formats_all(values, node.mask)
+                _add_distinct_many(node, "s", values)
             scalar_types.append("string")
         elif t is int or t is float:
             if t is int:
@@ -530,7 +580,7 @@ def _process_objects(
         required: list[str] = []
         children = node.children
         sparse: dict[str, list[Any]] | None = None
-        if record_ids is None and len(keys) * len(records) > 3 * sum(map(len, records)):
+        if record_ids is None and len(keys) * len(records) > 2 * sum(map(len, records)):
             # Few keys per object out of many: one pass over the items beats a
             # membership test per key and object.
             sparse = {k: [] for k in keys}
