@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from inferrer import devkafka
 from inferrer.capture import iter_capture
+from inferrer.devkafka import die_with_parent
 from inferrer.errors import EXIT_CANNOT_RUN, EXIT_DRIFT, EXIT_OK, InferrerError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bank"
@@ -68,7 +70,10 @@ def run_cli(
     """Run ``infer-asyncapi ARGS`` (this interpreter's copy), echoing the command line
     (or ``shown``, when a shorter equivalent reads better)."""
     print("      $ infer-asyncapi " + (shown or shlex.join(args)), flush=True)
-    proc = subprocess.run([sys.executable, "-m", "inferrer", *args], check=False)
+    # A step's process dies with the demo: an interrupted demo leaves nothing running.
+    proc = subprocess.run(
+        [sys.executable, "-m", "inferrer", *args], check=False, preexec_fn=die_with_parent
+    )
     if proc.returncode not in expect:
         raise DemoFailed(
             f"infer-asyncapi {args[0]} exited with {proc.returncode} "
@@ -136,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m inferrer.demo", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("demo-out"), help="output folder")
     args = parser.parse_args(argv)
+    # Ctrl-C must stop the broker even when SIGINT was ignored by whoever started us
+    # (a shell's background job): Python only installs its handler over the default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     began = time.monotonic()
     try:
         run_demo(args.out)

@@ -241,12 +241,18 @@ def _terminate(pid: int, proc: subprocess.Popen[bytes] | None, timeout: float) -
             proc.wait(5)
 
 
-def _die_with_parent() -> None:
-    """In the child: become a process-group leader and die if the parent dies."""
-    os.setsid()
+def die_with_parent() -> None:
+    """In a child process (a ``preexec_fn``): get SIGKILL when the parent dies, so no
+    child outlives a killed or interrupted run."""
     libc = ctypes.CDLL("libc.so.6", use_errno=True)
     pr_set_pdeathsig = 1
     libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _die_with_parent() -> None:
+    """In the JVM child: become a process-group leader and die if the parent dies."""
+    os.setsid()
+    die_with_parent()
 
 
 def _properties(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -62,6 +63,7 @@ def test_ctrl_c_stops_the_demo_broker(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     try:
         assert proc.stdout is not None
@@ -74,7 +76,8 @@ def test_ctrl_c_stops_the_demo_broker(tmp_path: Path) -> None:
         assert port is not None
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass  # the broker answers
-        proc.send_signal(signal.SIGINT)
+        # As Ctrl-C in a terminal does: SIGINT to the demo's whole process group.
+        os.killpg(proc.pid, signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
