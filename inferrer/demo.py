@@ -141,9 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m inferrer.demo", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("demo-out"), help="output folder")
     args = parser.parse_args(argv)
-    # Ctrl-C must stop the broker even when SIGINT was ignored by whoever started us
-    # (a shell's background job): Python only installs its handler over the default.
+    # Ctrl-C must stop the broker even when whoever started us ignored or blocked
+    # SIGINT (a shell's background job, a test runner): Python only installs its
+    # handler over the default disposition, and a blocked mask is inherited.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     began = time.monotonic()
     try:
         run_demo(args.out)
