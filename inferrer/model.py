@@ -165,3 +165,21 @@ class TopicMetadata:
     @property
     def approximate_messages(self) -> int:
         return sum(high - low for low, high in self.watermarks.values())
+
+
+def json_type(value: Any) -> JSONType:
+    """The JSON type name of a decoded value (bytes count as a string, any other
+    mapping as an object, a tuple as an array)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, (str, bytes, bytearray)):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return "object"

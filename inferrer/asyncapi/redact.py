@@ -19,6 +19,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from inferrer.model import json_type
+
 # The standard library's regular expression parser; private, hence loaded untyped.
 _re_parser: Any = importlib.import_module("re._parser")
 
@@ -136,24 +138,8 @@ def _select_branch(schema: Mapping[str, Any], value: Any) -> Mapping[str, Any]:
     return schema
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _type_matches(declared: Any, value: Any) -> bool:
-    actual = _json_type(value)
+    actual = json_type(value)
     names = declared if isinstance(declared, list) else [declared]
     return actual in names or (actual == "integer" and "number" in names)
 

@@ -31,7 +31,7 @@ from inferrer.drift.model import Evidence, Where
 from inferrer.drift.spec import SpecChannel, SpecMessage, SpecView, escape_pointer, join_pointer
 from inferrer.errors import SpecError
 from inferrer.inference.rules import FORMATS, match_formats
-from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
+from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary, json_type
 
 PRESENCE_KEYS = ("x-presence-ratio", "x-presence")
 """Schema extensions read as the documented presence ratio of a property."""
@@ -57,25 +57,6 @@ def matches_format(fmt: str, value: str) -> bool | None:
     if fmt not in FORMATS:
         return None
     return bool(match_formats(value, 1 << FORMATS.index(fmt)))
-
-
-def json_type(value: Any) -> str:
-    """The JSON type name of a decoded value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, Mapping):
-        return "object"
-    if isinstance(value, (list, tuple)):
-        return "array"
-    return "string" if isinstance(value, (bytes, bytearray)) else "object"
 
 
 def _fits(allowed: frozenset[str] | None, value: Any) -> bool:
