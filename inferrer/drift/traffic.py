@@ -4,7 +4,9 @@ The committed spec is the reader: every decoded message is matched to a
 documented message (by event kind or discriminator value) and walked alongside
 its schema, once, counting what the schema does not expect. Full jsonschema
 validation is bounded: the first ``max_validations_per_kind`` messages of a
-kind, plus the first message of every further distinct shape.
+kind, plus the first message of every further distinct shape. A validation
+error a field finding explains is reported by that finding only; the rest make
+the kind's ``validation-failure``.
 """
 
 from __future__ import annotations
@@ -187,9 +189,7 @@ class _SchemaCheck:
         self.validator = cls(schema)
         self.n = 0
         self.validated = 0
-        self.failed = 0
-        self.reasons: Counter[str] = Counter()
-        self.first_failure: _Example | None = None
+        self.failures: dict[tuple[tuple[str, frozenset[_Explanation | None]], ...], _Failures] = {}
         self.shapes: set[Any] = set()
         self.present: Counter[str] = Counter()
         self.opportunities: Counter[str] = Counter()
@@ -269,12 +269,37 @@ class _SchemaCheck:
 
     def _validate(self, value: Any, example: _Example) -> None:
         self.validated += 1
-        reasons = {_reason(e) for e in self.validator.iter_errors(value)}
-        if reasons:
-            self.failed += 1
-            self.reasons.update(reasons)
-            if self.first_failure is None:
-                self.first_failure = example
+        causes: dict[str, set[_Explanation | None]] = {}
+        for error in self.validator.iter_errors(value):
+            causes.setdefault(_reason(error), set()).add(_explanation(error))
+        if causes:
+            signature = tuple(sorted((r, frozenset(c)) for r, c in causes.items()))
+            if signature not in self.failures:
+                self.failures[signature] = _Failures(example=example)
+            self.failures[signature].count += 1
+
+    def _explained(self, explanation: _Explanation | None) -> bool:
+        """Whether a field finding of this place explains one validation error."""
+        if explanation is None:
+            return False
+        return all(any(key in self.checks for key in group) for group in explanation)
+
+    def _unexplained(self) -> tuple[int, Counter[str], _Example | None]:
+        """Validated messages with a failure no field finding explains: how many, their
+        unexplained reasons, the first of them."""
+        failed = 0
+        reasons: Counter[str] = Counter()
+        first: _Example | None = None
+        for signature, failures in self.failures.items():
+            left = [r for r, causes in signature if not all(map(self._explained, causes))]
+            if not left:
+                continue
+            failed += failures.count
+            for reason in left:
+                reasons[reason] += failures.count
+            if first is None:  # failures are kept in the order they first occurred
+                first = failures.example
+        return failed, reasons, first
 
     def _check_value(
         self, value: Any, node: Mapping[str, Any], path: str, pointer: str, example: _Example
@@ -437,23 +462,27 @@ class _SchemaCheck:
                 evidence=ev,
             )
 
-        if self.failed and self.first_failure is not None:
-            top = sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+        # One finding per root cause: failures a field finding below explains are
+        # reported there only; validation-failure keeps the rest.
+        failed, reasons, first = self._unexplained()
+        if failed and first is not None:
+            top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
             top = top[: self.options.top_reasons]
-            ratio = self.failed / self.validated
+            ratio = failed / self.validated
             shown = "; ".join(f"{r} ({c})" for r, c in top)
             add(
                 "validation-failure",
                 self.base,
-                f"{self.failed} of {self.validated} validated messages fail the committed "
-                f"schema ({ratio:.1%}); top reasons: {shown}",
+                f"{failed} of {self.validated} validated messages fail the committed "
+                f"schema ({ratio:.1%}) for reasons no field finding explains; top reasons: "
+                f"{shown}",
                 None,
                 {
                     "validated": self.validated,
-                    "failed": self.failed,
+                    "failed": failed,
                     "top_reasons": [{"reason": r, "count": c} for r, c in top],
                 },
-                self.first_failure.evidence(self.failed, ratio),
+                first.evidence(failed, ratio),
             )
         for (rule, path), counts in sorted(self.checks.items()):
             assert counts.example is not None
@@ -540,6 +569,120 @@ class _SchemaCheck:
                 {"present": 0, "of": opportunities},
                 Evidence(count=opportunities, ratio=0.0),
             )
+
+
+_Explanation = tuple[tuple[tuple[str, str], ...], ...]
+"""The field findings that would explain one validation error: ``(rule, path)`` keys
+in groups; the error is explained when every group has one of its keys found."""
+
+
+@dataclass
+class _Failures:
+    """Validated messages that failed with one same set of reasons."""
+
+    example: _Example
+    count: int = 0
+
+
+def _field_path(schema_path: Sequence[Any]) -> str | None:
+    """The walk's field path of a schema location (``""`` for the root), or None when the
+    walk does not go there (allOf, not, if/then/else, tuple items, ...)."""
+    parts: list[str] = []
+    i = 0
+    while i < len(schema_path):
+        token = schema_path[i]
+        follow = schema_path[i + 1] if i + 1 < len(schema_path) else None
+        if token == "properties" and isinstance(follow, str):
+            parts.append(escape_pointer(follow))
+            i += 2
+        elif token == "patternProperties" and isinstance(follow, str):
+            parts.append("{}")
+            i += 2
+        elif token in ("anyOf", "oneOf") and isinstance(follow, int):
+            i += 2  # a union branch is walked at the union's own path
+        elif token == "items" and not isinstance(follow, int):
+            parts.append("*")
+            i += 1
+        elif token == "additionalProperties":
+            parts.append("{}")
+            i += 1
+        else:
+            return None
+    return "".join(f"/{p}" for p in parts)
+
+
+def _walked_branch(error: jsonschema.exceptions.ValidationError) -> int | None:
+    """The anyOf/oneOf branch the field walk takes for the failing value, if any."""
+    schema = error.schema
+    if not isinstance(schema, Mapping) or "type" in schema:
+        return None
+    if error.validator == "oneOf" and isinstance(schema.get("anyOf"), list):
+        return None  # the walk takes the anyOf
+    branches = error.validator_value
+    if not isinstance(branches, list):
+        return None
+    for i, sub in enumerate(branches):
+        if isinstance(sub, Mapping) and _fits(schema_types(sub), error.instance):
+            return i
+    return None
+
+
+def _searches(pattern: str, key: str) -> bool:
+    try:
+        return re.search(pattern, key) is not None
+    except re.error:
+        return False
+
+
+def _explanation(error: jsonschema.exceptions.ValidationError) -> _Explanation | None:
+    """Which field findings explain ``error``; None when the field walk cannot see it."""
+    if any(isinstance(p, int) and p >= MAX_ARRAY_ITEMS_WALKED for p in error.absolute_path):
+        return None
+    schema_path = list(error.absolute_schema_path)
+    fpath = _field_path(schema_path[:-1])
+    if fpath is None or not schema_path:
+        return None
+    path = fpath or "/"
+    keyword = error.validator
+    if keyword in ("anyOf", "oneOf"):
+        branch = _walked_branch(error)
+        inside = [
+            e
+            for e in error.context or ()
+            if e.relative_schema_path and e.relative_schema_path[0] == branch
+        ]
+        if branch is None or not inside:
+            return None
+        groups: list[tuple[tuple[str, str], ...]] = []
+        for sub in inside:
+            explanation = _explanation(sub)
+            if explanation is None:
+                return None
+            groups.extend(explanation)
+        return tuple(groups)
+    if keyword == "type":
+        return ((("type-mismatch", path), ("null-appearing", path)),)
+    if keyword in ("enum", "const"):
+        return ((("enum-value-new", path), ("null-appearing", path), ("type-mismatch", path)),)
+    if keyword == "format":
+        return ((("format-violation", path),),)
+    if not isinstance(error.instance, Mapping) or not isinstance(error.schema, Mapping):
+        return None
+    if keyword == "required" and isinstance(error.validator_value, list):
+        missing = [str(r) for r in error.validator_value if r not in error.instance]
+        return tuple((("required-missing", f"{fpath}/{escape_pointer(name)}"),) for name in missing)
+    if keyword == "additionalProperties" and error.validator_value is False:
+        props = error.schema.get("properties") or {}
+        patterns = error.schema.get("patternProperties") or {}
+        extra = [
+            str(k)
+            for k in error.instance
+            if k not in props and not any(_searches(p, str(k)) for p in patterns)
+        ]
+        return tuple(
+            (("property-new-closed-model", f"{fpath}/{escape_pointer(name)}"),) for name in extra
+        )
+    return None
 
 
 def _reason(error: jsonschema.exceptions.ValidationError) -> str:
