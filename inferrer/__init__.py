@@ -51,7 +51,9 @@ __all__ = [
     "types_frame",
 ]
 
-_FRAMES = frozenset(__all__) - {"__version__"}
+ANALYST_API = tuple(name for name in __all__ if name != "__version__")
+"""The names of :mod:`inferrer.frames` exported from here lazily (its ``__all__``)."""
+_FRAMES = frozenset(ANALYST_API)
 
 
 def __getattr__(name: str) -> Any:

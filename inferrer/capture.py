@@ -31,7 +31,7 @@ from typing import IO, Any
 import orjson
 
 from inferrer.atomic import atomic_binary_writer
-from inferrer.errors import CaptureError
+from inferrer.errors import CaptureError, UsageError
 from inferrer.model import TopicMetadata
 from inferrer.records import Header, Record
 
@@ -445,15 +445,28 @@ def write_capture(
     """
     target = Path(path)
     count = 0
-    try:
-        with atomic_binary_writer(target) as fh:
-            for record in records:
-                fh.write(encode_record(record))
-                count += 1
-        if topics is not None:
-            body = json.dumps(topics_to_json(topics), indent=2, sort_keys=True) + "\n"
-            with atomic_binary_writer(sidecar_path(target)) as fh:
-                fh.write(body.encode("utf-8"))
-    except OSError as e:
-        raise CaptureError(f"cannot write capture file {target}: {e.strerror or e}") from e
+    # The atomic writer turns OS errors into OutputError (exit 3) naming the file.
+    with atomic_binary_writer(target) as fh:
+        for record in records:
+            fh.write(encode_record(record))
+            count += 1
+    if topics is not None:
+        body = json.dumps(topics_to_json(topics), indent=2, sort_keys=True) + "\n"
+        with atomic_binary_writer(sidecar_path(target)) as fh:
+            fh.write(body.encode("utf-8"))
     return count
+
+
+def expand_capture_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[Path, ...]:
+    """Files as given; a folder stands for the ``*.jsonl`` files in it, sorted."""
+    out: list[Path] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(path.glob("*.jsonl"))
+            if not found:
+                raise UsageError(f"no *.jsonl capture file in folder {path}")
+            out.extend(found)
+        else:
+            out.append(path)
+    return tuple(out)

@@ -30,10 +30,11 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, cast, get_args
 
 import pandas as pd
 
+from inferrer import ANALYST_API
 from inferrer.errors import UsageError
 from inferrer.model import JSONType, TopicMetadata, TopicSummary
 
@@ -45,36 +46,15 @@ if TYPE_CHECKING:
     from inferrer.kafka.sampler import SampleConfig
     from inferrer.pipeline import Source
 
-__all__ = [
-    "FIELD_COLUMNS",
-    "FINDING_COLUMNS",
-    "JSON_TYPES",
-    "TOPIC_COLUMNS",
-    "TYPE_COLUMNS",
-    "Observed",
-    "drift_between",
-    "fields_frame",
-    "findings_frame",
-    "load_captures",
-    "load_live",
-    "load_observations_from",
-    "load_saved",
-    "topics_frame",
-    "types_frame",
-]
+
+# The public names are listed once, in inferrer/__init__.py, which exports them lazily.
+__all__ = list(ANALYST_API)
 
 PathLike: TypeAlias = str | os.PathLike[str]
 CapturePaths: TypeAlias = PathLike | Sequence[PathLike]
 
-JSON_TYPES: tuple[JSONType, ...] = (
-    "null",
-    "boolean",
-    "integer",
-    "number",
-    "string",
-    "array",
-    "object",
-)
+JSON_TYPES: tuple[JSONType, ...] = get_args(JSONType)
+"""The JSON type names, in the order the type-mix frame and charts use."""
 """JSON type names in the fixed order used in ``types`` columns."""
 
 # -- what a source showed ---------------------------------------------------------------
@@ -131,19 +111,11 @@ def _observed(observations: Mapping[str, TopicObservation], **kw: Any) -> Observ
 
 def _capture_source(paths: CapturePaths, topics: Sequence[str], exclude: Sequence[str]) -> Source:
     """A pipeline source over capture files; a folder stands for its ``*.jsonl`` files."""
+    from inferrer.capture import expand_capture_paths
     from inferrer.pipeline import Source
 
     given = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
-    files: list[Path] = []
-    for item in given:
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(path.glob("*.jsonl"))
-            if not found:
-                raise UsageError(f"no *.jsonl capture file in folder {path}")
-            files.extend(found)
-        else:
-            files.append(path)
+    files = expand_capture_paths(given)
     if not files:
         raise UsageError("no capture file given")
     return Source(capture_files=tuple(files), topics=tuple(topics), exclude=tuple(exclude))

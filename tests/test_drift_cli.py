@@ -121,11 +121,11 @@ def test_unreadable_spec_exits_3_naming_file_and_place(tmp_path: Path) -> None:
     result = run("--spec", old, bad)
     assert result.returncode == 3
     assert result.stdout == ""
-    assert result.stderr.startswith(f"Error: cannot parse spec {bad} at line 3, column 1: ")
+    assert result.stderr.startswith(f"Error: {bad}:3:1: invalid YAML: ")
     missing = run("--spec", tmp_path / "nope.yaml", old)
     assert (missing.returncode, missing.stderr) == (
         3,
-        f"Error: cannot read spec {tmp_path / 'nope.yaml'}: no such file\n",
+        f"Error: {tmp_path / 'nope.yaml'}: no such file\n",
     )
 
 

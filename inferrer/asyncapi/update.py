@@ -35,6 +35,7 @@ from typing import Any
 from inferrer.asyncapi.build import EXTENSION_PREFIX, DocumentOptions, build_document, unique_key
 from inferrer.asyncapi.io import detect_version, load_document
 from inferrer.errors import UsageError
+from inferrer.jsonpointer import escape_token, join_pointer, unescape_token
 from inferrer.model import TopicMetadata, TopicSummary
 
 
@@ -94,25 +95,13 @@ def update_spec_file(
 # --- JSON pointers and references ---------------------------------------------------------
 
 
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def _join(pointer: str, *tokens: str) -> str:
-    return pointer + "".join("/" + _escape(t) for t in tokens)
-
-
 def _resolve(doc: dict[str, Any], ref: Any) -> tuple[str, Any] | None:
     """The (pointer, node) an internal ``#/...`` reference points at, or None."""
     if not isinstance(ref, str) or not ref.startswith("#/"):
         return None
     node: Any = doc
     for token in ref[2:].split("/"):
-        key = _unescape(token)
+        key = unescape_token(token)
         if isinstance(node, dict) and key in node:
             node = node[key]
         elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
@@ -138,7 +127,7 @@ def _ref_id(ref: Any, prefix: str) -> str | None:
     if isinstance(ref, dict) and isinstance(ref.get("$ref"), str):
         value: str = ref["$ref"]
         if value.startswith(prefix) and "/" not in value[len(prefix) :]:
-            return _unescape(value[len(prefix) :])
+            return unescape_token(value[len(prefix) :])
     return None
 
 
@@ -212,7 +201,9 @@ class _Merger:
             if kind == "object":
                 self._merge_properties(where, node, fresh_node, seen)
             elif isinstance(node.get("items"), dict) and isinstance(fresh_node.get("items"), dict):
-                self.merge_schema(_join(where, "items"), node["items"], fresh_node["items"], seen)
+                self.merge_schema(
+                    join_pointer(where, "items"), node["items"], fresh_node["items"], seen
+                )
 
     def _merge_properties(
         self, pointer: str, node: dict[str, Any], fresh: dict[str, Any], seen: set[str]
@@ -226,14 +217,14 @@ class _Merger:
         for name, schema in fresh_properties.items():
             if name in properties:
                 self.merge_schema(
-                    _join(pointer, "properties", name), properties[name], schema, seen
+                    join_pointer(pointer, "properties", name), properties[name], schema, seen
                 )
             else:
                 properties[name] = copy.deepcopy(schema)
-                self.added.append(_join(pointer, "properties", name))
+                self.added.append(join_pointer(pointer, "properties", name))
         for name in properties:
             if name not in fresh_properties:
-                self.unobserved.append(_join(pointer, "properties", name))
+                self.unobserved.append(join_pointer(pointer, "properties", name))
 
     # - messages -
 
@@ -242,12 +233,14 @@ class _Merger:
         if not isinstance(messages, dict):
             return found
         for key, value in messages.items():
-            where, node = _follow(self.doc, _join(pointer, key), value)
+            where, node = _follow(self.doc, join_pointer(pointer, key), value)
             if isinstance(node, dict) and "$ref" not in node:
                 component = (
                     where.split("/")[-1] if where.startswith("/components/messages/") else None
                 )
-                found.append(_ExistingMessage(key, where, node, component and _unescape(component)))
+                found.append(
+                    _ExistingMessage(key, where, node, component and unescape_token(component))
+                )
         return found
 
     def match_messages(
@@ -309,10 +302,13 @@ class _Merger:
                     ):
                         continue
                     self.merge_schema(
-                        _join(old.pointer, key, "schema"), payload["schema"], fresh_schema, set()
+                        join_pointer(old.pointer, key, "schema"),
+                        payload["schema"],
+                        fresh_schema,
+                        set(),
                     )
                 else:
-                    self.merge_schema(_join(old.pointer, key), payload, fresh_schema, set())
+                    self.merge_schema(join_pointer(old.pointer, key), payload, fresh_schema, set())
         rest = {k: v for k, v in fresh.items() if k not in ("payload", "headers")}
         for key in ("payload", "headers"):
             if key in fresh and key not in old.node:
@@ -328,11 +324,11 @@ class _Merger:
         fresh_schema = self.inferred["components"]["schemas"][schema_id]
         # Reuse the component when it already holds exactly this schema (a re-run).
         if schemas.get(schema_id) == fresh_schema:
-            return {"$ref": f"#/components/schemas/{_escape(schema_id)}"}
+            return {"$ref": f"#/components/schemas/{escape_token(schema_id)}"}
         new_id = unique_key(schema_id, set(schemas))
         schemas[new_id] = copy.deepcopy(fresh_schema)
-        self.added.append(_join("/components/schemas", new_id))
-        return {"$ref": f"#/components/schemas/{_escape(new_id)}"}
+        self.added.append(join_pointer("/components/schemas", new_id))
+        return {"$ref": f"#/components/schemas/{escape_token(new_id)}"}
 
     def add_message(self, message_id: str, fresh: dict[str, Any]) -> str:
         """Add an inferred message component; returns its id in the result."""
@@ -343,7 +339,7 @@ class _Merger:
             if key in fresh:
                 message[key] = self.copy_schema_ref(fresh[key])
         messages[new_id] = message
-        self.added.append(_join("/components/messages", new_id))
+        self.added.append(join_pointer("/components/messages", new_id))
         self.message_ids[message_id] = new_id
         return new_id
 
@@ -360,7 +356,7 @@ class _Merger:
         channels = self.doc.setdefault("channels", {})
         by_address: dict[str, str] = {}
         for channel_id in sorted(channels):
-            _, node = _follow(self.doc, _join("/channels", channel_id), channels[channel_id])
+            _, node = _follow(self.doc, join_pointer("/channels", channel_id), channels[channel_id])
             if isinstance(node, dict) and isinstance(node.get("address"), str):
                 by_address.setdefault(node["address"], channel_id)
         channel_ids: dict[str, str] = {}
@@ -372,10 +368,10 @@ class _Merger:
             if channel_id is None:
                 channel_id = unique_key(fresh_id, set(channels))
                 channels[channel_id] = {}
-                self.added.append(_join("/channels", channel_id))
+                self.added.append(join_pointer("/channels", channel_id))
             channel_ids[fresh_id] = channel_id
             pointer, channel = _follow(
-                self.doc, _join("/channels", channel_id), channels[channel_id]
+                self.doc, join_pointer("/channels", channel_id), channels[channel_id]
             )
             if not isinstance(channel, dict):
                 continue
@@ -384,7 +380,7 @@ class _Merger:
             if not fresh_messages:
                 continue
             channel_messages = channel.setdefault("messages", {})
-            old = self.existing_messages(_join(pointer, "messages"), channel_messages)
+            old = self.existing_messages(join_pointer(pointer, "messages"), channel_messages)
             wanted: list[tuple[str, dict[str, Any]]] = []
             keys: dict[str, str] = {}
             for key, ref in fresh_messages.items():
@@ -401,13 +397,13 @@ class _Merger:
                     continue
                 new_id = self.add_message(message_id, message)
                 key = unique_key(keys[message_id], set(channel_messages))
-                channel_messages[key] = {"$ref": f"#/components/messages/{_escape(new_id)}"}
-                self.added.append(_join(pointer, "messages", key))
+                channel_messages[key] = {"$ref": f"#/components/messages/{escape_token(new_id)}"}
+                self.added.append(join_pointer(pointer, "messages", key))
                 message_keys[(fresh_id, keys[message_id])] = key
             matched_keys = {m.key for m in matches.values()}
             for item in old:
                 if item.key not in matched_keys:
-                    self.unobserved.append(_join(pointer, "messages", item.key))
+                    self.unobserved.append(join_pointer(pointer, "messages", item.key))
         self.merge_operations_v3(channel_ids, message_keys)
 
     def merge_operations_v3(
@@ -427,22 +423,22 @@ class _Merger:
             refs = []
             for ref in fresh.get("messages", []):
                 value = ref.get("$ref", "") if isinstance(ref, dict) else ""
-                key = _unescape(value.rsplit("/", 1)[-1])
+                key = unescape_token(value.rsplit("/", 1)[-1])
                 mapped = message_keys.get((fresh_channel, key))
                 if mapped is not None:
                     refs.append(
-                        {"$ref": f"#/channels/{_escape(channel_id)}/messages/{_escape(mapped)}"}
+                        {"$ref": "#" + join_pointer("/channels", channel_id, "messages", mapped)}
                     )
             identity = self._operation_key(self.inferred, fresh)
             operation_id = index.get(identity)
             if operation_id is None:
                 operation = copy.deepcopy(fresh)
-                operation["channel"] = {"$ref": f"#/channels/{_escape(channel_id)}"}
+                operation["channel"] = {"$ref": f"#/channels/{escape_token(channel_id)}"}
                 operation["messages"] = refs
                 operation_id = unique_key(fresh_id, set(operations))
                 operations[operation_id] = operation
                 index[identity] = operation_id
-                self.added.append(_join("/operations", operation_id))
+                self.added.append(join_pointer("/operations", operation_id))
                 continue
             operation = operations[operation_id]
             rest = {k: v for k, v in fresh.items() if k not in ("channel", "messages")}
@@ -466,11 +462,11 @@ class _Merger:
         for topic, fresh in self.inferred.get("channels", {}).items():
             if topic not in channels:
                 channels[topic] = {}
-                self.added.append(_join("/channels", topic))
+                self.added.append(join_pointer("/channels", topic))
             channel = channels[topic]
             if not isinstance(channel, dict):
                 continue
-            pointer = _join("/channels", topic)
+            pointer = join_pointer("/channels", topic)
             plain = {k: v for k, v in fresh.items() if k not in ("publish", "subscribe")}
             self.merge_plain(channel, plain)
             observed: set[str] = set()
@@ -484,7 +480,9 @@ class _Merger:
                     continue
                 rest = {k: v for k, v in fresh_operation.items() if k != "message"}
                 self.merge_plain(operation, rest)
-                found = self._merge_v2_messages(_join(pointer, action), operation, fresh_operation)
+                found = self._merge_v2_messages(
+                    join_pointer(pointer, action), operation, fresh_operation
+                )
                 observed |= found[0]
                 existing_all.update(found[1])
             for key, item in existing_all.items():
@@ -499,7 +497,7 @@ class _Merger:
         current = operation.get("message")
         refs = _v2_message_refs(current)
         entries = {str(i): ref for i, ref in enumerate(refs)}
-        old = self.existing_messages(_join(pointer, "message"), entries)
+        old = self.existing_messages(join_pointer(pointer, "message"), entries)
         by_pointer = {item.pointer: item for item in old}
         matches = self.match_messages(wanted, old)
         additions: list[dict[str, Any]] = []
@@ -512,7 +510,7 @@ class _Merger:
                 continue
             # publish and subscribe share their messages: add each one once.
             new_id = self.message_ids.get(message_id) or self.add_message(message_id, message)
-            ref = {"$ref": f"#/components/messages/{_escape(new_id)}"}
+            ref = {"$ref": f"#/components/messages/{escape_token(new_id)}"}
             if ref not in refs:
                 additions.append(ref)
         if additions:
@@ -553,7 +551,7 @@ def _branch(
         if not isinstance(branches, list):
             continue
         for index, branch in enumerate(branches):
-            where, node = _follow(doc, _join(pointer, keyword, str(index)), branch)
+            where, node = _follow(doc, join_pointer(pointer, keyword, str(index)), branch)
             if isinstance(node, dict) and _has_type(node, kind):
                 return where, node
     return None

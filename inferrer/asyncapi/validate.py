@@ -14,13 +14,14 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Literal
 
 from inferrer.errors import SpecError, ToolingMissing
+from inferrer.jsonpointer import pointer_of
 
 Severity = Literal["error", "warning", "info", "hint"]
 
@@ -92,10 +93,6 @@ def find_node() -> str:
     return node
 
 
-def _pointer(parts: Sequence[str]) -> str:
-    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
-
-
 def _report(line: str) -> ValidationReport:
     data: dict[str, Any] = json.loads(line)
     file = str(data["file"])
@@ -106,7 +103,7 @@ def _report(line: str) -> ValidationReport:
             severity=d["severity"],
             code=d["code"],
             message=d["message"],
-            path=_pointer(d["path"]),
+            path=pointer_of(d["path"]),
             line=d["line"],
             column=d["column"],
         )

@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from inferrer.capture import expand_capture_paths
 from inferrer.cli.options import (
     SOURCE_PANEL,
     BootstrapServer,
@@ -39,20 +40,6 @@ FromFile = Annotated[
         rich_help_panel=SOURCE_PANEL,
     ),
 ]
-
-
-def expand_capture_paths(paths: list[Path]) -> tuple[Path, ...]:
-    """Files as given; a folder stands for the ``*.jsonl`` files in it, sorted."""
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(path.glob("*.jsonl"))
-            if not found:
-                raise UsageError(f"no *.jsonl capture file in folder {path}")
-            out.extend(found)
-        else:
-            out.append(path)
-    return tuple(out)
 
 
 def build_source(

@@ -28,11 +28,10 @@ from inferrer.drift.model import (
 from inferrer.drift.rules import UNKNOWN_CHANGE, RuleTable, default_rules
 from inferrer.drift.spec import (
     SpecView,
-    escape_pointer,
-    join_pointer,
     load_spec_file,
     normalize_spec,
 )
+from inferrer.jsonpointer import escape_token, join_pointer
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
 
 
@@ -413,7 +412,7 @@ def _show(value: Any) -> str:
 
 
 def _show_path(path: Sequence[Any]) -> str:
-    return "/" + "/".join(escape_pointer(str(p)) for p in path)
+    return "/" + "/".join(escape_token(str(p)) for p in path)
 
 
 def field_path(node_path: Sequence[Any]) -> str:

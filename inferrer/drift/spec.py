@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from inferrer.errors import SpecError
+from inferrer.jsonpointer import join_pointer
 
 JSON_SCHEMA_FORMATS = (
     "application/schema+json",
@@ -92,35 +91,12 @@ class SpecView:
         return {"channels": out}
 
 
-def escape_pointer(token: str) -> str:
-    """Escape one JSON pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def join_pointer(base: str, *tokens: str | int) -> str:
-    return base + "".join("/" + escape_pointer(str(t)) for t in tokens)
-
-
 def load_spec_file(path: str | Path) -> dict[str, Any]:
-    """Read a YAML or JSON AsyncAPI document; errors name the file and the location."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError as e:
-        raise SpecError(f"cannot read spec {p}: no such file") from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(f"cannot read spec {p}: {e}") from e
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
-        raise SpecError(f"cannot parse spec {p} at {where}: {e.problem}") from e
-    except yaml.YAMLError as e:
-        raise SpecError(f"cannot parse spec {p}: {e}") from e
-    if not isinstance(doc, dict):
-        raise SpecError(f"spec {p} is not an AsyncAPI document: top level is not a mapping")
-    return doc
+    """Read a YAML or JSON AsyncAPI document, as the writer's own reader does (dates stay
+    strings; errors name the file, and for syntax errors the line and column)."""
+    from inferrer.asyncapi.io import load_document
+
+    return load_document(path)
 
 
 def read_spec(path: str | Path) -> SpecView:

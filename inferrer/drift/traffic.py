@@ -30,9 +30,10 @@ from inferrer.drift.compare import (
     type_accepts,
 )
 from inferrer.drift.model import Evidence, Where
-from inferrer.drift.spec import SpecChannel, SpecMessage, SpecView, escape_pointer, join_pointer
+from inferrer.drift.spec import SpecChannel, SpecMessage, SpecView
 from inferrer.errors import SpecError
 from inferrer.inference.rules import FORMATS, match_formats
+from inferrer.jsonpointer import escape_token, join_pointer
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary, json_type
 
 PRESENCE_KEYS = ("x-presence-ratio", "x-presence")
@@ -378,8 +379,8 @@ class _SchemaCheck:
         props = node.get("properties") or {}
         required = set(node.get("required") or [])
         for name, sub in props.items():
-            child = f"{fpath}/{escape_pointer(name)}"
-            child_spath = f"{spath}/properties/{escape_pointer(name)}"
+            child = f"{fpath}/{escape_token(name)}"
+            child_spath = f"{spath}/properties/{escape_token(name)}"
             self._count(self.opportunities, child, rec)
             if child not in self.documented:
                 self.documented[child] = (
@@ -409,7 +410,7 @@ class _SchemaCheck:
                         value[name],
                         sub,
                         f"{fpath}/{{}}",
-                        f"{spath}/patternProperties/{escape_pointer(pattern)}",
+                        f"{spath}/patternProperties/{escape_token(pattern)}",
                         example,
                         sub_tokens,
                         rec,
@@ -418,8 +419,8 @@ class _SchemaCheck:
                     break
             if matched:
                 continue
-            child = f"{fpath}/{escape_pointer(key)}"
-            child_pointer = f"{self.base}{spath}/properties/{escape_pointer(key)}"
+            child = f"{fpath}/{escape_token(key)}"
+            child_pointer = f"{self.base}{spath}/properties/{escape_token(key)}"
             if isinstance(extra, Mapping):
                 self._walk(
                     value[name],
@@ -593,7 +594,7 @@ def _field_path(schema_path: Sequence[Any]) -> str | None:
         token = schema_path[i]
         follow = schema_path[i + 1] if i + 1 < len(schema_path) else None
         if token == "properties" and isinstance(follow, str):
-            parts.append(escape_pointer(follow))
+            parts.append(escape_token(follow))
             i += 2
         elif token == "patternProperties" and isinstance(follow, str):
             parts.append("{}")
@@ -670,7 +671,7 @@ def _explanation(error: jsonschema.exceptions.ValidationError) -> _Explanation |
         return None
     if keyword == "required" and isinstance(error.validator_value, list):
         missing = [str(r) for r in error.validator_value if r not in error.instance]
-        return tuple((("required-missing", f"{fpath}/{escape_pointer(name)}"),) for name in missing)
+        return tuple((("required-missing", f"{fpath}/{escape_token(name)}"),) for name in missing)
     if keyword == "additionalProperties" and error.validator_value is False:
         props = error.schema.get("properties") or {}
         patterns = error.schema.get("patternProperties") or {}
@@ -680,14 +681,14 @@ def _explanation(error: jsonschema.exceptions.ValidationError) -> _Explanation |
             if k not in props and not any(_searches(p, str(k)) for p in patterns)
         ]
         return tuple(
-            (("property-new-closed-model", f"{fpath}/{escape_pointer(name)}"),) for name in extra
+            (("property-new-closed-model", f"{fpath}/{escape_token(name)}"),) for name in extra
         )
     return None
 
 
 def _reason(error: jsonschema.exceptions.ValidationError) -> str:
     """A reason without any sampled value: where, and which keyword failed."""
-    where = "/" + "/".join(escape_pointer(str(p)) for p in error.absolute_path)
+    where = "/" + "/".join(escape_token(str(p)) for p in error.absolute_path)
     keyword = str(error.validator)
     if keyword == "required" and isinstance(error.instance, Mapping):
         required: Any = error.validator_value

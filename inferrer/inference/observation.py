@@ -24,8 +24,6 @@ import heapq
 import itertools
 import json
 import operator
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,12 +31,14 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any, Final
 
+from inferrer.atomic import write_atomic
 from inferrer.decoding import NO_HEADERS, PARTS_FIELDS, DecodedColumns, Parts, parts_of
 from inferrer.errors import CaptureError
 from inferrer.inference import rules
 from inferrer.inference.canonical import annotate, canonical_json, finalize, sort_structure
 from inferrer.inference.stats import FieldNode, process_column
 from inferrer.inference.strategies import StructureBuilder
+from inferrer.jsonpointer import escape_token
 from inferrer.model import (
     DecodedMessage,
     FieldSummary,
@@ -111,10 +111,6 @@ def _KIND_SORT(k: tuple[str | None, str | None]) -> tuple[str, str]:
 _META = operator.itemgetter(
     _OK, _REASON, _KEY_ENCODING, _CONTENT_TYPE, _ENCODING, _ENVELOPE, _FRAMING
 )
-
-
-def _json_pointer_token(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
 
 
 class ShapeObservation:
@@ -226,7 +222,7 @@ class ShapeObservation:
             if path or node.n_obj != node.total:
                 out.append(_field_summary(node, path or "", messages))
             for key, child in node.children.items():
-                visit(child, f"{path}/{_json_pointer_token(key)}")
+                visit(child, f"{path}/{escape_token(key)}")
             if node.items is not None:
                 visit(node.items, f"{path}/*")
             if node.values is not None:
@@ -881,20 +877,13 @@ def merge_all(
 
 
 def save_observations(observations: Mapping[str, TopicObservation], path: str | Path) -> None:
-    """Write observations as JSON, atomically (temp file + rename)."""
+    """Write observations as JSON, atomically (:func:`inferrer.atomic.write_atomic`)."""
     target = Path(path)
     data = {
         "version": FORMAT_VERSION,
         "topics": [observations[t].to_dict() for t in sorted(observations)],
     }
-    text = json.dumps(data, sort_keys=True, ensure_ascii=True) + "\n"
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except OSError as e:
-        raise CaptureError(f"cannot write observations to {target}: {e.strerror}") from e
+    write_atomic(target, json.dumps(data, sort_keys=True, ensure_ascii=True) + "\n")
 
 
 def load_observations(path: str | Path) -> dict[str, TopicObservation]:

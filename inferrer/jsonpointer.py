@@ -1,0 +1,28 @@
+"""JSON pointers (RFC 6901): the one place tokens are escaped and joined.
+
+Findings, evidence and update reports all point into documents with these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def escape_token(token: str) -> str:
+    """Escape one reference token: ``~`` → ``~0``, ``/`` → ``~1``."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def unescape_token(token: str) -> str:
+    """Undo :func:`escape_token`."""
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def join_pointer(base: str, *tokens: str | int) -> str:
+    """``base`` extended by ``tokens``, each escaped (``join_pointer("", "a/b")`` is ``/a~1b``)."""
+    return base + "".join("/" + escape_token(str(t)) for t in tokens)
+
+
+def pointer_of(tokens: Iterable[str | int]) -> str:
+    """The pointer of a path of tokens from the document root."""
+    return join_pointer("", *tokens)
