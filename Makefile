@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP) node_modules/.installed jars
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py inferrer/_columns.c
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'

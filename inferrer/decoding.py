@@ -35,6 +35,7 @@ from typing import Any, Final
 
 import orjson
 
+from inferrer import native
 from inferrer.model import DecodedMessage, Envelope, Framing, PayloadEncoding
 from inferrer.records import Record
 
@@ -632,6 +633,44 @@ def decode_columns(records: list[Record]) -> DecodedColumns | None:
         return None
 
 
+_FACT_NAMES: Final = (*sorted(_ENVELOPE_MARKERS), *DISCRIMINATOR_FIELDS)
+_FACT_ANOMALIES: Final = native.FACT_TOO_DEEP | native.FACT_DUPLICATE_KEYS | native.FACT_BIG_INT
+_BIG_INT_DIGITS: Final = re.compile(rb"\d{19}")
+
+
+def _present_names(raws: list[bytes], values: list[dict[str, Any]]) -> set[str] | None:
+    """Which of :data:`_FACT_NAMES` occur as top-level members in the batch; None when
+    a message may be too deep or hold duplicate keys or integers beyond 64 bits (the
+    per-record path handles those)."""
+    if native.columns is not None:
+        union, _flags = native.columns.json_facts(raws, values, MAX_DEPTH, _FACT_NAMES)
+        if union & _FACT_ANOMALIES:
+            return None
+        return {
+            name
+            for j, name in enumerate(_FACT_NAMES)
+            if union & (1 << (native.FACT_NAMES_SHIFT + j))
+        }
+    # The reference, without the compiled scanner: decline whatever it cannot rule out.
+    depths = map(
+        operator.add, map(bytes.count, raws, repeat(b"{")), map(bytes.count, raws, repeat(b"["))
+    )
+    if max(depths) > MAX_DEPTH or any(map(_BIG_INT_DIGITS.search, raws)):
+        return None
+    if sum(map(bytes.count, raws, repeat(b":"))) != sum(map(_count_members, values)):
+        return None  # a duplicate key, or only colons inside strings: not decided here
+    return {name for name in _FACT_NAMES if any(map(dict.__contains__, values, repeat(name)))}
+
+
+def _count_members(value: Any) -> int:
+    """Object members in a parsed JSON value (at most MAX_DEPTH deep), all levels."""
+    if isinstance(value, dict):
+        return len(value) + sum(map(_count_members, value.values()))
+    if isinstance(value, list):
+        return sum(map(_count_members, value))
+    return 0
+
+
 def _decode_columns(records: list[Record]) -> DecodedColumns | None:
     n = len(records)
     raws = list(map(_VALUE_OF_RECORD, records))
@@ -639,29 +678,22 @@ def _decode_columns(records: list[Record]) -> DecodedColumns | None:
         return None
     if not all(map(bytes.startswith, raws, repeat(b"{"))):
         return None
-    depths = map(
-        operator.add, map(bytes.count, raws, repeat(b"{")), map(bytes.count, raws, repeat(b"["))
-    )
-    if max(depths) > MAX_DEPTH:
-        return None
     try:
         values = list(map(orjson.loads, raws))
     except orjson.JSONDecodeError:
         return None  # the per-record path tells the reasons apart
     if set(map(type, values)) != {dict}:
         return None
-    for marker in _ENVELOPE_MARKERS:
-        if any(map(dict.__contains__, values, repeat(marker))):
-            return None
+    present = _present_names(raws, values)
+    if present is None or not present.isdisjoint(_ENVELOPE_MARKERS):
+        return None
     kinds: list[Any] | None = None
     kind_field: str | None = None
-    present = [
-        name for name in DISCRIMINATOR_FIELDS if any(map(dict.__contains__, values, repeat(name)))
-    ]
-    if len(present) > 1:
+    fields = [name for name in DISCRIMINATOR_FIELDS if name in present]
+    if len(fields) > 1:
         return None
-    if present:
-        kind_field = present[0]
+    if fields:
+        kind_field = fields[0]
         kinds = list(map(dict.get, values, repeat(kind_field)))
         types = set(map(type, kinds))
         if not types <= _STR_OR_NONE or "" in kinds:

@@ -17,9 +17,9 @@ in :mod:`.canonical`.
 from __future__ import annotations
 
 import gc
+import itertools
 import operator
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 
 from inferrer.decoding import decode_columns, decode_parts
 from inferrer.inference.observation import (
@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 _TOPIC_OF = operator.attrgetter("topic")
+_VALUE_OF = operator.attrgetter("value")
 
 
 def observe_decoded(messages: Iterable[DecodedMessage]) -> dict[str, TopicObservation]:
@@ -67,62 +68,67 @@ def observe(records: Iterable[Record]) -> dict[str, TopicObservation]:
     """Decode records and fold them into one observation per topic."""
     out: dict[str, TopicObservation] = {}
     for chunk in _iter_chunks(records):
-        topics = set(map(_TOPIC_OF, chunk))
-        with _cycle_collector_paused():
-            if len(topics) == 1:  # records usually come in runs of one topic
-                (topic,) = topics
-                obs = out.get(topic)
-                if obs is None:
-                    obs = out[topic] = TopicObservation(topic)
-                columns = decode_columns(chunk)
-                if columns is not None:
-                    obs.add_columns(columns)
-                else:
-                    obs.add_parts_many(list(map(decode_parts, chunk)))
-                continue
-            for record in chunk:
-                obs = out.get(record.topic)
-                if obs is None:
-                    obs = out[record.topic] = TopicObservation(record.topic)
-                obs.add_parts(decode_parts(record))
+        # Decoded JSON and the statistics are acyclic, so reference counting frees
+        # them all; but the thousands of containers a chunk holds make the cycle
+        # collector run and promote them, and a full collection walks every object of
+        # the process (the caller's too). It is paused per chunk and restored after
+        # (left alone when the caller had disabled it); memory is unaffected.
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            _observe_chunk(chunk, out)
+        finally:
+            if collecting:
+                gc.enable()
     return out
 
 
-def _iter_chunks(records: Iterable[Record]) -> Iterator[list[Record]]:
-    """Records in lists of at most ``BATCH_SIZE`` records or about ``BATCH_BYTES``."""
-    chunk: list[Record] = []
-    size = 0
-    for record in records:
-        chunk.append(record)
-        value = record.value
-        if value is not None:
-            size += len(value)
-        if len(chunk) >= BATCH_SIZE or size >= BATCH_BYTES:
-            yield chunk
-            chunk = []
-            size = 0
-    if chunk:
-        yield chunk
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a chunk is decoded and folded in.
-
-    Decoded JSON and the statistics are acyclic, so reference counting frees them
-    all; but the thousands of containers a batch holds make the collector run, and
-    promote them, and a full collection walks every object of the process (the
-    caller's too). Memory is unaffected (nothing cyclic is made); the collector is
-    restored after each chunk, and left alone when the caller had disabled it.
-    """
-    if not gc.isenabled():
-        yield
+def _observe_chunk(chunk: list[Record], out: dict[str, TopicObservation]) -> None:
+    topics = set(map(_TOPIC_OF, chunk))
+    if len(topics) == 1:  # records usually come in runs of one topic
+        (topic,) = topics
+        obs = out.get(topic)
+        if obs is None:
+            obs = out[topic] = TopicObservation(topic)
+        columns = decode_columns(chunk)
+        if columns is not None:
+            obs.add_columns(columns)
+        else:
+            obs.add_parts_many(list(map(decode_parts, chunk)))
         return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    for record in chunk:
+        obs = out.get(record.topic)
+        if obs is None:
+            obs = out[record.topic] = TopicObservation(record.topic)
+        obs.add_parts(decode_parts(record))
+
+
+def _iter_chunks(records: Iterable[Record]) -> Iterator[list[Record]]:
+    """Records in lists of at most ``BATCH_SIZE`` records or about ``BATCH_BYTES``.
+
+    A chunk ends after ``BATCH_SIZE`` records, or after the record that brings its
+    values to ``BATCH_BYTES`` or more. Sliced with C-level loops: no Python step per
+    record.
+    """
+    it = iter(records)
+    carry: list[Record] = []
+    while True:
+        chunk = carry + list(itertools.islice(it, BATCH_SIZE - len(carry)))
+        if not chunk:
+            return
+        if sum(map(len, filter(None, map(_VALUE_OF, chunk)))) < BATCH_BYTES:
+            carry = []
+            yield chunk
+            continue
+        # Some record brings the values to BATCH_BYTES: cut after it.
+        total = cut = 0
+        while total < BATCH_BYTES:
+            value = chunk[cut].value
+            total += 0 if value is None else len(value)
+            cut += 1
+        carry = chunk[cut:]
+        yield chunk[:cut]
 
 
 def summarize_all(observations: Mapping[str, TopicObservation]) -> list[TopicSummary]:

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import bisect
 import zlib
+from collections.abc import Callable
 from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any, Final
 
+from inferrer import native
 from inferrer.inference import rules
 
 MAP_KEYS = "x-map-keys"
@@ -404,6 +406,13 @@ def _partition(
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
+_TYPE_RANK: Final = {str: 0, int: 1, float: 2, bool: 3, type(None): 4, dict: 5, list: 6}
+
+
+def _type_rank(t: type) -> int:
+    return _TYPE_RANK.get(t, len(_TYPE_RANK))
+
+
 _map_class_cache: dict[tuple[str, ...], str | None] = {}
 _INT_ONLY: Final = {int}
 
@@ -431,7 +440,9 @@ def _map_class(d: dict[str, Any]) -> str | None:
     return cls
 
 
-def process_column(col: list[Any], node: FieldNode, ids: list[int] | None) -> dict[str, Any]:
+def process_column_reference(
+    col: list[Any], node: FieldNode, ids: list[int] | None
+) -> dict[str, Any]:
     """Add a column of values (one path, many messages) to ``node``.
 
     ``ids`` gives the message of each value when a message can hold several (under
@@ -452,7 +463,7 @@ def process_column(col: list[Any], node: FieldNode, ids: list[int] | None) -> di
     scalar_types: list[str] = []
     parts: list[dict[str, Any]] = []
     split = _split_by_type(col) if len(types) > 2 and ids is None else None
-    for t in types:
+    for t in sorted(types, key=_type_rank):  # a fixed order: ties of min/max, union order
         if len(types) == 1:
             values, vids = col, ids
         elif split is not None:
@@ -532,7 +543,7 @@ def _process_arrays(
     item_ids = list(chain.from_iterable(map(repeat, owners, map(len, lists))))
     if node.items is None:
         node.items = FieldNode()
-    return {"type": "array", "items": process_column(items, node.items, item_ids)}
+    return {"type": "array", "items": process_column_reference(items, node.items, item_ids)}
 
 
 def _extract(
@@ -596,7 +607,7 @@ def _process_objects(
             child = children.get(k)
             if child is None:
                 child = children[k] = FieldNode(k)
-            properties[k] = process_column(sub, child, sub_ids)
+            properties[k] = process_column_reference(sub, child, sub_ids)
             if len(sub) == len(records):
                 required.append(k)
         record: dict[str, Any] = {"type": "object", "required": required}
@@ -612,7 +623,33 @@ def _process_objects(
             {
                 "type": "object",
                 MAP_KEYS: sorted(classes),
-                "additionalProperties": process_column(values, node.values, value_ids),
+                "additionalProperties": process_column_reference(values, node.values, value_ids),
             }
         )
     return out
+
+
+ColumnPass = Callable[[list[Any], FieldNode, list[int] | None], dict[str, Any]]
+
+
+def _compiled_column_pass() -> ColumnPass | None:
+    """The compiled column pass (:mod:`inferrer.native`), configured, or None."""
+    if native.columns is None:
+        return None
+    native.columns.configure(
+        FieldNode,
+        _add_distinct_many,
+        _map_class,
+        rules.match_formats_all,
+        rules.FORMATS,
+        DISTINCT_BOUND,
+        SKETCH_SIZE,
+    )
+    column_pass: ColumnPass = native.columns.process_column
+    return column_pass
+
+
+COMPILED: Final = _compiled_column_pass()
+process_column: Final[ColumnPass] = COMPILED or process_column_reference
+"""Add a column of values to a node and return its genson fragment (see
+:func:`process_column_reference`): compiled when built, else the Python reference."""

@@ -1,0 +1,1367 @@
+/*
+ * inferrer._columns: the engine's column pass, compiled.
+ *
+ * process_column(col, node, ids) does exactly what the Python
+ * inferrer.inference.stats.process_column does (that function is the reference and
+ * the fallback when this module is not built): it folds one column of JSON values
+ * into a FieldNode's statistics and returns the column's genson schema fragment.
+ * The per-value work (type dispatch, counts, min/max, lengths, exact distinct sets,
+ * the sketch's hash filter, the strict formats that are plain ASCII grammars) runs
+ * here; the rare decisions stay in Python and are called back: the map-key class of
+ * objects with unusual keys, formats that need a Python validator (email, IPv6,
+ * URI, and any non-ASCII string), starting and updating the distinct-value sketch.
+ *
+ * json_facts(raws, values, max_depth, names) checks a batch parsed by orjson for what
+ * the per-record decoder treats specially: nesting deeper than max_depth, duplicate
+ * object member names (orjson keeps the last one silently), integer literals beyond
+ * 64 bits (which orjson turns into floats), and which of some member names each
+ * top-level object has (envelope markers, discriminators).
+ *
+ * Every function here only reads the values it is given; state lives in the
+ * FieldNode objects, so saving, loading and merging stay in Python.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ---- configuration (set once by inferrer.inference.stats) ----------------------- */
+
+static PyObject *FieldNodeType;     /* inferrer.inference.stats.FieldNode */
+static PyObject *add_distinct_many; /* stats._add_distinct_many(node, tag, values) */
+static PyObject *map_class;         /* stats._map_class(obj) -> str | None */
+static PyObject *match_formats_all; /* rules.match_formats_all(values, mask) -> int */
+static Py_ssize_t distinct_bound = -1;
+static Py_ssize_t sketch_size = -1;
+
+/* Format bits, in the order of rules.FORMATS (checked by configure). */
+enum {
+    F_DATE = 1 << 0,
+    F_DATE_TIME = 1 << 1,
+    F_EMAIL = 1 << 2,
+    F_IPV4 = 1 << 3,
+    F_IPV6 = 1 << 4,
+    F_TIME = 1 << 5,
+    F_URI = 1 << 6,
+    F_UUID = 1 << 7,
+};
+static const char *const FORMAT_NAMES[] = {"date", "date-time", "email", "ipv4",
+                                           "ipv6", "time",      "uri",   "uuid"};
+#define N_FORMATS 8
+/* Checked in Python (after a necessary condition here). */
+#define PY_FORMATS (F_EMAIL | F_IPV6 | F_URI)
+
+/* Interned names. */
+static PyObject *s_present, *s_n_null, *s_n_true, *s_n_false, *s_n_int, *s_n_float,
+    *s_n_str, *s_n_obj, *s_n_arr, *s_min_num, *s_max_num, *s_min_len, *s_max_len,
+    *s_mask, *s_strs, *s_ints, *s_floats, *s_sketch, *s_children, *s_items, *s_values,
+    *s_start_sketch, *s_type, *s_required, *s_properties, *s_object, *s_array,
+    *s_anyOf, *s_additionalProperties, *s_x_map_keys, *s_tag_s, *s_tag_i, *s_tag_f,
+    *s_string, *s_integer, *s_number, *s_boolean, *s_null;
+
+static int
+intern_all(void)
+{
+#define I(var, text)                                                                   \
+    if ((var = PyUnicode_InternFromString(text)) == NULL)                               \
+        return -1;
+    I(s_present, "present") I(s_n_null, "n_null") I(s_n_true, "n_true")
+    I(s_n_false, "n_false") I(s_n_int, "n_int") I(s_n_float, "n_float")
+    I(s_n_str, "n_str") I(s_n_obj, "n_obj") I(s_n_arr, "n_arr") I(s_min_num, "min_num")
+    I(s_max_num, "max_num") I(s_min_len, "min_len") I(s_max_len, "max_len")
+    I(s_mask, "mask") I(s_strs, "strs") I(s_ints, "ints") I(s_floats, "floats")
+    I(s_sketch, "sketch") I(s_children, "children") I(s_items, "items")
+    I(s_values, "values") I(s_start_sketch, "_start_sketch") I(s_type, "type")
+    I(s_required, "required") I(s_properties, "properties") I(s_object, "object")
+    I(s_array, "array") I(s_anyOf, "anyOf")
+    I(s_additionalProperties, "additionalProperties") I(s_x_map_keys, "x-map-keys")
+    I(s_tag_s, "s") I(s_tag_i, "i") I(s_tag_f, "f") I(s_string, "string")
+    I(s_integer, "integer") I(s_number, "number") I(s_boolean, "boolean")
+    I(s_null, "null")
+#undef I
+    return 0;
+}
+
+/* ---- CRC-32, as zlib.crc32(data, seed) --------------------------------------------- */
+
+static uint32_t crc_table[256];
+
+static void
+crc_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[i] = c;
+    }
+}
+
+static uint32_t
+crc32_of(uint32_t seed, const char *data, Py_ssize_t n)
+{
+    uint32_t c = seed ^ 0xFFFFFFFFu;
+    const unsigned char *p = (const unsigned char *)data;
+    for (Py_ssize_t i = 0; i < n; i++)
+        c = crc_table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+
+/* ---- node attributes ----------------------------------------------------------------- */
+
+static int
+get_ssize(PyObject *node, PyObject *name, Py_ssize_t *out)
+{
+    PyObject *v = PyObject_GetAttr(node, name);
+    if (v == NULL)
+        return -1;
+    *out = PyLong_AsSsize_t(v);
+    Py_DECREF(v);
+    return (*out == -1 && PyErr_Occurred()) ? -1 : 0;
+}
+
+static int
+set_ssize(PyObject *node, PyObject *name, Py_ssize_t value)
+{
+    PyObject *v = PyLong_FromSsize_t(value);
+    if (v == NULL)
+        return -1;
+    int r = PyObject_SetAttr(node, name, v);
+    Py_DECREF(v);
+    return r;
+}
+
+static int
+add_ssize(PyObject *node, PyObject *name, Py_ssize_t delta)
+{
+    Py_ssize_t cur;
+    if (delta == 0)
+        return 0;
+    if (get_ssize(node, name, &cur) < 0)
+        return -1;
+    return set_ssize(node, name, cur + delta);
+}
+
+/* ---- growable columns of borrowed values ------------------------------------------ */
+
+typedef struct {
+    PyObject **v;
+    Py_ssize_t *id; /* owner ids, or NULL: one value per message */
+    Py_ssize_t n, cap;
+} Column;
+
+static int
+column_push(Column *c, PyObject *v, Py_ssize_t id, int with_ids)
+{
+    if (c->n == c->cap) {
+        Py_ssize_t cap = c->cap ? c->cap * 2 : 16;
+        PyObject **nv = PyMem_Realloc(c->v, (size_t)cap * sizeof(PyObject *));
+        if (nv == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        c->v = nv;
+        if (with_ids) {
+            Py_ssize_t *ni = PyMem_Realloc(c->id, (size_t)cap * sizeof(Py_ssize_t));
+            if (ni == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            c->id = ni;
+        }
+        c->cap = cap;
+    }
+    c->v[c->n] = v;
+    if (with_ids)
+        c->id[c->n] = id;
+    c->n++;
+    return 0;
+}
+
+static void
+column_free(Column *c)
+{
+    PyMem_Free(c->v);
+    PyMem_Free(c->id);
+    c->v = NULL;
+    c->id = NULL;
+    c->n = c->cap = 0;
+}
+
+/* Distinct owner ids. They come in non-decreasing order from every caller here; any
+ * other order is still counted right, by sorting a copy. */
+static int
+cmp_ssize(const void *a, const void *b)
+{
+    Py_ssize_t x = *(const Py_ssize_t *)a, y = *(const Py_ssize_t *)b;
+    return (x > y) - (x < y);
+}
+
+static Py_ssize_t
+count_distinct(const Py_ssize_t *ids, Py_ssize_t n)
+{
+    Py_ssize_t out = n ? 1 : 0;
+    for (Py_ssize_t i = 1; i < n; i++) {
+        if (ids[i] < ids[i - 1]) {
+            Py_ssize_t *copy = PyMem_Malloc((size_t)n * sizeof(Py_ssize_t));
+            if (copy == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            memcpy(copy, ids, (size_t)n * sizeof(Py_ssize_t));
+            qsort(copy, (size_t)n, sizeof(Py_ssize_t), cmp_ssize);
+            out = 1;
+            for (Py_ssize_t j = 1; j < n; j++)
+                out += copy[j] != copy[j - 1];
+            PyMem_Free(copy);
+            return out;
+        }
+        out += ids[i] != ids[i - 1];
+    }
+    return out;
+}
+
+/* ---- formats (ASCII grammars of rules.py's patterns) --------------------------------- */
+
+static inline int
+dig(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static inline int
+hex(char c)
+{
+    return dig(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static inline int
+num2(const char *s)
+{
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* \d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) and a real calendar date (datetime.date). */
+static int
+date_at(const char *s)
+{
+    if (!(dig(s[0]) && dig(s[1]) && dig(s[2]) && dig(s[3]) && s[4] == '-' && dig(s[5]) &&
+          dig(s[6]) && s[7] == '-' && dig(s[8]) && dig(s[9])))
+        return 0;
+    int year = num2(s) * 100 + num2(s + 2), month = num2(s + 5), day = num2(s + 8);
+    if (month < 1 || month > 12 || day < 1 || day > 31 || year < 1)
+        return 0;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return day <= mdays[month - 1] + (month == 2 && leap);
+}
+
+/* ([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)\Z */
+static int
+time_at(const char *s, Py_ssize_t n)
+{
+    if (n < 9)
+        return 0;
+    if (!(dig(s[0]) && dig(s[1]) && s[2] == ':' && dig(s[3]) && dig(s[4]) && s[5] == ':' &&
+          dig(s[6]) && dig(s[7])))
+        return 0;
+    if (num2(s) > 23 || s[3] > '5' || num2(s + 6) > 60)
+        return 0;
+    Py_ssize_t i = 8;
+    if (s[i] == '.') {
+        Py_ssize_t start = ++i;
+        while (i < n && dig(s[i]))
+            i++;
+        if (i == start)
+            return 0;
+    }
+    if (i >= n)
+        return 0;
+    if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == n)
+        return 1;
+    if ((s[i] == '+' || s[i] == '-') && i + 6 == n) {
+        const char *o = s + i + 1;
+        return dig(o[0]) && dig(o[1]) && num2(o) <= 23 && o[2] == ':' && o[3] >= '0' &&
+               o[3] <= '5' && dig(o[4]);
+    }
+    return 0;
+}
+
+static int
+is_uuid(const char *s, Py_ssize_t n)
+{
+    if (n != 36)
+        return 0;
+    for (Py_ssize_t i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return 0;
+        }
+        else if (!hex(s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* Four dotted decimal octets 0-255, no leading zeros. */
+static int
+is_ipv4(const char *s, Py_ssize_t n)
+{
+    Py_ssize_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part) {
+            if (i >= n || s[i] != '.')
+                return 0;
+            i++;
+        }
+        Py_ssize_t start = i;
+        int value = 0;
+        while (i < n && dig(s[i]) && i - start < 3)
+            value = value * 10 + (s[i++] - '0');
+        Py_ssize_t len = i - start;
+        if (len == 0 || (len > 1 && s[start] == '0') || value > 255)
+            return 0;
+    }
+    return i == n;
+}
+
+/* [0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\Z; the address itself is validated in Python. */
+static int
+ipv6_candidate(const char *s, Py_ssize_t n)
+{
+    int colon = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == ':')
+            colon = 1;
+        else if (!(hex(c) || c == '.'))
+            return 0;
+    }
+    return colon;
+}
+
+static int
+uri_candidate(const char *s, Py_ssize_t n)
+{
+    if (n >= 4 && memcmp(s, "urn:", 4) == 0)
+        return 1;
+    for (Py_ssize_t i = 0; i + 2 < n; i++)
+        if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
+            return 1;
+    return 0;
+}
+
+typedef struct {
+    long mask;
+    int all_bits; /* a value the grammars here cannot judge (non-ASCII) is pending */
+    PyObject *pending; /* list of values Python must check, or NULL */
+} FormatState;
+
+/* Narrow st->mask by one string; queue it for Python when a Python check remains. */
+static int
+check_formats(FormatState *st, PyObject *v)
+{
+    int to_python;
+    if (!PyUnicode_IS_ASCII(v)) {
+        st->all_bits = 1;
+        to_python = 1;
+    }
+    else {
+        const char *s = (const char *)PyUnicode_DATA(v);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(v);
+        long m = st->mask;
+        if ((m & F_DATE) && !(n == 10 && date_at(s)))
+            m &= ~F_DATE;
+        if ((m & F_DATE_TIME) &&
+            !(n >= 20 && date_at(s) && (s[10] == 'T' || s[10] == 't') && time_at(s + 11, n - 11)))
+            m &= ~F_DATE_TIME;
+        if ((m & F_TIME) && !time_at(s, n))
+            m &= ~F_TIME;
+        if ((m & F_UUID) && !is_uuid(s, n))
+            m &= ~F_UUID;
+        if ((m & F_IPV4) && !is_ipv4(s, n))
+            m &= ~F_IPV4;
+        if ((m & F_EMAIL) && memchr(s, '@', (size_t)n) == NULL)
+            m &= ~F_EMAIL;
+        if ((m & F_IPV6) && !ipv6_candidate(s, n))
+            m &= ~F_IPV6;
+        if ((m & F_URI) && !uri_candidate(s, n))
+            m &= ~F_URI;
+        st->mask = m;
+        to_python = (m & PY_FORMATS) != 0;
+    }
+    if (!to_python)
+        return 0;
+    if (st->pending == NULL && (st->pending = PyList_New(0)) == NULL)
+        return -1;
+    return PyList_Append(st->pending, v);
+}
+
+/* The final mask: the bits still pending are decided by rules.match_formats_all. */
+static int
+finish_formats(FormatState *st)
+{
+    if (st->pending == NULL)
+        return 0;
+    long verify = st->all_bits ? st->mask : (st->mask & PY_FORMATS);
+    int rc = 0;
+    if (verify) {
+        PyObject *r = PyObject_CallFunction(match_formats_all, "Ol", st->pending, verify);
+        if (r == NULL)
+            rc = -1;
+        else {
+            long got = PyLong_AsLong(r);
+            Py_DECREF(r);
+            if (got == -1 && PyErr_Occurred())
+                rc = -1;
+            else
+                st->mask = (st->mask & ~verify) | (got & verify);
+        }
+    }
+    Py_CLEAR(st->pending);
+    return rc;
+}
+
+/* ---- distinct values ------------------------------------------------------------------ */
+
+/* The hash the sketch keeps (stats.stable_hash), or -1 when Python must compute it. */
+static int64_t
+stable_hash(char tag, PyObject *v)
+{
+    char buf[32];
+    if (tag == 's') {
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(v, &n);
+        if (s == NULL) { /* lone surrogates: Python encodes them with surrogatepass */
+            PyErr_Clear();
+            return -1;
+        }
+        return crc32_of(1, s, n);
+    }
+    if (tag == 'i') {
+        int overflow;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (overflow || (x == -1 && PyErr_Occurred())) {
+            PyErr_Clear();
+            return -1;
+        }
+        int n = snprintf(buf, sizeof buf, "%lld", x);
+        return crc32_of(2, buf, n);
+    }
+    char *text = PyOS_double_to_string(PyFloat_AS_DOUBLE(v), 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+    if (text == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    uint32_t h = crc32_of(3, text, (Py_ssize_t)strlen(text));
+    PyMem_Free(text);
+    return h;
+}
+
+/* Record values of one type: in the exact set (starting the sketch past the bound), or
+ * in the sketch through Python, for the few values whose hash can enter it.
+ * fmt is NULL except for strings; for exact sets only new values are checked. */
+static int
+add_distinct(PyObject *node, char tag, PyObject **v, Py_ssize_t n, FormatState *fmt)
+{
+    PyObject *name = tag == 's' ? s_strs : tag == 'i' ? s_ints : s_floats;
+    PyObject *exact = PyObject_GetAttr(node, name);
+    if (exact == NULL)
+        return -1;
+    int rc = -1;
+    if (exact != Py_None) {
+        if (!PySet_CheckExact(exact)) {
+            PyErr_SetString(PyExc_TypeError, "FieldNode distinct values must be a set");
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (fmt != NULL && fmt->mask) {
+                int seen = PySet_Contains(exact, v[i]);
+                if (seen < 0)
+                    goto done;
+                if (seen)
+                    continue;
+                if (check_formats(fmt, v[i]) < 0)
+                    goto done;
+            }
+            if (PySet_Add(exact, v[i]) < 0)
+                goto done;
+        }
+        if (fmt != NULL && finish_formats(fmt) < 0)
+            goto done;
+        if (fmt != NULL && set_ssize(node, s_mask, fmt->mask) < 0)
+            goto done;
+        if (PySet_GET_SIZE(exact) > distinct_bound) {
+            PyObject *r = PyObject_CallMethodNoArgs(node, s_start_sketch);
+            if (r == NULL)
+                goto done;
+            Py_DECREF(r);
+        }
+        rc = 0;
+        goto done;
+    }
+    /* The sketch: only hashes below a full sketch's largest can change it. */
+    if (fmt != NULL && fmt->mask) {
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (check_formats(fmt, v[i]) < 0)
+                goto done;
+        if (finish_formats(fmt) < 0 || set_ssize(node, s_mask, fmt->mask) < 0)
+            goto done;
+    }
+    {
+        PyObject *sketch = PyObject_GetAttr(node, s_sketch);
+        if (sketch == NULL)
+            goto done;
+        int64_t limit = -1; /* -1: not full, every value is a candidate */
+        if (PyList_Check(sketch) && PyList_GET_SIZE(sketch) >= sketch_size) {
+            limit = PyLong_AsLongLong(PyList_GET_ITEM(sketch, PyList_GET_SIZE(sketch) - 1));
+            if (limit == -1 && PyErr_Occurred()) {
+                Py_DECREF(sketch);
+                goto done;
+            }
+        }
+        Py_DECREF(sketch);
+        PyObject *cands = PyList_New(0);
+        if (cands == NULL)
+            goto done;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int64_t h = limit < 0 ? -1 : stable_hash(tag, v[i]);
+            if ((h < 0 || h < limit) && PyList_Append(cands, v[i]) < 0) {
+                Py_DECREF(cands);
+                goto done;
+            }
+        }
+        if (PyList_GET_SIZE(cands)) {
+            PyObject *t = tag == 's' ? s_tag_s : tag == 'i' ? s_tag_i : s_tag_f;
+            PyObject *r = PyObject_CallFunctionObjArgs(add_distinct_many, node, t, cands, NULL);
+            if (r == NULL) {
+                Py_DECREF(cands);
+                goto done;
+            }
+            Py_DECREF(r);
+        }
+        Py_DECREF(cands);
+    }
+    rc = 0;
+done:
+    Py_DECREF(exact);
+    return rc;
+}
+
+/* ---- the column pass ---------------------------------------------------------------- */
+
+enum { T_STR, T_INT, T_FLOAT, T_BOOL, T_NULL, T_DICT, T_LIST, N_TYPES };
+
+static int
+type_of(PyObject *v)
+{
+    if (PyUnicode_CheckExact(v))
+        return T_STR;
+    if (PyLong_CheckExact(v))
+        return T_INT;
+    if (PyFloat_CheckExact(v))
+        return T_FLOAT;
+    if (PyBool_Check(v))
+        return T_BOOL;
+    if (v == Py_None)
+        return T_NULL;
+    if (PyDict_CheckExact(v))
+        return T_DICT;
+    if (PyList_CheckExact(v))
+        return T_LIST;
+    return -1;
+}
+
+static PyObject *process(PyObject **v, Py_ssize_t *ids, Py_ssize_t n, PyObject *node);
+
+/* A child FieldNode: node.<attr> (items, values), created when missing. */
+static PyObject *
+child_slot(PyObject *node, PyObject *attr)
+{
+    PyObject *child = PyObject_GetAttr(node, attr);
+    if (child == NULL || child != Py_None)
+        return child;
+    Py_DECREF(child);
+    child = PyObject_CallNoArgs(FieldNodeType);
+    if (child == NULL)
+        return NULL;
+    if (PyObject_SetAttr(node, attr, child) < 0) {
+        Py_DECREF(child);
+        return NULL;
+    }
+    return child;
+}
+
+static int
+update_min_max(PyObject *node, PyObject *lo, PyObject *hi)
+{
+    PyObject *cur = PyObject_GetAttr(node, s_min_num);
+    if (cur == NULL)
+        return -1;
+    int less = cur == Py_None ? 1 : PyObject_RichCompareBool(lo, cur, Py_LT);
+    Py_DECREF(cur);
+    if (less < 0 || (less && PyObject_SetAttr(node, s_min_num, lo) < 0))
+        return -1;
+    cur = PyObject_GetAttr(node, s_max_num);
+    if (cur == NULL)
+        return -1;
+    int more = cur == Py_None ? 1 : PyObject_RichCompareBool(hi, cur, Py_GT);
+    Py_DECREF(cur);
+    if (more < 0 || (more && PyObject_SetAttr(node, s_max_num, hi) < 0))
+        return -1;
+    return 0;
+}
+
+static int
+do_strings(PyObject **v, Py_ssize_t n, PyObject *node)
+{
+    Py_ssize_t lo = PY_SSIZE_T_MAX, hi = -1, min_len, max_len, mask;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t len = PyUnicode_GET_LENGTH(v[i]);
+        if (len < lo)
+            lo = len;
+        if (len > hi)
+            hi = len;
+    }
+    if (add_ssize(node, s_n_str, n) < 0 || get_ssize(node, s_min_len, &min_len) < 0 ||
+        get_ssize(node, s_max_len, &max_len) < 0 || get_ssize(node, s_mask, &mask) < 0)
+        return -1;
+    if ((min_len < 0 || lo < min_len) && set_ssize(node, s_min_len, lo) < 0)
+        return -1;
+    if (hi > max_len && set_ssize(node, s_max_len, hi) < 0)
+        return -1;
+    FormatState fmt = {(long)mask, 0, NULL};
+    int rc = add_distinct(node, 's', v, n, &fmt);
+    Py_XDECREF(fmt.pending);
+    return rc;
+}
+
+static int
+do_numbers(PyObject **v, Py_ssize_t n, PyObject *node, int is_int)
+{
+    PyObject *lo = v[0], *hi = v[0];
+    if (is_int) {
+        int overflow = 0;
+        long long lov = PyLong_AsLongLongAndOverflow(v[0], &overflow), hiv = lov;
+        for (Py_ssize_t i = 1; i < n && !overflow; i++) {
+            long long x = PyLong_AsLongLongAndOverflow(v[i], &overflow);
+            if (overflow)
+                break;
+            if (x < lov) {
+                lov = x;
+                lo = v[i];
+            }
+            if (x > hiv) {
+                hiv = x;
+                hi = v[i];
+            }
+        }
+        if (overflow) { /* integers beyond 64 bits: compare as Python does */
+            lo = hi = v[0];
+            for (Py_ssize_t i = 1; i < n; i++) {
+                int r = PyObject_RichCompareBool(v[i], lo, Py_LT);
+                if (r < 0)
+                    return -1;
+                if (r)
+                    lo = v[i];
+                r = PyObject_RichCompareBool(v[i], hi, Py_GT);
+                if (r < 0)
+                    return -1;
+                if (r)
+                    hi = v[i];
+            }
+        }
+    }
+    else {
+        double lov = PyFloat_AS_DOUBLE(v[0]), hiv = lov;
+        for (Py_ssize_t i = 1; i < n; i++) {
+            double x = PyFloat_AS_DOUBLE(v[i]);
+            if (x < lov) {
+                lov = x;
+                lo = v[i];
+            }
+            if (x > hiv) {
+                hiv = x;
+                hi = v[i];
+            }
+        }
+    }
+    if (add_ssize(node, is_int ? s_n_int : s_n_float, n) < 0 || update_min_max(node, lo, hi) < 0)
+        return -1;
+    return add_distinct(node, is_int ? 'i' : 'f', v, n, NULL);
+}
+
+static int
+is_plain_name(PyObject *key)
+{
+    if (!PyUnicode_Check(key))
+        return 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+    if (n == 0 || n == 36)
+        return 0;
+    return Py_UNICODE_ISLOWER(PyUnicode_READ_CHAR(key, 0));
+}
+
+/* Objects: records (one column per property) and maps (one column of values). */
+static int
+do_objects(PyObject **v, Py_ssize_t *ids, Py_ssize_t n, PyObject *node, PyObject *parts)
+{
+    int rc = -1;
+    PyObject *index = PyDict_New(); /* key -> column number */
+    PyObject *classes = PySet_New(NULL);
+    PyObject *children = NULL, *properties = NULL, *required = NULL, *keys = NULL;
+    Column *cols = NULL;
+    Py_ssize_t ncols = 0, capcols = 0, nrecords = 0;
+    Column maps = {0}, mapvals = {0};
+    char *is_map = NULL;
+    int with_ids = ids != NULL;
+    if (index == NULL || classes == NULL)
+        goto done;
+
+    /* Which objects are maps: only when some key is not an ordinary property name. */
+    int all_plain = 1;
+    for (Py_ssize_t i = 0; i < n && all_plain; i++) {
+        Py_ssize_t pos = 0;
+        PyObject *k, *val;
+        while (PyDict_Next(v[i], &pos, &k, &val)) {
+            if (!is_plain_name(k)) {
+                all_plain = 0;
+                break;
+            }
+        }
+    }
+    if (!all_plain) {
+        if ((is_map = PyMem_Calloc((size_t)n, 1)) == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (PyDict_GET_SIZE(v[i]) == 0)
+                continue;
+            PyObject *cls = PyObject_CallOneArg(map_class, v[i]);
+            if (cls == NULL)
+                goto done;
+            if (cls != Py_None) {
+                is_map[i] = 1;
+                if (PySet_Add(classes, cls) < 0) {
+                    Py_DECREF(cls);
+                    goto done;
+                }
+            }
+            Py_DECREF(cls);
+        }
+    }
+
+    /* One pass over the items: a column per key (records), one for map values. */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t owner = with_ids ? ids[i] : i;
+        Py_ssize_t pos = 0;
+        PyObject *k, *val;
+        if (is_map != NULL && is_map[i]) {
+            if (column_push(&maps, v[i], owner, 1) < 0)
+                goto done;
+            while (PyDict_Next(v[i], &pos, &k, &val))
+                if (column_push(&mapvals, val, owner, 1) < 0)
+                    goto done;
+            continue;
+        }
+        nrecords++;
+        while (PyDict_Next(v[i], &pos, &k, &val)) {
+            PyObject *num = PyDict_GetItemWithError(index, k);
+            Py_ssize_t c;
+            if (num == NULL) {
+                if (PyErr_Occurred())
+                    goto done;
+                if (ncols == capcols) {
+                    Py_ssize_t cap = capcols ? capcols * 2 : 16;
+                    Column *nc = PyMem_Realloc(cols, (size_t)cap * sizeof(Column));
+                    if (nc == NULL) {
+                        PyErr_NoMemory();
+                        goto done;
+                    }
+                    memset(nc + capcols, 0, (size_t)(cap - capcols) * sizeof(Column));
+                    cols = nc;
+                    capcols = cap;
+                }
+                c = ncols++;
+                PyObject *cn = PyLong_FromSsize_t(c);
+                if (cn == NULL || PyDict_SetItem(index, k, cn) < 0) {
+                    Py_XDECREF(cn);
+                    goto done;
+                }
+                Py_DECREF(cn);
+            }
+            else
+                c = PyLong_AsSsize_t(num);
+            if (column_push(&cols[c], val, owner, with_ids) < 0)
+                goto done;
+        }
+    }
+
+    if (nrecords) {
+        if ((children = PyObject_GetAttr(node, s_children)) == NULL)
+            goto done;
+        if (!PyDict_Check(children)) {
+            PyErr_SetString(PyExc_TypeError, "FieldNode.children must be a dict");
+            goto done;
+        }
+        if ((properties = PyDict_New()) == NULL || (required = PyList_New(0)) == NULL)
+            goto done;
+        if ((keys = PyDict_Keys(index)) == NULL || PyList_Sort(keys) < 0)
+            goto done;
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(keys); j++) {
+            PyObject *k = PyList_GET_ITEM(keys, j);
+            Py_ssize_t c = PyLong_AsSsize_t(PyDict_GetItem(index, k));
+            PyObject *child = PyDict_GetItemWithError(children, k);
+            if (child == NULL) {
+                if (PyErr_Occurred())
+                    goto done;
+                child = PyObject_CallOneArg(FieldNodeType, k);
+                if (child == NULL)
+                    goto done;
+                if (PyDict_SetItem(children, k, child) < 0) {
+                    Py_DECREF(child);
+                    goto done;
+                }
+            }
+            else
+                Py_INCREF(child);
+            PyObject *frag = process(cols[c].v, with_ids ? cols[c].id : NULL, cols[c].n, child);
+            Py_DECREF(child);
+            if (frag == NULL)
+                goto done;
+            int r = PyDict_SetItem(properties, k, frag);
+            Py_DECREF(frag);
+            if (r < 0)
+                goto done;
+            if (cols[c].n == nrecords && PyList_Append(required, k) < 0)
+                goto done;
+        }
+        PyObject *record = Py_BuildValue("{s:s,s:O}", "type", "object", "required", required);
+        if (record == NULL)
+            goto done;
+        if (PyDict_GET_SIZE(properties) &&
+            PyDict_SetItem(record, s_properties, properties) < 0) {
+            Py_DECREF(record);
+            goto done;
+        }
+        int r = PyList_Append(parts, record);
+        Py_DECREF(record);
+        if (r < 0)
+            goto done;
+    }
+    if (maps.n) {
+        PyObject *values = child_slot(node, s_values);
+        if (values == NULL)
+            goto done;
+        PyObject *frag = process(mapvals.v, mapvals.id, mapvals.n, values);
+        Py_DECREF(values);
+        if (frag == NULL)
+            goto done;
+        PyObject *sorted = PySequence_List(classes);
+        if (sorted == NULL || PyList_Sort(sorted) < 0) {
+            Py_XDECREF(sorted);
+            Py_DECREF(frag);
+            goto done;
+        }
+        PyObject *m = Py_BuildValue("{s:s,O:N,O:N}", "type", "object", s_x_map_keys, sorted,
+                                    s_additionalProperties, frag);
+        if (m == NULL)
+            goto done;
+        int r = PyList_Append(parts, m);
+        Py_DECREF(m);
+        if (r < 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    for (Py_ssize_t c = 0; c < ncols; c++)
+        column_free(&cols[c]);
+    PyMem_Free(cols);
+    PyMem_Free(is_map);
+    column_free(&maps);
+    column_free(&mapvals);
+    Py_XDECREF(index);
+    Py_XDECREF(classes);
+    Py_XDECREF(children);
+    Py_XDECREF(properties);
+    Py_XDECREF(required);
+    Py_XDECREF(keys);
+    return rc;
+}
+
+static int
+do_arrays(PyObject **v, Py_ssize_t *ids, Py_ssize_t n, PyObject *node, PyObject *parts)
+{
+    Column items = {0};
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t owner = ids != NULL ? ids[i] : i;
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(v[i]); j++)
+            if (column_push(&items, PyList_GET_ITEM(v[i], j), owner, 1) < 0) {
+                column_free(&items);
+                return -1;
+            }
+    }
+    PyObject *part;
+    if (items.n == 0)
+        part = Py_BuildValue("{s:s}", "type", "array");
+    else {
+        PyObject *child = child_slot(node, s_items);
+        if (child == NULL) {
+            column_free(&items);
+            return -1;
+        }
+        PyObject *frag = process(items.v, items.id, items.n, child);
+        Py_DECREF(child);
+        part = frag == NULL ? NULL : Py_BuildValue("{s:s,s:N}", "type", "array", "items", frag);
+    }
+    column_free(&items);
+    if (part == NULL)
+        return -1;
+    int r = PyList_Append(parts, part);
+    Py_DECREF(part);
+    return r;
+}
+
+static PyObject *
+process(PyObject **v, Py_ssize_t *ids, Py_ssize_t n, PyObject *node)
+{
+    Py_ssize_t count[N_TYPES] = {0};
+    unsigned char *types = NULL;
+    PyObject *parts = NULL, *out = NULL;
+    Column split[N_TYPES];
+    memset(split, 0, sizeof split);
+    int ntypes = 0;
+
+    if (Py_EnterRecursiveCall(" in the column pass"))
+        return NULL;
+    Py_ssize_t present = ids != NULL ? count_distinct(ids, n) : n;
+    if (present < 0 || add_ssize(node, s_present, present) < 0)
+        goto done;
+    if ((types = PyMem_Malloc(n ? (size_t)n : 1)) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int t = type_of(v[i]);
+        if (t < 0) {
+            PyErr_Format(PyExc_TypeError, "not a JSON value: %s", Py_TYPE(v[i])->tp_name);
+            goto done;
+        }
+        types[i] = (unsigned char)t;
+        ntypes += count[t]++ == 0;
+    }
+    if (ntypes > 1) {
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (column_push(&split[types[i]], v[i], ids ? ids[i] : 0, ids != NULL) < 0)
+                goto done;
+    }
+    if ((parts = PyList_New(0)) == NULL)
+        goto done;
+    int scalars[N_TYPES] = {0};
+    for (int t = 0; t < N_TYPES; t++) {
+        if (!count[t])
+            continue;
+        PyObject **tv = ntypes > 1 ? split[t].v : v;
+        Py_ssize_t *tid = ntypes > 1 ? split[t].id : ids;
+        Py_ssize_t tn = count[t];
+        int r = 0;
+        switch (t) {
+        case T_STR:
+            r = do_strings(tv, tn, node);
+            break;
+        case T_INT:
+        case T_FLOAT:
+            r = do_numbers(tv, tn, node, t == T_INT);
+            break;
+        case T_BOOL: {
+            Py_ssize_t trues = 0;
+            for (Py_ssize_t i = 0; i < tn; i++)
+                trues += tv[i] == Py_True;
+            r = add_ssize(node, s_n_true, trues) < 0 ? -1 : add_ssize(node, s_n_false, tn - trues);
+            break;
+        }
+        case T_NULL:
+            r = add_ssize(node, s_n_null, tn);
+            break;
+        case T_DICT:
+            r = add_ssize(node, s_n_obj, tn) < 0 ? -1 : do_objects(tv, tid, tn, node, parts);
+            break;
+        case T_LIST:
+            r = add_ssize(node, s_n_arr, tn) < 0 ? -1 : do_arrays(tv, tid, tn, node, parts);
+            break;
+        }
+        if (r < 0)
+            goto done;
+        scalars[t] = 1;
+    }
+    /* Scalar types, sorted by name; integer is subsumed by number. */
+    {
+        PyObject *names[5];
+        int k = 0;
+        if (scalars[T_BOOL])
+            names[k++] = s_boolean;
+        if (scalars[T_INT] && !scalars[T_FLOAT])
+            names[k++] = s_integer;
+        if (scalars[T_NULL])
+            names[k++] = s_null;
+        if (scalars[T_FLOAT])
+            names[k++] = s_number;
+        if (scalars[T_STR])
+            names[k++] = s_string;
+        if (k) {
+            PyObject *type;
+            if (k == 1) {
+                type = names[0];
+                Py_INCREF(type);
+            }
+            else {
+                type = PyList_New(k);
+                if (type == NULL)
+                    goto done;
+                for (int j = 0; j < k; j++) {
+                    Py_INCREF(names[j]);
+                    PyList_SET_ITEM(type, j, names[j]);
+                }
+            }
+            PyObject *part = PyDict_New();
+            if (part == NULL || PyDict_SetItem(part, s_type, type) < 0 ||
+                PyList_Append(parts, part) < 0) {
+                Py_XDECREF(part);
+                Py_DECREF(type);
+                goto done;
+            }
+            Py_DECREF(part);
+            Py_DECREF(type);
+        }
+    }
+    if (PyList_GET_SIZE(parts) == 1) {
+        out = PyList_GET_ITEM(parts, 0);
+        Py_INCREF(out);
+    }
+    else {
+        out = PyDict_New();
+        if (out != NULL && PyDict_SetItem(out, s_anyOf, parts) < 0)
+            Py_CLEAR(out);
+    }
+done:
+    Py_LeaveRecursiveCall();
+    for (int t = 0; t < N_TYPES; t++)
+        column_free(&split[t]);
+    PyMem_Free(types);
+    Py_XDECREF(parts);
+    return out;
+}
+
+static PyObject *
+py_process_column(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "process_column(col, node, ids)");
+        return NULL;
+    }
+    if (FieldNodeType == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "inferrer._columns is not configured");
+        return NULL;
+    }
+    PyObject *col = args[0], *node = args[1], *ids_obj = args[2];
+    if (!PyList_Check(col)) {
+        PyErr_SetString(PyExc_TypeError, "col must be a list");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(col);
+    Py_ssize_t *ids = NULL;
+    if (ids_obj != Py_None) {
+        if (!PyList_Check(ids_obj) || PyList_GET_SIZE(ids_obj) != n) {
+            PyErr_SetString(PyExc_TypeError, "ids must be None or a list as long as col");
+            return NULL;
+        }
+        if ((ids = PyMem_Malloc(n ? (size_t)n * sizeof(Py_ssize_t) : 1)) == NULL)
+            return PyErr_NoMemory();
+        for (Py_ssize_t i = 0; i < n; i++) {
+            ids[i] = PyLong_AsSsize_t(PyList_GET_ITEM(ids_obj, i));
+            if (ids[i] == -1 && PyErr_Occurred()) {
+                PyMem_Free(ids);
+                return NULL;
+            }
+        }
+    }
+    /* A private copy of the item pointers: the list may not change under us. */
+    PyObject *items = PySequence_Tuple(col);
+    PyObject *out = NULL;
+    if (items != NULL) {
+        out = process(&PyTuple_GET_ITEM(items, 0), ids, n, node);
+        Py_DECREF(items);
+    }
+    PyMem_Free(ids);
+    return out;
+}
+
+/* ---- json_facts ------------------------------------------------------------------------- */
+
+/* Facts of one raw JSON text (already parsed by orjson, so well formed): the deepest
+ * nesting, the number of object members (colons outside strings), and whether an
+ * integer literal lies outside [-2**63, 2**64 - 1] (orjson reads those as floats). */
+static int
+beyond_64_bits(const char *digits, Py_ssize_t n, int negative)
+{
+    const char *limit = negative ? "9223372036854775808" : "18446744073709551615";
+    Py_ssize_t limit_n = (Py_ssize_t)strlen(limit);
+    if (n != limit_n)
+        return n > limit_n;
+    return memcmp(digits, limit, (size_t)n) > 0;
+}
+
+static void
+scan_json(const char *s, Py_ssize_t n, Py_ssize_t *depth, Py_ssize_t *members, int *big_int)
+{
+    Py_ssize_t d = 0, deepest = 0, m = 0;
+    int big = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '"') { /* to the closing quote: one not preceded by an odd run of \\ */
+            for (;;) {
+                const char *q = memchr(s + i + 1, '"', (size_t)(n - i - 1));
+                if (q == NULL) {
+                    i = n;
+                    break;
+                }
+                i = q - s;
+                Py_ssize_t slashes = 0;
+                while (s[i - 1 - slashes] == '\\')
+                    slashes++;
+                if (slashes % 2 == 0)
+                    break;
+            }
+        }
+        else if (c == '{' || c == '[') {
+            if (++d > deepest)
+                deepest = d;
+        }
+        else if (c == '}' || c == ']')
+            d--;
+        else if (c == ':')
+            m++;
+        else if (dig(c)) {
+            Py_ssize_t start = i;
+            while (i + 1 < n && dig(s[i + 1]))
+                i++;
+            Py_ssize_t digits = i - start + 1;
+            int fraction = i + 1 < n && (s[i + 1] == '.' || s[i + 1] == 'e' || s[i + 1] == 'E');
+            if (digits > 18 && !fraction &&
+                beyond_64_bits(s + start, digits, start > 0 && s[start - 1] == '-'))
+                big = 1;
+            while (i + 1 < n && (dig(s[i + 1]) || s[i + 1] == '.' || s[i + 1] == 'e' ||
+                                 s[i + 1] == 'E' || s[i + 1] == '+' || s[i + 1] == '-'))
+                i++;
+        }
+    }
+    *depth = deepest;
+    *members = m;
+    *big_int = big;
+}
+
+static Py_ssize_t
+count_members(PyObject *v, int budget)
+{
+    if (budget <= 0)
+        return -1;
+    Py_ssize_t total = 0;
+    if (PyDict_Check(v)) {
+        Py_ssize_t pos = 0;
+        PyObject *k, *val;
+        total = PyDict_GET_SIZE(v);
+        while (PyDict_Next(v, &pos, &k, &val)) {
+            if (!PyDict_Check(val) && !PyList_Check(val))
+                continue;
+            Py_ssize_t sub = count_members(val, budget - 1);
+            if (sub < 0)
+                return -1;
+            total += sub;
+        }
+    }
+    else if (PyList_Check(v)) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v); i++) {
+            PyObject *item = PyList_GET_ITEM(v, i);
+            if (!PyDict_Check(item) && !PyList_Check(item))
+                continue;
+            Py_ssize_t sub = count_members(item, budget - 1);
+            if (sub < 0)
+                return -1;
+            total += sub;
+        }
+    }
+    return total;
+}
+
+/* json_facts(raws, values, max_depth, names) -> (union of flags, [flags per message]):
+ * FACT_TOO_DEEP, FACT_DUPLICATE_KEYS, FACT_BIG_INT, and bit (3 + j) when the value
+ * is an object with a member names[j]. */
+#define FACT_TOO_DEEP 1
+#define FACT_DUPLICATE_KEYS 2
+#define FACT_BIG_INT 4
+#define FACT_NAMES_SHIFT 3
+
+static PyObject *
+py_json_facts(PyObject *self, PyObject *args)
+{
+    PyObject *raws, *values, *names;
+    Py_ssize_t max_depth;
+    if (!PyArg_ParseTuple(args, "O!O!nO!", &PyList_Type, &raws, &PyList_Type, &values,
+                          &max_depth, &PyTuple_Type, &names))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(raws), nnames = PyTuple_GET_SIZE(names);
+    if (PyList_GET_SIZE(values) != n || nnames > 50 || max_depth > 10000) {
+        PyErr_SetString(PyExc_ValueError, "json_facts: bad arguments");
+        return NULL;
+    }
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    long long all = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *raw = PyList_GET_ITEM(raws, i), *value = PyList_GET_ITEM(values, i);
+        if (!PyBytes_Check(raw)) {
+            Py_DECREF(out);
+            PyErr_SetString(PyExc_TypeError, "raws must be bytes");
+            return NULL;
+        }
+        Py_ssize_t depth, members;
+        int big_int;
+        scan_json(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), &depth, &members, &big_int);
+        long long flags = 0;
+        if (depth > max_depth)
+            flags |= FACT_TOO_DEEP;
+        else if (count_members(value, (int)max_depth + 2) != members)
+            flags |= FACT_DUPLICATE_KEYS;
+        if (big_int)
+            flags |= FACT_BIG_INT;
+        if (PyDict_Check(value)) {
+            for (Py_ssize_t j = 0; j < nnames; j++) {
+                int has = PyDict_Contains(value, PyTuple_GET_ITEM(names, j));
+                if (has < 0) {
+                    Py_DECREF(out);
+                    return NULL;
+                }
+                if (has)
+                    flags |= 1LL << (FACT_NAMES_SHIFT + j);
+            }
+        }
+        all |= flags;
+        PyObject *f = PyLong_FromLongLong(flags);
+        if (f == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, f);
+    }
+    return Py_BuildValue("(LN)", all, out);
+}
+
+/* ---- module ------------------------------------------------------------------------------ */
+
+static PyObject *
+py_configure(PyObject *self, PyObject *args)
+{
+    PyObject *cls, *adm, *mc, *mfa, *formats;
+    Py_ssize_t bound, size;
+    if (!PyArg_ParseTuple(args, "OOOOOnn", &cls, &adm, &mc, &mfa, &formats, &bound, &size))
+        return NULL;
+    if (!PyTuple_Check(formats) || PyTuple_GET_SIZE(formats) != N_FORMATS) {
+        PyErr_SetString(PyExc_ValueError, "the format list changed; update _columns.c");
+        return NULL;
+    }
+    for (int i = 0; i < N_FORMATS; i++) {
+        PyObject *name = PyTuple_GET_ITEM(formats, i);
+        if (!PyUnicode_Check(name) || PyUnicode_CompareWithASCIIString(name, FORMAT_NAMES[i])) {
+            PyErr_SetString(PyExc_ValueError, "the format list changed; update _columns.c");
+            return NULL;
+        }
+    }
+    Py_INCREF(cls);
+    Py_INCREF(adm);
+    Py_INCREF(mc);
+    Py_INCREF(mfa);
+    Py_XSETREF(FieldNodeType, cls);
+    Py_XSETREF(add_distinct_many, adm);
+    Py_XSETREF(map_class, mc);
+    Py_XSETREF(match_formats_all, mfa);
+    distinct_bound = bound;
+    sketch_size = size;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+py_crc32(PyObject *self, PyObject *args)
+{
+    Py_buffer data;
+    unsigned int seed = 0;
+    if (!PyArg_ParseTuple(args, "y*|I", &data, &seed))
+        return NULL;
+    uint32_t h = crc32_of(seed, data.buf, data.len);
+    PyBuffer_Release(&data);
+    return PyLong_FromUnsignedLong(h);
+}
+
+static PyObject *
+py_format_mask(PyObject *self, PyObject *args)
+{
+    PyObject *values;
+    long mask;
+    if (!PyArg_ParseTuple(args, "O!l", &PyList_Type, &values, &mask))
+        return NULL;
+    FormatState st = {mask, 0, NULL};
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(values) && st.mask; i++) {
+        PyObject *v = PyList_GET_ITEM(values, i);
+        if (!PyUnicode_Check(v)) {
+            Py_XDECREF(st.pending);
+            PyErr_SetString(PyExc_TypeError, "values must be strings");
+            return NULL;
+        }
+        if (check_formats(&st, v) < 0) {
+            Py_XDECREF(st.pending);
+            return NULL;
+        }
+    }
+    if (match_formats_all == NULL && st.pending != NULL) {
+        Py_DECREF(st.pending);
+        PyErr_SetString(PyExc_RuntimeError, "inferrer._columns is not configured");
+        return NULL;
+    }
+    if (finish_formats(&st) < 0)
+        return NULL;
+    return PyLong_FromLong(st.mask);
+}
+
+static PyMethodDef methods[] = {
+    {"configure", py_configure, METH_VARARGS,
+     "configure(FieldNode, add_distinct_many, map_class, match_formats_all, FORMATS, "
+     "distinct_bound, sketch_size)"},
+    {"process_column", (PyCFunction)(void (*)(void))py_process_column, METH_FASTCALL,
+     "process_column(col, node, ids) -> fragment; see inferrer.inference.stats."},
+    {"json_facts", py_json_facts, METH_VARARGS,
+     "json_facts(raws, values, max_depth, names) -> (union, [flags]): 1 too deep, "
+     "2 duplicate keys, 4 an integer beyond 64 bits, 8 << j an object with names[j]."},
+    {"crc32", py_crc32, METH_VARARGS, "crc32(data, seed=0): as zlib.crc32."},
+    {"format_mask", py_format_mask, METH_VARARGS,
+     "format_mask(strings, mask): the formats every string matches, as "
+     "rules.match_formats_all."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "inferrer._columns",
+    .m_doc = "The engine's column pass, compiled (see inferrer.inference.stats).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC
+PyInit__columns(void)
+{
+    crc_init();
+    if (intern_all() < 0)
+        return NULL;
+    return PyModule_Create(&moduledef);
+}

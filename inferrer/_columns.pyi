@@ -1,0 +1,20 @@
+"""Type stubs of the compiled column pass (inferrer/_columns.c)."""
+
+from collections.abc import Callable
+from typing import Any
+
+def configure(
+    field_node: type,
+    add_distinct_many: Callable[[Any, str, list[Any]], None],
+    map_class: Callable[[dict[str, Any]], str | None],
+    match_formats_all: Callable[[list[str], int], int],
+    formats: tuple[str, ...],
+    distinct_bound: int,
+    sketch_size: int,
+) -> None: ...
+def process_column(col: list[Any], node: Any, ids: list[int] | None) -> dict[str, Any]: ...
+def json_facts(
+    raws: list[bytes], values: list[Any], max_depth: int, names: tuple[str, ...]
+) -> tuple[int, list[int]]: ...
+def crc32(data: bytes, seed: int = 0) -> int: ...
+def format_mask(values: list[str], mask: int) -> int: ...

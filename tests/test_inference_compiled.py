@@ -1,0 +1,240 @@
+"""The compiled column pass (inferrer/_columns.c) gives exactly what the Python reference gives.
+
+The reference is :func:`inferrer.inference.stats.process_column_reference`; the compiled
+pass is what the engine uses when the extension is built, which ``make setup`` does.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import operator
+import random
+import string
+import subprocess
+import sys
+import zlib
+from typing import Any
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inferrer import _columns
+from inferrer.decoding import MAX_DEPTH
+from inferrer.inference import rules, stats
+from inferrer.inference.stats import DISTINCT_BOUND, FieldNode, process_column_reference
+from tests.strategies_json import json_values
+
+compiled = stats.COMPILED
+
+
+def test_the_engine_uses_the_compiled_pass() -> None:
+    assert compiled is not None
+    assert stats.process_column is compiled
+
+
+def test_the_pure_python_switch_selects_the_reference() -> None:
+    code = "from inferrer.inference import stats; print(stats.COMPILED is None)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"INFERRER_PURE_PYTHON": "1", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "True"
+
+
+def both(batches: list[list[Any]], ids: list[list[int] | None] | None = None) -> None:
+    """Feed the same batches to a node through each pass; states and fragments agree."""
+    assert compiled is not None
+    fast, slow = FieldNode("f"), FieldNode("f")
+    for i, col in enumerate(batches):
+        batch_ids = None if ids is None else ids[i]
+        got = compiled(list(col), fast, None if batch_ids is None else list(batch_ids))
+        want = process_column_reference(list(col), slow, batch_ids)
+        assert got == want, (i, col)
+    assert fast.to_dict() == slow.to_dict()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(json_values, min_size=1, max_size=12), min_size=1, max_size=4))
+def test_random_columns_give_the_same_state_and_fragments(batches: list[list[Any]]) -> None:
+    both(batches)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(json_values, min_size=1, max_size=20), st.randoms(use_true_random=False))
+def test_columns_with_owner_ids_count_presence_alike(col: list[Any], rnd: random.Random) -> None:
+    ids = sorted(rnd.randrange(5) for _ in col)
+    both([col], [ids])
+    both([col], [[rnd.randrange(5) for _ in col]])  # any order, still counted right
+
+
+def test_columns_past_the_distinct_bound_use_the_sketch_alike() -> None:
+    rnd = random.Random(3)
+    ints = [[rnd.randrange(10**9) for _ in range(700)] for _ in range(4)]
+    floats = [[rnd.random() * 10 ** rnd.randrange(-5, 30) for _ in range(700)] for _ in range(4)]
+    strs = [[f"{rnd.getrandbits(128):032x}" for _ in range(700)] for _ in range(4)]
+    mixed = [
+        [rnd.choice([rnd.randrange(-(2**70), 2**70), rnd.random(), "x" * rnd.randrange(9)])]
+        for _ in range(DISTINCT_BOUND * 3)
+    ]
+    for batches in (ints, floats, strs, mixed):
+        both(batches)
+
+
+def test_integers_beyond_64_bits_compare_as_python_does() -> None:
+    both([[2**64, -(2**70), 5, 2**63 - 1], [-(2**63), 2**100]])
+
+
+def test_unusual_strings_agree() -> None:
+    both([["", "é", "\ud800", "٢٠٢٤-01-01", "\U0001f600", "2024-01-01\n", "a\x00b"]])
+
+
+def test_maps_and_records_split_alike() -> None:
+    both(
+        [
+            [
+                {"USD": 1, "EUR": 2},
+                {"a": 1},
+                {},
+                {"2024-01-01": {"x": 1}},
+                {"Name": "x"},
+                {"5c9425fb-72f9-4f2c-9204-3b364db695e5": [1]},
+            ],
+            [{"GBP": 3.5}, {"a": None, "b": [1, "x"]}],
+        ]
+    )
+
+
+def test_not_json_values_are_refused_alike() -> None:
+    assert compiled is not None
+    for bad in ([1, object()], [{"a": (1, 2)}]):
+        for fn in (compiled, process_column_reference):
+            try:
+                fn(bad, FieldNode(), None)
+            except TypeError as e:
+                assert str(e).startswith("not a JSON value: ")
+            else:
+                raise AssertionError("accepted a value that is not JSON")
+
+
+# --- formats -----------------------------------------------------------------------------
+
+TRICKY = [
+    "2024-02-29",
+    "2023-02-29",
+    "0000-01-01",
+    "0001-01-01",
+    "2024-13-01",
+    "2024-12-31",
+    "2024-04-31",
+    "2024-01-01T00:00:00Z",
+    "2024-01-01t23:59:60.123+23:59",
+    "2024-01-01T24:00:00Z",
+    "2024-01-01T10:00:00",
+    "2024-01-01 10:00:00Z",
+    "2024-01-01T10:00:00.Z",
+    "2024-01-01T10:00:00+2:00",
+    "2024-01-01T10:00:00+02:60",
+    "10:00:00Z",
+    "10:00:00.5-01:30",
+    "10:00Z",
+    "5C9425FB-72F9-4F2C-9204-3B364DB695E5",
+    "5c9425fb72f94f2c92043b364db695e5",
+    "1.2.3.4",
+    "255.255.255.255",
+    "256.1.1.1",
+    "01.2.3.4",
+    "999.1.1.1",
+    "1.2.3",
+    "1.2.3.4.5",
+    "0.0.0.0",
+    "::1",
+    "fe80::1%eth0",
+    "2001:db8::8a2e:370:7334",
+    "1:2",
+    "a@b.co",
+    "a@",
+    "x@y",
+    "https://example.org/a?b#c",
+    "urn:isbn:0451450523",
+    "ftp:/x",
+    "mailto:a@b.co",
+    "1234",
+    "deadbeefdeadbeefdeadbeefdeadbeef",
+    "٢٠٢٤-٠١-٠١",
+    "2024-01-01\n",
+]
+
+
+def test_format_masks_agree_on_tricky_strings() -> None:
+    for value in TRICKY:
+        assert _columns.format_mask([value], rules.ALL_FORMATS_MASK) == rules.match_formats_all(
+            [value]
+        ), value
+
+
+FORMAT_ALPHABET = string.digits + "-:.TtZz+@/abcdefABCDEF xé"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(FORMAT_ALPHABET, max_size=40),
+            st.sampled_from(TRICKY),
+            st.builds(
+                "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format,
+                *(st.integers(0, n) for n in (2999, 13, 32, 25, 61, 61)),
+            ),
+            st.builds(".".join, st.lists(st.integers(0, 300).map(str), min_size=3, max_size=5)),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_format_masks_agree_on_generated_strings(values: list[str]) -> None:
+    assert _columns.format_mask(values, rules.ALL_FORMATS_MASK) == rules.match_formats_all(values)
+
+
+# --- hashes and raw JSON facts -------------------------------------------------------------
+
+
+@given(st.binary(max_size=300), st.integers(0, 2**32 - 1))
+def test_crc32_is_zlibs(data: bytes, seed: int) -> None:
+    assert _columns.crc32(data, seed) == zlib.crc32(data, seed)
+
+
+def facts(*texts: bytes, names: tuple[str, ...] = ()) -> list[int]:
+    union, flags = _columns.json_facts(
+        list(texts), [orjson.loads(t) for t in texts], MAX_DEPTH, names
+    )
+    assert union == functools.reduce(operator.or_, flags, 0)
+    return flags
+
+
+def test_json_facts() -> None:
+    deep = b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1)
+    at_limit = b"[" * MAX_DEPTH + b"]" * MAX_DEPTH
+    assert facts(b'{"a": "x:y", "b": {"c": "[{"}}', at_limit) == [0, 0]
+    assert facts(deep) == [1]
+    assert facts(b'{"a": 1, "a": 2}', b'[{"x": {"k": 1, "\\u006b": 2}}]') == [2, 2]
+    assert facts(b'{"a": "\\\\", "b": "\\\\\\"x"}') == [0]
+    assert facts(b'{"a": "\\":", "b": 1}') == [0]
+    assert facts(b'{"n": 18446744073709551615}', b'{"n": -9223372036854775808}') == [0, 0]
+    assert facts(b'{"n": 18446744073709551616}', b'{"n": -9223372036854775809}') == [4, 4]
+    assert facts(b'[123456789012345678901]', b'{"n": 12345678901234567890.5}') == [4, 0]
+    assert facts(b'{"n": 1234567890123456789012e3}', b'{"s": "12345678901234567890"}') == [0, 0]
+    assert facts(b'{"a": 1, "a": 123456789012345678901}') == [6]
+    named = facts(b'{"type": 1, "op": 2}', b'{"x": {"type": 1}}', b"[1]", names=("op", "type"))
+    assert named == [8 | 16, 0, 0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values)
+def test_json_facts_of_generated_json_without_duplicates_are_clean(value: Any) -> None:
+    text = json.dumps(value).encode()
+    assert facts(text) == [0]
