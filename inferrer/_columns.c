@@ -718,44 +718,19 @@ do_objects(PyObject **v, Py_ssize_t *ids, Py_ssize_t n, PyObject *node, PyObject
     if (index == NULL || classes == NULL)
         goto done;
 
-    /* Which objects are maps: only when some key is not an ordinary property name. */
-    int all_plain = 1;
-    for (Py_ssize_t i = 0; i < n && all_plain; i++) {
-        Py_ssize_t pos = 0;
-        PyObject *k, *val;
-        while (PyDict_Next(v[i], &pos, &k, &val)) {
-            if (!is_plain_name(k)) {
-                all_plain = 0;
-                break;
-            }
-        }
-    }
-    if (!all_plain) {
-        if ((is_map = PyMem_Calloc((size_t)n, 1)) == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        for (Py_ssize_t i = 0; i < n; i++) {
-            if (PyDict_GET_SIZE(v[i]) == 0)
-                continue;
-            PyObject *cls = PyObject_CallOneArg(map_class, v[i]);
-            if (cls == NULL)
-                goto done;
-            if (cls != Py_None) {
-                is_map[i] = 1;
-                if (PySet_Add(classes, cls) < 0) {
-                    Py_DECREF(cls);
-                    goto done;
-                }
-            }
-            Py_DECREF(cls);
-        }
-    }
-
-    /* One pass over the items: a column per key (records), one for map values. */
+    /* One pass over the items: a column per key (records), one for map values. Keys
+     * are matched by identity with the key at the same position in the previous
+     * object first (decoders share key objects), then looked up. An object with a key
+     * that is no ordinary property name may be a map: then every object is classified
+     * (map_class, in Python) and the pass starts over. */
+#define KEY_CACHE 64
+    PyObject *cache_key[KEY_CACHE];
+    Py_ssize_t cache_col[KEY_CACHE];
+again:
+    memset(cache_key, 0, sizeof cache_key);
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_ssize_t owner = with_ids ? ids[i] : i;
-        Py_ssize_t pos = 0;
+        Py_ssize_t pos = 0, j = 0;
         PyObject *k, *val;
         if (is_map != NULL && is_map[i]) {
             if (column_push(&maps, v[i], owner, 1) < 0)
@@ -766,37 +741,76 @@ do_objects(PyObject **v, Py_ssize_t *ids, Py_ssize_t n, PyObject *node, PyObject
             continue;
         }
         nrecords++;
-        while (PyDict_Next(v[i], &pos, &k, &val)) {
-            PyObject *num = PyDict_GetItemWithError(index, k);
+        for (; PyDict_Next(v[i], &pos, &k, &val); j++) {
             Py_ssize_t c;
-            if (num == NULL) {
-                if (PyErr_Occurred())
-                    goto done;
-                if (ncols == capcols) {
-                    Py_ssize_t cap = capcols ? capcols * 2 : 16;
-                    Column *nc = PyMem_Realloc(cols, (size_t)cap * sizeof(Column));
-                    if (nc == NULL) {
-                        PyErr_NoMemory();
+            if (j < KEY_CACHE && cache_key[j] == k)
+                c = cache_col[j];
+            else {
+                if (is_map == NULL && !is_plain_name(k))
+                    goto classify;
+                PyObject *num = PyDict_GetItemWithError(index, k);
+                if (num == NULL) {
+                    if (PyErr_Occurred())
+                        goto done;
+                    if (ncols == capcols) {
+                        Py_ssize_t cap = capcols ? capcols * 2 : 16;
+                        Column *nc = PyMem_Realloc(cols, (size_t)cap * sizeof(Column));
+                        if (nc == NULL) {
+                            PyErr_NoMemory();
+                            goto done;
+                        }
+                        memset(nc + capcols, 0, (size_t)(cap - capcols) * sizeof(Column));
+                        cols = nc;
+                        capcols = cap;
+                    }
+                    c = ncols++;
+                    PyObject *cn = PyLong_FromSsize_t(c);
+                    if (cn == NULL || PyDict_SetItem(index, k, cn) < 0) {
+                        Py_XDECREF(cn);
                         goto done;
                     }
-                    memset(nc + capcols, 0, (size_t)(cap - capcols) * sizeof(Column));
-                    cols = nc;
-                    capcols = cap;
+                    Py_DECREF(cn);
                 }
-                c = ncols++;
-                PyObject *cn = PyLong_FromSsize_t(c);
-                if (cn == NULL || PyDict_SetItem(index, k, cn) < 0) {
-                    Py_XDECREF(cn);
-                    goto done;
+                else
+                    c = PyLong_AsSsize_t(num);
+                if (j < KEY_CACHE) {
+                    cache_key[j] = k;
+                    cache_col[j] = c;
                 }
-                Py_DECREF(cn);
             }
-            else
-                c = PyLong_AsSsize_t(num);
             if (column_push(&cols[c], val, owner, with_ids) < 0)
                 goto done;
         }
     }
+    goto collected;
+classify:
+    /* Start over: every object classified, no column kept. */
+    for (Py_ssize_t c = 0; c < ncols; c++)
+        column_free(&cols[c]);
+    ncols = 0;
+    nrecords = 0;
+    PyDict_Clear(index);
+    if ((is_map = PyMem_Calloc(n ? (size_t)n : 1, 1)) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (PyDict_GET_SIZE(v[i]) == 0)
+            continue;
+        PyObject *cls = PyObject_CallOneArg(map_class, v[i]);
+        if (cls == NULL)
+            goto done;
+        if (cls != Py_None) {
+            is_map[i] = 1;
+            if (PySet_Add(classes, cls) < 0) {
+                Py_DECREF(cls);
+                goto done;
+            }
+        }
+        Py_DECREF(cls);
+    }
+    goto again;
+collected:
 
     if (nrecords) {
         if ((children = PyObject_GetAttr(node, s_children)) == NULL)
@@ -1112,48 +1126,73 @@ beyond_64_bits(const char *digits, Py_ssize_t n, int negative)
     return memcmp(digits, limit, (size_t)n) > 0;
 }
 
+/* Byte classes for scan_json. Outside strings: */
+enum { C_NONE, C_QUOTE, C_OPEN, C_CLOSE, C_COLON, C_DIGIT };
+static unsigned char outside_class[256];
+/* Inside strings: where a string may end (quote, backslash, or the NUL every bytes
+ * object ends with, checked against the length). */
+static unsigned char string_stop[256];
+
+static void
+scan_init(void)
+{
+    outside_class['"'] = C_QUOTE;
+    outside_class['{'] = outside_class['['] = C_OPEN;
+    outside_class['}'] = outside_class[']'] = C_CLOSE;
+    outside_class[':'] = C_COLON;
+    for (int c = '0'; c <= '9'; c++)
+        outside_class[c] = C_DIGIT;
+    string_stop['"'] = string_stop['\\'] = string_stop[0] = 1;
+}
+
+/* s must be NUL-terminated at s[n] (bytes objects are). */
 static void
 scan_json(const char *s, Py_ssize_t n, Py_ssize_t *depth, Py_ssize_t *members, int *big_int)
 {
+    const unsigned char *u = (const unsigned char *)s;
     Py_ssize_t d = 0, deepest = 0, m = 0;
     int big = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '"') { /* to the closing quote: one not preceded by an odd run of \\ */
-            for (;;) {
-                const char *q = memchr(s + i + 1, '"', (size_t)(n - i - 1));
-                if (q == NULL) {
-                    i = n;
-                    break;
-                }
-                i = q - s;
-                Py_ssize_t slashes = 0;
-                while (s[i - 1 - slashes] == '\\')
-                    slashes++;
-                if (slashes % 2 == 0)
-                    break;
+        switch (outside_class[u[i]]) {
+        case C_NONE:
+            break;
+        case C_QUOTE:
+            for (i++; i < n; i++) {
+                while (!string_stop[u[i]])
+                    i++;
+                if (u[i] == '\\')
+                    i++; /* the escaped byte is skipped by the loop step */
+                else
+                    break; /* the closing quote, or the end */
             }
-        }
-        else if (c == '{' || c == '[') {
+            break;
+        case C_OPEN:
             if (++d > deepest)
                 deepest = d;
-        }
-        else if (c == '}' || c == ']')
+            break;
+        case C_CLOSE:
             d--;
-        else if (c == ':')
+            break;
+        case C_COLON:
             m++;
-        else if (dig(c)) {
+            break;
+        case C_DIGIT: {
             Py_ssize_t start = i;
-            while (i + 1 < n && dig(s[i + 1]))
+            while (i + 1 < n && outside_class[u[i + 1]] == C_DIGIT)
                 i++;
             Py_ssize_t digits = i - start + 1;
-            int fraction = i + 1 < n && (s[i + 1] == '.' || s[i + 1] == 'e' || s[i + 1] == 'E');
-            if (digits > 18 && !fraction &&
-                beyond_64_bits(s + start, digits, start > 0 && s[start - 1] == '-'))
-                big = 1;
-            while (i + 1 < n && (dig(s[i + 1]) || s[i + 1] == '.' || s[i + 1] == 'e' ||
-                                 s[i + 1] == 'E' || s[i + 1] == '+' || s[i + 1] == '-'))
+            if (digits > 18) {
+                int fraction = i + 1 < n && (s[i + 1] == '.' || s[i + 1] == 'e' || s[i + 1] == 'E');
+                if (!fraction && beyond_64_bits(s + start, digits, start > 0 && s[start - 1] == '-'))
+                    big = 1;
+            }
+            /* the rest of the number: fraction and exponent */
+            while (i + 1 < n && (outside_class[u[i + 1]] == C_DIGIT || s[i + 1] == '.' ||
+                                 s[i + 1] == 'e' || s[i + 1] == 'E' || s[i + 1] == '+' ||
+                                 s[i + 1] == '-'))
                 i++;
+            break;
+        }
         }
     }
     *depth = deepest;
@@ -1194,13 +1233,15 @@ count_members(PyObject *v, int budget)
     return total;
 }
 
-/* json_facts(raws, values, max_depth, names) -> (union of flags, [flags per message]):
- * FACT_TOO_DEEP, FACT_DUPLICATE_KEYS, FACT_BIG_INT, and bit (3 + j) when the value
- * is an object with a member names[j]. */
+/* json_facts(raws, values, max_depth, names) -> the union of the flags of every message:
+ * FACT_TOO_DEEP, FACT_DUPLICATE_KEYS, FACT_BIG_INT, FACT_NOT_OBJECT (the raw text does
+ * not start with '{'), and bit (FACT_NAMES_SHIFT + j) when the value is an object with
+ * a member names[j]. */
 #define FACT_TOO_DEEP 1
 #define FACT_DUPLICATE_KEYS 2
 #define FACT_BIG_INT 4
-#define FACT_NAMES_SHIFT 3
+#define FACT_NOT_OBJECT 8
+#define FACT_NAMES_SHIFT 4
 
 static PyObject *
 py_json_facts(PyObject *self, PyObject *args)
@@ -1211,25 +1252,24 @@ py_json_facts(PyObject *self, PyObject *args)
                           &max_depth, &PyTuple_Type, &names))
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(raws), nnames = PyTuple_GET_SIZE(names);
-    if (PyList_GET_SIZE(values) != n || nnames > 50 || max_depth > 10000) {
+    if (PyList_GET_SIZE(values) != n || nnames > 40 || max_depth > 10000) {
         PyErr_SetString(PyExc_ValueError, "json_facts: bad arguments");
         return NULL;
     }
-    PyObject *out = PyList_New(n);
-    if (out == NULL)
-        return NULL;
     long long all = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *raw = PyList_GET_ITEM(raws, i), *value = PyList_GET_ITEM(values, i);
         if (!PyBytes_Check(raw)) {
-            Py_DECREF(out);
             PyErr_SetString(PyExc_TypeError, "raws must be bytes");
             return NULL;
         }
-        Py_ssize_t depth, members;
+        const char *text = PyBytes_AS_STRING(raw);
+        Py_ssize_t len = PyBytes_GET_SIZE(raw), depth, members;
         int big_int;
-        scan_json(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), &depth, &members, &big_int);
         long long flags = 0;
+        if (len == 0 || text[0] != '{')
+            flags |= FACT_NOT_OBJECT;
+        scan_json(text, len, &depth, &members, &big_int);
         if (depth > max_depth)
             flags |= FACT_TOO_DEEP;
         else if (count_members(value, (int)max_depth + 2) != members)
@@ -1239,23 +1279,49 @@ py_json_facts(PyObject *self, PyObject *args)
         if (PyDict_Check(value)) {
             for (Py_ssize_t j = 0; j < nnames; j++) {
                 int has = PyDict_Contains(value, PyTuple_GET_ITEM(names, j));
-                if (has < 0) {
-                    Py_DECREF(out);
+                if (has < 0)
                     return NULL;
-                }
                 if (has)
                     flags |= 1LL << (FACT_NAMES_SHIFT + j);
             }
         }
+        else
+            flags |= FACT_NOT_OBJECT;
         all |= flags;
-        PyObject *f = PyLong_FromLongLong(flags);
-        if (f == NULL) {
+    }
+    return PyLong_FromLongLong(all);
+}
+
+/* member_values(objects, name) -> [obj.get(name) for obj in objects] */
+static PyObject *
+py_member_values(PyObject *self, PyObject *args)
+{
+    PyObject *objects, *name;
+    if (!PyArg_ParseTuple(args, "O!O", &PyList_Type, &objects, &name))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(objects);
+    PyObject *out = PyList_New(n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *obj = PyList_GET_ITEM(objects, i), *v = NULL;
+        if (!PyDict_Check(obj)) {
             Py_DECREF(out);
+            PyErr_SetString(PyExc_TypeError, "objects must be dicts");
             return NULL;
         }
-        PyList_SET_ITEM(out, i, f);
+        v = PyDict_GetItemWithError(obj, name);
+        if (v == NULL) {
+            if (PyErr_Occurred()) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            v = Py_None;
+        }
+        Py_INCREF(v);
+        PyList_SET_ITEM(out, i, v);
     }
-    return Py_BuildValue("(LN)", all, out);
+    return out;
 }
 
 /* ---- module ------------------------------------------------------------------------------ */
@@ -1340,8 +1406,11 @@ static PyMethodDef methods[] = {
     {"process_column", (PyCFunction)(void (*)(void))py_process_column, METH_FASTCALL,
      "process_column(col, node, ids) -> fragment; see inferrer.inference.stats."},
     {"json_facts", py_json_facts, METH_VARARGS,
-     "json_facts(raws, values, max_depth, names) -> (union, [flags]): 1 too deep, "
-     "2 duplicate keys, 4 an integer beyond 64 bits, 8 << j an object with names[j]."},
+     "json_facts(raws, values, max_depth, names) -> union of flags: 1 too deep, "
+     "2 duplicate keys, 4 an integer beyond 64 bits, 8 not an object, 16 << j an object "
+     "with names[j]."},
+    {"member_values", py_member_values, METH_VARARGS,
+     "member_values(objects, name) -> [obj.get(name) for obj in objects]"},
     {"crc32", py_crc32, METH_VARARGS, "crc32(data, seed=0): as zlib.crc32."},
     {"format_mask", py_format_mask, METH_VARARGS,
      "format_mask(strings, mask): the formats every string matches, as "
@@ -1361,6 +1430,7 @@ PyMODINIT_FUNC
 PyInit__columns(void)
 {
     crc_init();
+    scan_init();
     if (intern_all() < 0)
         return NULL;
     return PyModule_Create(&moduledef);

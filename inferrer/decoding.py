@@ -634,17 +634,19 @@ def decode_columns(records: list[Record]) -> DecodedColumns | None:
 
 
 _FACT_NAMES: Final = (*sorted(_ENVELOPE_MARKERS), *DISCRIMINATOR_FIELDS)
-_FACT_ANOMALIES: Final = native.FACT_TOO_DEEP | native.FACT_DUPLICATE_KEYS | native.FACT_BIG_INT
+_FACT_DECLINE: Final = (
+    native.FACT_TOO_DEEP | native.FACT_DUPLICATE_KEYS | native.FACT_BIG_INT | native.FACT_NOT_OBJECT
+)
 _BIG_INT_DIGITS: Final = re.compile(rb"\d{19}")
 
 
 def _present_names(raws: list[bytes], values: list[dict[str, Any]]) -> set[str] | None:
     """Which of :data:`_FACT_NAMES` occur as top-level members in the batch; None when
-    a message may be too deep or hold duplicate keys or integers beyond 64 bits (the
-    per-record path handles those)."""
+    a message is not an object written with a leading ``{``, or may be too deep or hold
+    duplicate keys or integers beyond 64 bits (the per-record path handles those)."""
     if native.columns is not None:
-        union, _flags = native.columns.json_facts(raws, values, MAX_DEPTH, _FACT_NAMES)
-        if union & _FACT_ANOMALIES:
+        union = native.columns.json_facts(raws, values, MAX_DEPTH, _FACT_NAMES)
+        if union & _FACT_DECLINE:
             return None
         return {
             name
@@ -652,6 +654,8 @@ def _present_names(raws: list[bytes], values: list[dict[str, Any]]) -> set[str] 
             if union & (1 << (native.FACT_NAMES_SHIFT + j))
         }
     # The reference, without the compiled scanner: decline whatever it cannot rule out.
+    if not all(map(bytes.startswith, raws, repeat(b"{"))) or set(map(type, values)) != {dict}:
+        return None
     depths = map(
         operator.add, map(bytes.count, raws, repeat(b"{")), map(bytes.count, raws, repeat(b"["))
     )
@@ -676,14 +680,10 @@ def _decode_columns(records: list[Record]) -> DecodedColumns | None:
     raws = list(map(_VALUE_OF_RECORD, records))
     if not n or None in raws or any(map(_HEADERS_OF_RECORD, records)):
         return None
-    if not all(map(bytes.startswith, raws, repeat(b"{"))):
-        return None
     try:
         values = list(map(orjson.loads, raws))
     except orjson.JSONDecodeError:
         return None  # the per-record path tells the reasons apart
-    if set(map(type, values)) != {dict}:
-        return None
     present = _present_names(raws, values)
     if present is None or not present.isdisjoint(_ENVELOPE_MARKERS):
         return None
@@ -694,7 +694,11 @@ def _decode_columns(records: list[Record]) -> DecodedColumns | None:
         return None
     if fields:
         kind_field = fields[0]
-        kinds = list(map(dict.get, values, repeat(kind_field)))
+        kinds = (
+            list(map(dict.get, values, repeat(kind_field)))
+            if native.columns is None
+            else native.columns.member_values(values, kind_field)
+        )
         types = set(map(type, kinds))
         if not types <= _STR_OR_NONE or "" in kinds:
             return None

@@ -27,5 +27,6 @@ columns = _load()
 FACT_TOO_DEEP = 1
 FACT_DUPLICATE_KEYS = 2
 FACT_BIG_INT = 4
-FACT_NAMES_SHIFT = 3
+FACT_NOT_OBJECT = 8
+FACT_NAMES_SHIFT = 4
 """Flags of ``columns.json_facts``: bit ``FACT_NAMES_SHIFT + j`` means names[j] is present."""
