@@ -72,9 +72,11 @@ _WS: Final = b" \t\r\n"
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _INT_MIN: Final = -(2**63)
 _INT_MAX: Final = 2**64 - 1
-_LONG_DIGITS: Final = re.compile(rb"\d{19}")
-"""Any integer outside the 64-bit range has at least 19 digits (-2**63-1 has 19)."""
+_DIGITS_AS_ZEROS: Final = bytes.maketrans(b"-123456789", b"0000000000")
+_ZEROS_20: Final = b"0" * 20
+"""An integer outside the 64-bit range has 20 digits or more, or a minus and 19."""
 _DIGIT_RUNS: Final = re.compile(rb"-?\d{19,}")
+_CONTAINERS: Final = frozenset({dict, list})
 _ESCAPED_COLON: Final = b"\\u003"
 """Prefix of ``\\u003a``: a colon the raw bytes do not show (also matches ``\\u0030``-``f``)."""
 _DUPLICATE_KEYS, _BIG_INTEGER = ANOMALIES
@@ -137,6 +139,28 @@ def _out_of_range(run: bytes) -> bool:
     return len(run) > 21 or not _INT_MIN <= int(run) <= _INT_MAX
 
 
+def _members(value: dict[str, Any] | list[Any]) -> int:
+    """Members of every object in a decoded JSON container (nesting is at most MAX_DEPTH)."""
+    if type(value) is dict:
+        n = len(value)
+        items: Any = value.values()
+    else:
+        n = 0
+        items = value
+    for x in items:
+        if type(x) in _CONTAINERS:
+            n += _members(x)
+    return n
+
+
+def _colons(value: Any) -> int:
+    """Colons in ``value`` written out as JSON; -1 when orjson cannot write it."""
+    try:
+        return orjson.dumps(value).count(b":")
+    except TypeError:  # an integer beyond 64 bits: the exact parse decides
+        return -1
+
+
 def check_payload(data: bytes, value: Any) -> tuple[Any, str | None]:
     """The payload parsed from ``data`` with exact integers, and its anomalies.
 
@@ -145,24 +169,30 @@ def check_payload(data: bytes, value: Any) -> tuple[Any, str | None]:
     exactly, with the standard library. Returns ``(value, reason)``: ``reason`` is
     None, or the comma-joined, sorted names of :data:`ANOMALIES` found.
     """
-    # Integers: only a run of 19+ digits can be out of range, and only a run whose
-    # value is out of range can be an integer literal out of range (a run may also be
-    # in a string, a fraction or an exponent: the exact parse tells).
-    big = _LONG_DIGITS.search(data) is not None and any(
-        map(_out_of_range, _DIGIT_RUNS.findall(data))
-    )
-    # Duplicates: each member has a colon, and so may strings. When the tree keeps as
-    # many colons as the bytes show (none hidden as an escape), no member was dropped.
-    colons = data.count(b":")
+    # Whitespace dropped, every digit and minus a 0: runs and '":' show as substrings.
+    compact = data.translate(_DIGITS_AS_ZEROS, _WS)
+    # Integers: a candidate run is checked; it may also sit in a string, a fraction,
+    # an exponent (or, joined by whitespace or a minus, span several numbers): the
+    # exact parse tells.
+    big = _ZEROS_20 in compact and any(map(_out_of_range, _DIGIT_RUNS.findall(data)))
+    # Duplicates: a duplicate drops members, so the tree holds fewer members than the
+    # bytes. Each member shows a '"' followed by ':' (whitespace dropped): its key's
+    # closing quote. Any other '":' is in a string (an escaped quote, or a text that
+    # starts with ':'). So a tree with that many members lost none.
     suspect = False
-    if colons and (type(value) is not dict or colons != len(value)) and not big:
-        if _ESCAPED_COLON in data:
-            suspect = True
-        else:
-            try:
-                suspect = orjson.dumps(value).count(b":") != colons
-            except TypeError:  # an integer orjson cannot write: only the exact parse knows
-                suspect = True
+    if not big:
+        quoted = compact.count(b'":')
+        if (
+            quoted
+            and (type(value) is not dict or quoted != len(value))
+            and (type(value) not in _CONTAINERS or _members(value) != quoted)
+        ):
+            # More '":' than members: a duplicate, or strings such as escaped JSON.
+            # Every colon is a member's or in a string, and the tree written out
+            # keeps them all, unless a member was dropped or a colon was escaped.
+            suspect = (
+                b"\\" not in data or _ESCAPED_COLON in data or _colons(value) != data.count(b":")
+            )
     if not big and not suspect:
         return value, None
     found: set[str] = set()
@@ -184,7 +214,7 @@ def check_payload(data: bytes, value: Any) -> tuple[Any, str | None]:
             data.decode("utf-8"),
             parse_int=exact_int,
             parse_constant=_reject_constant,
-            object_pairs_hook=exact_object if colons else None,
+            object_pairs_hook=exact_object,
         )
     except ValueError:  # an integer beyond Python's int-conversion limit
         raise _Undecodable("invalid-json") from None

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inferrer.asyncapi.build import DocumentOptions, build_document
 from inferrer.capture import write_capture
@@ -318,3 +320,77 @@ def test_infer_from_a_capture_reports_anomalies(tmp_path: Path) -> None:
     assert row.split("│")[-2].strip() == f"{DUP}: 2, {BIG}: 2"
     doc = yaml.safe_load(out.read_text())
     assert doc["channels"]["t.odd"]["x-inferrer-anomalies"] == {DUP: 2, BIG: 2}
+
+
+# -- against a reference: the standard library, told to report both anomalies ---------
+
+NAMES = ["a", "\\u0061", "b", ":", "a:", ":a", '\\"', '\\":', "\\u003a", "\\\\", " :"]
+NUMBERS = [
+    "0",
+    "-1",
+    "2.5",
+    "1e3",
+    str(2**63 - 1),
+    str(2**64 - 1),
+    str(2**64),
+    str(-(2**63)),
+    str(-(2**63) - 1),
+    str(10**25),
+    "0.1234567890123456789012",
+    "12345678901234567890.5",
+    "-12345678901234567890e2",
+    str(1_700_000_000_000_000_000),
+]
+STRINGS = [
+    '"x"',
+    '"2024-05-01T12:00:00Z"',
+    '":x"',
+    '"a\\":"',
+    '"\\u003a"',
+    '"123456789012345678901"',
+]
+SPACE = st.sampled_from(["", " ", "\n", "\t "])
+
+
+@st.composite
+def json_texts(draw: st.DrawFn, depth: int = 0) -> str:
+    kind = draw(st.integers(0, 4 if depth < 3 else 1))
+    if kind == 0:
+        return draw(st.sampled_from(NUMBERS))
+    if kind == 1:
+        return draw(st.sampled_from([*STRINGS, "true", "null"]))
+    if kind == 2:
+        items = draw(st.lists(json_texts(depth + 1), max_size=3))
+        return "[" + ",".join(draw(SPACE) + i + draw(SPACE) for i in items) + "]"
+    names = draw(st.lists(st.sampled_from(NAMES), max_size=4))
+    members = [
+        f'{draw(SPACE)}"{name}"{draw(SPACE)}:{draw(SPACE)}{draw(json_texts(depth + 1))}'
+        for name in names
+    ]
+    return "{" + ",".join(members) + "}"
+
+
+def reference(text: str) -> tuple[Any, str | None]:
+    found: set[str] = set()
+
+    def exact_int(s: str) -> int:
+        n = int(s)
+        if not -(2**63) <= n <= 2**64 - 1:
+            found.add(BIG)
+        return n
+
+    def exact_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len({k for k, _ in pairs}) != len(pairs):
+            found.add(DUP)
+        return dict(pairs)
+
+    value = json.loads(text, parse_int=exact_int, object_pairs_hook=exact_object)
+    return value, ",".join(sorted(found)) or None
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_texts(), st.booleans())
+def test_anomalies_are_found_exactly(text: str, with_header: bool) -> None:
+    d = decoded(text.encode(), HEADER if with_header else ())
+    assert d.ok
+    assert (d.value, d.reason) == reference(text)
