@@ -75,7 +75,9 @@ _INT_MAX: Final = 2**64 - 1
 _DIGITS_AS_ZEROS: Final = bytes.maketrans(b"-123456789", b"0000000000")
 _ZEROS_20: Final = b"0" * 20
 """An integer outside the 64-bit range has 20 digits or more, or a minus and 19."""
-_DIGIT_RUNS: Final = re.compile(rb"-?\d{19,}")
+_LONG_INTEGERS: Final = re.compile(rb"(?<![^:,\[\s])-?\d{19,}(?![\d.eE])")
+"""Where an integer literal of 19 digits or more may be: after ':', ',', '[', whitespace
+or nothing; not part of a fraction or an exponent (but maybe in a string)."""
 _CONTAINERS: Final = frozenset({dict, list})
 _ESCAPED_COLON: Final = b"\\u003"
 """Prefix of ``\\u003a``: a colon the raw bytes do not show (also matches ``\\u0030``-``f``)."""
@@ -171,10 +173,9 @@ def check_payload(data: bytes, value: Any) -> tuple[Any, str | None]:
     """
     # Whitespace dropped, every digit and minus a 0: runs and '":' show as substrings.
     compact = data.translate(_DIGITS_AS_ZEROS, _WS)
-    # Integers: a candidate run is checked; it may also sit in a string, a fraction,
-    # an exponent (or, joined by whitespace or a minus, span several numbers): the
-    # exact parse tells.
-    big = _ZEROS_20 in compact and any(map(_out_of_range, _DIGIT_RUNS.findall(data)))
+    # Integers: a run of 20 (a minus counted) is a hint; the integer literals it may
+    # be are checked; they may also sit in strings: the exact parse tells.
+    big = _ZEROS_20 in compact and any(map(_out_of_range, _LONG_INTEGERS.findall(data)))
     # Duplicates: a duplicate drops members, so the tree holds fewer members than the
     # bytes. Each member shows a '"' followed by ':' (whitespace dropped): its key's
     # closing quote. Any other '":' is in a string (an escaped quote, or a text that

@@ -1,8 +1,9 @@
 """Decoded, but suspicious: duplicate object keys and integers beyond 64 bits.
 
 Such payloads are decoded (they feed the schema) and counted per topic as anomalies.
-Every batch here holds a tombstone or a header, so it takes the per-record decoder
-(:func:`~inferrer.decoding.decode_parts`), which these tests are about.
+These tests are about the per-record decoder (:func:`~inferrer.decoding.decode_parts`):
+every batch observed here holds a tombstone, or two topics, which the column-wise batch
+decoder (:func:`~inferrer.decoding.decode_columns`) leaves to it.
 """
 
 from __future__ import annotations
