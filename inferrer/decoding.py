@@ -14,12 +14,17 @@ Order of recognition for a value:
 4. JSON objects are unwrapped: Kafka Connect ``{schema, payload}`` (only when
    ``schema`` looks like a Connect schema), CloudEvents structured mode, Debezium.
 
-Decisions: NaN/Infinity are not JSON and make a message undecodable; integers of any
-size are accepted (orjson reads those beyond 64 bits as floats, so such a field is
-typed ``number``; most JSON consumers lose their precision too); duplicate object
-keys are accepted, the last one wins (RFC 8259 leaves it open, and every mainstream
-parser does this); lone surrogate escapes (``"\\ud800"``) are ``invalid-utf8``.
-Payloads nested deeper than :data:`MAX_DEPTH` are undecodable (``too-deep``). Nothing here raises.
+Decisions: NaN/Infinity are not JSON and make a message undecodable; lone surrogate
+escapes (``"\\ud800"``) are ``invalid-utf8``; payloads nested deeper than
+:data:`MAX_DEPTH` are undecodable (``too-deep``). Two things are decoded but reported
+as *anomalies* of the payload (:data:`ANOMALIES`; the message stays ``ok`` and feeds
+the schema, ``reason`` names them): duplicate object member names, at any depth and
+compared after unescaping (accepted, the last one wins: RFC 8259 leaves it open, and
+every mainstream parser does this), and integer literals outside the 64-bit range
+[-2**63, 2**64-1] (decoded exactly as Python ints, so such a field is typed
+``integer``; many JSON consumers lose their precision). Keys and headers are not
+checked. Integers longer than Python's int-conversion limit (4300 digits) are
+``invalid-json``. Nothing here raises.
 """
 
 from __future__ import annotations
@@ -55,11 +60,29 @@ DEBEZIUM_OPS: Final[Mapping[str, str]] = {
 MAX_DEPTH: Final = 64
 """Deepest nesting of objects and arrays a payload may have."""
 
+ANOMALIES: Final = ("duplicate-keys", "integer-beyond-64-bits")
+"""What a decoded (``ok``) payload may be reported for, in ``reason`` (comma-joined, sorted):
+``duplicate-keys``: an object of the payload, at any depth, names a member twice
+(after unescaping; the last one wins); ``integer-beyond-64-bits``: an integer literal
+(no fraction, no exponent) lies outside [-2**63, 2**64-1] (it is decoded exactly)."""
+
 _BOM: Final = b"\xef\xbb\xbf"
 _JSON_START: Final = frozenset(b'{["-0123456789tfn')
 _CONTAINER_START: Final = frozenset(b"{[")
 _WS: Final = b" \t\r\n"
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_INT_MIN: Final = -(2**63)
+_INT_MAX: Final = 2**64 - 1
+_DIGITS_AS_ZEROS: Final = bytes.maketrans(b"-123456789", b"0000000000")
+_ZEROS_20: Final = b"0" * 20
+"""An integer outside the 64-bit range has 20 digits or more, or a minus and 19."""
+_LONG_INTEGERS: Final = re.compile(rb"(?<![^:,\[\s])-?\d{19,}(?![\d.eE])")
+"""Where an integer literal of 19 digits or more may be: after ':', ',', '[', whitespace
+or nothing; not part of a fraction or an exponent (but maybe in a string)."""
+_CONTAINERS: Final = frozenset({dict, list})
+_ESCAPED_COLON: Final = b"\\u003"
+"""Prefix of ``\\u003a``: a colon the raw bytes do not show (also matches ``\\u0030``-``f``)."""
+_DUPLICATE_KEYS, _BIG_INTEGER = ANOMALIES
 
 
 class _Undecodable(Exception):
@@ -115,29 +138,126 @@ def parse_json(data: bytes) -> Any:
     return value
 
 
+def _out_of_range(run: bytes) -> bool:
+    return len(run) > 21 or not _INT_MIN <= int(run) <= _INT_MAX
+
+
+def _members(value: dict[str, Any] | list[Any]) -> int:
+    """Members of every object in a decoded JSON container (nesting is at most MAX_DEPTH)."""
+    if type(value) is dict:
+        n = len(value)
+        items: Any = value.values()
+    else:
+        n = 0
+        items = value
+    for x in items:
+        if type(x) in _CONTAINERS:
+            n += _members(x)
+    return n
+
+
+def _colons(value: Any) -> int:
+    """Colons in ``value`` written out as JSON; -1 when orjson cannot write it."""
+    try:
+        return orjson.dumps(value).count(b":")
+    except TypeError:  # an integer beyond 64 bits: the exact parse decides
+        return -1
+
+
+def check_payload(data: bytes, value: Any) -> tuple[Any, str | None]:
+    """The payload parsed from ``data`` with exact integers, and its anomalies.
+
+    ``value`` is what :func:`parse_json` gave for ``data``. Cheap prefilters rule the
+    anomalies out for almost every payload; only a suspicious one is parsed again,
+    exactly, with the standard library. Returns ``(value, reason)``: ``reason`` is
+    None, or the comma-joined, sorted names of :data:`ANOMALIES` found.
+    """
+    # Whitespace dropped, every digit and minus a 0: runs and '":' show as substrings.
+    compact = data.translate(_DIGITS_AS_ZEROS, _WS)
+    # Integers: a run of 20 (a minus counted) is a hint; the integer literals it may
+    # be are checked; they may also sit in strings: the exact parse tells.
+    big = _ZEROS_20 in compact and any(map(_out_of_range, _LONG_INTEGERS.findall(data)))
+    # Duplicates: a duplicate drops members, so the tree holds fewer members than the
+    # bytes. Each member shows a '"' followed by ':' (whitespace dropped): its key's
+    # closing quote. Any other '":' is in a string (an escaped quote, or a text that
+    # starts with ':'). So a tree with that many members lost none.
+    suspect = False
+    if not big:
+        quoted = compact.count(b'":')
+        if (
+            quoted
+            and (type(value) is not dict or quoted != len(value))
+            and (type(value) not in _CONTAINERS or _members(value) != quoted)
+        ):
+            # More '":' than members: a duplicate, or strings such as escaped JSON.
+            # Every colon is a member's or in a string, and the tree written out
+            # keeps them all, unless a member was dropped or a colon was escaped.
+            suspect = (
+                b"\\" not in data or _ESCAPED_COLON in data or _colons(value) != data.count(b":")
+            )
+    if not big and not suspect:
+        return value, None
+    found: set[str] = set()
+
+    def exact_int(text: str) -> int:
+        n = int(text)
+        if not _INT_MIN <= n <= _INT_MAX:
+            found.add(_BIG_INTEGER)
+        return n
+
+    def exact_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            found.add(_DUPLICATE_KEYS)
+        return obj
+
+    try:
+        exact = json.loads(
+            data.decode("utf-8"),
+            parse_int=exact_int,
+            parse_constant=_reject_constant,
+            object_pairs_hook=exact_object,
+        )
+    except ValueError:  # an integer beyond Python's int-conversion limit
+        raise _Undecodable("invalid-json") from None
+    return (exact if big else value), ",".join(sorted(found)) or None
+
+
+def parse_payload(data: bytes) -> tuple[Any, str | None]:
+    """:func:`parse_json` and :func:`check_payload`: the payload and its anomalies."""
+    return check_payload(data, parse_json(data))
+
+
 def _strip(data: bytes) -> bytes:
     if data.startswith(_BOM):
         data = data[3:]
     return data.strip(_WS)
 
 
-def _decode_bytes(data: bytes) -> tuple[PayloadEncoding, Any]:
-    """Decode unframed bytes: JSON, text or binary. Raises ``_Undecodable``."""
+def _parse(data: bytes, check: bool) -> tuple[Any, str | None]:
+    return parse_payload(data) if check else (parse_json(data), None)
+
+
+def _decode_bytes(data: bytes, check: bool) -> tuple[PayloadEncoding, Any, str | None]:
+    """Decode unframed bytes: JSON, text or binary, and the anomalies when ``check``.
+
+    Raises ``_Undecodable``.
+    """
     body = _strip(data)
     if body and body[0] in _CONTAINER_START:
-        return "json", parse_json(body)
+        return "json", *_parse(body, check)
     if body and body[0] in _JSON_START:
         try:
-            return "json", parse_json(body)
+            return "json", *_parse(body, check)
         except _Undecodable:
             pass
     try:
         text = (data[3:] if data.startswith(_BOM) else data).decode("utf-8")
     except UnicodeDecodeError:
-        return "binary", None
+        return "binary", None, None
     if not text.isprintable() and _CONTROL.search(text, 0, 256):
-        return "binary", None
-    return "text", text
+        return "binary", None, None
+    return "text", text, None
 
 
 def _looks_like_protobuf(rest: bytes) -> bool:
@@ -150,21 +270,23 @@ def _looks_like_protobuf(rest: bytes) -> bool:
 
 
 def _decode_framed(
-    data: bytes,
-) -> tuple[PayloadEncoding, Any, Framing, int | None]:
+    data: bytes, check: bool
+) -> tuple[PayloadEncoding, Any, str | None, Framing, int | None]:
+    """(encoding, value, anomalies, framing, schema id); anomalies only when ``check``."""
     if len(data) >= 5 and data[0] == 0:
         schema_id = int.from_bytes(data[1:5], "big")
         rest = data[5:]
         body = _strip(rest)
         if body and body[0] in _JSON_START:
             try:
-                return "json", parse_json(body), "confluent", schema_id
+                value, anomalies = _parse(body, check)
+                return "json", value, anomalies, "confluent", schema_id
             except _Undecodable:
                 pass
         encoding: PayloadEncoding = "protobuf" if _looks_like_protobuf(rest) else "avro"
-        return encoding, None, "confluent", schema_id
-    encoding, value = _decode_bytes(data)
-    return encoding, value, "none", None
+        return encoding, None, None, "confluent", schema_id
+    encoding, value, anomalies = _decode_bytes(data, check)
+    return encoding, value, anomalies, "none", None
 
 
 _CONNECT_TYPES: Final[Mapping[str, str]] = {
@@ -301,7 +423,7 @@ def decode_key(key: bytes | None) -> tuple[PayloadEncoding, Any]:
     if cached is not None:
         return cached
     try:
-        encoding, value, _framing, _sid = _decode_framed(key)
+        encoding, value, _anomalies, _framing, _sid = _decode_framed(key, False)
     except _Undecodable:
         try:
             encoding, value = "text", key.decode("utf-8")
@@ -385,6 +507,7 @@ def decode_parts(record: Record) -> Parts:
                             if type(v) is str and 0 < len(v) <= MAX_KIND_VALUE_LENGTH:
                                 kind, kind_field = v, name
                                 break
+                value, anomalies = check_payload(raw, value)
                 raw_key = record.key
                 cached = _key_cache.get(raw_key) if raw_key is not None else _NULL_KEY
                 key_encoding, key = cached if cached is not None else decode_key(raw_key)
@@ -393,7 +516,7 @@ def decode_parts(record: Record) -> Parts:
                     record.offset,
                     record.timestamp,
                     True,
-                    None,
+                    anomalies,
                     value,
                     key,
                     key_encoding,
@@ -491,7 +614,7 @@ def _decode(record: Record) -> Parts:
     size = len(raw)
     value_hash = zlib.crc32(raw)
     try:
-        encoding, value, framing, schema_id = _decode_framed(raw)
+        encoding, value, anomalies, framing, schema_id = _decode_framed(raw, True)
     except _Undecodable as e:
         return _parts(
             record,
@@ -535,6 +658,7 @@ def _decode(record: Record) -> Parts:
         )
     return _parts(
         record,
+        reason=anomalies,
         value=value,
         encoding=encoding,
         content_type=content_type,

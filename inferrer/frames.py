@@ -243,6 +243,8 @@ TOPIC_COLUMNS: Mapping[str, str] = {
     "key_format": "String format of the keys (uuid, ...); missing when none.",
     "undecodable": "Messages whose value could not be decoded.",
     "undecodable_reasons": "'reason: count' pairs, '; '-joined, sorted; '' when none.",
+    "duplicate_keys": "Decoded messages with an object naming a member twice (last one wins).",
+    "integer_beyond_64_bits": "Decoded messages with an integer outside [-2**63, 2**64-1].",
     "tombstones": "Messages with a null value.",
     "first_timestamp": "Earliest message timestamp (UTC).",
     "last_timestamp": "Latest message timestamp (UTC).",
@@ -266,6 +268,8 @@ _TOPIC_DTYPES: Mapping[str, str] = {
     "key_format": "str",
     "undecodable": "int64",
     "undecodable_reasons": "str",
+    "duplicate_keys": "int64",
+    "integer_beyond_64_bits": "int64",
     "tombstones": "int64",
     "first_timestamp": "datetime64[ms, UTC]",
     "last_timestamp": "datetime64[ms, UTC]",
@@ -454,6 +458,8 @@ def topics_frame(
                 "undecodable_reasons": "; ".join(
                     f"{reason}: {n}" for reason, n in sorted(s.undecodable.items())
                 ),
+                "duplicate_keys": s.anomalies.get("duplicate-keys", 0),
+                "integer_beyond_64_bits": s.anomalies.get("integer-beyond-64-bits", 0),
                 "tombstones": s.tombstones,
                 "first_timestamp": s.first_timestamp,
                 "last_timestamp": s.last_timestamp,

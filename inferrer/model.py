@@ -45,6 +45,8 @@ class DecodedMessage:
     ok: bool
     """False when the value could not be decoded; ``reason`` then says why."""
     reason: str | None = None
+    """Why the value could not be decoded; or, for a decoded value, its anomalies
+    (:data:`inferrer.decoding.ANOMALIES`, comma-joined, sorted), None when it has none."""
     value: Any = None
     key: Any = None
     key_encoding: PayloadEncoding = "null"
@@ -138,6 +140,8 @@ class TopicSummary:
     headers_schema: Mapping[str, Any] | None = None
     undecodable: Mapping[str, int] = field(default_factory=dict)
     """Reason → count of messages whose value could not be decoded."""
+    anomalies: Mapping[str, int] = field(default_factory=dict)
+    """Anomaly (:data:`inferrer.decoding.ANOMALIES`) → count of decoded messages with it."""
     tombstones: int = 0
     first_timestamp: int | None = None
     last_timestamp: int | None = None

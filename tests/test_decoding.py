@@ -184,10 +184,11 @@ def test_nan_and_infinity_are_not_json() -> None:
         assert (d.ok, d.reason) == (False, "nan-or-infinity")
 
 
-def test_huge_integers_are_accepted_as_numbers() -> None:
-    # orjson reads integers beyond 64 bits as floats (documented in decoding.py)
+def test_huge_integers_are_decoded_exactly_and_reported() -> None:
     d = decode_record(rec(b'{"a": 123456789012345678901234567890}'))
-    assert d.ok and d.value == {"a": 1.2345678901234568e29}
+    assert (d.ok, d.reason) == (True, "integer-beyond-64-bits")
+    assert d.value == {"a": 123456789012345678901234567890}
+    assert type(d.value["a"]) is int
 
 
 def test_lone_surrogate_escapes_are_not_text() -> None:
@@ -195,9 +196,9 @@ def test_lone_surrogate_escapes_are_not_text() -> None:
     assert (d.ok, d.reason) == (False, "invalid-utf8")
 
 
-def test_duplicate_keys_last_wins() -> None:
+def test_duplicate_keys_last_wins_and_are_reported() -> None:
     d = decode_record(rec(b'{"a": 1, "a": 2}'))
-    assert d.ok and d.value == {"a": 2}
+    assert (d.ok, d.reason, d.value) == (True, "duplicate-keys", {"a": 2})
 
 
 @settings(max_examples=300, deadline=None)

@@ -273,10 +273,13 @@ def test_bad_inputs_are_counted_never_a_crash() -> None:
         "nan-or-infinity": 2,
         "too-deep": 1,
     }
+    # Decoded, but counted: a duplicate key (the last wins), an integer beyond 64 bits.
+    assert summary.anomalies == {"duplicate-keys": 1, "integer-beyond-64-bits": 1}
     assert (summary.messages, summary.tombstones) == (9, 1)
     (kind,) = summary.kinds
     assert kind.count == 3
     assert kind.payload_schema["properties"]["a"] == {"type": "integer"}
+    assert kind.payload_schema["properties"]["big"] == {"type": "integer"}
     assert summary.partitions_seen == (0, 1)
 
 

@@ -308,6 +308,7 @@ def _channel_evidence(plan: _ChannelPlan) -> dict[str, Any]:
             f"{EXTENSION_PREFIX}framing": None if s.framing == "none" else s.framing,
             f"{EXTENSION_PREFIX}schema-ids": sorted(set(s.schema_ids)),
             f"{EXTENSION_PREFIX}undecodable": dict(sorted(s.undecodable.items())),
+            f"{EXTENSION_PREFIX}anomalies": dict(sorted(s.anomalies.items())),
             f"{EXTENSION_PREFIX}tombstones": s.tombstones or None,
             f"{EXTENSION_PREFIX}partitions-seen": sorted(set(s.partitions_seen)),
             f"{EXTENSION_PREFIX}rate-per-second": (

@@ -8,7 +8,11 @@ from inferrer.model import TopicMetadata, TopicSummary
 
 
 def print_summary(summaries: Sequence[TopicSummary], metadata: Mapping[str, TopicMetadata]) -> None:
-    """One row per topic: messages, event kinds, content type, key, partitions, problems."""
+    """One row per topic: messages, event kinds, content type, key, partitions, problems.
+
+    Problems: undecodable messages (a count), and anomalies of decoded messages
+    (``name: count`` pairs, or ``0``).
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -21,6 +25,7 @@ def print_summary(summaries: Sequence[TopicSummary], metadata: Mapping[str, Topi
         ("key", "left"),
         ("partitions", "right"),
         ("undecodable", "right"),
+        ("anomalies", "left"),
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for s in sorted(summaries, key=lambda s: s.topic):
@@ -34,6 +39,7 @@ def print_summary(summaries: Sequence[TopicSummary], metadata: Mapping[str, Topi
             str(key_type),
             str(md.partitions) if md else "-",
             str(sum(s.undecodable.values())),
+            ", ".join(f"{name}: {n}" for name, n in sorted(s.anomalies.items())) or "0",
         )
     console = Console(stderr=True)
     if not console.is_terminal:

@@ -10,7 +10,8 @@ processed a column at a time; every reader (``summarize``, ``to_dict``, merging)
 flushes first, so buffering never shows.
 * :class:`KindObservation` — one event kind: payloads, headers, timestamps, examples.
 * :class:`TopicObservation` — one topic: kinds keyed by discriminator, keys,
-  headers, encodings, envelope, framing, undecodable counts, tombstones, partitions.
+  headers, encodings, envelope, framing, undecodable counts, anomalies (decoded
+  payloads with duplicate keys or integers beyond 64 bits), tombstones, partitions.
 
 :func:`merge` is associative and commutative; ``to_dict``/``from_dict`` round-trip
 through JSON; :meth:`TopicObservation.summarize` gives the read-only
@@ -426,6 +427,8 @@ class TopicObservation:
         self.messages = 0
         self.tombstones = 0
         self.undecodable: Counter[str] = Counter()
+        self.anomalies: Counter[str] = Counter()
+        """Decoded messages per anomaly (:data:`~inferrer.decoding.ANOMALIES`)."""
         self.encodings: Counter[str] = Counter()
         self.key_encodings: Counter[str] = Counter()
         self.content_types: Counter[str] = Counter()
@@ -490,6 +493,9 @@ class TopicObservation:
             if not ok:
                 self.undecodable[reason or "unknown"] += n
                 continue
+            if reason is not None:
+                for anomaly in reason.split(","):
+                    self.anomalies[anomaly] += n
             self.framings[framing] += n
             if enc == "null":
                 self.tombstones += n
@@ -619,6 +625,7 @@ class TopicObservation:
         self.timestamped += other.timestamped
         for mine, theirs in (
             (self.undecodable, other.undecodable),
+            (self.anomalies, other.anomalies),
             (self.encodings, other.encodings),
             (self.key_encodings, other.key_encodings),
             (self.content_types, other.content_types),
@@ -653,6 +660,7 @@ class TopicObservation:
             "messages": self.messages,
             "tombstones": self.tombstones,
             "undecodable": dict(sorted(self.undecodable.items())),
+            "anomalies": dict(sorted(self.anomalies.items())),
             "encodings": dict(sorted(self.encodings.items())),
             "key_encodings": dict(sorted(self.key_encodings.items())),
             "content_types": dict(sorted(self.content_types.items())),
@@ -684,6 +692,7 @@ class TopicObservation:
         obs.messages = data["messages"]
         obs.tombstones = data["tombstones"]
         obs.undecodable = Counter(data["undecodable"])
+        obs.anomalies = Counter(data.get("anomalies", {}))  # absent before anomalies
         obs.encodings = Counter(data["encodings"])
         obs.key_encodings = Counter(data["key_encodings"])
         obs.content_types = Counter(data["content_types"])
@@ -732,6 +741,7 @@ class TopicObservation:
             key_encoding=_mode(self.key_encodings, "null"),
             headers_schema=headers_schema,
             undecodable=dict(sorted(self.undecodable.items())),
+            anomalies=dict(sorted(self.anomalies.items())),
             tombstones=self.tombstones,
             first_timestamp=self.first_timestamp,
             last_timestamp=self.last_timestamp,
