@@ -23,6 +23,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 
 /* ---- configuration (set once by inferrer.inference.stats) ----------------------- */
@@ -357,44 +358,51 @@ typedef struct {
     PyObject *pending; /* list of values Python must check, or NULL */
 } FormatState;
 
+/* Narrow st->mask by one ASCII string; true when a Python check remains for it. */
+static int
+narrow_ascii(FormatState *st, const char *s, Py_ssize_t n)
+{
+    long m = st->mask;
+    if ((m & F_DATE) && !(n == 10 && date_at(s)))
+        m &= ~F_DATE;
+    if ((m & F_DATE_TIME) &&
+        !(n >= 20 && date_at(s) && (s[10] == 'T' || s[10] == 't') && time_at(s + 11, n - 11)))
+        m &= ~F_DATE_TIME;
+    if ((m & F_TIME) && !time_at(s, n))
+        m &= ~F_TIME;
+    if ((m & F_UUID) && !is_uuid(s, n))
+        m &= ~F_UUID;
+    if ((m & F_IPV4) && !is_ipv4(s, n))
+        m &= ~F_IPV4;
+    if ((m & F_EMAIL) && memchr(s, '@', (size_t)n) == NULL)
+        m &= ~F_EMAIL;
+    if ((m & F_IPV6) && !ipv6_candidate(s, n))
+        m &= ~F_IPV6;
+    if ((m & F_URI) && !uri_candidate(s, n))
+        m &= ~F_URI;
+    st->mask = m;
+    return (m & PY_FORMATS) != 0;
+}
+
+static int
+queue_for_python(FormatState *st, PyObject *v)
+{
+    if (st->pending == NULL && (st->pending = PyList_New(0)) == NULL)
+        return -1;
+    return PyList_Append(st->pending, v);
+}
+
 /* Narrow st->mask by one string; queue it for Python when a Python check remains. */
 static int
 check_formats(FormatState *st, PyObject *v)
 {
-    int to_python;
     if (!PyUnicode_IS_ASCII(v)) {
         st->all_bits = 1;
-        to_python = 1;
+        return queue_for_python(st, v);
     }
-    else {
-        const char *s = (const char *)PyUnicode_DATA(v);
-        Py_ssize_t n = PyUnicode_GET_LENGTH(v);
-        long m = st->mask;
-        if ((m & F_DATE) && !(n == 10 && date_at(s)))
-            m &= ~F_DATE;
-        if ((m & F_DATE_TIME) &&
-            !(n >= 20 && date_at(s) && (s[10] == 'T' || s[10] == 't') && time_at(s + 11, n - 11)))
-            m &= ~F_DATE_TIME;
-        if ((m & F_TIME) && !time_at(s, n))
-            m &= ~F_TIME;
-        if ((m & F_UUID) && !is_uuid(s, n))
-            m &= ~F_UUID;
-        if ((m & F_IPV4) && !is_ipv4(s, n))
-            m &= ~F_IPV4;
-        if ((m & F_EMAIL) && memchr(s, '@', (size_t)n) == NULL)
-            m &= ~F_EMAIL;
-        if ((m & F_IPV6) && !ipv6_candidate(s, n))
-            m &= ~F_IPV6;
-        if ((m & F_URI) && !uri_candidate(s, n))
-            m &= ~F_URI;
-        st->mask = m;
-        to_python = (m & PY_FORMATS) != 0;
-    }
-    if (!to_python)
-        return 0;
-    if (st->pending == NULL && (st->pending = PyList_New(0)) == NULL)
-        return -1;
-    return PyList_Append(st->pending, v);
+    if (narrow_ascii(st, (const char *)PyUnicode_DATA(v), PyUnicode_GET_LENGTH(v)))
+        return queue_for_python(st, v);
+    return 0;
 }
 
 /* The final mask: the bits still pending are decided by rules.match_formats_all. */
@@ -639,7 +647,7 @@ do_strings(PyObject **v, Py_ssize_t n, PyObject *node)
 static int
 do_numbers(PyObject **v, Py_ssize_t n, PyObject *node, int is_int)
 {
-    PyObject *lo = v[0], *hi = v[0];
+    PyObject *lo = v[0], *hi = v[0], *zero = NULL, **copy = NULL;
     if (is_int) {
         int overflow = 0;
         long long lov = PyLong_AsLongLongAndOverflow(v[0], &overflow), hiv = lov;
@@ -673,6 +681,23 @@ do_numbers(PyObject **v, Py_ssize_t n, PyObject *node, int is_int)
         }
     }
     else {
+        /* -0.0 counts as 0.0 (else which one is kept depends on order), as in Python */
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (PyFloat_AS_DOUBLE(v[i]) == 0.0 && signbit(PyFloat_AS_DOUBLE(v[i]))) {
+                if (zero == NULL && (zero = PyFloat_FromDouble(0.0)) == NULL)
+                    return -1;
+                if (copy == NULL) {
+                    if ((copy = PyMem_Malloc((size_t)n * sizeof(PyObject *))) == NULL) {
+                        Py_DECREF(zero);
+                        PyErr_NoMemory();
+                        return -1;
+                    }
+                    memcpy(copy, v, (size_t)n * sizeof(PyObject *));
+                    v = copy;
+                }
+                v[i] = zero;
+            }
+        lo = hi = v[0];
         double lov = PyFloat_AS_DOUBLE(v[0]), hiv = lov;
         for (Py_ssize_t i = 1; i < n; i++) {
             double x = PyFloat_AS_DOUBLE(v[i]);
@@ -686,9 +711,12 @@ do_numbers(PyObject **v, Py_ssize_t n, PyObject *node, int is_int)
             }
         }
     }
-    if (add_ssize(node, is_int ? s_n_int : s_n_float, n) < 0 || update_min_max(node, lo, hi) < 0)
-        return -1;
-    return add_distinct(node, is_int ? 'i' : 'f', v, n, NULL);
+    int rc = -1;
+    if (add_ssize(node, is_int ? s_n_int : s_n_float, n) >= 0 && update_min_max(node, lo, hi) >= 0)
+        rc = add_distinct(node, is_int ? 'i' : 'f', v, n, NULL);
+    PyMem_Free(copy);
+    Py_XDECREF(zero);
+    return rc;
 }
 
 static int
@@ -1324,6 +1352,1136 @@ py_member_values(PyObject *self, PyObject *args)
     return out;
 }
 
+/* ==== the raw pass: JSON text folded into the statistics, without Python values ======
+ *
+ * raw_scan(raws, max_depth, names) tokenizes a batch of JSON texts into one tape, or
+ * returns None when any text is outside what the raw pass covers: it must be an object
+ * starting at its first byte, at most max_depth deep, with ASCII strings without
+ * escapes, property names that are ordinary names (so no object can be a map), no
+ * duplicate names, integers within int64 and finite floats. Those batches take the
+ * orjson path (process_column), which gives the same result for what both cover.
+ * raw_fold(batch, positions, root) then folds the chosen messages into a FieldNode tree
+ * as process_column(list of the parsed messages, root, None) would, and returns the same
+ * fragment: only values that enter an exact distinct set, a sketch candidate list or a
+ * Python format check become Python objects.
+ */
+
+enum { K_OBJ = 1, K_ARR, K_STR, K_INT, K_FLT, K_TRUE, K_FALSE, K_NULL };
+
+typedef struct {
+    uint8_t kind;
+    uint32_t start, len; /* STR: the bytes between the quotes */
+    uint32_t end;        /* OBJ, ARR: index of the token after the value */
+    union {
+        int64_t i;
+        double f;
+    } v;
+} Tok;
+
+typedef struct {
+    PyObject_HEAD PyObject *raws; /* list of bytes, kept alive: tokens point into them */
+    Py_ssize_t n;
+    Py_ssize_t *first; /* first token of each message */
+    Tok *tok;
+    Py_ssize_t ntok, captok;
+} RawBatch;
+
+static void
+rawbatch_dealloc(RawBatch *b)
+{
+    Py_XDECREF(b->raws);
+    PyMem_Free(b->first);
+    PyMem_Free(b->tok);
+    Py_TYPE(b)->tp_free((PyObject *)b);
+}
+
+static PyTypeObject RawBatchType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "inferrer._columns.RawBatch",
+    .tp_basicsize = sizeof(RawBatch),
+    .tp_dealloc = (destructor)rawbatch_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A batch of JSON texts, tokenized by raw_scan (opaque).",
+};
+
+static unsigned char plain_string_byte[256]; /* printable ASCII but '"' and '\\' */
+
+static void
+raw_init(void)
+{
+    for (int c = 0x20; c < 0x7F; c++)
+        plain_string_byte[c] = c != '"' && c != '\\';
+}
+
+#define DUP_SLOTS 256
+typedef struct {
+    const unsigned char *s;
+    Py_ssize_t n, i;
+    RawBatch *b;
+    int depth, max_depth;
+    uint32_t gen;
+    struct {
+        uint32_t gen, start, len;
+    } slot[DUP_SLOTS];
+} Parser;
+
+/* 0: parsed; 1: not covered (the batch takes the orjson path); -1: Python error. */
+static int
+new_tok(Parser *p, uint8_t kind, Py_ssize_t *index)
+{
+    RawBatch *b = p->b;
+    if (b->ntok == b->captok) {
+        Py_ssize_t cap = b->captok ? b->captok * 2 : 4096;
+        Tok *t = PyMem_Realloc(b->tok, (size_t)cap * sizeof(Tok));
+        if (t == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        b->tok = t;
+        b->captok = cap;
+    }
+    *index = b->ntok++;
+    b->tok[*index].kind = kind;
+    return 0;
+}
+
+static inline void
+skip_ws(Parser *p)
+{
+    while (p->i < p->n) {
+        unsigned char c = p->s[p->i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+            break;
+        p->i++;
+    }
+}
+
+static int
+scan_string(Parser *p, uint32_t *start, uint32_t *len)
+{
+    Py_ssize_t i = p->i + 1; /* after the opening quote */
+    while (i < p->n && plain_string_byte[p->s[i]])
+        i++;
+    if (i >= p->n || p->s[i] != '"')
+        return 1; /* an escape, a non-ASCII or control byte, or the end */
+    *start = (uint32_t)(p->i + 1);
+    *len = (uint32_t)(i - p->i - 1);
+    p->i = i + 1;
+    return 0;
+}
+
+static int
+scan_number(Parser *p, Tok *t)
+{
+    const unsigned char *s = p->s;
+    Py_ssize_t i = p->i, start = i, n = p->n;
+    int neg = 0, is_float = 0;
+    if (s[i] == '-') {
+        neg = 1;
+        i++;
+    }
+    if (i >= n || !dig((char)s[i]))
+        return 1;
+    if (s[i] == '0')
+        i++;
+    else
+        while (i < n && dig((char)s[i]))
+            i++;
+    Py_ssize_t int_end = i;
+    if (i < n && s[i] == '.') {
+        i++;
+        if (i >= n || !dig((char)s[i]))
+            return 1;
+        while (i < n && dig((char)s[i]))
+            i++;
+        is_float = 1;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= n || !dig((char)s[i]))
+            return 1;
+        while (i < n && dig((char)s[i]))
+            i++;
+        is_float = 1;
+    }
+    Py_ssize_t len = i - start;
+    if (!is_float) {
+        Py_ssize_t digits = int_end - start - neg;
+        if (digits > 19)
+            return 1;
+        uint64_t u = 0;
+        for (Py_ssize_t k = start + neg; k < int_end; k++)
+            u = u * 10 + (uint64_t)(s[k] - '0');
+        if (u > (uint64_t)INT64_MAX + (uint64_t)neg)
+            return 1; /* beyond int64: the orjson path */
+        t->kind = K_INT;
+        t->v.i = neg ? (u == 0 ? 0 : -(int64_t)(u - 1) - 1) : (int64_t)u;
+    }
+    else {
+        char buf[64];
+        if (len >= (Py_ssize_t)sizeof buf)
+            return 1;
+        memcpy(buf, s + start, (size_t)len);
+        buf[len] = '\0';
+        double d = PyOS_string_to_double(buf, NULL, NULL);
+        if (d == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return 1;
+        }
+        if (isinf(d) || isnan(d))
+            return 1; /* orjson refuses numbers beyond a double */
+        t->kind = K_FLT;
+        t->v.f = d == 0.0 ? 0.0 : d; /* -0.0 counts as 0.0, as in the parsed pass */
+    }
+    p->i = i;
+    return 0;
+}
+
+static uint32_t
+key_hash(const unsigned char *k, uint32_t n)
+{
+    uint32_t h = 2166136261u;
+    for (uint32_t j = 0; j < n; j++)
+        h = (h ^ k[j]) * 16777619u;
+    return h;
+}
+
+static inline Py_ssize_t
+next_value(const RawBatch *b, Py_ssize_t j)
+{
+    uint8_t k = b->tok[j].kind;
+    return (k == K_OBJ || k == K_ARR) ? (Py_ssize_t)b->tok[j].end : j + 1;
+}
+
+/* Duplicate property names of the object at token obj (after it is parsed). */
+static int
+has_duplicate_names(Parser *p, Py_ssize_t obj)
+{
+    RawBatch *b = p->b;
+    Py_ssize_t members = 0;
+    if (++p->gen == 0) { /* wrapped: forget every stamp */
+        memset(p->slot, 0, sizeof p->slot);
+        p->gen = 1;
+    }
+    for (Py_ssize_t j = obj + 1; j < (Py_ssize_t)b->tok[obj].end; j = next_value(b, j + 1)) {
+        if (++members > DUP_SLOTS / 2)
+            return 1; /* not checked here: the orjson path */
+        const Tok *key = &b->tok[j];
+        uint32_t h = key_hash(p->s + key->start, key->len) % DUP_SLOTS;
+        for (;; h = (h + 1) % DUP_SLOTS) {
+            if (p->slot[h].gen != p->gen) {
+                p->slot[h].gen = p->gen;
+                p->slot[h].start = key->start;
+                p->slot[h].len = key->len;
+                break;
+            }
+            if (p->slot[h].len == key->len &&
+                memcmp(p->s + p->slot[h].start, p->s + key->start, key->len) == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static int scan_value(Parser *p);
+
+static int
+scan_container(Parser *p, int object)
+{
+    Py_ssize_t index;
+    int r;
+    if (++p->depth > p->max_depth)
+        return 1;
+    if ((r = new_tok(p, object ? K_OBJ : K_ARR, &index)) != 0)
+        return r;
+    p->i++;
+    skip_ws(p);
+    if (p->i < p->n && p->s[p->i] == (object ? '}' : ']'))
+        p->i++;
+    else {
+        for (;;) {
+            if (object) {
+                Py_ssize_t k;
+                uint32_t start, len;
+                if (p->i >= p->n || p->s[p->i] != '"')
+                    return 1;
+                if ((r = scan_string(p, &start, &len)) != 0)
+                    return r;
+                /* ordinary names only (stats._is_plain_name): no object is a map */
+                if (len == 0 || len == 36 || p->s[start] < 'a' || p->s[start] > 'z')
+                    return 1;
+                if ((r = new_tok(p, K_STR, &k)) != 0)
+                    return r;
+                p->b->tok[k].start = start;
+                p->b->tok[k].len = len;
+                skip_ws(p);
+                if (p->i >= p->n || p->s[p->i] != ':')
+                    return 1;
+                p->i++;
+                skip_ws(p);
+            }
+            if ((r = scan_value(p)) != 0)
+                return r;
+            skip_ws(p);
+            if (p->i >= p->n)
+                return 1;
+            if (p->s[p->i] == ',') {
+                p->i++;
+                skip_ws(p);
+                continue;
+            }
+            if (p->s[p->i] != (object ? '}' : ']'))
+                return 1;
+            p->i++;
+            break;
+        }
+    }
+    p->b->tok[index].end = (uint32_t)p->b->ntok;
+    p->depth--;
+    if (object && has_duplicate_names(p, index))
+        return 1;
+    return 0;
+}
+
+static int
+scan_value(Parser *p)
+{
+    if (p->i >= p->n)
+        return 1;
+    unsigned char c = p->s[p->i];
+    Py_ssize_t index;
+    int r;
+    switch (c) {
+    case '{':
+        return scan_container(p, 1);
+    case '[':
+        return scan_container(p, 0);
+    case '"': {
+        uint32_t start, len;
+        if ((r = scan_string(p, &start, &len)) != 0)
+            return r;
+        if ((r = new_tok(p, K_STR, &index)) != 0)
+            return r;
+        p->b->tok[index].start = start;
+        p->b->tok[index].len = len;
+        return 0;
+    }
+    case 't':
+    case 'f':
+    case 'n': {
+        const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+        size_t wn = strlen(word);
+        if (p->n - p->i < (Py_ssize_t)wn || memcmp(p->s + p->i, word, wn) != 0)
+            return 1;
+        p->i += (Py_ssize_t)wn;
+        return new_tok(p, c == 't' ? K_TRUE : c == 'f' ? K_FALSE : K_NULL, &index);
+    }
+    default: {
+        Tok t;
+        if ((r = scan_number(p, &t)) != 0)
+            return r;
+        if ((r = new_tok(p, t.kind, &index)) != 0)
+            return r;
+        p->b->tok[index].v = t.v;
+        return 0;
+    }
+    }
+}
+
+static PyObject *
+py_raw_scan(PyObject *self, PyObject *args)
+{
+    PyObject *raws, *names;
+    Py_ssize_t max_depth;
+    if (!PyArg_ParseTuple(args, "O!nO!", &PyList_Type, &raws, &max_depth, &PyTuple_Type, &names))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(raws), nnames = PyTuple_GET_SIZE(names);
+    if (nnames > 40 || max_depth > 1000) {
+        PyErr_SetString(PyExc_ValueError, "raw_scan: bad arguments");
+        return NULL;
+    }
+    const char *name_text[40];
+    Py_ssize_t name_len[40];
+    for (Py_ssize_t j = 0; j < nnames; j++) {
+        name_text[j] = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(names, j), &name_len[j]);
+        if (name_text[j] == NULL)
+            return NULL;
+    }
+    RawBatch *b = PyObject_New(RawBatch, &RawBatchType);
+    if (b == NULL)
+        return NULL;
+    b->raws = NULL;
+    b->first = NULL;
+    b->tok = NULL;
+    b->ntok = b->captok = 0;
+    b->n = n;
+    Parser *p = PyMem_Calloc(1, sizeof(Parser));
+    if (p == NULL || (b->first = PyMem_Malloc((n ? (size_t)n : 1) * sizeof(Py_ssize_t))) == NULL) {
+        PyMem_Free(p);
+        Py_DECREF(b);
+        return PyErr_NoMemory();
+    }
+    Py_INCREF(raws);
+    b->raws = raws;
+    p->b = b;
+    p->max_depth = (int)max_depth;
+    long long union_names = 0;
+    int r = 0;
+    for (Py_ssize_t m = 0; m < n && r == 0; m++) {
+        PyObject *raw = PyList_GET_ITEM(raws, m);
+        if (!PyBytes_CheckExact(raw) || PyBytes_GET_SIZE(raw) > (Py_ssize_t)UINT32_MAX / 2) {
+            r = 1;
+            break;
+        }
+        p->s = (const unsigned char *)PyBytes_AS_STRING(raw);
+        p->n = PyBytes_GET_SIZE(raw);
+        p->i = 0;
+        p->depth = 0;
+        b->first[m] = b->ntok;
+        if (p->n == 0 || p->s[0] != '{') {
+            r = 1;
+            break;
+        }
+        if ((r = scan_value(p)) != 0)
+            break;
+        skip_ws(p);
+        if (p->i != p->n) {
+            r = 1;
+            break;
+        }
+        /* which names are top-level members */
+        Py_ssize_t obj = b->first[m];
+        for (Py_ssize_t j = obj + 1; j < (Py_ssize_t)b->tok[obj].end; j = next_value(b, j + 1)) {
+            const Tok *key = &b->tok[j];
+            for (Py_ssize_t q = 0; q < nnames; q++)
+                if (name_len[q] == (Py_ssize_t)key->len &&
+                    memcmp(name_text[q], p->s + key->start, key->len) == 0)
+                    union_names |= 1LL << q;
+        }
+    }
+    PyMem_Free(p);
+    if (r != 0) {
+        Py_DECREF(b);
+        if (r < 0)
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    return Py_BuildValue("(NL)", (PyObject *)b, union_names);
+}
+
+static PyObject *
+ascii_str(const unsigned char *s, Py_ssize_t n)
+{
+    PyObject *o = PyUnicode_New(n, 127);
+    if (o != NULL)
+        memcpy(PyUnicode_DATA(o), s, (size_t)n);
+    return o;
+}
+
+static const unsigned char *
+message_text(const RawBatch *b, Py_ssize_t m)
+{
+    return (const unsigned char *)PyBytes_AS_STRING(PyList_GET_ITEM(b->raws, m));
+}
+
+/* raw_member_values(batch, name) -> the top-level member `name` of each message: a str,
+ * int, float, bool or None (absent or null); Ellipsis for an object or array. */
+static PyObject *
+py_raw_member_values(PyObject *self, PyObject *args)
+{
+    RawBatch *b;
+    const char *name;
+    Py_ssize_t name_len;
+    if (!PyArg_ParseTuple(args, "O!s#", &RawBatchType, &b, &name, &name_len))
+        return NULL;
+    PyObject *out = PyList_New(b->n);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t m = 0; m < b->n; m++) {
+        const unsigned char *s = message_text(b, m);
+        Py_ssize_t obj = b->first[m];
+        PyObject *v = NULL;
+        for (Py_ssize_t j = obj + 1; j < (Py_ssize_t)b->tok[obj].end; j = next_value(b, j + 1)) {
+            const Tok *key = &b->tok[j];
+            if ((Py_ssize_t)key->len != name_len || memcmp(s + key->start, name, key->len) != 0)
+                continue;
+            const Tok *t = &b->tok[j + 1];
+            switch (t->kind) {
+            case K_STR:
+                v = ascii_str(s + t->start, t->len);
+                break;
+            case K_INT:
+                v = PyLong_FromLongLong(t->v.i);
+                break;
+            case K_FLT:
+                v = PyFloat_FromDouble(t->v.f);
+                break;
+            case K_TRUE:
+                v = Py_NewRef(Py_True);
+                break;
+            case K_FALSE:
+                v = Py_NewRef(Py_False);
+                break;
+            case K_NULL:
+                v = Py_NewRef(Py_None);
+                break;
+            default:
+                v = Py_NewRef(Py_Ellipsis);
+            }
+            if (v == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            break;
+        }
+        PyList_SET_ITEM(out, m, v != NULL ? v : Py_NewRef(Py_None));
+    }
+    return out;
+}
+
+/* ---- folding -------------------------------------------------------------------------- */
+
+typedef struct CNode CNode;
+
+typedef struct {
+    const unsigned char *key;
+    uint32_t klen;
+    CNode *node;
+    Py_ssize_t count; /* objects at the parent that have this property */
+} CChild;
+
+#define STR_CACHE 16
+struct CNode {
+    PyObject *node; /* the FieldNode */
+    PyObject *key;  /* the property name (children only) */
+    int fresh;      /* the FieldNode is new: it joins the parent at commit */
+    Py_ssize_t present, last_owner;
+    Py_ssize_t n_null, n_true, n_false, n_int, n_float, n_str, n_obj, n_arr;
+    Py_ssize_t lo_len, hi_len;
+    FormatState fmt;
+    long mask_before;
+    PyObject *sets[3]; /* exact distinct sets (str, int, float), or NULL: the sketch */
+    int64_t limit;     /* the sketch: candidates are hashes below it; -1 takes all */
+    PyObject *cands[3];
+    int has_i, has_f;
+    int64_t i_lo, i_hi;
+    double f_lo, f_hi;
+    CChild *ch;
+    Py_ssize_t nch, capch, hint;
+    int32_t *tab; /* open addressing over ch by key_hash, once there are many */
+    uint32_t tabmask;
+    CNode *items;
+    Py_ssize_t item_total;
+    PyObject *str_cache[STR_CACHE]; /* strings known to be in the exact set */
+    int64_t int_cache[STR_CACHE];
+    unsigned char int_cached[STR_CACHE];
+};
+
+static void
+cnode_free(CNode *c)
+{
+    if (c == NULL)
+        return;
+    for (Py_ssize_t j = 0; j < c->nch; j++)
+        cnode_free(c->ch[j].node);
+    PyMem_Free(c->ch);
+    PyMem_Free(c->tab);
+    cnode_free(c->items);
+    Py_XDECREF(c->node);
+    Py_XDECREF(c->key);
+    Py_XDECREF(c->fmt.pending);
+    for (int t = 0; t < 3; t++) {
+        Py_XDECREF(c->sets[t]);
+        Py_XDECREF(c->cands[t]);
+    }
+    for (int k = 0; k < STR_CACHE; k++)
+        Py_XDECREF(c->str_cache[k]);
+    PyMem_Free(c);
+}
+
+/* A transient node over a FieldNode (new reference taken). */
+static CNode *
+cnode_new(PyObject *node, PyObject *key, int fresh)
+{
+    CNode *c = PyMem_Calloc(1, sizeof(CNode));
+    if (c == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    c->node = Py_NewRef(node);
+    c->key = Py_XNewRef(key);
+    c->fresh = fresh;
+    c->last_owner = -1;
+    c->lo_len = PY_SSIZE_T_MAX;
+    c->hi_len = -1;
+    c->limit = -1;
+    Py_ssize_t mask;
+    if (get_ssize(node, s_mask, &mask) < 0)
+        goto fail;
+    c->fmt.mask = c->mask_before = (long)mask;
+    PyObject *names[3] = {s_strs, s_ints, s_floats};
+    for (int t = 0; t < 3; t++) {
+        PyObject *set = PyObject_GetAttr(node, names[t]);
+        if (set == NULL)
+            goto fail;
+        if (set == Py_None)
+            Py_DECREF(set);
+        else if (!PySet_CheckExact(set)) {
+            Py_DECREF(set);
+            PyErr_SetString(PyExc_TypeError, "FieldNode distinct values must be a set");
+            goto fail;
+        }
+        else
+            c->sets[t] = set;
+    }
+    if (c->sets[0] == NULL) {
+        PyObject *sketch = PyObject_GetAttr(node, s_sketch);
+        if (sketch == NULL)
+            goto fail;
+        if (PyList_Check(sketch) && PyList_GET_SIZE(sketch) >= sketch_size) {
+            c->limit = PyLong_AsLongLong(PyList_GET_ITEM(sketch, PyList_GET_SIZE(sketch) - 1));
+            if (c->limit == -1 && PyErr_Occurred()) {
+                Py_DECREF(sketch);
+                goto fail;
+            }
+        }
+        Py_DECREF(sketch);
+    }
+    return c;
+fail:
+    cnode_free(c);
+    return NULL;
+}
+
+#define TAB_FROM 8
+
+static int
+tab_insert(CNode *c, Py_ssize_t index)
+{
+    uint32_t h = key_hash(c->ch[index].key, c->ch[index].klen) & c->tabmask;
+    while (c->tab[h] >= 0)
+        h = (h + 1) & c->tabmask;
+    c->tab[h] = (int32_t)index;
+    return 0;
+}
+
+static int
+tab_rebuild(CNode *c)
+{
+    uint32_t size = 64;
+    while (size < (uint32_t)c->nch * 4)
+        size *= 2;
+    int32_t *tab = PyMem_Malloc(size * sizeof(int32_t));
+    if (tab == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(tab, 0xFF, size * sizeof(int32_t));
+    PyMem_Free(c->tab);
+    c->tab = tab;
+    c->tabmask = size - 1;
+    for (Py_ssize_t j = 0; j < c->nch; j++)
+        tab_insert(c, j);
+    return 0;
+}
+
+static CNode *
+cnode_child(CNode *c, const unsigned char *key, uint32_t klen, CChild **slot)
+{
+    /* the property after the last one first, as objects usually repeat their order */
+    if (c->hint < c->nch) {
+        CChild *ch = &c->ch[c->hint];
+        if (ch->klen == klen && memcmp(ch->key, key, klen) == 0) {
+            c->hint++;
+            *slot = ch;
+            return ch->node;
+        }
+    }
+    if (c->tab != NULL) {
+        for (uint32_t h = key_hash(key, klen) & c->tabmask; c->tab[h] >= 0;
+             h = (h + 1) & c->tabmask) {
+            CChild *ch = &c->ch[c->tab[h]];
+            if (ch->klen == klen && memcmp(ch->key, key, klen) == 0) {
+                c->hint = c->tab[h] + 1;
+                *slot = ch;
+                return ch->node;
+            }
+        }
+    }
+    else {
+        for (Py_ssize_t j = 0; j < c->nch; j++) {
+            CChild *ch = &c->ch[j];
+            if (ch->klen == klen && memcmp(ch->key, key, klen) == 0) {
+                c->hint = j + 1;
+                *slot = ch;
+                return ch->node;
+            }
+        }
+    }
+    /* new this batch: the FieldNode child, or a fresh one */
+    PyObject *name = ascii_str(key, klen);
+    if (name == NULL)
+        return NULL;
+    PyObject *children = PyObject_GetAttr(c->node, s_children);
+    if (children == NULL || !PyDict_Check(children)) {
+        if (children != NULL)
+            PyErr_SetString(PyExc_TypeError, "FieldNode.children must be a dict");
+        Py_XDECREF(children);
+        Py_DECREF(name);
+        return NULL;
+    }
+    PyObject *node = PyDict_GetItemWithError(children, name);
+    int fresh = 0;
+    if (node == NULL) {
+        if (PyErr_Occurred()) {
+            Py_DECREF(children);
+            Py_DECREF(name);
+            return NULL;
+        }
+        node = PyObject_CallOneArg(FieldNodeType, name);
+        fresh = 1;
+    }
+    else
+        Py_INCREF(node);
+    Py_DECREF(children);
+    if (node == NULL) {
+        Py_DECREF(name);
+        return NULL;
+    }
+    CNode *child = cnode_new(node, name, fresh);
+    Py_DECREF(node);
+    Py_DECREF(name);
+    if (child == NULL)
+        return NULL;
+    if (c->nch == c->capch) {
+        Py_ssize_t cap = c->capch ? c->capch * 2 : 8;
+        CChild *nc = PyMem_Realloc(c->ch, (size_t)cap * sizeof(CChild));
+        if (nc == NULL) {
+            cnode_free(child);
+            PyErr_NoMemory();
+            return NULL;
+        }
+        c->ch = nc;
+        c->capch = cap;
+    }
+    CChild *ch = &c->ch[c->nch++];
+    ch->key = key;
+    ch->klen = klen;
+    ch->node = child;
+    ch->count = 0;
+    c->hint = c->nch;
+    if (c->nch >= TAB_FROM &&
+        (c->tab == NULL || (uint32_t)c->nch * 2 > c->tabmask + 1 ? tab_rebuild(c) : tab_insert(c, c->nch - 1)) < 0)
+        return NULL;
+    *slot = &c->ch[c->nch - 1];
+    return child;
+}
+
+static int
+append_candidate(CNode *c, int tag, PyObject *v)
+{
+    if (c->cands[tag] == NULL && (c->cands[tag] = PyList_New(0)) == NULL)
+        return -1;
+    return PyList_Append(c->cands[tag], v);
+}
+
+static int
+fold_string(CNode *c, const unsigned char *s, Py_ssize_t n)
+{
+    c->n_str++;
+    if (n < c->lo_len)
+        c->lo_len = n;
+    if (n > c->hi_len)
+        c->hi_len = n;
+    if (c->sets[0] != NULL) {
+        uint32_t h = n ? (uint32_t)(s[0] * 31u + s[n - 1] * 7u + (uint32_t)n) % STR_CACHE : 0;
+        PyObject *known = c->str_cache[h];
+        if (known != NULL && PyUnicode_GET_LENGTH(known) == n &&
+            memcmp(PyUnicode_DATA(known), s, (size_t)n) == 0)
+            return 0; /* already in the exact set: nothing changes */
+        PyObject *v = ascii_str(s, n);
+        if (v == NULL)
+            return -1;
+        int seen = PySet_Contains(c->sets[0], v);
+        if (seen < 0 || (!seen && c->fmt.mask && narrow_ascii(&c->fmt, (const char *)s, n) &&
+                         queue_for_python(&c->fmt, v) < 0) ||
+            (!seen && PySet_Add(c->sets[0], v) < 0)) {
+            Py_DECREF(v);
+            return -1;
+        }
+        Py_XSETREF(c->str_cache[h], v);
+        return 0;
+    }
+    if (c->fmt.mask && narrow_ascii(&c->fmt, (const char *)s, n)) {
+        PyObject *v = ascii_str(s, n);
+        if (v == NULL || queue_for_python(&c->fmt, v) < 0) {
+            Py_XDECREF(v);
+            return -1;
+        }
+        Py_DECREF(v);
+    }
+    if (c->limit < 0 || (int64_t)crc32_of(1, (const char *)s, n) < c->limit) {
+        PyObject *v = ascii_str(s, n);
+        int r = v == NULL ? -1 : append_candidate(c, 0, v);
+        Py_XDECREF(v);
+        return r;
+    }
+    return 0;
+}
+
+static int
+fold_int(CNode *c, int64_t x)
+{
+    c->n_int++;
+    if (!c->has_i || x < c->i_lo)
+        c->i_lo = x;
+    if (!c->has_i || x > c->i_hi)
+        c->i_hi = x;
+    c->has_i = 1;
+    if (c->sets[1] != NULL) {
+        unsigned h = (unsigned)((uint64_t)x % STR_CACHE);
+        if (c->int_cached[h] && c->int_cache[h] == x)
+            return 0;
+        PyObject *v = PyLong_FromLongLong(x);
+        if (v == NULL || PySet_Add(c->sets[1], v) < 0) {
+            Py_XDECREF(v);
+            return -1;
+        }
+        Py_DECREF(v);
+        c->int_cache[h] = x;
+        c->int_cached[h] = 1;
+        return 0;
+    }
+    if (c->limit >= 0) {
+        char buf[32];
+        int len = snprintf(buf, sizeof buf, "%lld", (long long)x);
+        if ((int64_t)crc32_of(2, buf, len) >= c->limit)
+            return 0;
+    }
+    PyObject *v = PyLong_FromLongLong(x);
+    int r = v == NULL ? -1 : append_candidate(c, 1, v);
+    Py_XDECREF(v);
+    return r;
+}
+
+static int
+fold_float(CNode *c, double x)
+{
+    c->n_float++;
+    if (!c->has_f || x < c->f_lo)
+        c->f_lo = x;
+    if (!c->has_f || x > c->f_hi)
+        c->f_hi = x;
+    c->has_f = 1;
+    if (c->sets[2] == NULL && c->limit >= 0) {
+        char *text = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+        if (text == NULL)
+            return -1;
+        int64_t h = crc32_of(3, text, (Py_ssize_t)strlen(text));
+        PyMem_Free(text);
+        if (h >= c->limit)
+            return 0;
+    }
+    PyObject *v = PyFloat_FromDouble(x);
+    if (v == NULL)
+        return -1;
+    int r = c->sets[2] != NULL ? PySet_Add(c->sets[2], v) : append_candidate(c, 2, v);
+    Py_DECREF(v);
+    return r;
+}
+
+static int
+fold_value(const RawBatch *b, const unsigned char *s, CNode *c, Py_ssize_t t, Py_ssize_t owner)
+{
+    if (owner != c->last_owner) {
+        c->present++;
+        c->last_owner = owner;
+    }
+    const Tok *tk = &b->tok[t];
+    switch (tk->kind) {
+    case K_STR:
+        return fold_string(c, s + tk->start, tk->len);
+    case K_INT:
+        return fold_int(c, tk->v.i);
+    case K_FLT:
+        return fold_float(c, tk->v.f);
+    case K_TRUE:
+        c->n_true++;
+        return 0;
+    case K_FALSE:
+        c->n_false++;
+        return 0;
+    case K_NULL:
+        c->n_null++;
+        return 0;
+    case K_OBJ:
+        c->n_obj++;
+        for (Py_ssize_t j = t + 1; j < (Py_ssize_t)tk->end; j = next_value(b, j + 1)) {
+            CChild *slot;
+            CNode *child = cnode_child(c, s + b->tok[j].start, b->tok[j].len, &slot);
+            if (child == NULL)
+                return -1;
+            slot->count++;
+            if (fold_value(b, s, child, j + 1, owner) < 0)
+                return -1;
+        }
+        return 0;
+    case K_ARR:
+        c->n_arr++;
+        for (Py_ssize_t j = t + 1; j < (Py_ssize_t)tk->end; j = next_value(b, j)) {
+            if (c->items == NULL) {
+                PyObject *node = PyObject_GetAttr(c->node, s_items);
+                if (node == NULL)
+                    return -1;
+                int fresh = node == Py_None;
+                if (fresh) {
+                    Py_DECREF(node);
+                    if ((node = PyObject_CallNoArgs(FieldNodeType)) == NULL)
+                        return -1;
+                }
+                c->items = cnode_new(node, NULL, fresh);
+                Py_DECREF(node);
+                if (c->items == NULL)
+                    return -1;
+            }
+            c->item_total++;
+            if (fold_value(b, s, c->items, j, owner) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    PyErr_SetString(PyExc_SystemError, "raw_fold: bad token");
+    return -1;
+}
+
+static int
+cmp_children(const void *a, const void *b)
+{
+    const CChild *x = a, *y = b;
+    uint32_t n = x->klen < y->klen ? x->klen : y->klen;
+    int r = memcmp(x->key, y->key, n);
+    return r ? r : (x->klen > y->klen) - (x->klen < y->klen);
+}
+
+static int
+add_candidates(CNode *c)
+{
+    PyObject *tags[3] = {s_tag_s, s_tag_i, s_tag_f};
+    for (int t = 0; t < 3; t++) {
+        if (c->cands[t] == NULL || PyList_GET_SIZE(c->cands[t]) == 0)
+            continue;
+        PyObject *r = PyObject_CallFunctionObjArgs(add_distinct_many, c->node, tags[t],
+                                                   c->cands[t], NULL);
+        if (r == NULL)
+            return -1;
+        Py_DECREF(r);
+    }
+    return 0;
+}
+
+/* Write a node's batch into its FieldNode (children first) and build its fragment. */
+static PyObject *
+commit(CNode *c)
+{
+    PyObject *node = c->node, *parts = NULL, *out = NULL;
+    if (add_ssize(node, s_present, c->present) < 0 || add_ssize(node, s_n_null, c->n_null) < 0 ||
+        add_ssize(node, s_n_true, c->n_true) < 0 || add_ssize(node, s_n_false, c->n_false) < 0 ||
+        add_ssize(node, s_n_int, c->n_int) < 0 || add_ssize(node, s_n_float, c->n_float) < 0 ||
+        add_ssize(node, s_n_str, c->n_str) < 0 || add_ssize(node, s_n_obj, c->n_obj) < 0 ||
+        add_ssize(node, s_n_arr, c->n_arr) < 0)
+        return NULL;
+    if (c->n_str) {
+        Py_ssize_t min_len, max_len;
+        if (get_ssize(node, s_min_len, &min_len) < 0 || get_ssize(node, s_max_len, &max_len) < 0)
+            return NULL;
+        if ((min_len < 0 || c->lo_len < min_len) && set_ssize(node, s_min_len, c->lo_len) < 0)
+            return NULL;
+        if (c->hi_len > max_len && set_ssize(node, s_max_len, c->hi_len) < 0)
+            return NULL;
+        if (finish_formats(&c->fmt) < 0)
+            return NULL;
+        if (c->fmt.mask != c->mask_before && set_ssize(node, s_mask, c->fmt.mask) < 0)
+            return NULL;
+    }
+    if (c->has_i) {
+        PyObject *lo = PyLong_FromLongLong(c->i_lo), *hi = PyLong_FromLongLong(c->i_hi);
+        int r = lo == NULL || hi == NULL ? -1 : update_min_max(node, lo, hi);
+        Py_XDECREF(lo);
+        Py_XDECREF(hi);
+        if (r < 0)
+            return NULL;
+    }
+    if (c->has_f) {
+        PyObject *lo = PyFloat_FromDouble(c->f_lo), *hi = PyFloat_FromDouble(c->f_hi);
+        int r = lo == NULL || hi == NULL ? -1 : update_min_max(node, lo, hi);
+        Py_XDECREF(lo);
+        Py_XDECREF(hi);
+        if (r < 0)
+            return NULL;
+    }
+    if (c->sets[0] != NULL) {
+        int over = 0;
+        for (int t = 0; t < 3; t++)
+            over |= c->sets[t] != NULL && PySet_GET_SIZE(c->sets[t]) > distinct_bound;
+        if (over) {
+            PyObject *r = PyObject_CallMethodNoArgs(node, s_start_sketch);
+            if (r == NULL)
+                return NULL;
+            Py_DECREF(r);
+        }
+    }
+    else if (add_candidates(c) < 0)
+        return NULL;
+    if ((parts = PyList_New(0)) == NULL)
+        return NULL;
+    if (c->n_obj) {
+        PyObject *children = NULL, *properties = PyDict_New(), *required = PyList_New(0);
+        PyObject *record = NULL;
+        if (properties == NULL || required == NULL)
+            goto obj_done;
+        if ((children = PyObject_GetAttr(node, s_children)) == NULL)
+            goto obj_done;
+        if (c->nch > 1)
+            qsort(c->ch, (size_t)c->nch, sizeof(CChild), cmp_children);
+        for (Py_ssize_t j = 0; j < c->nch; j++) {
+            CChild *ch = &c->ch[j];
+            PyObject *frag = commit(ch->node);
+            if (frag == NULL)
+                goto obj_done;
+            int r = PyDict_SetItem(properties, ch->node->key, frag);
+            Py_DECREF(frag);
+            if (r < 0 ||
+                (ch->node->fresh && PyDict_SetItem(children, ch->node->key, ch->node->node) < 0) ||
+                (ch->count == c->n_obj && PyList_Append(required, ch->node->key) < 0))
+                goto obj_done;
+        }
+        record = Py_BuildValue("{s:s,s:O}", "type", "object", "required", required);
+        if (record == NULL)
+            goto obj_done;
+        if (PyDict_GET_SIZE(properties) && PyDict_SetItem(record, s_properties, properties) < 0)
+            Py_CLEAR(record);
+        else if (PyList_Append(parts, record) < 0)
+            Py_CLEAR(record);
+    obj_done:
+        Py_XDECREF(children);
+        Py_XDECREF(properties);
+        Py_XDECREF(required);
+        if (record == NULL)
+            goto done;
+        Py_DECREF(record);
+    }
+    if (c->n_arr) {
+        PyObject *part;
+        if (c->item_total == 0)
+            part = Py_BuildValue("{s:s}", "type", "array");
+        else {
+            PyObject *frag = commit(c->items);
+            if (frag == NULL)
+                goto done;
+            if (c->items->fresh && PyObject_SetAttr(node, s_items, c->items->node) < 0) {
+                Py_DECREF(frag);
+                goto done;
+            }
+            part = Py_BuildValue("{s:s,s:N}", "type", "array", "items", frag);
+        }
+        if (part == NULL)
+            goto done;
+        int r = PyList_Append(parts, part);
+        Py_DECREF(part);
+        if (r < 0)
+            goto done;
+    }
+    {
+        PyObject *names[5];
+        int k = 0;
+        if (c->n_true || c->n_false)
+            names[k++] = s_boolean;
+        if (c->n_int && !c->n_float)
+            names[k++] = s_integer;
+        if (c->n_null)
+            names[k++] = s_null;
+        if (c->n_float)
+            names[k++] = s_number;
+        if (c->n_str)
+            names[k++] = s_string;
+        if (k) {
+            PyObject *type;
+            if (k == 1)
+                type = Py_NewRef(names[0]);
+            else {
+                if ((type = PyList_New(k)) == NULL)
+                    goto done;
+                for (int j = 0; j < k; j++)
+                    PyList_SET_ITEM(type, j, Py_NewRef(names[j]));
+            }
+            PyObject *part = PyDict_New();
+            int r = part == NULL ? -1 : PyDict_SetItem(part, s_type, type);
+            Py_DECREF(type);
+            if (r < 0 || PyList_Append(parts, part) < 0) {
+                Py_XDECREF(part);
+                goto done;
+            }
+            Py_DECREF(part);
+        }
+    }
+    if (PyList_GET_SIZE(parts) == 1)
+        out = Py_NewRef(PyList_GET_ITEM(parts, 0));
+    else {
+        out = PyDict_New();
+        if (out != NULL && PyDict_SetItem(out, s_anyOf, parts) < 0)
+            Py_CLEAR(out);
+    }
+done:
+    Py_XDECREF(parts);
+    return out;
+}
+
+/* raw_fold(batch, positions, root) -> fragment: the messages at positions (all when
+ * None), folded into root as process_column(their parsed values, root, None) would. */
+static PyObject *
+py_raw_fold(PyObject *self, PyObject *args)
+{
+    RawBatch *b;
+    PyObject *positions, *root;
+    if (!PyArg_ParseTuple(args, "O!OO", &RawBatchType, &b, &positions, &root))
+        return NULL;
+    if (FieldNodeType == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "inferrer._columns is not configured");
+        return NULL;
+    }
+    Py_ssize_t count = positions == Py_None ? b->n : -1;
+    if (count < 0) {
+        if (!PyList_Check(positions)) {
+            PyErr_SetString(PyExc_TypeError, "positions must be a list or None");
+            return NULL;
+        }
+        count = PyList_GET_SIZE(positions);
+    }
+    CNode *c = cnode_new(root, NULL, 0);
+    if (c == NULL)
+        return NULL;
+    PyObject *out = NULL;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        Py_ssize_t m = k;
+        if (positions != Py_None) {
+            m = PyLong_AsSsize_t(PyList_GET_ITEM(positions, k));
+            if (m == -1 && PyErr_Occurred())
+                goto done;
+            if (m < 0 || m >= b->n) {
+                PyErr_SetString(PyExc_IndexError, "raw_fold: position out of range");
+                goto done;
+            }
+        }
+        if (fold_value(b, message_text(b, m), c, b->first[m], k) < 0)
+            goto done;
+    }
+    out = commit(c);
+done:
+    cnode_free(c);
+    return out;
+}
+
 /* ---- module ------------------------------------------------------------------------------ */
 
 static PyObject *
@@ -1411,6 +2569,12 @@ static PyMethodDef methods[] = {
      "with names[j]."},
     {"member_values", py_member_values, METH_VARARGS,
      "member_values(objects, name) -> [obj.get(name) for obj in objects]"},
+    {"raw_scan", py_raw_scan, METH_VARARGS,
+     "raw_scan(raws, max_depth, names) -> (RawBatch, union of names present) | None"},
+    {"raw_member_values", py_raw_member_values, METH_VARARGS,
+     "raw_member_values(batch, name) -> the top-level member name of each message"},
+    {"raw_fold", py_raw_fold, METH_VARARGS,
+     "raw_fold(batch, positions, root) -> fragment, as process_column of those messages"},
     {"crc32", py_crc32, METH_VARARGS, "crc32(data, seed=0): as zlib.crc32."},
     {"format_mask", py_format_mask, METH_VARARGS,
      "format_mask(strings, mask): the formats every string matches, as "
@@ -1431,7 +2595,11 @@ PyInit__columns(void)
 {
     crc_init();
     scan_init();
-    if (intern_all() < 0)
+    raw_init();
+    if (intern_all() < 0 || PyType_Ready(&RawBatchType) < 0)
         return NULL;
-    return PyModule_Create(&moduledef);
+    PyObject *m = PyModule_Create(&moduledef);
+    if (m != NULL && PyModule_AddObjectRef(m, "RawBatch", (PyObject *)&RawBatchType) < 0)
+        Py_CLEAR(m);
+    return m;
 }

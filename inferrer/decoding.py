@@ -692,18 +692,31 @@ class DecodedColumns:
     Every message is an unframed JSON object without headers or envelope, decoded
     ``ok`` (``encoding="json"``, ``content_type="application/json"``). ``kinds`` holds
     each message's discriminator value (None when absent), all from ``kind_field``.
+    The payloads are either ``parsed`` (Python values), or tokenized in ``raw`` (the
+    compiled raw pass; ``positions`` picks this batch's messages from it, None meaning
+    all in order), in which case :attr:`values` parses them only when asked.
     """
 
     partitions: list[int]
     offsets: list[int]
     timestamps: list[int | None]
-    values: list[dict[str, Any]]
+    raws: list[bytes]
+    parsed: list[dict[str, Any]] | None
+    raw: Any
+    positions: list[int] | None
     keys: list[Any]
     key_encodings: list[PayloadEncoding]
     kind_field: str | None
     kinds: list[str | None] | None
     sizes: list[int]
     hashes: list[int]
+
+    @property
+    def values(self) -> list[dict[str, Any]]:
+        """The payloads as Python values (parsed here when the batch came the raw way)."""
+        if self.parsed is not None:
+            return self.parsed
+        return list(map(orjson.loads, self.raws))
 
     def parts(self) -> list[Parts]:
         """The :data:`Parts` tuples of these messages, as :func:`decode_parts` gives them."""
@@ -804,11 +817,20 @@ def _decode_columns(records: list[Record]) -> DecodedColumns | None:
     raws = list(map(_VALUE_OF_RECORD, records))
     if not n or None in raws or any(map(_HEADERS_OF_RECORD, records)):
         return None
-    try:
-        values = list(map(orjson.loads, raws))
-    except orjson.JSONDecodeError:
-        return None  # the per-record path tells the reasons apart
-    present = _present_names(raws, values)
+    values: list[dict[str, Any]] | None = None
+    raw: Any = None
+    scanned = (
+        None if native.columns is None else native.columns.raw_scan(raws, MAX_DEPTH, _FACT_NAMES)
+    )
+    if scanned is not None:  # the raw pass covers this batch: no Python values
+        raw, union = scanned
+        present: set[str] | None = {name for j, name in enumerate(_FACT_NAMES) if union & (1 << j)}
+    else:
+        try:
+            values = list(map(orjson.loads, raws))
+        except orjson.JSONDecodeError:
+            return None  # the per-record path tells the reasons apart
+        present = _present_names(raws, values)
     if present is None or not present.isdisjoint(_ENVELOPE_MARKERS):
         return None
     kinds: list[Any] | None = None
@@ -818,11 +840,14 @@ def _decode_columns(records: list[Record]) -> DecodedColumns | None:
         return None
     if fields:
         kind_field = fields[0]
-        kinds = (
-            list(map(dict.get, values, repeat(kind_field)))
-            if native.columns is None
-            else native.columns.member_values(values, kind_field)
-        )
+        if raw is not None:
+            assert native.columns is not None
+            kinds = native.columns.raw_member_values(raw, kind_field)
+        elif native.columns is not None:
+            kinds = native.columns.member_values(values, kind_field)
+        else:
+            assert values is not None
+            kinds = list(map(dict.get, values, repeat(kind_field)))
         types = set(map(type, kinds))
         if not types <= _STR_OR_NONE or "" in kinds:
             return None
@@ -841,7 +866,10 @@ def _decode_columns(records: list[Record]) -> DecodedColumns | None:
         partitions=list(map(_PARTITION_OF_RECORD, records)),
         offsets=list(map(_OFFSET_OF_RECORD, records)),
         timestamps=list(map(_TIMESTAMP_OF_RECORD, records)),
-        values=values,
+        raws=raws,
+        parsed=values,
+        raw=raw,
+        positions=None,
         keys=list(map(_KEY_VALUE_OF, cached)),
         key_encodings=list(map(_KEY_ENCODING_OF, cached)),
         kind_field=kind_field,

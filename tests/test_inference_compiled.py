@@ -274,3 +274,162 @@ def test_both_engines_summarize_the_benchmark_corpora_identically() -> None:
     assert (runs["0"].pop("compiled"), runs["1"].pop("compiled")) == (True, False)
     assert runs["0"] == runs["1"]
     assert runs["0"]["same"][0]["messages"] == 3000
+
+
+# --- the raw pass: JSON text folded without Python values ---------------------------------
+
+PLAIN_TEXT = st.text(
+    st.characters(min_codepoint=0x20, max_codepoint=0x7E, blacklist_characters='"\\'), max_size=8
+)
+PLAIN_KEYS = ["id", "type", "amount", "at", "items", "meta", "note", "account_id", "a1"]
+raw_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([t for t in TRICKY if t.isascii() and t.isprintable()]),
+    PLAIN_TEXT,
+)
+raw_values = st.recursive(
+    raw_scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.sampled_from(PLAIN_KEYS), children, max_size=5),
+    ),
+    max_leaves=12,
+)
+raw_objects = st.dictionaries(st.sampled_from(PLAIN_KEYS), raw_values, max_size=6)
+
+
+def fold_both(batches: list[list[bytes]]) -> tuple[FieldNode, FieldNode]:
+    """Each batch through the raw pass and through process_column; both must agree."""
+    assert compiled is not None
+    raw_node, parsed_node = FieldNode(), FieldNode()
+    for texts in batches:
+        scanned = _columns.raw_scan(list(texts), MAX_DEPTH, ())
+        assert scanned is not None, texts
+        batch, _union = scanned
+        got = _columns.raw_fold(batch, None, raw_node)
+        want = compiled([orjson.loads(t) for t in texts], parsed_node, None)
+        assert got == want, texts
+    assert raw_node.to_dict() == parsed_node.to_dict()
+    return raw_node, parsed_node
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(raw_objects, min_size=1, max_size=10), min_size=1, max_size=4))
+def test_the_raw_pass_folds_as_the_parsed_pass(batches: list[list[dict[str, Any]]]) -> None:
+    fold_both([[json.dumps(o).encode() for o in batch] for batch in batches])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(raw_objects, min_size=2, max_size=12), st.randoms(use_true_random=False))
+def test_the_raw_pass_folds_chosen_positions(objects: list[dict[str, Any]], rnd: Any) -> None:
+    texts = [json.dumps(o, separators=(",", ":")).encode() for o in objects]
+    positions = sorted(rnd.sample(range(len(texts)), rnd.randrange(1, len(texts) + 1)))
+    scanned = _columns.raw_scan(texts, MAX_DEPTH, ())
+    assert scanned is not None
+    raw_node, parsed_node = FieldNode(), FieldNode()
+    got = _columns.raw_fold(scanned[0], positions, raw_node)
+    want = process_column_reference([orjson.loads(texts[p]) for p in positions], parsed_node, None)
+    assert got == want
+    assert raw_node.to_dict() == parsed_node.to_dict()
+
+
+def test_the_raw_pass_sketches_as_the_parsed_pass() -> None:
+    rnd = random.Random(11)
+    batches = [
+        [
+            json.dumps(
+                {
+                    "id": f"{rnd.getrandbits(128):032x}",
+                    "n": rnd.randrange(-(10**15), 10**15),
+                    "x": rnd.random() * 10 ** rnd.randrange(-3, 12),
+                    "at": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}T{i % 24:02d}:00:00Z",
+                    "mixed": [rnd.randrange(5000), f"s{rnd.randrange(5000)}", rnd.random()],
+                }
+            ).encode()
+            for i in range(600)
+        ]
+        for _ in range(5)
+    ]
+    raw_node, _ = fold_both(batches)
+    assert raw_node.children["id"].sketch is not None
+
+
+def test_the_raw_pass_declines_what_it_does_not_cover() -> None:
+    declined = [
+        b' {"a": 1}',
+        b'{"a": 1} x',
+        b'{"a": "\\u00e9"}',
+        b'{"a": "\\n"}',
+        '{"a": "é"}'.encode(),
+        b'{"Amount": 1}',
+        b'{"USD": 1}',
+        b'{"a": {"2024-01-01": 1}}',
+        b'{"a": 1, "a": 2}',
+        b'{"a": [{"b": 1, "b": 1}]}',
+        b'{"a": 9223372036854775808}',
+        b'{"a": -9223372036854775809}',
+        b'{"a": 1e400}',
+        b'{"a": 01}',
+        b'{"a": .5}',
+        b'{"a": NaN}',
+        b'{"a": tru}',
+        b'{"a": [1,]}',
+        b'{"a": 1,}',
+        b"[1]",
+        b'"x"',
+        b"",
+        b'{"a": ' + b"[" * MAX_DEPTH + b"]" * MAX_DEPTH + b"}",
+        b'{"a": "\x7f"}',
+    ]
+    for text in declined:
+        assert _columns.raw_scan([b'{"ok": 1}', text], MAX_DEPTH, ()) is None, text
+    covered = [
+        b'{"a": 9223372036854775807, "b": -9223372036854775808, "c": -0, "d": -0.0}',
+        b'{ "a" : [ 1 , 2.5e-3 , true , false , null , "x y" , { } , [ ] ] }\n',
+        b'{"a": ' + b"[" * (MAX_DEPTH - 1) + b"]" * (MAX_DEPTH - 1) + b"}",
+        b'{"type": "T", "kind": {"x": 1}, "op": 1.5}',
+    ]
+    scanned = _columns.raw_scan(covered, MAX_DEPTH, ("kind", "op", "type", "id"))
+    assert scanned is not None
+    batch, union = scanned
+    assert union == 0b111
+    assert _columns.raw_member_values(batch, "type") == [None, None, None, "T"]
+    assert _columns.raw_member_values(batch, "kind") == [None, None, None, ...]
+    assert _columns.raw_member_values(batch, "op") == [None, None, None, 1.5]
+    fold_both([covered])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_floats_read_by_the_raw_pass_are_orjsons(x: float) -> None:
+    texts = [f'{{"x": {x!r}}}'.encode(), f'{{"x": {x:.17e}}}'.encode()]
+    scanned = _columns.raw_scan(texts, MAX_DEPTH, ())
+    assert scanned is not None
+    raw_node, parsed_node = FieldNode(), FieldNode()
+    _columns.raw_fold(scanned[0], None, raw_node)
+    process_column_reference([orjson.loads(t) for t in texts], parsed_node, None)
+    assert raw_node.to_dict() == parsed_node.to_dict()
+
+
+def test_negative_zero_counts_as_zero_in_any_order_and_pass() -> None:
+    texts = [b'{"x": -0.0, "l": [0.0, -0.0]}', b'{"x": 0.0, "l": [-0.0]}']
+    states = []
+    for order in (texts, texts[::-1]):
+        scanned = _columns.raw_scan(list(order), MAX_DEPTH, ())
+        assert scanned is not None
+        for fold in ("raw", "compiled", "reference"):
+            node = FieldNode()
+            values = [orjson.loads(t) for t in order]
+            if fold == "raw":
+                _columns.raw_fold(scanned[0], None, node)
+            elif fold == "compiled":
+                assert compiled is not None
+                compiled(values, node, None)
+            else:
+                process_column_reference(values, node, None)
+            states.append(json.dumps(node.to_dict(), sort_keys=True))
+    assert len(set(states)) == 1
+    assert '"num": [0.0, 0.0]' in states[0]

@@ -32,6 +32,9 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any, Final
 
+import orjson
+
+from inferrer import native
 from inferrer.atomic import write_atomic
 from inferrer.decoding import NO_HEADERS, PARTS_FIELDS, DecodedColumns, Parts, parts_of
 from inferrer.errors import CaptureError
@@ -186,6 +189,16 @@ class ShapeObservation:
             self.builder.add_schema(fragment)
             self._last_fragment = fragment
 
+    def add_raw(self, batch: Any, positions: list[int] | None, n: int) -> None:
+        """Add ``n`` JSON objects tokenized by the compiled raw pass (``raw_scan``):
+        folded at once, as :meth:`flush` folds parsed values."""
+        assert native.columns is not None
+        self.count += n
+        fragment = native.columns.raw_fold(batch, positions, self.root)
+        if fragment != self._last_fragment:
+            self.builder.add_schema(fragment)
+            self._last_fragment = fragment
+
     def add_hint(self, hint: Mapping[str, Any]) -> None:
         """Merge a declared schema (Kafka Connect) into the structure, once per hint."""
         key = canonical_json(hint)
@@ -257,7 +270,9 @@ def _finite(x: int | float | None) -> float | None:
     if x is None:
         return None
     try:
-        return float(x)
+        # + 0.0: -0.0 and 0.0 tie as minimum or maximum, and which one a node keeps
+        # depends on the order values came in; both read as 0.0.
+        return float(x) + 0.0
     except OverflowError:
         return float("inf") if x > 0 else float("-inf")
 
@@ -340,9 +355,13 @@ class KindObservation:
 
     def add_columns(self, c: DecodedColumns) -> None:
         """Add a column-wise decoded batch of this kind (see :meth:`add_many`)."""
-        n = len(c.values)
+        n = len(c.raws)
         self.count += n
-        self.payload.add_many(c.values, sum(c.sizes))
+        if c.raw is not None:
+            self.payload.add_raw(c.raw, c.positions, n)
+        else:
+            assert c.parsed is not None
+            self.payload.add_many(c.parsed, sum(c.sizes))
         self.headers.add_empty_objects(n)
         first, last, _ = _stamp_range(c.timestamps)
         self.first_timestamp = _min_opt(self.first_timestamp, first)
@@ -353,15 +372,15 @@ class KindObservation:
         if min(hashes) > limit:
             return  # the common case once examples are chosen: nothing smaller here
         # As add_many: the smallest distinct hashes, each at its lowest position.
-        lowest: dict[int, tuple[int, int, Any]] = {}
-        for h, part, off, value in zip(hashes, c.partitions, c.offsets, c.values, strict=True):
+        lowest: dict[int, tuple[int, int, bytes]] = {}
+        for h, part, off, raw in zip(hashes, c.partitions, c.offsets, c.raws, strict=True):
             if h <= limit:
                 seen = lowest.get(h)
                 if seen is None or (part, off) < seen[:2]:
-                    lowest[h] = (part, off, value)
+                    lowest[h] = (part, off, raw)
         for h in heapq.nsmallest(KIND_EXAMPLES, lowest):
-            part, off, value = lowest[h]
-            self._add_example((h, canonical_json(value), part, off))
+            part, off, raw = lowest[h]
+            self._add_example((h, canonical_json(orjson.loads(raw)), part, off))
 
     def _add_example(self, entry: tuple[int, str, int, int]) -> None:
         ex = self.examples
@@ -538,7 +557,7 @@ class TopicObservation:
         if self.collapsed:  # kinds fold into one group: the general path handles it
             self.add_parts_many(c.parts())
             return
-        n = len(c.values)
+        n = len(c.raws)
         self.messages += n
         self.partitions.update(c.partitions)
         first, last, stamped = _stamp_range(c.timestamps)
@@ -574,7 +593,10 @@ class TopicObservation:
                     pick(c.partitions),
                     pick(c.offsets),
                     pick(c.timestamps),
-                    pick(c.values),
+                    pick(c.raws),
+                    None if c.parsed is None else pick(c.parsed),
+                    c.raw,
+                    None if c.raw is None else pick(c.positions or list(range(n))),
                     pick(c.keys),
                     pick(c.key_encodings),
                     c.kind_field,

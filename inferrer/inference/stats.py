@@ -503,6 +503,8 @@ def process_column_reference(
             else:
                 node.n_float += n
                 scalar_types.append("number")
+                if 0.0 in values:  # -0.0 counts as 0.0 (else which one is kept depends on order)
+                    values = [v + 0.0 for v in values]
             lo, hi = min(values), max(values)
             if node.min_num is None or lo < node.min_num:
                 node.min_num = lo
