@@ -7,6 +7,7 @@ setup(
         Extension(
             "inferrer._columns",
             ["inferrer/_columns.c"],
+            libraries=["z"],
             extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
         )
     ]

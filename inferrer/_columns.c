@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include <math.h>
 #include <string.h>
+#include <structmember.h>
+#include <zlib.h>
 
 /* ---- configuration (set once by inferrer.inference.stats) ----------------------- */
 
@@ -558,25 +560,25 @@ done:
 
 /* ---- the column pass ---------------------------------------------------------------- */
 
-enum { T_STR, T_INT, T_FLOAT, T_BOOL, T_NULL, T_DICT, T_LIST, N_TYPES };
+enum { TY_STR, TY_INT, TY_FLOAT, TY_BOOL, TY_NULL, TY_DICT, TY_LIST, N_TYPES };
 
 static int
 type_of(PyObject *v)
 {
     if (PyUnicode_CheckExact(v))
-        return T_STR;
+        return TY_STR;
     if (PyLong_CheckExact(v))
-        return T_INT;
+        return TY_INT;
     if (PyFloat_CheckExact(v))
-        return T_FLOAT;
+        return TY_FLOAT;
     if (PyBool_Check(v))
-        return T_BOOL;
+        return TY_BOOL;
     if (v == Py_None)
-        return T_NULL;
+        return TY_NULL;
     if (PyDict_CheckExact(v))
-        return T_DICT;
+        return TY_DICT;
     if (PyList_CheckExact(v))
-        return T_LIST;
+        return TY_LIST;
     return -1;
 }
 
@@ -1009,27 +1011,27 @@ process(PyObject **v, Py_ssize_t *ids, Py_ssize_t n, PyObject *node)
         Py_ssize_t tn = count[t];
         int r = 0;
         switch (t) {
-        case T_STR:
+        case TY_STR:
             r = do_strings(tv, tn, node);
             break;
-        case T_INT:
-        case T_FLOAT:
-            r = do_numbers(tv, tn, node, t == T_INT);
+        case TY_INT:
+        case TY_FLOAT:
+            r = do_numbers(tv, tn, node, t == TY_INT);
             break;
-        case T_BOOL: {
+        case TY_BOOL: {
             Py_ssize_t trues = 0;
             for (Py_ssize_t i = 0; i < tn; i++)
                 trues += tv[i] == Py_True;
             r = add_ssize(node, s_n_true, trues) < 0 ? -1 : add_ssize(node, s_n_false, tn - trues);
             break;
         }
-        case T_NULL:
+        case TY_NULL:
             r = add_ssize(node, s_n_null, tn);
             break;
-        case T_DICT:
+        case TY_DICT:
             r = add_ssize(node, s_n_obj, tn) < 0 ? -1 : do_objects(tv, tid, tn, node, parts);
             break;
-        case T_LIST:
+        case TY_LIST:
             r = add_ssize(node, s_n_arr, tn) < 0 ? -1 : do_arrays(tv, tid, tn, node, parts);
             break;
         }
@@ -1041,15 +1043,15 @@ process(PyObject **v, Py_ssize_t *ids, Py_ssize_t n, PyObject *node)
     {
         PyObject *names[5];
         int k = 0;
-        if (scalars[T_BOOL])
+        if (scalars[TY_BOOL])
             names[k++] = s_boolean;
-        if (scalars[T_INT] && !scalars[T_FLOAT])
+        if (scalars[TY_INT] && !scalars[TY_FLOAT])
             names[k++] = s_integer;
-        if (scalars[T_NULL])
+        if (scalars[TY_NULL])
             names[k++] = s_null;
-        if (scalars[T_FLOAT])
+        if (scalars[TY_FLOAT])
             names[k++] = s_number;
-        if (scalars[T_STR])
+        if (scalars[TY_STR])
             names[k++] = s_string;
         if (k) {
             PyObject *type;
@@ -2482,14 +2484,142 @@ done:
     return out;
 }
 
+/* ---- records ------------------------------------------------------------------------ */
+
+/* Slot offsets of inferrer.records.Record (a slots dataclass), read once. */
+enum { R_TOPIC, R_PARTITION, R_OFFSET, R_TIMESTAMP, R_KEY, R_VALUE, R_HEADERS, N_RFIELDS };
+static PyTypeObject *RecordType;
+static Py_ssize_t rfield_offset[N_RFIELDS];
+
+static int
+configure_record(PyObject *cls)
+{
+    static const char *const names[N_RFIELDS] = {"topic", "partition", "offset", "timestamp",
+                                                 "key",   "value",     "headers"};
+    if (!PyType_Check(cls)) {
+        PyErr_SetString(PyExc_TypeError, "Record must be a class");
+        return -1;
+    }
+    for (int f = 0; f < N_RFIELDS; f++) {
+        PyObject *d = PyObject_GetAttrString(cls, names[f]);
+        if (d == NULL)
+            return -1;
+        if (!Py_IS_TYPE(d, &PyMemberDescr_Type) ||
+            ((PyMemberDescrObject *)d)->d_member->type != T_OBJECT_EX) {
+            Py_DECREF(d);
+            PyErr_SetString(PyExc_TypeError, "Record fields must be slots");
+            return -1;
+        }
+        rfield_offset[f] = ((PyMemberDescrObject *)d)->d_member->offset;
+        Py_DECREF(d);
+    }
+    Py_INCREF(cls);
+    Py_XSETREF(RecordType, (PyTypeObject *)cls);
+    return 0;
+}
+
+static inline PyObject *
+rfield(PyObject *rec, int f)
+{
+    return *(PyObject **)((char *)rec + rfield_offset[f]);
+}
+
+/* record_columns(records) -> (raws, keys, partitions, offsets, timestamps, sizes, hashes)
+ * of a chunk of Records of one topic whose values are all bytes and which have no
+ * headers; None for any other chunk. hashes are zlib.crc32 of the values. */
+static PyObject *
+py_record_columns(PyObject *self, PyObject *args)
+{
+    PyObject *records;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &records))
+        return NULL;
+    if (RecordType == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "inferrer._columns is not configured");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(records);
+    PyObject *cols[7];
+    for (int j = 0; j < 7; j++)
+        if ((cols[j] = PyList_New(n)) == NULL) {
+            for (int k = 0; k < j; k++)
+                Py_DECREF(cols[k]);
+            return NULL;
+        }
+    PyObject *topic = NULL;
+    int ok = 1;
+    for (Py_ssize_t i = 0; i < n && ok; i++) {
+        PyObject *rec = PyList_GET_ITEM(records, i);
+        if (Py_TYPE(rec) != RecordType) {
+            ok = 0;
+            break;
+        }
+        PyObject *f[N_RFIELDS];
+        for (int k = 0; k < N_RFIELDS; k++)
+            if ((f[k] = rfield(rec, k)) == NULL)
+                ok = 0;
+        if (!ok)
+            break;
+        if (!PyBytes_CheckExact(f[R_VALUE]) || !PyTuple_Check(f[R_HEADERS]) ||
+            PyTuple_GET_SIZE(f[R_HEADERS]) != 0) {
+            ok = 0;
+            break;
+        }
+        if (topic == NULL)
+            topic = f[R_TOPIC];
+        else if (f[R_TOPIC] != topic) {
+            int same = PyObject_RichCompareBool(f[R_TOPIC], topic, Py_EQ);
+            if (same < 0)
+                goto fail;
+            if (!same) {
+                ok = 0;
+                break;
+            }
+        }
+        Py_ssize_t size = PyBytes_GET_SIZE(f[R_VALUE]);
+        PyObject *sz = PyLong_FromSsize_t(size);
+        PyObject *h = PyLong_FromUnsignedLong(
+            crc32(0L, (const Bytef *)PyBytes_AS_STRING(f[R_VALUE]), (uInt)size) & 0xFFFFFFFFUL);
+        if (sz == NULL || h == NULL || size > (Py_ssize_t)UINT32_MAX) {
+            Py_XDECREF(sz);
+            Py_XDECREF(h);
+            if (!PyErr_Occurred()) {
+                ok = 0;
+                break;
+            }
+            goto fail;
+        }
+        PyList_SET_ITEM(cols[0], i, Py_NewRef(f[R_VALUE]));
+        PyList_SET_ITEM(cols[1], i, Py_NewRef(f[R_KEY]));
+        PyList_SET_ITEM(cols[2], i, Py_NewRef(f[R_PARTITION]));
+        PyList_SET_ITEM(cols[3], i, Py_NewRef(f[R_OFFSET]));
+        PyList_SET_ITEM(cols[4], i, Py_NewRef(f[R_TIMESTAMP]));
+        PyList_SET_ITEM(cols[5], i, sz);
+        PyList_SET_ITEM(cols[6], i, h);
+    }
+    if (!ok) {
+        for (int j = 0; j < 7; j++)
+            Py_DECREF(cols[j]);
+        Py_RETURN_NONE;
+    }
+    return Py_BuildValue("(NNNNNNN)", cols[0], cols[1], cols[2], cols[3], cols[4], cols[5],
+                         cols[6]);
+fail:
+    for (int j = 0; j < 7; j++)
+        Py_DECREF(cols[j]);
+    return NULL;
+}
+
 /* ---- module ------------------------------------------------------------------------------ */
 
 static PyObject *
 py_configure(PyObject *self, PyObject *args)
 {
-    PyObject *cls, *adm, *mc, *mfa, *formats;
+    PyObject *cls, *adm, *mc, *mfa, *formats, *record;
     Py_ssize_t bound, size;
-    if (!PyArg_ParseTuple(args, "OOOOOnn", &cls, &adm, &mc, &mfa, &formats, &bound, &size))
+    if (!PyArg_ParseTuple(args, "OOOOOnnO", &cls, &adm, &mc, &mfa, &formats, &bound, &size,
+                          &record))
+        return NULL;
+    if (configure_record(record) < 0)
         return NULL;
     if (!PyTuple_Check(formats) || PyTuple_GET_SIZE(formats) != N_FORMATS) {
         PyErr_SetString(PyExc_ValueError, "the format list changed; update _columns.c");
@@ -2575,6 +2705,9 @@ static PyMethodDef methods[] = {
      "raw_member_values(batch, name) -> the top-level member name of each message"},
     {"raw_fold", py_raw_fold, METH_VARARGS,
      "raw_fold(batch, positions, root) -> fragment, as process_column of those messages"},
+    {"record_columns", py_record_columns, METH_VARARGS,
+     "record_columns(records) -> (raws, keys, partitions, offsets, timestamps, sizes, "
+     "hashes) of a one-topic chunk of bytes values without headers, else None"},
     {"crc32", py_crc32, METH_VARARGS, "crc32(data, seed=0): as zlib.crc32."},
     {"format_mask", py_format_mask, METH_VARARGS,
      "format_mask(strings, mask): the formats every string matches, as "

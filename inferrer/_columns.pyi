@@ -11,7 +11,22 @@ def configure(
     formats: tuple[str, ...],
     distinct_bound: int,
     sketch_size: int,
+    record: type,
 ) -> None: ...
+def record_columns(
+    records: list[Any],
+) -> (
+    tuple[
+        list[bytes],
+        list[bytes | None],
+        list[int],
+        list[int],
+        list[int | None],
+        list[int],
+        list[int],
+    ]
+    | None
+): ...
 def process_column(col: list[Any], node: Any, ids: list[int] | None) -> dict[str, Any]: ...
 def json_facts(
     raws: list[bytes], values: list[Any], max_depth: int, names: tuple[str, ...]

@@ -813,10 +813,21 @@ def _count_members(value: Any) -> int:
 
 
 def _decode_columns(records: list[Record]) -> DecodedColumns | None:
-    n = len(records)
-    raws = list(map(_VALUE_OF_RECORD, records))
-    if not n or None in raws or any(map(_HEADERS_OF_RECORD, records)):
+    if not records:
         return None
+    cols = None if native.columns is None else native.columns.record_columns(records)
+    if cols is not None:  # one C pass over the records
+        raws, raw_keys, partitions, offsets, timestamps, sizes, hashes = cols
+    else:
+        raws = list(map(_VALUE_OF_RECORD, records))
+        if None in raws or any(map(_HEADERS_OF_RECORD, records)):
+            return None
+        raw_keys = list(map(_KEY_OF_RECORD, records))
+        partitions = list(map(_PARTITION_OF_RECORD, records))
+        offsets = list(map(_OFFSET_OF_RECORD, records))
+        timestamps = list(map(_TIMESTAMP_OF_RECORD, records))
+        sizes = list(map(len, raws))
+        hashes = list(map(zlib.crc32, raws))
     values: list[dict[str, Any]] | None = None
     raw: Any = None
     scanned = (
@@ -855,7 +866,6 @@ def _decode_columns(records: list[Record]) -> DecodedColumns | None:
             return None
         if str not in types:
             kinds, kind_field = None, None
-    raw_keys = list(map(_KEY_OF_RECORD, records))
     cached: list[Any] = list(map(_key_cache.get, raw_keys))
     if None in cached:
         cached = [
@@ -863,9 +873,9 @@ def _decode_columns(records: list[Record]) -> DecodedColumns | None:
             for c, k in zip(cached, raw_keys, strict=True)
         ]
     return DecodedColumns(
-        partitions=list(map(_PARTITION_OF_RECORD, records)),
-        offsets=list(map(_OFFSET_OF_RECORD, records)),
-        timestamps=list(map(_TIMESTAMP_OF_RECORD, records)),
+        partitions=partitions,
+        offsets=offsets,
+        timestamps=timestamps,
         raws=raws,
         parsed=values,
         raw=raw,
@@ -874,6 +884,6 @@ def _decode_columns(records: list[Record]) -> DecodedColumns | None:
         key_encodings=list(map(_KEY_ENCODING_OF, cached)),
         kind_field=kind_field,
         kinds=kinds,
-        sizes=list(map(len, raws)),
-        hashes=list(map(zlib.crc32, raws)),
+        sizes=sizes,
+        hashes=hashes,
     )

@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from inferrer import native
 from inferrer.inference import rules
+from inferrer.records import Record
 
 MAP_KEYS = "x-map-keys"
 
@@ -646,6 +647,7 @@ def _compiled_column_pass() -> ColumnPass | None:
         rules.FORMATS,
         DISTINCT_BOUND,
         SKETCH_SIZE,
+        Record,
     )
     column_pass: ColumnPass = native.columns.process_column
     return column_pass
