@@ -60,7 +60,7 @@ static PyObject *s_present, *s_n_null, *s_n_true, *s_n_false, *s_n_int, *s_n_flo
     *s_mask, *s_strs, *s_ints, *s_floats, *s_sketch, *s_children, *s_items, *s_values,
     *s_start_sketch, *s_type, *s_required, *s_properties, *s_object, *s_array,
     *s_anyOf, *s_additionalProperties, *s_x_map_keys, *s_tag_s, *s_tag_i, *s_tag_f,
-    *s_string, *s_integer, *s_number, *s_boolean, *s_null;
+    *s_string, *s_integer, *s_number, *s_boolean, *s_null, *s_values_attr;
 
 static int
 intern_all(void)
@@ -80,7 +80,7 @@ intern_all(void)
     I(s_additionalProperties, "additionalProperties") I(s_x_map_keys, "x-map-keys")
     I(s_tag_s, "s") I(s_tag_i, "i") I(s_tag_f, "f") I(s_string, "string")
     I(s_integer, "integer") I(s_number, "number") I(s_boolean, "boolean")
-    I(s_null, "null")
+    I(s_null, "null") I(s_values_attr, "value")
 #undef I
     return 0;
 }
@@ -1372,7 +1372,8 @@ enum { K_OBJ = 1, K_ARR, K_STR, K_INT, K_FLT, K_TRUE, K_FALSE, K_NULL };
 
 typedef struct {
     uint8_t kind;
-    uint32_t start, len; /* STR: the bytes between the quotes */
+    uint8_t canon;       /* FLT: the literal is Python's repr of the value */
+    uint32_t start, len; /* STR: the bytes between the quotes; FLT: the literal */
     uint32_t end;        /* OBJ, ARR: index of the token after the value */
     union {
         int64_t i;
@@ -1521,20 +1522,65 @@ scan_number(Parser *p, Tok *t)
         t->v.i = neg ? (u == 0 ? 0 : -(int64_t)(u - 1) - 1) : (int64_t)u;
     }
     else {
-        char buf[64];
-        if (len >= (Py_ssize_t)sizeof buf)
-            return 1;
-        memcpy(buf, s + start, (size_t)len);
-        buf[len] = '\0';
-        double d = PyOS_string_to_double(buf, NULL, NULL);
-        if (d == -1.0 && PyErr_Occurred()) {
-            PyErr_Clear();
-            return 1;
+        /* A plain decimal (no exponent) with at most 15 significant digits: exact by
+         * Clinger's fast path (mantissa and power of ten both exact doubles: one
+         * rounding), and its text is Python's repr of the value when it is in repr's
+         * form (no trailing zero but in "x.0", 1e-4 <= |x| < 1e16). */
+        Py_ssize_t frac_end = int_end;
+        if (int_end < n && s[int_end] == '.')
+            for (frac_end = int_end + 1; frac_end < n && dig((char)s[frac_end]); frac_end++)
+                ;
+        int exponent = frac_end != i; /* an exponent part follows the digits */
+        uint64_t m = 0;
+        int sig = 0, frac_digits = 0, seen_nonzero = 0, lead_frac_zeros = 0;
+        for (Py_ssize_t k = start + neg; k < frac_end; k++) {
+            if (s[k] == '.')
+                continue;
+            int dgt = s[k] - '0';
+            if (k > int_end) {
+                frac_digits++;
+                if (!seen_nonzero && dgt == 0)
+                    lead_frac_zeros++;
+            }
+            if (dgt != 0 || seen_nonzero) {
+                seen_nonzero = 1;
+                if (++sig <= 15)
+                    m = m * 10 + (uint64_t)dgt;
+            }
         }
-        if (isinf(d) || isnan(d))
-            return 1; /* orjson refuses numbers beyond a double */
+        double d;
+        uint8_t canon = 0;
+        if (!exponent && sig <= 15 && frac_digits <= 22) {
+            static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+            d = (double)m / p10[frac_digits];
+            if (neg)
+                d = -d;
+            int int_zero = s[start + neg] == '0';
+            int one_zero_fraction = frac_digits == 1 && s[int_end + 1] == '0';
+            canon = (s[frac_end - 1] != '0' || one_zero_fraction) &&
+                    (!int_zero || d == 0.0 || lead_frac_zeros <= 3) && !(neg && d == 0.0);
+        }
+        else {
+            char buf[64];
+            if (len >= (Py_ssize_t)sizeof buf)
+                return 1;
+            memcpy(buf, s + start, (size_t)len);
+            buf[len] = '\0';
+            d = PyOS_string_to_double(buf, NULL, NULL);
+            if (d == -1.0 && PyErr_Occurred()) {
+                PyErr_Clear();
+                return 1;
+            }
+            if (isinf(d) || isnan(d))
+                return 1; /* orjson refuses numbers beyond a double */
+        }
         t->kind = K_FLT;
         t->v.f = d == 0.0 ? 0.0 : d; /* -0.0 counts as 0.0, as in the parsed pass */
+        t->canon = canon;
+        t->start = (uint32_t)start;
+        t->len = (uint32_t)len;
     }
     p->i = i;
     return 0;
@@ -1680,12 +1726,15 @@ scan_value(Parser *p)
         return new_tok(p, c == 't' ? K_TRUE : c == 'f' ? K_FALSE : K_NULL, &index);
     }
     default: {
-        Tok t;
+        Tok t = {0};
         if ((r = scan_number(p, &t)) != 0)
             return r;
         if ((r = new_tok(p, t.kind, &index)) != 0)
             return r;
         p->b->tok[index].v = t.v;
+        p->b->tok[index].canon = t.kind == K_FLT ? t.canon : 0;
+        p->b->tok[index].start = t.start;
+        p->b->tok[index].len = t.len;
         return 0;
     }
     }
@@ -2168,7 +2217,7 @@ fold_int(CNode *c, int64_t x)
 }
 
 static int
-fold_float(CNode *c, double x)
+fold_float(CNode *c, double x, const unsigned char *literal, Py_ssize_t literal_len)
 {
     c->n_float++;
     if (!c->has_f || x < c->f_lo)
@@ -2177,11 +2226,16 @@ fold_float(CNode *c, double x)
         c->f_hi = x;
     c->has_f = 1;
     if (c->sets[2] == NULL && c->limit >= 0) {
-        char *text = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
-        if (text == NULL)
-            return -1;
-        int64_t h = crc32_of(3, text, (Py_ssize_t)strlen(text));
-        PyMem_Free(text);
+        int64_t h;
+        if (literal != NULL) /* the literal is repr(x) */
+            h = crc32_of(3, (const char *)literal, literal_len);
+        else {
+            char *text = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+            if (text == NULL)
+                return -1;
+            h = crc32_of(3, text, (Py_ssize_t)strlen(text));
+            PyMem_Free(text);
+        }
         if (h >= c->limit)
             return 0;
     }
@@ -2207,7 +2261,7 @@ fold_value(const RawBatch *b, const unsigned char *s, CNode *c, Py_ssize_t t, Py
     case K_INT:
         return fold_int(c, tk->v.i);
     case K_FLT:
-        return fold_float(c, tk->v.f);
+        return fold_float(c, tk->v.f, tk->canon ? s + tk->start : NULL, tk->len);
     case K_TRUE:
         c->n_true++;
         return 0;
@@ -2609,6 +2663,35 @@ fail:
     return NULL;
 }
 
+/* values_size(records) -> the total size of the records' values (None counts 0). */
+static PyObject *
+py_values_size(PyObject *self, PyObject *args)
+{
+    PyObject *records;
+    if (!PyArg_ParseTuple(args, "O!", &PyList_Type, &records))
+        return NULL;
+    Py_ssize_t total = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(records); i++) {
+        PyObject *rec = PyList_GET_ITEM(records, i), *value;
+        if (RecordType != NULL && Py_TYPE(rec) == RecordType)
+            value = Py_XNewRef(rfield(rec, R_VALUE));
+        else
+            value = PyObject_GetAttr(rec, s_values_attr);
+        if (value == NULL)
+            return NULL;
+        if (value != Py_None) {
+            Py_ssize_t n = PyObject_Length(value);
+            if (n < 0) {
+                Py_DECREF(value);
+                return NULL;
+            }
+            total += n;
+        }
+        Py_DECREF(value);
+    }
+    return PyLong_FromSsize_t(total);
+}
+
 /* ---- module ------------------------------------------------------------------------------ */
 
 static PyObject *
@@ -2705,6 +2788,8 @@ static PyMethodDef methods[] = {
      "raw_member_values(batch, name) -> the top-level member name of each message"},
     {"raw_fold", py_raw_fold, METH_VARARGS,
      "raw_fold(batch, positions, root) -> fragment, as process_column of those messages"},
+    {"values_size", py_values_size, METH_VARARGS,
+     "values_size(records) -> total length of the records' values (None counts 0)"},
     {"record_columns", py_record_columns, METH_VARARGS,
      "record_columns(records) -> (raws, keys, partitions, offsets, timestamps, sizes, "
      "hashes) of a one-topic chunk of bytes values without headers, else None"},

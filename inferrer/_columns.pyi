@@ -13,6 +13,7 @@ def configure(
     sketch_size: int,
     record: type,
 ) -> None: ...
+def values_size(records: list[Any]) -> int: ...
 def record_columns(
     records: list[Any],
 ) -> (

@@ -336,6 +336,18 @@ def test_the_raw_pass_folds_chosen_positions(objects: list[dict[str, Any]], rnd:
     assert raw_node.to_dict() == parsed_node.to_dict()
 
 
+def test_float_hashes_of_the_raw_pass_are_pythons_in_the_sketch() -> None:
+    rnd = random.Random(5)
+    spellings = []
+    for _ in range(3000):
+        x = rnd.choice([rnd.random(), rnd.uniform(-5000, 5000), rnd.random() * 1e-6])
+        x = rnd.choice([x, round(x, 2), round(x, 5), float(int(x)), 0.0001, 0.00001, 1e15])
+        spellings.append(rnd.choice(float_literals(x)))
+    spellings += ["0.0", "-0.0", "12.0", "12.50", "0.0001", "0.00010", "-0.00001", "100.0"]
+    texts = [f'{{"x": {t}}}'.encode() for t in spellings]
+    fold_both([texts[i : i + 700] for i in range(0, len(texts), 700)])
+
+
 def test_the_raw_pass_sketches_as_the_parsed_pass() -> None:
     rnd = random.Random(11)
     batches = [
@@ -383,6 +395,7 @@ def test_the_raw_pass_declines_what_it_does_not_cover() -> None:
         b"",
         b'{"a": ' + b"[" * MAX_DEPTH + b"]" * MAX_DEPTH + b"}",
         b'{"a": "\x7f"}',
+        b'{"a": 1' + b"0" * 70 + b".5}",
     ]
     for text in declined:
         assert _columns.raw_scan([b'{"ok": 1}', text], MAX_DEPTH, ()) is None, text
@@ -402,10 +415,21 @@ def test_the_raw_pass_declines_what_it_does_not_cover() -> None:
     fold_both([covered])
 
 
+def float_literals(x: float) -> list[str]:
+    """JSON spellings of a float: repr, exponent, fixed with trailing zeros, and short."""
+    out = [repr(x), f"{x:.17e}", f"{x:.6e}", f"{x:.3f}", f"{x:.1f}", f"{x:.12g}"]
+    # literals of 64 characters or more take the parsed pass (the raw pass declines them)
+    return [
+        t
+        for t in out
+        if "inf" not in t and "nan" not in t and ("." in t or "e" in t) and len(t) < 64
+    ]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_floats_read_by_the_raw_pass_are_orjsons(x: float) -> None:
-    texts = [f'{{"x": {x!r}}}'.encode(), f'{{"x": {x:.17e}}}'.encode()]
+    texts = [f'{{"x": {t}}}'.encode() for t in float_literals(x)]
     scanned = _columns.raw_scan(texts, MAX_DEPTH, ())
     assert scanned is not None
     raw_node, parsed_node = FieldNode(), FieldNode()

@@ -21,6 +21,7 @@ import itertools
 import operator
 from collections.abc import Iterable, Iterator, Mapping
 
+from inferrer import native
 from inferrer.decoding import decode_columns, decode_parts
 from inferrer.inference.observation import (
     BATCH_BYTES,
@@ -104,6 +105,13 @@ def _observe_chunk(chunk: list[Record], out: dict[str, TopicObservation]) -> Non
         obs.add_parts(decode_parts(record))
 
 
+def _values_size(chunk: list[Record]) -> int:
+    if native.columns is not None:
+        size: int = native.columns.values_size(chunk)
+        return size
+    return sum(map(len, filter(None, map(_VALUE_OF, chunk))))
+
+
 def _iter_chunks(records: Iterable[Record]) -> Iterator[list[Record]]:
     """Records in lists of at most ``BATCH_SIZE`` records or about ``BATCH_BYTES``.
 
@@ -117,7 +125,7 @@ def _iter_chunks(records: Iterable[Record]) -> Iterator[list[Record]]:
         chunk = carry + list(itertools.islice(it, BATCH_SIZE - len(carry)))
         if not chunk:
             return
-        if sum(map(len, filter(None, map(_VALUE_OF, chunk)))) < BATCH_BYTES:
+        if _values_size(chunk) < BATCH_BYTES:
             carry = []
             yield chunk
             continue

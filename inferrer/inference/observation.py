@@ -102,7 +102,13 @@ def _time_range(batch: list[Parts]) -> tuple[int | None, int | None, int]:
 
 def _stamp_range(stamps: list[int | None]) -> tuple[int | None, int | None, int]:
     """(first, last, how many) of timestamps, None meaning unknown."""
-    known: list[int] = [t for t in stamps if t is not None] if None in stamps else stamps  # type: ignore[assignment]
+    try:  # the common case: every timestamp known (min fails on None among ints)
+        first, last = min(stamps), max(stamps)  # type: ignore[type-var]
+    except TypeError:
+        first = last = None
+    if first is not None and last is not None:
+        return first, last, len(stamps)
+    known: list[int] = [t for t in stamps if t is not None]
     if not known:
         return None, None, 0
     return min(known), max(known), len(known)
