@@ -25,6 +25,15 @@ every mainstream parser does this), and integer literals outside the 64-bit rang
 ``integer``; many JSON consumers lose their precision). Keys and headers are not
 checked. Integers longer than Python's int-conversion limit (4300 digits) are
 ``invalid-json``. Nothing here raises.
+
+Batches: :func:`decode_columns` decodes a chunk of one topic's records at once when
+every record is an unframed JSON object without headers, envelope or anomaly (else
+None, and the per-record path decides). With the compiled helpers
+(:mod:`inferrer.native`) the chunk is read in one C pass over the records, and, when
+the raw pass covers its JSON text, tokenized without Python values (``raw_scan``;
+folded later by ``raw_fold``); otherwise parsed by orjson and checked by
+``json_facts`` (depth, duplicate names, integers beyond 64 bits, envelope and
+discriminator names).
 """
 
 from __future__ import annotations
