@@ -783,7 +783,6 @@ _FACT_NAMES: Final = (*sorted(_ENVELOPE_MARKERS), *DISCRIMINATOR_FIELDS)
 _FACT_DECLINE: Final = (
     native.FACT_TOO_DEEP | native.FACT_DUPLICATE_KEYS | native.FACT_BIG_INT | native.FACT_NOT_OBJECT
 )
-_BIG_INT_DIGITS: Final = re.compile(rb"\d{19}")
 
 
 def _present_names(raws: list[bytes], values: list[dict[str, Any]]) -> set[str] | None:
@@ -799,26 +798,18 @@ def _present_names(raws: list[bytes], values: list[dict[str, Any]]) -> set[str] 
             for j, name in enumerate(_FACT_NAMES)
             if union & (1 << (native.FACT_NAMES_SHIFT + j))
         }
-    # The reference, without the compiled scanner: decline whatever it cannot rule out.
+    # The reference, without the compiled scanner: the per-record decoder's checks.
     if not all(map(bytes.startswith, raws, repeat(b"{"))) or set(map(type, values)) != {dict}:
         return None
-    depths = map(
-        operator.add, map(bytes.count, raws, repeat(b"{")), map(bytes.count, raws, repeat(b"["))
-    )
-    if max(depths) > MAX_DEPTH or any(map(_BIG_INT_DIGITS.search, raws)):
+    for raw, value in zip(raws, values, strict=True):
+        if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+            return None
+    if any(map(_ANOMALY_OF, map(check_payload, raws, values))):
         return None
-    if sum(map(bytes.count, raws, repeat(b":"))) != sum(map(_count_members, values)):
-        return None  # a duplicate key, or only colons inside strings: not decided here
     return {name for name in _FACT_NAMES if any(map(dict.__contains__, values, repeat(name)))}
 
 
-def _count_members(value: Any) -> int:
-    """Object members in a parsed JSON value (at most MAX_DEPTH deep), all levels."""
-    if isinstance(value, dict):
-        return len(value) + sum(map(_count_members, value.values()))
-    if isinstance(value, list):
-        return sum(map(_count_members, value))
-    return 0
+_ANOMALY_OF: Final = operator.itemgetter(1)
 
 
 def _decode_columns(records: list[Record]) -> DecodedColumns | None:
