@@ -1358,8 +1358,9 @@ py_member_values(PyObject *self, PyObject *args)
  *
  * raw_scan(raws, max_depth, names) tokenizes a batch of JSON texts into one tape, or
  * returns None when any text is outside what the raw pass covers: it must be an object
- * starting at its first byte, at most max_depth deep, with ASCII strings without
- * escapes, property names that are ordinary names (so no object can be a map), no
+ * starting at its first byte, at most max_depth deep, with valid strings (those with
+ * escapes or non-ASCII text are decoded here, the rest are their bytes), property names
+ * that are ordinary ASCII names without escapes (so no object can be a map), no
  * duplicate names, integers within int64 and finite floats. Those batches take the
  * orjson path (process_column), which gives the same result for what both cover.
  * raw_fold(batch, positions, root) then folds the chosen messages into a FieldNode tree
@@ -1383,6 +1384,7 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD PyObject *raws; /* list of bytes, kept alive: tokens point into them */
+    PyObject *strings;            /* decoded string values with escapes or non-ASCII */
     Py_ssize_t n;
     Py_ssize_t *first; /* first token of each message */
     Tok *tok;
@@ -1393,6 +1395,7 @@ static void
 rawbatch_dealloc(RawBatch *b)
 {
     Py_XDECREF(b->raws);
+    Py_XDECREF(b->strings);
     PyMem_Free(b->first);
     PyMem_Free(b->tok);
     Py_TYPE(b)->tp_free((PyObject *)b);
@@ -1443,6 +1446,7 @@ new_tok(Parser *p, uint8_t kind, Py_ssize_t *index)
         b->captok = cap;
     }
     *index = b->ntok++;
+    memset(&b->tok[*index], 0, sizeof(Tok));
     b->tok[*index].kind = kind;
     return 0;
 }
@@ -1458,18 +1462,144 @@ skip_ws(Parser *p)
     }
 }
 
+/* A string: *plain is 1 for printable ASCII without escapes (its bytes are its text),
+ * 0 for one with escapes or other UTF-8 (decode_string makes its text). Control bytes
+ * and unfinished escapes are not JSON: 1 (not covered). */
 static int
-scan_string(Parser *p, uint32_t *start, uint32_t *len)
+scan_string(Parser *p, uint32_t *start, uint32_t *len, int *plain)
 {
     Py_ssize_t i = p->i + 1; /* after the opening quote */
-    while (i < p->n && plain_string_byte[p->s[i]])
-        i++;
-    if (i >= p->n || p->s[i] != '"')
-        return 1; /* an escape, a non-ASCII or control byte, or the end */
+    *plain = 1;
+    for (;;) {
+        while (i < p->n && plain_string_byte[p->s[i]])
+            i++;
+        if (i >= p->n)
+            return 1;
+        unsigned char c = p->s[i];
+        if (c == '"')
+            break;
+        if (c == '\\') {
+            i += 2; /* the escaped byte; \uXXXX is checked by decode_string */
+            *plain = 0;
+        }
+        else if (c >= 0x80 || c == 0x7F) {
+            i++;
+            *plain = 0;
+        }
+        else
+            return 1; /* a control byte */
+    }
     *start = (uint32_t)(p->i + 1);
     *len = (uint32_t)(i - p->i - 1);
     p->i = i + 1;
     return 0;
+}
+
+static int
+hex4(const unsigned char *s, Py_ssize_t n, Py_ssize_t at, unsigned *out)
+{
+    unsigned v = 0;
+    if (at + 4 > n)
+        return -1;
+    for (int k = 0; k < 4; k++) {
+        unsigned char c = s[at + k];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The text of a JSON string's content (escapes and UTF-8 decoded, strictly), or NULL
+ * with no exception set when it is not valid (lone surrogates, bad escapes or bytes:
+ * orjson refuses those, the per-record decoder names the reason). */
+static PyObject *
+decode_string(const unsigned char *s, Py_ssize_t n)
+{
+    unsigned char *buf = PyMem_Malloc(n ? (size_t)n : 1); /* decoded is never longer */
+    if (buf == NULL)
+        return PyErr_NoMemory();
+    Py_ssize_t o = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (s[i] != '\\') {
+            buf[o++] = s[i];
+            continue;
+        }
+        if (++i >= n)
+            goto invalid;
+        unsigned cp;
+        switch (s[i]) {
+        case '"':
+        case '\\':
+        case '/':
+            buf[o++] = s[i];
+            continue;
+        case 'b':
+            buf[o++] = '\b';
+            continue;
+        case 'f':
+            buf[o++] = '\f';
+            continue;
+        case 'n':
+            buf[o++] = '\n';
+            continue;
+        case 'r':
+            buf[o++] = '\r';
+            continue;
+        case 't':
+            buf[o++] = '\t';
+            continue;
+        case 'u':
+            if (hex4(s, n, i + 1, &cp) < 0)
+                goto invalid;
+            i += 4;
+            if (cp >= 0xDC00 && cp <= 0xDFFF)
+                goto invalid; /* a lone low surrogate */
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                unsigned low;
+                if (i + 2 >= n || s[i + 1] != '\\' || s[i + 2] != 'u' ||
+                    hex4(s, n, i + 3, &low) < 0 || low < 0xDC00 || low > 0xDFFF)
+                    goto invalid; /* a lone high surrogate */
+                i += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            }
+            if (cp < 0x80)
+                buf[o++] = (unsigned char)cp;
+            else if (cp < 0x800) {
+                buf[o++] = (unsigned char)(0xC0 | (cp >> 6));
+                buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
+            }
+            else if (cp < 0x10000) {
+                buf[o++] = (unsigned char)(0xE0 | (cp >> 12));
+                buf[o++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+                buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
+            }
+            else {
+                buf[o++] = (unsigned char)(0xF0 | (cp >> 18));
+                buf[o++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+                buf[o++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+                buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
+            }
+            continue;
+        default:
+            goto invalid;
+        }
+    }
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)buf, o, "strict");
+    PyMem_Free(buf);
+    if (text == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError))
+        PyErr_Clear(); /* invalid UTF-8 (or encoded surrogates): not covered */
+    return text;
+invalid:
+    PyMem_Free(buf);
+    return NULL;
 }
 
 static int
@@ -1654,10 +1784,11 @@ scan_container(Parser *p, int object)
                 uint32_t start, len;
                 if (p->i >= p->n || p->s[p->i] != '"')
                     return 1;
-                if ((r = scan_string(p, &start, &len)) != 0)
+                int plain;
+                if ((r = scan_string(p, &start, &len, &plain)) != 0)
                     return r;
-                /* ordinary names only (stats._is_plain_name): no object is a map */
-                if (len == 0 || len == 36 || p->s[start] < 'a' || p->s[start] > 'z')
+                /* ordinary ASCII names only (stats._is_plain_name): no object is a map */
+                if (!plain || len == 0 || len == 36 || p->s[start] < 'a' || p->s[start] > 'z')
                     return 1;
                 if ((r = new_tok(p, K_STR, &k)) != 0)
                     return r;
@@ -1707,12 +1838,25 @@ scan_value(Parser *p)
         return scan_container(p, 0);
     case '"': {
         uint32_t start, len;
-        if ((r = scan_string(p, &start, &len)) != 0)
+        int plain;
+        if ((r = scan_string(p, &start, &len, &plain)) != 0)
             return r;
+        Py_ssize_t decoded = -1; /* index in b->strings of a string that needed decoding */
+        if (!plain) {
+            PyObject *text = decode_string(p->s + start, len);
+            if (text == NULL)
+                return PyErr_Occurred() ? -1 : 1;
+            decoded = PyList_GET_SIZE(p->b->strings);
+            int failed = PyList_Append(p->b->strings, text);
+            Py_DECREF(text);
+            if (failed)
+                return -1;
+        }
         if ((r = new_tok(p, K_STR, &index)) != 0)
             return r;
         p->b->tok[index].start = start;
         p->b->tok[index].len = len;
+        p->b->tok[index].v.i = decoded;
         return 0;
     }
     case 't':
@@ -1763,6 +1907,7 @@ py_raw_scan(PyObject *self, PyObject *args)
     if (b == NULL)
         return NULL;
     b->raws = NULL;
+    b->strings = NULL;
     b->first = NULL;
     b->tok = NULL;
     b->ntok = b->captok = 0;
@@ -1775,6 +1920,11 @@ py_raw_scan(PyObject *self, PyObject *args)
     }
     Py_INCREF(raws);
     b->raws = raws;
+    if ((b->strings = PyList_New(0)) == NULL) {
+        PyMem_Free(p);
+        Py_DECREF(b);
+        return NULL;
+    }
     p->b = b;
     p->max_depth = (int)max_depth;
     long long union_names = 0;
@@ -1860,7 +2010,8 @@ py_raw_member_values(PyObject *self, PyObject *args)
             const Tok *t = &b->tok[j + 1];
             switch (t->kind) {
             case K_STR:
-                v = ascii_str(s + t->start, t->len);
+                v = t->v.i >= 0 ? Py_NewRef(PyList_GET_ITEM(b->strings, t->v.i))
+                                : ascii_str(s + t->start, t->len);
                 break;
             case K_INT:
                 v = PyLong_FromLongLong(t->v.i);
@@ -2181,6 +2332,33 @@ fold_string(CNode *c, const unsigned char *s, Py_ssize_t n)
     return 0;
 }
 
+/* A string that needed decoding (escapes, non-ASCII), as a str: as fold_string. */
+static int
+fold_text(CNode *c, PyObject *v)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(v);
+    c->n_str++;
+    if (n < c->lo_len)
+        c->lo_len = n;
+    if (n > c->hi_len)
+        c->hi_len = n;
+    if (c->sets[0] != NULL) {
+        int seen = PySet_Contains(c->sets[0], v);
+        if (seen < 0)
+            return -1;
+        if (!seen && ((c->fmt.mask && check_formats(&c->fmt, v) < 0) ||
+                      PySet_Add(c->sets[0], v) < 0))
+            return -1;
+        return 0;
+    }
+    if (c->fmt.mask && check_formats(&c->fmt, v) < 0)
+        return -1;
+    int64_t h = c->limit < 0 ? -1 : stable_hash('s', v);
+    if (h < 0 || h < c->limit)
+        return append_candidate(c, 0, v);
+    return 0;
+}
+
 static int
 fold_int(CNode *c, int64_t x)
 {
@@ -2257,6 +2435,8 @@ fold_value(const RawBatch *b, const unsigned char *s, CNode *c, Py_ssize_t t, Py
     const Tok *tk = &b->tok[t];
     switch (tk->kind) {
     case K_STR:
+        if (tk->v.i >= 0)
+            return fold_text(c, PyList_GET_ITEM(b->strings, tk->v.i));
         return fold_string(c, s + tk->start, tk->len);
     case K_INT:
         return fold_int(c, tk->v.i);
