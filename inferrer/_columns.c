@@ -1360,8 +1360,8 @@ py_member_values(PyObject *self, PyObject *args)
  * returns None when any text is outside what the raw pass covers: it must be an object
  * starting at its first byte, at most max_depth deep, with valid strings (those with
  * escapes or non-ASCII text are decoded here, the rest are their bytes), property names
- * that are ordinary ASCII names without escapes (so no object can be a map), no
- * duplicate names, integers within int64 and finite floats. Those batches take the
+ * in printable ASCII without escapes (maps are told from records as stats._map_class
+ * does), no duplicate names, integers within int64 and finite floats. Those batches take the
  * orjson path (process_column), which gives the same result for what both cover.
  * raw_fold(batch, positions, root) then folds the chosen messages into a FieldNode tree
  * as process_column(list of the parsed messages, root, None) would, and returns the same
@@ -1787,9 +1787,8 @@ scan_container(Parser *p, int object)
                 int plain;
                 if ((r = scan_string(p, &start, &len, &plain)) != 0)
                     return r;
-                /* ordinary ASCII names only (stats._is_plain_name): no object is a map */
-                if (!plain || len == 0 || len == 36 || p->s[start] < 'a' || p->s[start] > 'z')
-                    return 1;
+                if (!plain)
+                    return 1; /* names with escapes or non-ASCII text: the parsed pass */
                 if ((r = new_tok(p, K_STR, &k)) != 0)
                     return r;
                 p->b->tok[k].start = start;
@@ -2075,6 +2074,9 @@ struct CNode {
     uint32_t tabmask;
     CNode *items;
     Py_ssize_t item_total;
+    Py_ssize_t n_records; /* objects that are records (the rest are maps) */
+    CNode *values;        /* map values */
+    unsigned map_classes; /* bit per MAP_CLASS_NAMES entry seen */
     PyObject *str_cache[STR_CACHE]; /* strings known to be in the exact set */
     int64_t int_cache[STR_CACHE];
     unsigned char int_cached[STR_CACHE];
@@ -2090,6 +2092,7 @@ cnode_free(CNode *c)
     PyMem_Free(c->ch);
     PyMem_Free(c->tab);
     cnode_free(c->items);
+    cnode_free(c->values);
     Py_XDECREF(c->node);
     Py_XDECREF(c->key);
     Py_XDECREF(c->fmt.pending);
@@ -2425,6 +2428,75 @@ fold_float(CNode *c, double x, const unsigned char *literal, Py_ssize_t literal_
     return r;
 }
 
+/* Map key classes (rules.MAP_KEY_CLASSES), sorted by name. */
+static const char *const MAP_CLASS_NAMES[] = {"code", "date", "date-time", "integer", "uuid"};
+enum { MC_CODE, MC_DATE, MC_DATE_TIME, MC_INTEGER, MC_UUID, N_MAP_CLASSES };
+
+/* rules.classify_map_key of an ASCII name: a class, or -1 for an ordinary name. */
+static int
+classify_map_key(const unsigned char *k, Py_ssize_t n)
+{
+    const char *s = (const char *)k;
+    if (n != 36 && n > 0 && k[0] >= 'a' && k[0] <= 'z')
+        return -1;
+    if (n == 36 && is_uuid(s, n))
+        return MC_UUID;
+    if (n <= 20) {
+        Py_ssize_t i = n > 0 && k[0] == '-', digits = n - i;
+        int all = digits >= 1 && digits <= 19;
+        for (; all && i < n; i++)
+            all = dig(s[i]);
+        if (all)
+            return MC_INTEGER;
+    }
+    if (n == 3 && k[0] >= 'A' && k[0] <= 'Z' && k[1] >= 'A' && k[1] <= 'Z' && k[2] >= 'A' &&
+        k[2] <= 'Z')
+        return MC_CODE;
+    if (n == 10 && date_at(s))
+        return MC_DATE;
+    if (n >= 20 && date_at(s) && (s[10] == 'T' || s[10] == 't') && time_at(s + 11, n - 11))
+        return MC_DATE_TIME;
+    return -1;
+}
+
+/* stats._map_class of the object at token t: its key class when it is a map, else -1. */
+static int
+object_map_class(const RawBatch *b, const unsigned char *s, Py_ssize_t t)
+{
+    const Tok *obj = &b->tok[t];
+    int cls = -1;
+    for (Py_ssize_t j = t + 1; j < (Py_ssize_t)obj->end; j = next_value(b, j + 1)) {
+        const unsigned char *k = s + b->tok[j].start;
+        Py_ssize_t n = b->tok[j].len;
+        if (j == t + 1 && n != 36 && n > 0 && k[0] >= 'a' && k[0] <= 'z')
+            return -1; /* the common case: an ordinary first name, a record */
+        int c = classify_map_key(k, n);
+        if (c < 0 || (cls >= 0 && c != cls))
+            return -1;
+        cls = c;
+    }
+    return cls;
+}
+
+static CNode *
+cnode_slot(CNode *c, CNode **slot, PyObject *attr)
+{
+    if (*slot != NULL)
+        return *slot;
+    PyObject *node = PyObject_GetAttr(c->node, attr);
+    if (node == NULL)
+        return NULL;
+    int fresh = node == Py_None;
+    if (fresh) {
+        Py_DECREF(node);
+        if ((node = PyObject_CallNoArgs(FieldNodeType)) == NULL)
+            return NULL;
+    }
+    *slot = cnode_new(node, NULL, fresh);
+    Py_DECREF(node);
+    return *slot;
+}
+
 static int
 fold_value(const RawBatch *b, const unsigned char *s, CNode *c, Py_ssize_t t, Py_ssize_t owner)
 {
@@ -2451,8 +2523,20 @@ fold_value(const RawBatch *b, const unsigned char *s, CNode *c, Py_ssize_t t, Py
     case K_NULL:
         c->n_null++;
         return 0;
-    case K_OBJ:
+    case K_OBJ: {
         c->n_obj++;
+        int cls = object_map_class(b, s, t);
+        if (cls >= 0) { /* a map: its values are one column */
+            c->map_classes |= 1u << cls;
+            CNode *values = cnode_slot(c, &c->values, s_values);
+            if (values == NULL)
+                return -1;
+            for (Py_ssize_t j = t + 1; j < (Py_ssize_t)tk->end; j = next_value(b, j + 1))
+                if (fold_value(b, s, values, j + 1, owner) < 0)
+                    return -1;
+            return 0;
+        }
+        c->n_records++;
         for (Py_ssize_t j = t + 1; j < (Py_ssize_t)tk->end; j = next_value(b, j + 1)) {
             CChild *slot;
             CNode *child = cnode_child(c, s + b->tok[j].start, b->tok[j].len, &slot);
@@ -2463,24 +2547,12 @@ fold_value(const RawBatch *b, const unsigned char *s, CNode *c, Py_ssize_t t, Py
                 return -1;
         }
         return 0;
+    }
     case K_ARR:
         c->n_arr++;
         for (Py_ssize_t j = t + 1; j < (Py_ssize_t)tk->end; j = next_value(b, j)) {
-            if (c->items == NULL) {
-                PyObject *node = PyObject_GetAttr(c->node, s_items);
-                if (node == NULL)
-                    return -1;
-                int fresh = node == Py_None;
-                if (fresh) {
-                    Py_DECREF(node);
-                    if ((node = PyObject_CallNoArgs(FieldNodeType)) == NULL)
-                        return -1;
-                }
-                c->items = cnode_new(node, NULL, fresh);
-                Py_DECREF(node);
-                if (c->items == NULL)
-                    return -1;
-            }
+            if (cnode_slot(c, &c->items, s_items) == NULL)
+                return -1;
             c->item_total++;
             if (fold_value(b, s, c->items, j, owner) < 0)
                 return -1;
@@ -2571,7 +2643,7 @@ commit(CNode *c)
         return NULL;
     if ((parts = PyList_New(0)) == NULL)
         return NULL;
-    if (c->n_obj) {
+    if (c->n_records) {
         PyObject *children = NULL, *properties = PyDict_New(), *required = PyList_New(0);
         PyObject *record = NULL;
         if (properties == NULL || required == NULL)
@@ -2589,7 +2661,7 @@ commit(CNode *c)
             Py_DECREF(frag);
             if (r < 0 ||
                 (ch->node->fresh && PyDict_SetItem(children, ch->node->key, ch->node->node) < 0) ||
-                (ch->count == c->n_obj && PyList_Append(required, ch->node->key) < 0))
+                (ch->count == c->n_records && PyList_Append(required, ch->node->key) < 0))
                 goto obj_done;
         }
         record = Py_BuildValue("{s:s,s:O}", "type", "object", "required", required);
@@ -2606,6 +2678,35 @@ commit(CNode *c)
         if (record == NULL)
             goto done;
         Py_DECREF(record);
+    }
+    if (c->values != NULL) {
+        PyObject *frag = commit(c->values);
+        if (frag == NULL)
+            goto done;
+        if (c->values->fresh && PyObject_SetAttr(node, s_values, c->values->node) < 0) {
+            Py_DECREF(frag);
+            goto done;
+        }
+        PyObject *classes = PyList_New(0);
+        for (int k = 0; classes != NULL && k < N_MAP_CLASSES; k++) {
+            if (!(c->map_classes & (1u << k)))
+                continue;
+            PyObject *name = PyUnicode_FromString(MAP_CLASS_NAMES[k]);
+            if (name == NULL || PyList_Append(classes, name) < 0)
+                Py_CLEAR(classes);
+            Py_XDECREF(name);
+        }
+        if (classes == NULL) {
+            Py_DECREF(frag);
+            goto done;
+        }
+        PyObject *m = Py_BuildValue("{s:s,O:N,O:N}", "type", "object", s_x_map_keys, classes,
+                                    s_additionalProperties, frag);
+        if (m == NULL || PyList_Append(parts, m) < 0) {
+            Py_XDECREF(m);
+            goto done;
+        }
+        Py_DECREF(m);
     }
     if (c->n_arr) {
         PyObject *part;
