@@ -1,21 +1,25 @@
 /*
- * inferrer._columns: the engine's column pass, compiled.
+ * inferrer._columns: the engine's per-value work, compiled. Each part has a Python
+ * reference with the same result (tests/test_inference_compiled.py compares them);
+ * inferrer.native loads this module unless INFERRER_PURE_PYTHON is set.
  *
- * process_column(col, node, ids) does exactly what the Python
- * inferrer.inference.stats.process_column does (that function is the reference and
- * the fallback when this module is not built): it folds one column of JSON values
- * into a FieldNode's statistics and returns the column's genson schema fragment.
- * The per-value work (type dispatch, counts, min/max, lengths, exact distinct sets,
- * the sketch's hash filter, the strict formats that are plain ASCII grammars) runs
- * here; the rare decisions stay in Python and are called back: the map-key class of
- * objects with unusual keys, formats that need a Python validator (email, IPv6,
- * URI, and any non-ASCII string), starting and updating the distinct-value sketch.
- *
- * json_facts(raws, values, max_depth, names) checks a batch parsed by orjson for what
- * the per-record decoder treats specially: nesting deeper than max_depth, duplicate
- * object member names (orjson keeps the last one silently), integer literals beyond
- * 64 bits (which orjson turns into floats), and which of some member names each
- * top-level object has (envelope markers, discriminators).
+ * - process_column(col, node, ids), the column pass: what the Python
+ *   inferrer.inference.stats.process_column_reference does. It folds one column of
+ *   JSON values into a FieldNode's statistics and returns the column's genson schema
+ *   fragment. The per-value work (type dispatch, counts, min/max, lengths, exact
+ *   distinct sets, the sketch's hash filter, the strict formats that are plain ASCII
+ *   grammars) runs here; the rare decisions stay in Python and are called back: the
+ *   map-key class of objects with unusual keys, formats that need a Python validator
+ *   (email, IPv6, URI, and any non-ASCII string), starting and updating the sketch.
+ * - raw_scan / raw_fold / raw_member_values, the raw pass: the same folding read
+ *   straight from JSON text, without a Python value per field (its own section).
+ * - json_facts(raws, values, max_depth, names): checks a batch parsed by orjson for
+ *   what the per-record decoder treats specially: nesting deeper than max_depth,
+ *   duplicate member names (orjson keeps the last one silently), integer literals
+ *   beyond 64 bits (which orjson turns into floats), and which of some member names
+ *   each top-level object has (envelope markers, discriminators).
+ * - record_columns, values_size, member_values: a chunk's records and discriminators
+ *   read in one pass each.
  *
  * Every function here only reads the values it is given; state lives in the
  * FieldNode objects, so saving, loading and merging stay in Python.
@@ -435,10 +439,31 @@ finish_formats(FormatState *st)
 /* ---- distinct values ------------------------------------------------------------------ */
 
 /* The hash the sketch keeps (stats.stable_hash), or -1 when Python must compute it. */
+/* stats.stable_hash of an int and of a float: CRC-32 of repr, seeded by type. */
+static int64_t
+hash_int64(long long x)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%lld", x);
+    return crc32_of(2, buf, n);
+}
+
+static int64_t
+hash_double(double x)
+{
+    char *text = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+    if (text == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    uint32_t h = crc32_of(3, text, (Py_ssize_t)strlen(text));
+    PyMem_Free(text);
+    return h;
+}
+
 static int64_t
 stable_hash(char tag, PyObject *v)
 {
-    char buf[32];
     if (tag == 's') {
         Py_ssize_t n;
         const char *s = PyUnicode_AsUTF8AndSize(v, &n);
@@ -455,17 +480,9 @@ stable_hash(char tag, PyObject *v)
             PyErr_Clear();
             return -1;
         }
-        int n = snprintf(buf, sizeof buf, "%lld", x);
-        return crc32_of(2, buf, n);
+        return hash_int64(x);
     }
-    char *text = PyOS_double_to_string(PyFloat_AS_DOUBLE(v), 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
-    if (text == NULL) {
-        PyErr_Clear();
-        return -1;
-    }
-    uint32_t h = crc32_of(3, text, (Py_ssize_t)strlen(text));
-    PyMem_Free(text);
-    return h;
+    return hash_double(PyFloat_AS_DOUBLE(v));
 }
 
 /* Record values of one type: in the exact set (starting the sketch past the bound), or
@@ -584,22 +601,116 @@ type_of(PyObject *v)
 
 static PyObject *process(PyObject **v, Py_ssize_t *ids, Py_ssize_t n, PyObject *node);
 
-/* A child FieldNode: node.<attr> (items, values), created when missing. */
+/* node.<attr> (items, values), or a new FieldNode not yet attached (*fresh = 1). */
+static PyObject *
+fieldnode_at(PyObject *node, PyObject *attr, int *fresh)
+{
+    PyObject *child = PyObject_GetAttr(node, attr);
+    *fresh = child == Py_None;
+    if (!*fresh)
+        return child;
+    Py_DECREF(child);
+    return PyObject_CallNoArgs(FieldNodeType);
+}
+
+/* A child FieldNode: node.<attr> (items, values), created and attached when missing. */
 static PyObject *
 child_slot(PyObject *node, PyObject *attr)
 {
-    PyObject *child = PyObject_GetAttr(node, attr);
-    if (child == NULL || child != Py_None)
-        return child;
-    Py_DECREF(child);
-    child = PyObject_CallNoArgs(FieldNodeType);
-    if (child == NULL)
-        return NULL;
-    if (PyObject_SetAttr(node, attr, child) < 0) {
-        Py_DECREF(child);
-        return NULL;
-    }
+    int fresh;
+    PyObject *child = fieldnode_at(node, attr, &fresh);
+    if (child != NULL && fresh && PyObject_SetAttr(node, attr, child) < 0)
+        Py_CLEAR(child);
     return child;
+}
+
+/* ---- genson fragments (the column pass and the raw pass build the same) ------------- */
+
+/* {"type": "object", "required": [...]} with "properties" when there are any. */
+static int
+append_record_part(PyObject *parts, PyObject *required, PyObject *properties)
+{
+    PyObject *record = Py_BuildValue("{s:s,s:O}", "type", "object", "required", required);
+    if (record == NULL)
+        return -1;
+    int r = (PyDict_GET_SIZE(properties) && PyDict_SetItem(record, s_properties, properties) < 0)
+                ? -1
+                : PyList_Append(parts, record);
+    Py_DECREF(record);
+    return r;
+}
+
+/* {"type": "object", "x-map-keys": classes, "additionalProperties": values}. */
+static int
+append_map_part(PyObject *parts, PyObject *classes, PyObject *values)
+{
+    PyObject *m = Py_BuildValue("{s:s,O:O,O:O}", "type", "object", s_x_map_keys, classes,
+                                s_additionalProperties, values);
+    if (m == NULL)
+        return -1;
+    int r = PyList_Append(parts, m);
+    Py_DECREF(m);
+    return r;
+}
+
+/* {"type": "array"}, with "items" when there were items. */
+static int
+append_array_part(PyObject *parts, PyObject *items)
+{
+    PyObject *a = items == NULL ? Py_BuildValue("{s:s}", "type", "array")
+                                : Py_BuildValue("{s:s,s:O}", "type", "array", "items", items);
+    if (a == NULL)
+        return -1;
+    int r = PyList_Append(parts, a);
+    Py_DECREF(a);
+    return r;
+}
+
+/* {"type": ...} of the scalar types seen, sorted by name; integer is subsumed by number. */
+static int
+append_scalar_part(PyObject *parts, int boolean, int integer, int null, int number, int string)
+{
+    PyObject *names[5];
+    int k = 0;
+    if (boolean)
+        names[k++] = s_boolean;
+    if (integer && !number)
+        names[k++] = s_integer;
+    if (null)
+        names[k++] = s_null;
+    if (number)
+        names[k++] = s_number;
+    if (string)
+        names[k++] = s_string;
+    if (!k)
+        return 0;
+    PyObject *type;
+    if (k == 1)
+        type = Py_NewRef(names[0]);
+    else {
+        if ((type = PyList_New(k)) == NULL)
+            return -1;
+        for (int j = 0; j < k; j++)
+            PyList_SET_ITEM(type, j, Py_NewRef(names[j]));
+    }
+    PyObject *part = PyDict_New();
+    int r = part == NULL || PyDict_SetItem(part, s_type, type) < 0 ? -1
+                                                                    : PyList_Append(parts, part);
+    Py_XDECREF(part);
+    Py_DECREF(type);
+    return r;
+}
+
+/* The fragment of its parts: the one part, or {"anyOf": parts}. */
+static PyObject *
+fragment_of(PyObject *parts)
+{
+    if (PyList_GET_SIZE(parts) == 1)
+        return Py_NewRef(PyList_GET_ITEM(parts, 0));
+    PyObject *out = PyDict_New();
+    if (out != NULL && PyDict_SetItem(out, s_anyOf, parts) < 0)
+        Py_CLEAR(out);
+    return out;
 }
 
 static int
@@ -881,17 +992,7 @@ collected:
             if (cols[c].n == nrecords && PyList_Append(required, k) < 0)
                 goto done;
         }
-        PyObject *record = Py_BuildValue("{s:s,s:O}", "type", "object", "required", required);
-        if (record == NULL)
-            goto done;
-        if (PyDict_GET_SIZE(properties) &&
-            PyDict_SetItem(record, s_properties, properties) < 0) {
-            Py_DECREF(record);
-            goto done;
-        }
-        int r = PyList_Append(parts, record);
-        Py_DECREF(record);
-        if (r < 0)
+        if (append_record_part(parts, required, properties) < 0)
             goto done;
     }
     if (maps.n) {
@@ -908,12 +1009,9 @@ collected:
             Py_DECREF(frag);
             goto done;
         }
-        PyObject *m = Py_BuildValue("{s:s,O:N,O:N}", "type", "object", s_x_map_keys, sorted,
-                                    s_additionalProperties, frag);
-        if (m == NULL)
-            goto done;
-        int r = PyList_Append(parts, m);
-        Py_DECREF(m);
+        int r = append_map_part(parts, sorted, frag);
+        Py_DECREF(sorted);
+        Py_DECREF(frag);
         if (r < 0)
             goto done;
     }
@@ -946,24 +1044,20 @@ do_arrays(PyObject **v, Py_ssize_t *ids, Py_ssize_t n, PyObject *node, PyObject 
                 return -1;
             }
     }
-    PyObject *part;
-    if (items.n == 0)
-        part = Py_BuildValue("{s:s}", "type", "array");
-    else {
+    PyObject *frag = NULL;
+    Py_ssize_t count = items.n;
+    if (count) {
         PyObject *child = child_slot(node, s_items);
-        if (child == NULL) {
-            column_free(&items);
-            return -1;
+        if (child != NULL) {
+            frag = process(items.v, items.id, items.n, child);
+            Py_DECREF(child);
         }
-        PyObject *frag = process(items.v, items.id, items.n, child);
-        Py_DECREF(child);
-        part = frag == NULL ? NULL : Py_BuildValue("{s:s,s:N}", "type", "array", "items", frag);
     }
     column_free(&items);
-    if (part == NULL)
+    if (count && frag == NULL)
         return -1;
-    int r = PyList_Append(parts, part);
-    Py_DECREF(part);
+    int r = append_array_part(parts, frag);
+    Py_XDECREF(frag);
     return r;
 }
 
@@ -1039,55 +1133,9 @@ process(PyObject **v, Py_ssize_t *ids, Py_ssize_t n, PyObject *node)
             goto done;
         scalars[t] = 1;
     }
-    /* Scalar types, sorted by name; integer is subsumed by number. */
-    {
-        PyObject *names[5];
-        int k = 0;
-        if (scalars[TY_BOOL])
-            names[k++] = s_boolean;
-        if (scalars[TY_INT] && !scalars[TY_FLOAT])
-            names[k++] = s_integer;
-        if (scalars[TY_NULL])
-            names[k++] = s_null;
-        if (scalars[TY_FLOAT])
-            names[k++] = s_number;
-        if (scalars[TY_STR])
-            names[k++] = s_string;
-        if (k) {
-            PyObject *type;
-            if (k == 1) {
-                type = names[0];
-                Py_INCREF(type);
-            }
-            else {
-                type = PyList_New(k);
-                if (type == NULL)
-                    goto done;
-                for (int j = 0; j < k; j++) {
-                    Py_INCREF(names[j]);
-                    PyList_SET_ITEM(type, j, names[j]);
-                }
-            }
-            PyObject *part = PyDict_New();
-            if (part == NULL || PyDict_SetItem(part, s_type, type) < 0 ||
-                PyList_Append(parts, part) < 0) {
-                Py_XDECREF(part);
-                Py_DECREF(type);
-                goto done;
-            }
-            Py_DECREF(part);
-            Py_DECREF(type);
-        }
-    }
-    if (PyList_GET_SIZE(parts) == 1) {
-        out = PyList_GET_ITEM(parts, 0);
-        Py_INCREF(out);
-    }
-    else {
-        out = PyDict_New();
-        if (out != NULL && PyDict_SetItem(out, s_anyOf, parts) < 0)
-            Py_CLEAR(out);
-    }
+    if (append_scalar_part(parts, scalars[TY_BOOL], scalars[TY_INT], scalars[TY_NULL],
+                           scalars[TY_FLOAT], scalars[TY_STR]) == 0)
+        out = fragment_of(parts);
 done:
     Py_LeaveRecursiveCall();
     for (int t = 0; t < N_TYPES; t++)
@@ -1535,61 +1583,41 @@ decode_string(const unsigned char *s, Py_ssize_t n)
         if (++i >= n)
             goto invalid;
         unsigned cp;
-        switch (s[i]) {
-        case '"':
-        case '\\':
-        case '/':
-            buf[o++] = s[i];
+        static const char escaped[] = "\"\\/bfnrt", unescaped[] = "\"\\/\b\f\n\r\t";
+        const char *simple = memchr(escaped, s[i], 8);
+        if (simple != NULL) {
+            buf[o++] = (unsigned char)unescaped[simple - escaped];
             continue;
-        case 'b':
-            buf[o++] = '\b';
-            continue;
-        case 'f':
-            buf[o++] = '\f';
-            continue;
-        case 'n':
-            buf[o++] = '\n';
-            continue;
-        case 'r':
-            buf[o++] = '\r';
-            continue;
-        case 't':
-            buf[o++] = '\t';
-            continue;
-        case 'u':
-            if (hex4(s, n, i + 1, &cp) < 0)
-                goto invalid;
-            i += 4;
-            if (cp >= 0xDC00 && cp <= 0xDFFF)
-                goto invalid; /* a lone low surrogate */
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                unsigned low;
-                if (i + 2 >= n || s[i + 1] != '\\' || s[i + 2] != 'u' ||
-                    hex4(s, n, i + 3, &low) < 0 || low < 0xDC00 || low > 0xDFFF)
-                    goto invalid; /* a lone high surrogate */
-                i += 6;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-            }
-            if (cp < 0x80)
-                buf[o++] = (unsigned char)cp;
-            else if (cp < 0x800) {
-                buf[o++] = (unsigned char)(0xC0 | (cp >> 6));
-                buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
-            }
-            else if (cp < 0x10000) {
-                buf[o++] = (unsigned char)(0xE0 | (cp >> 12));
-                buf[o++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-                buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
-            }
-            else {
-                buf[o++] = (unsigned char)(0xF0 | (cp >> 18));
-                buf[o++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-                buf[o++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-                buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
-            }
-            continue;
-        default:
+        }
+        if (s[i] != 'u' || hex4(s, n, i + 1, &cp) < 0)
             goto invalid;
+        i += 4;
+        if (cp >= 0xDC00 && cp <= 0xDFFF)
+            goto invalid; /* a lone low surrogate */
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            unsigned low;
+            if (i + 2 >= n || s[i + 1] != '\\' || s[i + 2] != 'u' ||
+                hex4(s, n, i + 3, &low) < 0 || low < 0xDC00 || low > 0xDFFF)
+                goto invalid; /* a lone high surrogate */
+            i += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+        }
+        if (cp < 0x80)
+            buf[o++] = (unsigned char)cp;
+        else if (cp < 0x800) {
+            buf[o++] = (unsigned char)(0xC0 | (cp >> 6));
+            buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
+        }
+        else if (cp < 0x10000) {
+            buf[o++] = (unsigned char)(0xE0 | (cp >> 12));
+            buf[o++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+            buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
+        }
+        else {
+            buf[o++] = (unsigned char)(0xF0 | (cp >> 18));
+            buf[o++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+            buf[o++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+            buf[o++] = (unsigned char)(0x80 | (cp & 0x3F));
         }
     }
     PyObject *text = PyUnicode_DecodeUTF8((const char *)buf, o, "strict");
@@ -1957,7 +1985,7 @@ py_raw_scan(PyObject *self, PyObject *args)
             for (Py_ssize_t q = 0; q < nnames; q++)
                 if (name_len[q] == (Py_ssize_t)key->len &&
                     memcmp(name_text[q], p->s + key->start, key->len) == 0)
-                    union_names |= 1LL << q;
+                    union_names |= 1LL << (FACT_NAMES_SHIFT + q);
         }
     }
     PyMem_Free(p);
@@ -2291,14 +2319,35 @@ append_candidate(CNode *c, int tag, PyObject *v)
     return PyList_Append(c->cands[tag], v);
 }
 
-static int
-fold_string(CNode *c, const unsigned char *s, Py_ssize_t n)
+static void
+count_string(CNode *c, Py_ssize_t n)
 {
     c->n_str++;
     if (n < c->lo_len)
         c->lo_len = n;
     if (n > c->hi_len)
         c->hi_len = n;
+}
+
+/* A string into the exact set; its formats are checked when it is new there. */
+static int
+add_exact_string(CNode *c, PyObject *v)
+{
+    int seen = PySet_Contains(c->sets[0], v);
+    if (seen < 0)
+        return -1;
+    if (seen)
+        return 0;
+    if (c->fmt.mask && check_formats(&c->fmt, v) < 0)
+        return -1;
+    return PySet_Add(c->sets[0], v);
+}
+
+/* A string whose bytes are its text (printable ASCII). */
+static int
+fold_string(CNode *c, const unsigned char *s, Py_ssize_t n)
+{
+    count_string(c, n);
     if (c->sets[0] != NULL) {
         uint32_t h = n ? (uint32_t)(s[0] * 31u + s[n - 1] * 7u + (uint32_t)n) % STR_CACHE : 0;
         PyObject *known = c->str_cache[h];
@@ -2306,18 +2355,14 @@ fold_string(CNode *c, const unsigned char *s, Py_ssize_t n)
             memcmp(PyUnicode_DATA(known), s, (size_t)n) == 0)
             return 0; /* already in the exact set: nothing changes */
         PyObject *v = ascii_str(s, n);
-        if (v == NULL)
-            return -1;
-        int seen = PySet_Contains(c->sets[0], v);
-        if (seen < 0 || (!seen && c->fmt.mask && narrow_ascii(&c->fmt, (const char *)s, n) &&
-                         queue_for_python(&c->fmt, v) < 0) ||
-            (!seen && PySet_Add(c->sets[0], v) < 0)) {
-            Py_DECREF(v);
+        if (v == NULL || add_exact_string(c, v) < 0) {
+            Py_XDECREF(v);
             return -1;
         }
         Py_XSETREF(c->str_cache[h], v);
         return 0;
     }
+    /* the sketch: a str is made only for a Python format check or a candidate */
     if (c->fmt.mask && narrow_ascii(&c->fmt, (const char *)s, n)) {
         PyObject *v = ascii_str(s, n);
         if (v == NULL || queue_for_python(&c->fmt, v) < 0) {
@@ -2339,21 +2384,9 @@ fold_string(CNode *c, const unsigned char *s, Py_ssize_t n)
 static int
 fold_text(CNode *c, PyObject *v)
 {
-    Py_ssize_t n = PyUnicode_GET_LENGTH(v);
-    c->n_str++;
-    if (n < c->lo_len)
-        c->lo_len = n;
-    if (n > c->hi_len)
-        c->hi_len = n;
-    if (c->sets[0] != NULL) {
-        int seen = PySet_Contains(c->sets[0], v);
-        if (seen < 0)
-            return -1;
-        if (!seen && ((c->fmt.mask && check_formats(&c->fmt, v) < 0) ||
-                      PySet_Add(c->sets[0], v) < 0))
-            return -1;
-        return 0;
-    }
+    count_string(c, PyUnicode_GET_LENGTH(v));
+    if (c->sets[0] != NULL)
+        return add_exact_string(c, v);
     if (c->fmt.mask && check_formats(&c->fmt, v) < 0)
         return -1;
     int64_t h = c->limit < 0 ? -1 : stable_hash('s', v);
@@ -2385,12 +2418,8 @@ fold_int(CNode *c, int64_t x)
         c->int_cached[h] = 1;
         return 0;
     }
-    if (c->limit >= 0) {
-        char buf[32];
-        int len = snprintf(buf, sizeof buf, "%lld", (long long)x);
-        if ((int64_t)crc32_of(2, buf, len) >= c->limit)
-            return 0;
-    }
+    if (c->limit >= 0 && hash_int64((long long)x) >= c->limit)
+        return 0;
     PyObject *v = PyLong_FromLongLong(x);
     int r = v == NULL ? -1 : append_candidate(c, 1, v);
     Py_XDECREF(v);
@@ -2407,16 +2436,9 @@ fold_float(CNode *c, double x, const unsigned char *literal, Py_ssize_t literal_
         c->f_hi = x;
     c->has_f = 1;
     if (c->sets[2] == NULL && c->limit >= 0) {
-        int64_t h;
-        if (literal != NULL) /* the literal is repr(x) */
-            h = crc32_of(3, (const char *)literal, literal_len);
-        else {
-            char *text = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
-            if (text == NULL)
-                return -1;
-            h = crc32_of(3, text, (Py_ssize_t)strlen(text));
-            PyMem_Free(text);
-        }
+        /* the literal, when it is repr(x), is hashed as it is */
+        int64_t h = literal != NULL ? crc32_of(3, (const char *)literal, literal_len)
+                                    : hash_double(x);
         if (h >= c->limit)
             return 0;
     }
@@ -2483,15 +2505,10 @@ cnode_slot(CNode *c, CNode **slot, PyObject *attr)
 {
     if (*slot != NULL)
         return *slot;
-    PyObject *node = PyObject_GetAttr(c->node, attr);
+    int fresh;
+    PyObject *node = fieldnode_at(c->node, attr, &fresh);
     if (node == NULL)
         return NULL;
-    int fresh = node == Py_None;
-    if (fresh) {
-        Py_DECREF(node);
-        if ((node = PyObject_CallNoArgs(FieldNodeType)) == NULL)
-            return NULL;
-    }
     *slot = cnode_new(node, NULL, fresh);
     Py_DECREF(node);
     return *slot;
@@ -2588,6 +2605,18 @@ add_candidates(CNode *c)
     return 0;
 }
 
+static PyObject *commit(CNode *c);
+
+/* commit of items or map values, attaching a new FieldNode as node.<attr>. */
+static PyObject *
+commit_slot(PyObject *node, CNode *c, PyObject *attr)
+{
+    PyObject *frag = commit(c);
+    if (frag != NULL && c->fresh && PyObject_SetAttr(node, attr, c->node) < 0)
+        Py_CLEAR(frag);
+    return frag;
+}
+
 /* Write a node's batch into its FieldNode (children first) and build its fragment. */
 static PyObject *
 commit(CNode *c)
@@ -2645,7 +2674,7 @@ commit(CNode *c)
         return NULL;
     if (c->n_records) {
         PyObject *children = NULL, *properties = PyDict_New(), *required = PyList_New(0);
-        PyObject *record = NULL;
+        int ok = 0;
         if (properties == NULL || required == NULL)
             goto obj_done;
         if ((children = PyObject_GetAttr(node, s_children)) == NULL)
@@ -2664,111 +2693,41 @@ commit(CNode *c)
                 (ch->count == c->n_records && PyList_Append(required, ch->node->key) < 0))
                 goto obj_done;
         }
-        record = Py_BuildValue("{s:s,s:O}", "type", "object", "required", required);
-        if (record == NULL)
-            goto obj_done;
-        if (PyDict_GET_SIZE(properties) && PyDict_SetItem(record, s_properties, properties) < 0)
-            Py_CLEAR(record);
-        else if (PyList_Append(parts, record) < 0)
-            Py_CLEAR(record);
+        ok = append_record_part(parts, required, properties) == 0;
     obj_done:
         Py_XDECREF(children);
         Py_XDECREF(properties);
         Py_XDECREF(required);
-        if (record == NULL)
+        if (!ok)
             goto done;
-        Py_DECREF(record);
     }
     if (c->values != NULL) {
-        PyObject *frag = commit(c->values);
-        if (frag == NULL)
-            goto done;
-        if (c->values->fresh && PyObject_SetAttr(node, s_values, c->values->node) < 0) {
-            Py_DECREF(frag);
-            goto done;
-        }
-        PyObject *classes = PyList_New(0);
-        for (int k = 0; classes != NULL && k < N_MAP_CLASSES; k++) {
-            if (!(c->map_classes & (1u << k)))
-                continue;
-            PyObject *name = PyUnicode_FromString(MAP_CLASS_NAMES[k]);
-            if (name == NULL || PyList_Append(classes, name) < 0)
-                Py_CLEAR(classes);
-            Py_XDECREF(name);
-        }
-        if (classes == NULL) {
-            Py_DECREF(frag);
-            goto done;
-        }
-        PyObject *m = Py_BuildValue("{s:s,O:N,O:N}", "type", "object", s_x_map_keys, classes,
-                                    s_additionalProperties, frag);
-        if (m == NULL || PyList_Append(parts, m) < 0) {
-            Py_XDECREF(m);
-            goto done;
-        }
-        Py_DECREF(m);
-    }
-    if (c->n_arr) {
-        PyObject *part;
-        if (c->item_total == 0)
-            part = Py_BuildValue("{s:s}", "type", "array");
-        else {
-            PyObject *frag = commit(c->items);
-            if (frag == NULL)
-                goto done;
-            if (c->items->fresh && PyObject_SetAttr(node, s_items, c->items->node) < 0) {
-                Py_DECREF(frag);
-                goto done;
+        PyObject *frag = commit_slot(node, c->values, s_values), *classes = NULL;
+        if (frag != NULL && (classes = PyList_New(0)) != NULL)
+            for (int k = 0; classes != NULL && k < N_MAP_CLASSES; k++) {
+                if (!(c->map_classes & (1u << k)))
+                    continue;
+                PyObject *name = PyUnicode_FromString(MAP_CLASS_NAMES[k]);
+                if (name == NULL || PyList_Append(classes, name) < 0)
+                    Py_CLEAR(classes);
+                Py_XDECREF(name);
             }
-            part = Py_BuildValue("{s:s,s:N}", "type", "array", "items", frag);
-        }
-        if (part == NULL)
-            goto done;
-        int r = PyList_Append(parts, part);
-        Py_DECREF(part);
+        int r = classes == NULL ? -1 : append_map_part(parts, classes, frag);
+        Py_XDECREF(classes);
+        Py_XDECREF(frag);
         if (r < 0)
             goto done;
     }
-    {
-        PyObject *names[5];
-        int k = 0;
-        if (c->n_true || c->n_false)
-            names[k++] = s_boolean;
-        if (c->n_int && !c->n_float)
-            names[k++] = s_integer;
-        if (c->n_null)
-            names[k++] = s_null;
-        if (c->n_float)
-            names[k++] = s_number;
-        if (c->n_str)
-            names[k++] = s_string;
-        if (k) {
-            PyObject *type;
-            if (k == 1)
-                type = Py_NewRef(names[0]);
-            else {
-                if ((type = PyList_New(k)) == NULL)
-                    goto done;
-                for (int j = 0; j < k; j++)
-                    PyList_SET_ITEM(type, j, Py_NewRef(names[j]));
-            }
-            PyObject *part = PyDict_New();
-            int r = part == NULL ? -1 : PyDict_SetItem(part, s_type, type);
-            Py_DECREF(type);
-            if (r < 0 || PyList_Append(parts, part) < 0) {
-                Py_XDECREF(part);
-                goto done;
-            }
-            Py_DECREF(part);
-        }
+    if (c->n_arr) {
+        PyObject *frag = c->item_total ? commit_slot(node, c->items, s_items) : NULL;
+        int r = c->item_total && frag == NULL ? -1 : append_array_part(parts, frag);
+        Py_XDECREF(frag);
+        if (r < 0)
+            goto done;
     }
-    if (PyList_GET_SIZE(parts) == 1)
-        out = Py_NewRef(PyList_GET_ITEM(parts, 0));
-    else {
-        out = PyDict_New();
-        if (out != NULL && PyDict_SetItem(out, s_anyOf, parts) < 0)
-            Py_CLEAR(out);
-    }
+    if (append_scalar_part(parts, c->n_true || c->n_false, c->n_int != 0, c->n_null != 0,
+                           c->n_float != 0, c->n_str != 0) == 0)
+        out = fragment_of(parts);
 done:
     Py_XDECREF(parts);
     return out;
@@ -3064,7 +3023,7 @@ static PyMethodDef methods[] = {
     {"member_values", py_member_values, METH_VARARGS,
      "member_values(objects, name) -> [obj.get(name) for obj in objects]"},
     {"raw_scan", py_raw_scan, METH_VARARGS,
-     "raw_scan(raws, max_depth, names) -> (RawBatch, union of names present) | None"},
+     "raw_scan(raws, max_depth, names) -> (RawBatch, flags) | None: bit FACT_NAMES_SHIFT + j when names[j] is a top-level member"},
     {"raw_member_values", py_raw_member_values, METH_VARARGS,
      "raw_member_values(batch, name) -> the top-level member name of each message"},
     {"raw_fold", py_raw_fold, METH_VARARGS,
@@ -3098,7 +3057,12 @@ PyInit__columns(void)
     if (intern_all() < 0 || PyType_Ready(&RawBatchType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&moduledef);
-    if (m != NULL && PyModule_AddObjectRef(m, "RawBatch", (PyObject *)&RawBatchType) < 0)
+    if (m != NULL && (PyModule_AddObjectRef(m, "RawBatch", (PyObject *)&RawBatchType) < 0 ||
+                      PyModule_AddIntMacro(m, FACT_TOO_DEEP) < 0 ||
+                      PyModule_AddIntMacro(m, FACT_DUPLICATE_KEYS) < 0 ||
+                      PyModule_AddIntMacro(m, FACT_BIG_INT) < 0 ||
+                      PyModule_AddIntMacro(m, FACT_NOT_OBJECT) < 0 ||
+                      PyModule_AddIntMacro(m, FACT_NAMES_SHIFT) < 0))
         Py_CLEAR(m);
     return m;
 }

@@ -3,6 +3,12 @@
 from collections.abc import Callable
 from typing import Any
 
+FACT_TOO_DEEP: int
+FACT_DUPLICATE_KEYS: int
+FACT_BIG_INT: int
+FACT_NOT_OBJECT: int
+FACT_NAMES_SHIFT: int
+
 def configure(
     field_node: type,
     add_distinct_many: Callable[[Any, str, list[Any]], None],

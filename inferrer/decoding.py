@@ -119,6 +119,11 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def _too_deep(data: bytes, value: Any) -> bool:
+    """Nested deeper than MAX_DEPTH (brackets counted first: most payloads have few)."""
+    return data.count(b"{") + data.count(b"[") > MAX_DEPTH and _depth(value) > MAX_DEPTH
+
+
 def parse_json(data: bytes) -> Any:
     """Parse JSON bytes (BOM already removed) or raise ``_Undecodable`` with a reason."""
     try:
@@ -142,7 +147,7 @@ def parse_json(data: bytes) -> Any:
             raise _Undecodable("too-deep") from None
         except ValueError:
             raise _Undecodable("invalid-json") from None
-    if data.count(b"{") + data.count(b"[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+    if _too_deep(data, value):
         raise _Undecodable("too-deep")
     return value
 
@@ -780,9 +785,13 @@ def decode_columns(records: list[Record]) -> DecodedColumns | None:
 
 
 _FACT_NAMES: Final = (*sorted(_ENVELOPE_MARKERS), *DISCRIMINATOR_FIELDS)
-_FACT_DECLINE: Final = (
-    native.FACT_TOO_DEEP | native.FACT_DUPLICATE_KEYS | native.FACT_BIG_INT | native.FACT_NOT_OBJECT
-)
+
+
+def _names_in(flags: int) -> set[str]:
+    """The :data:`_FACT_NAMES` whose bits are set in flags of the compiled scanners."""
+    assert native.columns is not None
+    shift: int = native.columns.FACT_NAMES_SHIFT
+    return {name for j, name in enumerate(_FACT_NAMES) if flags >> (shift + j) & 1}
 
 
 def _present_names(raws: list[bytes], values: list[dict[str, Any]]) -> set[str] | None:
@@ -790,20 +799,16 @@ def _present_names(raws: list[bytes], values: list[dict[str, Any]]) -> set[str] 
     a message is not an object written with a leading ``{``, or may be too deep or hold
     duplicate keys or integers beyond 64 bits (the per-record path handles those)."""
     if native.columns is not None:
-        union = native.columns.json_facts(raws, values, MAX_DEPTH, _FACT_NAMES)
-        if union & _FACT_DECLINE:
+        c = native.columns
+        union = c.json_facts(raws, values, MAX_DEPTH, _FACT_NAMES)
+        if union & (c.FACT_TOO_DEEP | c.FACT_DUPLICATE_KEYS | c.FACT_BIG_INT | c.FACT_NOT_OBJECT):
             return None
-        return {
-            name
-            for j, name in enumerate(_FACT_NAMES)
-            if union & (1 << (native.FACT_NAMES_SHIFT + j))
-        }
+        return _names_in(union)
     # The reference, without the compiled scanner: the per-record decoder's checks.
     if not all(map(bytes.startswith, raws, repeat(b"{"))) or set(map(type, values)) != {dict}:
         return None
-    for raw, value in zip(raws, values, strict=True):
-        if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
-            return None
+    if any(map(_too_deep, raws, values)):
+        return None
     if any(map(_ANOMALY_OF, map(check_payload, raws, values))):
         return None
     return {name for name in _FACT_NAMES if any(map(dict.__contains__, values, repeat(name)))}
@@ -835,7 +840,7 @@ def _decode_columns(records: list[Record]) -> DecodedColumns | None:
     )
     if scanned is not None:  # the raw pass covers this batch: no Python values
         raw, union = scanned
-        present: set[str] | None = {name for j, name in enumerate(_FACT_NAMES) if union & (1 << j)}
+        present: set[str] | None = _names_in(union)
     else:
         try:
             values = list(map(orjson.loads, raws))

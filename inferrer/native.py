@@ -23,10 +23,3 @@ def _load() -> ModuleType | None:
 
 columns = _load()
 """The ``inferrer._columns`` module, or None."""
-
-FACT_TOO_DEEP = 1
-FACT_DUPLICATE_KEYS = 2
-FACT_BIG_INT = 4
-FACT_NOT_OBJECT = 8
-FACT_NAMES_SHIFT = 4
-"""Flags of ``columns.json_facts``: bit ``FACT_NAMES_SHIFT + j`` means names[j] is present."""
