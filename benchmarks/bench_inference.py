@@ -1,7 +1,7 @@
 """Inference speed and memory, against plain genson and the broker's raw consume rate.
 
     .venv/bin/python benchmarks/bench_inference.py [--messages 50000] [--repeats 5]
-        [--memory-sizes 100000,2000000] [--no-kafka] [--pure-python]
+        [--memory-sizes 100000,2000000] [--no-kafka] [--pure-python] [--altered]
 
 On one generated corpus per traffic type (``same``: a few shapes, ``varied``: random
 field subsets and types), in one process, it times, interleaved and repeated:
@@ -17,7 +17,9 @@ It prints medians and the ratio (b)/(a). Peak memory (``VmHWM``) of the engine i
 measured in fresh subprocesses that stream the corpus (no list kept) at each size.
 The engine uses its compiled passes (``inferrer/_columns.c``); ``--pure-python`` also
 times (a) and (b) again in a child process with ``INFERRER_PURE_PYTHON=1`` (the Python
-references only), for comparison.
+references only), for comparison; ``--altered`` times (a) and (b) on the ``same``
+corpus altered in every message (a non-ASCII string value, a PascalCase property name,
+a non-ASCII property name: the last is not covered by the raw pass).
 """
 
 from __future__ import annotations
@@ -59,8 +61,26 @@ def run_engine(records: list[Record]) -> float:
     return time.process_time() - start
 
 
+ALTERED: dict[str, tuple[bytes, bytes]] = {
+    "non-ASCII value": (b'"NO"', '"NØ"'.encode()),
+    "PascalCase name": (b'"eventId"', b'"EventId"'),
+    "non-ASCII name": (b'"eventId"', '"évent"'.encode()),
+}
+"""The same corpus altered in every message: (bytes, replacement)."""
+
+
+def altered(kind: str, n: int) -> list[Record]:
+    old, new = ALTERED[kind]
+    return [
+        Record(
+            r.topic, r.partition, r.offset, r.timestamp, r.key, (r.value or b"").replace(old, new)
+        )
+        for r in iter_records("same", n)
+    ]
+
+
 def bench_corpus(kind: str, n: int, repeats: int) -> tuple[float, float]:
-    records = list(iter_records(kind, n))
+    records = altered(kind, n) if kind in ALTERED else list(iter_records(kind, n))
     base: list[float] = []
     engine: list[float] = []
     for _ in range(repeats):  # interleaved, so load on the machine hits both alike
@@ -173,6 +193,11 @@ def main() -> int:
     parser.add_argument(
         "--pure-python", action="store_true", help="also time the Python references only"
     )
+    parser.add_argument(
+        "--altered",
+        action="store_true",
+        help="also time the same corpus with a non-ASCII value, PascalCase or non-ASCII name",
+    )
     parser.add_argument("--memory-child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     parser.add_argument("--corpus-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -182,6 +207,10 @@ def main() -> int:
     print(f"corpus: {args.messages:,} messages per traffic type, {args.repeats} runs, medians")
     for kind in ("same", "varied"):
         bench_corpus(kind, args.messages, args.repeats)
+    if args.altered:
+        print("the same corpus, altered in every message:")
+        for kind in ALTERED:
+            bench_corpus(kind, args.messages, args.repeats)
     if args.corpus_only:
         return 0
     if args.pure_python:
