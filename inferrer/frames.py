@@ -27,7 +27,7 @@ module only, so the command line never pays for it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias, cast, get_args
@@ -36,7 +36,7 @@ import pandas as pd
 
 from inferrer import ANALYST_API
 from inferrer.errors import UsageError
-from inferrer.model import JSONType, TopicMetadata, TopicSummary
+from inferrer.model import FieldSummary, JSONType, KindSummary, TopicMetadata, TopicSummary
 
 if TYPE_CHECKING:
     from inferrer.asyncapi.build import DocumentOptions
@@ -472,6 +472,18 @@ def _depth(path: str) -> int:
     return path.count("/")
 
 
+def _iter_fields(
+    observed: Observed | Iterable[TopicSummary], topic: str | None
+) -> Iterator[tuple[TopicSummary, KindSummary, FieldSummary]]:
+    """(topic, kind, field) summaries, of one topic when ``topic`` is given."""
+    summaries, _ = _summaries(observed, None)
+    for s in summaries:
+        if topic is None or s.topic == topic:
+            for k in s.kinds:
+                for f in k.fields:
+                    yield s, k, f
+
+
 def fields_frame(
     observed: Observed | Iterable[TopicSummary], *, topic: str | None = None
 ) -> pd.DataFrame:
@@ -479,34 +491,28 @@ def fields_frame(
 
     Rows are sorted by topic, kind and path. ``topic`` keeps one topic only.
     """
-    summaries, _ = _summaries(observed, None)
-    rows: list[dict[str, Any]] = []
-    for s in summaries:
-        if topic is not None and s.topic != topic:
-            continue
-        for k in s.kinds:
-            for f in k.fields:
-                rows.append(
-                    {
-                        "topic": s.topic,
-                        "kind": k.name,
-                        "path": f.path,
-                        "depth": _depth(f.path),
-                        "messages": k.count,
-                        "present": f.present,
-                        "presence_ratio": f.presence_ratio,
-                        "null_ratio": f.null_ratio,
-                        "types": _join_types(t for t, n in f.types.items() if n > 0),
-                        "distinct": f.distinct,
-                        "distinct_approximate": f.distinct_approximate,
-                        "format": f.format,
-                        "enum": f.enum,
-                        "minimum": f.minimum,
-                        "maximum": f.maximum,
-                        "min_length": f.min_length,
-                        "max_length": f.max_length,
-                    }
-                )
+    rows: list[dict[str, Any]] = [
+        {
+            "topic": s.topic,
+            "kind": k.name,
+            "path": f.path,
+            "depth": _depth(f.path),
+            "messages": k.count,
+            "present": f.present,
+            "presence_ratio": f.presence_ratio,
+            "null_ratio": f.null_ratio,
+            "types": _join_types(t for t, n in f.types.items() if n > 0),
+            "distinct": f.distinct,
+            "distinct_approximate": f.distinct_approximate,
+            "format": f.format,
+            "enum": f.enum,
+            "minimum": f.minimum,
+            "maximum": f.maximum,
+            "min_length": f.min_length,
+            "max_length": f.max_length,
+        }
+        for s, k, f in _iter_fields(observed, topic)
+    ]
     rows.sort(key=lambda r: (r["topic"], r["kind"], r["path"]))
     return _frame(rows, _FIELD_DTYPES)
 
@@ -519,28 +525,20 @@ def types_frame(
     Columns as in :data:`TYPE_COLUMNS`; rows sorted by topic, kind, path, then type
     in :data:`JSON_TYPES` order. Types never seen at a path have no row.
     """
-    summaries, _ = _summaries(observed, None)
     order: dict[str, int] = {t: i for i, t in enumerate(JSON_TYPES)}
-    rows: list[dict[str, Any]] = []
-    for s in summaries:
-        if topic is not None and s.topic != topic:
-            continue
-        for k in s.kinds:
-            for f in k.fields:
-                total = sum(f.types.values())
-                for type_name, count in f.types.items():
-                    if count <= 0:
-                        continue
-                    rows.append(
-                        {
-                            "topic": s.topic,
-                            "kind": k.name,
-                            "path": f.path,
-                            "type": type_name,
-                            "count": count,
-                            "share": count / total,
-                        }
-                    )
+    rows: list[dict[str, Any]] = [
+        {
+            "topic": s.topic,
+            "kind": k.name,
+            "path": f.path,
+            "type": type_name,
+            "count": count,
+            "share": count / sum(f.types.values()),
+        }
+        for s, k, f in _iter_fields(observed, topic)
+        for type_name, count in f.types.items()
+        if count > 0
+    ]
     rows.sort(key=lambda r: (r["topic"], r["kind"], r["path"], order.get(r["type"], 99), r["type"]))
     return _frame(rows, _TYPE_DTYPES)
 
