@@ -386,6 +386,53 @@ def iter_captures(
         yield from iter_capture(path, stats=stats)
 
 
+def fold_captures(
+    paths: Iterable[str | os.PathLike[str]], *, stats: CaptureStats | None = None
+) -> tuple[dict[str, Any], dict[str, TopicMetadata]]:
+    """Fold every record of some capture files in the engine, in one streaming pass.
+
+    Returns each topic's observation (the core's ``Topic``, one per topic across all
+    files) and the topics' metadata as :func:`capture_topics` gives it (a file's
+    sidecar, or ``max partition seen + 1``; the first description wins). Bad lines
+    are skipped and counted in ``stats``; a file that cannot be read, or whose first
+    lines are all bad, raises :class:`~inferrer.errors.CaptureError`.
+    """
+    from inferrer.engine import Engine
+
+    stats = stats if stats is not None else CaptureStats()
+    observed: dict[str, Any] = {}
+    topics: dict[str, TopicMetadata] = {}
+    for path in paths:
+        name = str(path)
+        engine = Engine()
+        try:
+            read = engine.fold_capture(path)
+        except OSError as e:
+            raise CaptureError(f"cannot read capture file {name}: {e.strerror or e}") from e
+        if read.error is not None:
+            line, reason = read.error
+            raise CaptureError(f"cannot read capture file {name} after line {line}: {reason}")
+        if read.not_a_capture is not None:
+            _raise_not_a_capture([BadLine(name, *read.not_a_capture)])
+        stats.records += read.records
+        for line, reason in read.bad_lines:
+            stats.add_bad(BadLine(name, line, reason))
+        stats.bad += read.bad - len(read.bad_lines)
+        described = read_capture_topics(path) or {
+            topic: TopicMetadata(name=topic, partitions=top + 1, replication_factor=-1)
+            for topic, top in engine.highest_partitions().items()
+        }
+        for topic, meta in described.items():
+            topics.setdefault(topic, meta)
+        for topic in engine.topics():
+            got = engine.take(topic)
+            if topic in observed:
+                observed[topic].merge(got)
+            else:
+                observed[topic] = got
+    return observed, dict(sorted(topics.items()))
+
+
 def check_capture(path: str | os.PathLike[str]) -> None:
     """Raise :class:`~inferrer.errors.CaptureError` unless the file opens and reads as
     a capture; reads only up to its first record."""
