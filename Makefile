@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CRATE := crates/inferrer-core
 CARGO ?= cargo
 
-.PHONY: setup venv jars npm lint typecheck core-test test pytest demo golden kafka-start kafka-stop bench clean
+.PHONY: setup venv jars npm lint typecheck core-test fuzz test pytest demo golden kafka-start kafka-stop bench clean
 
 setup: $(STAMP) node_modules/.installed jars
 
@@ -45,7 +45,15 @@ typecheck: $(STAMP)
 pytest: setup
 	$(BIN)/pytest -W error
 
-test: setup lint typecheck core-test pytest
+# The fuzz target (tests/fuzz/fuzz_core.py): the core's byte inputs against the Python
+# reference. A few seconds in `make test`; `make fuzz FUZZ_SECONDS=600` for longer.
+FUZZ_SECONDS ?= 20
+fuzz: setup
+	rm -rf .fuzz-corpus && mkdir -p .fuzz-corpus && cp tests/fuzz/corpus/* .fuzz-corpus/
+	$(BIN)/python tests/fuzz/fuzz_core.py -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-rss_limit_mb=2048 -artifact_prefix=.fuzz-corpus/ .fuzz-corpus
+
+test: setup lint typecheck core-test pytest fuzz
 
 demo: setup
 	$(BIN)/python -m inferrer.demo
