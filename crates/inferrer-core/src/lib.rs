@@ -6,5 +6,7 @@
 //!
 //! The Python extension module `inferrer._core` is [`python`].
 
+pub mod formats;
+pub mod pyrepr;
 pub mod python;
 pub mod value;
