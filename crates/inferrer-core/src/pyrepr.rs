@@ -16,7 +16,11 @@ use std::fmt::Write as _;
 /// at least), and otherwise fixed notation, with `.0` on integral values.
 pub fn float_repr(f: f64) -> String {
     if f == 0.0 {
-        return if f.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if f.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     if !f.is_finite() {
         // Never produced by the parser; spelled as Python would anyway.
