@@ -6,5 +6,9 @@
 //!
 //! The Python extension module `inferrer._core` is [`python`].
 
+pub mod formats;
+pub mod py_shape;
+pub mod pyrepr;
 pub mod python;
+pub mod stats;
 pub mod value;

@@ -160,7 +160,11 @@ impl Visitor<'_> for KeyVisitor {
         f.write_str("a member name")
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
-        Ok(if s == NUMBER_TOKEN { Key::Number } else { Key::Name(s.into()) })
+        Ok(if s == NUMBER_TOKEN {
+            Key::Number
+        } else {
+            Key::Name(s.into())
+        })
     }
 }
 
@@ -197,7 +201,11 @@ pub fn number_from_literal(text: &str) -> Option<(Value, bool)> {
     if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
         let f: f64 = text.parse().ok()?;
         // Python reads an overflowing literal (1e400) as inf; JSON has no infinity.
-        return if f.is_finite() { Some((Value::Float(f), false)) } else { None };
+        return if f.is_finite() {
+            Some((Value::Float(f), false))
+        } else {
+            None
+        };
     }
     if let Ok(i) = text.parse::<i128>() {
         let big = i < i64::MIN as i128 || i > u64::MAX as i128;
@@ -419,7 +427,10 @@ mod tests {
         assert!(f.duplicate_keys);
         assert_eq!(
             v,
-            Value::Object(vec![("a".into(), Value::Int(3)), ("b".into(), Value::Int(2))])
+            Value::Object(vec![
+                ("a".into(), Value::Int(3)),
+                ("b".into(), Value::Int(2))
+            ])
         );
         let many: String = (0..40).map(|i| format!("\"k{i}\":{i},")).collect();
         let (_, f) = parse(format!("{{{many}\"k3\":0}}").as_bytes()).unwrap();
