@@ -6,5 +6,9 @@
 //!
 //! The Python extension module `inferrer._core` is [`python`].
 
+pub mod capture;
+pub mod decode;
+pub mod py_decode;
 pub mod python;
+pub mod pyvalue;
 pub mod value;

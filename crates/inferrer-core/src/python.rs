@@ -6,5 +6,6 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_DEPTH", crate::value::MAX_DEPTH)?;
+    crate::py_decode::register(m)?;
     Ok(())
 }
