@@ -39,6 +39,7 @@ discriminator names).
 from __future__ import annotations
 
 import json
+import math
 import operator
 import re
 import zlib
@@ -125,31 +126,100 @@ def _too_deep(data: bytes, value: Any) -> bool:
 
 
 def parse_json(data: bytes) -> Any:
-    """Parse JSON bytes (BOM already removed) or raise ``_Undecodable`` with a reason."""
+    """Parse JSON bytes (BOM already removed) or raise ``_Undecodable`` with a reason.
+
+    Integers beyond 64 bits may come back as floats (orjson); :func:`parse_payload`
+    gives them exactly. The reason for a text that does not parse follows one rule
+    that any parser can implement (the compiled core does): see :func:`_parse_broken`.
+    """
     try:
         value = orjson.loads(data)
-    except orjson.JSONDecodeError as e:
-        message = str(e)
-        if "recursion" in message:
-            raise _Undecodable("too-deep") from None
-        if "utf-8" in message.lower() or "surrogate" in message.lower():
-            raise _Undecodable("invalid-utf8") from None
-        # orjson refuses NaN/Infinity; the standard library tells them apart from
-        # other syntax errors (our hook rejects the constants). Lone surrogate
-        # escapes were reported above as invalid-utf8: strings must be Unicode.
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise _Undecodable("invalid-utf8") from None
-        try:
-            value = json.loads(text, parse_constant=_reject_constant)
-        except RecursionError:
-            raise _Undecodable("too-deep") from None
-        except ValueError:
-            raise _Undecodable("invalid-json") from None
+    except orjson.JSONDecodeError:
+        value = _parse_broken(data)
     if _too_deep(data, value):
         raise _Undecodable("too-deep")
     return value
+
+
+def _parse_broken(data: bytes) -> Any:
+    """The value of a text orjson refused, or ``_Undecodable`` with the reason.
+
+    The whole text is looked at first, in this order: bytes that are not UTF-8 are
+    ``invalid-utf8``; brackets nested deeper than MAX_DEPTH (:func:`_nesting_exceeds`)
+    are ``too-deep``; a lone surrogate escape anywhere (:func:`_has_lone_surrogate`)
+    is ``invalid-utf8``. Then the first error read left to right decides: NaN,
+    Infinity or -Infinity where a value belongs is ``nan-or-infinity``; anything else
+    (a float literal overflowing to infinity, an integer over Python's 4300-digit
+    limit, any syntax error) is ``invalid-json``. What orjson refuses but is JSON
+    (integers too long for a double) parses with the standard library. The whole-text
+    checks come first because a parser's first error depends on its own limits
+    (orjson's depth and number ranges, the stack of the standard library); these do not.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Undecodable("invalid-utf8") from None
+    if _nesting_exceeds(data, MAX_DEPTH):
+        raise _Undecodable("too-deep")
+    if _has_lone_surrogate(data):
+        raise _Undecodable("invalid-utf8")
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except ValueError:
+        raise _Undecodable("invalid-json") from None
+
+
+def _finite_float(text: str) -> float:
+    f = float(text)
+    if math.isinf(f):  # 1e400: Python reads infinity, which JSON cannot hold
+        raise _Undecodable("invalid-json")
+    return f
+
+
+_STRING_OR_BRACKET: Final = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+"""A string as JSON lexes it (to the next unescaped quote, or the end), or a bracket."""
+_STRING: Final = re.compile(rb'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+_ESCAPE: Final = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+
+
+def _nesting_exceeds(data: bytes, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than ``limit`` anywhere in ``data``
+    (closing brackets never go below 0). Defined for any text, valid or not."""
+    if data.count(b"{") + data.count(b"[") <= limit:
+        return False
+    depth = 0
+    for m in _STRING_OR_BRACKET.finditer(data):
+        token = m.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth = max(0, depth - 1)
+    return False
+
+
+def _has_lone_surrogate(data: bytes) -> bool:
+    """Whether a string of ``data`` holds a ``\\uXXXX`` surrogate escape that is not a
+    high one directly followed by a low one (such a string has no UTF-8 form)."""
+    if b"\\u" not in data:
+        return False
+    for string in _STRING.finditer(data):
+        high_end = -1  # where a high surrogate escape ended, waiting for its low half
+        for m in _ESCAPE.finditer(string.group()):
+            code = int(m.group(1), 16) if m.group(1) else -1
+            if high_end >= 0:
+                if m.start() == high_end and 0xDC00 <= code <= 0xDFFF:
+                    high_end = -1
+                    continue
+                return True
+            if 0xD800 <= code <= 0xDBFF:
+                high_end = m.end()
+            elif 0xDC00 <= code <= 0xDFFF:
+                return True
+        if high_end >= 0:
+            return True
+    return False
 
 
 def _out_of_range(run: bytes) -> bool:
@@ -229,6 +299,7 @@ def check_payload(data: bytes, value: Any) -> tuple[Any, str | None]:
         exact = json.loads(
             data.decode("utf-8"),
             parse_int=exact_int,
+            parse_float=_finite_float,
             parse_constant=_reject_constant,
             object_pairs_hook=exact_object,
         )
@@ -249,7 +320,9 @@ def _strip(data: bytes) -> bytes:
 
 
 def _parse(data: bytes, check: bool) -> tuple[Any, str | None]:
-    return parse_payload(data) if check else (parse_json(data), None)
+    # Keys and headers (check=False) get exact integers too, without the anomalies.
+    value, anomalies = parse_payload(data)
+    return value, anomalies if check else None
 
 
 def _decode_bytes(data: bytes, check: bool) -> tuple[PayloadEncoding, Any, str | None]:
@@ -337,7 +410,9 @@ def connect_to_json_schema(schema: Mapping[str, Any], depth: int = 0) -> dict[st
     if kind == "struct" and depth < MAX_DEPTH:
         props: dict[str, Any] = {}
         required: list[str] = []
-        for f in schema.get("fields") or ():
+        fields = schema.get("fields")
+        # Only a list holds fields (iterating anything else found none, or raised).
+        for f in fields if isinstance(fields, list) else ():
             if not isinstance(f, dict) or not isinstance(f.get("field"), str):
                 continue
             props[f["field"]] = connect_to_json_schema(f, depth + 1)
@@ -377,7 +452,7 @@ def decode_headers(headers: tuple[tuple[str, bytes | None], ...]) -> dict[str, A
         stripped = text.strip()
         if stripped[:1] in ("{", "["):
             try:
-                out[name] = parse_json(stripped.encode())
+                out[name] = parse_payload(stripped.encode())[0]
                 continue
             except _Undecodable:
                 pass
@@ -397,7 +472,8 @@ def _kind_from_payload(value: Any) -> tuple[str | None, str | None]:
 def _is_debezium(value: Any) -> bool:
     return (
         isinstance(value, dict)
-        and value.get("op") in DEBEZIUM_OPS
+        and isinstance(value.get("op"), str)
+        and value["op"] in DEBEZIUM_OPS
         and "before" in value
         and "after" in value
     )

@@ -10,7 +10,7 @@ use std::io::BufReader;
 
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList};
 
 use crate::capture::{CaptureReader, CaptureRecord};
 use crate::decode::{decode, RecordRef};
@@ -153,15 +153,13 @@ impl Engine {
         let mut leading_bad: Vec<(u64, String)> = Vec::new();
         let mut seen_good = false;
         let mut not_a_capture: Option<(u64, String)> = None;
-        let mut error: Option<(u64, String)> = None;
+        let error: Option<(u64, String)> = None;
         py.detach(|| {
             for item in reader {
-                match item {
-                    Err(io) => {
-                        error = Some(io);
-                        break;
-                    }
-                    Ok((lineno, Err(reason))) => {
+                let (lineno, parsed) = item;
+                let lineno = lineno as u64;
+                match parsed {
+                    Err(reason) => {
                         bad += 1;
                         if bad_lines.len() < MAX_REPORTED_BAD_LINES {
                             bad_lines.push((lineno, reason.clone()));
@@ -174,7 +172,7 @@ impl Engine {
                             }
                         }
                     }
-                    Ok((_, Ok(rec))) => {
+                    Ok(rec) => {
                         seen_good = true;
                         records += 1;
                         let CaptureRecord { topic, partition, offset, timestamp, key, value, headers } =
@@ -428,9 +426,6 @@ fn topic_from_py(d: &Bound<'_, PyAny>) -> PyResult<Topic> {
         groups,
     })
 }
-
-#[allow(dead_code)]
-fn _tuple_marker(_: &Bound<'_, PyTuple>) {}
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Engine>()?;

@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
-use crate::stats::Shape;
+use crate::stats::{Node, Shape};
 use crate::value::{self, Value};
 
 /// A Python object for a [`Value`]: big integers through Python's `int(text)`.
@@ -171,6 +171,25 @@ impl PyShape {
 
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.inner.to_py(py)
+    }
+
+    /// The declared schemas (canonical JSON texts, sorted).
+    #[getter]
+    fn hints(&self) -> Vec<String> {
+        self.inner.hints.iter().cloned().collect()
+    }
+
+    /// One shape whose statistics are those of `nodes` (`stats()` dicts) merged: how
+    /// sub-trees of several shapes (Debezium `before` and `after` rows) are combined.
+    #[staticmethod]
+    fn from_stats(nodes: &Bound<'_, PyList>) -> PyResult<PyShape> {
+        let mut inner = Shape::new();
+        for node in nodes.iter() {
+            let node = Node::from_value(&py_to_value(&node)?).map_err(PyValueError::new_err)?;
+            inner.root.merge(&node);
+            inner.count += 1;
+        }
+        Ok(PyShape { inner })
     }
 
     #[staticmethod]
