@@ -1,4 +1,4 @@
-"""The decoder: one :class:`~inferrer.records.Record` → one :class:`~inferrer.model.DecodedMessage`.
+"""The reference decoder: one :class:`~inferrer.records.Record` → one :class:`~inferrer.model.DecodedMessage`.
 
 Order of recognition for a value:
 
@@ -26,31 +26,23 @@ every mainstream parser does this), and integer literals outside the 64-bit rang
 checked. Integers longer than Python's int-conversion limit (4300 digits) are
 ``invalid-json``. Nothing here raises.
 
-Batches: :func:`decode_columns` decodes a chunk of one topic's records at once when
-every record is an unframed JSON object without headers, envelope or anomaly (else
-None, and the per-record path decides). With the compiled helpers
-(:mod:`inferrer.native`) the chunk is read in one C pass over the records, and, when
-the raw pass covers its JSON text, tokenized without Python values (``raw_scan``;
-folded later by ``raw_fold``); otherwise parsed by orjson and checked by
-``json_facts`` (depth, duplicate names, integers beyond 64 bits, envelope and
-discriminator names).
+This module is THE REFERENCE (the oracle) of the engine's decoder: the compiled core
+(``crates/inferrer-core/src/decode.rs``, used through :mod:`inferrer.engine`) must
+give the same :data:`Parts` for every record; the tests and the fuzz target compare
+them. Production code does not call it per message.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import operator
 import re
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from itertools import repeat
 from typing import Any, Final
 
 import orjson
 
-from inferrer import native
 from inferrer.model import DecodedMessage, Envelope, Framing, PayloadEncoding
 from inferrer.records import Record
 
@@ -761,210 +753,4 @@ def _decode(record: Record) -> Parts:
         value_hash=value_hash,
         value_hint=hint,
         **common,
-    )
-
-
-_VALUE_OF_RECORD: Final = operator.attrgetter("value")
-_KEY_OF_RECORD: Final = operator.attrgetter("key")
-_HEADERS_OF_RECORD: Final = operator.attrgetter("headers")
-_PARTITION_OF_RECORD: Final = operator.attrgetter("partition")
-_OFFSET_OF_RECORD: Final = operator.attrgetter("offset")
-_TIMESTAMP_OF_RECORD: Final = operator.attrgetter("timestamp")
-_KEY_ENCODING_OF: Final = operator.itemgetter(0)
-_KEY_VALUE_OF: Final = operator.itemgetter(1)
-_STR_OR_NONE: Final = frozenset({str, type(None)})
-
-
-@dataclass(frozen=True, slots=True)
-class DecodedColumns:
-    """A batch of one topic's records decoded a column at a time (the engine's fast path).
-
-    Every message is an unframed JSON object without headers or envelope, decoded
-    ``ok`` (``encoding="json"``, ``content_type="application/json"``). ``kinds`` holds
-    each message's discriminator value (None when absent), all from ``kind_field``.
-    The payloads are either ``parsed`` (Python values), or tokenized in ``raw`` (the
-    compiled raw pass; ``positions`` picks this batch's messages from it, None meaning
-    all in order), in which case :attr:`values` parses them only when asked.
-    """
-
-    partitions: list[int]
-    offsets: list[int]
-    timestamps: list[int | None]
-    raws: list[bytes]
-    parsed: list[dict[str, Any]] | None
-    raw: Any
-    positions: list[int] | None
-    keys: list[Any]
-    key_encodings: list[PayloadEncoding]
-    kind_field: str | None
-    kinds: list[str | None] | None
-    sizes: list[int]
-    hashes: list[int]
-
-    @property
-    def values(self) -> list[dict[str, Any]]:
-        """The payloads as Python values (parsed here when the batch came the raw way)."""
-        if self.parsed is not None:
-            return self.parsed
-        return list(map(orjson.loads, self.raws))
-
-    def parts(self) -> list[Parts]:
-        """The :data:`Parts` tuples of these messages, as :func:`decode_parts` gives them."""
-        kinds: Any = repeat(None) if self.kinds is None else self.kinds
-        fields: Any = (
-            [None if k is None else self.kind_field for k in kinds] if self.kinds else kinds
-        )
-        return list(
-            zip(
-                self.partitions,
-                self.offsets,
-                self.timestamps,
-                repeat(True),
-                repeat(None),
-                self.values,
-                self.keys,
-                self.key_encodings,
-                repeat(_EMPTY),
-                repeat("json"),
-                repeat("application/json"),
-                repeat("none"),
-                repeat("none"),
-                repeat(None),
-                kinds,
-                fields,
-                self.sizes,
-                self.hashes,
-                repeat(None),
-            )
-        )
-
-
-def decode_parts_many(records: list[Record]) -> list[Parts]:
-    """:func:`decode_parts` of each record, with C-level loops when the batch allows."""
-    columns = decode_columns(records)
-    if columns is None:
-        return list(map(decode_parts, records))
-    return columns.parts()
-
-
-def decode_columns(records: list[Record]) -> DecodedColumns | None:
-    """Decode a batch column-wise, or None when it is not the common case.
-
-    The common batch: unframed JSON objects without headers or envelopes, at most one
-    discriminator field name. Any other batch is left to :func:`decode_parts`, per
-    record, which gives the same result for the common case. Never raises.
-    """
-    try:
-        return _decode_columns(records)
-    except Exception:  # anything unusual: the per-record path decides, never crashes
-        return None
-
-
-_FACT_NAMES: Final = (*sorted(_ENVELOPE_MARKERS), *DISCRIMINATOR_FIELDS)
-
-
-def _names_in(flags: int) -> set[str]:
-    """The :data:`_FACT_NAMES` whose bits are set in flags of the compiled scanners."""
-    assert native.columns is not None
-    shift: int = native.columns.FACT_NAMES_SHIFT
-    return {name for j, name in enumerate(_FACT_NAMES) if flags >> (shift + j) & 1}
-
-
-def _present_names(raws: list[bytes], values: list[dict[str, Any]]) -> set[str] | None:
-    """Which of :data:`_FACT_NAMES` occur as top-level members in the batch; None when
-    a message is not an object written with a leading ``{``, or may be too deep or hold
-    duplicate keys or integers beyond 64 bits (the per-record path handles those)."""
-    if native.columns is not None:
-        c = native.columns
-        union = c.json_facts(raws, values, MAX_DEPTH, _FACT_NAMES)
-        if union & (c.FACT_TOO_DEEP | c.FACT_DUPLICATE_KEYS | c.FACT_BIG_INT | c.FACT_NOT_OBJECT):
-            return None
-        return _names_in(union)
-    # The reference, without the compiled scanner: the per-record decoder's checks.
-    if not all(map(bytes.startswith, raws, repeat(b"{"))) or set(map(type, values)) != {dict}:
-        return None
-    if any(map(_too_deep, raws, values)):
-        return None
-    if any(map(_ANOMALY_OF, map(check_payload, raws, values))):
-        return None
-    return {name for name in _FACT_NAMES if any(map(dict.__contains__, values, repeat(name)))}
-
-
-_ANOMALY_OF: Final = operator.itemgetter(1)
-
-
-def _decode_columns(records: list[Record]) -> DecodedColumns | None:
-    if not records:
-        return None
-    cols = None if native.columns is None else native.columns.record_columns(records)
-    if cols is not None:  # one C pass over the records
-        raws, raw_keys, partitions, offsets, timestamps, sizes, hashes = cols
-    else:
-        raws = list(map(_VALUE_OF_RECORD, records))
-        if None in raws or any(map(_HEADERS_OF_RECORD, records)):
-            return None
-        raw_keys = list(map(_KEY_OF_RECORD, records))
-        partitions = list(map(_PARTITION_OF_RECORD, records))
-        offsets = list(map(_OFFSET_OF_RECORD, records))
-        timestamps = list(map(_TIMESTAMP_OF_RECORD, records))
-        sizes = list(map(len, raws))
-        hashes = list(map(zlib.crc32, raws))
-    values: list[dict[str, Any]] | None = None
-    raw: Any = None
-    scanned = (
-        None if native.columns is None else native.columns.raw_scan(raws, MAX_DEPTH, _FACT_NAMES)
-    )
-    if scanned is not None:  # the raw pass covers this batch: no Python values
-        raw, union = scanned
-        present: set[str] | None = _names_in(union)
-    else:
-        try:
-            values = list(map(orjson.loads, raws))
-        except orjson.JSONDecodeError:
-            return None  # the per-record path tells the reasons apart
-        present = _present_names(raws, values)
-    if present is None or not present.isdisjoint(_ENVELOPE_MARKERS):
-        return None
-    kinds: list[Any] | None = None
-    kind_field: str | None = None
-    fields = [name for name in DISCRIMINATOR_FIELDS if name in present]
-    if len(fields) > 1:
-        return None
-    if fields:
-        kind_field = fields[0]
-        if raw is not None:
-            assert native.columns is not None
-            kinds = native.columns.raw_member_values(raw, kind_field)
-        elif native.columns is not None:
-            kinds = native.columns.member_values(values, kind_field)
-        else:
-            assert values is not None
-            kinds = list(map(dict.get, values, repeat(kind_field)))
-        types = set(map(type, kinds))
-        if not types <= _STR_OR_NONE or "" in kinds:
-            return None
-        if str in types and max(map(len, filter(None, kinds))) > MAX_KIND_VALUE_LENGTH:
-            return None
-        if str not in types:
-            kinds, kind_field = None, None
-    cached: list[Any] = list(map(_key_cache.get, raw_keys))
-    if None in cached:
-        cached = [
-            c if c is not None else _NULL_KEY if k is None else decode_key(k)
-            for c, k in zip(cached, raw_keys, strict=True)
-        ]
-    return DecodedColumns(
-        partitions=partitions,
-        offsets=offsets,
-        timestamps=timestamps,
-        raws=raws,
-        parsed=values,
-        raw=raw,
-        positions=None,
-        keys=list(map(_KEY_VALUE_OF, cached)),
-        key_encodings=list(map(_KEY_ENCODING_OF, cached)),
-        kind_field=kind_field,
-        kinds=kinds,
-        sizes=sizes,
-        hashes=hashes,
     )

@@ -31,14 +31,11 @@ from __future__ import annotations
 import bisect
 import heapq
 import zlib
-from collections.abc import Callable
 from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any, Final
 
-from inferrer import native
 from inferrer.inference import rules
-from inferrer.records import Record
 
 MAP_KEYS = "x-map-keys"
 
@@ -678,30 +675,3 @@ def _process_objects(
             }
         )
     return out
-
-
-ColumnPass = Callable[[list[Any], FieldNode, list[int] | None], dict[str, Any]]
-
-
-def _compiled_column_pass() -> ColumnPass | None:
-    """The compiled column pass (:mod:`inferrer.native`), configured, or None."""
-    if native.columns is None:
-        return None
-    native.columns.configure(
-        FieldNode,
-        _add_distinct_many,
-        _map_class,
-        rules.match_formats_all,
-        rules.FORMATS,
-        DISTINCT_BOUND,
-        SKETCH_SIZE,
-        Record,
-    )
-    column_pass: ColumnPass = native.columns.process_column
-    return column_pass
-
-
-COMPILED: Final = _compiled_column_pass()
-process_column: Final[ColumnPass] = COMPILED or process_column_reference
-"""Add a column of values to a node and return its genson fragment (see
-:func:`process_column_reference`): compiled when built, else the Python reference."""
