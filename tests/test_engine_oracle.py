@@ -66,8 +66,9 @@ def _assert_same(records: list[Record]) -> None:
         # Structures are derived from statistics in the core, built by genson in the
         # reference: compared on their own first for a readable failure.
         for g, w in zip(got["kinds"], want["kinds"], strict=True):
-            assert g["observation"]["payload"]["structure"] == (
-                w["observation"]["payload"]["structure"]
+            assert (
+                g["observation"]["payload"]["structure"]
+                == (w["observation"]["payload"]["structure"])
             )
         assert got == want
     assert summarize_all(core) == summarize_all(ref)
@@ -176,9 +177,7 @@ def test_input_order_does_not_change_the_observation() -> None:
     shuffled = records[:]
     random.Random(7).shuffle(shuffled)
     first, second = observe(records), observe(shuffled)
-    assert {t: o.to_dict() for t, o in first.items()} == {
-        t: o.to_dict() for t, o in second.items()
-    }
+    assert {t: o.to_dict() for t, o in first.items()} == {t: o.to_dict() for t, o in second.items()}
 
 
 @pytest.mark.parametrize("seed", ["1", "4242"])

@@ -28,7 +28,7 @@ with atheris.instrument_imports():
     from inferrer.records import Record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.reference.observation import observe_reference  # noqa: E402
+from tests.reference.observation import observe_reference
 
 
 def ordered(v: Any) -> Any:

@@ -4,7 +4,7 @@
 //! The dict forms are the observation file's contract (format version 2), the same
 //! keys as the Python reference's `TopicObservation.to_dict`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufReader;
 
@@ -415,8 +415,8 @@ fn topic_from_py(d: &Bound<'_, PyAny>) -> PyResult<Topic> {
         content_types: counter_from_py(&d.get_item("content_types")?)?,
         envelopes: counter_from_py(&d.get_item("envelopes")?)?,
         framings: counter_from_py(&d.get_item("framings")?)?,
-        schema_ids: d.get_item("schema_ids")?.extract::<BTreeSet<u32>>()?,
-        partitions: d.get_item("partitions")?.extract::<BTreeSet<i32>>()?,
+        schema_ids: d.get_item("schema_ids")?.extract::<Vec<u32>>()?.into_iter().collect(),
+        partitions: d.get_item("partitions")?.extract::<Vec<i32>>()?.into_iter().collect(),
         first_timestamp: d.get_item("first_timestamp")?.extract()?,
         last_timestamp: d.get_item("last_timestamp")?.extract()?,
         timestamped: d.get_item("timestamped")?.extract()?,
