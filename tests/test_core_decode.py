@@ -72,11 +72,24 @@ scalars = st.one_of(
 )
 values = st.recursive(
     st.one_of(json_values, scalars),
-    lambda c: st.one_of(st.lists(c, max_size=3), st.dictionaries(st.text(max_size=4), c, max_size=3)),
+    lambda c: st.one_of(
+        st.lists(c, max_size=3), st.dictionaries(st.text(max_size=4), c, max_size=3)
+    ),
     max_leaves=10,
 )
 
-CONNECT_TYPES = ["int8", "int32", "int64", "float", "double", "boolean", "string", "bytes", "map", "x"]
+CONNECT_TYPES = [
+    "int8",
+    "int32",
+    "int64",
+    "float",
+    "double",
+    "boolean",
+    "string",
+    "bytes",
+    "map",
+    "x",
+]
 
 
 @st.composite
@@ -112,7 +125,11 @@ def envelopes(draw: st.DrawFn) -> Any:
     if which == "connect":
         out: Any = {"schema": draw(connect_schemas()), "payload": payload}
         if draw(st.booleans()):
-            out["payload"] = {"op": draw(st.sampled_from(["c", "u", "x"])), "before": None, "after": payload}
+            out["payload"] = {
+                "op": draw(st.sampled_from(["c", "u", "x"])),
+                "before": None,
+                "after": payload,
+            }
         return out
     if which == "debezium":
         return {
@@ -158,7 +175,9 @@ def mutate(data: bytes, rnd: random.Random) -> bytes:
     elif op == 8:
         b = bytearray(b"\x00" + rnd.randbytes(4)) + b
     elif op == 9:
-        b[i:i] = rnd.choice([b" ", b"\n", b"\x1c", b"\x01", b"\xff", b"\xc3", b'"', b"\\", b"{", b"]"])
+        b[i:i] = rnd.choice(
+            [b" ", b"\n", b"\x1c", b"\x01", b"\xff", b"\xc3", b'"', b"\\", b"{", b"]"]
+        )
     elif op == 10 and b:
         j = rnd.randrange(len(b))
         b[i:i] = b[min(i, j) : max(i, j)]
@@ -171,11 +190,25 @@ header_values = st.one_of(
     st.none(),
     st.binary(max_size=8),
     st.sampled_from(
-        [b"application/cloudevents+json", b"application/json", b"", b" [1, 2] ", b"{\"a\":1,\"a\":2}",
-         b"\x1c{}\x1f", b"[1e400]", b"{bad", b"\xff", b"t.x", b"1.0", b"[18446744073709551616]"]
+        [
+            b"application/cloudevents+json",
+            b"application/json",
+            b"",
+            b" [1, 2] ",
+            b'{"a":1,"a":2}',
+            b"\x1c{}\x1f",
+            b"[1e400]",
+            b"{bad",
+            b"\xff",
+            b"t.x",
+            b"1.0",
+            b"[18446744073709551616]",
+        ]
     ),
 )
-header_names = st.sampled_from(["content-type", "content_type", "ce_type", "ce_specversion", "x", "x"])
+header_names = st.sampled_from(
+    ["content-type", "content_type", "ce_type", "ce_specversion", "x", "x"]
+)
 headers = st.lists(st.tuples(header_names, header_values), max_size=5).map(tuple)
 
 
@@ -199,13 +232,17 @@ def payload_bytes(draw: st.DrawFn) -> bytes:
 
 @SETTINGS
 @given(payload_bytes(), st.one_of(st.none(), payload_bytes()), headers)
-def test_records_agree(value: bytes, key: bytes | None, hs: tuple[tuple[str, bytes | None], ...]) -> None:
+def test_records_agree(
+    value: bytes, key: bytes | None, hs: tuple[tuple[str, bytes | None], ...]
+) -> None:
     check_record(value, key, hs)
 
 
 @SETTINGS
 @given(st.one_of(st.none(), payload_bytes()), headers)
-def test_tombstones_and_keys_agree(key: bytes | None, hs: tuple[tuple[str, bytes | None], ...]) -> None:
+def test_tombstones_and_keys_agree(
+    key: bytes | None, hs: tuple[tuple[str, bytes | None], ...]
+) -> None:
     check_record(None, key, hs, timestamp=None)
     check_record(b"", key, hs)
 
@@ -339,3 +376,53 @@ def test_capture_examples_agree() -> None:
             b'{"topic":"t","partition":0,"offset":1,"payload":' + b"[" * 2000 + b"]" * 2000 + b"}",
         ]
     )
+
+
+CAPTURE_SEEDS: list[bytes] = [
+    b'{"topic":"t","partition":0,"offset":1,"tstype":"create","ts":5,"broker":-1,'
+    b'"headers":["a","x","b",null,"c","/w=="],"headers_b64":[2],"key":"k",'
+    b'"payload":"v \\u00e9 \\ud83d\\ude00"}',
+    b'{"topic":"t","partition":2,"offset":-1,"headers":{"a":["x",null],"b":["eA=="]},'
+    b'"headers_b64":[2],"key_b64":"/w==","payload":{"a":[1,2.5,-0.0,1e300,true,null,"s\\n"],'
+    b'"b":{"c":18446744073709551616}}}',
+    capture.encode_record(
+        Record("t\u00e9", 1, 2, 3, b"\xff\x00", b'{"a":1}', (("h", b"\xfe"), ("g", None)))
+    ).rstrip(b"\n"),
+    b'{"topic":"t","partition":0,"offset":1,"key":"raw \xff\xc3 bytes","payload":"\\udcff"}',
+]
+
+
+def test_fuzz_capture_lines_agree() -> None:
+    rnd = random.Random(1201)
+    for _ in range(1500):
+        line = rnd.choice(CAPTURE_SEEDS)
+        for _ in range(rnd.randrange(1, 4)):
+            line = mutate(line, rnd)
+        check_lines([line.replace(b"\n", b" ")])
+
+
+def test_base64_fields_agree() -> None:
+    for text in [
+        "",
+        "=",
+        "AAAA",
+        "AAA=",
+        "AA==",
+        "AA=",
+        "AAA==",
+        "AAAA===",
+        "AA=A",
+        "QR==",
+        "A===",
+        "AAAAA",
+        " AAAA",
+        "AA==\\n",
+        "\\u00e9",
+        "\\ud800",
+    ]:
+        check_lines(
+            [
+                b'{"topic":"t","partition":0,"offset":1,"key_b64":"%s","headers":["h","%s"],'
+                b'"headers_b64":[0]}' % (text.encode(), text.encode())
+            ]
+        )

@@ -115,7 +115,10 @@ struct SyntaxError {
 }
 
 fn err<T>(msg: &str, pos: usize) -> Result<T, SyntaxError> {
-    Err(SyntaxError { msg: msg.to_owned(), pos })
+    Err(SyntaxError {
+        msg: msg.to_owned(),
+        pos,
+    })
 }
 
 fn hex_digit(c: u32) -> Option<u32> {
@@ -140,7 +143,9 @@ impl Parser<'_> {
 
     fn starts(&self, i: usize, word: &str) -> bool {
         let n = word.chars().count();
-        self.s.get(i..i + n).is_some_and(|w| w.iter().copied().eq(word.chars().map(u32::from)))
+        self.s
+            .get(i..i + n)
+            .is_some_and(|w| w.iter().copied().eq(word.chars().map(u32::from)))
     }
 
     /// Python json's `scan_once`: a value at `i`; an error "Expecting value" at `i`
@@ -196,7 +201,11 @@ impl Parser<'_> {
         }
         let int_end = i;
         let mut is_float = false;
-        if self.at(i) == Some(cp('.')) && self.at(i + 1).is_some_and(|c| (cp('0')..=cp('9')).contains(&c)) {
+        if self.at(i) == Some(cp('.'))
+            && self
+                .at(i + 1)
+                .is_some_and(|c| (cp('0')..=cp('9')).contains(&c))
+        {
             i = self.digits(i + 1);
             is_float = true;
         }
@@ -212,7 +221,10 @@ impl Parser<'_> {
             }
         }
         // Only ASCII got here.
-        let text: String = self.s[start..i].iter().filter_map(|&c| char::from_u32(c)).collect();
+        let text: String = self.s[start..i]
+            .iter()
+            .filter_map(|&c| char::from_u32(c))
+            .collect();
         let f: f64 = text.parse().unwrap_or(f64::NAN);
         if f.is_infinite() {
             self.strict.infinite_number = true;
@@ -376,7 +388,10 @@ fn surrogateescape_decode(line: &[u8]) -> Vec<u32> {
 /// would have read it; the bad-line reason otherwise.
 fn load(line: &[u8]) -> Result<J, String> {
     let s = surrogateescape_decode(line);
-    let mut p = Parser { s: &s, strict: Strictness::default() };
+    let mut p = Parser {
+        s: &s,
+        strict: Strictness::default(),
+    };
     let parsed = if s.first() == Some(&0xFEFF) {
         err("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0)
     } else {
@@ -396,7 +411,9 @@ fn load(line: &[u8]) -> Result<J, String> {
             let orjson = !(st.constant || st.surrogate || st.infinite_number);
             Ok(if orjson { orjson_numbers(v) } else { v })
         }
-        Err(e) if e.msg == INT_LIMIT => Err("not JSON (an integer has more than 4300 digits)".into()),
+        Err(e) if e.msg == INT_LIMIT => {
+            Err("not JSON (an integer has more than 4300 digits)".into())
+        }
         Err(e) => {
             // Python's colno: 1-based, counted from the last newline before pos.
             let colno = match s[..e.pos.min(s.len())].iter().rposition(|&c| c == 0x0A) {
@@ -484,7 +501,9 @@ fn dump_str(s: &PyStr, out: &mut Vec<u8>) -> Option<()> {
             '\t' => out.extend_from_slice(b"\\t"),
             '\x08' => out.extend_from_slice(b"\\b"),
             '\x0c' => out.extend_from_slice(b"\\f"),
-            c if (c as u32) < 0x20 => out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes()),
+            c if (c as u32) < 0x20 => {
+                out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes())
+            }
             c => {
                 let mut buf = [0u8; 4];
                 out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
@@ -495,18 +514,17 @@ fn dump_str(s: &PyStr, out: &mut Vec<u8>) -> Option<()> {
     Some(())
 }
 
-/// `base64.b64decode(text, validate=True)`: the alphabet, then at most two `=`;
-/// padding must complete the last quantum unless it is already whole; leftover
-/// bits are ignored (binascii's non-strict mode).
+/// `base64.b64decode(text, validate=True)`, which is binascii's strict mode: only the
+/// alphabet and `=`; no leading `=`; a pad completing a quantum ends the data (nothing
+/// may follow); a pad where a quantum starts is skipped; no data after any pad; the
+/// last quantum must be whole; leftover bits are ignored.
 fn b64decode(s: &PyStr) -> Option<Vec<u8>> {
     let text = s.text()?;
     let bytes = text.as_bytes();
-    let data_len = bytes.iter().position(|&b| b == b'=').unwrap_or(bytes.len());
-    let (data, pad) = bytes.split_at(data_len);
-    if pad.len() > 2 || pad.iter().any(|&b| b != b'=') {
+    if bytes.first() == Some(&b'=') {
         return None;
     }
-    let sextet = |b: u8| -> Option<u32> {
+    let sextet = |b: u8| -> Option<u8> {
         Some(match b {
             b'A'..=b'Z' => b - b'A',
             b'a'..=b'z' => b - b'a' + 26,
@@ -514,34 +532,45 @@ fn b64decode(s: &PyStr) -> Option<Vec<u8>> {
             b'+' => 62,
             b'/' => 63,
             _ => return None,
-        } as u32)
+        })
     };
-    let rem = data.len() % 4;
-    let enough_padding = match rem {
-        0 => true,
-        1 => false,
-        2 => pad.len() >= 2,
-        _ => !pad.is_empty(),
-    };
-    if !enough_padding {
-        return None;
-    }
-    let mut out = Vec::with_capacity(data.len() / 4 * 3 + 2);
-    for quantum in data.chunks(4) {
-        let mut acc = 0u32;
-        for &b in quantum {
-            acc = acc << 6 | sextet(b)?;
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 2);
+    let (mut quad_pos, mut pads, mut padding_started, mut left) = (0u8, 0u8, false, 0u8);
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'=' {
+            padding_started = true;
+            if quad_pos >= 2 {
+                pads += 1;
+                if quad_pos + pads >= 4 {
+                    return (i + 1 == bytes.len()).then_some(out);
+                }
+            }
+            continue;
         }
-        let n = quantum.len();
-        acc <<= 6 * (4 - n as u32);
-        let all = acc.to_be_bytes();
-        out.extend_from_slice(&all[1..n]);
+        let v = sextet(b)?;
+        if padding_started {
+            return None;
+        }
+        match quad_pos {
+            0 => left = v,
+            1 => {
+                out.push(left << 2 | v >> 4);
+                left = v & 0x0f;
+            }
+            2 => {
+                out.push(left << 4 | v >> 2);
+                left = v & 0x03;
+            }
+            _ => out.push(left << 6 | v),
+        }
+        quad_pos = (quad_pos + 1) % 4;
     }
-    Some(out)
+    (quad_pos == 0).then_some(out)
 }
 
 fn text_to_bytes(v: &PyStr, what: &str) -> Result<Vec<u8>, String> {
-    v.surrogateescape_bytes().ok_or_else(|| format!("{what} is not encodable text"))
+    v.surrogateescape_bytes()
+        .ok_or_else(|| format!("{what} is not encodable text"))
 }
 
 fn b64_to_bytes(v: Option<&J>, what: &str) -> Result<Vec<u8>, String> {
@@ -608,7 +637,9 @@ fn get_headers(obj: &J) -> Result<Headers, String> {
     let pairs: Vec<(&J, &J)> = match raw {
         J::Array(items) => {
             if items.len() % 2 == 1 {
-                return Err("'headers' must be a flat [name, value, ...] list of even length".into());
+                return Err(
+                    "'headers' must be a flat [name, value, ...] list of even length".into(),
+                );
             }
             items.chunks(2).map(|p| (&p[0], &p[1])).collect()
         }
@@ -621,13 +652,22 @@ fn get_headers(obj: &J) -> Result<Headers, String> {
                 pairs.extend(values.iter().map(|v| (name, v)));
             }
             return headers_from(
-                pairs.into_iter().map(|(n, v)| (NameRef::Key(n), v)).collect(),
+                pairs
+                    .into_iter()
+                    .map(|(n, v)| (NameRef::Key(n), v))
+                    .collect(),
                 &positions,
             );
         }
         _ => return Err("'headers' must be a list or an object".into()),
     };
-    headers_from(pairs.into_iter().map(|(n, v)| (NameRef::Value(n), v)).collect(), &positions)
+    headers_from(
+        pairs
+            .into_iter()
+            .map(|(n, v)| (NameRef::Value(n), v))
+            .collect(),
+        &positions,
+    )
 }
 
 /// A header name: a map key (always a string) or a list item (any value).
@@ -640,7 +680,9 @@ fn headers_from(pairs: Vec<(NameRef, &J)>, positions: &[&PyInt]) -> Result<Heade
     let mut encoded = Vec::with_capacity(positions.len());
     for p in positions {
         match p {
-            PyInt::Small(i) if *i >= 0 && (*i as u128) < pairs.len() as u128 => encoded.push(*i as usize),
+            PyInt::Small(i) if *i >= 0 && (*i as u128) < pairs.len() as u128 => {
+                encoded.push(*i as usize)
+            }
             _ => return Err("'headers_b64' names a header position that does not exist".into()),
         }
     }
@@ -656,7 +698,9 @@ fn headers_from(pairs: Vec<(NameRef, &J)>, positions: &[&PyInt]) -> Result<Heade
         let what = format!("header '{name}'");
         let bytes = match value {
             J::Null => None,
-            J::Str(s) if encoded.contains(&i) => Some(b64decode(s).ok_or(format!("{what} is not valid base64"))?),
+            J::Str(s) if encoded.contains(&i) => {
+                Some(b64decode(s).ok_or(format!("{what} is not valid base64"))?)
+            }
             J::Str(s) => Some(text_to_bytes(s, &what)?),
             _ => return Err(format!("header '{name}' value must be a string or null")),
         };
@@ -684,7 +728,15 @@ fn record_from(obj: &J) -> Result<CaptureRecord, String> {
     let key = get_bytes(obj, "key")?;
     let value = get_bytes(obj, "payload")?;
     let headers = get_headers(obj)?;
-    Ok(CaptureRecord { topic, partition, offset, timestamp, key, value, headers })
+    Ok(CaptureRecord {
+        topic,
+        partition,
+        offset,
+        timestamp,
+        key,
+        value,
+        headers,
+    })
 }
 
 /// The record on one capture line, or why there is none (`capture.decode_line`).
@@ -706,7 +758,12 @@ pub struct CaptureReader<R> {
 
 impl<R: BufRead> CaptureReader<R> {
     pub fn new(inner: R) -> Self {
-        CaptureReader { inner, line_no: 0, buf: Vec::new(), failed: false }
+        CaptureReader {
+            inner,
+            line_no: 0,
+            buf: Vec::new(),
+            failed: false,
+        }
     }
 }
 
@@ -722,12 +779,19 @@ impl<R: BufRead> Iterator for CaptureReader<R> {
                 Err(e) => {
                     // A read error ends the file (iter_capture raises there).
                     self.failed = true;
-                    return Some((self.line_no, Err(format!("cannot read after line {}: {e}", self.line_no))));
+                    return Some((
+                        self.line_no,
+                        Err(format!("cannot read after line {}: {e}", self.line_no)),
+                    ));
                 }
             }
             self.line_no += 1;
             // bytes.strip(): ASCII whitespace including \x0b and \x0c.
-            if self.buf.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)) {
+            if self
+                .buf
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
+            {
                 continue;
             }
             return Some((self.line_no, parse_line(&self.buf)));
@@ -745,31 +809,68 @@ mod tests {
         let r = parse_line(br#"{"topic":"t","partition":1,"offset":2,"ts":3,"headers":["a","b","c",null],"key":"k","payload":"v"}"#).unwrap();
         assert_eq!(r.topic, "t");
         assert_eq!((r.partition, r.offset, r.timestamp), (1, 2, Some(3)));
-        assert_eq!(r.headers, vec![("a".into(), Some(b"b".to_vec())), ("c".into(), None)]);
-        assert_eq!((r.key.as_deref(), r.value.as_deref()), (Some(&b"k"[..]), Some(&b"v"[..])));
+        assert_eq!(
+            r.headers,
+            vec![("a".into(), Some(b"b".to_vec())), ("c".into(), None)]
+        );
+        assert_eq!(
+            (r.key.as_deref(), r.value.as_deref()),
+            (Some(&b"k"[..]), Some(&b"v"[..]))
+        );
     }
 
     #[test]
     fn raw_bytes_base64_and_verbatim_json() {
-        let r = parse_line(b"{\"topic\":\"t\",\"partition\":0,\"offset\":0,\"payload\":\"\xff\\udc80\"}").unwrap();
+        let r = parse_line(
+            b"{\"topic\":\"t\",\"partition\":0,\"offset\":0,\"payload\":\"\xff\\udc80\"}",
+        )
+        .unwrap();
         assert_eq!(r.value.as_deref(), Some(&b"\xff\x80"[..]));
         let r = parse_line(br#"{"topic":"t","partition":0,"offset":0,"key_b64":"/w==","payload":{"a":[1e16,2.5e-5,18446744073709551616]}}"#).unwrap();
         assert_eq!(r.key.as_deref(), Some(&b"\xff"[..]));
-        assert_eq!(r.value.as_deref(), Some(&br#"{"a":[1e+16,0.000025,1.8446744073709552e+19]}"#[..]));
+        assert_eq!(
+            r.value.as_deref(),
+            Some(&br#"{"a":[1e+16,0.000025,1.8446744073709552e+19]}"#[..])
+        );
     }
 
     #[test]
     fn bad_lines() {
-        assert_eq!(parse_line(b"{nope").unwrap_err(), "not JSON (Expecting property name enclosed in double quotes at column 2)");
+        assert_eq!(
+            parse_line(b"{nope").unwrap_err(),
+            "not JSON (Expecting property name enclosed in double quotes at column 2)"
+        );
         assert_eq!(parse_line(b"[1]").unwrap_err(), "not a JSON object");
-        assert_eq!(parse_line(br#"{"topic":"t","partition":-1,"offset":0}"#).unwrap_err(), "'partition' must be at least 0");
-        assert_eq!(parse_line(br#"{"topic":"t","partition":0,"offset":0,"key_b64":"Q"}"#).unwrap_err(), "key_b64 is not valid base64");
+        assert_eq!(
+            parse_line(br#"{"topic":"t","partition":-1,"offset":0}"#).unwrap_err(),
+            "'partition' must be at least 0"
+        );
+        assert_eq!(
+            parse_line(br#"{"topic":"t","partition":0,"offset":0,"key_b64":"Q"}"#).unwrap_err(),
+            "key_b64 is not valid base64"
+        );
+    }
+
+    #[test]
+    fn base64_as_binascii_strict_mode() {
+        let b = |t: &str| b64decode(&PyStr(t.chars().map(u32::from).collect()));
+        for ok in ["", "AAAA", "AAA=", "AA==", "AAAA=", "AAAA===", "QR=="] {
+            assert!(b(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "=", "AA=", "AAA==", "AA=A", "A===", "AAAAA", " AAAA", "AA==\n",
+        ] {
+            assert!(b(bad).is_none(), "{bad}");
+        }
+        assert_eq!(b("QR==").unwrap(), b"A");
     }
 
     #[test]
     fn reader_skips_blank_lines() {
         let data = b"\n  \n{\"topic\":\"t\",\"partition\":0,\"offset\":0}\nx\n";
-        let got: Vec<_> = CaptureReader::new(&data[..]).map(|(n, r)| (n, r.is_ok())).collect();
+        let got: Vec<_> = CaptureReader::new(&data[..])
+            .map(|(n, r)| (n, r.is_ok()))
+            .collect();
         assert_eq!(got, vec![(3, true), (4, false)]);
     }
 }
