@@ -298,6 +298,19 @@ def test_examples_agree() -> None:
         b"\x00\x00\x00\x00\x01 \xef\xbb\xbf{}",
         b"\x01" + b"a" * 300,
         b"a" * 256 + b"\x01",
+        b'{"type":"' + "\U0001f600".encode() * 100 + b'"}',
+        b'{"type":"' + "\U0001f600".encode() * 101 + b'"}',
+        b"\xef\xbb\xbf{bad",
+        b"\xc2\xa0[1]\xe2\x80\x83",
+        b"\x1f{}\x1c",
+        b"\x00\x00\x00\x00",
+        b"\x00\x00\x00\x00\x00",
+        b"\x00\x00\x00\x00\x00\x00\x10",
+        b'{"op":"c","before":null,"after":1,"specversion":"1.0","type":"t","source":1,"id":1}',
+        b'{"schema":{"type":"string","optional":false},"payload":"x"}',
+        b'{"schema":{"type":"array","items":{"type":"map","optional":true}},"payload":[]}',
+        b'{"specversion":"1.0","type":"t","source":1,"id":1}',
+        b'{"specversion":"1.0","type":5,"source":1,"id":1,"data":{"kind":"K"}}',
     ]:
         check_record(data)
         check_record(b"{}", key=data, headers=(("h", data),))
