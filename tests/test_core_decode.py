@@ -298,6 +298,19 @@ def test_examples_agree() -> None:
         b"\x00\x00\x00\x00\x01 \xef\xbb\xbf{}",
         b"\x01" + b"a" * 300,
         b"a" * 256 + b"\x01",
+        b'{"type":"' + "\U0001f600".encode() * 100 + b'"}',
+        b'{"type":"' + "\U0001f600".encode() * 101 + b'"}',
+        b"\xef\xbb\xbf{bad",
+        b"\xc2\xa0[1]\xe2\x80\x83",
+        b"\x1f{}\x1c",
+        b"\x00\x00\x00\x00",
+        b"\x00\x00\x00\x00\x00",
+        b"\x00\x00\x00\x00\x00\x00\x10",
+        b'{"op":"c","before":null,"after":1,"specversion":"1.0","type":"t","source":1,"id":1}',
+        b'{"schema":{"type":"string","optional":false},"payload":"x"}',
+        b'{"schema":{"type":"array","items":{"type":"map","optional":true}},"payload":[]}',
+        b'{"specversion":"1.0","type":"t","source":1,"id":1}',
+        b'{"specversion":"1.0","type":5,"source":1,"id":1,"data":{"kind":"K"}}',
     ]:
         check_record(data)
         check_record(b"{}", key=data, headers=(("h", data),))
@@ -376,3 +389,53 @@ def test_capture_examples_agree() -> None:
             b'{"topic":"t","partition":0,"offset":1,"payload":' + b"[" * 2000 + b"]" * 2000 + b"}",
         ]
     )
+
+
+CAPTURE_SEEDS: list[bytes] = [
+    b'{"topic":"t","partition":0,"offset":1,"tstype":"create","ts":5,"broker":-1,'
+    b'"headers":["a","x","b",null,"c","/w=="],"headers_b64":[2],"key":"k",'
+    b'"payload":"v \\u00e9 \\ud83d\\ude00"}',
+    b'{"topic":"t","partition":2,"offset":-1,"headers":{"a":["x",null],"b":["eA=="]},'
+    b'"headers_b64":[2],"key_b64":"/w==","payload":{"a":[1,2.5,-0.0,1e300,true,null,"s\\n"],'
+    b'"b":{"c":18446744073709551616}}}',
+    capture.encode_record(
+        Record("t\u00e9", 1, 2, 3, b"\xff\x00", b'{"a":1}', (("h", b"\xfe"), ("g", None)))
+    ).rstrip(b"\n"),
+    b'{"topic":"t","partition":0,"offset":1,"key":"raw \xff\xc3 bytes","payload":"\\udcff"}',
+]
+
+
+def test_fuzz_capture_lines_agree() -> None:
+    rnd = random.Random(1201)
+    for _ in range(1500):
+        line = rnd.choice(CAPTURE_SEEDS)
+        for _ in range(rnd.randrange(1, 4)):
+            line = mutate(line, rnd)
+        check_lines([line.replace(b"\n", b" ")])
+
+
+def test_base64_fields_agree() -> None:
+    for text in [
+        "",
+        "=",
+        "AAAA",
+        "AAA=",
+        "AA==",
+        "AA=",
+        "AAA==",
+        "AAAA===",
+        "AA=A",
+        "QR==",
+        "A===",
+        "AAAAA",
+        " AAAA",
+        "AA==\\n",
+        "\\u00e9",
+        "\\ud800",
+    ]:
+        check_lines(
+            [
+                b'{"topic":"t","partition":0,"offset":1,"key_b64":"%s","headers":["h","%s"],'
+                b'"headers_b64":[0]}' % (text.encode(), text.encode())
+            ]
+        )

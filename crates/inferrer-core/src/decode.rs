@@ -205,7 +205,10 @@ fn strip(data: &[u8]) -> &[u8] {
 }
 
 fn json_start(b: u8) -> bool {
-    matches!(b, b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n')
+    matches!(
+        b,
+        b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+    )
 }
 
 fn parse(body: &[u8], check: bool) -> Result<(Value, Option<&'static str>), ParseError> {
@@ -271,7 +274,11 @@ fn decode_framed(data: &[u8], check: bool) -> Result<Framed, ParseError> {
                 });
             }
         }
-        let encoding = if looks_like_protobuf(rest) { "protobuf" } else { "avro" };
+        let encoding = if looks_like_protobuf(rest) {
+            "protobuf"
+        } else {
+            "avro"
+        };
         return Ok(Framed {
             encoding,
             value: None,
@@ -281,7 +288,13 @@ fn decode_framed(data: &[u8], check: bool) -> Result<Framed, ParseError> {
         });
     }
     let (encoding, value, anomalies) = decode_bytes(data, check)?;
-    Ok(Framed { encoding, value, anomalies, framing: "none", schema_id: None })
+    Ok(Framed {
+        encoding,
+        value,
+        anomalies,
+        framing: "none",
+        schema_id: None,
+    })
 }
 
 /// A record key: JSON, text, binary, or null; framing dropped (`decoding.decode_key`).
@@ -350,7 +363,9 @@ fn kind_from_payload(v: &Value) -> (Option<&str>, Option<&'static str>) {
 
 fn is_debezium(v: &Value) -> bool {
     matches!(v, Value::Object(_))
-        && v.get("op").and_then(Value::as_str).is_some_and(|op| DEBEZIUM_OPS.contains(&op))
+        && v.get("op")
+            .and_then(Value::as_str)
+            .is_some_and(|op| DEBEZIUM_OPS.contains(&op))
         && v.get("before").is_some()
         && v.get("after").is_some()
 }
@@ -421,11 +436,18 @@ pub fn connect_to_json_schema(schema: &Value, depth: usize) -> Value {
             obj(vec![
                 ("type", Value::Str("object".into())),
                 ("properties", Value::Object(props)),
-                ("required", Value::Array(required.into_iter().map(Value::Str).collect())),
+                (
+                    "required",
+                    Value::Array(required.into_iter().map(Value::Str).collect()),
+                ),
             ])
         }
-        Some("array") if depth < MAX_DEPTH && matches!(schema.get("items"), Some(Value::Object(_))) => {
-            let items = schema.get("items").map_or(Value::Null, |i| connect_to_json_schema(i, depth + 1));
+        Some("array")
+            if depth < MAX_DEPTH && matches!(schema.get("items"), Some(Value::Object(_))) =>
+        {
+            let items = schema
+                .get("items")
+                .map_or(Value::Null, |i| connect_to_json_schema(i, depth + 1));
             obj(vec![("type", Value::Str("array".into())), ("items", items)])
         }
         Some("map" | "struct") => type_of("object"),
@@ -468,7 +490,14 @@ mod tests {
     use super::*;
 
     fn rec<'a>(value: Option<&'a [u8]>, headers: &'a [(String, Option<Vec<u8>>)]) -> RecordRef<'a> {
-        RecordRef { partition: 0, offset: 1, timestamp: None, key: None, value, headers }
+        RecordRef {
+            partition: 0,
+            offset: 1,
+            timestamp: None,
+            key: None,
+            value,
+            headers,
+        }
     }
 
     fn s(x: &str) -> Value {
@@ -478,7 +507,10 @@ mod tests {
     #[test]
     fn tombstone_and_plain_json() {
         let d = decode(&rec(None, &[]));
-        assert_eq!((d.ok, d.encoding, d.content_type, d.size, d.hash), (true, "null", None, 0, 0));
+        assert_eq!(
+            (d.ok, d.encoding, d.content_type, d.size, d.hash),
+            (true, "null", None, 0, 0)
+        );
         let raw = br#"{"type":"A","n":1}"#;
         let d = decode(&rec(Some(raw), &[]));
         assert_eq!(d.kind.as_deref(), Some("A"));
@@ -493,7 +525,10 @@ mod tests {
         assert_eq!(decode(&rec(Some(b"a\x01"), &[])).encoding, "binary");
         assert_eq!(decode(&rec(Some(b"\xff"), &[])).encoding, "binary");
         let d = decode(&rec(Some(b"{\"a\":NaN}"), &[]));
-        assert_eq!((d.ok, d.reason.as_deref()), (false, Some("nan-or-infinity")));
+        assert_eq!(
+            (d.ok, d.reason.as_deref()),
+            (false, Some("nan-or-infinity"))
+        );
         let d = decode(&rec(Some(b"\xef\xbb\xbf 12 "), &[]));
         assert_eq!(d.value, Some(Value::Int(12)));
     }
@@ -501,11 +536,17 @@ mod tests {
     #[test]
     fn framing() {
         let d = decode(&rec(Some(b"\x00\x00\x00\x00\x07{\"a\":1}"), &[]));
-        assert_eq!((d.framing, d.schema_id, d.encoding), ("confluent", Some(7), "json"));
+        assert_eq!(
+            (d.framing, d.schema_id, d.encoding),
+            ("confluent", Some(7), "json")
+        );
         let d = decode(&rec(Some(b"\x00\x00\x00\x00\x07\x00\x08\x01"), &[]));
         assert_eq!(d.encoding, "protobuf");
         let d = decode(&rec(Some(b"\x00\x00\x00\x01\x00\x02"), &[]));
-        assert_eq!((d.encoding, d.content_type.as_deref()), ("avro", Some("application/vnd.confluent.avro")));
+        assert_eq!(
+            (d.encoding, d.content_type.as_deref()),
+            ("avro", Some("application/vnd.confluent.avro"))
+        );
     }
 
     #[test]
@@ -516,21 +557,33 @@ mod tests {
         let hint = d.hint.unwrap();
         assert_eq!(hint.get("required"), Some(&Value::Array(vec![s("a")])));
         let b = hint.get("properties").and_then(|p| p.get("b")).unwrap();
-        assert_eq!(b.get("type"), Some(&Value::Array(vec![s("null"), s("string")])));
+        assert_eq!(
+            b.get("type"),
+            Some(&Value::Array(vec![s("null"), s("string")]))
+        );
         let dbz = br#"{"op":"c","before":null,"after":{"id":1}}"#;
         let d = decode(&rec(Some(dbz), &[]));
         assert_eq!((d.envelope, d.kind.as_deref()), ("debezium", Some("c")));
         let ce = br#"{"specversion":"1.0","type":"t.x","source":"s","id":"1","data":{"a":1}}"#;
         let d = decode(&rec(Some(ce), &[]));
-        assert_eq!((d.envelope, d.kind.as_deref()), ("cloudevents-structured", Some("t.x")));
-        assert_eq!(d.content_type.as_deref(), Some("application/cloudevents+json"));
+        assert_eq!(
+            (d.envelope, d.kind.as_deref()),
+            ("cloudevents-structured", Some("t.x"))
+        );
+        assert_eq!(
+            d.content_type.as_deref(),
+            Some("application/cloudevents+json")
+        );
         let headers = vec![
             ("ce_type".to_owned(), Some(b"t.y".to_vec())),
             ("ce_specversion".to_owned(), None),
             ("ce_type".to_owned(), Some(b"ignored".to_vec())),
         ];
         let d = decode(&rec(Some(b"{\"type\":\"z\"}"), &headers));
-        assert_eq!((d.envelope, d.kind.as_deref()), ("cloudevents-binary", Some("t.y")));
+        assert_eq!(
+            (d.envelope, d.kind.as_deref()),
+            ("cloudevents-binary", Some("t.y"))
+        );
         assert_eq!(d.headers.get("ce_type"), Some(&s("t.y")));
     }
 
@@ -539,7 +592,10 @@ mod tests {
         assert_eq!(decode_key(Some(b"{bad")), ("text", Some(s("{bad"))));
         assert_eq!(decode_key(Some(b"\xff")), ("binary", None));
         assert_eq!(decode_key(Some(b"42")), ("json", Some(Value::Int(42))));
-        let h = decode_headers(&[("j".into(), Some(b"\x1c [1] ".to_vec())), ("b".into(), Some(vec![0xff]))]);
+        let h = decode_headers(&[
+            ("j".into(), Some(b"\x1c [1] ".to_vec())),
+            ("b".into(), Some(vec![0xff])),
+        ]);
         assert_eq!(h.get("j"), Some(&Value::Array(vec![Value::Int(1)])));
         assert_eq!(h.get("b"), Some(&Value::Null));
     }
@@ -548,7 +604,10 @@ mod tests {
     fn kind_length_counts_code_points() {
         let long = "é".repeat(100);
         let raw = format!("{{\"type\":\"{long}\"}}");
-        assert_eq!(decode(&rec(Some(raw.as_bytes()), &[])).kind.as_deref(), Some(long.as_str()));
+        assert_eq!(
+            decode(&rec(Some(raw.as_bytes()), &[])).kind.as_deref(),
+            Some(long.as_str())
+        );
         let raw = format!("{{\"type\":\"{long}e\"}}");
         assert_eq!(decode(&rec(Some(raw.as_bytes()), &[])).kind, None);
     }

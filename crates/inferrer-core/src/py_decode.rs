@@ -5,8 +5,8 @@ use crate::capture::{CaptureReader, CaptureRecord};
 use crate::decode::{decode, RecordRef};
 use crate::pyvalue::value_to_py;
 use pyo3::prelude::*;
-use pyo3::BoundObject;
 use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::BoundObject;
 
 fn opt_bytes<'py>(py: Python<'py>, b: Option<&[u8]>) -> Bound<'py, PyAny> {
     match b {
@@ -17,7 +17,11 @@ fn opt_bytes<'py>(py: Python<'py>, b: Option<&[u8]>) -> Bound<'py, PyAny> {
 
 fn opt<'py, T: IntoPyObject<'py>>(py: Python<'py>, v: Option<T>) -> PyResult<Bound<'py, PyAny>> {
     match v {
-        Some(v) => Ok(v.into_pyobject(py).map_err(Into::into)?.into_any().into_bound()),
+        Some(v) => Ok(v
+            .into_pyobject(py)
+            .map_err(Into::into)?
+            .into_any()
+            .into_bound()),
         None => Ok(py.None().into_bound(py)),
     }
 }
@@ -82,7 +86,13 @@ fn record_tuple<'py>(py: Python<'py>, r: &CaptureRecord) -> PyResult<Bound<'py, 
         .headers
         .iter()
         .map(|(name, v)| {
-            PyTuple::new(py, [name.into_pyobject(py)?.into_any(), opt_bytes(py, v.as_deref())])
+            PyTuple::new(
+                py,
+                [
+                    name.into_pyobject(py)?.into_any(),
+                    opt_bytes(py, v.as_deref()),
+                ],
+            )
         })
         .collect::<PyResult<_>>()?;
     let items: Vec<Bound<'py, PyAny>> = vec![
@@ -104,8 +114,16 @@ fn read_capture_bytes<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, 
     let out = PyList::empty(py);
     for (line_no, result) in CaptureReader::new(data) {
         let item = match result {
-            Ok(r) => (line_no, record_tuple(py, &r)?.into_any(), py.None().into_bound(py)),
-            Err(reason) => (line_no, py.None().into_bound(py), reason.into_pyobject(py)?.into_any()),
+            Ok(r) => (
+                line_no,
+                record_tuple(py, &r)?.into_any(),
+                py.None().into_bound(py),
+            ),
+            Err(reason) => (
+                line_no,
+                py.None().into_bound(py),
+                reason.into_pyobject(py)?.into_any(),
+            ),
         };
         out.append(item)?;
     }

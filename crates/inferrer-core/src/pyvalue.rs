@@ -15,10 +15,7 @@ pub fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny
             Ok(small) => small.into_pyobject(py)?.into_any(),
             Err(_) => (*i as u64).into_pyobject(py)?.into_any(),
         },
-        Value::BigInt(text) => py
-            .import("builtins")?
-            .getattr("int")?
-            .call1((&**text,))?,
+        Value::BigInt(text) => py.import("builtins")?.getattr("int")?.call1((&**text,))?,
         Value::Float(f) => f.into_pyobject(py)?.into_any(),
         Value::Str(s) => (&**s).into_pyobject(py)?.into_any(),
         Value::Array(items) => {
