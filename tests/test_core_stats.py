@@ -11,6 +11,7 @@ Everything is compared as canonical JSON text, so that ``1`` vs ``1.0`` and ``-0
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import json
 import os
 import random
@@ -165,7 +166,7 @@ def rust(values: list[Any], rnd: random.Random) -> Any:
 def rust_parts(values: list[Any], rnd: random.Random, parts: int) -> list[Any]:
     cuts = sorted(rnd.randint(0, len(values)) for _ in range(parts - 1))
     bounds = [0, *cuts, len(values)]
-    return [rust(values[a:b], rnd) for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [rust(values[a:b], rnd) for a, b in itertools.pairwise(bounds)]
 
 
 def copy(shape: Any) -> Any:
