@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import json
+import math
 import os
 import random
 import subprocess
@@ -420,3 +421,30 @@ def test_hints_are_a_sorted_set_of_canonical_json() -> None:
     assert shape.to_dict()["hints"] == sorted([canonical_json(hint), '{"type":"array"}'])
     assert shape.count == 0 and not shape.is_empty()
     assert shape.structure() == {}
+
+
+@SETTINGS
+@given(json_values)
+def test_canonical_json_and_float_repr_are_pythons(value: Any) -> None:
+    """A hint is stored as canonical JSON: Rust's text must be json.dumps's, byte for
+    byte (key order by code point, escapes, float repr)."""
+    shape = _core.Shape()
+    shape.add_hint_json(json.dumps(value).encode())
+    shape.add_hint_json(json.dumps(value, ensure_ascii=False).encode())
+    assert shape.to_dict()["hints"] == [canonical_json(value)]
+
+
+@SETTINGS
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=20))
+def test_float_hashes_are_pythons(floats: list[float]) -> None:
+    """Past the bound the sketch holds crc32(repr(x)): Rust's repr must be Python's."""
+    values: list[Any] = []
+    for f in floats:  # runs of neighbouring floats: many distinct, all digits used
+        for _ in range(60):
+            values.append(f)
+            f = math.nextafter(f, 0.0)
+    stats, _ = reference(values, random.Random(0))
+    shape = rust(values, random.Random(1))
+    assert text(shape.stats()) == text(stats)
+    if len(set(values)) > DISTINCT_BOUND:
+        assert shape.stats()["sketch"] == stats["sketch"]
