@@ -59,7 +59,6 @@ class FieldNode:
     __slots__ = (
         "children",
         "floats",
-        "in_records",
         "ints",
         "items",
         "map_keys",
@@ -79,7 +78,6 @@ class FieldNode:
         "n_true",
         "name",
         "present",
-        "records",
         "sketch",
         "sketch_examples",
         "strs",
@@ -103,13 +101,9 @@ class FieldNode:
         self.floats: set[float] | None = set()
         self.sketch: list[int] | None = None
         self.sketch_examples: list[tuple[int, str, Any]] = []
-        self.records = 0
-        """Objects taken as records (named properties)."""
         self.maps = 0
         """Objects taken as maps (keys of one class, see ``rules.map_key_class``)."""
         self.map_keys: set[str] = set()
-        self.in_records = 0
-        """Records of the parent node that had this node's key."""
 
     # -- exact → approximate -----------------------------------------------------------
 
@@ -151,6 +145,24 @@ class FieldNode:
         self._sketch_add(tag, value, stable_hash(tag, value))
 
     # -- reading -----------------------------------------------------------------------
+
+    @property
+    def records(self) -> int:
+        """Objects taken as records (named properties): every object not a map.
+
+        Derived rather than counted, so that code adding objects by count
+        (``ShapeObservation.add_empty_objects``) keeps it right."""
+        return self.n_obj - self.maps
+
+    @property
+    def in_records(self) -> int:
+        """On a record property's node: the parent's records that had the key.
+
+        A property gets exactly one value from each record that has it, so this is the
+        node's total; nodes that are not properties (root, items, values) have 0. With
+        :attr:`records` it gives genson's ``required``: the keys with
+        ``in_records == records``."""
+        return self.total if self.name is not None else 0
 
     @property
     def total(self) -> int:
@@ -218,10 +230,8 @@ class FieldNode:
             setattr(self, attr, getattr(self, attr) + getattr(other, attr))
         self.n_obj += other.n_obj
         self.n_arr += other.n_arr
-        self.records += other.records
         self.maps += other.maps
         self.map_keys |= other.map_keys
-        self.in_records += other.in_records
         if other.min_num is not None:
             if self.min_num is None or _beats(other.min_num, self.min_num, -1):
                 self.min_num = other.min_num
@@ -341,11 +351,10 @@ class FieldNode:
         if data.get("len") is not None:
             node.min_len, node.max_len = data["len"]
         node.mask = data["mask"]
-        # Dicts written before these fields existed read as zero.
-        node.records = data.get("records", 0)
+        # Dicts written before these fields existed read as no maps (records and
+        # in_records are derived).
         node.maps = data.get("maps", 0)
         node.map_keys = set(data.get("map_keys", ()))
-        node.in_records = data.get("in_records", 0)
         if "sketch" in data:
             node.strs = node.ints = node.floats = None
             node.sketch = list(data["sketch"])
@@ -628,7 +637,6 @@ def _process_objects(
                 classes.add(cls)
                 maps.append(d)
                 map_ids.append(owner)
-    node.records += len(records)
     node.maps += len(maps)
     node.map_keys |= classes
     out: list[dict[str, Any]] = []
@@ -654,7 +662,6 @@ def _process_objects(
             child = children.get(k)
             if child is None:
                 child = children[k] = FieldNode(k)
-            child.in_records += len(sub)
             properties[k] = process_column_reference(sub, child, sub_ids)
             if len(sub) == len(records):
                 required.append(k)

@@ -870,8 +870,8 @@ impl Node {
         Value::Object(out)
     }
 
-    /// The inverse of [`Node::to_value`] (`FieldNode.from_dict`). The new fields may be
-    /// missing (dicts written before they existed read as zero).
+    /// The inverse of [`Node::to_value`] (`FieldNode.from_dict`). `maps` and `map_keys`
+    /// may be missing (dicts written before they existed: no maps).
     pub fn from_value(v: &Value) -> Result<Node, String> {
         let mut node = Node::new(opt(v, "name").and_then(Value::as_str));
         node.present = get_u64(v, "present")?;
@@ -939,6 +939,7 @@ impl Node {
             for (k, c) in members {
                 let mut child = Node::from_value(c)?;
                 child.name = Some(k.clone());
+                child.in_records = child.total();
                 node.children.insert(k.clone(), child);
             }
         }
@@ -948,9 +949,15 @@ impl Node {
         if let Some(values) = opt(v, "values") {
             node.values = Some(Box::new(Node::from_value(values)?));
         }
-        node.records = opt(v, "records").map_or(Ok(0), |x| as_u64(x, "records"))?;
         node.maps = opt(v, "maps").map_or(Ok(0), |x| as_u64(x, "maps"))?;
-        node.in_records = opt(v, "in_records").map_or(Ok(0), |x| as_u64(x, "in_records"))?;
+        // Every object is a record or a map, and a property gets one value from each
+        // record that has its key: both counts follow from the others, and are derived
+        // here so that dicts written without them (or by code that adds objects by
+        // count) read right.
+        node.records = node.counts[OBJ].saturating_sub(node.maps);
+        if node.name.is_some() {
+            node.in_records = node.total();
+        }
         if let Some(keys) = opt(v, "map_keys") {
             for k in array(keys, "map_keys")? {
                 let name = k.as_str().ok_or("map_keys: strings expected")?;
