@@ -795,7 +795,10 @@ fn fast_line(line: &[u8]) -> Option<CaptureRecord> {
         }
         for pair in flat.chunks(2) {
             let name = pair[0].as_ref()?;
-            headers.push((name.to_string(), pair[1].as_ref().map(|v| v.as_bytes().to_vec())));
+            headers.push((
+                name.to_string(),
+                pair[1].as_ref().map(|v| v.as_bytes().to_vec()),
+            ));
         }
     }
     Some(CaptureRecord {

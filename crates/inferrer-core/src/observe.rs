@@ -155,7 +155,10 @@ fn merge_counter(mine: &mut BTreeMap<String, u64>, theirs: &BTreeMap<String, u64
 
 impl Topic {
     pub fn new(topic: &str) -> Self {
-        Topic { topic: topic.to_string(), ..Default::default() }
+        Topic {
+            topic: topic.to_string(),
+            ..Default::default()
+        }
     }
 
     /// Fold one decoded message of this topic.
@@ -173,7 +176,11 @@ impl Topic {
         }
         let usable = d.ok && d.encoding != "null";
         if !d.ok {
-            bump(&mut self.undecodable, d.reason.as_deref().unwrap_or("unknown"), 1);
+            bump(
+                &mut self.undecodable,
+                d.reason.as_deref().unwrap_or("unknown"),
+                1,
+            );
         } else {
             if let Some(reason) = &d.reason {
                 for anomaly in reason.split(',') {

@@ -26,19 +26,10 @@ const NOT_A_CAPTURE_AFTER: usize = 10;
 
 type Headers = Vec<(String, Option<Vec<u8>>)>;
 
-fn fold_one(
-    obs: &mut Observations,
-    topic: &str,
-    partition: i32,
-    offset: i64,
-    timestamp: Option<i64>,
-    key: Option<&[u8]>,
-    value: Option<&[u8]>,
-    headers: &Headers,
-) {
-    let record = RecordRef { partition, offset, timestamp, key, value, headers };
-    let decoded = decode(&record);
-    obs.topic_mut(topic).add(&decoded, partition, offset, timestamp);
+fn fold_one(obs: &mut Observations, topic: &str, record: &RecordRef) {
+    let decoded = decode(record);
+    obs.topic_mut(topic)
+        .add(&decoded, record.partition, record.offset, record.timestamp);
 }
 
 fn opt_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
@@ -77,7 +68,9 @@ pub struct Engine {
 impl Engine {
     #[new]
     fn new() -> Self {
-        Engine { obs: Observations::default() }
+        Engine {
+            obs: Observations::default(),
+        }
     }
 
     /// Fold records: objects with the attributes of `inferrer.records.Record`
@@ -93,12 +86,14 @@ impl Engine {
             fold_one(
                 &mut self.obs,
                 &topic,
-                rec.getattr("partition")?.extract()?,
-                rec.getattr("offset")?.extract()?,
-                rec.getattr("timestamp")?.extract()?,
-                key.as_deref(),
-                value.as_deref(),
-                &headers,
+                &RecordRef {
+                    partition: rec.getattr("partition")?.extract()?,
+                    offset: rec.getattr("offset")?.extract()?,
+                    timestamp: rec.getattr("timestamp")?.extract()?,
+                    key: key.as_deref(),
+                    value: value.as_deref(),
+                    headers: &headers,
+                },
             );
             n += 1;
         }
@@ -118,20 +113,40 @@ impl Engine {
             let key_obj = msg.call_method0("key")?;
             let value_obj = msg.call_method0("value")?;
             let headers_obj = msg.call_method0("headers")?;
-            let headers = if headers_obj.is_none() { None } else { Some(headers_of(&headers_obj)?) };
+            let headers = if headers_obj.is_none() {
+                None
+            } else {
+                Some(headers_of(&headers_obj)?)
+            };
             let key_bytes = key_obj.cast::<PyBytes>().ok();
             let value_bytes = value_obj.cast::<PyBytes>().ok();
-            let key_owned = if key_bytes.is_none() { opt_bytes(&key_obj)? } else { None };
-            let value_owned = if value_bytes.is_none() { opt_bytes(&value_obj)? } else { None };
+            let key_owned = if key_bytes.is_none() {
+                opt_bytes(&key_obj)?
+            } else {
+                None
+            };
+            let value_owned = if value_bytes.is_none() {
+                opt_bytes(&value_obj)?
+            } else {
+                None
+            };
             fold_one(
                 &mut self.obs,
                 topic,
-                msg.call_method0("partition")?.extract()?,
-                msg.call_method0("offset")?.extract()?,
-                if ts_type == 0 { None } else { Some(ts) },
-                key_bytes.as_ref().map(|b| b.as_bytes()).or(key_owned.as_deref()),
-                value_bytes.as_ref().map(|b| b.as_bytes()).or(value_owned.as_deref()),
-                headers.as_ref().unwrap_or(&empty),
+                &RecordRef {
+                    partition: msg.call_method0("partition")?.extract()?,
+                    offset: msg.call_method0("offset")?.extract()?,
+                    timestamp: if ts_type == 0 { None } else { Some(ts) },
+                    key: key_bytes
+                        .as_ref()
+                        .map(|b| b.as_bytes())
+                        .or(key_owned.as_deref()),
+                    value: value_bytes
+                        .as_ref()
+                        .map(|b| b.as_bytes())
+                        .or(value_owned.as_deref()),
+                    headers: headers.as_ref().unwrap_or(&empty),
+                },
             );
             n += 1;
         }
@@ -175,17 +190,26 @@ impl Engine {
                     Ok(rec) => {
                         seen_good = true;
                         records += 1;
-                        let CaptureRecord { topic, partition, offset, timestamp, key, value, headers } =
-                            rec;
-                        fold_one(
-                            &mut self.obs,
-                            &topic,
+                        let CaptureRecord {
+                            topic,
                             partition,
                             offset,
                             timestamp,
-                            key.as_deref(),
-                            value.as_deref(),
-                            &headers,
+                            key,
+                            value,
+                            headers,
+                        } = rec;
+                        fold_one(
+                            &mut self.obs,
+                            &topic,
+                            &RecordRef {
+                                partition,
+                                offset,
+                                timestamp,
+                                key: key.as_deref(),
+                                value: value.as_deref(),
+                                headers: &headers,
+                            },
                         );
                     }
                 }
@@ -219,7 +243,13 @@ impl Engine {
 
     /// Remove and return a topic's observation (a new empty one if never seen).
     fn take(&mut self, topic: &str) -> PyTopic {
-        PyTopic { inner: self.obs.topics.remove(topic).unwrap_or_else(|| Topic::new(topic)) }
+        PyTopic {
+            inner: self
+                .obs
+                .topics
+                .remove(topic)
+                .unwrap_or_else(|| Topic::new(topic)),
+        }
     }
 
     /// Messages folded so far, all topics.
@@ -240,7 +270,9 @@ pub struct PyTopic {
 impl PyTopic {
     #[new]
     fn new(topic: &str) -> Self {
-        PyTopic { inner: Topic::new(topic) }
+        PyTopic {
+            inner: Topic::new(topic),
+        }
     }
 
     #[getter]
@@ -275,7 +307,9 @@ impl PyTopic {
 
     #[staticmethod]
     fn from_dict(data: &Bound<'_, PyAny>) -> PyResult<PyTopic> {
-        Ok(PyTopic { inner: topic_from_py(data)? })
+        Ok(PyTopic {
+            inner: topic_from_py(data)?,
+        })
     }
 }
 
@@ -306,12 +340,15 @@ fn kind_to_py<'py>(py: Python<'py>, k: &Kind) -> PyResult<Bound<'py, PyDict>> {
     d.set_item("last_timestamp", k.last_timestamp)?;
     let examples = PyList::empty(py);
     for (h, text, p, o) in &k.examples {
-        examples.append(PyList::new(py, [
-            h.into_pyobject(py)?.into_any(),
-            text.into_pyobject(py)?.into_any(),
-            p.into_pyobject(py)?.into_any(),
-            o.into_pyobject(py)?.into_any(),
-        ])?)?;
+        examples.append(PyList::new(
+            py,
+            [
+                h.into_pyobject(py)?.into_any(),
+                text.into_pyobject(py)?.into_any(),
+                p.into_pyobject(py)?.into_any(),
+                o.into_pyobject(py)?.into_any(),
+            ],
+        )?)?;
     }
     d.set_item("examples", examples)?;
     Ok(d)
@@ -415,8 +452,16 @@ fn topic_from_py(d: &Bound<'_, PyAny>) -> PyResult<Topic> {
         content_types: counter_from_py(&d.get_item("content_types")?)?,
         envelopes: counter_from_py(&d.get_item("envelopes")?)?,
         framings: counter_from_py(&d.get_item("framings")?)?,
-        schema_ids: d.get_item("schema_ids")?.extract::<Vec<u32>>()?.into_iter().collect(),
-        partitions: d.get_item("partitions")?.extract::<Vec<i32>>()?.into_iter().collect(),
+        schema_ids: d
+            .get_item("schema_ids")?
+            .extract::<Vec<u32>>()?
+            .into_iter()
+            .collect(),
+        partitions: d
+            .get_item("partitions")?
+            .extract::<Vec<i32>>()?
+            .into_iter()
+            .collect(),
         first_timestamp: d.get_item("first_timestamp")?.extract()?,
         last_timestamp: d.get_item("last_timestamp")?.extract()?,
         timestamped: d.get_item("timestamped")?.extract()?,

@@ -11,30 +11,9 @@ use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyT
 use crate::stats::{Node, Shape};
 use crate::value::{self, Value};
 
-/// A Python object for a [`Value`]: big integers through Python's `int(text)`.
+/// A Python object for a [`Value`] (see [`crate::pyvalue::value_to_py`]).
 pub fn value_to_py(py: Python<'_>, v: &Value) -> PyResult<Py<PyAny>> {
-    Ok(match v {
-        Value::Null => py.None(),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any().unbind(),
-        Value::Int(i) => i.into_pyobject(py)?.into_any().unbind(),
-        Value::BigInt(t) => py.get_type::<PyInt>().call1((t.as_ref(),))?.unbind(),
-        Value::Float(f) => PyFloat::new(py, *f).into_any().unbind(),
-        Value::Str(s) => PyString::new(py, s).into_any().unbind(),
-        Value::Array(items) => {
-            let list = PyList::empty(py);
-            for item in items {
-                list.append(value_to_py(py, item)?)?;
-            }
-            list.into_any().unbind()
-        }
-        Value::Object(members) => {
-            let dict = PyDict::new(py);
-            for (k, item) in members {
-                dict.set_item(&**k, value_to_py(py, item)?)?;
-            }
-            dict.into_any().unbind()
-        }
-    })
+    Ok(crate::pyvalue::value_to_py(py, v)?.unbind())
 }
 
 /// A [`Value`] for a Python object made of None, bool, int, float, str, list, tuple

@@ -479,9 +479,7 @@ fn constant_at_error(data: &[u8], e: &serde_json::Error) -> bool {
         return rest(at).starts_with(b"NaN") || rest(at).starts_with(b"Infinity");
     }
     // `-` began a number and the next byte is no digit.
-    message.starts_with("invalid number")
-        && at > 0
-        && rest(at - 1).starts_with(b"-Infinity")
+    message.starts_with("invalid number") && at > 0 && rest(at - 1).starts_with(b"-Infinity")
 }
 
 #[cfg(test)]
@@ -544,14 +542,25 @@ mod tests {
         assert_eq!(parse(deep.as_bytes()), Err(ParseError::TooDeep));
         assert_eq!(parse("[".repeat(200).as_bytes()), Err(ParseError::TooDeep));
         // Bytes that are not UTF-8 win over everything, even when deep.
-        let bad = "[".repeat(200).into_bytes().into_iter().chain(*b"\xff").collect::<Vec<_>>();
+        let bad = "["
+            .repeat(200)
+            .into_bytes()
+            .into_iter()
+            .chain(*b"\xff")
+            .collect::<Vec<_>>();
         assert_eq!(parse(&bad), Err(ParseError::InvalidUtf8));
         // A lone surrogate anywhere, even after the first error.
         assert_eq!(parse(br#"[tru, "\ud800"]"#), Err(ParseError::InvalidUtf8));
         assert_eq!(parse(br#""\udc00""#), Err(ParseError::InvalidUtf8));
         assert_eq!(parse(br#""\ud800\u0041""#), Err(ParseError::InvalidUtf8));
-        assert_eq!(parse(br#""\\ud800""#).unwrap().0, Value::Str("\\ud800".into()));
-        assert_eq!(parse(br#""\ud83d\ude00""#).unwrap().0, Value::Str("\u{1F600}".into()));
+        assert_eq!(
+            parse(br#""\\ud800""#).unwrap().0,
+            Value::Str("\\ud800".into())
+        );
+        assert_eq!(
+            parse(br#""\ud83d\ude00""#).unwrap().0,
+            Value::Str("\u{1F600}".into())
+        );
         // The first error decides between a constant and other errors.
         assert_eq!(parse(b"[1NaN]"), Err(ParseError::InvalidJson));
         assert_eq!(parse(b"[-NaN]"), Err(ParseError::InvalidJson));
