@@ -1,4 +1,5 @@
-"""The reference decoder: one :class:`~inferrer.records.Record` → one :class:`~inferrer.model.DecodedMessage`.
+"""The reference decoder: one :class:`~inferrer.records.Record` → one
+:class:`~inferrer.model.DecodedMessage`.
 
 Order of recognition for a value:
 

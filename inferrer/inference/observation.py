@@ -219,7 +219,11 @@ class TopicObservation:
             )
         try:
             return cls(_core.Topic.from_dict(data))
-        except (KeyError, TypeError, ValueError) as e:
+        except KeyError as e:
+            raise CaptureError(
+                f"observation of topic {data.get('topic')!r} is invalid: no {e.args[0]!r} field"
+            ) from e
+        except (TypeError, ValueError) as e:
             raise CaptureError(f"observation of topic {data.get('topic')!r} is invalid: {e}") from e
 
     def summarize(self) -> TopicSummary:
