@@ -4,11 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup venv jars npm lint typecheck test pytest demo golden kafka-start kafka-stop bench clean
+CRATE := crates/inferrer-core
+CARGO ?= cargo
+
+.PHONY: setup venv jars npm lint typecheck core-test fuzz test pytest demo golden kafka-start kafka-stop bench clean
 
 setup: $(STAMP) node_modules/.installed jars
 
-$(STAMP): pyproject.toml setup.py inferrer/_columns.c
+# pip builds the compiled core (crates/inferrer-core) with maturin and cargo.
+$(STAMP): pyproject.toml $(CRATE)/Cargo.toml $(wildcard $(CRATE)/src/*.rs)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
@@ -28,6 +32,12 @@ jars: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check inferrer tests benchmarks
 	$(BIN)/ruff format --check inferrer tests benchmarks
+	cd $(CRATE) && $(CARGO) fmt --check
+	cd $(CRATE) && $(CARGO) clippy --quiet --all-targets -- -D warnings
+
+# The core's own unit tests (pure Rust: no Python needed).
+core-test:
+	cd $(CRATE) && $(CARGO) test --quiet
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict inferrer
@@ -35,7 +45,15 @@ typecheck: $(STAMP)
 pytest: setup
 	$(BIN)/pytest -W error
 
-test: setup lint typecheck pytest
+# The fuzz target (tests/fuzz/fuzz_core.py): the core's byte inputs against the Python
+# reference. A few seconds in `make test`; `make fuzz FUZZ_SECONDS=600` for longer.
+FUZZ_SECONDS ?= 20
+fuzz: setup
+	rm -rf .fuzz-corpus && mkdir -p .fuzz-corpus && cp tests/fuzz/corpus/* .fuzz-corpus/
+	$(BIN)/python tests/fuzz/fuzz_core.py -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-rss_limit_mb=2048 -artifact_prefix=.fuzz-corpus/ .fuzz-corpus
+
+test: setup lint typecheck core-test pytest fuzz
 
 demo: setup
 	$(BIN)/python -m inferrer.demo
@@ -54,4 +72,4 @@ kafka-stop:
 	$(BIN)/python -m inferrer.devkafka stop
 
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache $(CRATE)/target

@@ -1,7 +1,7 @@
 """Inference speed and memory, against plain genson and the broker's raw consume rate.
 
     .venv/bin/python benchmarks/bench_inference.py [--messages 50000] [--repeats 5]
-        [--memory-sizes 100000,2000000] [--no-kafka] [--pure-python] [--altered]
+        [--memory-sizes 100000,2000000] [--no-kafka] [--altered]
 
 On one generated corpus per traffic type (``same``: a few shapes, ``varied``: random
 field subsets and types), in one process, it times, interleaved and repeated:
@@ -15,18 +15,16 @@ field subsets and types), in one process, it times, interleaved and repeated:
 
 It prints medians and the ratio (b)/(a). Peak memory (``VmHWM``) of the engine is
 measured in fresh subprocesses that stream the corpus (no list kept) at each size.
-The engine uses its compiled passes (``inferrer/_columns.c``); ``--pure-python`` also
-times (a) and (b) again in a child process with ``INFERRER_PURE_PYTHON=1`` (the Python
-references only), for comparison; ``--altered`` times (a) and (b) on the ``same``
-corpus altered in every message (a non-ASCII string value, a PascalCase property name,
-a non-ASCII property name: the last is not covered by the raw pass).
+The engine is the compiled core (``crates/inferrer-core``); ``--altered`` times (a) and
+(b) on the ``same`` corpus altered in every message (a non-ASCII string value, a
+PascalCase property name, a non-ASCII property name). Whole-process figures against
+polars-genson are in ``bench_engine.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -191,9 +189,6 @@ def main() -> int:
     parser.add_argument("--memory-sizes", default="100000,2000000")
     parser.add_argument("--no-kafka", action="store_true", help="skip the broker (c) run")
     parser.add_argument(
-        "--pure-python", action="store_true", help="also time the Python references only"
-    )
-    parser.add_argument(
         "--altered",
         action="store_true",
         help="also time the same corpus with a non-ASCII value, PascalCase or non-ASCII name",
@@ -213,13 +208,6 @@ def main() -> int:
             bench_corpus(kind, args.messages, args.repeats)
     if args.corpus_only:
         return 0
-    if args.pure_python:
-        print("the Python references only (INFERRER_PURE_PYTHON=1, child process):")
-        child = [sys.executable, __file__, "--corpus-only", "--messages", str(args.messages)]
-        child += ["--repeats", str(args.repeats)]
-        env = dict(os.environ, INFERRER_PURE_PYTHON="1")
-        out = subprocess.run(child, env=env, capture_output=True, text=True, check=True)
-        print("\n".join("  " + line for line in out.stdout.splitlines()[1:]))
     if not args.no_kafka:
         bench_kafka(args.messages, 3)
     bench_memory([int(x) for x in args.memory_sizes.split(",")])

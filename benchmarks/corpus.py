@@ -68,3 +68,30 @@ def iter_records(
         yield Record(
             topic, i % 3, i, 1_700_000_000_000 + i, key=f"k{i % 100}".encode(), value=value
         )
+
+
+def small_event(i: int, rnd: random.Random) -> dict[str, object]:
+    """A ~70-byte JSON message, as the sampler benchmark produces."""
+    return {"id": i, "kind": "PaymentSettled", "amount": i + 0.25, "currency": "EUR"}
+
+
+def new_ids_event(i: int, rnd: random.Random) -> dict[str, object]:
+    """An object keyed by an ever-new ID: ``{"balances": {"<new uuid>": 5}}``."""
+    return {"balances": {_uuid(rnd): 5}}
+
+
+MAKERS = {
+    "same": same_shape_event,
+    "varied": varied_event,
+    "small": small_event,
+    "new-ids": new_ids_event,
+}
+"""Every corpus by name; the file and live benchmarks pick from these."""
+
+
+def iter_payloads(kind: str, n: int, seed: int = 7) -> Iterator[bytes]:
+    """``n`` compact JSON payloads of one corpus (``MAKERS``), deterministic for a seed."""
+    rnd = random.Random(seed)
+    make = MAKERS[kind]
+    for i in range(n):
+        yield json.dumps(make(i, rnd), separators=(",", ":")).encode()

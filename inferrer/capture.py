@@ -26,11 +26,12 @@ import os
 from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 import orjson
 
 from inferrer.atomic import atomic_binary_writer
+from inferrer.decoding import _nesting_exceeds
 from inferrer.errors import CaptureError, UsageError
 from inferrer.model import TopicMetadata
 from inferrer.records import Header, Record
@@ -38,6 +39,9 @@ from inferrer.records import Header, Record
 SIDECAR_SUFFIX = ".topics.json"
 SIDECAR_FORMAT = "inferrer-capture-topics"
 SIDECAR_VERSION = 1
+
+MAX_LINE_DEPTH = 256
+"""A line whose brackets nest deeper than this is not a record (no parser's stack decides)."""
 
 MAX_REPORTED_BAD_LINES = 100
 """Bad lines beyond this many are counted but not kept, so reading stays memory-flat."""
@@ -167,16 +171,36 @@ def _get_bytes(obj: Mapping[str, Any], name: str) -> bytes | None:
     if isinstance(value, str):
         return _text_to_bytes(value, name)
     # kcat -J with a verbatim JSON deserializer (Avro) writes the value as JSON.
-    return orjson.dumps(value)
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError as e:  # integers beyond 64 bits, unencodable text
+        raise _BadRecord(f"'{name}' cannot be written as JSON") from e
 
 
-def _get_int(obj: Mapping[str, Any], name: str, minimum: int | None) -> int:
+_INT32: Final = (0, 2**31 - 1)
+_INT64: Final = (-(2**63), 2**63 - 1)
+
+
+def _get_int(obj: Mapping[str, Any], name: str, bounds: tuple[int, int]) -> int:
+    """An integer field within ``bounds`` (Kafka's types: an int32 partition, int64
+    offsets and timestamps)."""
     value = obj.get(name)
     if not isinstance(value, int) or isinstance(value, bool):
         raise _BadRecord(f"'{name}' must be an integer")
-    if minimum is not None and value < minimum:
-        raise _BadRecord(f"'{name}' must be at least {minimum}")
+    if value < bounds[0]:
+        raise _BadRecord(f"'{name}' must be at least {bounds[0]}")
+    if value > bounds[1]:
+        raise _BadRecord(f"'{name}' must be at most {bounds[1]}")
     return value
+
+
+def _is_unicode(text: str) -> bool:
+    """Whether a string has a UTF-8 form (the slow path may leave surrogates in it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _get_headers(obj: Mapping[str, Any]) -> tuple[Header, ...]:
@@ -209,6 +233,8 @@ def _get_headers(obj: Mapping[str, Any]) -> tuple[Header, ...]:
     for i, (name, value) in enumerate(pairs):
         if not isinstance(name, str):
             raise _BadRecord("header names must be strings")
+        if not _is_unicode(name):
+            raise _BadRecord("header names must be valid UTF-8 text")
         if value is None:
             headers.append((name, None))
         elif not isinstance(value, str):
@@ -227,11 +253,13 @@ def record_from_json(obj: Any) -> Record:
     topic = obj.get("topic")
     if not isinstance(topic, str) or not topic:
         raise _BadRecord("'topic' must be a non-empty string")
-    partition = _get_int(obj, "partition", 0)
-    offset = _get_int(obj, "offset", None)
+    if not _is_unicode(topic):
+        raise _BadRecord("'topic' must be valid UTF-8 text")
+    partition = _get_int(obj, "partition", _INT32)
+    offset = _get_int(obj, "offset", _INT64)
     timestamp: int | None = None
     if obj.get("ts") is not None:
-        timestamp = _get_int(obj, "ts", None)
+        timestamp = _get_int(obj, "ts", _INT64)
     return Record(
         topic=topic,
         partition=partition,
@@ -245,6 +273,8 @@ def record_from_json(obj: Any) -> Record:
 
 def decode_line(line: bytes) -> Record:
     """The record on one capture line; ValueError (with a short reason) if there is none."""
+    if _nesting_exceeds(line, MAX_LINE_DEPTH):
+        raise _BadRecord(f"not JSON (nested deeper than {MAX_LINE_DEPTH})")
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -254,6 +284,8 @@ def decode_line(line: bytes) -> Record:
             obj = json.loads(line.decode("utf-8", "surrogateescape"))
         except json.JSONDecodeError as e:
             raise _BadRecord(f"not JSON ({e.msg} at column {e.colno})") from e
+        except ValueError as e:  # Python's limit on the digits of an int
+            raise _BadRecord("not JSON (an integer has more than 4300 digits)") from e
     return record_from_json(obj)
 
 
@@ -384,6 +416,53 @@ def iter_captures(
     """Yield the records of several capture files, one file after the other."""
     for path in paths:
         yield from iter_capture(path, stats=stats)
+
+
+def fold_captures(
+    paths: Iterable[str | os.PathLike[str]], *, stats: CaptureStats | None = None
+) -> tuple[dict[str, Any], dict[str, TopicMetadata]]:
+    """Fold every record of some capture files in the engine, in one streaming pass.
+
+    Returns each topic's observation (the core's ``Topic``, one per topic across all
+    files) and the topics' metadata as :func:`capture_topics` gives it (a file's
+    sidecar, or ``max partition seen + 1``; the first description wins). Bad lines
+    are skipped and counted in ``stats``; a file that cannot be read, or whose first
+    lines are all bad, raises :class:`~inferrer.errors.CaptureError`.
+    """
+    from inferrer.engine import Engine
+
+    stats = stats if stats is not None else CaptureStats()
+    observed: dict[str, Any] = {}
+    topics: dict[str, TopicMetadata] = {}
+    for path in paths:
+        name = str(path)
+        engine = Engine()
+        try:
+            read = engine.fold_capture(path)
+        except OSError as e:
+            raise CaptureError(f"cannot read capture file {name}: {e.strerror or e}") from e
+        if read.error is not None:
+            line, reason = read.error
+            raise CaptureError(f"cannot read capture file {name} after line {line}: {reason}")
+        if read.not_a_capture is not None:
+            _raise_not_a_capture([BadLine(name, *read.not_a_capture)])
+        stats.records += read.records
+        for line, reason in read.bad_lines:
+            stats.add_bad(BadLine(name, line, reason))
+        stats.bad += read.bad - len(read.bad_lines)
+        described = read_capture_topics(path) or {
+            topic: TopicMetadata(name=topic, partitions=top + 1, replication_factor=-1)
+            for topic, top in engine.highest_partitions().items()
+        }
+        for topic, meta in described.items():
+            topics.setdefault(topic, meta)
+        for topic in engine.topics():
+            got = engine.take(topic)
+            if topic in observed:
+                observed[topic].merge(got)
+            else:
+                observed[topic] = got
+    return observed, dict(sorted(topics.items()))
 
 
 def check_capture(path: str | os.PathLike[str]) -> None:

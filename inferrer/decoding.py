@@ -1,4 +1,5 @@
-"""The decoder: one :class:`~inferrer.records.Record` → one :class:`~inferrer.model.DecodedMessage`.
+"""The reference decoder: one :class:`~inferrer.records.Record` → one
+:class:`~inferrer.model.DecodedMessage`.
 
 Order of recognition for a value:
 
@@ -26,30 +27,23 @@ every mainstream parser does this), and integer literals outside the 64-bit rang
 checked. Integers longer than Python's int-conversion limit (4300 digits) are
 ``invalid-json``. Nothing here raises.
 
-Batches: :func:`decode_columns` decodes a chunk of one topic's records at once when
-every record is an unframed JSON object without headers, envelope or anomaly (else
-None, and the per-record path decides). With the compiled helpers
-(:mod:`inferrer.native`) the chunk is read in one C pass over the records, and, when
-the raw pass covers its JSON text, tokenized without Python values (``raw_scan``;
-folded later by ``raw_fold``); otherwise parsed by orjson and checked by
-``json_facts`` (depth, duplicate names, integers beyond 64 bits, envelope and
-discriminator names).
+This module is THE REFERENCE (the oracle) of the engine's decoder: the compiled core
+(``crates/inferrer-core/src/decode.rs``, used through :mod:`inferrer.engine`) must
+give the same :data:`Parts` for every record; the tests and the fuzz target compare
+them. Production code does not call it per message.
 """
 
 from __future__ import annotations
 
 import json
-import operator
+import math
 import re
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from itertools import repeat
 from typing import Any, Final
 
 import orjson
 
-from inferrer import native
 from inferrer.model import DecodedMessage, Envelope, Framing, PayloadEncoding
 from inferrer.records import Record
 
@@ -125,31 +119,100 @@ def _too_deep(data: bytes, value: Any) -> bool:
 
 
 def parse_json(data: bytes) -> Any:
-    """Parse JSON bytes (BOM already removed) or raise ``_Undecodable`` with a reason."""
+    """Parse JSON bytes (BOM already removed) or raise ``_Undecodable`` with a reason.
+
+    Integers beyond 64 bits may come back as floats (orjson); :func:`parse_payload`
+    gives them exactly. The reason for a text that does not parse follows one rule
+    that any parser can implement (the compiled core does): see :func:`_parse_broken`.
+    """
     try:
         value = orjson.loads(data)
-    except orjson.JSONDecodeError as e:
-        message = str(e)
-        if "recursion" in message:
-            raise _Undecodable("too-deep") from None
-        if "utf-8" in message.lower() or "surrogate" in message.lower():
-            raise _Undecodable("invalid-utf8") from None
-        # orjson refuses NaN/Infinity; the standard library tells them apart from
-        # other syntax errors (our hook rejects the constants). Lone surrogate
-        # escapes were reported above as invalid-utf8: strings must be Unicode.
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise _Undecodable("invalid-utf8") from None
-        try:
-            value = json.loads(text, parse_constant=_reject_constant)
-        except RecursionError:
-            raise _Undecodable("too-deep") from None
-        except ValueError:
-            raise _Undecodable("invalid-json") from None
+    except orjson.JSONDecodeError:
+        value = _parse_broken(data)
     if _too_deep(data, value):
         raise _Undecodable("too-deep")
     return value
+
+
+def _parse_broken(data: bytes) -> Any:
+    """The value of a text orjson refused, or ``_Undecodable`` with the reason.
+
+    The whole text is looked at first, in this order: bytes that are not UTF-8 are
+    ``invalid-utf8``; brackets nested deeper than MAX_DEPTH (:func:`_nesting_exceeds`)
+    are ``too-deep``; a lone surrogate escape anywhere (:func:`_has_lone_surrogate`)
+    is ``invalid-utf8``. Then the first error read left to right decides: NaN,
+    Infinity or -Infinity where a value belongs is ``nan-or-infinity``; anything else
+    (a float literal overflowing to infinity, an integer over Python's 4300-digit
+    limit, any syntax error) is ``invalid-json``. What orjson refuses but is JSON
+    (integers too long for a double) parses with the standard library. The whole-text
+    checks come first because a parser's first error depends on its own limits
+    (orjson's depth and number ranges, the stack of the standard library); these do not.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Undecodable("invalid-utf8") from None
+    if _nesting_exceeds(data, MAX_DEPTH):
+        raise _Undecodable("too-deep")
+    if _has_lone_surrogate(data):
+        raise _Undecodable("invalid-utf8")
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except ValueError:
+        raise _Undecodable("invalid-json") from None
+
+
+def _finite_float(text: str) -> float:
+    f = float(text)
+    if math.isinf(f):  # 1e400: Python reads infinity, which JSON cannot hold
+        raise _Undecodable("invalid-json")
+    return f
+
+
+_STRING_OR_BRACKET: Final = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
+"""A string as JSON lexes it (to the next unescaped quote, or the end), or a bracket."""
+_STRING: Final = re.compile(rb'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+_ESCAPE: Final = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
+
+
+def _nesting_exceeds(data: bytes, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than ``limit`` anywhere in ``data``
+    (closing brackets never go below 0). Defined for any text, valid or not."""
+    if data.count(b"{") + data.count(b"[") <= limit:
+        return False
+    depth = 0
+    for m in _STRING_OR_BRACKET.finditer(data):
+        token = m.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth = max(0, depth - 1)
+    return False
+
+
+def _has_lone_surrogate(data: bytes) -> bool:
+    """Whether a string of ``data`` holds a ``\\uXXXX`` surrogate escape that is not a
+    high one directly followed by a low one (such a string has no UTF-8 form)."""
+    if b"\\u" not in data:
+        return False
+    for string in _STRING.finditer(data):
+        high_end = -1  # where a high surrogate escape ended, waiting for its low half
+        for m in _ESCAPE.finditer(string.group()):
+            code = int(m.group(1), 16) if m.group(1) else -1
+            if high_end >= 0:
+                if m.start() == high_end and 0xDC00 <= code <= 0xDFFF:
+                    high_end = -1
+                    continue
+                return True
+            if 0xD800 <= code <= 0xDBFF:
+                high_end = m.end()
+            elif 0xDC00 <= code <= 0xDFFF:
+                return True
+        if high_end >= 0:
+            return True
+    return False
 
 
 def _out_of_range(run: bytes) -> bool:
@@ -229,6 +292,7 @@ def check_payload(data: bytes, value: Any) -> tuple[Any, str | None]:
         exact = json.loads(
             data.decode("utf-8"),
             parse_int=exact_int,
+            parse_float=_finite_float,
             parse_constant=_reject_constant,
             object_pairs_hook=exact_object,
         )
@@ -249,7 +313,9 @@ def _strip(data: bytes) -> bytes:
 
 
 def _parse(data: bytes, check: bool) -> tuple[Any, str | None]:
-    return parse_payload(data) if check else (parse_json(data), None)
+    # Keys and headers (check=False) get exact integers too, without the anomalies.
+    value, anomalies = parse_payload(data)
+    return value, anomalies if check else None
 
 
 def _decode_bytes(data: bytes, check: bool) -> tuple[PayloadEncoding, Any, str | None]:
@@ -337,7 +403,9 @@ def connect_to_json_schema(schema: Mapping[str, Any], depth: int = 0) -> dict[st
     if kind == "struct" and depth < MAX_DEPTH:
         props: dict[str, Any] = {}
         required: list[str] = []
-        for f in schema.get("fields") or ():
+        fields = schema.get("fields")
+        # Only a list holds fields (iterating anything else found none, or raised).
+        for f in fields if isinstance(fields, list) else ():
             if not isinstance(f, dict) or not isinstance(f.get("field"), str):
                 continue
             props[f["field"]] = connect_to_json_schema(f, depth + 1)
@@ -377,7 +445,7 @@ def decode_headers(headers: tuple[tuple[str, bytes | None], ...]) -> dict[str, A
         stripped = text.strip()
         if stripped[:1] in ("{", "["):
             try:
-                out[name] = parse_json(stripped.encode())
+                out[name] = parse_payload(stripped.encode())[0]
                 continue
             except _Undecodable:
                 pass
@@ -397,7 +465,8 @@ def _kind_from_payload(value: Any) -> tuple[str | None, str | None]:
 def _is_debezium(value: Any) -> bool:
     return (
         isinstance(value, dict)
-        and value.get("op") in DEBEZIUM_OPS
+        and isinstance(value.get("op"), str)
+        and value["op"] in DEBEZIUM_OPS
         and "before" in value
         and "after" in value
     )
@@ -685,210 +754,4 @@ def _decode(record: Record) -> Parts:
         value_hash=value_hash,
         value_hint=hint,
         **common,
-    )
-
-
-_VALUE_OF_RECORD: Final = operator.attrgetter("value")
-_KEY_OF_RECORD: Final = operator.attrgetter("key")
-_HEADERS_OF_RECORD: Final = operator.attrgetter("headers")
-_PARTITION_OF_RECORD: Final = operator.attrgetter("partition")
-_OFFSET_OF_RECORD: Final = operator.attrgetter("offset")
-_TIMESTAMP_OF_RECORD: Final = operator.attrgetter("timestamp")
-_KEY_ENCODING_OF: Final = operator.itemgetter(0)
-_KEY_VALUE_OF: Final = operator.itemgetter(1)
-_STR_OR_NONE: Final = frozenset({str, type(None)})
-
-
-@dataclass(frozen=True, slots=True)
-class DecodedColumns:
-    """A batch of one topic's records decoded a column at a time (the engine's fast path).
-
-    Every message is an unframed JSON object without headers or envelope, decoded
-    ``ok`` (``encoding="json"``, ``content_type="application/json"``). ``kinds`` holds
-    each message's discriminator value (None when absent), all from ``kind_field``.
-    The payloads are either ``parsed`` (Python values), or tokenized in ``raw`` (the
-    compiled raw pass; ``positions`` picks this batch's messages from it, None meaning
-    all in order), in which case :attr:`values` parses them only when asked.
-    """
-
-    partitions: list[int]
-    offsets: list[int]
-    timestamps: list[int | None]
-    raws: list[bytes]
-    parsed: list[dict[str, Any]] | None
-    raw: Any
-    positions: list[int] | None
-    keys: list[Any]
-    key_encodings: list[PayloadEncoding]
-    kind_field: str | None
-    kinds: list[str | None] | None
-    sizes: list[int]
-    hashes: list[int]
-
-    @property
-    def values(self) -> list[dict[str, Any]]:
-        """The payloads as Python values (parsed here when the batch came the raw way)."""
-        if self.parsed is not None:
-            return self.parsed
-        return list(map(orjson.loads, self.raws))
-
-    def parts(self) -> list[Parts]:
-        """The :data:`Parts` tuples of these messages, as :func:`decode_parts` gives them."""
-        kinds: Any = repeat(None) if self.kinds is None else self.kinds
-        fields: Any = (
-            [None if k is None else self.kind_field for k in kinds] if self.kinds else kinds
-        )
-        return list(
-            zip(
-                self.partitions,
-                self.offsets,
-                self.timestamps,
-                repeat(True),
-                repeat(None),
-                self.values,
-                self.keys,
-                self.key_encodings,
-                repeat(_EMPTY),
-                repeat("json"),
-                repeat("application/json"),
-                repeat("none"),
-                repeat("none"),
-                repeat(None),
-                kinds,
-                fields,
-                self.sizes,
-                self.hashes,
-                repeat(None),
-            )
-        )
-
-
-def decode_parts_many(records: list[Record]) -> list[Parts]:
-    """:func:`decode_parts` of each record, with C-level loops when the batch allows."""
-    columns = decode_columns(records)
-    if columns is None:
-        return list(map(decode_parts, records))
-    return columns.parts()
-
-
-def decode_columns(records: list[Record]) -> DecodedColumns | None:
-    """Decode a batch column-wise, or None when it is not the common case.
-
-    The common batch: unframed JSON objects without headers or envelopes, at most one
-    discriminator field name. Any other batch is left to :func:`decode_parts`, per
-    record, which gives the same result for the common case. Never raises.
-    """
-    try:
-        return _decode_columns(records)
-    except Exception:  # anything unusual: the per-record path decides, never crashes
-        return None
-
-
-_FACT_NAMES: Final = (*sorted(_ENVELOPE_MARKERS), *DISCRIMINATOR_FIELDS)
-
-
-def _names_in(flags: int) -> set[str]:
-    """The :data:`_FACT_NAMES` whose bits are set in flags of the compiled scanners."""
-    assert native.columns is not None
-    shift: int = native.columns.FACT_NAMES_SHIFT
-    return {name for j, name in enumerate(_FACT_NAMES) if flags >> (shift + j) & 1}
-
-
-def _present_names(raws: list[bytes], values: list[dict[str, Any]]) -> set[str] | None:
-    """Which of :data:`_FACT_NAMES` occur as top-level members in the batch; None when
-    a message is not an object written with a leading ``{``, or may be too deep or hold
-    duplicate keys or integers beyond 64 bits (the per-record path handles those)."""
-    if native.columns is not None:
-        c = native.columns
-        union = c.json_facts(raws, values, MAX_DEPTH, _FACT_NAMES)
-        if union & (c.FACT_TOO_DEEP | c.FACT_DUPLICATE_KEYS | c.FACT_BIG_INT | c.FACT_NOT_OBJECT):
-            return None
-        return _names_in(union)
-    # The reference, without the compiled scanner: the per-record decoder's checks.
-    if not all(map(bytes.startswith, raws, repeat(b"{"))) or set(map(type, values)) != {dict}:
-        return None
-    if any(map(_too_deep, raws, values)):
-        return None
-    if any(map(_ANOMALY_OF, map(check_payload, raws, values))):
-        return None
-    return {name for name in _FACT_NAMES if any(map(dict.__contains__, values, repeat(name)))}
-
-
-_ANOMALY_OF: Final = operator.itemgetter(1)
-
-
-def _decode_columns(records: list[Record]) -> DecodedColumns | None:
-    if not records:
-        return None
-    cols = None if native.columns is None else native.columns.record_columns(records)
-    if cols is not None:  # one C pass over the records
-        raws, raw_keys, partitions, offsets, timestamps, sizes, hashes = cols
-    else:
-        raws = list(map(_VALUE_OF_RECORD, records))
-        if None in raws or any(map(_HEADERS_OF_RECORD, records)):
-            return None
-        raw_keys = list(map(_KEY_OF_RECORD, records))
-        partitions = list(map(_PARTITION_OF_RECORD, records))
-        offsets = list(map(_OFFSET_OF_RECORD, records))
-        timestamps = list(map(_TIMESTAMP_OF_RECORD, records))
-        sizes = list(map(len, raws))
-        hashes = list(map(zlib.crc32, raws))
-    values: list[dict[str, Any]] | None = None
-    raw: Any = None
-    scanned = (
-        None if native.columns is None else native.columns.raw_scan(raws, MAX_DEPTH, _FACT_NAMES)
-    )
-    if scanned is not None:  # the raw pass covers this batch: no Python values
-        raw, union = scanned
-        present: set[str] | None = _names_in(union)
-    else:
-        try:
-            values = list(map(orjson.loads, raws))
-        except orjson.JSONDecodeError:
-            return None  # the per-record path tells the reasons apart
-        present = _present_names(raws, values)
-    if present is None or not present.isdisjoint(_ENVELOPE_MARKERS):
-        return None
-    kinds: list[Any] | None = None
-    kind_field: str | None = None
-    fields = [name for name in DISCRIMINATOR_FIELDS if name in present]
-    if len(fields) > 1:
-        return None
-    if fields:
-        kind_field = fields[0]
-        if raw is not None:
-            assert native.columns is not None
-            kinds = native.columns.raw_member_values(raw, kind_field)
-        elif native.columns is not None:
-            kinds = native.columns.member_values(values, kind_field)
-        else:
-            assert values is not None
-            kinds = list(map(dict.get, values, repeat(kind_field)))
-        types = set(map(type, kinds))
-        if not types <= _STR_OR_NONE or "" in kinds:
-            return None
-        if str in types and max(map(len, filter(None, kinds))) > MAX_KIND_VALUE_LENGTH:
-            return None
-        if str not in types:
-            kinds, kind_field = None, None
-    cached: list[Any] = list(map(_key_cache.get, raw_keys))
-    if None in cached:
-        cached = [
-            c if c is not None else _NULL_KEY if k is None else decode_key(k)
-            for c, k in zip(cached, raw_keys, strict=True)
-        ]
-    return DecodedColumns(
-        partitions=partitions,
-        offsets=offsets,
-        timestamps=timestamps,
-        raws=raws,
-        parsed=values,
-        raw=raw,
-        positions=None,
-        keys=list(map(_KEY_VALUE_OF, cached)),
-        key_encodings=list(map(_KEY_ENCODING_OF, cached)),
-        kind_field=kind_field,
-        kinds=kinds,
-        sizes=sizes,
-        hashes=hashes,
     )

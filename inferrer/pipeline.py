@@ -10,14 +10,13 @@ AsyncAPI document; :func:`diff_against_source` compares a committed spec with th
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inferrer.errors import NoTopicsMatched
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
-from inferrer.records import Record
 
 if TYPE_CHECKING:
     from inferrer.asyncapi.build import DocumentOptions
@@ -85,31 +84,39 @@ class Inferred:
     """With ``--update``: JSON pointers of documented fields not seen in this sample."""
 
 
-def _capture_records(
+def _fold_capture_files(
     source: Source, warnings: list[str]
-) -> tuple[Iterator[Record], dict[str, TopicMetadata]]:
-    from inferrer.capture import CaptureStats, capture_topics, iter_captures
+) -> tuple[dict[str, TopicObservation], dict[str, TopicMetadata]]:
+    """Fold the capture files in the engine, in one pass; keep the selected topics."""
+    from inferrer.capture import CaptureStats, fold_captures
+    from inferrer.inference import TopicObservation
     from inferrer.kafka.select import select_topics
 
-    paths = [os.fspath(p) for p in source.capture_files]
-    topics = capture_topics(paths)
+    stats = CaptureStats()
+    observed, topics = fold_captures(source.capture_files, stats=stats)
     names = select_topics(
         topics, source.topics, source.exclude, include_internal=source.include_internal
     )
     if not names:
         wanted = ", ".join(source.topics) or "*"
         raise NoTopicsMatched(f"no topic in the capture file(s) matches {wanted}")
-    chosen = set(names)
-    stats = CaptureStats()
+    if stats.bad:
+        warnings.append(f"{stats.bad} unreadable line(s) in the capture file(s) were skipped")
+    observations = {t: TopicObservation(observed[t]) for t in names if t in observed}
+    return observations, {t: topics[t] for t in names}
 
-    def records() -> Iterator[Record]:
-        for rec in iter_captures(paths, stats=stats):
-            if rec.topic in chosen:
-                yield rec
-        if stats.bad:
-            warnings.append(f"{stats.bad} unreadable line(s) in the capture file(s) were skipped")
 
-    return records(), {t: m for t, m in topics.items() if t in chosen}
+def _capture_messages(source: Source, chosen: Iterable[str]) -> list[DecodedMessage]:
+    """Every record of the chosen topics, decoded (for checks that need each message)."""
+    from inferrer.capture import iter_captures
+    from inferrer.engine import decode_record
+
+    wanted = set(chosen)
+    return [
+        decode_record(rec)
+        for rec in iter_captures([os.fspath(p) for p in source.capture_files])
+        if rec.topic in wanted
+    ]
 
 
 def collect(
@@ -118,46 +125,49 @@ def collect(
     keep_messages: bool = False,
     progress: ProgressCallback | None = None,
 ) -> Collected:
-    """Read the source, decode every record once and fold it into observations."""
-    from inferrer.decoding import decode_record
-    from inferrer.inference import TopicObservation, observe, observe_decoded
+    """Read the source, decode every record once and fold it into observations.
+
+    Records stream from the source to the engine in batches: the sample is never
+    held in memory (unless ``keep_messages`` asks for the decoded messages).
+    """
+    from inferrer.inference import TopicObservation, observations_of
 
     warnings: list[str] = []
     bootstrap: str | None = None
     secure = False
+    kept: list[DecodedMessage] = []
     if source.capture_files:
-        records, metadata = _capture_records(source, warnings)
+        observations, metadata = _fold_capture_files(source, warnings)
+        if keep_messages:
+            kept = _capture_messages(source, metadata)
     elif source.sample is not None:
-        from inferrer.kafka.sampler import sample_topics
+        from inferrer.engine import Engine, decode_record
+        from inferrer.kafka.sampler import open_stream, record_of
 
-        result = sample_topics(source.sample, progress)
-        warnings.extend(result.warnings)
-        metadata = dict(result.metadata)
-        records = (r for topic in sorted(result.records) for r in result.records[topic])
+        engine = Engine()
+        stream = open_stream(source.sample, progress)
+        for batch in stream.batches():
+            engine.fold_messages(batch)
+            if keep_messages:
+                kept.extend(decode_record(record_of(m)) for m in batch)
+        skipped = {s.topic for s in stream.skipped}
+        warnings.extend(stream.warnings)
+        metadata = {t: m for t, m in sorted(stream.selection.metadata.items()) if t not in skipped}
+        observations = {t: o for t, o in observations_of(engine).items() if t in metadata}
+        # Per topic, in partition and offset order, whatever order partitions arrived in.
+        kept.sort(key=lambda m: (m.topic, m.partition, m.offset))
         bootstrap = source.sample.client.bootstrap
         protocol = source.sample.client.settings.get("security.protocol", "plaintext")
         secure = protocol.lower() != "plaintext"
     else:
         raise NoTopicsMatched("nothing to read: give --bootstrap-server or --from-file")
 
-    kept: list[DecodedMessage] = []
-
-    def decoded() -> Iterator[DecodedMessage]:
-        for rec in records:
-            msg = decode_record(rec)
-            kept.append(msg)
-            yield msg
-
-    # Without the messages to keep, the engine's column-wise fast path decodes and
-    # folds whole chunks; the drift report needs each decoded message, so it decodes
-    # one by one (both give the same observations; the inference tests hold them equal).
-    observations = observe_decoded(decoded()) if keep_messages else observe(records)
     # Topics selected but empty still deserve a channel: they are documented facts.
     full = dict(observations)
     for topic in metadata:
         full.setdefault(topic, TopicObservation(topic))
     return Collected(
-        observations=full,
+        observations=dict(sorted(full.items())),
         metadata=metadata,
         messages=tuple(kept),
         warnings=tuple(warnings),

@@ -1,9 +1,8 @@
 """Decoded, but suspicious: duplicate object keys and integers beyond 64 bits.
 
 Such payloads are decoded (they feed the schema) and counted per topic as anomalies.
-These tests are about the per-record decoder (:func:`~inferrer.decoding.decode_parts`):
-every batch observed here holds a tombstone, or two topics, which the column-wise batch
-decoder (:func:`~inferrer.decoding.decode_columns`) leaves to it.
+These tests are about the engine's decoder (:func:`inferrer.engine.decode_record`, the
+compiled core), checked against the reference decoder (:mod:`inferrer.decoding`) too.
 """
 
 from __future__ import annotations
@@ -23,18 +22,20 @@ from hypothesis import strategies as st
 from inferrer.asyncapi.build import DocumentOptions, build_document
 from inferrer.capture import write_capture
 from inferrer.cli.summary import print_summary
-from inferrer.decoding import ANOMALIES, decode_record
+from inferrer.decoding import ANOMALIES
+from inferrer.engine import decode_record
+from inferrer.errors import CaptureError
 from inferrer.frames import topics_frame
 from inferrer.inference import (
     TopicObservation,
     merge,
     observe,
-    observe_decoded,
     summarize_all,
 )
 from inferrer.model import DecodedMessage
 from inferrer.records import Record
 from tests import asyncapi_fixtures
+from tests.reference.observation import observe_reference
 
 asyncapi_parser = asyncapi_fixtures.asyncapi_parser
 asyncapi_check = asyncapi_fixtures.asyncapi_check
@@ -234,8 +235,8 @@ def test_the_same_counts_one_message_at_a_time() -> None:
     ]
     a, b = summarize_all(observe(interleaved))
     assert a.anomalies == b.anomalies == {DUP: 2, BIG: 2}
-    (via_decoded,) = summarize_all(observe_decoded(map(decode_record, anomalous_records())))
-    assert via_decoded.anomalies == {DUP: 2, BIG: 2}
+    (via_reference,) = summarize_all(observe_reference(anomalous_records()))
+    assert via_reference.anomalies == {DUP: 2, BIG: 2}
 
 
 def test_round_trip_and_merge() -> None:
@@ -252,13 +253,17 @@ def test_round_trip_and_merge() -> None:
     assert merge(other, obs).to_dict() == merged.to_dict()
 
 
-def test_an_observation_saved_before_anomalies_still_loads() -> None:
+def test_an_observation_of_another_format_version_is_refused() -> None:
     (obs,) = observe(anomalous_records()).values()
     data = obs.to_dict()
+    data["version"] = 1
+    with pytest.raises(CaptureError, match="format version 1; expected 2"):
+        TopicObservation.from_dict(data)
+    del data["version"]
+    data["version"] = 2
     del data["anomalies"]
-    old = TopicObservation.from_dict(data)
-    assert old.summarize().anomalies == {}
-    assert old.to_dict()["anomalies"] == {}
+    with pytest.raises(CaptureError, match="invalid"):
+        TopicObservation.from_dict(data)
 
 
 # -- reporting -----------------------------------------------------------------------

@@ -7,7 +7,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inferrer.decoding import MAX_DEPTH, decode_record
+from inferrer.decoding import MAX_DEPTH
+from inferrer.engine import decode_record
 from inferrer.records import Record
 
 

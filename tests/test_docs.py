@@ -7,7 +7,7 @@ from typing import Any
 
 import typer.main
 
-from inferrer.cli import app
+from inferrer.cli import register
 from tests.bank_helpers import ROOT
 from tests.kafka_util import run_cli
 
@@ -16,7 +16,7 @@ MAIN_COMMANDS = ("infer", "diff", "record")
 
 
 def _group() -> Any:
-    return typer.main.get_group(app)
+    return typer.main.get_group(register())
 
 
 def _commands() -> list[str]:

@@ -124,15 +124,20 @@ def test_load_errors_are_domain_errors(tmp_path: Path) -> None:
         load_observations(bad)
     assert str(e.value) == f"{bad} is not an observations file: invalid JSON"
     wrong = tmp_path / "wrong.json"
-    wrong.write_text('{"version": 1, "topics": [{"topic": "t", "version": 1}]}')
+    wrong.write_text('{"version": 2, "topics": [{"topic": "t", "version": 2}]}')
     with pytest.raises(CaptureError) as e:
         load_observations(wrong)
-    assert str(e.value) == f"{wrong} is not a valid observations file: KeyError('messages')"
+    assert str(e.value) == "observation of topic 't' is invalid: no 'kinds' field"
     old = tmp_path / "old.json"
-    old.write_text('{"version": 1, "topics": [{"topic": "t", "version": 0}]}')
+    old.write_text('{"version": 2, "topics": [{"topic": "t", "version": 1}]}')
     with pytest.raises(CaptureError) as e:
         load_observations(old)
-    assert str(e.value) == "observation of topic 't' has format version 0; expected 1"
+    assert str(e.value) == "observation of topic 't' has format version 1; expected 2"
+    v1 = tmp_path / "v1.json"
+    v1.write_text('{"version": 1, "topics": []}')
+    with pytest.raises(CaptureError) as e:
+        load_observations(v1)
+    assert str(e.value) == f"{v1} is not an observations file of version 2"
 
 
 _SCRIPT = """

@@ -89,6 +89,21 @@ def test_tricky_strings_have_no_format(value: str) -> None:
     assert "format" not in prop([value] * 20)
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\uff12\uff10\uff12\uff14-01-01",  # full-width digits: the grammar is ASCII
+        "\u0661\u0662:00:00Z",
+        "0000-01-01",  # no year 0
+        "1:2:3:4:5:6::1.2.3.4",  # nine groups
+        "fe80::1%eth0",  # zone ids are not addresses
+        "http://a\x01b",  # control characters end a URI
+    ],
+)
+def test_the_shared_grammar_refuses(value: str) -> None:
+    assert match_formats(value) == 0
+
+
 def test_one_mismatch_removes_the_format() -> None:
     values = ["2024-01-01T10:00:00Z"] * 20 + ["2024-01-01 10:00:00"]
     assert prop(values) == {"type": "string"}

@@ -8,6 +8,7 @@ one library function, renders the result and returns an exit code.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 
 import typer
 
@@ -39,24 +40,39 @@ def _root(
     """Infer an AsyncAPI document from live Kafka traffic, and report drift against it."""
 
 
-def _register() -> None:
-    # Each import adds its command(s) to `app`.
-    from inferrer.cli import commands  # noqa: F401
+COMMAND_MODULES: dict[str, str] = {
+    "infer": "inferrer.cli.infer_cmd",
+    "diff": "inferrer.cli.diff_cmd",
+    "record": "inferrer.cli.record_cmd",
+    "replay": "inferrer.cli.replay_cmd",
+    "topics": "inferrer.cli.topics_cmd",
+    "validate": "inferrer.cli.validate_cmd",
+}
+"""Command name → the module that registers it on :data:`app` when imported."""
 
 
-_register()
+def register(names: Iterable[str] | None = None) -> typer.Typer:
+    """Import the modules of the named commands (all by default): each import adds its
+    command to :data:`app`. A run imports only the command it runs, so that a short run
+    (``--version``, ``infer`` of a small file) does not pay for every command's imports."""
+    import importlib
+
+    for name in COMMAND_MODULES if names is None else names:
+        importlib.import_module(COMMAND_MODULES[name])
+    return app
 
 
 def command_names() -> set[str]:
-    import typer.main
-
-    group = typer.main.get_group(app)
-    return set(group.commands)
+    return set(COMMAND_MODULES)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``infer-asyncapi`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:
+        print(f"infer-asyncapi {__version__}")
+        raise SystemExit(0)
     if args and args[0] not in command_names() and args[0] not in ("-h", "--help", "--version"):
         args.insert(0, "infer")
+    register([args[0]] if args and args[0] in COMMAND_MODULES else None)
     app(args=args, prog_name="infer-asyncapi")

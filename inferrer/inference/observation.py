@@ -1,241 +1,85 @@
-"""Observations: what was seen on a topic, mutable while sampling, mergeable after.
+"""Observations: what was seen on a topic, folded by the engine, mergeable, summarized here.
 
-* :class:`ShapeObservation` — one JSON value stream (a kind's payloads, the keys,
-  the headers): a genson :class:`~inferrer.inference.strategies.StructureBuilder`
-  fed one schema fragment per batch (skipped when it repeats the previous one), plus
-  a :class:`~inferrer.inference.stats.FieldNode` statistics tree.
+The engine's compiled core (:mod:`inferrer.engine`) owns the state while messages are
+folded. Here it is read and combined:
 
-Messages are buffered per topic (:data:`BATCH_SIZE` or :data:`BATCH_BYTES`) and
-processed a column at a time; every reader (``summarize``, ``to_dict``, merging)
-flushes first, so buffering never shows.
-* :class:`KindObservation` — one event kind: payloads, headers, timestamps, examples.
-* :class:`TopicObservation` — one topic: kinds keyed by discriminator, keys,
-  headers, encodings, envelope, framing, undecodable counts, anomalies (decoded
-  payloads with duplicate keys or integers beyond 64 bits), tombstones, partitions.
+* :class:`TopicObservation` — one topic's observation, a handle on the core's
+  ``Topic`` (merge, ``to_dict``/``from_dict``); :meth:`TopicObservation.summarize`
+  gives the read-only :class:`~inferrer.model.TopicSummary`.
+* :class:`KindObservation` / :class:`ShapeObservation` — read views of one event kind
+  and of one stream of JSON values (a kind's payloads, the keys, the headers), made
+  from the observation's dict form when a summary is written.
 
-:func:`merge` is associative and commutative; ``to_dict``/``from_dict`` round-trip
-through JSON; :meth:`TopicObservation.summarize` gives the read-only
-:class:`~inferrer.model.TopicSummary`.
+The dict form (format :data:`FORMAT_VERSION`) is the contract of saved observation
+files and snapshots. :func:`merge` is associative and commutative.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import heapq
-import itertools
 import json
-import operator
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 from typing import Any, Final
 
-import orjson
-
-from inferrer import native
+from inferrer import _core
 from inferrer.atomic import write_atomic
-from inferrer.decoding import NO_HEADERS, PARTS_FIELDS, DecodedColumns, Parts, parts_of
 from inferrer.errors import CaptureError
 from inferrer.inference import rules
-from inferrer.inference.canonical import annotate, canonical_json, finalize, sort_structure
-from inferrer.inference.stats import FieldNode, process_column
+from inferrer.inference.canonical import annotate, finalize
+from inferrer.inference.stats import FieldNode
 from inferrer.inference.strategies import StructureBuilder
 from inferrer.jsonpointer import escape_token
-from inferrer.model import (
-    DecodedMessage,
-    FieldSummary,
-    KindSummary,
-    PayloadEncoding,
-    TopicSummary,
-)
+from inferrer.model import FieldSummary, KindSummary, PayloadEncoding, TopicSummary
 
-FORMAT_VERSION: Final = 1
-BATCH_SIZE: Final = 1024
-BATCH_BYTES: Final = 8 << 20
-"""A stream's buffer is processed at this many values or raw bytes, whichever first."""
-KIND_EXAMPLES: Final = 3
+FORMAT_VERSION: Final[int] = _core.FORMAT_VERSION
+"""Version of the observation dicts and files (the core's)."""
 
 _ENVELOPE_FIELDS: Final = frozenset({"ce_type", "op"})
-_DECODED: Final = frozenset({"json", "text"})
 
-(
-    _PARTITION,
-    _OFFSET,
-    _TIMESTAMP,
-    _OK,
-    _REASON,
-    _VALUE,
-    _KEY,
-    _KEY_ENCODING,
-    _HEADERS,
-    _ENCODING,
-    _CONTENT_TYPE,
-    _ENVELOPE,
-    _FRAMING,
-    _SCHEMA_ID,
-    _KIND,
-    _KIND_FIELD,
-    _SIZE,
-    _HASH,
-    _HINT,
-) = range(len(PARTS_FIELDS))
-_KIND_OF = operator.itemgetter(_KIND_FIELD, _KIND)
-_ENCODING_OF = operator.itemgetter(_ENCODING)
-_VALUE_OF = operator.itemgetter(_VALUE)
-_SIZE_OF = operator.itemgetter(_SIZE)
-_HINT_OF = operator.itemgetter(_HINT)
-_HEADERS_OF = operator.itemgetter(_HEADERS)
-_HASH_OF = operator.itemgetter(_HASH)
-_PARTITION_OF = operator.itemgetter(_PARTITION)
-_TIMESTAMP_OF = operator.itemgetter(_TIMESTAMP)
-_KEY_OF = operator.itemgetter(_KEY)
-_KEY_ENCODING_OF = operator.itemgetter(_KEY_ENCODING)
-_SCHEMA_ID_OF = operator.itemgetter(_SCHEMA_ID)
-
-
-def _time_range(batch: list[Parts]) -> tuple[int | None, int | None, int]:
-    """(first, last, how many) timestamps of a batch."""
-    return _stamp_range(list(map(_TIMESTAMP_OF, batch)))
-
-
-def _stamp_range(stamps: list[int | None]) -> tuple[int | None, int | None, int]:
-    """(first, last, how many) of timestamps, None meaning unknown."""
-    try:  # the common case: every timestamp known (min fails on None among ints)
-        first, last = min(stamps), max(stamps)  # type: ignore[type-var]
-    except TypeError:
-        first = last = None
-    if first is not None and last is not None:
-        return first, last, len(stamps)
-    known: list[int] = [t for t in stamps if t is not None]
-    if not known:
-        return None, None, 0
-    return min(known), max(known), len(known)
-
-
-def _KIND_SORT(k: tuple[str | None, str | None]) -> tuple[str, str]:
-    return (k[0] or "", k[1] or "")
-
-
-_META = operator.itemgetter(
-    _OK, _REASON, _KEY_ENCODING, _CONTENT_TYPE, _ENCODING, _ENVELOPE, _FRAMING
-)
+GroupKey = tuple[str, str] | None
+"""(discriminator field, value), or None for messages without a discriminator."""
 
 
 class ShapeObservation:
-    """Schema structure (genson) and field statistics of one stream of JSON values.
+    """A read view of one stream of JSON values: its structure, statistics and hints."""
 
-    Values are buffered and processed a column at a time
-    (:func:`~inferrer.inference.stats.process_column`): statistics in C-level loops,
-    and genson gets one schema fragment per batch (skipped when it repeats the last
-    one) instead of one ``add_object`` per message.
-    """
+    __slots__ = ("_root", "data")
 
-    __slots__ = (
-        "_last_fragment",
-        "_pending",
-        "_pending_bytes",
-        "builder",
-        "count",
-        "hints",
-        "root",
-    )
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self._root: FieldNode | None = None
 
-    def __init__(self) -> None:
-        self.builder = StructureBuilder(schema_uri=None)
-        self.root = FieldNode()
-        self.count = 0
-        self.hints: set[str] = set()
-        self._pending: list[Any] = []
-        self._pending_bytes = 0
-        self._last_fragment: dict[str, Any] | None = None
+    @property
+    def count(self) -> int:
+        count: int = self.data["count"]
+        return count
 
-    def add(self, value: Any, size: int = 0) -> None:
-        """Add one JSON value (``size``: its raw size, to bound the buffer's memory)."""
-        self.count += 1
-        pending = self._pending
-        pending.append(value)
-        self._pending_bytes += size
-        if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
-            self.flush()
+    @property
+    def hints(self) -> list[str]:
+        hints: list[str] = self.data["hints"]
+        return hints
 
-    def add_many(self, values: list[Any], size: int) -> None:
-        """Add several JSON values (``size``: their total raw size)."""
-        self.count += len(values)
-        self._pending.extend(values)
-        self._pending_bytes += size
-        if len(self._pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
-            self.flush()
-
-    def add_empty_objects(self, n: int) -> None:
-        """Add ``n`` empty objects (the headers of messages without headers).
-
-        What :meth:`flush` does for them, without a list: they only count.
-        """
-        if self._pending:  # keep one path per batch
-            self.add_many([NO_HEADERS] * n, 0)
-            return
-        self.count += n
-        self.root.present += n
-        self.root.n_obj += n
-        fragment: dict[str, Any] = {"type": "object", "required": []}
-        if fragment != self._last_fragment:
-            self.builder.add_schema(fragment)
-            self._last_fragment = fragment
-
-    def flush(self) -> None:
-        """Process the buffered values."""
-        if not self._pending:
-            return
-        fragment = process_column(self._pending, self.root, None)
-        self._pending = []
-        self._pending_bytes = 0
-        if fragment != self._last_fragment:
-            self.builder.add_schema(fragment)
-            self._last_fragment = fragment
-
-    def add_raw(self, batch: Any, positions: list[int] | None, n: int) -> None:
-        """Add ``n`` JSON objects tokenized by the compiled raw pass (``raw_scan``):
-        folded at once, as :meth:`flush` folds parsed values."""
-        assert native.columns is not None
-        self.count += n
-        fragment = native.columns.raw_fold(batch, positions, self.root)
-        if fragment != self._last_fragment:
-            self.builder.add_schema(fragment)
-            self._last_fragment = fragment
-
-    def add_hint(self, hint: Mapping[str, Any]) -> None:
-        """Merge a declared schema (Kafka Connect) into the structure, once per hint."""
-        key = canonical_json(hint)
-        if key not in self.hints:
-            self.hints.add(key)
-            self.builder.add_schema(dict(hint))
+    @property
+    def root(self) -> FieldNode:
+        """The statistics tree (built once, on first use)."""
+        if self._root is None:
+            self._root = FieldNode.from_dict(self.data["stats"])
+        return self._root
 
     def structure(self) -> dict[str, Any]:
-        self.flush()
-        schema: dict[str, Any] = self.builder.to_schema()
-        schema.pop("$schema", None)
-        return schema
+        """Types, properties, required, items and maps; declared schemas merged in."""
+        return _structure_with_hints(_core.Shape.from_dict(self.data))
 
     def schema(self) -> dict[str, Any]:
-        """The canonical JSON Schema of every value added (with formats and enums)."""
+        """The canonical JSON Schema of every value seen (with formats and enums)."""
         if self.count == 0 and not self.hints:
             return {}
-        self.flush()
         return finalize(annotate(self.structure(), self.root))
-
-    def merge(self, other: ShapeObservation) -> None:
-        self.flush()
-        other.flush()
-        self.count += other.count
-        self.builder.add_schema(other.structure())
-        self.root.merge(other.root)
-        self.hints |= other.hints
 
     def fields(self, messages: int) -> tuple[FieldSummary, ...]:
         """Field statistics, sorted by path."""
-        self.flush()
         out: list[FieldSummary] = []
 
         def visit(node: FieldNode, path: str) -> None:
@@ -252,32 +96,28 @@ class ShapeObservation:
             visit(self.root, "")
         return tuple(sorted(out, key=lambda f: f.path))
 
-    def to_dict(self) -> dict[str, Any]:
-        self.flush()
-        return {
-            "count": self.count,
-            "structure": sort_structure(self.structure()) if self.count or self.hints else {},
-            "stats": self.root.to_dict(),
-            "hints": sorted(self.hints),
-        }
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ShapeObservation:
-        obs = cls()
-        obs.count = data["count"]
-        if data["structure"]:
-            obs.builder.add_schema(data["structure"])
-        obs.root = FieldNode.from_dict(data["stats"])
-        obs.hints = set(data["hints"])
-        return obs
+def _structure_with_hints(shape: _core.Shape) -> dict[str, Any]:
+    """The core's structure, with declared schemas (Kafka Connect hints) merged by genson."""
+    structure: dict[str, Any] = shape.structure()
+    hints = shape.hints
+    if not hints:
+        return structure
+    builder = StructureBuilder(schema_uri=None)
+    if shape.count:
+        builder.add_schema(structure)
+    for hint in hints:
+        builder.add_schema(json.loads(hint))
+    merged: dict[str, Any] = builder.to_schema()
+    merged.pop("$schema", None)
+    return merged
 
 
 def _finite(x: int | float | None) -> float | None:
     if x is None:
         return None
     try:
-        # + 0.0: -0.0 and 0.0 tie as minimum or maximum, and which one a node keeps
-        # depends on the order values came in; both read as 0.0.
+        # + 0.0: -0.0 and 0.0 both read as 0.0.
         return float(x) + 0.0
     except OverflowError:
         return float("inf") if x > 0 else float("-inf")
@@ -304,138 +144,32 @@ def _field_summary(node: FieldNode, path: str, messages: int) -> FieldSummary:
     )
 
 
-def _min_opt(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _max_opt(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else max(a, b)
-
-
 @dataclass
 class KindObservation:
-    """Everything seen for one event kind on one topic."""
+    """A read view of one event kind on one topic."""
 
-    count: int = 0
-    payload: ShapeObservation = field(default_factory=ShapeObservation)
-    headers: ShapeObservation = field(default_factory=ShapeObservation)
-    first_timestamp: int | None = None
-    last_timestamp: int | None = None
-    examples: list[tuple[int, str, int, int]] = field(default_factory=list)
-    """(value hash, canonical JSON, partition, offset), the smallest hashes first."""
+    data: Mapping[str, Any]
+    payload: ShapeObservation = field(init=False)
+    headers: ShapeObservation = field(init=False)
 
-    def add_many(self, batch: list[Parts]) -> None:
-        """Add a batch of decoded messages (as :data:`~inferrer.decoding.Parts`) of this kind."""
-        # Column extraction with C-level map(itemgetter) where possible: this runs
-        # once per message.
-        self.count += len(batch)
-        # Binary, Avro and Protobuf payloads count, but have no JSON value to infer from.
-        if set(map(_ENCODING_OF, batch)) <= _DECODED:
-            decoded = batch
-        else:
-            decoded = [p for p in batch if p[_ENCODING] in _DECODED]
-        self.payload.add_many(list(map(_VALUE_OF, decoded)), sum(map(_SIZE_OF, decoded)))
-        if any(map(_HINT_OF, batch)):
-            hints = {canonical_json(p[_HINT]): p[_HINT] for p in batch if p[_HINT] is not None}
-            for hint in hints.values():
-                self.payload.add_hint(hint)
-        self.headers.add_many(list(map(_HEADERS_OF, batch)), 0)
-        first, last, _ = _time_range(batch)
-        self.first_timestamp = _min_opt(self.first_timestamp, first)
-        self.last_timestamp = _max_opt(self.last_timestamp, last)
-        ex = self.examples
-        limit = ex[-1][0] if len(ex) >= KIND_EXAMPLES else 1 << 33
-        if not decoded or min(map(_HASH_OF, decoded)) > limit:
-            return  # the common case once examples are chosen: nothing smaller here
-        # The smallest distinct hashes, each at its lowest position: order-independent.
-        lowest: dict[int, Parts] = {}
-        for p in decoded:
-            h = p[_HASH]
-            if h <= limit:
-                seen = lowest.get(h)
-                if seen is None or (p[_PARTITION], p[_OFFSET]) < (seen[_PARTITION], seen[_OFFSET]):
-                    lowest[h] = p
-        for h in heapq.nsmallest(KIND_EXAMPLES, lowest):
-            p = lowest[h]
-            self._add_example((h, canonical_json(p[_VALUE]), p[_PARTITION], p[_OFFSET]))
+    def __post_init__(self) -> None:
+        self.payload = ShapeObservation(self.data["payload"])
+        self.headers = ShapeObservation(self.data["headers"])
 
-    def add_columns(self, c: DecodedColumns) -> None:
-        """Add a column-wise decoded batch of this kind (see :meth:`add_many`)."""
-        n = len(c.raws)
-        self.count += n
-        if c.raw is not None:
-            self.payload.add_raw(c.raw, c.positions, n)
-        else:
-            assert c.parsed is not None
-            self.payload.add_many(c.parsed, sum(c.sizes))
-        self.headers.add_empty_objects(n)
-        first, last, _ = _stamp_range(c.timestamps)
-        self.first_timestamp = _min_opt(self.first_timestamp, first)
-        self.last_timestamp = _max_opt(self.last_timestamp, last)
-        ex = self.examples
-        limit = ex[-1][0] if len(ex) >= KIND_EXAMPLES else 1 << 33
-        hashes = c.hashes
-        if min(hashes) > limit:
-            return  # the common case once examples are chosen: nothing smaller here
-        # As add_many: the smallest distinct hashes, each at its lowest position.
-        lowest: dict[int, tuple[int, int, bytes]] = {}
-        for h, part, off, raw in zip(hashes, c.partitions, c.offsets, c.raws, strict=True):
-            if h <= limit:
-                seen = lowest.get(h)
-                if seen is None or (part, off) < seen[:2]:
-                    lowest[h] = (part, off, raw)
-        for h in heapq.nsmallest(KIND_EXAMPLES, lowest):
-            part, off, raw = lowest[h]
-            self._add_example((h, canonical_json(orjson.loads(raw)), part, off))
+    @property
+    def count(self) -> int:
+        count: int = self.data["count"]
+        return count
 
-    def _add_example(self, entry: tuple[int, str, int, int]) -> None:
-        ex = self.examples
-        if any(e[0] == entry[0] and e[1] == entry[1] for e in ex):
-            # the same payload twice: keep the lowest position, order-independently
-            ex[:] = [min(e, entry) if e[:2] == entry[:2] else e for e in ex]
-            return
-        ex.append(entry)
-        ex.sort()
-        del ex[KIND_EXAMPLES:]
+    @property
+    def examples(self) -> list[tuple[int, str, int, int]]:
+        """(value hash, canonical JSON, partition, offset), smallest hashes first."""
+        return [(e[0], e[1], e[2], e[3]) for e in self.data["examples"]]
 
-    def flush(self) -> None:
-        self.payload.flush()
-        self.headers.flush()
-
-    def merge(self, other: KindObservation) -> None:
-        self.count += other.count
-        self.payload.merge(other.payload)
-        self.headers.merge(other.headers)
-        self.first_timestamp = _min_opt(self.first_timestamp, other.first_timestamp)
-        self.last_timestamp = _max_opt(self.last_timestamp, other.last_timestamp)
-        for e in other.examples:
-            self._add_example(e)
-
-    def to_dict(self) -> dict[str, Any]:
-        self.flush()
-        return {
-            "count": self.count,
-            "payload": self.payload.to_dict(),
-            "headers": self.headers.to_dict(),
-            "first_timestamp": self.first_timestamp,
-            "last_timestamp": self.last_timestamp,
-            "examples": [list(e) for e in self.examples],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> KindObservation:
-        return cls(
-            count=data["count"],
-            payload=ShapeObservation.from_dict(data["payload"]),
-            headers=ShapeObservation.from_dict(data["headers"]),
-            first_timestamp=data["first_timestamp"],
-            last_timestamp=data["last_timestamp"],
-            examples=[(e[0], e[1], e[2], e[3]) for e in data["examples"]],
-        )
-
-
-GroupKey = tuple[str, str] | None
-"""(discriminator field, value), or None for messages without a discriminator."""
+    @staticmethod
+    def merged(kinds: Iterable[KindObservation]) -> KindObservation:
+        """One kind of everything in ``kinds`` (merged by the core)."""
+        return KindObservation(_core.merge_kinds([k.data for k in kinds]))
 
 
 def _mode(counter: Mapping[str, int], default: Any) -> Any:
@@ -445,336 +179,87 @@ def _mode(counter: Mapping[str, int], default: Any) -> Any:
 
 
 class TopicObservation:
-    """The mutable, mergeable observation of one topic."""
+    """The mergeable observation of one topic (the core's ``Topic``)."""
 
-    def __init__(self, topic: str) -> None:
-        self.topic = topic
-        self.messages = 0
-        self.tombstones = 0
-        self.undecodable: Counter[str] = Counter()
-        self.anomalies: Counter[str] = Counter()
-        """Decoded messages per anomaly (:data:`~inferrer.decoding.ANOMALIES`)."""
-        self.encodings: Counter[str] = Counter()
-        self.key_encodings: Counter[str] = Counter()
-        self.content_types: Counter[str] = Counter()
-        self.envelopes: Counter[str] = Counter()
-        self.framings: Counter[str] = Counter()
-        self.schema_ids: set[int] = set()
-        self.partitions: set[int] = set()
-        self.first_timestamp: int | None = None
-        self.last_timestamp: int | None = None
-        self.timestamped = 0
-        self.key = ShapeObservation()
-        self.headers = ShapeObservation()
-        self.groups: dict[GroupKey, KindObservation] = {}
-        self.collapsed = False
-        """True once payload discriminator values exceeded MAX_KINDS: not a discriminator."""
-        self._pending: list[Parts] = []
-        self._pending_bytes = 0
+    __slots__ = ("core",)
 
-    # -- adding ------------------------------------------------------------------------
+    def __init__(self, topic: str | _core.Topic) -> None:
+        self.core: _core.Topic = _core.Topic(topic) if isinstance(topic, str) else topic
 
-    def add(self, msg: DecodedMessage) -> None:
-        """Add one decoded message of this topic."""
-        self.add_parts(parts_of(msg))
+    @property
+    def topic(self) -> str:
+        name: str = self.core.topic
+        return name
 
-    def add_parts(self, parts: Parts) -> None:
-        """Add one decoded message as a :data:`~inferrer.decoding.Parts` tuple (fast path)."""
-        pending = self._pending
-        pending.append(parts)
-        self._pending_bytes += parts[_SIZE]
-        if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
-            self.flush()
-
-    def add_parts_many(self, parts: list[Parts]) -> None:
-        """Add several decoded messages of this topic (see :meth:`add_parts`)."""
-        pending = self._pending
-        pending.extend(parts)
-        self._pending_bytes += sum(map(_SIZE_OF, parts))
-        if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
-            self.flush()
-
-    def flush(self) -> None:
-        """Process the buffered messages, a column at a time."""
-        batch = self._pending
-        if not batch:
-            return
-        self._pending = []
-        self._pending_bytes = 0
-        self.messages += len(batch)
-        self.partitions.update(map(_PARTITION_OF, batch))
-        first, last, stamped = _time_range(batch)
-        self.timestamped += stamped
-        self.first_timestamp = _min_opt(self.first_timestamp, first)
-        self.last_timestamp = _max_opt(self.last_timestamp, last)
-        all_usable = True
-        for (ok, reason, key_enc, ctype, enc, envelope, framing), n in Counter(
-            map(_META, batch)
-        ).items():
-            all_usable = all_usable and ok and enc != "null"
-            self.key_encodings[key_enc] += n
-            if ctype is not None:
-                self.content_types[ctype] += n
-            if not ok:
-                self.undecodable[reason or "unknown"] += n
-                continue
-            if reason is not None:
-                for anomaly in reason.split(","):
-                    self.anomalies[anomaly] += n
-            self.framings[framing] += n
-            if enc == "null":
-                self.tombstones += n
-                continue
-            self.encodings[enc] += n
-            self.envelopes[envelope] += n
-        key_encodings = set(map(_KEY_ENCODING_OF, batch))
-        if key_encodings <= _DECODED:
-            self.key.add_many(list(map(_KEY_OF, batch)), 0)
-        elif key_encodings & _DECODED:
-            self.key.add_many([p[_KEY] for p in batch if p[_KEY_ENCODING] in _DECODED], 0)
-        self.headers.add_many(list(map(_HEADERS_OF, batch)), 0)
-        self.schema_ids.update(set(map(_SCHEMA_ID_OF, batch)) - {None})
-        usable = batch if all_usable else [p for p in batch if p[_OK] and p[_ENCODING] != "null"]
-        groups: dict[GroupKey, list[Parts]] = {}
-        if len({*map(_KIND_OF, usable)}) <= 1:  # one kind in the whole batch
-            if usable:
-                groups[self._group_of(usable[0])] = usable
-        else:  # one C-level selection per distinct kind, in batch order
-            kinds = list(map(_KIND_OF, usable))
-            for k in sorted(set(kinds), key=_KIND_SORT):
-                bucket = list(itertools.compress(usable, map(k.__eq__, kinds)))
-                groups.setdefault(self._group_of(bucket[0]), []).extend(bucket)
-        for first_key in sorted(groups, key=_group_sort_key):
-            bucket = groups[first_key]
-            g = self._group_of(bucket[0])  # again: a collapse may have happened meanwhile
-            kind = self.groups.get(g)
-            if kind is None:
-                self.groups[g] = KindObservation()
-                self._maybe_collapse()
-                kind = self.groups[self._group_of(bucket[0])]
-            kind.add_many(bucket)
-
-    def add_columns(self, c: DecodedColumns) -> None:
-        """Add a column-wise decoded batch of this topic, at once (the engine's fast path).
-
-        The same accounting as :meth:`flush` gives these messages as
-        :data:`~inferrer.decoding.Parts`, without a tuple per message.
-        """
-        if self.collapsed:  # kinds fold into one group: the general path handles it
-            self.add_parts_many(c.parts())
-            return
-        n = len(c.raws)
-        self.messages += n
-        self.partitions.update(c.partitions)
-        first, last, stamped = _stamp_range(c.timestamps)
-        self.timestamped += stamped
-        self.first_timestamp = _min_opt(self.first_timestamp, first)
-        self.last_timestamp = _max_opt(self.last_timestamp, last)
-        self.key_encodings.update(c.key_encodings)
-        self.content_types["application/json"] += n
-        self.framings["none"] += n
-        self.encodings["json"] += n
-        self.envelopes["none"] += n
-        key_encodings = set(c.key_encodings)
-        if key_encodings <= _DECODED:
-            self.key.add_many(c.keys, 0)
-        elif key_encodings & _DECODED:
-            self.key.add_many(
-                [k for k, e in zip(c.keys, c.key_encodings, strict=True) if e in _DECODED], 0
-            )
-        self.headers.add_empty_objects(n)
-        kinds = c.kinds
-        distinct = {None} if kinds is None else set(kinds)
-        for value in sorted(distinct, key=lambda v: "" if v is None else v):
-            if len(distinct) == 1:
-                sub = c
-            else:
-                assert kinds is not None
-                chosen = list(map(operator.eq, kinds, repeat(value)))
-
-                def pick(col: list[Any], chosen: list[bool] = chosen) -> list[Any]:
-                    return list(itertools.compress(col, chosen))
-
-                sub = DecodedColumns(
-                    pick(c.partitions),
-                    pick(c.offsets),
-                    pick(c.timestamps),
-                    pick(c.raws),
-                    None if c.parsed is None else pick(c.parsed),
-                    c.raw,
-                    None if c.raw is None else pick(c.positions or list(range(n))),
-                    pick(c.keys),
-                    pick(c.key_encodings),
-                    c.kind_field,
-                    None,
-                    pick(c.sizes),
-                    pick(c.hashes),
-                )
-            field_name = None if value is None else c.kind_field
-            g = self._group_key(field_name, value)
-            kind = self.groups.get(g)
-            if kind is None:
-                self.groups[g] = KindObservation()
-                self._maybe_collapse()
-                kind = self.groups[self._group_key(field_name, value)]
-            kind.add_columns(sub)
-
-    def _group_of(self, p: Parts) -> GroupKey:
-        return self._group_key(p[_KIND_FIELD], p[_KIND])
-
-    def _group_key(self, field_name: str | None, kind: str | None) -> GroupKey:
-        if kind is None or field_name is None:
-            return None
-        if self.collapsed and field_name not in _ENVELOPE_FIELDS:
-            return None
-        return (field_name, kind)
-
-    def _maybe_collapse(self) -> None:
-        payload_groups = [g for g in self.groups if g is not None and g[0] not in _ENVELOPE_FIELDS]
-        if not self.collapsed and len(payload_groups) <= rules.MAX_KINDS:
-            return
-        self.collapsed = True
-        for g in payload_groups:
-            kind = self.groups.pop(g)
-            target = self.groups.get(None)
-            if target is None:
-                self.groups[None] = kind
-            else:
-                target.merge(kind)
-
-    # -- merging -----------------------------------------------------------------------
+    @property
+    def messages(self) -> int:
+        n: int = self.core.messages
+        return n
 
     def merge_from(self, other: TopicObservation) -> None:
-        """Fold ``other`` (same topic) into this observation."""
-        self.flush()
-        other.flush()
-        self.messages += other.messages
-        self.tombstones += other.tombstones
-        self.timestamped += other.timestamped
-        for mine, theirs in (
-            (self.undecodable, other.undecodable),
-            (self.anomalies, other.anomalies),
-            (self.encodings, other.encodings),
-            (self.key_encodings, other.key_encodings),
-            (self.content_types, other.content_types),
-            (self.envelopes, other.envelopes),
-            (self.framings, other.framings),
-        ):
-            mine.update(theirs)
-        self.schema_ids |= other.schema_ids
-        self.partitions |= other.partitions
-        self.first_timestamp = _min_opt(self.first_timestamp, other.first_timestamp)
-        self.last_timestamp = _max_opt(self.last_timestamp, other.last_timestamp)
-        self.key.merge(other.key)
-        self.headers.merge(other.headers)
-        self.collapsed = self.collapsed or other.collapsed
-        for g, kind in sorted(other.groups.items(), key=lambda kv: _group_sort_key(kv[0])):
-            copy = KindObservation.from_dict(kind.to_dict())
-            mine_kind = self.groups.get(g)
-            if mine_kind is None:
-                self.groups[g] = copy
-            else:
-                mine_kind.merge(copy)
-        self._maybe_collapse()
+        """Fold ``other`` (same topic) into this observation; ``other`` is unchanged."""
+        self.core.merge(other.core)
 
-    # -- serialising -------------------------------------------------------------------
+    def copy(self) -> TopicObservation:
+        return TopicObservation(self.core.copy())
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable form; :meth:`from_dict` reads it back."""
-        self.flush()
-        return {
-            "version": FORMAT_VERSION,
-            "topic": self.topic,
-            "messages": self.messages,
-            "tombstones": self.tombstones,
-            "undecodable": dict(sorted(self.undecodable.items())),
-            "anomalies": dict(sorted(self.anomalies.items())),
-            "encodings": dict(sorted(self.encodings.items())),
-            "key_encodings": dict(sorted(self.key_encodings.items())),
-            "content_types": dict(sorted(self.content_types.items())),
-            "envelopes": dict(sorted(self.envelopes.items())),
-            "framings": dict(sorted(self.framings.items())),
-            "schema_ids": sorted(self.schema_ids),
-            "partitions": sorted(self.partitions),
-            "first_timestamp": self.first_timestamp,
-            "last_timestamp": self.last_timestamp,
-            "timestamped": self.timestamped,
-            "key": self.key.to_dict(),
-            "headers": self.headers.to_dict(),
-            "collapsed": self.collapsed,
-            "kinds": [
-                {"field": None if g is None else g[0], "value": None if g is None else g[1]}
-                | {"observation": k.to_dict()}
-                for g, k in sorted(self.groups.items(), key=lambda kv: _group_sort_key(kv[0]))
-            ],
-        }
+        data: dict[str, Any] = self.core.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TopicObservation:
-        if data.get("version") != FORMAT_VERSION:
+        if not isinstance(data, Mapping) or data.get("version") != FORMAT_VERSION:
+            topic = data.get("topic") if isinstance(data, Mapping) else None
+            version = data.get("version") if isinstance(data, Mapping) else None
             raise CaptureError(
-                f"observation of topic {data.get('topic')!r} has format version "
-                f"{data.get('version')!r}; expected {FORMAT_VERSION}"
+                f"observation of topic {topic!r} has format version "
+                f"{version!r}; expected {FORMAT_VERSION}"
             )
-        obs = cls(data["topic"])
-        obs.messages = data["messages"]
-        obs.tombstones = data["tombstones"]
-        obs.undecodable = Counter(data["undecodable"])
-        obs.anomalies = Counter(data.get("anomalies", {}))  # absent before anomalies
-        obs.encodings = Counter(data["encodings"])
-        obs.key_encodings = Counter(data["key_encodings"])
-        obs.content_types = Counter(data["content_types"])
-        obs.envelopes = Counter(data["envelopes"])
-        obs.framings = Counter(data["framings"])
-        obs.schema_ids = set(data["schema_ids"])
-        obs.partitions = set(data["partitions"])
-        obs.first_timestamp = data["first_timestamp"]
-        obs.last_timestamp = data["last_timestamp"]
-        obs.timestamped = data["timestamped"]
-        obs.key = ShapeObservation.from_dict(data["key"])
-        obs.headers = ShapeObservation.from_dict(data["headers"])
-        obs.collapsed = data["collapsed"]
-        for entry in data["kinds"]:
-            g: GroupKey = None if entry["field"] is None else (entry["field"], entry["value"])
-            obs.groups[g] = KindObservation.from_dict(entry["observation"])
-        return obs
-
-    # -- summarising -------------------------------------------------------------------
+        try:
+            return cls(_core.Topic.from_dict(data))
+        except KeyError as e:
+            raise CaptureError(
+                f"observation of topic {data.get('topic')!r} is invalid: no {e.args[0]!r} field"
+            ) from e
+        except (TypeError, ValueError) as e:
+            raise CaptureError(f"observation of topic {data.get('topic')!r} is invalid: {e}") from e
 
     def summarize(self) -> TopicSummary:
         """The read-only summary: one :class:`KindSummary` per event kind, sorted by name."""
-        self.flush()
-        self.key.flush()
-        self.headers.flush()
-        for kind in self.groups.values():
-            kind.flush()
-        kinds = _resolve_kinds(self.topic, self.groups)
-        span = (
-            (self.last_timestamp - self.first_timestamp) / 1000
-            if self.first_timestamp is not None and self.last_timestamp is not None
-            else 0
-        )
-        encoding: PayloadEncoding = _mode(self.encodings, "null" if self.tombstones else "json")
-        headers_schema = self.headers.schema() if self.headers.root.children else None
+        d = self.to_dict()
+        key = ShapeObservation(d["key"])
+        headers = ShapeObservation(d["headers"])
+        groups: dict[GroupKey, KindObservation] = {
+            (None if e["field"] is None else (e["field"], e["value"])): KindObservation(
+                e["observation"]
+            )
+            for e in d["kinds"]
+        }
+        kinds = _resolve_kinds(self.topic, groups)
+        first, last = d["first_timestamp"], d["last_timestamp"]
+        span = (last - first) / 1000 if first is not None and last is not None else 0
+        encoding: PayloadEncoding = _mode(d["encodings"], "null" if d["tombstones"] else "json")
         return TopicSummary(
             topic=self.topic,
-            messages=self.messages,
+            messages=d["messages"],
             kinds=kinds,
-            content_type=_mode(self.content_types, None),
+            content_type=_mode(d["content_types"], None),
             encoding=encoding,
-            envelope=_mode(self.envelopes, "none"),
-            framing=_mode(self.framings, "none"),
-            schema_ids=tuple(sorted(self.schema_ids)),
-            key_schema=self.key.schema() if self.key.count else None,
-            key_encoding=_mode(self.key_encodings, "null"),
-            headers_schema=headers_schema,
-            undecodable=dict(sorted(self.undecodable.items())),
-            anomalies=dict(sorted(self.anomalies.items())),
-            tombstones=self.tombstones,
-            first_timestamp=self.first_timestamp,
-            last_timestamp=self.last_timestamp,
-            rate_per_second=round(self.timestamped / span, 3) if span > 0 else None,
-            partitions_seen=tuple(sorted(self.partitions)),
+            envelope=_mode(d["envelopes"], "none"),
+            framing=_mode(d["framings"], "none"),
+            schema_ids=tuple(d["schema_ids"]),
+            key_schema=key.schema() if key.count else None,
+            key_encoding=_mode(d["key_encodings"], "null"),
+            headers_schema=headers.schema() if headers.root.children else None,
+            undecodable=dict(d["undecodable"]),
+            anomalies=dict(d["anomalies"]),
+            tombstones=d["tombstones"],
+            first_timestamp=first,
+            last_timestamp=last,
+            rate_per_second=round(d["timestamped"] / span, 3) if span > 0 else None,
+            partitions_seen=tuple(d["partitions"]),
         )
 
 
@@ -801,24 +286,25 @@ def _resolve_kinds(
     plain = groups.get(None)
     shapes = {_top_level_keys(k) for k in payload.values()}
     named: list[tuple[str, GroupKey, KindObservation]] = []
+    rest: KindObservation | None
     if len(payload) >= 2 and len(shapes) >= 2:
         for g, k in payload.items():
             assert g is not None
             named.append((rules.pascal_case(g[1]), g, k))
         rest = plain
     else:
-        rest = None
         sources = [
             k2
             for pg in sorted([*payload, None], key=_group_sort_key)
             if (k2 := plain if pg is None else payload[pg]) is not None
         ]
-        if len(sources) == 1:
-            rest = sources[0]  # read only below: no copy needed
-        elif sources:
-            rest = KindObservation.from_dict(sources[0].to_dict())
-            for k2 in sources[1:]:
-                rest.merge(k2)
+        rest = (
+            None
+            if not sources
+            else sources[0]
+            if len(sources) == 1
+            else KindObservation.merged(sources)
+        )
     for eg, k in envelope.items():
         assert eg is not None
         value = rules.DEBEZIUM_OPS.get(eg[1], eg[1]) if eg[0] == "op" else eg[1]
@@ -828,9 +314,9 @@ def _resolve_kinds(
     named.sort(key=lambda t: (t[0], _group_sort_key(t[1])))
     row = _debezium_row_schema([k for _, g, k in named if g is not None and g[0] == "op"])
     out: list[KindSummary] = []
-    used: Counter[str] = Counter()
+    used: dict[str, int] = {}
     for name, key, kind in named:
-        used[name] += 1
+        used[name] = used.get(name, 0) + 1
         unique = name if used[name] == 1 else f"{name}{used[name]}"
         summary = _kind_summary(unique, key, kind)
         if row is not None and key is not None and key[0] == "op":
@@ -840,27 +326,19 @@ def _resolve_kinds(
 
 
 def _debezium_row_schema(kinds: list[KindObservation]) -> dict[str, Any] | None:
-    """One row schema for ``before`` and ``after`` of every Debezium kind of a topic.
-
-    Built the genson way: the structures of every ``before``/``after`` merged with
-    ``add_schema``, annotated from their merged field statistics.
-    """
-    builder = StructureBuilder(schema_uri=None)
-    stats = FieldNode()
-    seen = False
+    """One row schema for ``before`` and ``after`` of every Debezium kind of a topic:
+    the statistics of every ``before``/``after`` merged by the core, then annotated."""
+    sides: list[dict[str, Any]] = []
     for kind in kinds:
-        structure = kind.payload.structure()
+        children = kind.payload.data["stats"].get("children", {})
         for side in ("before", "after"):
-            sub = structure.get("properties", {}).get(side)
-            node = kind.payload.root.children.get(side)
-            if sub is not None and node is not None:
-                builder.add_schema(sub)
-                stats.merge(node)
-                seen = True
-    if not seen:
+            node = children.get(side)
+            if node is not None:
+                sides.append(node)
+    if not sides:
         return None
-    schema: dict[str, Any] = builder.to_schema()
-    return finalize(annotate(schema, stats))
+    shape = _core.Shape.from_stats(sides)
+    return finalize(annotate(shape.structure(), FieldNode.from_dict(shape.stats())))
 
 
 def _with_row_schema(summary: KindSummary, row: dict[str, Any]) -> KindSummary:
@@ -874,7 +352,8 @@ def _with_row_schema(summary: KindSummary, row: dict[str, Any]) -> KindSummary:
 
 
 def _kind_summary(name: str, g: GroupKey, k: KindObservation) -> KindSummary:
-    example = k.examples[0] if k.examples else None
+    examples = k.examples
+    example = examples[0] if examples else None
     return KindSummary(
         name=name,
         count=k.count,
@@ -883,9 +362,9 @@ def _kind_summary(name: str, g: GroupKey, k: KindObservation) -> KindSummary:
         discriminator_value=None if g is None else g[1],
         headers_schema=k.headers.schema() if k.headers.root.children else None,
         fields=k.payload.fields(k.count),
-        examples=tuple(json.loads(e[1]) for e in k.examples),
-        first_timestamp=k.first_timestamp,
-        last_timestamp=k.last_timestamp,
+        examples=tuple(json.loads(e[1]) for e in examples),
+        first_timestamp=k.data["first_timestamp"],
+        last_timestamp=k.data["last_timestamp"],
         example_partition=None if example is None else example[2],
         example_offset=None if example is None else example[3],
     )
@@ -895,7 +374,7 @@ def merge(a: TopicObservation, b: TopicObservation) -> TopicObservation:
     """A new observation of everything in ``a`` and ``b`` (same topic); inputs untouched."""
     if a.topic != b.topic:
         raise ValueError(f"cannot merge observations of {a.topic!r} and {b.topic!r}")
-    out = TopicObservation.from_dict(a.to_dict())
+    out = a.copy()
     out.merge_from(b)
     return out
 
@@ -910,7 +389,7 @@ def merge_all(
             if topic in out:
                 out[topic].merge_from(obs)
             else:
-                out[topic] = TopicObservation.from_dict(obs.to_dict())
+                out[topic] = obs.copy()
     return out
 
 

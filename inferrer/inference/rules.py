@@ -7,12 +7,12 @@ fast path), so the two cannot disagree.
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
+import json
 import math
 import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, Final
 
 from inferrer.decoding import DEBEZIUM_OPS, DISCRIMINATOR_FIELDS, MAX_KIND_VALUE_LENGTH
@@ -27,56 +27,54 @@ ALL_FORMATS_MASK: Final = (1 << len(FORMATS)) - 1
 MIN_FORMAT_VALUES: Final = 5
 """A format is emitted only after this many non-null string values, all matching."""
 
-# Ranges are in the patterns, so a whole column is checked with C-level loops; only
-# the calendar (Feb 30) and IPv6 need a Python check, done once per distinct value.
-_Y = r"\d{4}"
-_MD = r"(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
-_HMS = r"(?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d+)?"
-_OFFSET = r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
-_DATE = re.compile(rf"{_Y}-{_MD}\Z")
-_DATE_TIME = re.compile(rf"{_Y}-{_MD}[Tt]{_HMS}{_OFFSET}\Z")
-_TIME = re.compile(rf"{_HMS}{_OFFSET}\Z")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
-_EMAIL = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\Z"
-)
-_IPV4 = re.compile(r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\Z")
-_IPV6 = re.compile(r"[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\Z")
-_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+[^\s]*\Z|urn:[A-Za-z0-9][A-Za-z0-9-]*:\S+\Z")
-_FIRST_TEN = operator.itemgetter(slice(0, 10))
+
+def _load_grammar() -> dict[str, Any]:
+    """The shared grammar (``grammar.json``), also compiled into the Rust core."""
+    with open(Path(__file__).with_name("grammar.json"), encoding="utf-8") as f:
+        grammar: dict[str, Any] = json.load(f)
+    return grammar
+
+
+_GRAMMAR: Final = _load_grammar()
+
+
+def _expand(pattern: str, parts: Mapping[str, str]) -> str:
+    for name, part in parts.items():
+        pattern = pattern.replace("{{" + name + "}}", part)
+    return pattern
+
+
+def _compile_formats(grammar: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str], bool], ...]:
+    parts: dict[str, str] = {}
+    for name, part in grammar["parts"]:
+        parts[name] = _expand(part, parts)
+    # Each pattern is matched with fullmatch, as Rust matches ^(?:...)$; the patterns
+    # spell every class in ASCII, so both engines accept exactly the same strings.
+    return tuple(
+        (re.compile(_expand(f["pattern"], parts)), bool(f["calendar"])) for f in grammar["formats"]
+    )
+
+
+_CHECKS: Final = _compile_formats(_GRAMMAR)
+"""Per format (in FORMATS order): the pattern, and whether its first ten characters
+must also be a real calendar day."""
+assert tuple(f["name"] for f in _GRAMMAR["formats"]) == FORMATS
+_FORMAT_INDEX: Final = {name: i for i, name in enumerate(FORMATS)}
+_FIRST_TEN: Final = operator.itemgetter(slice(0, 10))
+
+_DAYS_IN_MONTH: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _valid_calendar_date(s: str) -> bool:
-    try:
-        datetime.date(int(s[0:4]), int(s[5:7]), int(s[8:10]))
-    except ValueError:
+    """Whether ``s[:10]`` (``YYYY-MM-DD``, ASCII digits already checked by the pattern)
+    names a real day. Written like ``formats.rs``: the patterns bound month and day, the
+    month length and leap years are checked here; year 0 is not a year (as Python's
+    ``datetime`` has it)."""
+    year, month, day = int(s[0:4]), int(s[5:7]), int(s[8:10])
+    if year < 1 or not 1 <= month <= 12 or day < 1:
         return False
-    return True
-
-
-def _valid_ipv6(s: str) -> bool:
-    if len(s) > 45:
-        return False
-    try:
-        ipaddress.IPv6Address(s)
-    except ValueError:
-        return False
-    return True
-
-
-_Check = tuple[re.Pattern[str], Callable[[str], str] | None, Callable[[str], bool] | None]
-_CHECKS: Final[tuple[_Check, ...]] = (
-    (_DATE, None, _valid_calendar_date),
-    (_DATE_TIME, _FIRST_TEN, _valid_calendar_date),
-    (_EMAIL, None, None),
-    (_IPV4, None, None),
-    (_IPV6, None, _valid_ipv6),
-    (_TIME, None, None),
-    (_URI, None, None),
-    (_UUID, None, None),
-)
-"""Per format (in FORMATS order): pattern, projection, and validator of the projection."""
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return day <= _DAYS_IN_MONTH[month - 1] + (1 if month == 2 and leap else 0)
 
 
 def match_formats(value: str, mask: int = ALL_FORMATS_MASK) -> int:
@@ -90,14 +88,13 @@ def match_formats_all(values: list[str], mask: int = ALL_FORMATS_MASK) -> int:
         return mask
     out = 0
     bit = 1
-    for pattern, project, validate in _CHECKS:
-        if mask & bit and all(map(pattern.match, values)):
-            if validate is None:
-                out |= bit
-            else:
-                distinct = set(values if project is None else map(project, values))
-                if all(map(validate, distinct)):
-                    out |= bit
+    for pattern, calendar in _CHECKS:
+        if (
+            mask & bit
+            and all(map(pattern.fullmatch, values))
+            and (not calendar or all(map(_valid_calendar_date, set(map(_FIRST_TEN, values)))))
+        ):
+            out |= bit
         bit <<= 1
     return out
 
@@ -150,34 +147,46 @@ def decide_enum(
 
 # --- maps ----------------------------------------------------------------------------
 
-_MAP_KEY_DIGITS = re.compile(r"-?\d{1,19}\Z")
-_MAP_KEY_CODE = re.compile(r"[A-Z]{3}\Z")
+
+def _compile_map_keys(
+    grammar: Mapping[str, Any],
+) -> tuple[tuple[str, re.Pattern[str] | None, int | None], ...]:
+    """Per key class, in checking order: its name, and its own pattern or the format it
+    shares (whose calendar check then applies too)."""
+    out: list[tuple[str, re.Pattern[str] | None, int | None]] = []
+    for entry in grammar["map_keys"]:
+        if "format" in entry:
+            out.append((entry["class"], None, _FORMAT_INDEX[entry["format"]]))
+        else:
+            out.append((entry["class"], re.compile(entry["pattern"]), None))
+    return tuple(out)
+
+
+_MAP_KEY_CHECKS: Final = _compile_map_keys(_GRAMMAR)
 
 MAP_KEY_CLASSES: Final[Mapping[str, Mapping[str, str]]] = {
-    "code": {"pattern": "^[A-Z]{3}$"},
-    "date": {"format": "date"},
-    "date-time": {"format": "date-time"},
-    "integer": {"pattern": "^-?[0-9]+$"},
-    "uuid": {"format": "uuid"},
+    entry["class"]: dict(entry["names"])
+    for entry in sorted(_GRAMMAR["map_keys"], key=lambda e: str(e["class"]))
 }
 """Key class → the ``propertyNames`` schema a map with such keys gets."""
 
 
 def classify_map_key(key: str) -> str | None:
     """The map key class of one object key, or None for an ordinary property name."""
-    n = len(key)
-    if n != 36 and key[:1].islower():
-        return None  # the common case, an ordinary camelCase or snake_case name
-    if n == 36 and _UUID.match(key):
-        return "uuid"
-    if n <= 20 and _MAP_KEY_DIGITS.match(key):
-        return "integer"
-    if n == 3 and _MAP_KEY_CODE.match(key):
-        return "code"
-    if n == 10 and _DATE.match(key) and _valid_calendar_date(key):
-        return "date"
-    if n >= 20 and _DATE_TIME.match(key) and _valid_calendar_date(key):
-        return "date-time"
+    if len(key) != 36 and key[:1].islower():
+        # The common case, an ordinary camelCase or snake_case name. Only a uuid can
+        # start with a lower-case letter; every other class starts with a digit, a
+        # minus sign or an upper-case letter, so this shortcut changes no answer.
+        return None
+    for name, pattern, fmt in _MAP_KEY_CHECKS:
+        if pattern is not None:
+            if pattern.fullmatch(key):
+                return name
+        else:
+            assert fmt is not None
+            fmt_pattern, calendar = _CHECKS[fmt]
+            if fmt_pattern.fullmatch(key) and (not calendar or _valid_calendar_date(key)):
+                return name
     return None
 
 

@@ -11,20 +11,31 @@ Every piece of state is a function of the *set* (or multiset) of values seen, ne
 of their order: counts, min/max, the format bit mask (AND over values), exact
 distinct sets up to :data:`DISTINCT_BOUND`, then a K-minimum-values sketch of a
 stable hash (CRC-32), and examples = the values with the smallest hashes.
+
+Ties are broken by value, never by arrival order, so that a fold one message at a
+time (the Rust core, ``inferrer._core.Shape``) ends in the very same state:
+
+* min/max: of an int and a float of equal value the int is kept, whichever came
+  first (:func:`_beats`); -0.0 counts as 0.0;
+* sketch examples: the :data:`EXAMPLES` smallest ``(hash, tag, value)`` among the
+  distinct values, values of one tag compared natively (strings by code point, numbers
+  numerically) — not by ``repr`` — and whatever else shares their hash.
+
+Besides the values, a node counts the objects it took as records and as maps, the map
+key classes, and (on a child) the parent's records that had its key, so that genson's
+structure can be derived from the statistics alone.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import zlib
-from collections.abc import Callable
 from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any, Final
 
-from inferrer import native
 from inferrer.inference import rules
-from inferrer.records import Record
 
 MAP_KEYS = "x-map-keys"
 
@@ -50,6 +61,8 @@ class FieldNode:
         "floats",
         "ints",
         "items",
+        "map_keys",
+        "maps",
         "mask",
         "max_len",
         "max_num",
@@ -88,6 +101,9 @@ class FieldNode:
         self.floats: set[float] | None = set()
         self.sketch: list[int] | None = None
         self.sketch_examples: list[tuple[int, str, Any]] = []
+        self.maps = 0
+        """Objects taken as maps (keys of one class, see ``rules.map_key_class``)."""
+        self.map_keys: set[str] = set()
 
     # -- exact → approximate -----------------------------------------------------------
 
@@ -104,10 +120,11 @@ class FieldNode:
                 ordered = list(values)
                 hashes += _hashes(tag, ordered)
                 entries += zip(repeat(tag), ordered)
-        first = dict(zip(reversed(hashes), reversed(entries), strict=True))
-        smallest = sorted(first)[:SKETCH_SIZE]
-        self.sketch = smallest
-        self.sketch_examples = [(h, *first[h]) for h in smallest[:EXAMPLES]]
+        self.sketch = sorted(set(hashes))[:SKETCH_SIZE]
+        # Examples: the smallest (hash, tag, value), even among values sharing a hash.
+        self.sketch_examples = heapq.nsmallest(
+            EXAMPLES, ((h, tag, v) for h, (tag, v) in zip(hashes, entries, strict=True))
+        )
 
     def _sketch_add(self, tag: str, value: Any, h: int) -> None:
         sketch = self.sketch
@@ -115,23 +132,37 @@ class FieldNode:
         if len(sketch) >= SKETCH_SIZE and h >= sketch[-1]:
             return
         i = bisect.bisect_left(sketch, h)
-        if i < len(sketch) and sketch[i] == h:
-            return
-        sketch.insert(i, h)
-        if len(sketch) > SKETCH_SIZE:
-            sketch.pop()
-        ex = self.sketch_examples
-        entry = (h, tag, value)
-        if len(ex) < EXAMPLES or (h, tag, repr(value)) < (ex[-1][0], ex[-1][1], repr(ex[-1][2])):
-            ex.append(entry)
-            ex.sort(key=lambda e: (e[0], e[1], repr(e[2])))
-            del ex[EXAMPLES:]
+        if i == len(sketch) or sketch[i] != h:
+            sketch.insert(i, h)
+            if len(sketch) > SKETCH_SIZE:
+                sketch.pop()
+        # A hash already in the sketch may still bring a smaller example (same hash,
+        # smaller tag or value): examples do not depend on which value came first.
+        self._sketch_add_example(h, tag, value)
 
     def add_distinct(self, tag: str, value: Any) -> None:
         """Record one value once the exact sets are gone (merging)."""
         self._sketch_add(tag, value, stable_hash(tag, value))
 
     # -- reading -----------------------------------------------------------------------
+
+    @property
+    def records(self) -> int:
+        """Objects taken as records (named properties): every object not a map.
+
+        Derived rather than counted, so that code adding objects by count
+        (``ShapeObservation.add_empty_objects``) keeps it right."""
+        return self.n_obj - self.maps
+
+    @property
+    def in_records(self) -> int:
+        """On a record property's node: the parent's records that had the key.
+
+        A property gets exactly one value from each record that has it, so this is the
+        node's total; nodes that are not properties (root, items, values) have 0. With
+        :attr:`records` it gives genson's ``required``: the keys with
+        ``in_records == records``."""
+        return self.total if self.name is not None else 0
 
     @property
     def total(self) -> int:
@@ -173,12 +204,11 @@ class FieldNode:
     def examples(self) -> tuple[Any, ...]:
         if self.sketch is not None:
             return tuple(e[2] for e in self.sketch_examples)
-        pool: list[tuple[int, str, str, Any]] = []
+        pool: list[tuple[int, str, Any]] = []
         for tag, values in (("s", self.strs), ("i", self.ints), ("f", self.floats)):
             for v in values or ():
-                pool.append((stable_hash(tag, v), tag, repr(v), v))
-        pool.sort(key=lambda e: (e[0], e[1], e[2]))
-        out = [e[3] for e in pool[:EXAMPLES]]
+                pool.append((stable_hash(tag, v), tag, v))
+        out = [e[2] for e in heapq.nsmallest(EXAMPLES, pool)]
         if len(out) < EXAMPLES:
             out += [b for b, n in ((False, self.n_false), (True, self.n_true)) if n]
         return tuple(out[:EXAMPLES])
@@ -200,14 +230,14 @@ class FieldNode:
             setattr(self, attr, getattr(self, attr) + getattr(other, attr))
         self.n_obj += other.n_obj
         self.n_arr += other.n_arr
+        self.maps += other.maps
+        self.map_keys |= other.map_keys
         if other.min_num is not None:
-            self.min_num = (
-                other.min_num if self.min_num is None else min(self.min_num, other.min_num)
-            )
+            if self.min_num is None or _beats(other.min_num, self.min_num, -1):
+                self.min_num = other.min_num
             assert other.max_num is not None
-            self.max_num = (
-                other.max_num if self.max_num is None else max(self.max_num, other.max_num)
-            )
+            if self.max_num is None or _beats(other.max_num, self.max_num, 1):
+                self.max_num = other.max_num
         if other.min_len >= 0:
             self.min_len = other.min_len if self.min_len < 0 else min(self.min_len, other.min_len)
             self.max_len = max(self.max_len, other.max_len)
@@ -258,8 +288,10 @@ class FieldNode:
         ex = self.sketch_examples
         if any(e[0] == h and e[1] == tag and e[2] == value for e in ex):
             return
+        if len(ex) >= EXAMPLES and (h, tag, value) > ex[-1]:
+            return
         ex.append((h, tag, value))
-        ex.sort(key=lambda e: (e[0], e[1], repr(e[2])))
+        ex.sort()  # (hash, tag, value): values compared only within one tag, natively
         del ex[EXAMPLES:]
 
     def to_dict(self) -> dict[str, Any]:
@@ -278,6 +310,10 @@ class FieldNode:
             "num": None if self.min_num is None else [self.min_num, self.max_num],
             "len": None if self.min_len < 0 else [self.min_len, self.max_len],
             "mask": self.mask,
+            "records": self.records,
+            "maps": self.maps,
+            "map_keys": sorted(self.map_keys),
+            "in_records": self.in_records,
         }
         if self.name is not None:
             out["name"] = self.name
@@ -315,6 +351,10 @@ class FieldNode:
         if data.get("len") is not None:
             node.min_len, node.max_len = data["len"]
         node.mask = data["mask"]
+        # Dicts written before these fields existed read as no maps (records and
+        # in_records are derived).
+        node.maps = data.get("maps", 0)
+        node.map_keys = set(data.get("map_keys", ()))
         if "sketch" in data:
             node.strs = node.ints = node.floats = None
             node.sketch = list(data["sketch"])
@@ -330,6 +370,15 @@ class FieldNode:
         if "values" in data:
             node.values = cls.from_dict(data["values"])
         return node
+
+
+def _beats(new: int | float, current: int | float, direction: int) -> bool:
+    """Whether ``new`` replaces ``current`` as the minimum (``direction`` -1) or the
+    maximum (1): strictly beyond it, or equal to it as an int where it is a float, so
+    that of ``1`` and ``1.0`` the int is kept whichever came first."""
+    if new == current:
+        return type(new) is int and type(current) is float
+    return new < current if direction < 0 else new > current
 
 
 def _encode(s: str) -> bytes:
@@ -380,10 +429,11 @@ def _add_distinct_many(node: FieldNode, tag: str, values: list[Any]) -> None:
         sketch[:] = sorted(set(sketch).union(smallest))[:SKETCH_SIZE]
     ex = node.sketch_examples
     ex_limit = ex[-1][0] if len(ex) >= EXAMPLES else 1 << 33
-    for h in smallest[:EXAMPLES]:
-        if h > ex_limit:
-            break
-        node._sketch_add_example(h, tag, values[hashes.index(h)])
+    # Every value at or below the examples' largest hash is a candidate, also values
+    # sharing a hash: the smallest (hash, value) win, whatever their order.
+    candidates = {(h, v) for h, v in zip(hashes, values, strict=True) if h <= ex_limit}
+    for h, v in heapq.nsmallest(EXAMPLES, candidates):
+        node._sketch_add_example(h, tag, v)
 
 
 def _split_by_type(col: list[Any]) -> dict[type, list[Any]]:
@@ -455,9 +505,9 @@ def process_column_reference(
     if types == _INT_ONLY:  # the most common small column, without the general loop
         node.n_int += len(col)
         lo, hi = min(col), max(col)
-        if node.min_num is None or lo < node.min_num:
+        if node.min_num is None or _beats(lo, node.min_num, -1):
             node.min_num = lo
-        if node.max_num is None or hi > node.max_num:
+        if node.max_num is None or _beats(hi, node.max_num, 1):
             node.max_num = hi
         _add_distinct_many(node, "i", col)
         return {"type": "integer"}
@@ -507,9 +557,9 @@ def process_column_reference(
                 if 0.0 in values:  # -0.0 counts as 0.0 (else which one is kept depends on order)
                     values = [v + 0.0 for v in values]
             lo, hi = min(values), max(values)
-            if node.min_num is None or lo < node.min_num:
+            if node.min_num is None or _beats(lo, node.min_num, -1):
                 node.min_num = lo
-            if node.max_num is None or hi > node.max_num:
+            if node.max_num is None or _beats(hi, node.max_num, 1):
                 node.max_num = hi
             _add_distinct_many(node, "i" if t is int else "f", values)
         elif t is bool:
@@ -587,6 +637,8 @@ def _process_objects(
                 classes.add(cls)
                 maps.append(d)
                 map_ids.append(owner)
+    node.maps += len(maps)
+    node.map_keys |= classes
     out: list[dict[str, Any]] = []
     if records:
         keys: set[str] = all_keys if not maps else set().union(*records)
@@ -630,30 +682,3 @@ def _process_objects(
             }
         )
     return out
-
-
-ColumnPass = Callable[[list[Any], FieldNode, list[int] | None], dict[str, Any]]
-
-
-def _compiled_column_pass() -> ColumnPass | None:
-    """The compiled column pass (:mod:`inferrer.native`), configured, or None."""
-    if native.columns is None:
-        return None
-    native.columns.configure(
-        FieldNode,
-        _add_distinct_many,
-        _map_class,
-        rules.match_formats_all,
-        rules.FORMATS,
-        DISTINCT_BOUND,
-        SKETCH_SIZE,
-        Record,
-    )
-    column_pass: ColumnPass = native.columns.process_column
-    return column_pass
-
-
-COMPILED: Final = _compiled_column_pass()
-process_column: Final[ColumnPass] = COMPILED or process_column_reference
-"""Add a column of values to a node and return its genson fragment (see
-:func:`process_column_reference`): compiled when built, else the Python reference."""

@@ -329,8 +329,19 @@ class RecordStream:
         return counts
 
     def __iter__(self) -> Iterator[Record]:
+        for batch in self.batches():
+            yield from map(record_of, batch)
+
+    def batches(self) -> Iterator[list[Any]]:
+        """The records as the consumer returns them, a list per ``consume`` call.
+
+        Each item has the methods of a ``confluent_kafka.Message`` (``topic()``,
+        ``partition()``, ``offset()``, ``timestamp()``, ``key()``, ``value()``,
+        ``headers()``); only records the sample keeps are listed. This is the engine's
+        feed: no Python object is made per message.
+        """
         with kafka_errors(self.config.client.settings):
-            yield from self._iter_records()
+            yield from self._iter_batches()
 
     def _plan(self) -> dict[str, _TopicState]:
         cfg = self.config
@@ -387,7 +398,7 @@ class RecordStream:
         except KafkaException as e:
             raise invalid_config(settings, e) from e
 
-    def _iter_records(self) -> Iterator[Record]:
+    def _iter_batches(self) -> Iterator[list[Any]]:
         plan = self._plan_state = self._plan()
         expected = sum(s.quota for s in plan.values())
         follow = self.config.follow
@@ -459,6 +470,7 @@ class RecordStream:
                         finish_topic(open_state, "timeout")
                     break
                 wait = min(0.2, max(0.0, (follow_until if following else hard_deadline) - now))
+                kept: list[Any] = []
                 for msg in consumer.consume(num_messages=10000, timeout=wait):
                     err = msg.error()
                     state = get_state(msg.topic())  # type: ignore[arg-type]
@@ -484,17 +496,7 @@ class RecordStream:
                     if ps is None or ps.done:
                         continue
                     offset = msg.offset() or 0
-                    ts_type, ts = msg.timestamp()
-                    headers = msg.headers()
-                    yield Record(
-                        state.name,
-                        partition,
-                        offset,
-                        None if ts_type == TIMESTAMP_NOT_AVAILABLE else ts,
-                        msg.key(),
-                        msg.value(),
-                        _headers(headers) if headers else (),
-                    )
+                    kept.append(msg)
                     ps.received += 1
                     state.received += 1
                     if offset + 1 >= ps.end:
@@ -504,6 +506,8 @@ class RecordStream:
                             finish_topic(state, None)
                     elif ps.received >= ps.quota or ps.caught_up:
                         finish_partition(state, partition)
+                if kept:
+                    yield kept
                 now = time.monotonic()
                 if now - last_report >= 0.1:
                     last_report = now
@@ -557,6 +561,21 @@ def _vanished(consumer: Consumer, topics: list[str]) -> list[str]:
     except KafkaException:
         return []
     return [t for t in topics if t not in listing.topics]
+
+
+def record_of(msg: Any) -> Record:
+    """The :class:`~inferrer.records.Record` of one consumer message."""
+    ts_type, ts = msg.timestamp()
+    headers = msg.headers()
+    return Record(
+        msg.topic(),
+        msg.partition(),
+        msg.offset() or 0,
+        None if ts_type == TIMESTAMP_NOT_AVAILABLE else ts,
+        msg.key(),
+        msg.value(),
+        _headers(headers) if headers else (),
+    )
 
 
 def _headers(raw: Any) -> tuple[tuple[str, bytes | None], ...]:

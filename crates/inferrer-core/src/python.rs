@@ -6,5 +6,8 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_DEPTH", crate::value::MAX_DEPTH)?;
+    crate::py_shape::register(m)?;
+    crate::py_decode::register(m)?;
+    crate::py_engine::register(m)?;
     Ok(())
 }

@@ -160,7 +160,11 @@ impl Visitor<'_> for KeyVisitor {
         f.write_str("a member name")
     }
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Key, E> {
-        Ok(if s == NUMBER_TOKEN { Key::Number } else { Key::Name(s.into()) })
+        Ok(if s == NUMBER_TOKEN {
+            Key::Number
+        } else {
+            Key::Name(s.into())
+        })
     }
 }
 
@@ -197,7 +201,11 @@ pub fn number_from_literal(text: &str) -> Option<(Value, bool)> {
     if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
         let f: f64 = text.parse().ok()?;
         // Python reads an overflowing literal (1e400) as inf; JSON has no infinity.
-        return if f.is_finite() { Some((Value::Float(f), false)) } else { None };
+        return if f.is_finite() {
+            Some((Value::Float(f), false))
+        } else {
+            None
+        };
     }
     if let Ok(i) = text.parse::<i128>() {
         let big = i < i64::MIN as i128 || i > u64::MAX as i128;
@@ -346,20 +354,27 @@ pub fn parse(data: &[u8]) -> Result<(Value, Facts), ParseError> {
     }
 }
 
+/// Why a text that did not parse is unusable. The rule (shared with the Python
+/// reference, `inferrer.decoding.parse_json`) looks at the whole text first, then at
+/// the first error: bytes that are not UTF-8 → `invalid-utf8`; brackets nested deeper
+/// than [`MAX_DEPTH`] ([`nesting_exceeds`]) → `too-deep`; a lone surrogate escape
+/// anywhere ([`has_lone_surrogate_escape`]) → `invalid-utf8`; else the first error
+/// decides: NaN, Infinity or -Infinity where a value belongs → `nan-or-infinity`,
+/// anything else (a float overflowing to infinity, an integer over 4300 digits, any
+/// syntax error) → `invalid-json`. Global checks first because a parser's first error
+/// depends on its own limits (recursion, number ranges); these do not.
 fn classify(data: &[u8], e: &serde_json::Error, bad_number: bool) -> ParseError {
-    let message = e.to_string();
-    if message.starts_with("recursion limit exceeded") {
+    if std::str::from_utf8(data).is_err() {
+        return ParseError::InvalidUtf8;
+    }
+    if nesting_exceeds(data, MAX_DEPTH) {
         return ParseError::TooDeep;
+    }
+    if has_lone_surrogate_escape(data) {
+        return ParseError::InvalidUtf8;
     }
     if bad_number {
         return ParseError::InvalidJson;
-    }
-    if std::str::from_utf8(data).is_err()
-        || message.contains("unicode code point")
-        || message.contains("surrogate")
-        || message.contains("end of hex escape")
-    {
-        return ParseError::InvalidUtf8;
     }
     if constant_at_error(data, e) {
         return ParseError::NanOrInfinity;
@@ -367,10 +382,85 @@ fn classify(data: &[u8], e: &serde_json::Error, bad_number: bool) -> ParseError 
     ParseError::InvalidJson
 }
 
-/// Whether the syntax error sits where a NaN, Infinity or -Infinity literal begins.
+/// Whether brackets (`[`, `{`) outside strings nest deeper than `max` anywhere in
+/// `data`, read as JSON lexes it (a string runs from `"` to the next unescaped `"`,
+/// or to the end); closing brackets never go below 0. Defined on any bytes, so that
+/// it gives the same answer for broken text as for valid JSON (where it is the depth).
+pub fn nesting_exceeds(data: &[u8], max: usize) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < data.len() {
+        match data[i] {
+            b'"' => {
+                i += 1;
+                while i < data.len() && data[i] != b'"' {
+                    i += if data[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Whether a string of `data` (lexed as in [`nesting_exceeds`]) holds a `\\uXXXX`
+/// escape of a surrogate that is not a high one directly followed by a low one: JSON
+/// text is Unicode, so such a string has no UTF-8 form.
+pub fn has_lone_surrogate_escape(data: &[u8]) -> bool {
+    let mut i = 0;
+    while i < data.len() {
+        if data[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        while i < data.len() && data[i] != b'"' {
+            if data[i] != b'\\' {
+                i += 1;
+                continue;
+            }
+            match hex_escape(data, i) {
+                Some(0xD800..=0xDBFF) => match hex_escape(data, i + 6) {
+                    Some(0xDC00..=0xDFFF) => i += 12,
+                    _ => return true,
+                },
+                Some(0xDC00..=0xDFFF) => return true,
+                Some(_) => i += 6,
+                // Another escape, or `\\u` without four hex digits: two bytes.
+                None => i += 2,
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The code unit of a `\\uXXXX` escape starting at `at`, if there is one.
+fn hex_escape(data: &[u8], at: usize) -> Option<u32> {
+    let e = data.get(at..at + 6)?;
+    if e[0] != b'\\' || e[1] != b'u' {
+        return None;
+    }
+    let hex = std::str::from_utf8(&e[2..]).ok()?;
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(hex, 16).ok()
+}
+
+/// Whether the first syntax error is a NaN, Infinity or -Infinity literal where a
+/// value belongs (Python's json reads those as constants; JSON has none).
 fn constant_at_error(data: &[u8], e: &serde_json::Error) -> bool {
     let (line, column) = (e.line(), e.column());
-    if line == 0 {
+    if line == 0 || column == 0 {
         return false;
     }
     let mut offset = 0usize;
@@ -380,16 +470,16 @@ fn constant_at_error(data: &[u8], e: &serde_json::Error) -> bool {
             None => return false,
         }
     }
-    // serde_json's column counts the byte it stopped at (1-based).
-    let at = offset + column.saturating_sub(1);
-    [at.saturating_sub(1), at]
-        .into_iter()
-        .any(|start| is_constant_at(data, start))
-}
-
-fn is_constant_at(data: &[u8], start: usize) -> bool {
-    let rest = data.get(start..).unwrap_or(&[]);
-    rest.starts_with(b"NaN") || rest.starts_with(b"Infinity") || rest.starts_with(b"-Infinity")
+    // serde_json's column is the 1-based position of the byte it stopped at.
+    let at = offset + column - 1;
+    let rest = |start: usize| data.get(start..).unwrap_or(&[]);
+    let message = e.to_string();
+    if message.starts_with("expected value") {
+        // At a value: `N` or `I` cannot start one.
+        return rest(at).starts_with(b"NaN") || rest(at).starts_with(b"Infinity");
+    }
+    // `-` began a number and the next byte is no digit.
+    message.starts_with("invalid number") && at > 0 && rest(at - 1).starts_with(b"-Infinity")
 }
 
 #[cfg(test)]
@@ -419,7 +509,10 @@ mod tests {
         assert!(f.duplicate_keys);
         assert_eq!(
             v,
-            Value::Object(vec![("a".into(), Value::Int(3)), ("b".into(), Value::Int(2))])
+            Value::Object(vec![
+                ("a".into(), Value::Int(3)),
+                ("b".into(), Value::Int(2))
+            ])
         );
         let many: String = (0..40).map(|i| format!("\"k{i}\":{i},")).collect();
         let (_, f) = parse(format!("{{{many}\"k3\":0}}").as_bytes()).unwrap();
@@ -440,5 +533,49 @@ mod tests {
         assert!(parse(ok.as_bytes()).is_ok());
         let very = "[".repeat(200);
         assert_eq!(parse(very.as_bytes()), Err(ParseError::TooDeep));
+    }
+
+    #[test]
+    fn whole_text_rules_before_the_first_error() {
+        // Nested past MAX_DEPTH before a syntax error: too deep, whatever the depth.
+        let deep = "[".repeat(65) + "tru";
+        assert_eq!(parse(deep.as_bytes()), Err(ParseError::TooDeep));
+        assert_eq!(parse("[".repeat(200).as_bytes()), Err(ParseError::TooDeep));
+        // Bytes that are not UTF-8 win over everything, even when deep.
+        let bad = "["
+            .repeat(200)
+            .into_bytes()
+            .into_iter()
+            .chain(*b"\xff")
+            .collect::<Vec<_>>();
+        assert_eq!(parse(&bad), Err(ParseError::InvalidUtf8));
+        // A lone surrogate anywhere, even after the first error.
+        assert_eq!(parse(br#"[tru, "\ud800"]"#), Err(ParseError::InvalidUtf8));
+        assert_eq!(parse(br#""\udc00""#), Err(ParseError::InvalidUtf8));
+        assert_eq!(parse(br#""\ud800\u0041""#), Err(ParseError::InvalidUtf8));
+        assert_eq!(
+            parse(br#""\\ud800""#).unwrap().0,
+            Value::Str("\\ud800".into())
+        );
+        assert_eq!(
+            parse(br#""\ud83d\ude00""#).unwrap().0,
+            Value::Str("\u{1F600}".into())
+        );
+        // The first error decides between a constant and other errors.
+        assert_eq!(parse(b"[1NaN]"), Err(ParseError::InvalidJson));
+        assert_eq!(parse(b"[-NaN]"), Err(ParseError::InvalidJson));
+        assert_eq!(parse(b"[NaNx]"), Err(ParseError::NanOrInfinity));
+        assert_eq!(parse(b"[1,\n-Infinity]"), Err(ParseError::NanOrInfinity));
+        assert_eq!(parse(b"[tru, NaN]"), Err(ParseError::InvalidJson));
+        assert_eq!(parse(b"[NaN, tru]"), Err(ParseError::NanOrInfinity));
+        assert_eq!(parse(b"[1e400, NaN]"), Err(ParseError::InvalidJson));
+    }
+
+    #[test]
+    fn nesting_scan_skips_strings() {
+        assert!(!nesting_exceeds(br#"["[[[[", "\"[[["]"#, 1));
+        assert!(nesting_exceeds(b"[[", 1));
+        assert!(!nesting_exceeds(b"]]]][", 1));
+        assert!(!has_lone_surrogate_escape(br#"\ud800 "x""#));
     }
 }

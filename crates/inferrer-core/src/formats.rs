@@ -1,0 +1,298 @@
+//! String formats and map key classes, from the grammar shared with Python.
+//!
+//! `inferrer/inference/grammar.json` is the one definition: `rules.py` reads it with
+//! Python's `re` at import, and this module compiles the same text (built into the
+//! library) with the `regex` crate on first use. The patterns only use constructs both
+//! engines read alike (explicit ASCII classes, whole-string matches), and the calendar
+//! check below is written exactly as `rules._valid_calendar_date`, so a string gets the
+//! same format bits and the same map key class on both sides.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+const GRAMMAR: &str = include_str!("../../../inferrer/inference/grammar.json");
+
+/// Formats we detect, in bit order (bit i of a mask is `FORMATS[i]`).
+pub const FORMATS: [&str; 8] = [
+    "date",
+    "date-time",
+    "email",
+    "ipv4",
+    "ipv6",
+    "time",
+    "uri",
+    "uuid",
+];
+pub const ALL_FORMATS_MASK: u32 = (1 << FORMATS.len()) - 1;
+
+/// Map key classes, sorted by name; a class's index is its bit in a key-class set.
+pub const MAP_KEY_CLASSES: [&str; 5] = ["code", "date", "date-time", "integer", "uuid"];
+
+struct Format {
+    regex: Regex,
+    calendar: bool,
+}
+
+enum KeyCheck {
+    Pattern(Regex),
+    /// The key must have this format (by index into [`FORMATS`]).
+    Format(usize),
+}
+
+struct Grammar {
+    formats: Vec<Format>,
+    /// In checking order: (index into [`MAP_KEY_CLASSES`], check).
+    map_keys: Vec<(usize, KeyCheck)>,
+}
+
+fn grammar() -> &'static Grammar {
+    static CELL: OnceLock<Grammar> = OnceLock::new();
+    CELL.get_or_init(|| compile(GRAMMAR).expect("grammar.json is valid (tested)"))
+}
+
+fn expand(pattern: &str, parts: &[(String, String)]) -> String {
+    let mut out = pattern.to_string();
+    for (name, part) in parts {
+        out = out.replace(&format!("{{{{{name}}}}}"), part);
+    }
+    out
+}
+
+/// Anchor a pattern to the whole text, as Python's `re.fullmatch` does.
+fn whole(pattern: &str) -> Result<Regex, String> {
+    Regex::new(&format!("^(?:{pattern})$")).map_err(|e| e.to_string())
+}
+
+fn compile(text: &str) -> Result<Grammar, String> {
+    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let str_of = |v: &serde_json::Value, what: &str| -> Result<String, String> {
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("grammar: {what} is not a string"))
+    };
+    let mut parts: Vec<(String, String)> = Vec::new();
+    for pair in json["parts"].as_array().ok_or("grammar: no parts")? {
+        let name = str_of(&pair[0], "part name")?;
+        let part = expand(&str_of(&pair[1], "part")?, &parts);
+        parts.push((name, part));
+    }
+    let mut formats = Vec::new();
+    for (i, f) in json["formats"]
+        .as_array()
+        .ok_or("grammar: no formats")?
+        .iter()
+        .enumerate()
+    {
+        if FORMATS.get(i).copied() != f["name"].as_str() {
+            return Err(format!("grammar: format {i} is not {:?}", FORMATS.get(i)));
+        }
+        formats.push(Format {
+            regex: whole(&expand(&str_of(&f["pattern"], "pattern")?, &parts))?,
+            calendar: f["calendar"].as_bool().unwrap_or(false),
+        });
+    }
+    if formats.len() != FORMATS.len() {
+        return Err("grammar: wrong number of formats".into());
+    }
+    let mut map_keys = Vec::new();
+    for entry in json["map_keys"].as_array().ok_or("grammar: no map_keys")? {
+        let class = str_of(&entry["class"], "class")?;
+        let index = MAP_KEY_CLASSES
+            .iter()
+            .position(|c| *c == class)
+            .ok_or_else(|| format!("grammar: unknown key class {class}"))?;
+        let check = match entry["format"].as_str() {
+            Some(fmt) => KeyCheck::Format(
+                FORMATS
+                    .iter()
+                    .position(|f| *f == fmt)
+                    .ok_or_else(|| format!("grammar: unknown format {fmt}"))?,
+            ),
+            None => KeyCheck::Pattern(whole(&str_of(&entry["pattern"], "pattern")?)?),
+        };
+        map_keys.push((index, check));
+    }
+    Ok(Grammar { formats, map_keys })
+}
+
+/// Whether `s[..10]` (`YYYY-MM-DD`, ASCII digits already checked by the pattern) names
+/// a real day: month lengths and leap years; year 0 is not a year (as in Python's
+/// `datetime`). The same function as `rules._valid_calendar_date`.
+pub fn valid_calendar_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 10 {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let mut n = 0u32;
+        for &c in &b[r] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + u32::from(c - b'0');
+        }
+        Some(n)
+    };
+    let (Some(year), Some(month), Some(day)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
+    if year < 1 || !(1..=12).contains(&month) || day < 1 {
+        return false;
+    }
+    const DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    day <= DAYS[month as usize - 1] + u32::from(month == 2 && leap)
+}
+
+fn has_format(g: &Grammar, index: usize, s: &str) -> bool {
+    let f = &g.formats[index];
+    f.regex.is_match(s) && (!f.calendar || valid_calendar_date(s))
+}
+
+/// The subset of `mask` (a bit set over [`FORMATS`]) that `s` matches.
+pub fn match_formats(s: &str, mask: u32) -> u32 {
+    let g = grammar();
+    let mut out = 0;
+    for i in 0..FORMATS.len() {
+        let bit = 1 << i;
+        if mask & bit != 0 && has_format(g, i, s) {
+            out |= bit;
+        }
+    }
+    out
+}
+
+/// The map key class of one object key (index into [`MAP_KEY_CLASSES`]), or None for an
+/// ordinary property name.
+pub fn classify_map_key_index(key: &str) -> Option<usize> {
+    let first = key.as_bytes().first()?;
+    // The common case: a camelCase or snake_case name. Only a uuid (36 characters) can
+    // start with a lower-case letter, so this shortcut changes no answer. (Python tests
+    // any lower-case letter; a non-ASCII first character fails every class anyway.)
+    if first.is_ascii_lowercase() && key.len() != 36 {
+        return None;
+    }
+    let g = grammar();
+    g.map_keys.iter().find_map(|(class, check)| {
+        let ok = match check {
+            KeyCheck::Pattern(re) => re.is_match(key),
+            KeyCheck::Format(f) => has_format(g, *f, key),
+        };
+        ok.then_some(*class)
+    })
+}
+
+/// [`classify_map_key_index`] as the class name.
+pub fn classify_map_key(key: &str) -> Option<&'static str> {
+    classify_map_key_index(key).map(|i| MAP_KEY_CLASSES[i])
+}
+
+/// The key class (index) when every key of a non-empty object is of one class, else
+/// None: such an object is a map, not a record.
+pub fn map_key_class_index<'a>(keys: impl IntoIterator<Item = &'a str>) -> Option<usize> {
+    let mut class = None;
+    for key in keys {
+        let c = classify_map_key_index(key)?;
+        if class.is_some_and(|prev| prev != c) {
+            return None;
+        }
+        class = Some(c);
+    }
+    class
+}
+
+/// [`map_key_class_index`] as the class name.
+pub fn map_key_class<'a>(keys: impl IntoIterator<Item = &'a str>) -> Option<&'static str> {
+    map_key_class_index(keys).map(|i| MAP_KEY_CLASSES[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn formats_of(s: &str) -> Vec<&'static str> {
+        let m = match_formats(s, ALL_FORMATS_MASK);
+        (0..FORMATS.len())
+            .filter(|i| m >> i & 1 == 1)
+            .map(|i| FORMATS[i])
+            .collect()
+    }
+
+    #[test]
+    fn grammar_compiles() {
+        assert!(compile(GRAMMAR).is_ok());
+        assert_eq!(grammar().formats.len(), FORMATS.len());
+    }
+
+    #[test]
+    fn formats_detected() {
+        let good: &[(&str, &str)] = &[
+            ("2024-02-29", "date"),
+            ("2024-01-01T10:00:00Z", "date-time"),
+            ("2024-12-31t00:00:00.5+02:00", "date-time"),
+            ("a@b.co", "email"),
+            ("first.last+tag@example.com", "email"),
+            ("255.255.255.255", "ipv4"),
+            ("::1", "ipv6"),
+            ("1:2:3:4:5:6:7::", "ipv6"),
+            ("::ffff:1.2.3.4", "ipv6"),
+            ("23:59:60.1-05:00", "time"),
+            ("https://x.org/a?b", "uri"),
+            ("urn:isbn:0451450523", "uri"),
+            ("5C9425FB-72f9-4f2c-9204-3b364db695e5", "uuid"),
+        ];
+        for (s, f) in good {
+            assert_eq!(formats_of(s), vec![*f], "{s}");
+        }
+        let bad = [
+            "2023-02-29",
+            "0000-01-01",
+            "2024-13-01",
+            "2024-01-01 10:00:00",
+            "10:00:00",
+            "01.2.3.4",
+            "1:2:3:4:5:6::1.2.3.4",
+            "::00001",
+            "a@b",
+            "http://a b",
+            "http://a\u{1}",
+            "\u{661}\u{662}\u{663}\u{664}-01-01",
+            "",
+            "key:value",
+        ];
+        for s in bad {
+            assert!(formats_of(s).is_empty(), "{s:?}: {:?}", formats_of(s));
+        }
+        // Non-ASCII visible characters are allowed in a URI's tail, as in Python.
+        assert_eq!(formats_of("http://a/\u{e9}\u{a0}"), vec!["uri"]);
+    }
+
+    #[test]
+    fn calendar() {
+        assert!(valid_calendar_date("2000-02-29"));
+        assert!(!valid_calendar_date("1900-02-29"));
+        assert!(valid_calendar_date("2024-04-30T"));
+        assert!(!valid_calendar_date("2024-04-31"));
+        assert!(!valid_calendar_date("2024-04"));
+    }
+
+    #[test]
+    fn map_keys() {
+        assert_eq!(classify_map_key("USD"), Some("code"));
+        assert_eq!(classify_map_key("-12"), Some("integer"));
+        assert_eq!(classify_map_key("12345678901234567890"), None);
+        assert_eq!(classify_map_key("2024-01-01"), Some("date"));
+        assert_eq!(classify_map_key("2023-02-29"), None);
+        assert_eq!(classify_map_key("2024-01-01T10:00:00Z"), Some("date-time"));
+        assert_eq!(
+            classify_map_key("5c9425fb-72f9-4f2c-9204-3b364db695e5"),
+            Some("uuid")
+        );
+        assert_eq!(classify_map_key("usd"), None);
+        assert_eq!(classify_map_key(""), None);
+        assert_eq!(map_key_class(["1", "2"]), Some("integer"));
+        assert_eq!(map_key_class(["1", "USD"]), None);
+        assert_eq!(map_key_class(std::iter::empty()), None);
+    }
+}

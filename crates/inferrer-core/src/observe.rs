@@ -1,0 +1,308 @@
+//! Observations: decoded messages folded into per-topic, per-kind state.
+//!
+//! The same accounting as the Python reference (`TopicObservation.flush` and
+//! `KindObservation.add_many` in `inferrer/inference/observation.py`), one message at
+//! a time. Every piece of state is a function of the multiset of messages (counts,
+//! sets, minima, the smallest hashes), so the order messages arrive in does not
+//! matter, and [`Topic::merge`] is associative and commutative.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::decode::Decoded;
+use crate::pyrepr::canonical_json;
+use crate::stats::Shape;
+use crate::value::Value;
+
+/// More distinct payload discriminator values than this on one topic: not a discriminator.
+pub const MAX_KINDS: usize = 50;
+/// Example messages kept per kind (the smallest value hashes).
+pub const KIND_EXAMPLES: usize = 3;
+/// Discriminator fields of envelopes (CloudEvents binary `ce_type`, Debezium `op`):
+/// they always split a topic into kinds, whatever their number.
+const ENVELOPE_FIELDS: [&str; 2] = ["ce_type", "op"];
+
+/// (discriminator field, value); None for messages without a discriminator.
+pub type GroupKey = Option<(String, String)>;
+
+fn is_decoded(encoding: &str) -> bool {
+    encoding == "json" || encoding == "text"
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// One example message: (value hash, canonical JSON, partition, offset); ordered as
+/// the tuple, so the smallest hashes come first and ties go to the lowest position.
+pub type Example = (u32, String, i32, i64);
+
+/// Everything seen for one event kind on one topic.
+#[derive(Clone, Debug, Default)]
+pub struct Kind {
+    pub count: u64,
+    pub payload: Shape,
+    pub headers: Shape,
+    pub first_timestamp: Option<i64>,
+    pub last_timestamp: Option<i64>,
+    pub examples: Vec<Example>,
+}
+
+impl Kind {
+    fn add(&mut self, d: &Decoded, partition: i32, offset: i64, timestamp: Option<i64>) {
+        self.count += 1;
+        if is_decoded(d.encoding) {
+            match &d.value {
+                Some(v) => self.payload.add(v),
+                None => self.payload.add(&Value::Null),
+            }
+        }
+        if let Some(hint) = &d.hint {
+            self.payload.add_hint(hint);
+        }
+        self.headers.add(&d.headers);
+        self.first_timestamp = min_opt(self.first_timestamp, timestamp);
+        self.last_timestamp = max_opt(self.last_timestamp, timestamp);
+        if !is_decoded(d.encoding) {
+            return;
+        }
+        let full = self.examples.len() >= KIND_EXAMPLES;
+        if full && d.hash > self.examples[self.examples.len() - 1].0 {
+            return; // the common case once examples are chosen
+        }
+        let text = match &d.value {
+            Some(v) => canonical_json(v),
+            None => "null".to_string(),
+        };
+        self.add_example((d.hash, text, partition, offset));
+    }
+
+    /// Keep the smallest (hash, text) entries, each at its lowest position.
+    fn add_example(&mut self, entry: Example) {
+        let ex = &mut self.examples;
+        if let Some(same) = ex.iter_mut().find(|e| e.0 == entry.0 && e.1 == entry.1) {
+            if (entry.2, entry.3) < (same.2, same.3) {
+                *same = entry;
+            }
+            return;
+        }
+        ex.push(entry);
+        ex.sort();
+        ex.truncate(KIND_EXAMPLES);
+    }
+
+    pub fn merge(&mut self, other: &Kind) {
+        self.count += other.count;
+        self.payload.merge(&other.payload);
+        self.headers.merge(&other.headers);
+        self.first_timestamp = min_opt(self.first_timestamp, other.first_timestamp);
+        self.last_timestamp = max_opt(self.last_timestamp, other.last_timestamp);
+        for e in &other.examples {
+            self.add_example(e.clone());
+        }
+    }
+}
+
+/// The mutable, mergeable observation of one topic.
+#[derive(Clone, Debug, Default)]
+pub struct Topic {
+    pub topic: String,
+    pub messages: u64,
+    pub tombstones: u64,
+    pub undecodable: BTreeMap<String, u64>,
+    pub anomalies: BTreeMap<String, u64>,
+    pub encodings: BTreeMap<String, u64>,
+    pub key_encodings: BTreeMap<String, u64>,
+    pub content_types: BTreeMap<String, u64>,
+    pub envelopes: BTreeMap<String, u64>,
+    pub framings: BTreeMap<String, u64>,
+    pub schema_ids: BTreeSet<u32>,
+    pub partitions: BTreeSet<i32>,
+    pub first_timestamp: Option<i64>,
+    pub last_timestamp: Option<i64>,
+    pub timestamped: u64,
+    pub key: Shape,
+    pub headers: Shape,
+    pub collapsed: bool,
+    pub groups: BTreeMap<GroupKey, Kind>,
+}
+
+fn bump(counter: &mut BTreeMap<String, u64>, key: &str, n: u64) {
+    match counter.get_mut(key) {
+        Some(c) => *c += n,
+        None => {
+            counter.insert(key.to_string(), n);
+        }
+    }
+}
+
+fn merge_counter(mine: &mut BTreeMap<String, u64>, theirs: &BTreeMap<String, u64>) {
+    for (k, n) in theirs {
+        bump(mine, k, *n);
+    }
+}
+
+impl Topic {
+    pub fn new(topic: &str) -> Self {
+        Topic {
+            topic: topic.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// Fold one decoded message of this topic.
+    pub fn add(&mut self, d: &Decoded, partition: i32, offset: i64, timestamp: Option<i64>) {
+        self.messages += 1;
+        self.partitions.insert(partition);
+        if timestamp.is_some() {
+            self.timestamped += 1;
+        }
+        self.first_timestamp = min_opt(self.first_timestamp, timestamp);
+        self.last_timestamp = max_opt(self.last_timestamp, timestamp);
+        bump(&mut self.key_encodings, d.key_encoding, 1);
+        if let Some(ct) = &d.content_type {
+            bump(&mut self.content_types, ct, 1);
+        }
+        let usable = d.ok && d.encoding != "null";
+        if !d.ok {
+            bump(
+                &mut self.undecodable,
+                d.reason.as_deref().unwrap_or("unknown"),
+                1,
+            );
+        } else {
+            if let Some(reason) = &d.reason {
+                for anomaly in reason.split(',') {
+                    bump(&mut self.anomalies, anomaly, 1);
+                }
+            }
+            bump(&mut self.framings, d.framing, 1);
+            if d.encoding == "null" {
+                self.tombstones += 1;
+            } else {
+                bump(&mut self.encodings, d.encoding, 1);
+                bump(&mut self.envelopes, d.envelope, 1);
+            }
+        }
+        if is_decoded(d.key_encoding) {
+            match &d.key {
+                Some(k) => self.key.add(k),
+                None => self.key.add(&Value::Null),
+            }
+        }
+        self.headers.add(&d.headers);
+        if let Some(id) = d.schema_id {
+            self.schema_ids.insert(id);
+        }
+        if !usable {
+            return;
+        }
+        let mut g = self.group_key(d.kind_field.as_deref(), d.kind.as_deref());
+        if !self.groups.contains_key(&g) {
+            self.groups.insert(g.clone(), Kind::default());
+            self.maybe_collapse();
+            g = self.group_key(d.kind_field.as_deref(), d.kind.as_deref());
+        }
+        self.groups
+            .get_mut(&g)
+            .expect("the group was just made")
+            .add(d, partition, offset, timestamp);
+    }
+
+    fn group_key(&self, field: Option<&str>, kind: Option<&str>) -> GroupKey {
+        match (field, kind) {
+            (Some(f), Some(k)) => {
+                if self.collapsed && !ENVELOPE_FIELDS.contains(&f) {
+                    None
+                } else {
+                    Some((f.to_string(), k.to_string()))
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn maybe_collapse(&mut self) {
+        let payload_groups: Vec<GroupKey> = self
+            .groups
+            .keys()
+            .filter(|g| matches!(g, Some((f, _)) if !ENVELOPE_FIELDS.contains(&f.as_str())))
+            .cloned()
+            .collect();
+        if !self.collapsed && payload_groups.len() <= MAX_KINDS {
+            return;
+        }
+        self.collapsed = true;
+        for g in payload_groups {
+            if let Some(kind) = self.groups.remove(&g) {
+                match self.groups.get_mut(&None) {
+                    Some(target) => target.merge(&kind),
+                    None => {
+                        self.groups.insert(None, kind);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fold `other` (the same topic) into this observation.
+    pub fn merge(&mut self, other: &Topic) {
+        self.messages += other.messages;
+        self.tombstones += other.tombstones;
+        self.timestamped += other.timestamped;
+        merge_counter(&mut self.undecodable, &other.undecodable);
+        merge_counter(&mut self.anomalies, &other.anomalies);
+        merge_counter(&mut self.encodings, &other.encodings);
+        merge_counter(&mut self.key_encodings, &other.key_encodings);
+        merge_counter(&mut self.content_types, &other.content_types);
+        merge_counter(&mut self.envelopes, &other.envelopes);
+        merge_counter(&mut self.framings, &other.framings);
+        self.schema_ids.extend(other.schema_ids.iter().copied());
+        self.partitions.extend(other.partitions.iter().copied());
+        self.first_timestamp = min_opt(self.first_timestamp, other.first_timestamp);
+        self.last_timestamp = max_opt(self.last_timestamp, other.last_timestamp);
+        self.key.merge(&other.key);
+        self.headers.merge(&other.headers);
+        self.collapsed = self.collapsed || other.collapsed;
+        for (g, kind) in &other.groups {
+            // A collapsed side's payload kinds land in the None group.
+            let target = self.group_key(
+                g.as_ref().map(|(f, _)| f.as_str()),
+                g.as_ref().map(|(_, v)| v.as_str()),
+            );
+            match self.groups.get_mut(&target) {
+                Some(mine) => mine.merge(kind),
+                None => {
+                    self.groups.insert(target, kind.clone());
+                }
+            }
+        }
+        self.maybe_collapse();
+    }
+}
+
+/// Every topic's observation, keyed by topic name.
+#[derive(Clone, Debug, Default)]
+pub struct Observations {
+    pub topics: BTreeMap<String, Topic>,
+}
+
+impl Observations {
+    pub fn topic_mut(&mut self, name: &str) -> &mut Topic {
+        if !self.topics.contains_key(name) {
+            self.topics.insert(name.to_string(), Topic::new(name));
+        }
+        self.topics.get_mut(name).expect("just inserted")
+    }
+}

@@ -1,0 +1,481 @@
+//! The engine's Python classes: `Engine` (fold records, captures, consumer messages)
+//! and `Topic` (one topic's observation: merge, `to_dict`/`from_dict`).
+//!
+//! The dict forms are the observation file's contract (format version 2), the same
+//! keys as the Python reference's `TopicObservation.to_dict`.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufReader;
+
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+use crate::capture::{CaptureReader, CaptureRecord};
+use crate::decode::{decode, RecordRef};
+use crate::observe::{Example, GroupKey, Kind, Observations, Topic};
+use crate::stats::Shape;
+
+/// Observation file format version (the dicts of `Topic.to_dict`).
+pub const FORMAT_VERSION: u32 = 2;
+/// Bad capture lines kept with their reason (all are counted).
+const MAX_REPORTED_BAD_LINES: usize = 100;
+/// A file whose first this-many non-blank lines are all bad is not a capture at all.
+const NOT_A_CAPTURE_AFTER: usize = 10;
+
+type Headers = Vec<(String, Option<Vec<u8>>)>;
+
+fn fold_one(obs: &mut Observations, topic: &str, record: &RecordRef) {
+    let decoded = decode(record);
+    obs.topic_mut(topic)
+        .add(&decoded, record.partition, record.offset, record.timestamp);
+}
+
+fn opt_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Some(b.as_bytes().to_vec()));
+    }
+    if let Ok(s) = obj.extract::<String>() {
+        return Ok(Some(s.into_bytes()));
+    }
+    Ok(Some(obj.extract::<Vec<u8>>()?))
+}
+
+fn headers_of(obj: &Bound<'_, PyAny>) -> PyResult<Headers> {
+    let mut out = Headers::new();
+    if obj.is_none() {
+        return Ok(out);
+    }
+    for item in obj.try_iter()? {
+        let item = item?;
+        let name: String = item.get_item(0)?.str()?.extract()?;
+        out.push((name, opt_bytes(&item.get_item(1)?)?));
+    }
+    Ok(out)
+}
+
+/// The engine: every topic's observation, folded from records as they come.
+#[pyclass(module = "inferrer._core")]
+pub struct Engine {
+    obs: Observations,
+}
+
+#[pymethods]
+impl Engine {
+    #[new]
+    fn new() -> Self {
+        Engine {
+            obs: Observations::default(),
+        }
+    }
+
+    /// Fold records: objects with the attributes of `inferrer.records.Record`
+    /// (topic, partition, offset, timestamp, key, value, headers).
+    fn fold_records(&mut self, records: &Bound<'_, PyAny>) -> PyResult<u64> {
+        let mut n = 0;
+        for rec in records.try_iter()? {
+            let rec = rec?;
+            let topic: String = rec.getattr("topic")?.extract()?;
+            let key = opt_bytes(&rec.getattr("key")?)?;
+            let value = opt_bytes(&rec.getattr("value")?)?;
+            let headers = headers_of(&rec.getattr("headers")?)?;
+            fold_one(
+                &mut self.obs,
+                &topic,
+                &RecordRef {
+                    partition: rec.getattr("partition")?.extract()?,
+                    offset: rec.getattr("offset")?.extract()?,
+                    timestamp: rec.getattr("timestamp")?.extract()?,
+                    key: key.as_deref(),
+                    value: value.as_deref(),
+                    headers: &headers,
+                },
+            );
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Fold messages as a Kafka consumer returns them: objects with the methods
+    /// topic(), partition(), offset(), timestamp() -> (type, ms), key(), value(),
+    /// headers(). A timestamp of type 0 (not available) is unknown.
+    fn fold_messages(&mut self, messages: &Bound<'_, PyList>) -> PyResult<u64> {
+        let mut n = 0;
+        let empty = Headers::new();
+        for msg in messages.iter() {
+            let topic_obj = msg.call_method0("topic")?;
+            let topic = topic_obj.cast::<pyo3::types::PyString>()?.to_str()?;
+            let (ts_type, ts): (i64, i64) = msg.call_method0("timestamp")?.extract()?;
+            let key_obj = msg.call_method0("key")?;
+            let value_obj = msg.call_method0("value")?;
+            let headers_obj = msg.call_method0("headers")?;
+            let headers = if headers_obj.is_none() {
+                None
+            } else {
+                Some(headers_of(&headers_obj)?)
+            };
+            let key_bytes = key_obj.cast::<PyBytes>().ok();
+            let value_bytes = value_obj.cast::<PyBytes>().ok();
+            let key_owned = if key_bytes.is_none() {
+                opt_bytes(&key_obj)?
+            } else {
+                None
+            };
+            let value_owned = if value_bytes.is_none() {
+                opt_bytes(&value_obj)?
+            } else {
+                None
+            };
+            fold_one(
+                &mut self.obs,
+                topic,
+                &RecordRef {
+                    partition: msg.call_method0("partition")?.extract()?,
+                    offset: msg.call_method0("offset")?.extract()?,
+                    timestamp: if ts_type == 0 { None } else { Some(ts) },
+                    key: key_bytes
+                        .as_ref()
+                        .map(|b| b.as_bytes())
+                        .or(key_owned.as_deref()),
+                    value: value_bytes
+                        .as_ref()
+                        .map(|b| b.as_bytes())
+                        .or(value_owned.as_deref()),
+                    headers: headers.as_ref().unwrap_or(&empty),
+                },
+            );
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Fold every record of a capture file (kcat -C -J JSON Lines), streaming.
+    ///
+    /// Returns {"records", "bad", "bad_lines": [(line, reason)] (the first 100),
+    /// "not_a_capture": (line, reason) or None}. `not_a_capture` is set when the first
+    /// non-blank lines are all bad (10 of them, or the whole file): the file is not a
+    /// capture, and the caller reports it rather than its records.
+    fn fold_capture<'py>(&mut self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyDict>> {
+        let file = File::open(path).map_err(|e| PyOSError::new_err(e.to_string()))?;
+        let reader = CaptureReader::new(BufReader::with_capacity(1 << 20, file));
+        let mut records = 0u64;
+        let mut bad = 0u64;
+        let mut bad_lines: Vec<(u64, String)> = Vec::new();
+        let mut leading_bad: Vec<(u64, String)> = Vec::new();
+        let mut seen_good = false;
+        let mut not_a_capture: Option<(u64, String)> = None;
+        let error: Option<(u64, String)> = None;
+        py.detach(|| {
+            for item in reader {
+                let (lineno, parsed) = item;
+                let lineno = lineno as u64;
+                match parsed {
+                    Err(reason) => {
+                        bad += 1;
+                        if bad_lines.len() < MAX_REPORTED_BAD_LINES {
+                            bad_lines.push((lineno, reason.clone()));
+                        }
+                        if !seen_good {
+                            leading_bad.push((lineno, reason));
+                            if leading_bad.len() >= NOT_A_CAPTURE_AFTER {
+                                not_a_capture = Some(leading_bad[0].clone());
+                                break;
+                            }
+                        }
+                    }
+                    Ok(rec) => {
+                        seen_good = true;
+                        records += 1;
+                        let CaptureRecord {
+                            topic,
+                            partition,
+                            offset,
+                            timestamp,
+                            key,
+                            value,
+                            headers,
+                        } = rec;
+                        fold_one(
+                            &mut self.obs,
+                            &topic,
+                            &RecordRef {
+                                partition,
+                                offset,
+                                timestamp,
+                                key: key.as_deref(),
+                                value: value.as_deref(),
+                                headers: &headers,
+                            },
+                        );
+                    }
+                }
+            }
+        });
+        if not_a_capture.is_none() && !seen_good && !leading_bad.is_empty() {
+            not_a_capture = Some(leading_bad[0].clone());
+        }
+        let out = PyDict::new(py);
+        out.set_item("records", records)?;
+        out.set_item("bad", bad)?;
+        out.set_item("bad_lines", bad_lines)?;
+        out.set_item("not_a_capture", not_a_capture)?;
+        out.set_item("error", error)?;
+        Ok(out)
+    }
+
+    /// Names of the topics seen, sorted.
+    fn topics(&self) -> Vec<String> {
+        self.obs.topics.keys().cloned().collect()
+    }
+
+    /// The highest partition seen per topic.
+    fn highest_partitions(&self) -> BTreeMap<String, i32> {
+        self.obs
+            .topics
+            .iter()
+            .filter_map(|(name, t)| t.partitions.iter().next_back().map(|p| (name.clone(), *p)))
+            .collect()
+    }
+
+    /// Remove and return a topic's observation (a new empty one if never seen).
+    fn take(&mut self, topic: &str) -> PyTopic {
+        PyTopic {
+            inner: self
+                .obs
+                .topics
+                .remove(topic)
+                .unwrap_or_else(|| Topic::new(topic)),
+        }
+    }
+
+    /// Messages folded so far, all topics.
+    #[getter]
+    fn messages(&self) -> u64 {
+        self.obs.topics.values().map(|t| t.messages).sum()
+    }
+}
+
+/// One topic's observation.
+#[pyclass(name = "Topic", module = "inferrer._core")]
+#[derive(Clone)]
+pub struct PyTopic {
+    pub inner: Topic,
+}
+
+#[pymethods]
+impl PyTopic {
+    #[new]
+    fn new(topic: &str) -> Self {
+        PyTopic {
+            inner: Topic::new(topic),
+        }
+    }
+
+    #[getter]
+    fn topic(&self) -> &str {
+        &self.inner.topic
+    }
+
+    #[getter]
+    fn messages(&self) -> u64 {
+        self.inner.messages
+    }
+
+    /// Fold `other` (the same topic) into this one; `other` is unchanged.
+    fn merge(&mut self, other: &PyTopic) -> PyResult<()> {
+        if other.inner.topic != self.inner.topic {
+            return Err(PyValueError::new_err(format!(
+                "cannot merge observations of {:?} and {:?}",
+                self.inner.topic, other.inner.topic
+            )));
+        }
+        self.inner.merge(&other.inner);
+        Ok(())
+    }
+
+    fn copy(&self) -> PyTopic {
+        self.clone()
+    }
+
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        topic_to_py(py, &self.inner)
+    }
+
+    #[staticmethod]
+    fn from_dict(data: &Bound<'_, PyAny>) -> PyResult<PyTopic> {
+        Ok(PyTopic {
+            inner: topic_from_py(data)?,
+        })
+    }
+}
+
+/// Merge kinds given as dicts (`to_dict` of a kind) into one kind dict.
+#[pyfunction]
+fn merge_kinds<'py>(py: Python<'py>, kinds: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyDict>> {
+    let mut out = Kind::default();
+    for k in kinds.iter() {
+        out.merge(&kind_from_py(&k)?);
+    }
+    kind_to_py(py, &out)
+}
+
+fn counter_to_py<'py>(py: Python<'py>, c: &BTreeMap<String, u64>) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (k, v) in c {
+        d.set_item(k, v)?;
+    }
+    Ok(d)
+}
+
+fn kind_to_py<'py>(py: Python<'py>, k: &Kind) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("count", k.count)?;
+    d.set_item("payload", k.payload.to_py(py)?)?;
+    d.set_item("headers", k.headers.to_py(py)?)?;
+    d.set_item("first_timestamp", k.first_timestamp)?;
+    d.set_item("last_timestamp", k.last_timestamp)?;
+    let examples = PyList::empty(py);
+    for (h, text, p, o) in &k.examples {
+        examples.append(PyList::new(
+            py,
+            [
+                h.into_pyobject(py)?.into_any(),
+                text.into_pyobject(py)?.into_any(),
+                p.into_pyobject(py)?.into_any(),
+                o.into_pyobject(py)?.into_any(),
+            ],
+        )?)?;
+    }
+    d.set_item("examples", examples)?;
+    Ok(d)
+}
+
+fn topic_to_py<'py>(py: Python<'py>, t: &Topic) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("version", FORMAT_VERSION)?;
+    d.set_item("topic", &t.topic)?;
+    d.set_item("messages", t.messages)?;
+    d.set_item("tombstones", t.tombstones)?;
+    d.set_item("undecodable", counter_to_py(py, &t.undecodable)?)?;
+    d.set_item("anomalies", counter_to_py(py, &t.anomalies)?)?;
+    d.set_item("encodings", counter_to_py(py, &t.encodings)?)?;
+    d.set_item("key_encodings", counter_to_py(py, &t.key_encodings)?)?;
+    d.set_item("content_types", counter_to_py(py, &t.content_types)?)?;
+    d.set_item("envelopes", counter_to_py(py, &t.envelopes)?)?;
+    d.set_item("framings", counter_to_py(py, &t.framings)?)?;
+    d.set_item("schema_ids", t.schema_ids.iter().collect::<Vec<_>>())?;
+    d.set_item("partitions", t.partitions.iter().collect::<Vec<_>>())?;
+    d.set_item("first_timestamp", t.first_timestamp)?;
+    d.set_item("last_timestamp", t.last_timestamp)?;
+    d.set_item("timestamped", t.timestamped)?;
+    d.set_item("key", t.key.to_py(py)?)?;
+    d.set_item("headers", t.headers.to_py(py)?)?;
+    d.set_item("collapsed", t.collapsed)?;
+    let kinds = PyList::empty(py);
+    // Sorted as the reference sorts: the None group as ("", "").
+    let mut groups: Vec<(&GroupKey, &Kind)> = t.groups.iter().collect();
+    groups.sort_by(|a, b| sort_key(a.0).cmp(&sort_key(b.0)));
+    for (g, k) in groups {
+        let entry = PyDict::new(py);
+        entry.set_item("field", g.as_ref().map(|(f, _)| f))?;
+        entry.set_item("value", g.as_ref().map(|(_, v)| v))?;
+        entry.set_item("observation", kind_to_py(py, k)?)?;
+        kinds.append(entry)?;
+    }
+    d.set_item("kinds", kinds)?;
+    Ok(d)
+}
+
+fn sort_key(g: &GroupKey) -> (&str, &str) {
+    match g {
+        None => ("", ""),
+        Some((f, v)) => (f.as_str(), v.as_str()),
+    }
+}
+
+fn counter_from_py(obj: &Bound<'_, PyAny>) -> PyResult<BTreeMap<String, u64>> {
+    obj.extract()
+}
+
+fn kind_from_py(d: &Bound<'_, PyAny>) -> PyResult<Kind> {
+    let mut examples: Vec<Example> = Vec::new();
+    for e in d.get_item("examples")?.try_iter()? {
+        let e = e?;
+        examples.push((
+            e.get_item(0)?.extract()?,
+            e.get_item(1)?.extract()?,
+            e.get_item(2)?.extract()?,
+            e.get_item(3)?.extract()?,
+        ));
+    }
+    Ok(Kind {
+        count: d.get_item("count")?.extract()?,
+        payload: Shape::from_py(&d.get_item("payload")?)?,
+        headers: Shape::from_py(&d.get_item("headers")?)?,
+        first_timestamp: d.get_item("first_timestamp")?.extract()?,
+        last_timestamp: d.get_item("last_timestamp")?.extract()?,
+        examples,
+    })
+}
+
+fn topic_from_py(d: &Bound<'_, PyAny>) -> PyResult<Topic> {
+    let version: Option<u32> = d.get_item("version").ok().and_then(|v| v.extract().ok());
+    let topic: String = d.get_item("topic")?.extract()?;
+    if version != Some(FORMAT_VERSION) {
+        return Err(PyValueError::new_err(format!(
+            "observation of topic {topic:?} has format version {version:?}; expected {FORMAT_VERSION}"
+        )));
+    }
+    let mut groups = BTreeMap::new();
+    for entry in d.get_item("kinds")?.try_iter()? {
+        let entry = entry?;
+        let field: Option<String> = entry.get_item("field")?.extract()?;
+        let value: Option<String> = entry.get_item("value")?.extract()?;
+        let g = match (field, value) {
+            (Some(f), Some(v)) => Some((f, v)),
+            _ => None,
+        };
+        groups.insert(g, kind_from_py(&entry.get_item("observation")?)?);
+    }
+    Ok(Topic {
+        topic,
+        messages: d.get_item("messages")?.extract()?,
+        tombstones: d.get_item("tombstones")?.extract()?,
+        undecodable: counter_from_py(&d.get_item("undecodable")?)?,
+        anomalies: counter_from_py(&d.get_item("anomalies")?)?,
+        encodings: counter_from_py(&d.get_item("encodings")?)?,
+        key_encodings: counter_from_py(&d.get_item("key_encodings")?)?,
+        content_types: counter_from_py(&d.get_item("content_types")?)?,
+        envelopes: counter_from_py(&d.get_item("envelopes")?)?,
+        framings: counter_from_py(&d.get_item("framings")?)?,
+        schema_ids: d
+            .get_item("schema_ids")?
+            .extract::<Vec<u32>>()?
+            .into_iter()
+            .collect(),
+        partitions: d
+            .get_item("partitions")?
+            .extract::<Vec<i32>>()?
+            .into_iter()
+            .collect(),
+        first_timestamp: d.get_item("first_timestamp")?.extract()?,
+        last_timestamp: d.get_item("last_timestamp")?.extract()?,
+        timestamped: d.get_item("timestamped")?.extract()?,
+        key: Shape::from_py(&d.get_item("key")?)?,
+        headers: Shape::from_py(&d.get_item("headers")?)?,
+        collapsed: d.get_item("collapsed")?.extract()?,
+        groups,
+    })
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Engine>()?;
+    m.add_class::<PyTopic>()?;
+    m.add_function(wrap_pyfunction!(merge_kinds, m)?)?;
+    m.add("FORMAT_VERSION", FORMAT_VERSION)?;
+    Ok(())
+}

@@ -1,0 +1,133 @@
+"""The engine room: Kafka records in, per-topic observations out, in the compiled core.
+
+The one door to :mod:`inferrer._core` (the Rust crate ``crates/inferrer-core``, built
+by maturin). The core decodes every message with memory-safe code (serde_json for
+JSON; framings, envelopes, keys and headers), folds it into state it owns, and hands
+back one ``Topic`` observation per topic. Nothing here makes a Python object per
+message: records, consumer messages and capture files go to the core in batches.
+
+The Python decoder (:mod:`inferrer.decoding`) and fold (``tests/reference``) are the
+reference the core is tested against; production code reads messages only here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from inferrer import _core
+from inferrer.model import DecodedMessage
+from inferrer.records import Record
+
+__all__ = ["CaptureRead", "Engine", "decode_record"]
+
+FOLD_BATCH: Final = 4096
+"""Records handed to the core at a time (bounds the memory of a Python batch)."""
+
+_PARTS_FIELDS: Final = (
+    "partition",
+    "offset",
+    "timestamp",
+    "ok",
+    "reason",
+    "value",
+    "key",
+    "key_encoding",
+    "headers",
+    "encoding",
+    "content_type",
+    "envelope",
+    "framing",
+    "schema_id",
+    "kind",
+    "kind_field",
+    "size",
+    "value_hash",
+    "value_hint",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureRead:
+    """What folding one capture file found."""
+
+    records: int
+    bad: int
+    bad_lines: tuple[tuple[int, str], ...]
+    """(line number, reason) of the first bad lines (all are counted in ``bad``)."""
+    not_a_capture: tuple[int, str] | None
+    """The first bad line, when the file's first non-blank lines are all bad."""
+    error: tuple[int, str] | None
+    """(last line read, reason) when reading the file failed part-way."""
+
+
+class Engine:
+    """Observations of every topic, folded from records as they come."""
+
+    __slots__ = ("_core",)
+
+    def __init__(self) -> None:
+        self._core = _core.Engine()
+
+    @property
+    def messages(self) -> int:
+        """Messages folded so far, all topics."""
+        n: int = self._core.messages
+        return n
+
+    def fold(self, records: Iterable[Record]) -> int:
+        """Fold records (any iterable, consumed in batches); returns how many."""
+        it = iter(records)
+        total = 0
+        while batch := list(itertools.islice(it, FOLD_BATCH)):
+            total += self._core.fold_records(batch)
+        return total
+
+    def fold_messages(self, messages: list[Any]) -> int:
+        """Fold messages as a Kafka consumer returns them (topic(), value(), ...)."""
+        n: int = self._core.fold_messages(messages)
+        return n
+
+    def fold_capture(self, path: str | os.PathLike[str]) -> CaptureRead:
+        """Fold every record of a capture file (kcat -C -J JSON Lines), streaming.
+
+        Raises OSError when the file cannot be opened.
+        """
+        got = self._core.fold_capture(os.fspath(path))
+        return CaptureRead(
+            records=got["records"],
+            bad=got["bad"],
+            bad_lines=tuple(got["bad_lines"]),
+            not_a_capture=got["not_a_capture"],
+            error=got["error"],
+        )
+
+    def topics(self) -> list[str]:
+        """Topics seen, sorted."""
+        names: list[str] = self._core.topics()
+        return names
+
+    def highest_partitions(self) -> Mapping[str, int]:
+        """The highest partition seen, per topic."""
+        found: dict[str, int] = self._core.highest_partitions()
+        return found
+
+    def take(self, topic: str) -> _core.Topic:
+        """Remove and return one topic's observation (empty if never seen)."""
+        return self._core.take(topic)
+
+
+def decode_record(record: Record) -> DecodedMessage:
+    """Decode one record with the core (for checks that need each message)."""
+    parts = _core.decode_record(
+        record.partition,
+        record.offset,
+        record.timestamp,
+        record.key,
+        record.value,
+        list(record.headers),
+    )
+    return DecodedMessage(topic=record.topic, **dict(zip(_PARTS_FIELDS, parts, strict=True)))
