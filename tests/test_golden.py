@@ -50,11 +50,3 @@ def test_the_broker_infers_the_golden_document(kafka: KafkaCluster, tmp_path: Pa
     host = kafka.bootstrap.split(",")[0]
     assert f"    host: {host}\n" in text
     assert without_servers(text) == prefixed(GOLDEN.read_text(), prefix)
-
-
-def test_the_pure_python_engine_infers_the_golden_document_too(tmp_path: Path) -> None:
-    out = tmp_path / "asyncapi.yaml"
-    args = ["infer", "--from-file", str(BANK / "v1"), "--topics", "bank.*", "-o", str(out)]
-    proc = run_cli(args, env={"INFERRER_PURE_PYTHON": "1"})
-    assert proc.returncode == 0, proc.stderr
-    assert out.read_bytes() == GOLDEN.read_bytes()
