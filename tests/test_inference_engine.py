@@ -306,14 +306,11 @@ def test_topic_facts() -> None:
     assert kind.examples == ({"a": 1},)
 
 
-def test_the_core_and_the_reference_give_the_same_observation() -> None:
-    from tests.reference.observation import observe_reference
-
+def test_a_framed_message_counts_in_its_kind_without_a_value() -> None:
+    # (The core against the reference on such traffic: tests/test_engine_oracle.py.)
     recs = records([{"a": i, "s": ["OPEN", "CLOSED"][i % 2]} for i in range(30)])
     recs.append(Record("bank.events", 0, 99, 5, value=b"\x00\x00\x00\x00\x01\x02"))
     via_records = summarize_all(observe(recs))
-    via_reference = summarize_all(observe_reference(recs))
-    assert via_records == via_reference
     (kind,) = via_records[0].kinds
     assert kind.count == 31  # the Avro-framed message counts in the kind, without a value
     assert kind.payload_schema["properties"]["s"]["enum"] == ["CLOSED", "OPEN"]

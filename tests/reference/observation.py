@@ -23,18 +23,14 @@ through JSON; :meth:`TopicObservation.summarize` gives the read-only
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import itertools
-import json
 import operator
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
-from inferrer.atomic import write_atomic
 from inferrer.decoding import PARTS_FIELDS, Parts, parts_of
 from inferrer.errors import CaptureError
 from inferrer.inference import rules
@@ -42,13 +38,8 @@ from inferrer.inference.canonical import annotate, canonical_json, finalize, sor
 from inferrer.inference.stats import FieldNode
 from inferrer.inference.stats import process_column_reference as process_column
 from inferrer.inference.strategies import StructureBuilder
-from inferrer.jsonpointer import escape_token
 from inferrer.model import (
     DecodedMessage,
-    FieldSummary,
-    KindSummary,
-    PayloadEncoding,
-    TopicSummary,
 )
 
 FORMAT_VERSION: Final = 2
@@ -207,25 +198,6 @@ class ShapeObservation:
         self.root.merge(other.root)
         self.hints |= other.hints
 
-    def fields(self, messages: int) -> tuple[FieldSummary, ...]:
-        """Field statistics, sorted by path."""
-        self.flush()
-        out: list[FieldSummary] = []
-
-        def visit(node: FieldNode, path: str) -> None:
-            if path or node.n_obj != node.total:
-                out.append(_field_summary(node, path or "", messages))
-            for key, child in node.children.items():
-                visit(child, f"{path}/{escape_token(key)}")
-            if node.items is not None:
-                visit(node.items, f"{path}/*")
-            if node.values is not None:
-                visit(node.values, f"{path}/{{}}")
-
-        if self.count:
-            visit(self.root, "")
-        return tuple(sorted(out, key=lambda f: f.path))
-
     def to_dict(self) -> dict[str, Any]:
         self.flush()
         return {
@@ -244,38 +216,6 @@ class ShapeObservation:
         obs.root = FieldNode.from_dict(data["stats"])
         obs.hints = set(data["hints"])
         return obs
-
-
-def _finite(x: int | float | None) -> float | None:
-    if x is None:
-        return None
-    try:
-        # + 0.0: -0.0 and 0.0 tie as minimum or maximum, and which one a node keeps
-        # depends on the order values came in; both read as 0.0.
-        return float(x) + 0.0
-    except OverflowError:
-        return float("inf") if x > 0 else float("-inf")
-
-
-def _field_summary(node: FieldNode, path: str, messages: int) -> FieldSummary:
-    total = node.total
-    distinct, approximate = node.distinct()
-    return FieldSummary(
-        path=path,
-        types=node.types(),
-        present=node.present,
-        presence_ratio=round(node.present / messages, 6) if messages else 0.0,
-        null_ratio=round(node.n_null / total, 6) if total else 0.0,
-        distinct=distinct,
-        distinct_approximate=approximate,
-        minimum=_finite(node.min_num),
-        maximum=_finite(node.max_num),
-        min_length=node.min_len if node.min_len >= 0 else None,
-        max_length=node.max_len if node.max_len >= 0 else None,
-        format=node.string_format(),
-        enum=node.string_enum(),
-        examples=node.examples(),
-    )
 
 
 def _min_opt(a: int | None, b: int | None) -> int | None:
@@ -381,12 +321,6 @@ class KindObservation:
 
 GroupKey = tuple[str, str] | None
 """(discriminator field, value), or None for messages without a discriminator."""
-
-
-def _mode(counter: Mapping[str, int], default: Any) -> Any:
-    if not counter:
-        return default
-    return min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
 class TopicObservation:
@@ -621,204 +555,9 @@ class TopicObservation:
 
     # -- summarising -------------------------------------------------------------------
 
-    def summarize(self) -> TopicSummary:
-        """The read-only summary: one :class:`KindSummary` per event kind, sorted by name."""
-        self.flush()
-        self.key.flush()
-        self.headers.flush()
-        for kind in self.groups.values():
-            kind.flush()
-        kinds = _resolve_kinds(self.topic, self.groups)
-        span = (
-            (self.last_timestamp - self.first_timestamp) / 1000
-            if self.first_timestamp is not None and self.last_timestamp is not None
-            else 0
-        )
-        encoding: PayloadEncoding = _mode(self.encodings, "null" if self.tombstones else "json")
-        headers_schema = self.headers.schema() if self.headers.root.children else None
-        return TopicSummary(
-            topic=self.topic,
-            messages=self.messages,
-            kinds=kinds,
-            content_type=_mode(self.content_types, None),
-            encoding=encoding,
-            envelope=_mode(self.envelopes, "none"),
-            framing=_mode(self.framings, "none"),
-            schema_ids=tuple(sorted(self.schema_ids)),
-            key_schema=self.key.schema() if self.key.count else None,
-            key_encoding=_mode(self.key_encodings, "null"),
-            headers_schema=headers_schema,
-            undecodable=dict(sorted(self.undecodable.items())),
-            anomalies=dict(sorted(self.anomalies.items())),
-            tombstones=self.tombstones,
-            first_timestamp=self.first_timestamp,
-            last_timestamp=self.last_timestamp,
-            rate_per_second=round(self.timestamped / span, 3) if span > 0 else None,
-            partitions_seen=tuple(sorted(self.partitions)),
-        )
-
 
 def _group_sort_key(g: GroupKey) -> tuple[str, str]:
     return ("", "") if g is None else g
-
-
-def _top_level_keys(kind: KindObservation) -> frozenset[str]:
-    return frozenset(k for k, c in kind.payload.root.children.items() if c.present)
-
-
-def _resolve_kinds(
-    topic: str, groups: Mapping[GroupKey, KindObservation]
-) -> tuple[KindSummary, ...]:
-    """Apply the discriminator rule and name the kinds.
-
-    Envelope kinds (CloudEvents ``type``, Debezium ``op``) always split. Payload
-    fields (``@type``, ``eventType``, ``event_type``, ``type``, ``kind``) split a topic
-    only when at least two values occur and their top-level property sets differ;
-    otherwise the topic has one kind (the field may still become an enum).
-    """
-    envelope = {g: k for g, k in groups.items() if g is not None and g[0] in _ENVELOPE_FIELDS}
-    payload = {g: k for g, k in groups.items() if g is not None and g[0] not in _ENVELOPE_FIELDS}
-    plain = groups.get(None)
-    shapes = {_top_level_keys(k) for k in payload.values()}
-    named: list[tuple[str, GroupKey, KindObservation]] = []
-    if len(payload) >= 2 and len(shapes) >= 2:
-        for g, k in payload.items():
-            assert g is not None
-            named.append((rules.pascal_case(g[1]), g, k))
-        rest = plain
-    else:
-        rest = None
-        sources = [
-            k2
-            for pg in sorted([*payload, None], key=_group_sort_key)
-            if (k2 := plain if pg is None else payload[pg]) is not None
-        ]
-        if len(sources) == 1:
-            rest = sources[0]  # read only below: no copy needed
-        elif sources:
-            rest = KindObservation.from_dict(sources[0].to_dict())
-            for k2 in sources[1:]:
-                rest.merge(k2)
-    for eg, k in envelope.items():
-        assert eg is not None
-        value = rules.DEBEZIUM_OPS.get(eg[1], eg[1]) if eg[0] == "op" else eg[1]
-        named.append((rules.pascal_case(value), eg, k))
-    if rest is not None:
-        named.append((rules.pascal_case(topic.rsplit(".", 1)[-1]), None, rest))
-    named.sort(key=lambda t: (t[0], _group_sort_key(t[1])))
-    row = _debezium_row_schema([k for _, g, k in named if g is not None and g[0] == "op"])
-    out: list[KindSummary] = []
-    used: Counter[str] = Counter()
-    for name, key, kind in named:
-        used[name] += 1
-        unique = name if used[name] == 1 else f"{name}{used[name]}"
-        summary = _kind_summary(unique, key, kind)
-        if row is not None and key is not None and key[0] == "op":
-            summary = _with_row_schema(summary, row)
-        out.append(summary)
-    return tuple(sorted(out, key=lambda s: s.name))
-
-
-def _debezium_row_schema(kinds: list[KindObservation]) -> dict[str, Any] | None:
-    """One row schema for ``before`` and ``after`` of every Debezium kind of a topic.
-
-    Built the genson way: the structures of every ``before``/``after`` merged with
-    ``add_schema``, annotated from their merged field statistics.
-    """
-    builder = StructureBuilder(schema_uri=None)
-    stats = FieldNode()
-    seen = False
-    for kind in kinds:
-        structure = kind.payload.structure()
-        for side in ("before", "after"):
-            sub = structure.get("properties", {}).get(side)
-            node = kind.payload.root.children.get(side)
-            if sub is not None and node is not None:
-                builder.add_schema(sub)
-                stats.merge(node)
-                seen = True
-    if not seen:
-        return None
-    schema: dict[str, Any] = builder.to_schema()
-    return finalize(annotate(schema, stats))
-
-
-def _with_row_schema(summary: KindSummary, row: dict[str, Any]) -> KindSummary:
-    payload = dict(summary.payload_schema)
-    properties = dict(payload.get("properties", {}))
-    for side in ("before", "after"):
-        if side in properties:
-            properties[side] = row
-    payload["properties"] = properties
-    return dataclasses.replace(summary, payload_schema=payload, row_schema=row)
-
-
-def _kind_summary(name: str, g: GroupKey, k: KindObservation) -> KindSummary:
-    example = k.examples[0] if k.examples else None
-    return KindSummary(
-        name=name,
-        count=k.count,
-        payload_schema=k.payload.schema(),
-        discriminator_field=None if g is None else g[0],
-        discriminator_value=None if g is None else g[1],
-        headers_schema=k.headers.schema() if k.headers.root.children else None,
-        fields=k.payload.fields(k.count),
-        examples=tuple(json.loads(e[1]) for e in k.examples),
-        first_timestamp=k.first_timestamp,
-        last_timestamp=k.last_timestamp,
-        example_partition=None if example is None else example[2],
-        example_offset=None if example is None else example[3],
-    )
-
-
-def merge(a: TopicObservation, b: TopicObservation) -> TopicObservation:
-    """A new observation of everything in ``a`` and ``b`` (same topic); inputs untouched."""
-    if a.topic != b.topic:
-        raise ValueError(f"cannot merge observations of {a.topic!r} and {b.topic!r}")
-    out = TopicObservation.from_dict(a.to_dict())
-    out.merge_from(b)
-    return out
-
-
-def merge_all(
-    observations: Iterable[Mapping[str, TopicObservation]],
-) -> dict[str, TopicObservation]:
-    """Merge per-topic observation maps (e.g. from several processes) by topic."""
-    out: dict[str, TopicObservation] = {}
-    for obs_map in observations:
-        for topic, obs in obs_map.items():
-            if topic in out:
-                out[topic].merge_from(obs)
-            else:
-                out[topic] = TopicObservation.from_dict(obs.to_dict())
-    return out
-
-
-def save_observations(observations: Mapping[str, TopicObservation], path: str | Path) -> None:
-    """Write observations as JSON, atomically (:func:`inferrer.atomic.write_atomic`)."""
-    target = Path(path)
-    data = {
-        "version": FORMAT_VERSION,
-        "topics": [observations[t].to_dict() for t in sorted(observations)],
-    }
-    write_atomic(target, json.dumps(data, sort_keys=True, ensure_ascii=True) + "\n")
-
-
-def load_observations(path: str | Path) -> dict[str, TopicObservation]:
-    """Read observations written by :func:`save_observations`."""
-    target = Path(path)
-    try:
-        data = json.loads(target.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise CaptureError(f"cannot read observations from {target}: {e.strerror}") from e
-    except ValueError as e:
-        raise CaptureError(f"{target} is not an observations file: invalid JSON") from e
-    if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
-        raise CaptureError(f"{target} is not an observations file of version {FORMAT_VERSION}")
-    try:
-        return {t["topic"]: TopicObservation.from_dict(t) for t in data["topics"]}
-    except (KeyError, TypeError, ValueError) as e:
-        raise CaptureError(f"{target} is not a valid observations file: {e!r}") from e
 
 
 def observe_reference(records: Iterable[Any]) -> dict[str, TopicObservation]:
