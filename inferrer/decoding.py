@@ -44,7 +44,7 @@ from typing import Any, Final
 
 import orjson
 
-from inferrer.model import DecodedMessage, Envelope, Framing, PayloadEncoding
+from inferrer.model import DECODED_FIELDS, DecodedMessage, Envelope, Framing, PayloadEncoding
 from inferrer.records import Record
 
 DISCRIMINATOR_FIELDS: Final = ("@type", "eventType", "event_type", "type", "kind")
@@ -524,27 +524,7 @@ _key_cache: dict[bytes, tuple[PayloadEncoding, Any]] = {}
 
 Parts = tuple[Any, ...]
 """A decoded message as a plain tuple (no per-message object): fields in this order."""
-PARTS_FIELDS: Final = (
-    "partition",
-    "offset",
-    "timestamp",
-    "ok",
-    "reason",
-    "value",
-    "key",
-    "key_encoding",
-    "headers",
-    "encoding",
-    "content_type",
-    "envelope",
-    "framing",
-    "schema_id",
-    "kind",
-    "kind_field",
-    "size",
-    "value_hash",
-    "value_hint",
-)
+PARTS_FIELDS: Final = DECODED_FIELDS
 _EMPTY: Final[Mapping[str, Any]] = {}
 NO_HEADERS: Final = _EMPTY
 """The (shared, never mutated) headers of a message without headers."""

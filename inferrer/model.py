@@ -71,6 +71,31 @@ class DecodedMessage:
     translated, with its ``optional`` flags), merged into the inferred schema."""
 
 
+DECODED_FIELDS: tuple[str, ...] = (
+    "partition",
+    "offset",
+    "timestamp",
+    "ok",
+    "reason",
+    "value",
+    "key",
+    "key_encoding",
+    "headers",
+    "encoding",
+    "content_type",
+    "envelope",
+    "framing",
+    "schema_id",
+    "kind",
+    "kind_field",
+    "size",
+    "value_hash",
+    "value_hint",
+)
+"""The fields of a :class:`DecodedMessage` after ``topic``, in the order the decoders
+(the engine's core and the reference) return them as a tuple."""
+
+
 @dataclass(frozen=True, slots=True)
 class FieldSummary:
     """Statistics of one field path within one message kind.

@@ -19,35 +19,13 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from inferrer import _core
-from inferrer.model import DecodedMessage
+from inferrer.model import DECODED_FIELDS, DecodedMessage
 from inferrer.records import Record
 
 __all__ = ["CaptureRead", "Engine", "decode_record"]
 
 FOLD_BATCH: Final = 4096
 """Records handed to the core at a time (bounds the memory of a Python batch)."""
-
-_PARTS_FIELDS: Final = (
-    "partition",
-    "offset",
-    "timestamp",
-    "ok",
-    "reason",
-    "value",
-    "key",
-    "key_encoding",
-    "headers",
-    "encoding",
-    "content_type",
-    "envelope",
-    "framing",
-    "schema_id",
-    "kind",
-    "kind_field",
-    "size",
-    "value_hash",
-    "value_hint",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,4 +108,4 @@ def decode_record(record: Record) -> DecodedMessage:
         record.value,
         list(record.headers),
     )
-    return DecodedMessage(topic=record.topic, **dict(zip(_PARTS_FIELDS, parts, strict=True)))
+    return DecodedMessage(topic=record.topic, **dict(zip(DECODED_FIELDS, parts, strict=True)))

@@ -33,6 +33,20 @@ pub struct CaptureRecord {
     pub headers: Vec<(String, Option<Vec<u8>>)>,
 }
 
+impl CaptureRecord {
+    /// The record as the decoder takes it.
+    pub fn as_record(&self) -> crate::decode::RecordRef<'_> {
+        crate::decode::RecordRef {
+            partition: self.partition,
+            offset: self.offset,
+            timestamp: self.timestamp,
+            key: self.key.as_deref(),
+            value: self.value.as_deref(),
+            headers: &self.headers,
+        }
+    }
+}
+
 /// A JSON string as Python holds it after the slow path: code points, where a raw
 /// byte that is not UTF-8 is U+DC80..U+DCFF (`surrogateescape`) and a lone surrogate
 /// escape is itself.

@@ -12,7 +12,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use crate::capture::{CaptureReader, CaptureRecord};
+use crate::capture::CaptureReader;
 use crate::decode::{decode, RecordRef};
 use crate::observe::{Example, GroupKey, Kind, Observations, Topic};
 use crate::stats::Shape;
@@ -190,27 +190,7 @@ impl Engine {
                     Ok(rec) => {
                         seen_good = true;
                         records += 1;
-                        let CaptureRecord {
-                            topic,
-                            partition,
-                            offset,
-                            timestamp,
-                            key,
-                            value,
-                            headers,
-                        } = rec;
-                        fold_one(
-                            &mut self.obs,
-                            &topic,
-                            &RecordRef {
-                                partition,
-                                offset,
-                                timestamp,
-                                key: key.as_deref(),
-                                value: value.as_deref(),
-                                headers: &headers,
-                            },
-                        );
+                        fold_one(&mut self.obs, &rec.topic, &rec.as_record());
                     }
                 }
             }
