@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from inferrer.drift.compare import DiffOptions
     from inferrer.drift.model import DriftReport
     from inferrer.inference.observation import TopicObservation
-    from inferrer.kafka.sampler import ProgressCallback, SampleConfig
+    from inferrer.kafka.plan import ProgressCallback, SampleConfig
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ import typer
 
 from inferrer.errors import UsageError
 from inferrer.kafka.config import BOOTSTRAP_ENV, build_client_config
-from inferrer.kafka.sampler import SampleConfig, parse_duration, parse_start
+from inferrer.kafka.plan import SampleConfig, parse_duration, parse_start
 
 SOURCE_PANEL = "Kafka source"
 

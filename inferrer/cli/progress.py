@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from inferrer.kafka.sampler import ProgressCallback, SampleProgress
+from inferrer.kafka.plan import ProgressCallback, SampleProgress
 
 
 @contextmanager

@@ -27,7 +27,7 @@ from inferrer.cli.options import (
     build_sample_config,
 )
 from inferrer.errors import UsageError
-from inferrer.kafka.sampler import SampleConfig
+from inferrer.kafka.plan import SampleConfig
 from inferrer.pipeline import Source
 
 FromFile = Annotated[

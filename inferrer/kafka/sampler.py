@@ -10,15 +10,12 @@ manual assignment and no commits it is never sent to a group coordinator.
 
 from __future__ import annotations
 
-import math
-import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from itertools import chain
-from typing import Any, Literal
+from typing import Any
 
 from confluent_kafka import (
     TIMESTAMP_NOT_AVAILABLE,
@@ -29,7 +26,6 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import OffsetSpec
 
-from inferrer.errors import UsageError
 from inferrer.kafka.config import ClientConfig
 from inferrer.kafka.metadata import (
     SkippedTopic,
@@ -41,6 +37,14 @@ from inferrer.kafka.metadata import (
     list_topic_names,
     open_admin,
     probe_topic,
+)
+from inferrer.kafka.plan import (
+    ProgressCallback,
+    SampleConfig,
+    SampleProgress,
+    StartPosition,
+    parse_duration,
+    parse_start,
 )
 from inferrer.kafka.select import is_literal, require_matches, select_topics
 from inferrer.model import TopicMetadata
@@ -69,95 +73,11 @@ __all__ = [
 READ_ONLY_GROUP_ID = "inferrer-read-only"
 """The ``group.id`` librdkafka requires; never joined, never committed to."""
 
-StartKind = Literal["latest", "earliest", "timestamp"]
-
 _AUTH_CODES = frozenset(
     {KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED}
 )
 _GONE_CODES = frozenset({KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC})
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _DELETION_CHECK_SECONDS = 1.0
-_DURATIONS = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
-
-
-@dataclass(frozen=True, slots=True)
-class StartPosition:
-    """Where sampling starts: the newest messages, the oldest, or a point in time."""
-
-    kind: StartKind = "latest"
-    timestamp_ms: int | None = None
-    """Milliseconds since the epoch, for ``kind="timestamp"``."""
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in ``30s``, ``5m``, ``1h30m``, ``2d``, ``500ms`` or a plain number of seconds."""
-    s = text.strip().lower()
-    try:
-        value = float(s)
-    except ValueError:
-        pass
-    else:
-        if value < 0 or not math.isfinite(value):
-            raise UsageError(f"invalid duration {text!r}: must be a positive number of seconds")
-        return value
-    if not s or _DURATION.sub("", s) != "":
-        raise UsageError(f"invalid duration {text!r}: use for example 30s, 5m, 1h30m or 2d")
-    return sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION.findall(s))
-
-
-def parse_start(text: str, *, now_ms: int | None = None) -> StartPosition:
-    """Parse ``--from``: ``latest``, ``earliest``, an ISO-8601 time (UTC when no offset
-    is given), or a duration back from now (``1h``)."""
-    s = text.strip()
-    if s.lower() in ("latest", "earliest"):
-        return StartPosition(kind="latest" if s.lower() == "latest" else "earliest")
-    if _DURATIONS.fullmatch(s.lower()):
-        now = now_ms if now_ms is not None else int(time.time() * 1000)
-        return StartPosition("timestamp", now - int(parse_duration(s) * 1000))
-    try:
-        moment = datetime.fromisoformat(s)
-    except ValueError:
-        raise UsageError(
-            f"invalid --from {text!r}: use latest, earliest, an ISO-8601 time "
-            "(2024-05-01T12:00:00Z) or a duration (1h)"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return StartPosition("timestamp", int(moment.timestamp() * 1000))
-
-
-@dataclass(frozen=True, slots=True)
-class SampleConfig:
-    """What to sample, from where, and how much."""
-
-    client: ClientConfig
-    topics: tuple[str, ...] = ()
-    """Shell globs, or regular expressions prefixed ``re:``; empty means all topics."""
-    exclude: tuple[str, ...] = ()
-    include_internal: bool = False
-    max_messages: int = 1000
-    """Per topic, spread across its partitions."""
-    start: StartPosition = field(default_factory=StartPosition)
-    follow: float = 0.0
-    """Seconds to keep reading new traffic after the existing messages."""
-    timeout: float = 10.0
-    """Seconds each topic may take (also bounds the metadata requests)."""
-    include_groups: bool = True
-    """Look up the consumer groups of each topic (admin requests only)."""
-
-
-@dataclass(frozen=True, slots=True)
-class SampleProgress:
-    """A progress report: messages received so far of those expected."""
-
-    received: int
-    expected: int
-    topics_done: int
-    topics: int
-
-
-ProgressCallback = Callable[[SampleProgress], None]
 
 
 @dataclass(frozen=True, slots=True)

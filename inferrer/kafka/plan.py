@@ -1,0 +1,101 @@
+"""What a sampling run is asked to do: the start position, durations, the config and
+its progress reports. Plain values, without the Kafka client (:mod:`.sampler` reads),
+so that the command line can parse its options without loading librdkafka."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from inferrer.errors import UsageError
+from inferrer.kafka.config import ClientConfig
+
+StartKind = Literal["latest", "earliest", "timestamp"]
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_DURATIONS = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+@dataclass(frozen=True, slots=True)
+class StartPosition:
+    """Where sampling starts: the newest messages, the oldest, or a point in time."""
+
+    kind: StartKind = "latest"
+    timestamp_ms: int | None = None
+    """Milliseconds since the epoch, for ``kind="timestamp"``."""
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``30s``, ``5m``, ``1h30m``, ``2d``, ``500ms`` or a plain number of seconds."""
+    s = text.strip().lower()
+    try:
+        value = float(s)
+    except ValueError:
+        pass
+    else:
+        if value < 0 or not math.isfinite(value):
+            raise UsageError(f"invalid duration {text!r}: must be a positive number of seconds")
+        return value
+    if not s or _DURATION.sub("", s) != "":
+        raise UsageError(f"invalid duration {text!r}: use for example 30s, 5m, 1h30m or 2d")
+    return sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION.findall(s))
+
+
+def parse_start(text: str, *, now_ms: int | None = None) -> StartPosition:
+    """Parse ``--from``: ``latest``, ``earliest``, an ISO-8601 time (UTC when no offset
+    is given), or a duration back from now (``1h``)."""
+    s = text.strip()
+    if s.lower() in ("latest", "earliest"):
+        return StartPosition(kind="latest" if s.lower() == "latest" else "earliest")
+    if _DURATIONS.fullmatch(s.lower()):
+        now = now_ms if now_ms is not None else int(time.time() * 1000)
+        return StartPosition("timestamp", now - int(parse_duration(s) * 1000))
+    try:
+        moment = datetime.fromisoformat(s)
+    except ValueError:
+        raise UsageError(
+            f"invalid --from {text!r}: use latest, earliest, an ISO-8601 time "
+            "(2024-05-01T12:00:00Z) or a duration (1h)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return StartPosition("timestamp", int(moment.timestamp() * 1000))
+
+
+@dataclass(frozen=True, slots=True)
+class SampleConfig:
+    """What to sample, from where, and how much."""
+
+    client: ClientConfig
+    topics: tuple[str, ...] = ()
+    """Shell globs, or regular expressions prefixed ``re:``; empty means all topics."""
+    exclude: tuple[str, ...] = ()
+    include_internal: bool = False
+    max_messages: int = 1000
+    """Per topic, spread across its partitions."""
+    start: StartPosition = field(default_factory=StartPosition)
+    follow: float = 0.0
+    """Seconds to keep reading new traffic after the existing messages."""
+    timeout: float = 10.0
+    """Seconds each topic may take (also bounds the metadata requests)."""
+    include_groups: bool = True
+    """Look up the consumer groups of each topic (admin requests only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SampleProgress:
+    """A progress report: messages received so far of those expected."""
+
+    received: int
+    expected: int
+    topics_done: int
+    topics: int
+
+
+ProgressCallback = Callable[[SampleProgress], None]
