@@ -1,0 +1,76 @@
+"""The engine room has one door, and dependencies point one way.
+
+Read from the source (imports anywhere in a module, lazy ones included): the engine
+never imports the observation layer, the reference decoder never imports the engine,
+only the Kafka layer (and the local-broker launcher) imports confluent_kafka, and only
+the engine imports the compiled core's module directly, but for the observation views
+that wrap its values.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "inferrer"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _modules() -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        out[name.removesuffix(".__init__")] = _imports(path)
+    return out
+
+
+MODULES = _modules()
+
+
+def _importers(prefix: str) -> set[str]:
+    return {
+        m
+        for m, imports in MODULES.items()
+        if any(i == prefix or i.startswith(prefix + ".") for i in imports)
+    }
+
+
+def test_the_modules_were_read() -> None:
+    assert {"inferrer.engine", "inferrer.decoding", "inferrer.kafka.sampler"} <= set(MODULES)
+
+
+def test_the_engine_does_not_import_observations_or_inference() -> None:
+    engine = {m: i for m, i in MODULES.items() if m.startswith("inferrer.engine")}
+    assert engine
+    for imports in engine.values():
+        assert not {i for i in imports if i.startswith(("inferrer.inference", "inferrer.decoding"))}
+
+
+def test_the_reference_decoder_does_not_import_the_engine() -> None:
+    assert not {i for i in MODULES["inferrer.decoding"] if i.startswith("inferrer.engine")}
+
+
+def test_only_the_kafka_layer_imports_confluent_kafka() -> None:
+    outside = {
+        m
+        for m in _importers("confluent_kafka")
+        if not m.startswith("inferrer.kafka") and m != "inferrer.devkafka"
+    }
+    assert outside == set()
+
+
+def test_the_compiled_core_is_reached_through_the_engine() -> None:
+    direct = {m for m, i in MODULES.items() if "inferrer._core" in i}
+    assert "inferrer.engine" in direct
+    assert direct <= {"inferrer.engine", "inferrer.inference.observation"}
