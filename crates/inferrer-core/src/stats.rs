@@ -13,10 +13,11 @@
 //! parent's records had that key, which is all genson's schema says.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 // The exact distinct sets are probed once per value: FxHash is several times cheaper
 // than SipHash here, and the sets' order never shows (they are sorted when written).
+use rustc_hash::FxHashMap;
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::formats::{self, ALL_FORMATS_MASK, MAP_KEY_CLASSES};
@@ -379,7 +380,9 @@ pub struct Node {
     pub map_keys: u8,
     /// Records of the parent that had this node's key.
     pub in_records: u64,
-    pub children: BTreeMap<Box<str>, Node>,
+    /// Record properties by name (hashed: looked up once per member of every record;
+    /// [`Node::sorted_children`] gives them in name order for output).
+    pub children: FxHashMap<Box<str>, Node>,
     pub items: Option<Box<Node>>,
     pub values: Option<Box<Node>>,
 }
@@ -400,7 +403,7 @@ impl Default for Node {
             maps: 0,
             map_keys: 0,
             in_records: 0,
-            children: BTreeMap::new(),
+            children: FxHashMap::default(),
             items: None,
             values: None,
         }
@@ -413,6 +416,13 @@ impl Node {
             name: name.map(Into::into),
             ..Node::default()
         }
+    }
+
+    /// The children in name order (code point order, as Python sorts names).
+    pub fn sorted_children(&self) -> Vec<(&str, &Node)> {
+        let mut out: Vec<(&str, &Node)> = self.children.iter().map(|(k, c)| (&**k, c)).collect();
+        out.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        out
     }
 
     pub fn total(&self) -> u64 {
@@ -714,17 +724,17 @@ impl Node {
         types.sort_unstable();
         if self.records > 0 {
             let required: Vec<Value> = self
-                .children
-                .iter()
+                .sorted_children()
+                .into_iter()
                 .filter(|(_, child)| child.in_records == self.records)
-                .map(|(k, _)| Value::Str(k.clone()))
+                .map(|(k, _)| Value::Str(k.into()))
                 .collect();
             let mut fields = Vec::new();
             if !self.children.is_empty() {
                 let props = self
-                    .children
-                    .iter()
-                    .map(|(k, child)| (k.clone(), child.structure()))
+                    .sorted_children()
+                    .into_iter()
+                    .map(|(k, child)| (k.into(), child.structure()))
                     .collect();
                 fields.push(("properties", Value::Object(props)));
             }
@@ -846,9 +856,9 @@ impl Node {
             put(
                 "children",
                 Value::Object(
-                    self.children
-                        .iter()
-                        .map(|(k, c)| (k.clone(), c.to_value()))
+                    self.sorted_children()
+                        .into_iter()
+                        .map(|(k, c)| (k.into(), c.to_value()))
                         .collect(),
                 ),
             );

@@ -282,8 +282,8 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
             Some(Key::Name(k)) => k,
         };
         self.enter();
-        let mut members: Vec<(Box<str>, Value)> = Vec::new();
-        let mut index: Option<std::collections::HashMap<Box<str>, usize>> = None;
+        let mut members: Vec<(Box<str>, Value)> = Vec::with_capacity(8);
+        let mut index = Names::default();
         let mut key = Some(first);
         while let Some(k) = key {
             let v = map.next_value_seed(ValueSeed(self.0))?;
@@ -299,29 +299,53 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
     }
 }
 
+/// The names of an object being parsed, for finding a repeated one: a 64-bit filter of
+/// name hashes first (most objects repeat no name, so most names need no comparison),
+/// then the names themselves; an index once the object is large.
+#[derive(Default)]
+struct Names {
+    filter: u64,
+    index: Option<rustc_hash::FxHashMap<Box<str>, usize>>,
+}
+
+fn name_bit(name: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    let h = BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(name);
+    1u64 << (h >> 58)
+}
+
 fn insert_member(
     members: &mut Vec<(Box<str>, Value)>,
-    index: &mut Option<std::collections::HashMap<Box<str>, usize>>,
+    names: &mut Names,
     k: Box<str>,
     v: Value,
     state: &State,
 ) {
     const INDEX_FROM: usize = 16;
-    let found = match index {
+    let found = match &names.index {
         Some(ix) => ix.get(&k).copied(),
-        None => members.iter().position(|(name, _)| *name == k),
+        None => {
+            let bit = name_bit(&k);
+            let maybe = names.filter & bit != 0;
+            names.filter |= bit;
+            if maybe {
+                members.iter().position(|(name, _)| *name == k)
+            } else {
+                None
+            }
+        }
     };
     if let Some(i) = found {
         members[i].1 = v;
         state.update(|f| f.duplicate_keys = true);
         return;
     }
-    if let Some(ix) = index {
+    if let Some(ix) = &mut names.index {
         ix.insert(k.clone(), members.len());
     }
     members.push((k, v));
-    if index.is_none() && members.len() >= INDEX_FROM {
-        *index = Some(
+    if names.index.is_none() && members.len() >= INDEX_FROM {
+        names.index = Some(
             members
                 .iter()
                 .enumerate()
