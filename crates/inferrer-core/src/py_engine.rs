@@ -12,7 +12,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use crate::capture::CaptureReader;
+use crate::capture::{CaptureReader, CaptureRecord};
 use crate::decode::{decode, RecordRef};
 use crate::observe::{Example, GroupKey, Kind, Observations, Topic};
 use crate::stats::Shape;
@@ -25,6 +25,15 @@ const MAX_REPORTED_BAD_LINES: usize = 100;
 const NOT_A_CAPTURE_AFTER: usize = 10;
 
 type Headers = Vec<(String, Option<Vec<u8>>)>;
+
+/// Capture lines handed from the reading thread to the folding one at a time.
+const LINE_BATCH: usize = 1024;
+
+/// One capture line, read.
+enum Line {
+    Bad(u64, String),
+    Good(Box<CaptureRecord>),
+}
 
 fn fold_one(obs: &mut Observations, topic: &str, record: &RecordRef) {
     let decoded = decode(record);
@@ -170,30 +179,57 @@ impl Engine {
         let mut not_a_capture: Option<(u64, String)> = None;
         let error: Option<(u64, String)> = None;
         py.detach(|| {
-            for item in reader {
-                let (lineno, parsed) = item;
-                let lineno = lineno as u64;
-                match parsed {
-                    Err(reason) => {
-                        bad += 1;
-                        if bad_lines.len() < MAX_REPORTED_BAD_LINES {
-                            bad_lines.push((lineno, reason.clone()));
+            // Two stages on two threads: one reads the lines (the capture's JSON), this
+            // one decodes and folds them in file order. (A decoded value is freed by the
+            // thread that made it: cross-thread frees cost more than they save.)
+            // Batches bound the memory.
+            std::thread::scope(|scope| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Line>>(4);
+                scope.spawn(move || {
+                    let mut batch = Vec::with_capacity(LINE_BATCH);
+                    for (lineno, parsed) in reader {
+                        batch.push(match parsed {
+                            Err(reason) => Line::Bad(lineno as u64, reason),
+                            Ok(rec) => Line::Good(Box::new(rec)),
+                        });
+                        if batch.len() >= LINE_BATCH
+                            && tx
+                                .send(std::mem::replace(
+                                    &mut batch,
+                                    Vec::with_capacity(LINE_BATCH),
+                                ))
+                                .is_err()
+                        {
+                            return; // the folding side stopped: not a capture
                         }
-                        if !seen_good {
-                            leading_bad.push((lineno, reason));
-                            if leading_bad.len() >= NOT_A_CAPTURE_AFTER {
-                                not_a_capture = Some(leading_bad[0].clone());
-                                break;
+                    }
+                    let _ = tx.send(batch);
+                });
+                'lines: for batch in rx {
+                    for line in batch {
+                        match line {
+                            Line::Bad(lineno, reason) => {
+                                bad += 1;
+                                if bad_lines.len() < MAX_REPORTED_BAD_LINES {
+                                    bad_lines.push((lineno, reason.clone()));
+                                }
+                                if !seen_good {
+                                    leading_bad.push((lineno, reason));
+                                    if leading_bad.len() >= NOT_A_CAPTURE_AFTER {
+                                        not_a_capture = Some(leading_bad[0].clone());
+                                        break 'lines;
+                                    }
+                                }
+                            }
+                            Line::Good(rec) => {
+                                seen_good = true;
+                                records += 1;
+                                fold_one(&mut self.obs, &rec.topic, &rec.as_record());
                             }
                         }
                     }
-                    Ok(rec) => {
-                        seen_good = true;
-                        records += 1;
-                        fold_one(&mut self.obs, &rec.topic, &rec.as_record());
-                    }
                 }
-            }
+            });
         });
         if not_a_capture.is_none() && !seen_good && !leading_bad.is_empty() {
             not_a_capture = Some(leading_bad[0].clone());
