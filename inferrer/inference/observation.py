@@ -29,7 +29,6 @@ from inferrer.errors import CaptureError
 from inferrer.inference import rules
 from inferrer.inference.canonical import annotate, finalize
 from inferrer.inference.stats import FieldNode
-from inferrer.inference.strategies import StructureBuilder
 from inferrer.jsonpointer import escape_token
 from inferrer.model import FieldSummary, KindSummary, PayloadEncoding, TopicSummary
 
@@ -103,6 +102,9 @@ def _structure_with_hints(shape: _core.Shape) -> dict[str, Any]:
     hints = shape.hints
     if not hints:
         return structure
+    # genson merges declared schemas (rare: Kafka Connect); loaded only for them.
+    from inferrer.inference.strategies import StructureBuilder
+
     builder = StructureBuilder(schema_uri=None)
     if shape.count:
         builder.add_schema(structure)
