@@ -317,3 +317,14 @@ def test_check_capture_reads_only_up_to_the_first_record(tmp_path: Path) -> None
     (tmp_path / "d.jsonl").write_bytes(b"junk\n" * 20)
     with pytest.raises(CaptureError, match=r"d\.jsonl:1: not a capture file"):
         check_capture(tmp_path / "d.jsonl")
+
+
+def test_a_read_error_part_way_is_a_capture_error_not_a_bad_line(tmp_path: Path) -> None:
+    from inferrer.capture import fold_captures
+    from inferrer.engine import Engine
+
+    read = Engine().fold_capture(tmp_path)  # a folder opens, and then cannot be read
+    assert read.error is not None and read.error[0] == 0
+    assert (read.records, read.bad) == (0, 0)
+    with pytest.raises(CaptureError, match=r"cannot read capture file .* after line 0: "):
+        fold_captures([tmp_path])

@@ -16,6 +16,9 @@
 use crate::value::nesting_exceeds;
 use std::io::BufRead;
 
+/// How a read error that ends the file starts (the reader's last item).
+pub const READ_ERROR_PREFIX: &str = "cannot read after line ";
+
 /// A line whose brackets nest deeper than this is not a record (`capture.MAX_LINE_DEPTH`).
 pub const MAX_LINE_DEPTH: usize = 256;
 /// Python's default limit on the digits of an int read from text.
@@ -860,7 +863,7 @@ impl<R: BufRead> Iterator for CaptureReader<R> {
                     self.failed = true;
                     return Some((
                         self.line_no,
-                        Err(format!("cannot read after line {}: {e}", self.line_no)),
+                        Err(format!("{READ_ERROR_PREFIX}{}: {e}", self.line_no)),
                     ));
                 }
             }

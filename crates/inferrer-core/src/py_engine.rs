@@ -12,7 +12,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use crate::capture::{CaptureReader, CaptureRecord};
+use crate::capture::{CaptureReader, CaptureRecord, READ_ERROR_PREFIX};
 use crate::decode::{decode, RecordRef};
 use crate::observe::{Example, GroupKey, Kind, Observations, Topic};
 use crate::stats::Shape;
@@ -32,6 +32,8 @@ const LINE_BATCH: usize = 1024;
 /// One capture line, read.
 enum Line {
     Bad(u64, String),
+    /// Reading the file failed after this line (the file ends there).
+    Failed(u64, String),
     Good(Box<CaptureRecord>),
 }
 
@@ -177,7 +179,7 @@ impl Engine {
         let mut leading_bad: Vec<(u64, String)> = Vec::new();
         let mut seen_good = false;
         let mut not_a_capture: Option<(u64, String)> = None;
-        let error: Option<(u64, String)> = None;
+        let mut error: Option<(u64, String)> = None;
         py.detach(|| {
             // Two stages on two threads: one reads the lines (the capture's JSON), this
             // one decodes and folds them in file order. (A decoded value is freed by the
@@ -189,6 +191,11 @@ impl Engine {
                     let mut batch = Vec::with_capacity(LINE_BATCH);
                     for (lineno, parsed) in reader {
                         batch.push(match parsed {
+                            Err(reason) if reason.starts_with(READ_ERROR_PREFIX) => {
+                                // "cannot read after line N: why": keep why.
+                                let why = reason.split_once(": ").map_or("", |(_, w)| w);
+                                Line::Failed(lineno as u64, why.to_string())
+                            }
                             Err(reason) => Line::Bad(lineno as u64, reason),
                             Ok(rec) => Line::Good(Box::new(rec)),
                         });
@@ -220,6 +227,10 @@ impl Engine {
                                         break 'lines;
                                     }
                                 }
+                            }
+                            Line::Failed(lineno, why) => {
+                                error = Some((lineno, why));
+                                break 'lines;
                             }
                             Line::Good(rec) => {
                                 seen_good = true;
