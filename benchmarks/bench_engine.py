@@ -295,6 +295,15 @@ def expect_count(n: int) -> Check:
 # ---------------------------------------------------------------- case: file
 
 
+def infer_contender(cli: str, capture: Path, out: Path, n: int) -> Contender:
+    """``infer-asyncapi infer --from-file CAPTURE``, checked to have read ``n`` messages."""
+    return Contender(
+        "infer-asyncapi infer",
+        [cli, "infer", "--from-file", str(capture), "--no-summary", "-o", str(out)],
+        expect_doc(out, n),
+    )
+
+
 def case_file(args: argparse.Namespace, results: Results, workdir: Path) -> None:
     n = args.messages
     cli = console_script()
@@ -303,11 +312,7 @@ def case_file(args: argparse.Namespace, results: Results, workdir: Path) -> None
     for kind, capture in captures.items():
         out = workdir / f"file-{kind}.yaml"
         contenders = [
-            Contender(
-                "infer-asyncapi infer",
-                [cli, "infer", "--from-file", str(capture), "--no-summary", "-o", str(out)],
-                expect_doc(out, n),
-            ),
+            infer_contender(cli, capture, out, n),
             Contender(
                 "polars-genson",
                 [
@@ -382,11 +387,7 @@ def case_diff(args: argparse.Namespace, results: Results, workdir: Path) -> None
         )
         report = workdir / f"diff-report-{kind}.txt"
         contenders = [
-            Contender(
-                "infer-asyncapi infer",
-                [cli, "infer", "--from-file", str(capture), "--no-summary", "-o", str(out)],
-                expect_doc(out, n),
-            ),
+            infer_contender(cli, capture, out, n),
             Contender(
                 "infer-asyncapi diff",
                 [cli, "diff", "--spec", str(spec), "--from-file", str(capture), "-o", str(report)],
