@@ -12,7 +12,7 @@ CARGO ?= cargo
 setup: $(STAMP) node_modules/.installed jars
 
 # pip builds the compiled core (crates/inferrer-core) with maturin and cargo.
-$(STAMP): pyproject.toml $(CRATE)/Cargo.toml $(wildcard $(CRATE)/src/*.rs)
+$(STAMP): pyproject.toml $(CRATE)/Cargo.toml $(wildcard $(CRATE)/src/*.rs) inferrer/inference/grammar.json
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'

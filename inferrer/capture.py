@@ -26,15 +26,18 @@ import os
 from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, TYPE_CHECKING, Any, Final
 
 import orjson
 
 from inferrer.atomic import atomic_binary_writer
-from inferrer.decoding import _nesting_exceeds
+from inferrer.decoding import nesting_exceeds
 from inferrer.errors import CaptureError, UsageError
 from inferrer.model import TopicMetadata
 from inferrer.records import Header, Record
+
+if TYPE_CHECKING:
+    from inferrer.engine import Topic
 
 SIDECAR_SUFFIX = ".topics.json"
 SIDECAR_FORMAT = "inferrer-capture-topics"
@@ -273,7 +276,7 @@ def record_from_json(obj: Any) -> Record:
 
 def decode_line(line: bytes) -> Record:
     """The record on one capture line; ValueError (with a short reason) if there is none."""
-    if _nesting_exceeds(line, MAX_LINE_DEPTH):
+    if nesting_exceeds(line, MAX_LINE_DEPTH):
         raise _BadRecord(f"not JSON (nested deeper than {MAX_LINE_DEPTH})")
     try:
         obj = orjson.loads(line)
@@ -420,7 +423,7 @@ def iter_captures(
 
 def fold_captures(
     paths: Iterable[str | os.PathLike[str]], *, stats: CaptureStats | None = None
-) -> tuple[dict[str, Any], dict[str, TopicMetadata]]:
+) -> tuple[dict[str, Topic], dict[str, TopicMetadata]]:
     """Fold every record of some capture files in the engine, in one streaming pass.
 
     Returns each topic's observation (the core's ``Topic``, one per topic across all
@@ -432,7 +435,7 @@ def fold_captures(
     from inferrer.engine import Engine
 
     stats = stats if stats is not None else CaptureStats()
-    observed: dict[str, Any] = {}
+    observed: dict[str, Topic] = {}
     topics: dict[str, TopicMetadata] = {}
     for path in paths:
         name = str(path)

@@ -138,7 +138,7 @@ def _parse_broken(data: bytes) -> Any:
     """The value of a text orjson refused, or ``_Undecodable`` with the reason.
 
     The whole text is looked at first, in this order: bytes that are not UTF-8 are
-    ``invalid-utf8``; brackets nested deeper than MAX_DEPTH (:func:`_nesting_exceeds`)
+    ``invalid-utf8``; brackets nested deeper than MAX_DEPTH (:func:`nesting_exceeds`)
     are ``too-deep``; a lone surrogate escape anywhere (:func:`_has_lone_surrogate`)
     is ``invalid-utf8``. Then the first error read left to right decides: NaN,
     Infinity or -Infinity where a value belongs is ``nan-or-infinity``; anything else
@@ -152,7 +152,7 @@ def _parse_broken(data: bytes) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise _Undecodable("invalid-utf8") from None
-    if _nesting_exceeds(data, MAX_DEPTH):
+    if nesting_exceeds(data, MAX_DEPTH):
         raise _Undecodable("too-deep")
     if _has_lone_surrogate(data):
         raise _Undecodable("invalid-utf8")
@@ -175,7 +175,7 @@ _STRING: Final = re.compile(rb'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 _ESCAPE: Final = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
 
 
-def _nesting_exceeds(data: bytes, limit: int) -> bool:
+def nesting_exceeds(data: bytes, limit: int) -> bool:
     """Whether brackets outside strings nest deeper than ``limit`` anywhere in ``data``
     (closing brackets never go below 0). Defined for any text, valid or not."""
     if data.count(b"{") + data.count(b"[") <= limit:

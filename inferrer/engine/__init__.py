@@ -22,7 +22,10 @@ from inferrer import _core
 from inferrer.model import DECODED_FIELDS, DecodedMessage
 from inferrer.records import Record
 
-__all__ = ["CaptureRead", "Engine", "decode_record"]
+__all__ = ["CaptureRead", "Engine", "Topic", "decode_record"]
+
+Topic = _core.Topic
+"""One topic's observation, as the core holds it (merge, ``to_dict``/``from_dict``)."""
 
 FOLD_BATCH: Final = 4096
 """Records handed to the core at a time (bounds the memory of a Python batch)."""
@@ -93,7 +96,7 @@ class Engine:
         found: dict[str, int] = self._core.highest_partitions()
         return found
 
-    def take(self, topic: str) -> _core.Topic:
+    def take(self, topic: str) -> Topic:
         """Remove and return one topic's observation (empty if never seen)."""
         return self._core.take(topic)
 

@@ -16,6 +16,7 @@ files and snapshots. :func:`merge` is associative and commutative.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from collections.abc import Iterable, Mapping
@@ -68,8 +69,10 @@ class ShapeObservation:
         return self._root
 
     def structure(self) -> dict[str, Any]:
-        """Types, properties, required, items and maps; declared schemas merged in."""
-        return _structure_with_hints(_core.Shape.from_dict(self.data))
+        """Types, properties, required, items and maps; declared schemas merged in.
+
+        A new dict each time (callers annotate it in place)."""
+        return _structure_with_hints(self.data)
 
     def schema(self) -> dict[str, Any]:
         """The canonical JSON Schema of every value seen (with formats and enums)."""
@@ -96,17 +99,18 @@ class ShapeObservation:
         return tuple(sorted(out, key=lambda f: f.path))
 
 
-def _structure_with_hints(shape: _core.Shape) -> dict[str, Any]:
-    """The core's structure, with declared schemas (Kafka Connect hints) merged by genson."""
-    structure: dict[str, Any] = shape.structure()
-    hints = shape.hints
+def _structure_with_hints(shape: Mapping[str, Any]) -> dict[str, Any]:
+    """A shape dict's structure (the core derives it from the statistics), with declared
+    schemas (Kafka Connect hints) merged by genson."""
+    structure: dict[str, Any] = copy.deepcopy(shape["structure"])
+    hints: list[str] = shape["hints"]
     if not hints:
         return structure
     # genson merges declared schemas (rare: Kafka Connect); loaded only for them.
     from inferrer.inference.strategies import StructureBuilder
 
     builder = StructureBuilder(schema_uri=None)
-    if shape.count:
+    if shape["count"]:
         builder.add_schema(structure)
     for hint in hints:
         builder.add_schema(json.loads(hint))

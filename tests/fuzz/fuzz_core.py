@@ -47,7 +47,7 @@ def check(data: bytes) -> None:
     key = fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 16)) if fdp.ConsumeBool() else None
     header = fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 32)) if fdp.ConsumeBool() else None
     name = fdp.PickValueInList(["ce_type", "content-type", "trace", "ce_specversion"])
-    value = fdp.ConsumeBytes(fdp.remaining_bytes()) if fdp.ConsumeBool() or data else None
+    value = fdp.ConsumeBytes(fdp.remaining_bytes()) if fdp.ConsumeBool() else None
     headers = ((name, header),) if header is not None else ()
     record = Record("fuzz", 0, 1, 1_700_000_000_000, key, value, headers)
     want = decode_parts(record)

@@ -9,16 +9,14 @@ Observations: what was seen on a topic, mutable while sampling, mergeable after.
   a :class:`~inferrer.inference.stats.FieldNode` statistics tree.
 
 Messages are buffered per topic (:data:`BATCH_SIZE` or :data:`BATCH_BYTES`) and
-processed a column at a time; every reader (``summarize``, ``to_dict``, merging)
-flushes first, so buffering never shows.
+processed a column at a time; ``to_dict`` flushes first, so buffering never shows.
 * :class:`KindObservation` — one event kind: payloads, headers, timestamps, examples.
 * :class:`TopicObservation` — one topic: kinds keyed by discriminator, keys,
   headers, encodings, envelope, framing, undecodable counts, anomalies (decoded
   payloads with duplicate keys or integers beyond 64 bits), tombstones, partitions.
 
-:func:`merge` is associative and commutative; ``to_dict``/``from_dict`` round-trip
-through JSON; :meth:`TopicObservation.summarize` gives the read-only
-:class:`~inferrer.model.TopicSummary`.
+Only the fold and ``to_dict`` are here: merging, loading and summaries are written
+once, in production (:mod:`inferrer.inference.observation`, over the core's dicts).
 """
 
 from __future__ import annotations
@@ -31,16 +29,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from inferrer.decoding import PARTS_FIELDS, Parts, parts_of
-from inferrer.errors import CaptureError
+from inferrer.decoding import PARTS_FIELDS, Parts
 from inferrer.inference import rules
-from inferrer.inference.canonical import annotate, canonical_json, finalize, sort_structure
+from inferrer.inference.canonical import canonical_json, sort_structure
 from inferrer.inference.stats import FieldNode
 from inferrer.inference.stats import process_column_reference as process_column
 from inferrer.inference.strategies import StructureBuilder
-from inferrer.model import (
-    DecodedMessage,
-)
 
 FORMAT_VERSION: Final = 2
 BATCH_SIZE: Final = 1024
@@ -142,15 +136,6 @@ class ShapeObservation:
         self._pending_bytes = 0
         self._last_fragment: dict[str, Any] | None = None
 
-    def add(self, value: Any, size: int = 0) -> None:
-        """Add one JSON value (``size``: its raw size, to bound the buffer's memory)."""
-        self.count += 1
-        pending = self._pending
-        pending.append(value)
-        self._pending_bytes += size
-        if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
-            self.flush()
-
     def add_many(self, values: list[Any], size: int) -> None:
         """Add several JSON values (``size``: their total raw size)."""
         self.count += len(values)
@@ -183,13 +168,6 @@ class ShapeObservation:
         schema.pop("$schema", None)
         return schema
 
-    def schema(self) -> dict[str, Any]:
-        """The canonical JSON Schema of every value added (with formats and enums)."""
-        if self.count == 0 and not self.hints:
-            return {}
-        self.flush()
-        return finalize(annotate(self.structure(), self.root))
-
     def merge(self, other: ShapeObservation) -> None:
         self.flush()
         other.flush()
@@ -206,16 +184,6 @@ class ShapeObservation:
             "stats": self.root.to_dict(),
             "hints": sorted(self.hints),
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ShapeObservation:
-        obs = cls()
-        obs.count = data["count"]
-        if data["structure"]:
-            obs.builder.add_schema(data["structure"])
-        obs.root = FieldNode.from_dict(data["stats"])
-        obs.hints = set(data["hints"])
-        return obs
 
 
 def _min_opt(a: int | None, b: int | None) -> int | None:
@@ -307,17 +275,6 @@ class KindObservation:
             "examples": [list(e) for e in self.examples],
         }
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> KindObservation:
-        return cls(
-            count=data["count"],
-            payload=ShapeObservation.from_dict(data["payload"]),
-            headers=ShapeObservation.from_dict(data["headers"]),
-            first_timestamp=data["first_timestamp"],
-            last_timestamp=data["last_timestamp"],
-            examples=[(e[0], e[1], e[2], e[3]) for e in data["examples"]],
-        )
-
 
 GroupKey = tuple[str, str] | None
 """(discriminator field, value), or None for messages without a discriminator."""
@@ -353,23 +310,11 @@ class TopicObservation:
 
     # -- adding ------------------------------------------------------------------------
 
-    def add(self, msg: DecodedMessage) -> None:
-        """Add one decoded message of this topic."""
-        self.add_parts(parts_of(msg))
-
     def add_parts(self, parts: Parts) -> None:
         """Add one decoded message as a :data:`~inferrer.decoding.Parts` tuple (fast path)."""
         pending = self._pending
         pending.append(parts)
         self._pending_bytes += parts[_SIZE]
-        if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
-            self.flush()
-
-    def add_parts_many(self, parts: list[Parts]) -> None:
-        """Add several decoded messages of this topic (see :meth:`add_parts`)."""
-        pending = self._pending
-        pending.extend(parts)
-        self._pending_bytes += sum(map(_SIZE_OF, parts))
         if len(pending) >= BATCH_SIZE or self._pending_bytes >= BATCH_BYTES:
             self.flush()
 
@@ -456,41 +401,6 @@ class TopicObservation:
             else:
                 target.merge(kind)
 
-    # -- merging -----------------------------------------------------------------------
-
-    def merge_from(self, other: TopicObservation) -> None:
-        """Fold ``other`` (same topic) into this observation."""
-        self.flush()
-        other.flush()
-        self.messages += other.messages
-        self.tombstones += other.tombstones
-        self.timestamped += other.timestamped
-        for mine, theirs in (
-            (self.undecodable, other.undecodable),
-            (self.anomalies, other.anomalies),
-            (self.encodings, other.encodings),
-            (self.key_encodings, other.key_encodings),
-            (self.content_types, other.content_types),
-            (self.envelopes, other.envelopes),
-            (self.framings, other.framings),
-        ):
-            mine.update(theirs)
-        self.schema_ids |= other.schema_ids
-        self.partitions |= other.partitions
-        self.first_timestamp = _min_opt(self.first_timestamp, other.first_timestamp)
-        self.last_timestamp = _max_opt(self.last_timestamp, other.last_timestamp)
-        self.key.merge(other.key)
-        self.headers.merge(other.headers)
-        self.collapsed = self.collapsed or other.collapsed
-        for g, kind in sorted(other.groups.items(), key=lambda kv: _group_sort_key(kv[0])):
-            copy = KindObservation.from_dict(kind.to_dict())
-            mine_kind = self.groups.get(g)
-            if mine_kind is None:
-                self.groups[g] = copy
-            else:
-                mine_kind.merge(copy)
-        self._maybe_collapse()
-
     # -- serialising -------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
@@ -522,38 +432,6 @@ class TopicObservation:
                 for g, k in sorted(self.groups.items(), key=lambda kv: _group_sort_key(kv[0]))
             ],
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TopicObservation:
-        if data.get("version") != FORMAT_VERSION:
-            raise CaptureError(
-                f"observation of topic {data.get('topic')!r} has format version "
-                f"{data.get('version')!r}; expected {FORMAT_VERSION}"
-            )
-        obs = cls(data["topic"])
-        obs.messages = data["messages"]
-        obs.tombstones = data["tombstones"]
-        obs.undecodable = Counter(data["undecodable"])
-        obs.anomalies = Counter(data.get("anomalies", {}))  # absent before anomalies
-        obs.encodings = Counter(data["encodings"])
-        obs.key_encodings = Counter(data["key_encodings"])
-        obs.content_types = Counter(data["content_types"])
-        obs.envelopes = Counter(data["envelopes"])
-        obs.framings = Counter(data["framings"])
-        obs.schema_ids = set(data["schema_ids"])
-        obs.partitions = set(data["partitions"])
-        obs.first_timestamp = data["first_timestamp"]
-        obs.last_timestamp = data["last_timestamp"]
-        obs.timestamped = data["timestamped"]
-        obs.key = ShapeObservation.from_dict(data["key"])
-        obs.headers = ShapeObservation.from_dict(data["headers"])
-        obs.collapsed = data["collapsed"]
-        for entry in data["kinds"]:
-            g: GroupKey = None if entry["field"] is None else (entry["field"], entry["value"])
-            obs.groups[g] = KindObservation.from_dict(entry["observation"])
-        return obs
-
-    # -- summarising -------------------------------------------------------------------
 
 
 def _group_sort_key(g: GroupKey) -> tuple[str, str]:
