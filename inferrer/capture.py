@@ -37,7 +37,7 @@ from inferrer.model import TopicMetadata
 from inferrer.records import Header, Record
 
 if TYPE_CHECKING:
-    from inferrer.engine import Topic
+    from inferrer.engine import Engine, Topic
 
 SIDECAR_SUFFIX = ".topics.json"
 SIDECAR_FORMAT = "inferrer-capture-topics"
@@ -422,7 +422,10 @@ def iter_captures(
 
 
 def fold_captures(
-    paths: Iterable[str | os.PathLike[str]], *, stats: CaptureStats | None = None
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    stats: CaptureStats | None = None,
+    check_with: Engine | None = None,
 ) -> tuple[dict[str, Topic], dict[str, TopicMetadata]]:
     """Fold every record of some capture files in the engine, in one streaming pass.
 
@@ -431,6 +434,9 @@ def fold_captures(
     sidecar, or ``max partition seen + 1``; the first description wins). Bad lines
     are skipped and counted in ``stats``; a file that cannot be read, or whose first
     lines are all bad, raises :class:`~inferrer.errors.CaptureError`.
+
+    ``check_with`` is an engine holding a drift check (:meth:`Engine.check`): every
+    record is also checked, and the check is back in ``check_with`` at the end.
     """
     from inferrer.engine import Engine
 
@@ -440,6 +446,8 @@ def fold_captures(
     for path in paths:
         name = str(path)
         engine = Engine()
+        if check_with is not None:
+            engine.adopt_check(check_with)
         try:
             read = engine.fold_capture(path)
         except OSError as e:
@@ -465,6 +473,8 @@ def fold_captures(
                 observed[topic].merge(got)
             else:
                 observed[topic] = got
+        if check_with is not None:
+            check_with.adopt_check(engine)
     return observed, dict(sorted(topics.items()))
 
 

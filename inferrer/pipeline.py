@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from inferrer.asyncapi.build import DocumentOptions
     from inferrer.drift.compare import DiffOptions
     from inferrer.drift.model import DriftReport
+    from inferrer.engine import Engine
     from inferrer.inference.observation import TopicObservation
     from inferrer.kafka.plan import ProgressCallback, SampleConfig
 
@@ -61,7 +62,9 @@ class Collected:
     observations: Mapping[str, TopicObservation]
     metadata: Mapping[str, TopicMetadata]
     messages: tuple[DecodedMessage, ...] = ()
-    """The decoded sample, kept only when asked (the drift report validates it)."""
+    """The decoded sample, kept only when asked (the drift report's reference path)."""
+    traffic: Mapping[str, Any] | None = None
+    """What the core's drift check counted, when one was asked for (``check``)."""
     warnings: tuple[str, ...] = ()
     bootstrap: str | None = None
     secure: bool = False
@@ -85,7 +88,7 @@ class Inferred:
 
 
 def _fold_capture_files(
-    source: Source, warnings: list[str]
+    source: Source, warnings: list[str], checker: Engine | None
 ) -> tuple[dict[str, TopicObservation], dict[str, TopicMetadata]]:
     """Fold the capture files in the engine, in one pass; keep the selected topics."""
     from inferrer.capture import CaptureStats, fold_captures
@@ -93,7 +96,7 @@ def _fold_capture_files(
     from inferrer.kafka.select import select_topics
 
     stats = CaptureStats()
-    observed, topics = fold_captures(source.capture_files, stats=stats)
+    observed, topics = fold_captures(source.capture_files, stats=stats, check_with=checker)
     names = select_topics(
         topics, source.topics, source.exclude, include_internal=source.include_internal
     )
@@ -123,28 +126,38 @@ def collect(
     source: Source,
     *,
     keep_messages: bool = False,
+    check: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> Collected:
     """Read the source, decode every record once and fold it into observations.
 
     Records stream from the source to the engine in batches: the sample is never
-    held in memory (unless ``keep_messages`` asks for the decoded messages).
+    held in memory (unless ``keep_messages`` asks for the decoded messages). With
+    ``check`` (a plan of :func:`inferrer.drift.traffic.core_plan`), the engine also
+    checks every message against the committed spec on the way.
     """
+    from inferrer.engine import Engine
     from inferrer.inference import TopicObservation, observations_of
 
     warnings: list[str] = []
     bootstrap: str | None = None
     secure = False
     kept: list[DecodedMessage] = []
+    checker: Engine | None = None
+    if check is not None:
+        checker = Engine()
+        checker.check(check)
     if source.capture_files:
-        observations, metadata = _fold_capture_files(source, warnings)
+        observations, metadata = _fold_capture_files(source, warnings, checker)
         if keep_messages:
             kept = _capture_messages(source, metadata)
     elif source.sample is not None:
-        from inferrer.engine import Engine, decode_record
+        from inferrer.engine import decode_record
         from inferrer.kafka.sampler import open_stream, record_of
 
         engine = Engine()
+        if checker is not None:
+            engine.adopt_check(checker)
         stream = open_stream(source.sample, progress)
         for batch in stream.batches():
             engine.fold_messages(batch)
@@ -156,6 +169,8 @@ def collect(
         observations = {t: o for t, o in observations_of(engine).items() if t in metadata}
         # Per topic, in partition and offset order, whatever order partitions arrived in.
         kept.sort(key=lambda m: (m.topic, m.partition, m.offset))
+        if checker is not None:
+            checker.adopt_check(engine)
         bootstrap = source.sample.client.bootstrap
         protocol = source.sample.client.settings.get("security.protocol", "plaintext")
         secure = protocol.lower() != "plaintext"
@@ -170,6 +185,7 @@ def collect(
         observations=dict(sorted(full.items())),
         metadata=metadata,
         messages=tuple(kept),
+        traffic=checker.check_results() if checker is not None else None,
         warnings=tuple(warnings),
         bootstrap=bootstrap,
         secure=secure,
@@ -265,10 +281,18 @@ def diff_document_against_source(
 
     from inferrer.drift.compare import diff_observed
     from inferrer.drift.spec import normalize_spec
+    from inferrer.drift.traffic import CoreTraffic, core_plan
+    from inferrer.engine import can_check
     from inferrer.kafka.select import select_topics
 
-    documented = normalize_spec(spec, label).channels
-    collected = collect(source, keep_messages=True, progress=progress)
+    view = normalize_spec(spec, label)
+    documented = view.channels
+    # The core checks every message while folding it; a spec it cannot read (a
+    # pattern its regex engine lacks) takes the reference path over decoded messages.
+    plan = core_plan(view, options)
+    if plan is not None and not can_check(plan):
+        plan = None
+    collected = collect(source, keep_messages=plan is None, check=plan, progress=progress)
     # Only documented topics this run was asked to look at can be called missing or
     # silent: a nightly job over 'bank.*' says nothing about 'crm.*'.
     patterns, exclude = source.topic_patterns()
@@ -282,7 +306,7 @@ def diff_document_against_source(
         spec,
         collected.summaries(),
         collected.metadata if source.sample is not None else None,
-        collected.messages,
+        CoreTraffic(collected.traffic) if collected.traffic is not None else collected.messages,
         options,
     )
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inferrer.drift.model import (
     Compatibility,
@@ -33,6 +33,9 @@ from inferrer.drift.spec import (
 )
 from inferrer.jsonpointer import escape_token, join_pointer
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
+
+if TYPE_CHECKING:
+    from inferrer.drift.traffic import CoreTraffic
 
 
 @dataclass(frozen=True, slots=True)
@@ -741,7 +744,7 @@ def diff_observed(
     spec: Mapping[str, Any],
     summaries: Sequence[TopicSummary],
     metadata: Mapping[str, TopicMetadata] | None,
-    messages: Iterable[DecodedMessage],
+    messages: Iterable[DecodedMessage] | CoreTraffic,
     options: DiffOptions,
 ) -> DriftReport:
     """Classified differences between the committed ``spec`` and a sample of traffic.
@@ -749,7 +752,8 @@ def diff_observed(
     ``summaries`` says which topics and kinds were seen and how often;
     ``metadata`` (None when not read) what the cluster says about topics;
     ``messages`` the decoded sample, streamed once, to validate against the
-    committed schemas and find field-level drift.
+    committed schemas and find field-level drift (or what the core's check counted
+    of it, :class:`~inferrer.drift.traffic.CoreTraffic`).
     """
     from inferrer.drift.traffic import compare_traffic
 

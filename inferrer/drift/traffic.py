@@ -24,6 +24,7 @@ import jsonschema.validators
 
 from inferrer.asyncapi.redact import redact_example
 from inferrer.drift.compare import (
+    DiffOptions,
     FindingCollector,
     _enum_values,
     schema_types,
@@ -73,7 +74,22 @@ def _fits(allowed: frozenset[str] | None, value: Any) -> bool:
 
 
 def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+    """A value's canonical JSON (the core's ``canonical_json``): compact, keys sorted."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _keep_value(values: Counter[str], key: str, most: int) -> None:
+    """Count ``key`` among at most ``most`` values: the smallest keys win, so the values
+    kept (and their counts, always complete) do not depend on the order of messages."""
+    if key in values:
+        values[key] += 1
+        return
+    if len(values) >= most:
+        largest = max(values, default=None)
+        if largest is None or key > largest:
+            return
+        del values[largest]
+    values[key] = 1
 
 
 def shape_of(value: Any) -> Any:
@@ -254,6 +270,27 @@ class _SchemaCheck:
         if rec is not None:
             self.recorded[shape] = rec
 
+    def load(self, state: Mapping[str, Any]) -> None:
+        """Take the counts the core's check made of this place (``check_results``), and
+        validate its evidence: the same state :meth:`observe` builds message by message."""
+        self.n = state["n"]
+        self.present = Counter(state["present"])
+        self.opportunities = Counter(state["opportunities"])
+        self.format_checked = Counter(state["format_checked"])
+        self.documented = {p: tuple(d) for p, d in state["documented"].items()}
+        self.ok_types = {p: set(types) for p, types in state["ok_types"].items()}
+        self.allowed = {
+            p: None if types is None else frozenset(types) for p, types in state["allowed"].items()
+        }
+        self.enums = dict(state["enums"])
+        for rule, path, count, values, (partition, offset, value), pointer in state["checks"]:
+            counts = _PathCounts(count=count, example=_Example(partition, offset, value))
+            counts.pointer = pointer
+            counts.values = Counter(values)
+            self.checks[(rule, path)] = counts
+        for partition, offset, value in state["evidence"]:
+            self._validate(value, _Example(partition, offset, value))
+
     def _replay(self) -> None:
         """Apply the recorded structural effects of repeated shapes (once, before emit)."""
         for rec in self.recorded.values():
@@ -310,8 +347,7 @@ class _SchemaCheck:
         if enum is not None and _key(value) not in {_key(v) for v in enum}:
             self.enums.setdefault(path, enum)
             counts = self._hit("enum-value-new", path, pointer, example, None)
-            if len(counts.values) < self.options.max_enum_values or _key(value) in counts.values:
-                counts.values[_key(value)] += 1
+            _keep_value(counts.values, _key(value), self.options.max_enum_values)
         fmt = node.get("format")
         if isinstance(fmt, str) and isinstance(value, str):
             verdict = matches_format(fmt, value)
@@ -695,7 +731,8 @@ def _reason(error: jsonschema.exceptions.ValidationError) -> str:
         missing = [r for r in required if r not in error.instance]
         return f"{where}: required property {', '.join(map(str, missing))} missing"
     if keyword == "type":
-        return f"{where}: expected type {_key(error.validator_value)}"
+        shown = json.dumps(error.validator_value, sort_keys=True, default=str)
+        return f"{where}: expected type {shown}"
     if keyword in ("enum", "const"):
         return f"{where}: value outside the documented {keyword}"
     if keyword == "additionalProperties":
@@ -743,6 +780,50 @@ class _KindCheck:
             headers.observe(plain, msg)
 
 
+@dataclass(frozen=True)
+class CoreTraffic:
+    """What the core's check (:meth:`inferrer.engine.Engine.check`) counted: the same
+    walk as :class:`_SchemaCheck`, over every message, with bounded evidence."""
+
+    results: Mapping[str, Any]
+
+
+def core_plan(view: SpecView, options: DiffOptions) -> str | None:
+    """The committed spec as the core's check reads it (JSON text), or None when it
+    cannot be written as JSON (the caller then checks decoded messages here)."""
+    channels: dict[str, list[dict[str, Any]]] = {}
+    for address, ch in view.channels.items():
+        channels[address] = [
+            {
+                "key": m.key,
+                "id": m.id,
+                "name": m.name,
+                "discriminator": m.discriminator,
+                "discriminator_value": m.discriminator_value,
+                "payload": _place(m.payload, m.payload_pointer),
+                "key_schema": _place(m.key_schema, m.key_pointer),
+                "headers": _place(m.headers, m.headers_pointer),
+            }
+            for m in ch.messages.values()
+        ]
+    plan = {
+        "channels": channels,
+        "max_validations": options.max_validations_per_kind,
+        "max_shapes": options.max_shapes_per_kind,
+        "max_enum_values": options.max_enum_values,
+    }
+    try:
+        return json.dumps(plan, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def _place(schema: Mapping[str, Any] | None, pointer: str | None) -> list[Any] | None:
+    if schema is None or pointer is None:
+        return None
+    return [schema, pointer]
+
+
 @dataclass
 class _Tally:
     count: int = 0
@@ -755,9 +836,10 @@ def compare_traffic(
     view: SpecView,
     summaries: Sequence[TopicSummary],
     metadata: Mapping[str, TopicMetadata] | None,
-    messages: Iterable[DecodedMessage],
+    traffic: Iterable[DecodedMessage] | CoreTraffic,
 ) -> None:
-    """Add every finding of the spec against the sample to ``out``."""
+    """Add every finding of the spec against the sample to ``out``: ``traffic`` is the
+    decoded messages, or what the core's check counted while folding them."""
     options = out.options
     observed = {s.topic: s for s in summaries}
     cluster = set(metadata) if metadata is not None else set()
@@ -802,33 +884,10 @@ def compare_traffic(
         if metadata is not None and address in metadata:
             _compare_bindings(out, ch, metadata[address])
 
-    kinds: dict[tuple[str, str], _KindCheck] = {}
-    unknown: dict[tuple[str, str], _Tally] = {}
-    undecodable: dict[str, _Tally] = {}
-    for msg in messages:
-        msg_channel = view.channels.get(msg.topic)
-        if msg_channel is None:
-            continue
-        if not msg.ok:
-            tally = undecodable.setdefault(msg.topic, _Tally())
-            tally.count += 1
-            tally.reasons[msg.reason or "undecodable"] += 1
-            if tally.example is None:
-                tally.example = _Example(msg.partition, msg.offset, None)
-            continue
-        if msg.encoding == "null" and msg.value is None:
-            continue  # a tombstone
-        sm = match_message(msg_channel, msg.kind, msg.value)
-        if sm is None:
-            tally = unknown.setdefault((msg.topic, msg.kind or "(unnamed)"), _Tally())
-            tally.count += 1
-            if tally.example is None:
-                tally.example = _Example(msg.partition, msg.offset, msg.value)
-            continue
-        check = kinds.get((msg.topic, sm.key))
-        if check is None:
-            check = kinds[(msg.topic, sm.key)] = _KindCheck(sm, out)
-        check.observe(msg)
+    if isinstance(traffic, CoreTraffic):
+        kinds, unknown, undecodable = _from_core(out, view, traffic)
+    else:
+        kinds, unknown, undecodable = _from_messages(out, view, traffic)
 
     seen: dict[str, set[str]] = {}
     for topic, key in kinds:
@@ -908,6 +967,75 @@ def compare_traffic(
             sc = check.checks.get(where)
             if sc is not None:
                 sc.emit(out, topic, key)
+
+
+_Checked = tuple[
+    dict[tuple[str, str], _KindCheck], dict[tuple[str, str], _Tally], dict[str, _Tally]
+]
+
+
+def _from_messages(
+    out: FindingCollector, view: SpecView, messages: Iterable[DecodedMessage]
+) -> _Checked:
+    """Check each decoded message (the reference the core's check is tested against).
+
+    Messages are taken in (topic, partition, offset) order, whatever order they come
+    in: "the first message" of a finding means the same in a live sample as in a file.
+    """
+    kinds: dict[tuple[str, str], _KindCheck] = {}
+    unknown: dict[tuple[str, str], _Tally] = {}
+    undecodable: dict[str, _Tally] = {}
+    ordered = sorted(messages, key=_message_order)
+    for msg in ordered:
+        msg_channel = view.channels.get(msg.topic)
+        if msg_channel is None:
+            continue
+        if not msg.ok:
+            tally = undecodable.setdefault(msg.topic, _Tally())
+            tally.count += 1
+            tally.reasons[msg.reason or "undecodable"] += 1
+            if tally.example is None:
+                tally.example = _Example(msg.partition, msg.offset, None)
+            continue
+        if msg.encoding == "null" and msg.value is None:
+            continue  # a tombstone
+        sm = match_message(msg_channel, msg.kind, msg.value)
+        if sm is None:
+            tally = unknown.setdefault((msg.topic, msg.kind or "(unnamed)"), _Tally())
+            tally.count += 1
+            if tally.example is None:
+                tally.example = _Example(msg.partition, msg.offset, msg.value)
+            continue
+        check = kinds.get((msg.topic, sm.key))
+        if check is None:
+            check = kinds[(msg.topic, sm.key)] = _KindCheck(sm, out)
+        check.observe(msg)
+
+    return kinds, unknown, undecodable
+
+
+def _message_order(msg: DecodedMessage) -> tuple[str, int, int]:
+    return (msg.topic, msg.partition if msg.partition is not None else -1, msg.offset or 0)
+
+
+def _from_core(out: FindingCollector, view: SpecView, traffic: CoreTraffic) -> _Checked:
+    """The same as :func:`_from_messages`, from what the core's check counted."""
+    kinds: dict[tuple[str, str], _KindCheck] = {}
+    for topic, key, count, places in traffic.results["kinds"]:
+        check = kinds[(topic, key)] = _KindCheck(view.channels[topic].messages[key], out)
+        check.count = count
+        for where, state in places.items():
+            sc = check._check(where)
+            if sc is not None:
+                sc.load(state)
+    unknown: dict[tuple[str, str], _Tally] = {}
+    for topic, kind, count, (partition, offset, value) in traffic.results["unknown"]:
+        unknown[(topic, kind)] = _Tally(count=count, example=_Example(partition, offset, value))
+    undecodable: dict[str, _Tally] = {}
+    for topic, count, reasons, pos in traffic.results["undecodable"]:
+        example = None if pos is None else _Example(pos[0], pos[1], None)
+        undecodable[topic] = _Tally(count=count, example=example, reasons=Counter(reasons))
+    return kinds, unknown, undecodable
 
 
 def _config_value(name: str, value: Any) -> Any:

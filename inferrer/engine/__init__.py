@@ -22,7 +22,7 @@ from inferrer import _core
 from inferrer.model import DECODED_FIELDS, DecodedMessage
 from inferrer.records import Record
 
-__all__ = ["CaptureRead", "Engine", "Topic", "decode_record"]
+__all__ = ["CaptureRead", "Engine", "Topic", "can_check", "decode_record"]
 
 Topic = _core.Topic
 """One topic's observation, as the core holds it (merge, ``to_dict``/``from_dict``)."""
@@ -99,6 +99,32 @@ class Engine:
     def take(self, topic: str) -> Topic:
         """Remove and return one topic's observation (empty if never seen)."""
         return self._core.take(topic)
+
+    def check(self, plan: str) -> None:
+        """Check every message folded from now on against a committed spec.
+
+        ``plan`` is the JSON text :func:`inferrer.drift.traffic.core_plan` writes.
+        Raises ValueError when the core cannot check that spec.
+        """
+        self._core.set_check(plan)
+
+    def adopt_check(self, other: Engine) -> None:
+        """Take over ``other``'s check, with everything it counted so far."""
+        self._core.adopt_check(other._core)
+
+    def check_results(self) -> dict[str, Any] | None:
+        """What the check counted (None without one); read by
+        :func:`inferrer.drift.traffic.compare_traffic`."""
+        return self._core.check_results()
+
+
+def can_check(plan: str) -> bool:
+    """Whether the core can check traffic against this plan (:meth:`Engine.check`)."""
+    try:
+        _core.Engine().set_check(plan)
+    except ValueError:
+        return False
+    return True
 
 
 def decode_record(record: Record) -> DecodedMessage:

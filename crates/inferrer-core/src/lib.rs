@@ -15,6 +15,7 @@
 //! [`py_engine`], [`py_shape`] and [`py_decode`].
 
 pub mod capture;
+pub mod check;
 pub mod decode;
 pub mod formats;
 pub mod observe;

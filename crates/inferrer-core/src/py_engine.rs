@@ -13,9 +13,12 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
 use crate::capture::{CaptureReader, CaptureRecord, READ_ERROR_PREFIX};
+use crate::check::{Example as CheckExample, Plan, TrafficCheck};
 use crate::decode::{decode, RecordRef};
 use crate::observe::{Example, GroupKey, Kind, Observations, Topic};
+use crate::pyvalue::value_to_py;
 use crate::stats::Shape;
+use crate::value::Value;
 
 /// Observation file format version (the dicts of `Topic.to_dict`).
 pub const FORMAT_VERSION: u32 = 2;
@@ -37,8 +40,16 @@ enum Line {
     Good(Box<CaptureRecord>),
 }
 
-fn fold_one(obs: &mut Observations, topic: &str, record: &RecordRef) {
+fn fold_one(
+    obs: &mut Observations,
+    check: Option<&mut TrafficCheck>,
+    topic: &str,
+    record: &RecordRef,
+) {
     let decoded = decode(record);
+    if let Some(check) = check {
+        check.observe(topic, &decoded, i64::from(record.partition), record.offset);
+    }
     obs.topic_mut(topic)
         .add(&decoded, record.partition, record.offset, record.timestamp);
 }
@@ -73,6 +84,8 @@ fn headers_of(obj: &Bound<'_, PyAny>) -> PyResult<Headers> {
 #[pyclass(module = "inferrer._core")]
 pub struct Engine {
     obs: Observations,
+    /// The drift check of a committed spec, when `diff` asked for one.
+    check: Option<TrafficCheck>,
 }
 
 #[pymethods]
@@ -81,6 +94,7 @@ impl Engine {
     fn new() -> Self {
         Engine {
             obs: Observations::default(),
+            check: None,
         }
     }
 
@@ -96,6 +110,7 @@ impl Engine {
             let headers = headers_of(&rec.getattr("headers")?)?;
             fold_one(
                 &mut self.obs,
+                self.check.as_mut(),
                 &topic,
                 &RecordRef {
                     partition: rec.getattr("partition")?.extract()?,
@@ -143,6 +158,7 @@ impl Engine {
             };
             fold_one(
                 &mut self.obs,
+                self.check.as_mut(),
                 topic,
                 &RecordRef {
                     partition: msg.call_method0("partition")?.extract()?,
@@ -235,7 +251,12 @@ impl Engine {
                             Line::Good(rec) => {
                                 seen_good = true;
                                 records += 1;
-                                fold_one(&mut self.obs, &rec.topic, &rec.as_record());
+                                fold_one(
+                                    &mut self.obs,
+                                    self.check.as_mut(),
+                                    &rec.topic,
+                                    &rec.as_record(),
+                                );
                             }
                         }
                     }
@@ -252,6 +273,33 @@ impl Engine {
         out.set_item("not_a_capture", not_a_capture)?;
         out.set_item("error", error)?;
         Ok(out)
+    }
+
+    /// Check every message folded from now on against a committed spec: `plan` is
+    /// the JSON text `inferrer.drift.traffic.core_plan` writes. ValueError when the
+    /// core cannot check that spec (the caller then takes the reference path).
+    fn set_check(&mut self, plan: &str) -> PyResult<()> {
+        let plan = Plan::from_json(plan).map_err(|e| PyValueError::new_err(e.0))?;
+        self.check = Some(TrafficCheck::new(plan));
+        Ok(())
+    }
+
+    /// Take over `other`'s check (with everything it counted), to go on with it here.
+    fn adopt_check(&mut self, other: &Bound<'_, Engine>) {
+        if let Ok(mut other) = other.try_borrow_mut() {
+            if let Some(check) = other.check.take() {
+                self.check = Some(check);
+            }
+        }
+    }
+
+    /// What the check counted (see `inferrer.drift.traffic.CoreTraffic`); None
+    /// without a check.
+    fn check_results<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        match &self.check {
+            Some(check) => Ok(Some(check_results(py, check)?)),
+            None => Ok(None),
+        }
     }
 
     /// Names of the topics seen, sorted.
@@ -505,4 +553,135 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(merge_kinds, m)?)?;
     m.add("FORMAT_VERSION", FORMAT_VERSION)?;
     Ok(())
+}
+
+/// Python objects of shared example values, each converted once.
+struct Converted<'py> {
+    py: Python<'py>,
+    done: std::collections::HashMap<*const Value, Bound<'py, PyAny>>,
+}
+
+impl<'py> Converted<'py> {
+    fn value(&mut self, v: &std::sync::Arc<Value>) -> PyResult<Bound<'py, PyAny>> {
+        let key = std::sync::Arc::as_ptr(v);
+        if let Some(done) = self.done.get(&key) {
+            return Ok(done.clone());
+        }
+        let obj = value_to_py(self.py, v)?;
+        self.done.insert(key, obj.clone());
+        Ok(obj)
+    }
+
+    /// (partition, offset, value) of an example; None when there is none.
+    fn example(&mut self, ex: Option<&CheckExample>) -> PyResult<Bound<'py, PyAny>> {
+        match ex {
+            None => Ok(self.py.None().into_bound(self.py)),
+            Some(ex) => Ok((ex.pos.0, ex.pos.1, self.value(&ex.value)?)
+                .into_pyobject(self.py)?
+                .into_any()),
+        }
+    }
+}
+
+fn counter<'py, K: AsRef<str>>(
+    py: Python<'py>,
+    items: impl Iterator<Item = (K, u64)>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut sorted: Vec<(K, u64)> = items.collect();
+    sorted.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+    let out = PyDict::new(py);
+    for (k, c) in sorted {
+        out.set_item(k.as_ref(), c)?;
+    }
+    Ok(out)
+}
+
+fn check_results<'py>(py: Python<'py>, check: &TrafficCheck) -> PyResult<Bound<'py, PyDict>> {
+    let mut conv = Converted {
+        py,
+        done: std::collections::HashMap::new(),
+    };
+    let kinds = PyList::empty(py);
+    for ((topic, key), kc) in &check.kinds {
+        let places = PyDict::new(py);
+        for (place, pc) in &kc.places {
+            let st = PyDict::new(py);
+            st.set_item("n", pc.n)?;
+            st.set_item(
+                "present",
+                counter(py, pc.present.iter().map(|(k, c)| (k, *c)))?,
+            )?;
+            st.set_item(
+                "opportunities",
+                counter(py, pc.opportunities.iter().map(|(k, c)| (k, *c)))?,
+            )?;
+            st.set_item(
+                "format_checked",
+                counter(py, pc.format_checked.iter().map(|(k, c)| (k, *c)))?,
+            )?;
+            let documented = PyDict::new(py);
+            let mut paths: Vec<_> = pc.documented.iter().collect();
+            paths.sort_by(|a, b| a.0.cmp(b.0));
+            for (path, seen) in paths {
+                let d = &seen.what;
+                documented.set_item(&**path, (&*d.pointer, d.required, d.hint))?;
+            }
+            st.set_item("documented", documented)?;
+            let ok_types = PyDict::new(py);
+            for (path, types) in &pc.ok_types {
+                ok_types.set_item(&**path, types.iter().copied().collect::<Vec<_>>())?;
+            }
+            st.set_item("ok_types", ok_types)?;
+            let allowed = PyDict::new(py);
+            for (path, seen) in &pc.allowed {
+                allowed.set_item(&**path, seen.what.clone())?;
+            }
+            st.set_item("allowed", allowed)?;
+            let enums = PyDict::new(py);
+            for (path, seen) in &pc.enums {
+                enums.set_item(&**path, value_to_py(py, &seen.what)?)?;
+            }
+            st.set_item("enums", enums)?;
+            let checks = PyList::empty(py);
+            let mut keys: Vec<_> = pc.checks.iter().collect();
+            keys.sort_by(|a, b| a.0.cmp(b.0));
+            for ((rule, path), counts) in keys {
+                checks.append((
+                    *rule,
+                    &**path,
+                    counts.count,
+                    counter(py, counts.values.iter().map(|(k, c)| (k, *c)))?,
+                    conv.example(counts.example.as_ref())?,
+                    &*counts.pointer,
+                ))?;
+            }
+            st.set_item("checks", checks)?;
+            let evidence = PyList::empty(py);
+            for ex in pc.evidence() {
+                evidence.append(conv.example(Some(&ex))?)?;
+            }
+            st.set_item("evidence", evidence)?;
+            places.set_item(place.name(), st)?;
+        }
+        kinds.append((topic, key, kc.count, places))?;
+    }
+    let unknown = PyList::empty(py);
+    for ((topic, kind), t) in &check.unknown {
+        unknown.append((topic, kind, t.count, conv.example(t.example.as_ref())?))?;
+    }
+    let undecodable = PyList::empty(py);
+    for (topic, t) in &check.undecodable {
+        let pos = t.example.as_ref().map(|e| e.pos);
+        undecodable.append((
+            topic,
+            t.count,
+            counter(py, t.reasons.iter().map(|(k, c)| (k, *c)))?,
+            pos,
+        ))?;
+    }
+    let out = PyDict::new(py);
+    out.set_item("kinds", kinds)?;
+    out.set_item("unknown", unknown)?;
+    out.set_item("undecodable", undecodable)?;
+    Ok(out)
 }

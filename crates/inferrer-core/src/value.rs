@@ -48,6 +48,13 @@ impl Value {
         }
     }
 
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match self {
+            Value::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
     /// The member named `name` of an object.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.as_object()?
