@@ -275,3 +275,72 @@ def test_kind_summaries_still_count_for_kinds_seen() -> None:
     assert results is not None and results["kinds"] == []
     report = diff_observed(spec, summaries, None, CoreTraffic(results), DiffOptions())
     assert "kind-unobserved" not in {f.rule for f in report.findings}
+
+
+def keyword_schemas() -> st.SearchStrategy[Any]:
+    """Schemas with the keywords the field walk does not check."""
+    leaf = st.one_of(
+        st.builds(lambda n: {"type": "string", "maxLength": n}, st.integers(0, 4)),
+        st.builds(lambda n: {"type": "string", "minLength": n}, st.integers(0, 4)),
+        st.builds(
+            lambda p: {"type": "string", "pattern": p},
+            st.sampled_from(["^[0-9]+$", r"^\d+$", r"^\w+$", "^a.c$", "x$", "^[A-Z]{2,3}-[0-9]+"]),
+        ),
+        st.builds(lambda n: {"minimum": n}, st.integers(-2, 2)),
+        st.builds(lambda n: {"exclusiveMaximum": n}, st.integers(-2, 2)),
+        st.builds(lambda n: {"multipleOf": n}, st.sampled_from([1, 2, 0.5])),
+        st.just({"type": "integer"}),
+        st.just({"format": "email"}),
+        st.just({"uniqueItems": True}),
+        st.just({"type": ["string", "null"]}),
+        st.builds(lambda n: {"minItems": n, "maxItems": n + 1}, st.integers(0, 2)),
+        st.builds(lambda v: {"const": v}, st.sampled_from([1, 1.0, "a", None, True])),
+        st.builds(lambda v: {"enum": v}, st.lists(st.sampled_from([0, False, "b", 2.5]))),
+    )
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.builds(lambda a, b: {"anyOf": [a, b]}, inner, inner),
+            st.builds(lambda a, b: {"oneOf": [a, b]}, inner, inner),
+            st.builds(lambda a, b: {"allOf": [a, b]}, inner, inner),
+            st.builds(lambda a: {"not": a}, inner),
+            st.builds(lambda a: {"type": "array", "items": a, "contains": a}, inner),
+            st.builds(
+                lambda props, n: {
+                    "type": "object",
+                    "properties": props,
+                    "minProperties": n,
+                    "propertyNames": {"maxLength": 3},
+                },
+                st.dictionaries(NAMES, inner, max_size=3),
+                st.integers(0, 2),
+            ),
+        ),
+        max_leaves=6,
+    )
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-3, 3),
+        st.sampled_from([2**70, 1.0, 0.5, -0.0, 3.0]),
+        st.text(alphabet="a1b٢_-AZ\n ", max_size=5),
+    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(NAMES, inner, max_size=4)),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schema=keyword_schemas(), value=JSON_VALUES)
+def test_the_compiled_validator_never_passes_what_jsonschema_fails(schema: Any, value: Any) -> None:
+    import jsonschema
+
+    from inferrer.drift.traffic import _fast_validator
+
+    fast = _fast_validator(schema)
+    assert fast is not None, schema
+    if not jsonschema.Draft7Validator(schema).is_valid(value):
+        assert not fast.is_valid(value), (schema, value)

@@ -63,6 +63,25 @@ def matches_format(fmt: str, value: str) -> bool | None:
     return bool(match_formats(value, 1 << FORMATS.index(fmt)))
 
 
+def _fast_validator(schema: Mapping[str, Any]) -> Any:
+    """A compiled (Rust) Draft 7 validator of ``schema`` that says whether a message is
+    valid, so that only invalid ones are validated again by ``jsonschema`` for their
+    errors; None when the schema names its own draft or does not compile there.
+
+    It may only be stricter than ``jsonschema``, never looser: formats are not asserted
+    (``jsonschema`` does not either), and ``tests/test_drift_core.py`` holds it to that on
+    generated schemas and values.
+    """
+    if "$schema" in schema:
+        return None
+    import jsonschema_rs
+
+    try:
+        return jsonschema_rs.Draft7Validator(dict(schema), validate_formats=False, offline=True)
+    except Exception:  # any schema it cannot take: jsonschema alone validates
+        return None
+
+
 def _fits(allowed: frozenset[str] | None, value: Any) -> bool:
     t = json_type(value)
     if type_accepts(allowed, t):
@@ -204,6 +223,7 @@ class _SchemaCheck:
                 f"{e.message}"
             ) from e
         self.validator = cls(schema)
+        self.fast = _fast_validator(schema)
         self.n = 0
         self.validated = 0
         self.failures: dict[tuple[tuple[str, frozenset[_Explanation | None]], ...], _Failures] = {}
@@ -307,6 +327,8 @@ class _SchemaCheck:
 
     def _validate(self, value: Any, example: _Example) -> None:
         self.validated += 1
+        if self.fast is not None and self.fast.is_valid(value):
+            return
         causes: dict[str, set[_Explanation | None]] = {}
         for error in self.validator.iter_errors(value):
             causes.setdefault(_reason(error), set()).add(_explanation(error))
