@@ -60,6 +60,8 @@ struct Node {
     path: Arc<str>,
     pointer: Arc<str>,
     types: Option<Vec<String>>,
+    /// `types` as a bit set over [`TYPE_NAMES`].
+    type_mask: Option<u8>,
     /// Canonical JSON of the enum (or const) values, and the values themselves.
     enumeration: Option<(Vec<String>, Value)>,
     /// Index into FORMATS of a `format` inference knows (`Some(None)`: one it does not).
@@ -76,13 +78,12 @@ struct Node {
 
 /// One branch of a union: the types it allows, and its node.
 struct Branch {
-    types: Option<Vec<String>>,
+    type_mask: Option<u8>,
     node: usize,
 }
 
 /// One documented property of an object schema.
 struct Property {
-    name: Box<str>,
     node: usize,
     path: Arc<str>,
     documented: Documented,
@@ -104,6 +105,47 @@ struct Compiler {
 
 fn escape_token(t: &str) -> String {
     t.replace('~', "~0").replace('/', "~1")
+}
+
+/// JSON type names, in the bit order of a type mask.
+const TYPE_NAMES: [&str; 7] = [
+    "null", "boolean", "integer", "number", "string", "array", "object",
+];
+const INTEGER: u8 = 1 << 2;
+const NUMBER: u8 = 1 << 3;
+
+/// The bit set of the JSON types named (names that are no JSON type add nothing).
+fn type_mask(types: Option<&[String]>) -> Option<u8> {
+    types.map(|names| {
+        names
+            .iter()
+            .filter_map(|n| TYPE_NAMES.iter().position(|t| t == n))
+            .fold(0, |m, i| m | 1 << i)
+    })
+}
+
+fn type_bit(v: &Value) -> u8 {
+    1 << match v {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Int(_) | Value::BigInt(_) => 2,
+        Value::Float(_) => 3,
+        Value::Str(_) => 4,
+        Value::Array(_) => 5,
+        Value::Object(_) => 6,
+    }
+}
+
+/// `_fits`: the value's type is allowed (an integer fits number, an integral float
+/// fits integer).
+fn fits_mask(allowed: Option<u8>, v: &Value) -> bool {
+    let Some(mask) = allowed else {
+        return true;
+    };
+    let bit = type_bit(v);
+    mask & bit != 0
+        || (bit == INTEGER && mask & NUMBER != 0)
+        || (mask & INTEGER != 0 && matches!(v, Value::Float(f) if f.fract() == 0.0))
 }
 
 fn schema_types(node: &Value) -> Option<Vec<String>> {
@@ -168,6 +210,7 @@ impl Compiler {
             path,
             pointer,
             types: None,
+            type_mask: None,
             enumeration: None,
             format: None,
             has_value_checks: false,
@@ -191,7 +234,7 @@ impl Compiler {
                             let node =
                                 self.compile(sub, fpath, &format!("{spath}/{keyword}/{i}"))?;
                             branches.push(Branch {
-                                types: schema_types(sub),
+                                type_mask: type_mask(schema_types(sub).as_deref()),
                                 node,
                             });
                         }
@@ -233,7 +276,6 @@ impl Compiler {
                 let is_required = required.iter().any(|r| **r == **name);
                 property_index.insert(name.clone(), properties.len());
                 properties.push(Property {
-                    name: name.clone(),
                     node: child,
                     path: Arc::from(child_fpath.as_str()),
                     documented: Documented {
@@ -278,6 +320,7 @@ impl Compiler {
         let n = &mut self.nodes[id];
         n.empty = false;
         n.unions = unions;
+        n.type_mask = type_mask(types.as_deref());
         n.types = types;
         n.enumeration = enumeration;
         n.format = format;
@@ -497,17 +540,12 @@ pub struct Counts {
 pub struct PlaceCheck {
     schema: Arc<Schema>,
     pub n: u64,
-    pub present: FxHashMap<Arc<str>, u64>,
-    pub opportunities: FxHashMap<Arc<str>, u64>,
-    /// Documented property path → (pointer, required, presence hint). This and the
-    /// next maps hold, per path, what the first message (by position) to reach the path
-    /// found there (union branches may say different things for one path).
-    pub documented: FxHashMap<Arc<str>, Seen<Documented>>,
-    pub ok_types: FxHashMap<Arc<str>, BTreeSet<&'static str>>,
-    pub allowed: FxHashMap<Arc<str>, Seen<Option<Vec<String>>>>,
+    /// Counts per schema node (index as in the schema's arena), summed up by field path
+    /// in [`PlaceCheck::by_path`]: the walk itself hashes no path.
+    nodes: Vec<NodeCounts>,
+    /// Visits so far: with the position, orders "first" within one message.
+    visits: u64,
     pub checks: FxHashMap<(&'static str, Arc<str>), Counts>,
-    pub format_checked: FxHashMap<Arc<str>, u64>,
-    pub enums: FxHashMap<Arc<str>, Seen<Value>>,
     /// The first `max_validations` messages: a max-heap on position.
     first: BinaryHeap<(Pos, HeapValue)>,
     /// The first message of each of the first `max_shapes` shapes.
@@ -521,20 +559,56 @@ pub struct Seen<T> {
     pub what: T,
 }
 
-/// Keep `what` for `path` unless a message before `pos` already said something.
-fn first_seen<T>(
-    map: &mut FxHashMap<Arc<str>, Seen<T>>,
-    path: &Arc<str>,
-    pos: Pos,
-    what: impl FnOnce() -> T,
-) {
+/// (position, visit): the first of two visits of one path.
+type When = (Pos, u64);
+
+fn earlier(slot: &mut Option<When>, when: When) {
+    if slot.map_or(true, |s| when < s) {
+        *slot = Some(when);
+    }
+}
+
+/// The counts of one schema node.
+#[derive(Default, Clone)]
+struct NodeCounts {
+    present: u64,
+    ok_types: u8,
+    allowed_seen: Option<When>,
+    enum_seen: Option<When>,
+    format_checked: u64,
+    /// Per property of the node: (opportunities, first seen).
+    properties: Vec<(u64, Option<When>)>,
+}
+
+/// A place's counts by field path, as the reference keys them.
+#[derive(Default)]
+pub struct ByPath {
+    pub present: BTreeMap<Arc<str>, u64>,
+    pub opportunities: BTreeMap<Arc<str>, u64>,
+    /// Documented property path → what the schema says of it. This and the next maps
+    /// hold, per path, what the first message (by position) to reach it found there
+    /// (union branches may say different things of one path).
+    pub documented: BTreeMap<Arc<str>, Seen<Documented>>,
+    pub ok_types: BTreeMap<Arc<str>, BTreeSet<&'static str>>,
+    pub allowed: BTreeMap<Arc<str>, Seen<Option<Vec<String>>>>,
+    pub format_checked: BTreeMap<Arc<str>, u64>,
+    pub enums: BTreeMap<Arc<str>, Seen<Value>>,
+}
+
+fn keep_first<T>(map: &mut BTreeMap<Arc<str>, (When, T)>, path: &Arc<str>, when: When, what: T) {
     match map.get_mut(path) {
-        Some(seen) if seen.pos <= pos => {}
-        Some(seen) => *seen = Seen { pos, what: what() },
+        Some((w, _)) if *w <= when => {}
+        Some(slot) => *slot = (when, what),
         None => {
-            map.insert(path.clone(), Seen { pos, what: what() });
+            map.insert(path.clone(), (when, what));
         }
     }
+}
+
+fn seen_map<T>(map: BTreeMap<Arc<str>, (When, T)>) -> BTreeMap<Arc<str>, Seen<T>> {
+    map.into_iter()
+        .map(|(k, ((pos, _), what))| (k, Seen { pos, what }))
+        .collect()
 }
 
 /// A heap entry's value (ordered by position only).
@@ -567,22 +641,6 @@ pub fn json_type(v: &Value) -> &'static str {
         Value::Array(_) => "array",
         Value::Object(_) => "object",
     }
-}
-
-fn type_accepts(allowed: Option<&[String]>, t: &str) -> bool {
-    match allowed {
-        None => true,
-        Some(a) => a.iter().any(|x| x == t) || (t == "integer" && a.iter().any(|x| x == "number")),
-    }
-}
-
-fn fits(allowed: Option<&[String]>, v: &Value) -> bool {
-    let t = json_type(v);
-    if type_accepts(allowed, t) {
-        return true;
-    }
-    matches!(v, Value::Float(f) if f.fract() == 0.0)
-        && allowed.is_some_and(|a| a.iter().any(|x| x == "integer"))
 }
 
 /// The reference's `shape_of`, hashed: keys in order, array lengths (the first 100
@@ -628,28 +686,22 @@ fn keep_value(values: &mut BTreeMap<String, u64>, key: String, most: usize) {
     values.insert(key, 1);
 }
 
-fn bump(map: &mut FxHashMap<Arc<str>, u64>, key: &Arc<str>) {
-    match map.get_mut(key) {
-        Some(c) => *c += 1,
-        None => {
-            map.insert(key.clone(), 1);
-        }
-    }
-}
-
 impl PlaceCheck {
     fn new(schema: Arc<Schema>) -> Self {
+        let nodes = schema
+            .nodes
+            .iter()
+            .map(|n| NodeCounts {
+                properties: vec![(0, None); n.properties.len()],
+                ..NodeCounts::default()
+            })
+            .collect();
         PlaceCheck {
             schema,
             n: 0,
-            present: FxHashMap::default(),
-            opportunities: FxHashMap::default(),
-            documented: FxHashMap::default(),
-            ok_types: FxHashMap::default(),
-            allowed: FxHashMap::default(),
+            nodes,
+            visits: 0,
             checks: FxHashMap::default(),
-            format_checked: FxHashMap::default(),
-            enums: FxHashMap::default(),
             first: BinaryHeap::new(),
             shapes: HashMap::new(),
             shape_order: BTreeSet::new(),
@@ -744,26 +796,28 @@ impl PlaceCheck {
             return;
         }
         for branches in &node.unions {
-            if let Some(b) = branches.iter().find(|b| fits(b.types.as_deref(), value)) {
+            if let Some(b) = branches.iter().find(|b| fits_mask(b.type_mask, value)) {
                 self.walk(nodes, value, b.node, cur, plan);
                 return;
             }
         }
         let path = &node.path;
-        let allowed = node.types.as_deref();
-        bump(&mut self.present, path);
-        first_seen(&mut self.allowed, path, cur.pos, || node.types.clone());
+        self.visits += 1;
+        let when = (cur.pos, self.visits);
+        let counts = &mut self.nodes[id];
+        counts.present += 1;
+        earlier(&mut counts.allowed_seen, when);
         if let Value::Null = value {
             let null_in_enum = node
                 .enumeration
                 .as_ref()
                 .is_some_and(|(keys, _)| keys.iter().any(|k| k == "null"));
-            if allowed.is_some_and(|a| !a.iter().any(|t| t == "null")) && !null_in_enum {
+            if node.type_mask.is_some_and(|m| m & 1 == 0) && !null_in_enum {
                 self.hit("null-appearing", path, &node.pointer, cur, None);
             }
             return;
         }
-        if !fits(allowed, value) {
+        if !fits_mask(node.type_mask, value) {
             self.hit(
                 "type-mismatch",
                 path,
@@ -773,20 +827,12 @@ impl PlaceCheck {
             );
             return;
         }
-        match self.ok_types.get_mut(path) {
-            Some(set) => {
-                set.insert(json_type(value));
-            }
-            None => {
-                self.ok_types
-                    .insert(path.clone(), BTreeSet::from([json_type(value)]));
-            }
-        }
+        counts.ok_types |= type_bit(value);
         if node.has_value_checks {
-            self.check_value(node, value, cur, plan);
+            self.check_value(id, node, value, cur, when, plan);
         }
         match value {
-            Value::Object(members) => self.walk_object(nodes, node, members, cur, plan),
+            Value::Object(members) => self.walk_object(nodes, id, members, cur, when, plan),
             Value::Array(items) => {
                 if let Some(child) = node.items {
                     for item in items.iter().take(MAX_ARRAY_ITEMS_WALKED) {
@@ -798,19 +844,27 @@ impl PlaceCheck {
         }
     }
 
-    fn check_value(&mut self, node: &Node, value: &Value, cur: &mut Current<'_>, plan: &Plan) {
+    fn check_value(
+        &mut self,
+        id: usize,
+        node: &Node,
+        value: &Value,
+        cur: &mut Current<'_>,
+        when: When,
+        plan: &Plan,
+    ) {
         let path = &node.path;
-        if let Some((keys, values)) = &node.enumeration {
+        if let Some((keys, _)) = &node.enumeration {
             let key = canonical_json(value);
             if !keys.contains(&key) {
-                first_seen(&mut self.enums, path, cur.pos, || values.clone());
+                earlier(&mut self.nodes[id].enum_seen, when);
                 let max = plan.max_enum_values;
                 let counts = self.hit("enum-value-new", path, &node.pointer, cur, None);
                 keep_value(&mut counts.values, key, max);
             }
         }
         if let (Some((name, Some(index))), Value::Str(s)) = (&node.format, value) {
-            bump(&mut self.format_checked, path);
+            self.nodes[id].format_checked += 1;
             if match_formats(s, 1 << index) == 0 {
                 self.hit("format-violation", path, &node.pointer, cur, Some(name));
             }
@@ -820,28 +874,30 @@ impl PlaceCheck {
     fn walk_object(
         &mut self,
         nodes: &[Node],
-        node: &Node,
+        id: usize,
         members: &[(Box<str>, Value)],
         cur: &mut Current<'_>,
+        when: When,
         plan: &Plan,
     ) {
-        let find = |name: &str| members.iter().find(|(k, _)| **k == *name).map(|(_, v)| v);
-        for prop in &node.properties {
-            bump(&mut self.opportunities, &prop.path);
-            first_seen(&mut self.documented, &prop.path, cur.pos, || {
-                prop.documented.clone()
-            });
-            match find(&prop.name) {
-                Some(v) => self.walk(nodes, v, prop.node, cur, plan),
-                None if prop.documented.required => {
-                    let pointer = &prop.documented.pointer;
-                    self.hit("required-missing", &prop.path, pointer, cur, None);
-                }
-                None => {}
-            }
-        }
+        let node = &nodes[id];
+        // Members in the value's order (the reference walks the documented ones in the
+        // schema's order first: no path is reached by two of them, so no count differs).
+        let n_props = node.properties.len();
+        let mut small_seen: u64 = 0;
+        let mut big_seen: Vec<bool> = if n_props > 64 {
+            vec![false; n_props]
+        } else {
+            Vec::new()
+        };
         for (name, v) in members {
-            if node.property_index.contains_key(name) {
+            if let Some(&i) = node.property_index.get(name) {
+                if n_props > 64 {
+                    big_seen[i] = true;
+                } else {
+                    small_seen |= 1 << i;
+                }
+                self.walk(nodes, v, node.properties[i].node, cur, plan);
                 continue;
             }
             if let Some((_, child)) = node.patterns.iter().find(|(re, _)| re.is_match(name)) {
@@ -863,6 +919,62 @@ impl PlaceCheck {
                 }
             }
         }
+        for (i, prop) in node.properties.iter().enumerate() {
+            let slot = &mut self.nodes[id].properties[i];
+            slot.0 += 1;
+            earlier(&mut slot.1, when);
+            let present = if n_props > 64 {
+                big_seen[i]
+            } else {
+                small_seen & 1 << i != 0
+            };
+            if !present && prop.documented.required {
+                let pointer = &prop.documented.pointer;
+                self.hit("required-missing", &prop.path, pointer, cur, None);
+            }
+        }
+    }
+
+    /// The counts by field path (several schema nodes may share one: union branches).
+    pub fn by_path(&self) -> ByPath {
+        let mut out = ByPath::default();
+        let mut documented = BTreeMap::new();
+        let mut allowed = BTreeMap::new();
+        let mut enums = BTreeMap::new();
+        for (node, c) in self.schema.nodes.iter().zip(&self.nodes) {
+            for (prop, (opportunities, seen)) in node.properties.iter().zip(&c.properties) {
+                if *opportunities > 0 {
+                    *out.opportunities.entry(prop.path.clone()).or_insert(0) += opportunities;
+                }
+                if let Some(when) = seen {
+                    keep_first(&mut documented, &prop.path, *when, prop.documented.clone());
+                }
+            }
+            if c.present > 0 {
+                *out.present.entry(node.path.clone()).or_insert(0) += c.present;
+            }
+            if c.format_checked > 0 {
+                *out.format_checked.entry(node.path.clone()).or_insert(0) += c.format_checked;
+            }
+            if c.ok_types != 0 {
+                let types = out.ok_types.entry(node.path.clone()).or_default();
+                for (i, name) in TYPE_NAMES.iter().enumerate() {
+                    if c.ok_types & 1 << i != 0 {
+                        types.insert(name);
+                    }
+                }
+            }
+            if let Some(when) = c.allowed_seen {
+                keep_first(&mut allowed, &node.path, when, node.types.clone());
+            }
+            if let (Some(when), Some((_, values))) = (c.enum_seen, &node.enumeration) {
+                keep_first(&mut enums, &node.path, when, values.clone());
+            }
+        }
+        out.documented = seen_map(documented);
+        out.allowed = seen_map(allowed);
+        out.enums = seen_map(enums);
+        out
     }
 
     /// The validation evidence, in position order, each message once.

@@ -606,39 +606,38 @@ fn check_results<'py>(py: Python<'py>, check: &TrafficCheck) -> PyResult<Bound<'
         let places = PyDict::new(py);
         for (place, pc) in &kc.places {
             let st = PyDict::new(py);
+            let bp = pc.by_path();
             st.set_item("n", pc.n)?;
             st.set_item(
                 "present",
-                counter(py, pc.present.iter().map(|(k, c)| (k, *c)))?,
+                counter(py, bp.present.iter().map(|(k, c)| (k, *c)))?,
             )?;
             st.set_item(
                 "opportunities",
-                counter(py, pc.opportunities.iter().map(|(k, c)| (k, *c)))?,
+                counter(py, bp.opportunities.iter().map(|(k, c)| (k, *c)))?,
             )?;
             st.set_item(
                 "format_checked",
-                counter(py, pc.format_checked.iter().map(|(k, c)| (k, *c)))?,
+                counter(py, bp.format_checked.iter().map(|(k, c)| (k, *c)))?,
             )?;
             let documented = PyDict::new(py);
-            let mut paths: Vec<_> = pc.documented.iter().collect();
-            paths.sort_by(|a, b| a.0.cmp(b.0));
-            for (path, seen) in paths {
+            for (path, seen) in &bp.documented {
                 let d = &seen.what;
                 documented.set_item(&**path, (&*d.pointer, d.required, d.hint))?;
             }
             st.set_item("documented", documented)?;
             let ok_types = PyDict::new(py);
-            for (path, types) in &pc.ok_types {
+            for (path, types) in &bp.ok_types {
                 ok_types.set_item(&**path, types.iter().copied().collect::<Vec<_>>())?;
             }
             st.set_item("ok_types", ok_types)?;
             let allowed = PyDict::new(py);
-            for (path, seen) in &pc.allowed {
+            for (path, seen) in &bp.allowed {
                 allowed.set_item(&**path, seen.what.clone())?;
             }
             st.set_item("allowed", allowed)?;
             let enums = PyDict::new(py);
-            for (path, seen) in &pc.enums {
+            for (path, seen) in &bp.enums {
                 enums.set_item(&**path, value_to_py(py, &seen.what)?)?;
             }
             st.set_item("enums", enums)?;
