@@ -563,6 +563,11 @@ def case_live(args: argparse.Namespace, results: Results, workdir: Path) -> None
             ]
 
         out = workdir / "live.yaml"
+        # The spec the live diff compares with: what infer writes from this very topic.
+        spec = workdir / "live-spec.yaml"
+        measure(infer_cmd(small, n, spec), workdir)
+        diff_cmd = [cli, "diff", "--spec", str(spec), *infer_cmd(small, n, workdir / "d.txt")[1:]]
+        diff_cmd.remove("--no-summary")
         contenders = [
             Contender("infer-asyncapi (live)", infer_cmd(small, n, out), expect_doc(out, n)),
             Contender(
@@ -570,6 +575,7 @@ def case_live(args: argparse.Namespace, results: Results, workdir: Path) -> None
                 [sys.executable, str(PEERS), "consume", bootstrap, small, str(n)],
                 expect_count(n),
             ),
+            Contender("infer-asyncapi diff (live)", diff_cmd),
         ]
         print(f"live: {n:,} messages, {parts} partitions", file=sys.stderr)
         live = interleave(results, "live", contenders, args.repeats, args.warmup, workdir)
@@ -612,6 +618,19 @@ def case_live(args: argparse.Namespace, results: Results, workdir: Path) -> None
         "cpu infer / bare",
     ]
     table(results, "live: infer-asyncapi against a bare consume loop", header, rows)
+    differ = live["infer-asyncapi diff (live)"]
+    ratio_wall = med(differ, "wall") / med(ours, "wall")
+    ratio_cpu = med(differ, "cpu") / med(ours, "cpu")
+    rows = [
+        [
+            f"{ratio_wall:.2f}x ({verdict(ratio_wall, 1.5, False)})",
+            f"{ratio_cpu:.2f}x ({verdict(ratio_cpu, 1.5, False)})",
+            "<= 1.5x",
+            f"{med(differ, 'rss_mb') / med(ours, 'rss_mb'):.2f}x",
+        ]
+    ]
+    header = ["diff / infer, wall", "diff / infer, cpu", "target", "peak RSS diff / infer"]
+    table(results, "live: diff against the spec infer wrote, relative to infer", header, rows)
     if flat:
         figures_table(results, "live: peak RSS of infer-asyncapi by messages read (flatness)", flat)
         rows = []
