@@ -230,6 +230,7 @@ def infer_document(
         options,
         bootstrap=options.bootstrap or collected.bootstrap,
         secure=options.secure or collected.secure,
+        origin="capture" if source.capture_files else "live",
     )
     if update is not None:
         result = update_spec_file(update, summaries, metadata, options)

@@ -35,10 +35,13 @@ def prefixed(text: str, prefix: str) -> str:
 
 def without_servers(text: str) -> str:
     """Drop the top-level ``servers:`` block (the sampled broker's address, which a
-    document inferred from capture files cannot have)."""
+    document inferred from capture files cannot have) and ``info.description`` (which
+    says where the traffic came from)."""
     out: list[str] = []
     skipping = False
     for line in text.splitlines(keepends=True):
+        if line.startswith("  description: ") and "Inferred by inferrer from " in line:
+            continue
         if line.startswith("servers:"):
             skipping = True
             continue

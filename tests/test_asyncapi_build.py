@@ -103,6 +103,14 @@ def test_v3_channels_messages_and_schemas() -> None:
     )
 
 
+def test_a_document_says_where_its_traffic_came_from() -> None:
+    live = build()["info"]["description"]
+    assert "read from the cluster" in live and "capture" not in live
+    text = build(origin="capture")["info"]["description"]
+    assert text.startswith("Inferred by inferrer from Kafka traffic recorded in capture files")
+    assert "read from the cluster" not in text and "live" not in text
+
+
 def test_v3_kafka_bindings() -> None:
     doc = build()
     assert doc["channels"]["bank.customers"]["bindings"] == {

@@ -35,7 +35,7 @@ def test_demo_infers_the_golden_document_and_reports_the_drift(tmp_path: Path) -
     # Unprefixed topics on a broker of its own: the golden document, but for the server.
     spec = (out / "asyncapi.yaml").read_text()
     assert "servers:" in spec
-    assert without_servers(spec) == GOLDEN.read_text()
+    assert without_servers(spec) == without_servers(GOLDEN.read_text())
 
     report = (out / "drift.md").read_text()
     for line in (

@@ -71,6 +71,9 @@ class DocumentOptions:
     """True when TLS or SASL was used to connect: the protocol becomes ``kafka-secure``."""
     default_content_type: str = "application/json"
     """``defaultContentType``."""
+    origin: Origin = "live"
+    """Where the observations came from, for ``info.description``: a ``live`` sample,
+    a ``capture`` file, or saved ``observations`` (set by the pipeline)."""
 
     @property
     def protocol(self) -> Protocol:
@@ -412,14 +415,34 @@ def _message_summary(kind: KindSummary, summary: TopicSummary) -> str:
     return f"A message on {summary.topic}."
 
 
+Origin = Literal["live", "capture", "observations"]
+
+_ORIGIN_WORDS: dict[Origin, tuple[str, str]] = {
+    "live": (
+        "a read-only sample of live Kafka traffic",
+        "partitions, replicas, topic configuration and consumer groups read from the "
+        "cluster",
+    ),
+    "capture": (
+        "Kafka traffic recorded in capture files (kcat -C -J JSON Lines)",
+        "partitions, replicas and topic configuration as the capture's topics file "
+        "recorded them (or the partitions seen, without one); no consumer groups",
+    ),
+    "observations": (
+        "saved observations of Kafka traffic",
+        "topic facts as they were recorded with the observations",
+    ),
+}
+
+
 def _info(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[str, Any]:
     description = options.description
     if description is None:
+        traffic, facts = _ORIGIN_WORDS[options.origin]
         description = (
-            "Inferred by inferrer from a read-only sample of live Kafka traffic: "
+            f"Inferred by inferrer from {traffic}: "
             "one channel per topic, one message per event kind, payload schemas "
-            "inferred from the sampled values, partitions, replicas, topic "
-            "configuration and consumer groups read from the cluster. "
+            f"inferred from the sampled values, {facts}. "
             f"Examples are {_EXAMPLES_WORDS[options.examples]}. "
             "The x-inferrer-* extensions hold the evidence (sample sizes, first and "
             "last seen, field presence ratios); review the schemas before relying on "
