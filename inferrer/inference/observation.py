@@ -119,6 +119,16 @@ def _structure_with_hints(shape: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _key_schema(key: ShapeObservation) -> dict[str, Any]:
+    """The key schema: text keys that are all digits (a numeric id written by a String
+    serializer) keep ``type: string`` and get ``pattern: '^[0-9]+$'``."""
+    schema = key.schema()
+    if schema.get("type") == "string":
+        schema.update(key.root.string_hint())
+        schema = dict(sorted(schema.items()))
+    return schema
+
+
 def _finite(x: int | float | None) -> float | None:
     if x is None:
         return None
@@ -256,7 +266,7 @@ class TopicObservation:
             envelope=_mode(d["envelopes"], "none"),
             framing=_mode(d["framings"], "none"),
             schema_ids=tuple(d["schema_ids"]),
-            key_schema=key.schema() if key.count else None,
+            key_schema=_key_schema(key) if key.count else None,
             key_encoding=_mode(d["key_encodings"], "null"),
             headers_schema=headers.schema() if headers.root.children else None,
             undecodable=dict(d["undecodable"]),

@@ -21,11 +21,28 @@ __all__ = ["DEBEZIUM_OPS", "DISCRIMINATOR_FIELDS", "MAX_KIND_VALUE_LENGTH"]
 
 # --- formats -------------------------------------------------------------------------
 
-FORMATS: Final = ("date", "date-time", "email", "ipv4", "ipv6", "time", "uri", "uuid")
-"""Formats we detect, in bit order (bit i of a mask is FORMATS[i])."""
+FORMATS: Final = (
+    "date",
+    "date-time",
+    "email",
+    "ipv4",
+    "ipv6",
+    "time",
+    "uri",
+    "uuid",
+    "uri-reference",
+    "uri-template",
+    "digits",
+)
+"""Formats we detect, in bit order (bit i of a mask is FORMATS[i]). New formats are
+appended, so that masks saved by older versions keep their meaning (their new bits are
+0: no new format is claimed for old data). ``digits`` is not a JSON Schema format but a
+hint (see :data:`FORMAT_HINTS`)."""
 ALL_FORMATS_MASK: Final = (1 << len(FORMATS)) - 1
-MIN_FORMAT_VALUES: Final = 5
-"""A format is emitted only after this many non-null string values, all matching."""
+MIN_FORMAT_DISTINCT: Final = 5
+"""A format is emitted only when at least this many *distinct* string values were seen,
+every one matching: one value repeated a thousand times is one piece of evidence."""
+MIN_FORMAT_VALUES: Final = MIN_FORMAT_DISTINCT
 
 
 def _load_grammar() -> dict[str, Any]:
@@ -99,14 +116,41 @@ def match_formats_all(values: list[str], mask: int = ALL_FORMATS_MASK) -> int:
     return out
 
 
-def decide_format(mask: int, strings: int, others: int = 0) -> str | None:
-    """The format to emit: every one of ``strings`` (>= the minimum) values matched."""
-    if others or strings < MIN_FORMAT_VALUES or not mask:
+FORMAT_HINTS: Final[Mapping[str, Mapping[str, str]]] = {
+    f["name"]: dict(f["hint"]) for f in _GRAMMAR["formats"] if "hint" in f
+}
+"""Mask bits that are not formats, and the schema keywords they stand for."""
+_EMITTED: Final = tuple(
+    (1 << i, name) for i, name in enumerate(FORMATS) if name not in FORMAT_HINTS
+)
+
+
+def decide_format(mask: int, distinct: int) -> str | None:
+    """The format to emit for the strings of a field, or None.
+
+    ``mask`` holds the formats every string value matched and ``distinct`` is how many
+    distinct strings there were (at least :data:`MIN_FORMAT_DISTINCT` are needed). The
+    first matching format in :data:`FORMATS` order wins: ``uri`` before
+    ``uri-reference``, which also admits absolute URIs. Other JSON types beside the
+    strings do not matter: ``format`` only constrains strings, so the string branch of
+    a union keeps it."""
+    if distinct < MIN_FORMAT_DISTINCT or not mask:
         return None
-    for i, name in enumerate(FORMATS):
-        if mask & (1 << i):
+    for bit, name in _EMITTED:
+        if mask & bit:
             return name
     return None
+
+
+def decide_hint(mask: int, distinct: int) -> dict[str, str]:
+    """The hint keywords (``pattern``) the mask proves, by the same evidence rule."""
+    out: dict[str, str] = {}
+    if distinct < MIN_FORMAT_DISTINCT:
+        return out
+    for i, name in enumerate(FORMATS):
+        if mask & (1 << i) and name in FORMAT_HINTS:
+            out.update(FORMAT_HINTS[name])
+    return out
 
 
 # --- enums ---------------------------------------------------------------------------

@@ -213,9 +213,25 @@ class FieldNode:
             out += [b for b, n in ((False, self.n_false), (True, self.n_true)) if n]
         return tuple(out[:EXAMPLES])
 
+    def string_distinct(self) -> int:
+        """Distinct string values: exact up to the bound, then the sketch's estimate when
+        strings are the only non-null type (else unknown, counted as 0)."""
+        if self.strs is not None:
+            return len(self.strs)
+        if self.n_str and self.n_str == self.total - self.n_null:
+            return self.distinct()[0]
+        return 0
+
     def string_format(self) -> str | None:
-        others = self.total - self.n_str - self.n_null
-        return rules.decide_format(self.mask, self.n_str, others)
+        if not self.n_str:
+            return None
+        return rules.decide_format(self.mask, self.string_distinct())
+
+    def string_hint(self) -> dict[str, str]:
+        """Keywords the strings prove beside a format (``pattern`` for all digits)."""
+        if not self.n_str:
+            return {}
+        return rules.decide_hint(self.mask, self.string_distinct())
 
     def string_enum(self) -> tuple[str, ...] | None:
         if self.n_str != self.total - self.n_null:

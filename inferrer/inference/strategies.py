@@ -127,7 +127,8 @@ class FormatString(String):  # type: ignore[misc]
 
     def to_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = super().to_schema()
-        fmt = rules.decide_format(self._mask, self._count)
+        distinct = ENUM_BOUND + 1 if self._distinct is None else len(self._distinct)
+        fmt = rules.decide_format(self._mask, distinct)
         if fmt is not None:
             schema["format"] = fmt
         enum = rules.decide_enum(
