@@ -206,30 +206,67 @@ def test_nulls_do_not_prevent_a_format() -> None:
 
 
 def test_low_cardinality_strings_become_a_sorted_enum() -> None:
-    values = ["OPEN", "CLOSED", "FROZEN"] * 4
+    values = ["OPEN", "CLOSED", "FROZEN"] * 7
     assert prop(values, "status") == {"type": "string", "enum": ["CLOSED", "FROZEN", "OPEN"]}
 
 
 def test_nullable_enum_lists_null_first() -> None:
-    values = ["EUR", "USD", None] * 5
+    values = ["EUR", "USD", None] * 10
     assert prop(values, "currency") == {"type": ["null", "string"], "enum": [None, "EUR", "USD"]}
+
+
+@pytest.mark.parametrize(
+    "tokens",
+    [
+        ["FOO1", "FOO2", "FOO3"],
+        ["V1", "V2"],
+        ["ISO_8859_1", "UTF-8", "US-ASCII"],
+        ["card_present", "card_not_present"],
+        ["PaymentCreated", "PaymentSettled"],  # PascalCase with inner capitals: a code
+        ["inProgress", "done"],
+        ["v1.2", "v1.3"],
+        ["tier:gold", "tier:silver"],
+    ],
+)
+def test_code_like_tokens_with_digits_and_punctuation_are_enums(tokens: list[str]) -> None:
+    assert prop(tokens * 12, "state")["enum"] == sorted(tokens)
 
 
 @pytest.mark.parametrize(
     ("name", "values"),
     [
-        ("status", ["OPEN", "CLOSED"] * 4),  # n < 10
+        ("status", ["OPEN", "CLOSED"] * 9),  # n < 20
+        ("status", ["OPEN"] * 50),  # a constant is its type, not a one-value enum
         ("status", [f"S{c}" for c in "ABCDEFGHIJKL"] * 2),  # distinct > sqrt(n)
+        ("status", ["OPEN", "CLOSED"] * 20 + ["FROZEN"] * 2),  # a value seen twice
         ("accountId", ["acc", "bcc", "ccc"] * 10),  # id-named field
         ("id", ["alpha", "beta"] * 10),
-        ("code", ["A1", "B2"] * 10),  # digits: ids and codes
+        ("ref", ["ACC-1234567", "ACC-7654321"] * 20),  # six digits in a row: ids
+        ("ref", ["deadbeef1234cafe", "0123456789abcdef"] * 20),  # hex ids
+        ("level", ["1", "2", "3"] * 20),  # all digits: numbers or ids
         ("note", ["this is a long free text comment, more than 32 characters"] * 12),
+        ("note", ["not bad", "very good"] * 20),  # spaces: free text
         ("at", ["2024-01-01", "2024-01-02"] * 10),  # dates
         ("at", ["2024-01-01T10:00:00Z"] * 12),  # timestamps
+        ("city", ["london", "paris"] * 20),  # a personal-data field name
+        ("employerName", ["ACME", "GLOBEX"] * 20),
+        ("homeTown", ["X1", "X2"] * 20),
+        ("site", ["London", "Paris", "Leeds"] * 20),  # capitalised words: names
+        ("site", ["Newcastle upon Tyne", "Leeds"] * 20),
+        ("org", ["Acme-Corp", "Globex"] * 20),
     ],
 )
 def test_never_an_enum(name: str, values: list[str]) -> None:
     assert "enum" not in prop(values, name)
+
+
+def test_the_same_traffic_sampled_twice_gives_the_same_enum() -> None:
+    # Two samples of one source (every value well above the minimum count), in
+    # different orders and sizes, agree.
+    base = ["NEW"] * 40 + ["SHIPPED"] * 25 + ["RETURNED"] * 8
+    first = prop(base, "state")
+    second = prop(list(reversed(base)) * 2, "state")
+    assert first["enum"] == second["enum"] == ["NEW", "RETURNED", "SHIPPED"]
 
 
 def test_no_enum_when_other_types_mix_in() -> None:

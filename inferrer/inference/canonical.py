@@ -3,7 +3,8 @@
 :func:`annotate` adds formats and enums decided from field statistics to a structure
 schema; :func:`finalize` makes any schema canonical: builder-internal keywords become
 ``propertyNames``, empty ``required`` goes, an enum survives only where every non-null
-value is a string (a format, which constrains strings only, also on a union's strings), ``anyOf`` branches are merged and sorted, keys are sorted.
+value is a string (a format, which constrains strings only, also on a union's
+strings), ``anyOf`` branches are merged and sorted, keys are sorted.
 The same data therefore gives the same bytes, whatever the sample order.
 """
 

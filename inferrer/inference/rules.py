@@ -11,7 +11,7 @@ import json
 import math
 import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -155,10 +155,39 @@ def decide_hint(mask: int, distinct: int) -> dict[str, str]:
 
 # --- enums ---------------------------------------------------------------------------
 
-ENUM_MIN_VALUES: Final = 10
-ENUM_MAX_DISTINCT: Final = 20
+ENUM_MIN_VALUES: Final = 20
+"""An enum needs at least this many string values."""
+ENUM_MIN_COUNT: Final = 3
+"""... every distinct value seen at least this often (a value seen once or twice says
+the vocabulary is open: names, ids, free text) ..."""
+ENUM_MAX_DISTINCT: Final = 32
+"""... and at most min(32, √n) distinct values, at least 2 (a constant is just a type)."""
 ENUM_MAX_LENGTH: Final = 32
-_ENUM_VALUE = re.compile(r"[A-Za-z][A-Za-z_. -]{0,31}\Z")
+_ENUM_TOKEN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,31}")
+"""A code-like token: letters, digits, ``_ - . :``; no spaces (free text, names)."""
+_PROPER_NOUN: Final = re.compile(r"[A-Z][a-z]+(?:[-.][A-Z][a-z]+)*")
+"""``London``, ``Acme``, ``Saint-Denis``: capitalised words read as names, not codes."""
+_ID_LIKE: Final = re.compile(r".*[0-9]{6}.*|(?=.*[0-9])(?=.*[A-Fa-f])[0-9A-Fa-f_-]{12,}")
+"""Six digits in a row, or a long hex string: an identifier or a number, not a code."""
+PERSONAL_NAME_WORDS: Final = (
+    "name",
+    "city",
+    "town",
+    "street",
+    "address",
+    "employer",
+    "company",
+    "email",
+    "phone",
+    "mobile",
+    "postcode",
+    "postal",
+    "zip",
+    "birth",
+    "login",
+)
+"""Field names containing one of these (case and ``_ -`` ignored) hold personal data:
+never an enum, whatever the values look like."""
 
 
 def is_id_name(name: str | None) -> bool:
@@ -168,25 +197,45 @@ def is_id_name(name: str | None) -> bool:
     )
 
 
+def is_personal_name(name: str | None) -> bool:
+    """Field names that hold personal data (``city``, ``employerName``, ``phone_number``)."""
+    if name is None:
+        return False
+    flat = name.lower().replace("_", "").replace("-", "")
+    return any(word in flat for word in PERSONAL_NAME_WORDS)
+
+
+def is_enum_token(value: str) -> bool:
+    """A value an enum may list: a code-like token that is neither a name, an id nor a
+    value of any format (dates, uuids, URIs, all-digit strings ...)."""
+    return (
+        _ENUM_TOKEN.fullmatch(value) is not None
+        and _PROPER_NOUN.fullmatch(value) is None
+        and _ID_LIKE.fullmatch(value) is None
+        and not match_formats(value)
+    )
+
+
 def decide_enum(
-    name: str | None, strings: int, distinct: Iterable[Any] | None, mask: int
+    name: str | None, strings: int, counts: Mapping[str, int] | None
 ) -> tuple[str, ...] | None:
     """Sorted enum values, or None. The rule (documented in the README):
 
-    at least 10 string values; at most min(20, √n) distinct values; every value is a
-    short word (a letter, then letters, ``_ . -`` or spaces, at most 32 characters,
-    no digits); no value has a detected format; the field name is not an id name.
+    ``counts`` maps each distinct string to how often it was seen (None: too many to
+    keep). An enum needs at least :data:`ENUM_MIN_VALUES` strings; between 2 and
+    min(:data:`ENUM_MAX_DISTINCT`, √n) distinct values, each seen at least
+    :data:`ENUM_MIN_COUNT` times; every value a code-like token (:func:`is_enum_token`);
+    and a field name that names neither an id nor personal data.
     """
-    if distinct is None or strings < ENUM_MIN_VALUES or is_id_name(name):
+    if counts is None or strings < ENUM_MIN_VALUES or is_id_name(name) or is_personal_name(name):
         return None
-    values = list(distinct)
-    if not values or len(values) > min(ENUM_MAX_DISTINCT, math.isqrt(strings)):
+    if not 2 <= len(counts) <= min(ENUM_MAX_DISTINCT, math.isqrt(strings)):
         return None
-    if mask and any(match_formats(v) for v in values if isinstance(v, str)):
+    if min(counts.values()) < ENUM_MIN_COUNT:
         return None
-    if not all(isinstance(v, str) and _ENUM_VALUE.match(v) for v in values):
+    if not all(isinstance(v, str) and is_enum_token(v) for v in counts):
         return None
-    return tuple(sorted(values))
+    return tuple(sorted(counts))
 
 
 # --- maps ----------------------------------------------------------------------------

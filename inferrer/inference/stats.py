@@ -31,6 +31,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import zlib
+from collections import Counter
 from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any, Final
@@ -96,7 +97,8 @@ class FieldNode:
         self.max_num: int | float | None = None
         self.min_len = self.max_len = -1
         self.mask = rules.ALL_FORMATS_MASK
-        self.strs: set[str] | None = set()
+        self.strs: Counter[str] | None = Counter()
+        """Distinct strings with how often each was seen (the enum rule needs both)."""
         self.ints: set[int] | None = set()
         self.floats: set[float] | None = set()
         self.sketch: list[int] | None = None
@@ -236,7 +238,7 @@ class FieldNode:
     def string_enum(self) -> tuple[str, ...] | None:
         if self.n_str != self.total - self.n_null:
             return None
-        return rules.decide_enum(self.name, self.n_str, self.strs, self.mask)
+        return rules.decide_enum(self.name, self.n_str, self.strs)
 
     # -- merge / serialise -------------------------------------------------------------
 
@@ -260,7 +262,7 @@ class FieldNode:
         self.mask &= other.mask
         if self.sketch is None and other.sketch is None:
             assert self.strs is not None and self.ints is not None and self.floats is not None
-            self.strs |= other.strs or set()
+            self.strs.update(other.strs or Counter())
             self.ints |= other.ints or set()
             self.floats |= other.floats or set()
             if max(len(self.strs), len(self.ints), len(self.floats)) > DISTINCT_BOUND:
@@ -335,6 +337,7 @@ class FieldNode:
             out["name"] = self.name
         if self.sketch is None:
             out["strs"] = sorted(self.strs or ())
+            out["str_counts"] = [self.strs[k] for k in out["strs"]] if self.strs else []
             out["ints"] = sorted(self.ints or ())
             out["floats"] = sorted(self.floats or ())
         else:
@@ -376,7 +379,9 @@ class FieldNode:
             node.sketch = list(data["sketch"])
             node.sketch_examples = [(e[0], e[1], e[2]) for e in data["sketch_examples"]]
         else:
-            node.strs = set(data["strs"])
+            # Dicts written before counts were kept read each string as seen once.
+            counts = data.get("str_counts") or [1] * len(data["strs"])
+            node.strs = Counter(dict(zip(data["strs"], counts, strict=True)))
             node.ints = set(data["ints"])
             node.floats = {float(x) for x in data["floats"]}
         for k, c in data.get("children", {}).items():
@@ -551,13 +556,12 @@ def process_column_reference(
                 # The format mask and the exact set depend on the set of values only:
                 # values already in the set were checked when they were first seen.
                 new = set(values)
-                new.difference_update(exact)
-                if new:
-                    if node.mask:
-                        node.mask = rules.match_formats_all(list(new), node.mask)
-                    exact.update(new)
-                    if len(exact) > DISTINCT_BOUND:
-                        node._start_sketch()
+                new.difference_update(exact.keys())
+                if new and node.mask:
+                    node.mask = rules.match_formats_all(list(new), node.mask)
+                exact.update(values)
+                if new and len(exact) > DISTINCT_BOUND:
+                    node._start_sketch()
             else:
                 if node.mask:
                     node.mask = rules.match_formats_all(values, node.mask)

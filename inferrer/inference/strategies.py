@@ -17,6 +17,7 @@ reference the tests compare the engine against.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -114,14 +115,14 @@ class FormatString(String):  # type: ignore[misc]
         super().__init__(node_class)
         self._count = 0
         self._mask = rules.ALL_FORMATS_MASK
-        self._distinct: set[str] | None = set()
+        self._distinct: Counter[str] | None = Counter()
 
     def add_object(self, obj: str) -> None:
         self._count += 1
         if self._mask:
             self._mask = rules.match_formats(obj, self._mask)
         if self._distinct is not None:
-            self._distinct.add(obj)
+            self._distinct[obj] += 1
             if len(self._distinct) > ENUM_BOUND:
                 self._distinct = None
 
@@ -131,9 +132,7 @@ class FormatString(String):  # type: ignore[misc]
         fmt = rules.decide_format(self._mask, distinct)
         if fmt is not None:
             schema["format"] = fmt
-        enum = rules.decide_enum(
-            getattr(self, "field_name", None), self._count, self._distinct, self._mask
-        )
+        enum = rules.decide_enum(getattr(self, "field_name", None), self._count, self._distinct)
         if enum is not None:
             schema["enum"] = list(enum)
         return schema
