@@ -68,7 +68,12 @@ def _finalize(schema: dict[str, Any]) -> dict[str, Any]:
     s = dict(schema)
     s.pop("$schema", None)
     if "anyOf" in s:
-        branches = [_finalize(b) for b in s.pop("anyOf")]
+        # A null branch is bare: keywords of another type (merged into it from a
+        # declared ``type: [T, null]`` schema) say nothing about null.
+        branches = [
+            {"type": "null"} if _types(b) == {"null"} else b
+            for b in (_finalize(b) for b in s.pop("anyOf"))
+        ]
         non_null = set().union(*(_types(b) for b in branches)) - {"null"}
         if non_null != {"string"}:
             for b in branches:

@@ -290,7 +290,10 @@ mod tests {
             assert!(formats_of(s).is_empty(), "{s:?}: {:?}", formats_of(s));
         }
         // An absolute URI is also a URI reference; `rules.py` emits the first (uri).
-        assert_eq!(formats_of("https://x.org/a?b"), vec!["uri", "uri-reference"]);
+        assert_eq!(
+            formats_of("https://x.org/a?b"),
+            vec!["uri", "uri-reference"]
+        );
     }
 
     #[test]
