@@ -25,9 +25,7 @@ Envelope = Literal[
     "none", "kafka-connect", "debezium", "cloudevents-binary", "cloudevents-structured"
 ]
 Framing = Literal["none", "confluent"]
-PayloadEncoding = Literal[
-    "json", "avro", "protobuf", "text", "binary", "null", "int32", "int64"
-]
+PayloadEncoding = Literal["json", "avro", "protobuf", "text", "binary", "null", "int32", "int64"]
 """How bytes were read; ``int32`` / ``int64`` only for keys (Kafka's Integer and Long
 serializers: 4 or 8 big-endian bytes)."""
 

@@ -244,6 +244,7 @@ def test_code_like_tokens_with_digits_and_punctuation_are_enums(tokens: list[str
         ("ref", ["ACC-1234567", "ACC-7654321"] * 20),  # six digits in a row: ids
         ("ref", ["deadbeef1234cafe", "0123456789abcdef"] * 20),  # hex ids
         ("level", ["1", "2", "3"] * 20),  # all digits: numbers or ids
+        ("appVersion", ["7.12.0", "7.12.1", "7.13.0"] * 20),  # no letter: versions
         ("note", ["this is a long free text comment, more than 32 characters"] * 12),
         ("note", ["not bad", "very good"] * 20),  # spaces: free text
         ("at", ["2024-01-01", "2024-01-02"] * 10),  # dates

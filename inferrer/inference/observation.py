@@ -367,13 +367,24 @@ def _with_row_schema(summary: KindSummary, row: dict[str, Any]) -> KindSummary:
     return dataclasses.replace(summary, payload_schema=payload, row_schema=row)
 
 
+def _pin_discriminator(schema: dict[str, Any], g: GroupKey) -> dict[str, Any]:
+    """A payload discriminator is the kind's identity (its value names the message):
+    its property lists that one value, although a constant is otherwise no enum."""
+    if g is None or g[0] in _ENVELOPE_FIELDS:
+        return schema
+    prop = (schema.get("properties") or {}).get(g[0])
+    if isinstance(prop, dict) and prop.get("type") == "string":
+        prop["enum"] = [g[1]]
+    return schema
+
+
 def _kind_summary(name: str, g: GroupKey, k: KindObservation) -> KindSummary:
     examples = k.examples
     example = examples[0] if examples else None
     return KindSummary(
         name=name,
         count=k.count,
-        payload_schema=k.payload.schema(),
+        payload_schema=_pin_discriminator(k.payload.schema(), g),
         discriminator_field=None if g is None else g[0],
         discriminator_value=None if g is None else g[1],
         headers_schema=k.headers.schema() if k.headers.root.children else None,

@@ -167,8 +167,9 @@ _ENUM_TOKEN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,31}")
 """A code-like token: letters, digits, ``_ - . :``; no spaces (free text, names)."""
 _PROPER_NOUN: Final = re.compile(r"[A-Z][a-z]+(?:[-.][A-Z][a-z]+)*")
 """``London``, ``Acme``, ``Saint-Denis``: capitalised words read as names, not codes."""
-_ID_LIKE: Final = re.compile(r".*[0-9]{6}.*|(?=.*[0-9])(?=.*[A-Fa-f])[0-9A-Fa-f_-]{12,}")
-"""Six digits in a row, or a long hex string: an identifier or a number, not a code."""
+_ID_LIKE: Final = re.compile(r".*[0-9]{6}.*|(?=.*[0-9])(?=.*[A-Fa-f])[0-9A-Fa-f_-]{12,}|[0-9_.:-]+")
+"""Six digits in a row, a long hex string, or no letter at all (``7.13.0``, ``12:30``):
+an identifier, a version or a number, an open set rather than a code."""
 PERSONAL_NAME_WORDS: Final = (
     "name",
     "city",
