@@ -9,7 +9,7 @@ schema fragment, so genson sees one ``add_schema`` per batch instead of one
 
 Every piece of state is a function of the *set* (or multiset) of values seen, never
 of their order: counts, min/max, the format bit mask (AND over values), exact
-distinct sets up to :data:`DISTINCT_BOUND`, then a K-minimum-values sketch of a
+distinct sets up to :data:`DISTINCT_BOUND` (strings with their counts), then a K-minimum-values sketch of a
 stable hash (CRC-32), and examples = the values with the smallest hashes.
 
 Ties are broken by value, never by arrival order, so that a fold one message at a

@@ -5,7 +5,8 @@
 //! a time instead of a column at a time. Every piece of state is a function of the
 //! multiset of values seen, never of their order or of how they were split into batches
 //! or shapes that were merged: counts, exact min/max, the format mask (AND over the
-//! strings), the exact distinct sets up to [`DISTINCT_BOUND`], then a K-minimum-values
+//! strings), the exact distinct sets up to [`DISTINCT_BOUND`] (strings with how often
+//! each was seen: the enum rule needs it), then a K-minimum-values
 //! sketch of CRC-32 hashes and the examples with the smallest (hash, tag, value).
 //!
 //! The structure is derived from the statistics rather than kept beside them: a node
