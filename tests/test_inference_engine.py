@@ -392,3 +392,13 @@ def test_finalize_strips_object_keywords_from_a_null_branch() -> None:
         ]
     }
     assert finalize(schema)["anyOf"][1] == {"type": "null"}
+
+
+def test_digits_pattern_with_some_null_keys() -> None:
+    keys: list[bytes | None] = [str(100 + i).encode() for i in range(6)] + [None]
+    records = [
+        Record("t.keys", 0, i, 1000 * i, key=k, value=b'{"a": 1}') for i, k in enumerate(keys)
+    ]
+    (summary,) = summarize_all(observe(records))
+    # Records without a key say nothing about the keys there are.
+    assert summary.key_schema == {"type": "string", "pattern": "^[0-9]+$"}

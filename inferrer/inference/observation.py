@@ -123,7 +123,7 @@ def _key_schema(key: ShapeObservation) -> dict[str, Any]:
     """The key schema: text keys that are all digits (a numeric id written by a String
     serializer) keep ``type: string`` and get ``pattern: '^[0-9]+$'``."""
     schema = key.schema()
-    if schema.get("type") == "string":
+    if schema.get("type") in ("string", ["null", "string"]):
         schema.update(key.root.string_hint())
         schema = dict(sorted(schema.items()))
     return schema
