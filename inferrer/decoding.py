@@ -551,7 +551,18 @@ def _is_text(data: bytes) -> bool:
 
 
 def decode_key(key: bytes | None) -> tuple[PayloadEncoding, Any]:
-    """Decode a record key: JSON, text, a binary integer, binary, or null.
+    """Decode a record key: (encoding, value); see :func:`decode_key_parts`."""
+    encoding, value, _hint = decode_key_parts(key)
+    return encoding, value
+
+
+KeyParts = tuple[PayloadEncoding, Any, Mapping[str, Any] | None]
+_NULL_KEY: Final[KeyParts] = ("null", None, None)
+
+
+def decode_key_parts(key: bytes | None) -> KeyParts:
+    """Decode a record key: JSON, text, a binary integer, binary, or null, and the
+    schema a Kafka Connect key declares (else None).
 
     * Exactly 4 or 8 bytes that are not text (a control byte, or not UTF-8) are a
       big-endian signed integer, as Kafka's IntegerSerializer / LongSerializer write
@@ -564,10 +575,11 @@ def decode_key(key: bytes | None) -> tuple[PayloadEncoding, Any]:
     * Other framing is dropped.
     """
     if key is None:
-        return "null", None
+        return _NULL_KEY
     cached = _key_cache.get(key)
     if cached is not None:
         return cached
+    hint: dict[str, Any] | None = None
     encoding: PayloadEncoding
     try:
         encoding, value, _anomalies, framing, _sid = _decode_framed(key, False)
@@ -593,18 +605,20 @@ def decode_key(key: bytes | None) -> tuple[PayloadEncoding, Any]:
             and "payload" in value
             and _is_connect_schema(value.get("schema"))
         ):
+            hint = connect_to_json_schema(value["schema"]) or None
             value = value["payload"]
         elif value is None or isinstance(value, bool | int | float):
             encoding, value = "text", key.decode("utf-8")
     if len(key) <= 64 and not isinstance(value, dict | list):
         if len(_key_cache) >= 50_000:
             _key_cache.clear()
-        _key_cache[key] = (encoding, value)
-    return encoding, value
+        # The hint is shared by every hit: callers never mutate it.
+        _key_cache[key] = (encoding, value, hint)
+    return encoding, value, hint
 
 
 # Keys repeat a lot (entity ids); scalar keys are immutable, so their decoding is cached.
-_key_cache: dict[bytes, tuple[PayloadEncoding, Any]] = {}
+_key_cache: dict[bytes, KeyParts] = {}
 
 Parts = tuple[Any, ...]
 """A decoded message as a plain tuple (no per-message object): fields in this order."""
@@ -612,7 +626,6 @@ PARTS_FIELDS: Final = DECODED_FIELDS
 _EMPTY: Final[Mapping[str, Any]] = {}
 NO_HEADERS: Final = _EMPTY
 """The (shared, never mutated) headers of a message without headers."""
-_NULL_KEY: Final[tuple[PayloadEncoding, Any]] = ("null", None)
 _ENVELOPE_MARKERS: Final = frozenset({"payload", "op", "specversion"})
 _SPECIAL_KEYS: Final = _ENVELOPE_MARKERS | frozenset(DISCRIMINATOR_FIELDS)
 _OPEN_BRACE: Final = ord("{")
@@ -657,7 +670,9 @@ def decode_parts(record: Record) -> Parts:
                 value, anomalies = check_payload(raw, value)
                 raw_key = record.key
                 cached = _key_cache.get(raw_key) if raw_key is not None else _NULL_KEY
-                key_encoding, key = cached if cached is not None else decode_key(raw_key)
+                key_encoding, key, key_hint = (
+                    cached if cached is not None else decode_key_parts(raw_key)
+                )
                 return (
                     record.partition,
                     record.offset,
@@ -678,6 +693,7 @@ def decode_parts(record: Record) -> Parts:
                     len(raw),
                     zlib.crc32(raw),
                     None,
+                    key_hint,
                 )
         return _decode(record)
     except Exception as e:  # the promise is "never crash"; keep the reason stable
@@ -703,6 +719,7 @@ def decode_parts(record: Record) -> Parts:
             size,
             0,
             None,
+            None,
         )
 
 
@@ -725,6 +742,7 @@ def _parts(
     size: int = 0,
     value_hash: int = 0,
     value_hint: Mapping[str, Any] | None = None,
+    key_hint: Mapping[str, Any] | None = None,
 ) -> Parts:
     return (
         record.partition,
@@ -746,16 +764,22 @@ def _parts(
         size,
         value_hash,
         value_hint,
+        key_hint,
     )
 
 
 def _decode(record: Record) -> Parts:
     headers = decode_headers(record.headers) if record.headers else {}
-    key_encoding, key = decode_key(record.key)
+    key_encoding, key, key_hint = decode_key_parts(record.key)
     raw = record.value
     header_ct = headers.get("content-type") or headers.get("content_type")
     content_type = header_ct if isinstance(header_ct, str) else None
-    common: dict[str, Any] = {"key": key, "key_encoding": key_encoding, "headers": headers}
+    common: dict[str, Any] = {
+        "key": key,
+        "key_encoding": key_encoding,
+        "key_hint": key_hint,
+        "headers": headers,
+    }
     if raw is None:
         return _parts(record, value=None, encoding="null", **common)
     size = len(raw)

@@ -71,6 +71,8 @@ class DecodedMessage:
     value_hint: Mapping[str, Any] | None = None
     """A JSON Schema the envelope declares for ``value`` (Kafka Connect ``schema``
     translated, with its ``optional`` flags), merged into the inferred schema."""
+    key_hint: Mapping[str, Any] | None = None
+    """The same for ``key``, when the key is a Kafka Connect ``{schema, payload}``."""
 
 
 DECODED_FIELDS: tuple[str, ...] = (
@@ -93,6 +95,7 @@ DECODED_FIELDS: tuple[str, ...] = (
     "size",
     "value_hash",
     "value_hint",
+    "key_hint",
 )
 """The fields of a :class:`DecodedMessage` after ``topic``, in the order the decoders
 (the engine's core and the reference) return them as a tuple."""

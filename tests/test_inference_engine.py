@@ -402,3 +402,10 @@ def test_digits_pattern_with_some_null_keys() -> None:
     (summary,) = summarize_all(observe(records))
     # Records without a key say nothing about the keys there are.
     assert summary.key_schema == {"type": "string", "pattern": "^[0-9]+$"}
+
+
+def test_connect_keys_bring_their_declared_schema() -> None:
+    schema = {"type": "int64", "optional": False, "name": "org.apache.kafka.connect.data.Timestamp"}
+    keys = [json.dumps({"schema": schema, "payload": 1_700_000_000_000 + i}) for i in range(5)]
+    summary = _keyed([k.encode() for k in keys])
+    assert summary.key_schema == {"type": "integer", "x-logical-type": "timestamp-millis"}

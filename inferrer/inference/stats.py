@@ -9,8 +9,9 @@ schema fragment, so genson sees one ``add_schema`` per batch instead of one
 
 Every piece of state is a function of the *set* (or multiset) of values seen, never
 of their order: counts, min/max, the format bit mask (AND over values), exact
-distinct sets up to :data:`DISTINCT_BOUND` (strings with their counts), then a K-minimum-values sketch of a
-stable hash (CRC-32), and examples = the values with the smallest hashes.
+distinct sets up to :data:`DISTINCT_BOUND` (strings with their counts), then a
+K-minimum-values sketch of a stable hash (CRC-32), and examples = the values with
+the smallest hashes.
 
 Ties are broken by value, never by arrival order, so that a fold one message at a
 time (the Rust core, ``inferrer._core.Shape``) ends in the very same state:

@@ -67,6 +67,7 @@ _KEY_DECODED: Final = _DECODED | {"int32", "int64"}
     _SIZE,
     _HASH,
     _HINT,
+    _KEY_HINT,
 ) = range(len(PARTS_FIELDS))
 _KIND_OF = operator.itemgetter(_KIND_FIELD, _KIND)
 _ENCODING_OF = operator.itemgetter(_ENCODING)
@@ -358,6 +359,9 @@ class TopicObservation:
             self.key.add_many(list(map(_KEY_OF, batch)), 0)
         elif key_encodings & _KEY_DECODED:
             self.key.add_many([p[_KEY] for p in batch if p[_KEY_ENCODING] in _KEY_DECODED], 0)
+        for p in batch:
+            if p[_KEY_HINT] is not None:
+                self.key.add_hint(p[_KEY_HINT])
         self.headers.add_many(list(map(_HEADERS_OF, batch)), 0)
         self.schema_ids.update(set(map(_SCHEMA_ID_OF, batch)) - {None})
         usable = batch if all_usable else [p for p in batch if p[_OK] and p[_ENCODING] != "null"]

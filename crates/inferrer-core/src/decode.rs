@@ -53,12 +53,14 @@ pub struct Decoded {
     pub hash: u32,
     /// A JSON Schema from a Kafka Connect envelope's schema.
     pub hint: Option<Value>,
+    /// The same for a Kafka Connect key.
+    pub key_hint: Option<Value>,
 }
 
 /// Decode one record (`decoding.decode_parts`).
 pub fn decode(r: &RecordRef) -> Decoded {
     let headers = decode_headers(r.headers);
-    let (key_encoding, key) = decode_key(r.key);
+    let (key_encoding, key, key_hint) = decode_key_parts(r.key);
     let content_type = header_content_type(&headers);
     let mut out = Decoded {
         ok: true,
@@ -77,6 +79,7 @@ pub fn decode(r: &RecordRef) -> Decoded {
         size: 0,
         hash: 0,
         hint: None,
+        key_hint,
     };
     let Some(raw) = r.value else {
         out.encoding = "null";
@@ -311,8 +314,15 @@ fn is_text(data: &[u8]) -> bool {
 /// Kafka Connect `{schema, payload}` key is unwrapped; a bare JSON number, boolean or
 /// null stays text; other framing is dropped.
 pub fn decode_key(key: Option<&[u8]>) -> (&'static str, Option<Value>) {
+    let (encoding, value, _) = decode_key_parts(key);
+    (encoding, value)
+}
+
+/// [`decode_key`] and the schema a Kafka Connect key declares
+/// (`decoding.decode_key_parts`).
+pub fn decode_key_parts(key: Option<&[u8]>) -> (&'static str, Option<Value>, Option<Value>) {
     let Some(key) = key else {
-        return ("null", None);
+        return ("null", None, None);
     };
     let framed = decode_framed(key, false).ok();
     let framed_json = framed
@@ -320,10 +330,18 @@ pub fn decode_key(key: Option<&[u8]>) -> (&'static str, Option<Value>) {
         .is_some_and(|f| f.framing == "confluent" && f.encoding == "json");
     if !framed_json && !is_text(key) {
         if let Ok(b) = <[u8; 4]>::try_from(key) {
-            return ("int32", Some(Value::Int(i128::from(i32::from_be_bytes(b)))));
+            return (
+                "int32",
+                Some(Value::Int(i128::from(i32::from_be_bytes(b)))),
+                None,
+            );
         }
         if let Ok(b) = <[u8; 8]>::try_from(key) {
-            return ("int64", Some(Value::Int(i128::from(i64::from_be_bytes(b)))));
+            return (
+                "int64",
+                Some(Value::Int(i128::from(i64::from_be_bytes(b)))),
+                None,
+            );
         }
     }
     match framed {
@@ -333,22 +351,26 @@ pub fn decode_key(key: Option<&[u8]>) -> (&'static str, Option<Value>) {
                     && v.get("payload").is_some()
                     && v.get("schema").is_some_and(is_connect_schema) =>
             {
-                ("json", Some(take_member(v, "payload")))
+                let hint = v
+                    .get("schema")
+                    .map(|s| connect_to_json_schema(s, 0))
+                    .filter(|h| !matches!(h, Value::Object(m) if m.is_empty()));
+                ("json", Some(take_member(v, "payload")), hint)
             }
             Some(
                 Value::Null | Value::Bool(_) | Value::Int(_) | Value::BigInt(_) | Value::Float(_),
             )
             | None => match std::str::from_utf8(key) {
-                Ok(text) => ("text", Some(Value::Str(text.into()))),
-                Err(_) => ("binary", None),
+                Ok(text) => ("text", Some(Value::Str(text.into())), None),
+                Err(_) => ("binary", None, None),
             },
-            v => ("json", v),
+            v => ("json", v, None),
         },
-        Some(f) => (f.encoding, f.value),
+        Some(f) => (f.encoding, f.value, None),
         // A broken container: the key's text as it is (BOM kept), else binary.
         None => match std::str::from_utf8(key) {
-            Ok(text) => ("text", Some(Value::Str(text.into()))),
-            Err(_) => ("binary", None),
+            Ok(text) => ("text", Some(Value::Str(text.into())), None),
+            Err(_) => ("binary", None, None),
         },
     }
 }

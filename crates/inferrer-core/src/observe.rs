@@ -206,6 +206,9 @@ impl Topic {
                 None => self.key.add(&Value::Null),
             }
         }
+        if let Some(hint) = &d.key_hint {
+            self.key.add_hint(hint);
+        }
         self.headers.add(&d.headers);
         if let Some(id) = d.schema_id {
             self.schema_ids.insert(id);
