@@ -392,26 +392,51 @@ def _is_connect_schema(schema: Any) -> bool:
     )
 
 
+_CONNECT_LOGICAL: Final[Mapping[str, tuple[str, str]]] = {
+    "org.apache.kafka.connect.data.Timestamp": ("integer", "timestamp-millis"),
+    "org.apache.kafka.connect.data.Date": ("integer", "date"),
+    "org.apache.kafka.connect.data.Time": ("integer", "time-millis"),
+    "org.apache.kafka.connect.data.Decimal": ("string", "decimal"),
+}
+"""Connect logical types: (JSON type the JsonConverter writes, ``x-logical-type``).
+Timestamps are epoch milliseconds, dates days since 1970-01-01, times milliseconds
+since midnight, decimals the base64 of the unscaled big-endian integer."""
+_MAX_SCALE: Final = 9999
+
+
+def _decimal_scale(schema: Mapping[str, Any]) -> int | None:
+    """A Decimal's ``parameters.scale``: 1 to 4 ASCII digits as text (as Connect writes
+    it) or an integer, 0 to 9999; anything else is not read."""
+    params = schema.get("parameters")
+    scale = params.get("scale") if isinstance(params, dict) else None
+    if type(scale) is int and 0 <= scale <= _MAX_SCALE:
+        return scale
+    if isinstance(scale, str) and 1 <= len(scale) <= 4 and scale.isascii() and scale.isdigit():
+        return int(scale)
+    return None
+
+
 def connect_to_json_schema(schema: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
     """Translate a Kafka Connect schema into a JSON Schema hint.
 
-    ``optional: true`` allows null; non-optional struct fields are required.
+    ``optional: true`` means nullable, nothing else: the JsonConverter writes every
+    field of a struct, so which fields are required is left to the payloads seen.
+    A nullable schema with keywords beside ``type`` is ``anyOf`` with a bare
+    ``{"type": "null"}`` branch. Logical types (Timestamp, Date, Time, Decimal) add
+    ``x-logical-type`` (and ``x-decimal-scale``, ``contentEncoding: base64``).
     Connect maps become plain objects (the payload decides map or record).
     """
     kind = schema.get("type")
     out: dict[str, Any]
     if kind == "struct" and depth < MAX_DEPTH:
         props: dict[str, Any] = {}
-        required: list[str] = []
         fields = schema.get("fields")
         # Only a list holds fields (iterating anything else found none, or raised).
         for f in fields if isinstance(fields, list) else ():
             if not isinstance(f, dict) or not isinstance(f.get("field"), str):
                 continue
             props[f["field"]] = connect_to_json_schema(f, depth + 1)
-            if not f.get("optional", False):
-                required.append(f["field"])
-        out = {"type": "object", "properties": props, "required": sorted(required)}
+        out = {"type": "object", "properties": props}
     elif kind == "array" and isinstance(schema.get("items"), dict) and depth < MAX_DEPTH:
         out = {"type": "array", "items": connect_to_json_schema(schema["items"], depth + 1)}
     elif kind == "map" or kind == "struct":
@@ -420,8 +445,20 @@ def connect_to_json_schema(schema: Mapping[str, Any], depth: int = 0) -> dict[st
         out = {"type": _CONNECT_TYPES[kind]}
     else:
         return {}
+    name = schema.get("name")
+    logical = _CONNECT_LOGICAL.get(name) if isinstance(name, str) else None
+    if logical is not None and logical[0] == out["type"]:
+        out["x-logical-type"] = logical[1]
+        if logical[1] == "decimal":
+            out["contentEncoding"] = "base64"
+            scale = _decimal_scale(schema)
+            if scale is not None:
+                out["x-decimal-scale"] = scale
     if schema.get("optional", False):
-        out["type"] = sorted({out["type"], "null"})
+        if len(out) == 1:
+            out["type"] = sorted({out["type"], "null"})
+        else:
+            out = {"anyOf": [out, {"type": "null"}]}
     return out
 
 
@@ -498,29 +535,90 @@ def _content_type_of(encoding: PayloadEncoding, framing: Framing) -> str:
     }.get(encoding, "application/octet-stream")
 
 
+_CONTROL_BYTE: Final = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INTEGER_KEY_ENCODINGS: Final[Mapping[int, PayloadEncoding]] = {4: "int32", 8: "int64"}
+
+
+def _is_text(data: bytes) -> bool:
+    """UTF-8 without control bytes (tab, newline and carriage return allowed)."""
+    if _CONTROL_BYTE.search(data):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode_key(key: bytes | None) -> tuple[PayloadEncoding, Any]:
-    """Decode a record key: JSON, text, binary, or null; framing is dropped."""
+    """Decode a record key: (encoding, value); see :func:`decode_key_parts`."""
+    encoding, value, _hint = decode_key_parts(key)
+    return encoding, value
+
+
+KeyParts = tuple[PayloadEncoding, Any, Mapping[str, Any] | None]
+_NULL_KEY: Final[KeyParts] = ("null", None, None)
+
+
+def decode_key_parts(key: bytes | None) -> KeyParts:
+    """Decode a record key: JSON, text, a binary integer, binary, or null, and the
+    schema a Kafka Connect key declares (else None).
+
+    * Exactly 4 or 8 bytes that are not text (a control byte, or not UTF-8) are a
+      big-endian signed integer, as Kafka's IntegerSerializer / LongSerializer write
+      it (``int32`` / ``int64``), unless they are Confluent framing of a JSON body.
+    * A Kafka Connect ``{schema, payload}`` key is unwrapped to its payload.
+    * A bare JSON number, ``true``, ``false`` or ``null`` stays text: a String
+      serializer writes an account number exactly as a JSON serializer writes an
+      integer, and text is what it is more often (and loses nothing: leading zeros).
+      Keys are JSON only when they are objects, arrays or quoted strings.
+    * Other framing is dropped.
+    """
     if key is None:
-        return "null", None
+        return _NULL_KEY
     cached = _key_cache.get(key)
     if cached is not None:
         return cached
+    hint: dict[str, Any] | None = None
+    encoding: PayloadEncoding
     try:
-        encoding, value, _anomalies, _framing, _sid = _decode_framed(key, False)
+        encoding, value, _anomalies, framing, _sid = _decode_framed(key, False)
+        broken = False
     except _Undecodable:
+        encoding, value, framing, broken = "binary", None, "none", True
+    integer = _INTEGER_KEY_ENCODINGS.get(len(key))
+    if (
+        integer is not None
+        and not (framing == "confluent" and encoding == "json")
+        and not _is_text(key)
+    ):
+        encoding, value = integer, int.from_bytes(key, "big", signed=True)
+    elif broken:
         try:
             encoding, value = "text", key.decode("utf-8")
         except UnicodeDecodeError:
             encoding, value = "binary", None
+    elif encoding == "json" and framing == "none":
+        if (
+            isinstance(value, dict)
+            and len(value) == 2
+            and "payload" in value
+            and _is_connect_schema(value.get("schema"))
+        ):
+            hint = connect_to_json_schema(value["schema"]) or None
+            value = value["payload"]
+        elif value is None or isinstance(value, bool | int | float):
+            encoding, value = "text", key.decode("utf-8")
     if len(key) <= 64 and not isinstance(value, dict | list):
         if len(_key_cache) >= 50_000:
             _key_cache.clear()
-        _key_cache[key] = (encoding, value)
-    return encoding, value
+        # The hint is shared by every hit: callers never mutate it.
+        _key_cache[key] = (encoding, value, hint)
+    return encoding, value, hint
 
 
 # Keys repeat a lot (entity ids); scalar keys are immutable, so their decoding is cached.
-_key_cache: dict[bytes, tuple[PayloadEncoding, Any]] = {}
+_key_cache: dict[bytes, KeyParts] = {}
 
 Parts = tuple[Any, ...]
 """A decoded message as a plain tuple (no per-message object): fields in this order."""
@@ -528,7 +626,6 @@ PARTS_FIELDS: Final = DECODED_FIELDS
 _EMPTY: Final[Mapping[str, Any]] = {}
 NO_HEADERS: Final = _EMPTY
 """The (shared, never mutated) headers of a message without headers."""
-_NULL_KEY: Final[tuple[PayloadEncoding, Any]] = ("null", None)
 _ENVELOPE_MARKERS: Final = frozenset({"payload", "op", "specversion"})
 _SPECIAL_KEYS: Final = _ENVELOPE_MARKERS | frozenset(DISCRIMINATOR_FIELDS)
 _OPEN_BRACE: Final = ord("{")
@@ -573,7 +670,9 @@ def decode_parts(record: Record) -> Parts:
                 value, anomalies = check_payload(raw, value)
                 raw_key = record.key
                 cached = _key_cache.get(raw_key) if raw_key is not None else _NULL_KEY
-                key_encoding, key = cached if cached is not None else decode_key(raw_key)
+                key_encoding, key, key_hint = (
+                    cached if cached is not None else decode_key_parts(raw_key)
+                )
                 return (
                     record.partition,
                     record.offset,
@@ -594,6 +693,7 @@ def decode_parts(record: Record) -> Parts:
                     len(raw),
                     zlib.crc32(raw),
                     None,
+                    key_hint,
                 )
         return _decode(record)
     except Exception as e:  # the promise is "never crash"; keep the reason stable
@@ -619,6 +719,7 @@ def decode_parts(record: Record) -> Parts:
             size,
             0,
             None,
+            None,
         )
 
 
@@ -641,6 +742,7 @@ def _parts(
     size: int = 0,
     value_hash: int = 0,
     value_hint: Mapping[str, Any] | None = None,
+    key_hint: Mapping[str, Any] | None = None,
 ) -> Parts:
     return (
         record.partition,
@@ -662,16 +764,22 @@ def _parts(
         size,
         value_hash,
         value_hint,
+        key_hint,
     )
 
 
 def _decode(record: Record) -> Parts:
     headers = decode_headers(record.headers) if record.headers else {}
-    key_encoding, key = decode_key(record.key)
+    key_encoding, key, key_hint = decode_key_parts(record.key)
     raw = record.value
     header_ct = headers.get("content-type") or headers.get("content_type")
     content_type = header_ct if isinstance(header_ct, str) else None
-    common: dict[str, Any] = {"key": key, "key_encoding": key_encoding, "headers": headers}
+    common: dict[str, Any] = {
+        "key": key,
+        "key_encoding": key_encoding,
+        "key_hint": key_hint,
+        "headers": headers,
+    }
     if raw is None:
         return _parts(record, value=None, encoding="null", **common)
     size = len(raw)

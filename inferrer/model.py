@@ -25,7 +25,9 @@ Envelope = Literal[
     "none", "kafka-connect", "debezium", "cloudevents-binary", "cloudevents-structured"
 ]
 Framing = Literal["none", "confluent"]
-PayloadEncoding = Literal["json", "avro", "protobuf", "text", "binary", "null"]
+PayloadEncoding = Literal["json", "avro", "protobuf", "text", "binary", "null", "int32", "int64"]
+"""How bytes were read; ``int32`` / ``int64`` only for keys (Kafka's Integer and Long
+serializers: 4 or 8 big-endian bytes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ class DecodedMessage:
     value_hint: Mapping[str, Any] | None = None
     """A JSON Schema the envelope declares for ``value`` (Kafka Connect ``schema``
     translated, with its ``optional`` flags), merged into the inferred schema."""
+    key_hint: Mapping[str, Any] | None = None
+    """The same for ``key``, when the key is a Kafka Connect ``{schema, payload}``."""
 
 
 DECODED_FIELDS: tuple[str, ...] = (
@@ -91,6 +95,7 @@ DECODED_FIELDS: tuple[str, ...] = (
     "size",
     "value_hash",
     "value_hint",
+    "key_hint",
 )
 """The fields of a :class:`DecodedMessage` after ``topic``, in the order the decoders
 (the engine's core and the reference) return them as a tuple."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inferrer import decoding as reference
 from inferrer.decoding import MAX_DEPTH
 from inferrer.engine import decode_record
 from inferrer.records import Record
@@ -39,7 +41,7 @@ def test_json_scalars_text_binary_tombstone() -> None:
     assert (tomb.ok, tomb.encoding, tomb.value) == (True, "null", None)
 
 
-def test_kafka_connect_envelope_is_unwrapped_with_optional_flags() -> None:
+def test_kafka_connect_envelope_is_unwrapped_optional_means_nullable() -> None:
     envelope = {
         "schema": {
             "type": "struct",
@@ -57,8 +59,68 @@ def test_kafka_connect_envelope_is_unwrapped_with_optional_flags() -> None:
     assert d.value_hint == {
         "type": "object",
         "properties": {"id": {"type": "integer"}, "note": {"type": ["null", "string"]}},
-        "required": ["id"],
     }
+
+
+def test_kafka_connect_logical_types_become_notes() -> None:
+    logical = "org.apache.kafka.connect.data."
+    schema = {
+        "type": "struct",
+        "fields": [
+            {"field": "at", "type": "int64", "name": logical + "Timestamp"},
+            {"field": "day", "type": "int32", "name": logical + "Date", "optional": True},
+            {"field": "tod", "type": "int32", "name": logical + "Time"},
+            {
+                "field": "amount",
+                "type": "bytes",
+                "name": logical + "Decimal",
+                "parameters": {"scale": "2"},
+            },
+            {"field": "odd", "type": "string", "name": logical + "Timestamp"},  # wrong type
+        ],
+    }
+    payload = {"at": 1, "day": None, "tod": 3, "amount": "AQ==", "odd": "x"}
+    d = decode_record(rec(json.dumps({"schema": schema, "payload": payload}).encode()))
+    assert d.value_hint == {
+        "type": "object",
+        "properties": {
+            "at": {"type": "integer", "x-logical-type": "timestamp-millis"},
+            "day": {"anyOf": [{"type": "integer", "x-logical-type": "date"}, {"type": "null"}]},
+            "tod": {"type": "integer", "x-logical-type": "time-millis"},
+            "amount": {
+                "type": "string",
+                "contentEncoding": "base64",
+                "x-logical-type": "decimal",
+                "x-decimal-scale": 2,
+            },
+            "odd": {"type": "string"},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"12345", ("text", "12345")),  # a String serializer's numeric id stays text
+        (b"007", ("text", "007")),
+        (b"true", ("text", "true")),
+        (b'"12345"', ("json", "12345")),
+        (b'{"id": 1}', ("json", {"id": 1})),
+        (b"\x00\x00\x00\x2a", ("int32", 42)),  # IntegerSerializer
+        (b"\xff\xff\xff\xfe", ("int32", -2)),
+        (b"\x00\x00\x00\x00\x00\x00\x01\x00", ("int64", 256)),  # LongSerializer
+        (b"ABCD", ("text", "ABCD")),  # 4 bytes of text are text
+        (b"\x00\x00\x00\x2a\x00", ("avro", None)),  # 5 bytes: not an integer
+        (b"\x00\x00\x00\x00\x01\x31\x32\x33", ("json", 123)),  # framed JSON wins
+        (b'{"schema":{"type":"int64","optional":false},"payload":7}', ("json", 7)),
+        (b'{"schema":{"type":"string","optional":false},"payload":"B7"}', ("json", "B7")),
+    ],
+)
+def test_keys(raw: bytes, expected: tuple[str, object]) -> None:
+    # The reference decoder and the engine's core read a key alike.
+    assert reference.decode_key(raw) == expected
+    d = decode_record(rec(b"{}", key=raw))
+    assert (d.key_encoding, d.key) == expected
 
 
 def test_a_payload_with_a_schema_key_is_not_an_envelope() -> None:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import jsonschema
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -152,11 +153,11 @@ def test_event_kinds_with_different_shapes_split_into_kinds() -> None:
 def test_an_ordinary_type_field_does_not_split_a_topic() -> None:
     values = [
         {"type": t, "accountId": f"a{i}", "balance": i}
-        for i, t in enumerate(["SAVINGS", "CHECKING", "LOAN"] * 5)
+        for i, t in enumerate(["SAVINGS", "CHECKING", "LOAN"] * 7)
     ]
     summary = infer(values, "bank.accounts.balance-updated")
     (kind,) = summary.kinds
-    assert (kind.name, kind.count, kind.discriminator_field) == ("BalanceUpdated", 15, None)
+    assert (kind.name, kind.count, kind.discriminator_field) == ("BalanceUpdated", 21, None)
     assert kind.payload_schema["properties"]["type"]["enum"] == ["CHECKING", "LOAN", "SAVINGS"]
 
 
@@ -225,7 +226,7 @@ def test_debezium_ops_are_kinds() -> None:
                 jsonschema.validate(v, dict(kind.payload_schema))
 
 
-def test_kafka_connect_optional_flags_shape_the_schema() -> None:
+def test_kafka_connect_optional_means_nullable_and_required_comes_from_presence() -> None:
     schema = {
         "type": "struct",
         "fields": [
@@ -238,13 +239,14 @@ def test_kafka_connect_optional_flags_shape_the_schema() -> None:
     summary = infer(values, "crm.users")
     (kind,) = summary.kinds
     assert summary.envelope == "kafka-connect"
+    # The JsonConverter writes every field: optional only admits null.
     assert kind.payload_schema == {
         "type": "object",
         "properties": {
             "email": {"type": ["null", "string"], "format": "email"},
             "id": {"type": "integer"},
         },
-        "required": ["id"],
+        "required": ["email", "id"],
     }
 
 
@@ -323,3 +325,87 @@ def test_binary_topic_has_one_kind_with_an_open_schema() -> None:
     assert [(k.name, k.count, k.payload_schema, k.examples) for k in summary.kinds] == [
         ("Thumbs", 4, {}, ())
     ]
+
+
+# --- keys --------------------------------------------------------------------------------
+
+
+def _keyed(keys: list[bytes]) -> TopicSummary:
+    records = [
+        Record("t.keys", 0, i, 1000 * i, key=k, value=b'{"a": 1}') for i, k in enumerate(keys)
+    ]
+    (summary,) = summarize_all(observe(records))
+    return summary
+
+
+def test_numeric_text_keys_stay_strings_with_a_digits_pattern() -> None:
+    summary = _keyed([str(4_000_000 + i % 7).encode() for i in range(30)])
+    assert (summary.key_encoding, summary.key_schema) == (
+        "text",
+        {"type": "string", "pattern": "^[0-9]+$"},
+    )
+
+
+def test_digits_pattern_needs_distinct_evidence_and_only_digits() -> None:
+    assert _keyed([b"1", b"2"] * 10).key_schema == {"type": "string"}
+    assert _keyed([b"1", b"2", b"3", b"4", b"5x"] * 4).key_schema == {"type": "string"}
+
+
+@pytest.mark.parametrize(("width", "encoding"), [(4, "int32"), (8, "int64")])
+def test_integer_and_long_serializer_keys_are_integers(width: int, encoding: str) -> None:
+    summary = _keyed([(i - 3).to_bytes(width, "big", signed=True) for i in range(20)])
+    assert (summary.key_encoding, summary.key_schema) == (encoding, {"type": "integer"})
+
+
+def test_connect_wrapped_keys_are_unwrapped() -> None:
+    keys = [
+        json.dumps({"schema": {"type": "string", "optional": False}, "payload": f"BR{i:03}"})
+        for i in range(10)
+    ]
+    summary = _keyed([k.encode() for k in keys])
+    assert summary.key_schema == {"type": "string"}
+
+
+def test_a_nullable_object_has_a_bare_null_branch() -> None:
+    address = {"type": "struct", "optional": True, "fields": [{"field": "city", "type": "string"}]}
+    schema = {"type": "struct", "fields": [{"field": "address", **address}]}
+    values = [
+        {"schema": schema, "payload": {"address": {"city": "X"} if i % 2 else None}}
+        for i in range(6)
+    ]
+    (kind,) = infer(values, "crm.addresses").kinds
+    assert kind.payload_schema["properties"]["address"] == {
+        "anyOf": [
+            {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+            {"type": "null"},
+        ]
+    }
+
+
+def test_finalize_strips_object_keywords_from_a_null_branch() -> None:
+    from inferrer.inference.canonical import finalize
+
+    schema = {
+        "anyOf": [
+            {"type": "null", "properties": {"a": {"type": "integer"}}, "required": ["a"]},
+            {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]},
+        ]
+    }
+    assert finalize(schema)["anyOf"][1] == {"type": "null"}
+
+
+def test_digits_pattern_with_some_null_keys() -> None:
+    keys: list[bytes | None] = [str(100 + i).encode() for i in range(6)] + [None]
+    records = [
+        Record("t.keys", 0, i, 1000 * i, key=k, value=b'{"a": 1}') for i, k in enumerate(keys)
+    ]
+    (summary,) = summarize_all(observe(records))
+    # Records without a key say nothing about the keys there are.
+    assert summary.key_schema == {"type": "string", "pattern": "^[0-9]+$"}
+
+
+def test_connect_keys_bring_their_declared_schema() -> None:
+    schema = {"type": "int64", "optional": False, "name": "org.apache.kafka.connect.data.Timestamp"}
+    keys = [json.dumps({"schema": schema, "payload": 1_700_000_000_000 + i}) for i in range(5)]
+    summary = _keyed([k.encode() for k in keys])
+    assert summary.key_schema == {"type": "integer", "x-logical-type": "timestamp-millis"}

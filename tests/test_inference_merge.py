@@ -24,6 +24,7 @@ from inferrer.inference import (
     observe,
     save_observations,
 )
+from inferrer.inference.stats import FieldNode
 from inferrer.records import Record
 from tests.strategies_json import events
 
@@ -143,6 +144,7 @@ def test_load_errors_are_domain_errors(tmp_path: Path) -> None:
 _SCRIPT = """
 import dataclasses, json, random, sys
 from inferrer.inference import observe, summarize_all
+from inferrer.inference.stats import FieldNode
 from inferrer.records import Record
 rnd = random.Random(int(sys.argv[1]))
 statuses = ["OPEN", "CLOSED", "FROZEN", "PENDING"]
@@ -185,3 +187,26 @@ def test_high_cardinality_statistics_are_order_independent() -> None:
     assert canonical(observe_one(list(reversed(recs)))) == whole
     assert canonical(merge(observe_one(recs[::2]), observe_one(recs[1::2]))) == whole
     assert '"distinct_approximate": true' in whole
+
+
+def _without_str_counts(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_str_counts(v) for k, v in value.items() if k != "str_counts"}
+    if isinstance(value, list):
+        return [_without_str_counts(v) for v in value]
+    return value
+
+
+def test_observations_saved_before_string_counts_still_load() -> None:
+    # Each string then counts as seen once: no enum is claimed from such old data, and
+    # the core and the reference read the dict alike.
+    values = [{"status": s} for s in ["OPEN", "CLOSED"] * 20]
+    records = [Record("t.old", 0, i, i, value=json.dumps(v).encode()) for i, v in enumerate(values)]
+    (obs,) = observe(records).values()
+    old = _without_str_counts(obs.to_dict())
+    loaded = TopicObservation.from_dict(old)
+    (kind,) = loaded.summarize().kinds
+    assert kind.payload_schema["properties"]["status"] == {"type": "string"}
+    stats = loaded.to_dict()["kinds"][0]["observation"]["payload"]["stats"]
+    assert stats["children"]["status"]["str_counts"] == [1, 1]
+    assert FieldNode.from_dict(stats["children"]["status"]).strs == {"CLOSED": 1, "OPEN": 1}

@@ -35,6 +35,7 @@ _PLACEHOLDER_BY_FORMAT: dict[str, str] = {
     "uri": "https://example.com/",
     "iri": "https://example.com/",
     "uri-reference": "https://example.com/",
+    "uri-template": "https://example.com/{id}",
     "hostname": "example.com",
     "idn-hostname": "example.com",
     "ipv4": "192.0.2.1",

@@ -2,8 +2,9 @@
 
 :func:`annotate` adds formats and enums decided from field statistics to a structure
 schema; :func:`finalize` makes any schema canonical: builder-internal keywords become
-``propertyNames``, empty ``required`` goes, a format or enum survives only where every
-non-null value is a string, ``anyOf`` branches are merged and sorted, keys are sorted.
+``propertyNames``, empty ``required`` goes, an enum survives only where every non-null
+value is a string (a format, which constrains strings only, also on a union's
+strings), ``anyOf`` branches are merged and sorted, keys are sorted.
 The same data therefore gives the same bytes, whatever the sample order.
 """
 
@@ -52,8 +53,7 @@ def annotate(schema: dict[str, Any], node: FieldNode | None) -> dict[str, Any]:
     return schema
 
 
-def _strip_string_keywords(schema: dict[str, Any]) -> None:
-    schema.pop("format", None)
+def _strip_enum(schema: dict[str, Any]) -> None:
     schema.pop("enum", None)
 
 
@@ -68,12 +68,17 @@ def _finalize(schema: dict[str, Any]) -> dict[str, Any]:
     s = dict(schema)
     s.pop("$schema", None)
     if "anyOf" in s:
-        branches = [_finalize(b) for b in s.pop("anyOf")]
+        # A null branch is bare: keywords of another type (merged into it from a
+        # declared ``type: [T, null]`` schema) say nothing about null.
+        branches = [
+            {"type": "null"} if _types(b) == {"null"} else b
+            for b in (_finalize(b) for b in s.pop("anyOf"))
+        ]
         non_null = set().union(*(_types(b) for b in branches)) - {"null"}
         if non_null != {"string"}:
             for b in branches:
                 if "string" in _types(b):
-                    _strip_string_keywords(b)
+                    _strip_enum(b)
         merged_types: set[str] = set()
         rest: list[dict[str, Any]] = []
         for b in branches:
@@ -91,7 +96,9 @@ def _finalize(schema: dict[str, Any]) -> dict[str, Any]:
             s["anyOf"] = rest
     types = _types(s)
     if types and types - {"null", "string"} and "string" in types:
-        _strip_string_keywords(s)
+        # An enum would forbid the other types' values; a format constrains strings only,
+        # so the string part of a union keeps it.
+        _strip_enum(s)
     if "enum" in s and "null" in types:
         s["enum"] = [None, *s["enum"]]
     if MAP_KEYS in s:

@@ -119,6 +119,16 @@ def _structure_with_hints(shape: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _key_schema(key: ShapeObservation) -> dict[str, Any]:
+    """The key schema: text keys that are all digits (a numeric id written by a String
+    serializer) keep ``type: string`` and get ``pattern: '^[0-9]+$'``."""
+    schema = key.schema()
+    if schema.get("type") in ("string", ["null", "string"]):
+        schema.update(key.root.string_hint())
+        schema = dict(sorted(schema.items()))
+    return schema
+
+
 def _finite(x: int | float | None) -> float | None:
     if x is None:
         return None
@@ -256,7 +266,7 @@ class TopicObservation:
             envelope=_mode(d["envelopes"], "none"),
             framing=_mode(d["framings"], "none"),
             schema_ids=tuple(d["schema_ids"]),
-            key_schema=key.schema() if key.count else None,
+            key_schema=_key_schema(key) if key.count else None,
             key_encoding=_mode(d["key_encodings"], "null"),
             headers_schema=headers.schema() if headers.root.children else None,
             undecodable=dict(d["undecodable"]),
@@ -357,13 +367,24 @@ def _with_row_schema(summary: KindSummary, row: dict[str, Any]) -> KindSummary:
     return dataclasses.replace(summary, payload_schema=payload, row_schema=row)
 
 
+def _pin_discriminator(schema: dict[str, Any], g: GroupKey) -> dict[str, Any]:
+    """A payload discriminator is the kind's identity (its value names the message):
+    its property lists that one value, although a constant is otherwise no enum."""
+    if g is None or g[0] in _ENVELOPE_FIELDS:
+        return schema
+    prop = (schema.get("properties") or {}).get(g[0])
+    if isinstance(prop, dict) and prop.get("type") == "string":
+        prop["enum"] = [g[1]]
+    return schema
+
+
 def _kind_summary(name: str, g: GroupKey, k: KindObservation) -> KindSummary:
     examples = k.examples
     example = examples[0] if examples else None
     return KindSummary(
         name=name,
         count=k.count,
-        payload_schema=k.payload.schema(),
+        payload_schema=_pin_discriminator(k.payload.schema(), g),
         discriminator_field=None if g is None else g[0],
         discriminator_value=None if g is None else g[1],
         headers_schema=k.headers.schema() if k.headers.root.children else None,

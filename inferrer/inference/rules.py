@@ -11,7 +11,7 @@ import json
 import math
 import operator
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -21,11 +21,28 @@ __all__ = ["DEBEZIUM_OPS", "DISCRIMINATOR_FIELDS", "MAX_KIND_VALUE_LENGTH"]
 
 # --- formats -------------------------------------------------------------------------
 
-FORMATS: Final = ("date", "date-time", "email", "ipv4", "ipv6", "time", "uri", "uuid")
-"""Formats we detect, in bit order (bit i of a mask is FORMATS[i])."""
+FORMATS: Final = (
+    "date",
+    "date-time",
+    "email",
+    "ipv4",
+    "ipv6",
+    "time",
+    "uri",
+    "uuid",
+    "uri-reference",
+    "uri-template",
+    "digits",
+)
+"""Formats we detect, in bit order (bit i of a mask is FORMATS[i]). New formats are
+appended, so that masks saved by older versions keep their meaning (their new bits are
+0: no new format is claimed for old data). ``digits`` is not a JSON Schema format but a
+hint (see :data:`FORMAT_HINTS`)."""
 ALL_FORMATS_MASK: Final = (1 << len(FORMATS)) - 1
-MIN_FORMAT_VALUES: Final = 5
-"""A format is emitted only after this many non-null string values, all matching."""
+MIN_FORMAT_DISTINCT: Final = 5
+"""A format is emitted only when at least this many *distinct* string values were seen,
+every one matching: one value repeated a thousand times is one piece of evidence."""
+MIN_FORMAT_VALUES: Final = MIN_FORMAT_DISTINCT
 
 
 def _load_grammar() -> dict[str, Any]:
@@ -99,22 +116,79 @@ def match_formats_all(values: list[str], mask: int = ALL_FORMATS_MASK) -> int:
     return out
 
 
-def decide_format(mask: int, strings: int, others: int = 0) -> str | None:
-    """The format to emit: every one of ``strings`` (>= the minimum) values matched."""
-    if others or strings < MIN_FORMAT_VALUES or not mask:
+FORMAT_HINTS: Final[Mapping[str, Mapping[str, str]]] = {
+    f["name"]: dict(f["hint"]) for f in _GRAMMAR["formats"] if "hint" in f
+}
+"""Mask bits that are not formats, and the schema keywords they stand for."""
+_EMITTED: Final = tuple(
+    (1 << i, name) for i, name in enumerate(FORMATS) if name not in FORMAT_HINTS
+)
+
+
+def decide_format(mask: int, distinct: int) -> str | None:
+    """The format to emit for the strings of a field, or None.
+
+    ``mask`` holds the formats every string value matched and ``distinct`` is how many
+    distinct strings there were (at least :data:`MIN_FORMAT_DISTINCT` are needed). The
+    first matching format in :data:`FORMATS` order wins: ``uri`` before
+    ``uri-reference``, which also admits absolute URIs. Other JSON types beside the
+    strings do not matter: ``format`` only constrains strings, so the string branch of
+    a union keeps it."""
+    if distinct < MIN_FORMAT_DISTINCT or not mask:
         return None
-    for i, name in enumerate(FORMATS):
-        if mask & (1 << i):
+    for bit, name in _EMITTED:
+        if mask & bit:
             return name
     return None
 
 
+def decide_hint(mask: int, distinct: int) -> dict[str, str]:
+    """The hint keywords (``pattern``) the mask proves, by the same evidence rule."""
+    out: dict[str, str] = {}
+    if distinct < MIN_FORMAT_DISTINCT:
+        return out
+    for i, name in enumerate(FORMATS):
+        if mask & (1 << i) and name in FORMAT_HINTS:
+            out.update(FORMAT_HINTS[name])
+    return out
+
+
 # --- enums ---------------------------------------------------------------------------
 
-ENUM_MIN_VALUES: Final = 10
-ENUM_MAX_DISTINCT: Final = 20
+ENUM_MIN_VALUES: Final = 20
+"""An enum needs at least this many string values."""
+ENUM_MIN_COUNT: Final = 3
+"""... every distinct value seen at least this often (a value seen once or twice says
+the vocabulary is open: names, ids, free text) ..."""
+ENUM_MAX_DISTINCT: Final = 32
+"""... and at most min(32, √n) distinct values, at least 2 (a constant is just a type)."""
 ENUM_MAX_LENGTH: Final = 32
-_ENUM_VALUE = re.compile(r"[A-Za-z][A-Za-z_. -]{0,31}\Z")
+_ENUM_TOKEN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,31}")
+"""A code-like token: letters, digits, ``_ - . :``; no spaces (free text, names)."""
+_PROPER_NOUN: Final = re.compile(r"[A-Z][a-z]+(?:[-.][A-Z][a-z]+)*")
+"""``London``, ``Acme``, ``Saint-Denis``: capitalised words read as names, not codes."""
+_ID_LIKE: Final = re.compile(r".*[0-9]{6}.*|(?=.*[0-9])(?=.*[A-Fa-f])[0-9A-Fa-f_-]{12,}|[0-9_.:-]+")
+"""Six digits in a row, a long hex string, or no letter at all (``7.13.0``, ``12:30``):
+an identifier, a version or a number, an open set rather than a code."""
+PERSONAL_NAME_WORDS: Final = (
+    "name",
+    "city",
+    "town",
+    "street",
+    "address",
+    "employer",
+    "company",
+    "email",
+    "phone",
+    "mobile",
+    "postcode",
+    "postal",
+    "zip",
+    "birth",
+    "login",
+)
+"""Field names containing one of these (case and ``_ -`` ignored) hold personal data:
+never an enum, whatever the values look like."""
 
 
 def is_id_name(name: str | None) -> bool:
@@ -124,25 +198,45 @@ def is_id_name(name: str | None) -> bool:
     )
 
 
+def is_personal_name(name: str | None) -> bool:
+    """Field names that hold personal data (``city``, ``employerName``, ``phone_number``)."""
+    if name is None:
+        return False
+    flat = name.lower().replace("_", "").replace("-", "")
+    return any(word in flat for word in PERSONAL_NAME_WORDS)
+
+
+def is_enum_token(value: str) -> bool:
+    """A value an enum may list: a code-like token that is neither a name, an id nor a
+    value of any format (dates, uuids, URIs, all-digit strings ...)."""
+    return (
+        _ENUM_TOKEN.fullmatch(value) is not None
+        and _PROPER_NOUN.fullmatch(value) is None
+        and _ID_LIKE.fullmatch(value) is None
+        and not match_formats(value)
+    )
+
+
 def decide_enum(
-    name: str | None, strings: int, distinct: Iterable[Any] | None, mask: int
+    name: str | None, strings: int, counts: Mapping[str, int] | None
 ) -> tuple[str, ...] | None:
     """Sorted enum values, or None. The rule (documented in the README):
 
-    at least 10 string values; at most min(20, √n) distinct values; every value is a
-    short word (a letter, then letters, ``_ . -`` or spaces, at most 32 characters,
-    no digits); no value has a detected format; the field name is not an id name.
+    ``counts`` maps each distinct string to how often it was seen (None: too many to
+    keep). An enum needs at least :data:`ENUM_MIN_VALUES` strings; between 2 and
+    min(:data:`ENUM_MAX_DISTINCT`, √n) distinct values, each seen at least
+    :data:`ENUM_MIN_COUNT` times; every value a code-like token (:func:`is_enum_token`);
+    and a field name that names neither an id nor personal data.
     """
-    if distinct is None or strings < ENUM_MIN_VALUES or is_id_name(name):
+    if counts is None or strings < ENUM_MIN_VALUES or is_id_name(name) or is_personal_name(name):
         return None
-    values = list(distinct)
-    if not values or len(values) > min(ENUM_MAX_DISTINCT, math.isqrt(strings)):
+    if not 2 <= len(counts) <= min(ENUM_MAX_DISTINCT, math.isqrt(strings)):
         return None
-    if mask and any(match_formats(v) for v in values if isinstance(v, str)):
+    if min(counts.values()) < ENUM_MIN_COUNT:
         return None
-    if not all(isinstance(v, str) and _ENUM_VALUE.match(v) for v in values):
+    if not all(isinstance(v, str) and is_enum_token(v) for v in counts):
         return None
-    return tuple(sorted(values))
+    return tuple(sorted(counts))
 
 
 # --- maps ----------------------------------------------------------------------------

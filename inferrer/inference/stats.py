@@ -9,8 +9,9 @@ schema fragment, so genson sees one ``add_schema`` per batch instead of one
 
 Every piece of state is a function of the *set* (or multiset) of values seen, never
 of their order: counts, min/max, the format bit mask (AND over values), exact
-distinct sets up to :data:`DISTINCT_BOUND`, then a K-minimum-values sketch of a
-stable hash (CRC-32), and examples = the values with the smallest hashes.
+distinct sets up to :data:`DISTINCT_BOUND` (strings with their counts), then a
+K-minimum-values sketch of a stable hash (CRC-32), and examples = the values with
+the smallest hashes.
 
 Ties are broken by value, never by arrival order, so that a fold one message at a
 time (the Rust core, ``inferrer._core.Shape``) ends in the very same state:
@@ -31,6 +32,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import zlib
+from collections import Counter
 from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any, Final
@@ -96,7 +98,8 @@ class FieldNode:
         self.max_num: int | float | None = None
         self.min_len = self.max_len = -1
         self.mask = rules.ALL_FORMATS_MASK
-        self.strs: set[str] | None = set()
+        self.strs: Counter[str] | None = Counter()
+        """Distinct strings with how often each was seen (the enum rule needs both)."""
         self.ints: set[int] | None = set()
         self.floats: set[float] | None = set()
         self.sketch: list[int] | None = None
@@ -213,14 +216,30 @@ class FieldNode:
             out += [b for b, n in ((False, self.n_false), (True, self.n_true)) if n]
         return tuple(out[:EXAMPLES])
 
+    def string_distinct(self) -> int:
+        """Distinct string values: exact up to the bound, then the sketch's estimate when
+        strings are the only non-null type (else unknown, counted as 0)."""
+        if self.strs is not None:
+            return len(self.strs)
+        if self.n_str and self.n_str == self.total - self.n_null:
+            return self.distinct()[0]
+        return 0
+
     def string_format(self) -> str | None:
-        others = self.total - self.n_str - self.n_null
-        return rules.decide_format(self.mask, self.n_str, others)
+        if not self.n_str:
+            return None
+        return rules.decide_format(self.mask, self.string_distinct())
+
+    def string_hint(self) -> dict[str, str]:
+        """Keywords the strings prove beside a format (``pattern`` for all digits)."""
+        if not self.n_str:
+            return {}
+        return rules.decide_hint(self.mask, self.string_distinct())
 
     def string_enum(self) -> tuple[str, ...] | None:
         if self.n_str != self.total - self.n_null:
             return None
-        return rules.decide_enum(self.name, self.n_str, self.strs, self.mask)
+        return rules.decide_enum(self.name, self.n_str, self.strs)
 
     # -- merge / serialise -------------------------------------------------------------
 
@@ -244,7 +263,7 @@ class FieldNode:
         self.mask &= other.mask
         if self.sketch is None and other.sketch is None:
             assert self.strs is not None and self.ints is not None and self.floats is not None
-            self.strs |= other.strs or set()
+            self.strs.update(other.strs or Counter())
             self.ints |= other.ints or set()
             self.floats |= other.floats or set()
             if max(len(self.strs), len(self.ints), len(self.floats)) > DISTINCT_BOUND:
@@ -319,6 +338,7 @@ class FieldNode:
             out["name"] = self.name
         if self.sketch is None:
             out["strs"] = sorted(self.strs or ())
+            out["str_counts"] = [self.strs[k] for k in out["strs"]] if self.strs else []
             out["ints"] = sorted(self.ints or ())
             out["floats"] = sorted(self.floats or ())
         else:
@@ -360,7 +380,9 @@ class FieldNode:
             node.sketch = list(data["sketch"])
             node.sketch_examples = [(e[0], e[1], e[2]) for e in data["sketch_examples"]]
         else:
-            node.strs = set(data["strs"])
+            # Dicts written before counts were kept read each string as seen once.
+            counts = data.get("str_counts") or [1] * len(data["strs"])
+            node.strs = Counter(dict(zip(data["strs"], counts, strict=True)))
             node.ints = set(data["ints"])
             node.floats = {float(x) for x in data["floats"]}
         for k, c in data.get("children", {}).items():
@@ -535,13 +557,12 @@ def process_column_reference(
                 # The format mask and the exact set depend on the set of values only:
                 # values already in the set were checked when they were first seen.
                 new = set(values)
-                new.difference_update(exact)
-                if new:
-                    if node.mask:
-                        node.mask = rules.match_formats_all(list(new), node.mask)
-                    exact.update(new)
-                    if len(exact) > DISTINCT_BOUND:
-                        node._start_sketch()
+                new.difference_update(exact.keys())
+                if new and node.mask:
+                    node.mask = rules.match_formats_all(list(new), node.mask)
+                exact.update(values)
+                if new and len(exact) > DISTINCT_BOUND:
+                    node._start_sketch()
             else:
                 if node.mask:
                     node.mask = rules.match_formats_all(values, node.mask)

@@ -17,6 +17,7 @@ reference the tests compare the engine against.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -114,25 +115,24 @@ class FormatString(String):  # type: ignore[misc]
         super().__init__(node_class)
         self._count = 0
         self._mask = rules.ALL_FORMATS_MASK
-        self._distinct: set[str] | None = set()
+        self._distinct: Counter[str] | None = Counter()
 
     def add_object(self, obj: str) -> None:
         self._count += 1
         if self._mask:
             self._mask = rules.match_formats(obj, self._mask)
         if self._distinct is not None:
-            self._distinct.add(obj)
+            self._distinct[obj] += 1
             if len(self._distinct) > ENUM_BOUND:
                 self._distinct = None
 
     def to_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = super().to_schema()
-        fmt = rules.decide_format(self._mask, self._count)
+        distinct = ENUM_BOUND + 1 if self._distinct is None else len(self._distinct)
+        fmt = rules.decide_format(self._mask, distinct)
         if fmt is not None:
             schema["format"] = fmt
-        enum = rules.decide_enum(
-            getattr(self, "field_name", None), self._count, self._distinct, self._mask
-        )
+        enum = rules.decide_enum(getattr(self, "field_name", None), self._count, self._distinct)
         if enum is not None:
             schema["enum"] = list(enum)
         return schema

@@ -44,6 +44,8 @@ KIND_EXAMPLES: Final = 3
 
 _ENVELOPE_FIELDS: Final = frozenset({"ce_type", "op"})
 _DECODED: Final = frozenset({"json", "text"})
+_KEY_DECODED: Final = _DECODED | {"int32", "int64"}
+"""Keys also have values when read as Kafka Integer / Long serializer bytes."""
 
 (
     _PARTITION,
@@ -65,6 +67,7 @@ _DECODED: Final = frozenset({"json", "text"})
     _SIZE,
     _HASH,
     _HINT,
+    _KEY_HINT,
 ) = range(len(PARTS_FIELDS))
 _KIND_OF = operator.itemgetter(_KIND_FIELD, _KIND)
 _ENCODING_OF = operator.itemgetter(_ENCODING)
@@ -352,10 +355,13 @@ class TopicObservation:
             self.encodings[enc] += n
             self.envelopes[envelope] += n
         key_encodings = set(map(_KEY_ENCODING_OF, batch))
-        if key_encodings <= _DECODED:
+        if key_encodings <= _KEY_DECODED:
             self.key.add_many(list(map(_KEY_OF, batch)), 0)
-        elif key_encodings & _DECODED:
-            self.key.add_many([p[_KEY] for p in batch if p[_KEY_ENCODING] in _DECODED], 0)
+        elif key_encodings & _KEY_DECODED:
+            self.key.add_many([p[_KEY] for p in batch if p[_KEY_ENCODING] in _KEY_DECODED], 0)
+        for p in batch:
+            if p[_KEY_HINT] is not None:
+                self.key.add_hint(p[_KEY_HINT])
         self.headers.add_many(list(map(_HEADERS_OF, batch)), 0)
         self.schema_ids.update(set(map(_SCHEMA_ID_OF, batch)) - {None})
         usable = batch if all_usable else [p for p in batch if p[_OK] and p[_ENCODING] != "null"]

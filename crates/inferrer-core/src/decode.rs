@@ -53,12 +53,14 @@ pub struct Decoded {
     pub hash: u32,
     /// A JSON Schema from a Kafka Connect envelope's schema.
     pub hint: Option<Value>,
+    /// The same for a Kafka Connect key.
+    pub key_hint: Option<Value>,
 }
 
 /// Decode one record (`decoding.decode_parts`).
 pub fn decode(r: &RecordRef) -> Decoded {
     let headers = decode_headers(r.headers);
-    let (key_encoding, key) = decode_key(r.key);
+    let (key_encoding, key, key_hint) = decode_key_parts(r.key);
     let content_type = header_content_type(&headers);
     let mut out = Decoded {
         ok: true,
@@ -77,6 +79,7 @@ pub fn decode(r: &RecordRef) -> Decoded {
         size: 0,
         hash: 0,
         hint: None,
+        key_hint,
     };
     let Some(raw) = r.value else {
         out.encoding = "null";
@@ -297,17 +300,77 @@ fn decode_framed(data: &[u8], check: bool) -> Result<Framed, ParseError> {
     })
 }
 
-/// A record key: JSON, text, binary, or null; framing dropped (`decoding.decode_key`).
+/// UTF-8 without control bytes (tab, newline and carriage return allowed), as
+/// `decoding._is_text`.
+fn is_text(data: &[u8]) -> bool {
+    !data
+        .iter()
+        .any(|&b| matches!(b, 0x00..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f))
+        && std::str::from_utf8(data).is_ok()
+}
+
+/// A record key (`decoding.decode_key`): 4 or 8 bytes that are not text are a Kafka
+/// Integer / Long serializer's big-endian integer (unless Confluent-framed JSON); a
+/// Kafka Connect `{schema, payload}` key is unwrapped; a bare JSON number, boolean or
+/// null stays text; other framing is dropped.
 pub fn decode_key(key: Option<&[u8]>) -> (&'static str, Option<Value>) {
+    let (encoding, value, _) = decode_key_parts(key);
+    (encoding, value)
+}
+
+/// [`decode_key`] and the schema a Kafka Connect key declares
+/// (`decoding.decode_key_parts`).
+pub fn decode_key_parts(key: Option<&[u8]>) -> (&'static str, Option<Value>, Option<Value>) {
     let Some(key) = key else {
-        return ("null", None);
+        return ("null", None, None);
     };
-    match decode_framed(key, false) {
-        Ok(f) => (f.encoding, f.value),
+    let framed = decode_framed(key, false).ok();
+    let framed_json = framed
+        .as_ref()
+        .is_some_and(|f| f.framing == "confluent" && f.encoding == "json");
+    if !framed_json && !is_text(key) {
+        if let Ok(b) = <[u8; 4]>::try_from(key) {
+            return (
+                "int32",
+                Some(Value::Int(i128::from(i32::from_be_bytes(b)))),
+                None,
+            );
+        }
+        if let Ok(b) = <[u8; 8]>::try_from(key) {
+            return (
+                "int64",
+                Some(Value::Int(i128::from(i64::from_be_bytes(b)))),
+                None,
+            );
+        }
+    }
+    match framed {
+        Some(f) if f.encoding == "json" && f.framing == "none" => match f.value {
+            Some(v @ Value::Object(_))
+                if v.as_object().is_some_and(|m| m.len() == 2)
+                    && v.get("payload").is_some()
+                    && v.get("schema").is_some_and(is_connect_schema) =>
+            {
+                let hint = v
+                    .get("schema")
+                    .map(|s| connect_to_json_schema(s, 0))
+                    .filter(|h| !matches!(h, Value::Object(m) if m.is_empty()));
+                ("json", Some(take_member(v, "payload")), hint)
+            }
+            Some(
+                Value::Null | Value::Bool(_) | Value::Int(_) | Value::BigInt(_) | Value::Float(_),
+            )
+            | None => match std::str::from_utf8(key) {
+                Ok(text) => ("text", Some(Value::Str(text.into())), None),
+                Err(_) => ("binary", None, None),
+            },
+            v => ("json", v, None),
+        },
+        Some(f) => (f.encoding, f.value, None),
         // A broken container: the key's text as it is (BOM kept), else binary.
-        Err(_) => match std::str::from_utf8(key) {
-            Ok(text) => ("text", Some(Value::Str(text.into()))),
-            Err(_) => ("binary", None),
+        None => match std::str::from_utf8(key) {
+            Ok(text) => ("text", Some(Value::Str(text.into())), None),
+            Err(_) => ("binary", None, None),
         },
     }
 }
@@ -403,19 +466,45 @@ fn obj(members: Vec<(&str, Value)>) -> Value {
     Value::Object(members.into_iter().map(|(k, v)| (k.into(), v)).collect())
 }
 
-fn type_of(name: &str) -> Value {
-    obj(vec![("type", Value::Str(name.into()))])
+/// Connect logical types: (schema name, the JSON type the JsonConverter writes, the
+/// `x-logical-type` note), as `decoding._CONNECT_LOGICAL`.
+const CONNECT_LOGICAL: [(&str, &str, &str); 4] = [
+    (
+        "org.apache.kafka.connect.data.Timestamp",
+        "integer",
+        "timestamp-millis",
+    ),
+    ("org.apache.kafka.connect.data.Date", "integer", "date"),
+    (
+        "org.apache.kafka.connect.data.Time",
+        "integer",
+        "time-millis",
+    ),
+    ("org.apache.kafka.connect.data.Decimal", "string", "decimal"),
+];
+const MAX_SCALE: i128 = 9999;
+
+/// A Decimal's `parameters.scale`: 1 to 4 ASCII digits as text, or an integer 0 to
+/// 9999 (`decoding._decimal_scale`).
+fn decimal_scale(schema: &Value) -> Option<i128> {
+    match schema.get("parameters")?.get("scale")? {
+        Value::Int(i) if (0..=MAX_SCALE).contains(i) => Some(*i),
+        Value::Str(t) if (1..=4).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) => {
+            t.parse().ok()
+        }
+        _ => None,
+    }
 }
 
 /// A Kafka Connect schema as a JSON Schema hint (`decoding.connect_to_json_schema`):
-/// `optional: true` allows null; non-optional struct fields are required; maps are
-/// plain objects. An empty object when the schema says nothing usable.
+/// `optional` means nullable only (required is left to the payloads); a nullable schema
+/// with keywords beside `type` is an `anyOf` with a bare null branch; logical types add
+/// `x-logical-type` notes.
 pub fn connect_to_json_schema(schema: &Value, depth: usize) -> Value {
     let kind = schema.get("type").and_then(Value::as_str);
-    let mut out = match kind {
+    let mut out: Vec<(Box<str>, Value)> = match kind {
         Some("struct") if depth < MAX_DEPTH => {
             let mut props: Vec<(Box<str>, Value)> = Vec::new();
-            let mut required: Vec<Box<str>> = Vec::new();
             if let Some(Value::Array(fields)) = schema.get("fields") {
                 for f in fields {
                     let Some(name) = f.get("field").and_then(Value::as_str) else {
@@ -427,20 +516,12 @@ pub fn connect_to_json_schema(schema: &Value, depth: usize) -> Value {
                         Some(slot) => slot.1 = sub,
                         None => props.push((name.into(), sub)),
                     }
-                    if !f.get("optional").is_some_and(truthy) {
-                        required.push(name.into());
-                    }
                 }
             }
-            required.sort();
-            obj(vec![
-                ("type", Value::Str("object".into())),
-                ("properties", Value::Object(props)),
-                (
-                    "required",
-                    Value::Array(required.into_iter().map(Value::Str).collect()),
-                ),
-            ])
+            vec![
+                ("type".into(), Value::Str("object".into())),
+                ("properties".into(), Value::Object(props)),
+            ]
         }
         Some("array")
             if depth < MAX_DEPTH && matches!(schema.get("items"), Some(Value::Object(_))) =>
@@ -448,26 +529,46 @@ pub fn connect_to_json_schema(schema: &Value, depth: usize) -> Value {
             let items = schema
                 .get("items")
                 .map_or(Value::Null, |i| connect_to_json_schema(i, depth + 1));
-            obj(vec![("type", Value::Str("array".into())), ("items", items)])
+            vec![
+                ("type".into(), Value::Str("array".into())),
+                ("items".into(), items),
+            ]
         }
-        Some("map" | "struct") => type_of("object"),
+        Some("map" | "struct") => vec![("type".into(), Value::Str("object".into()))],
         Some(k) => match connect_type(k) {
-            Some(t) => type_of(t),
+            Some(t) => vec![("type".into(), Value::Str(t.into()))],
             None => return Value::Object(Vec::new()),
         },
         None => return Value::Object(Vec::new()),
     };
-    if schema.get("optional").is_some_and(truthy) {
-        if let Value::Object(members) = &mut out {
-            if let Some((_, t)) = members.iter_mut().find(|(k, _)| &**k == "type") {
-                let name = t.as_str().unwrap_or_default().to_owned();
-                let mut both = [name.as_str(), "null"];
-                both.sort_unstable();
-                *t = Value::Array(both.iter().map(|s| Value::Str((*s).into())).collect());
+    let json_type = out[0].1.as_str().unwrap_or_default().to_owned();
+    let name = schema.get("name").and_then(Value::as_str);
+    if let Some((_, _, note)) = CONNECT_LOGICAL
+        .iter()
+        .find(|(n, t, _)| Some(*n) == name && *t == json_type)
+    {
+        out.push(("x-logical-type".into(), Value::Str((*note).into())));
+        if *note == "decimal" {
+            out.push(("contentEncoding".into(), Value::Str("base64".into())));
+            if let Some(scale) = decimal_scale(schema) {
+                out.push(("x-decimal-scale".into(), Value::Int(scale)));
             }
         }
     }
-    out
+    if schema.get("optional").is_some_and(truthy) {
+        if out.len() == 1 {
+            let mut both = [json_type.as_str(), "null"];
+            both.sort_unstable();
+            out[0].1 = Value::Array(both.iter().map(|s| Value::Str((*s).into())).collect());
+        } else {
+            let null = obj(vec![("type", Value::Str("null".into()))]);
+            return obj(vec![(
+                "anyOf",
+                Value::Array(vec![Value::Object(out), null]),
+            )]);
+        }
+    }
+    Value::Object(out)
 }
 
 fn content_type_of(encoding: &str, framing: &str) -> &'static str {
@@ -555,11 +656,18 @@ mod tests {
         let d = decode(&rec(Some(connect), &[]));
         assert_eq!(d.envelope, "kafka-connect");
         let hint = d.hint.unwrap();
-        assert_eq!(hint.get("required"), Some(&Value::Array(vec![s("a")])));
+        // Required comes from the payloads, not from `optional`.
+        assert_eq!(hint.get("required"), None);
         let b = hint.get("properties").and_then(|p| p.get("b")).unwrap();
         assert_eq!(
             b.get("type"),
             Some(&Value::Array(vec![s("null"), s("string")]))
+        );
+        let logical = br#"{"schema":{"type":"struct","fields":[{"field":"t","type":"int64","name":"org.apache.kafka.connect.data.Timestamp","optional":true},{"field":"d","type":"bytes","name":"org.apache.kafka.connect.data.Decimal","parameters":{"scale":"2"}}]},"payload":{"t":1,"d":"AQ=="}}"#;
+        let hint = decode(&rec(Some(logical), &[])).hint.unwrap();
+        assert_eq!(
+            crate::pyrepr::canonical_json(&hint),
+            r#"{"properties":{"d":{"contentEncoding":"base64","type":"string","x-decimal-scale":2,"x-logical-type":"decimal"},"t":{"anyOf":[{"type":"integer","x-logical-type":"timestamp-millis"},{"type":"null"}]}},"type":"object"}"#
         );
         let dbz = br#"{"op":"c","before":null,"after":{"id":1}}"#;
         let d = decode(&rec(Some(dbz), &[]));
@@ -591,7 +699,24 @@ mod tests {
     fn keys_and_headers() {
         assert_eq!(decode_key(Some(b"{bad")), ("text", Some(s("{bad"))));
         assert_eq!(decode_key(Some(b"\xff")), ("binary", None));
-        assert_eq!(decode_key(Some(b"42")), ("json", Some(Value::Int(42))));
+        assert_eq!(decode_key(Some(b"42")), ("text", Some(s("42"))));
+        assert_eq!(decode_key(Some(b"\"42\"")), ("json", Some(s("42"))));
+        assert_eq!(
+            decode_key(Some(b"\x00\x00\x00\x2a")),
+            ("int32", Some(Value::Int(42)))
+        );
+        assert_eq!(
+            decode_key(Some(b"\xff\xff\xff\xff\xff\xff\xff\xfe")),
+            ("int64", Some(Value::Int(-2)))
+        );
+        assert_eq!(decode_key(Some(b"1234")), ("text", Some(s("1234"))));
+        assert_eq!(decode_key(Some(b"\x00\x00\x00\x00\x01")).0, "avro");
+        assert_eq!(
+            decode_key(Some(
+                br#"{"schema":{"type":"string","optional":false},"payload":"B7"}"#
+            )),
+            ("json", Some(s("B7")))
+        );
         let h = decode_headers(&[
             ("j".into(), Some(b"\x1c [1] ".to_vec())),
             ("b".into(), Some(vec![0xff])),

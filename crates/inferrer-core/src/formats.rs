@@ -13,8 +13,10 @@ use regex::Regex;
 
 const GRAMMAR: &str = include_str!("../../../inferrer/inference/grammar.json");
 
-/// Formats we detect, in bit order (bit i of a mask is `FORMATS[i]`).
-pub const FORMATS: [&str; 8] = [
+/// Formats we detect, in bit order (bit i of a mask is `FORMATS[i]`); new ones are
+/// appended so that saved masks keep their meaning. `digits` is a hint (a pattern), not
+/// a JSON Schema format; `rules.py` decides what is emitted.
+pub const FORMATS: [&str; 11] = [
     "date",
     "date-time",
     "email",
@@ -23,6 +25,9 @@ pub const FORMATS: [&str; 8] = [
     "time",
     "uri",
     "uuid",
+    "uri-reference",
+    "uri-template",
+    "digits",
 ];
 pub const ALL_FORMATS_MASK: u32 = (1 << FORMATS.len()) - 1;
 
@@ -241,9 +246,17 @@ mod tests {
             ("https://x.org/a?b", "uri"),
             ("urn:isbn:0451450523", "uri"),
             ("5C9425FB-72f9-4f2c-9204-3b364db695e5", "uuid"),
+            ("/orders/42?view=full", "uri-reference"),
+            ("../a/b%20c", "uri-reference"),
+            ("https://api.example.com/items/{id}{/part}", "uri-template"),
+            ("/search{?q,page*}", "uri-template"),
+            ("12345", "digits"),
         ];
         for (s, f) in good {
-            assert_eq!(formats_of(s), vec![*f], "{s}");
+            // The first format in bit order (the one emitted); absolute URIs are URI
+            // references too.
+            assert_eq!(formats_of(s).first(), Some(f), "{s}");
+            assert!(formats_of(s).len() == 1 || *f == "uri", "{s}");
         }
         let bad = [
             "2023-02-29",
@@ -260,12 +273,27 @@ mod tests {
             "\u{661}\u{662}\u{663}\u{664}-01-01",
             "",
             "key:value",
+            "https://x.org/}id{",
+            "https://x.org/a b",
+            "http://a/\u{e9}",
+            "/",
+            "//host/x",
+            "a/b",
+            "/a b",
+            "{id}",
+            "/x/{id",
+            "/x/{}",
+            "/x/{a b}",
+            "https://x.org/%zz",
         ];
         for s in bad {
             assert!(formats_of(s).is_empty(), "{s:?}: {:?}", formats_of(s));
         }
-        // Non-ASCII visible characters are allowed in a URI's tail, as in Python.
-        assert_eq!(formats_of("http://a/\u{e9}\u{a0}"), vec!["uri"]);
+        // An absolute URI is also a URI reference; `rules.py` emits the first (uri).
+        assert_eq!(
+            formats_of("https://x.org/a?b"),
+            vec!["uri", "uri-reference"]
+        );
     }
 
     #[test]

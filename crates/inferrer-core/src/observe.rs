@@ -28,6 +28,11 @@ fn is_decoded(encoding: &str) -> bool {
     encoding == "json" || encoding == "text"
 }
 
+/// A key has a value also when read as Kafka Integer / Long serializer bytes.
+fn is_decoded_key(encoding: &str) -> bool {
+    is_decoded(encoding) || encoding == "int32" || encoding == "int64"
+}
+
 fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
@@ -195,11 +200,14 @@ impl Topic {
                 bump(&mut self.envelopes, d.envelope, 1);
             }
         }
-        if is_decoded(d.key_encoding) {
+        if is_decoded_key(d.key_encoding) {
             match &d.key {
                 Some(k) => self.key.add(k),
                 None => self.key.add(&Value::Null),
             }
+        }
+        if let Some(hint) = &d.key_hint {
+            self.key.add_hint(hint);
         }
         self.headers.add(&d.headers);
         if let Some(id) = d.schema_id {

@@ -77,6 +77,10 @@ fn decode_record<'py>(
             Some(v) => value_to_py(py, v)?,
             None => none(),
         },
+        match &d.key_hint {
+            Some(v) => value_to_py(py, v)?,
+            None => none(),
+        },
     ];
     PyTuple::new(py, items)
 }

@@ -5,7 +5,8 @@
 //! a time instead of a column at a time. Every piece of state is a function of the
 //! multiset of values seen, never of their order or of how they were split into batches
 //! or shapes that were merged: counts, exact min/max, the format mask (AND over the
-//! strings), the exact distinct sets up to [`DISTINCT_BOUND`], then a K-minimum-values
+//! strings), the exact distinct sets up to [`DISTINCT_BOUND`] (strings with how often
+//! each was seen: the enum rule needs it), then a K-minimum-values
 //! sketch of CRC-32 hashes and the examples with the smallest (hash, tag, value).
 //!
 //! The structure is derived from the statistics rather than kept beside them: a node
@@ -285,7 +286,8 @@ impl Eq for Example {}
 #[derive(Clone, Debug)]
 enum Distinct {
     Exact {
-        strs: HashSet<Box<str>>,
+        /// Distinct strings and how often each was seen (the enum rule needs both).
+        strs: FxHashMap<Box<str>, u64>,
         ints: HashSet<Int>,
         /// Bits of the floats (-0.0 already made 0.0).
         floats: HashSet<u64>,
@@ -301,7 +303,7 @@ enum Distinct {
 impl Default for Distinct {
     fn default() -> Self {
         Distinct::Exact {
-            strs: HashSet::default(),
+            strs: FxHashMap::default(),
             ints: HashSet::default(),
             floats: HashSet::default(),
         }
@@ -457,7 +459,7 @@ impl Node {
         let mut entries: Vec<(u32, Example)> =
             Vec::with_capacity(strs.len() + ints.len() + floats.len());
         entries.extend(
-            strs.into_iter()
+            strs.into_keys()
                 .map(|s| (pyrepr::stable_hash_str(&s), Example::Str(s))),
         );
         entries.extend(ints.into_iter().map(|i| (i.hash(), Example::Int(i))));
@@ -481,10 +483,11 @@ impl Node {
         self.update_len(n, n);
         match &mut self.distinct {
             Distinct::Exact { strs, .. } => {
-                if strs.contains(s) {
+                if let Some(n) = strs.get_mut(s) {
+                    *n += 1;
                     return; // checked against the formats when first seen
                 }
-                strs.insert(s.into());
+                strs.insert(s.into(), 1);
                 let over = strs.len() > DISTINCT_BOUND;
                 if self.mask != 0 {
                     self.mask = formats::match_formats(s, self.mask);
@@ -648,7 +651,9 @@ impl Node {
             },
         ) = (&mut self.distinct, other)
         {
-            strs.extend(s2.iter().cloned());
+            for (k, n) in s2 {
+                *strs.entry(k.clone()).or_insert(0) += n;
+            }
             ints.extend(i2.iter().cloned());
             floats.extend(f2.iter().copied());
             if strs.len().max(ints.len()).max(floats.len()) > DISTINCT_BOUND {
@@ -662,7 +667,7 @@ impl Node {
         };
         match other {
             Distinct::Exact { strs, ints, floats } => {
-                for s in strs {
+                for s in strs.keys() {
                     sketch_add(hashes, examples, pyrepr::stable_hash_str(s), || {
                         Example::Str(s.clone())
                     });
@@ -811,11 +816,15 @@ impl Node {
         }
         match &self.distinct {
             Distinct::Exact { strs, ints, floats } => {
-                let mut s: Vec<&Box<str>> = strs.iter().collect();
+                let mut s: Vec<(&Box<str>, &u64)> = strs.iter().collect();
                 s.sort_unstable();
                 put(
                     "strs",
-                    Value::Array(s.into_iter().map(|x| Value::Str(x.clone())).collect()),
+                    Value::Array(s.iter().map(|(x, _)| Value::Str((*x).clone())).collect()),
+                );
+                put(
+                    "str_counts",
+                    Value::Array(s.iter().map(|(_, &n)| uint(n)).collect()),
                 );
                 let mut i: Vec<&Int> = ints.iter().collect();
                 i.sort_unstable();
@@ -934,9 +943,23 @@ impl Node {
             }
             node.distinct = Distinct::Sketch { hashes, examples };
         } else {
-            let mut strs = HashSet::default();
-            for x in array(field(v, "strs")?, "strs")? {
-                strs.insert(x.as_str().ok_or("strs: strings expected")?.into());
+            let names = array(field(v, "strs")?, "strs")?;
+            // Dicts written before counts were kept read each string as seen once.
+            let counts = match opt(v, "str_counts") {
+                Some(c) => array(c, "str_counts")?,
+                None => &[],
+            };
+            if !counts.is_empty() && counts.len() != names.len() {
+                return Err("str_counts: one count per string expected".into());
+            }
+            let mut strs = FxHashMap::default();
+            for (i, x) in names.iter().enumerate() {
+                let n = match counts.get(i) {
+                    Some(c) => as_u64(c, "str_counts")?,
+                    None => 1,
+                };
+                let name: Box<str> = x.as_str().ok_or("strs: strings expected")?.into();
+                *strs.entry(name).or_insert(0) += n;
             }
             let mut ints = HashSet::default();
             for x in array(field(v, "ints")?, "ints")? {
