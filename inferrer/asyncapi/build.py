@@ -420,8 +420,7 @@ Origin = Literal["live", "capture", "observations"]
 _ORIGIN_WORDS: dict[Origin, tuple[str, str]] = {
     "live": (
         "a read-only sample of live Kafka traffic",
-        "partitions, replicas, topic configuration and consumer groups read from the "
-        "cluster",
+        "partitions, replicas, topic configuration and consumer groups read from the cluster",
     ),
     "capture": (
         "Kafka traffic recorded in capture files (kcat -C -J JSON Lines)",
