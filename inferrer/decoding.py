@@ -44,11 +44,31 @@ from typing import Any, Final
 
 import orjson
 
-from inferrer.model import DECODED_FIELDS, DecodedMessage, Envelope, Framing, PayloadEncoding
+from inferrer.model import (
+    DECODED_FIELDS,
+    HEADER_KIND_PREFIX,
+    DecodedMessage,
+    Envelope,
+    Framing,
+    PayloadEncoding,
+)
 from inferrer.records import Record
 
 DISCRIMINATOR_FIELDS: Final = ("@type", "eventType", "event_type", "type", "kind")
 """Payload fields that may name the event kind, in order of precedence."""
+HEADER_KIND_NAMES: Final = (
+    "__typeid__",
+    "event-type",
+    "eventtype",
+    "event_type",
+    "message-type",
+    "messagetype",
+    "x-event-type",
+    "type",
+)
+"""Headers that may name the event kind (compared ignoring ASCII case), in order of
+precedence, when the payload names none: Spring Kafka's type header, then the names
+producers commonly give an event-type header."""
 MAX_KIND_VALUE_LENGTH: Final = 100
 DEBEZIUM_OPS: Final[Mapping[str, str]] = {
     "c": "Create",
@@ -499,6 +519,19 @@ def _kind_from_payload(value: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _kind_from_headers(headers: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    for wanted in HEADER_KIND_NAMES:
+        for name, v in headers.items():
+            if (
+                name.isascii()
+                and name.lower() == wanted
+                and isinstance(v, str)
+                and 0 < len(v) <= MAX_KIND_VALUE_LENGTH
+            ):
+                return v, HEADER_KIND_PREFIX + name
+    return None, None
+
+
 def _is_debezium(value: Any) -> bool:
     return (
         isinstance(value, dict)
@@ -821,6 +854,8 @@ def _decode(record: Record) -> Parts:
             value = value.get("data")
         if kind is None:
             kind, kind_field = _kind_from_payload(value)
+    if kind is None:
+        kind, kind_field = _kind_from_headers(headers)
     if content_type is None:
         content_type = (
             "application/cloudevents+json"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 JSONType = Literal["null", "boolean", "integer", "number", "string", "array", "object"]
 
@@ -199,6 +199,11 @@ class TopicMetadata:
     @property
     def approximate_messages(self) -> int:
         return sum(high - low for low, high in self.watermarks.values())
+
+
+HEADER_KIND_PREFIX: Final = "header:"
+"""The kind field of an event kind named by a header: this prefix and the header's name
+(the core and the reference decoder write it)."""
 
 
 def json_type(value: Any) -> JSONType:

@@ -141,9 +141,52 @@ def test_mutated_traffic_equals_the_reference(values: list[Any], rnd: random.Ran
 
 def test_many_kinds_collapse_as_the_reference() -> None:
     values: list[bytes | None] = [
-        json.dumps({"type": f"kind-{i % 70}", f"f{i % 70}": i}).encode() for i in range(400)
+        json.dumps({"type": f"kind-{i % 230}", f"f{i % 230}": i}).encode() for i in range(700)
     ]
     _assert_same(_records("gen.kinds", values))
+
+
+def test_kinds_named_in_headers_equal_the_reference() -> None:
+    records = [
+        Record(
+            "gen.headers",
+            i % 3,
+            i,
+            None,
+            None,
+            json.dumps({f"field{i % 60}": i, "at": "x"}).encode(),
+            ((("trace", b"t"), ("Event-Type", f"Thing{i % 60}Happened".encode()))),
+        )
+        for i in range(600)
+    ]
+    # A payload discriminator wins over a header; Spring's __TypeId__ over other headers.
+    records += [
+        Record(
+            "gen.mixed",
+            0,
+            i,
+            None,
+            None,
+            json.dumps({"type": "P", "a": i}).encode(),
+            (("event-type", b"H"),),
+        )
+        for i in range(5)
+    ] + [
+        Record(
+            "gen.mixed",
+            1,
+            i,
+            None,
+            None,
+            json.dumps({"b": i}).encode(),
+            (("type", b"Low"), ("__TypeId__", b"com.acme.Order$Placed")),
+        )
+        for i in range(5)
+    ]
+    _assert_same(records)
+    kinds = {s.topic: [k.name for k in s.kinds] for s in summarize_all(observe(records))}
+    assert kinds["gen.headers"] == sorted(f"Thing{i}Happened" for i in range(60))
+    assert kinds["gen.mixed"] == ["P", "Placed"]
 
 
 def test_envelopes_equal_the_reference() -> None:

@@ -23,7 +23,13 @@ import jsonschema
 from inferrer.asyncapi.io import AsyncAPIVersion
 from inferrer.asyncapi.redact import redact_example
 from inferrer.errors import UsageError
-from inferrer.model import KindSummary, PayloadEncoding, TopicMetadata, TopicSummary
+from inferrer.model import (
+    HEADER_KIND_PREFIX,
+    KindSummary,
+    PayloadEncoding,
+    TopicMetadata,
+    TopicSummary,
+)
 
 ExamplesMode = Literal["redacted", "raw", "none"]
 Protocol = Literal["kafka", "kafka-secure"]
@@ -251,6 +257,8 @@ def _restore_discriminator(kind: KindSummary, example: Any) -> Any:
     # The discriminator value is the kind's name, already public in the document.
     field = kind.discriminator_field
     if field is None or kind.discriminator_value is None or not isinstance(example, dict):
+        return example
+    if field.startswith(HEADER_KIND_PREFIX):  # a header named it: nothing to restore
         return example
     parts = field.lstrip("/").split("/") if field.startswith("/") else [field]
     node: Any = example

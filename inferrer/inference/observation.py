@@ -31,7 +31,13 @@ from inferrer.inference import rules
 from inferrer.inference.canonical import annotate, finalize
 from inferrer.inference.stats import FieldNode
 from inferrer.jsonpointer import escape_token
-from inferrer.model import FieldSummary, KindSummary, PayloadEncoding, TopicSummary
+from inferrer.model import (
+    HEADER_KIND_PREFIX,
+    FieldSummary,
+    KindSummary,
+    PayloadEncoding,
+    TopicSummary,
+)
 
 FORMAT_VERSION: Final[int] = _core.FORMAT_VERSION
 """Version of the observation dicts and files (the core's)."""
@@ -306,7 +312,7 @@ def _resolve_kinds(
     if len(payload) >= 2 and len(shapes) >= 2:
         for g, k in payload.items():
             assert g is not None
-            named.append((rules.pascal_case(g[1]), g, k))
+            named.append((rules.pascal_case(_kind_name(g)), g, k))
         rest = plain
     else:
         sources = [
@@ -367,10 +373,19 @@ def _with_row_schema(summary: KindSummary, row: dict[str, Any]) -> KindSummary:
     return dataclasses.replace(summary, payload_schema=payload, row_schema=row)
 
 
+def _kind_name(g: tuple[str, str]) -> str:
+    """The word a kind is named from: its value; a Java class's simple name for Spring
+    Kafka's ``__TypeId__`` header (``com.acme.OrderPlaced`` → ``OrderPlaced``)."""
+    field_name, value = g
+    if field_name.lower() == HEADER_KIND_PREFIX + "__typeid__":
+        return value.rsplit(".", 1)[-1].rsplit("$", 1)[-1] or value
+    return value
+
+
 def _pin_discriminator(schema: dict[str, Any], g: GroupKey) -> dict[str, Any]:
     """A payload discriminator is the kind's identity (its value names the message):
     its property lists that one value, although a constant is otherwise no enum."""
-    if g is None or g[0] in _ENVELOPE_FIELDS:
+    if g is None or g[0] in _ENVELOPE_FIELDS or g[0].startswith(HEADER_KIND_PREFIX):
         return schema
     prop = (schema.get("properties") or {}).get(g[0])
     if isinstance(prop, dict) and prop.get("type") == "string":

@@ -300,8 +300,9 @@ def map_key_class(obj: Mapping[str, Any]) -> str | None:
 
 # --- discriminators ------------------------------------------------------------------
 
-MAX_KINDS: Final = 50
-"""More distinct discriminator values than this on one topic: not a discriminator."""
+MAX_KINDS: Final = 200
+"""More distinct discriminator values than this on one topic: not a discriminator
+(estates with 60 or 100 event types on one topic exist; ids are many more)."""
 
 _WORDS = re.compile(r"[A-Za-z0-9]+")
 

@@ -9,6 +9,21 @@ use crate::value::{self, ParseError, Value, MAX_DEPTH};
 
 /// Payload fields that may name the event kind, in order of precedence.
 pub const DISCRIMINATOR_FIELDS: [&str; 5] = ["@type", "eventType", "event_type", "type", "kind"];
+/// Headers that may name the event kind (compared ignoring ASCII case), in order of
+/// precedence, when the payload names none: Spring Kafka's type header, then the names
+/// producers commonly give an event-type header.
+pub const HEADER_KIND_NAMES: [&str; 8] = [
+    "__typeid__",
+    "event-type",
+    "eventtype",
+    "event_type",
+    "message-type",
+    "messagetype",
+    "x-event-type",
+    "type",
+];
+/// The kind field of a kind named by a header: this prefix and the header's name.
+pub const HEADER_KIND_PREFIX: &str = "header:";
 /// Longest discriminator value (in code points, as Python's `len`) taken as a kind.
 pub const MAX_KIND_VALUE_LENGTH: usize = 100;
 /// Debezium `op` codes.
@@ -99,12 +114,12 @@ pub fn decode(r: &RecordRef) -> Decoded {
     let mut value = framed.value;
     let mut envelope = "none";
     let mut kind: Option<String> = None;
-    let mut kind_field: Option<&str> = None;
+    let mut kind_field: Option<String> = None;
     if let Some(Value::Str(ce_type)) = out.headers.get("ce_type") {
         if out.headers.get("ce_specversion").is_some() {
             envelope = "cloudevents-binary";
             kind = Some(ce_type.to_string());
-            kind_field = Some("ce_type");
+            kind_field = Some("ce_type".into());
         }
     }
     if framed.encoding == "json" && matches!(value, Some(Value::Object(_))) {
@@ -125,19 +140,25 @@ pub fn decode(r: &RecordRef) -> Decoded {
         if (envelope == "none" || envelope == "kafka-connect") && is_debezium(&v) {
             envelope = "debezium";
             kind = v.get("op").and_then(Value::as_str).map(str::to_owned);
-            kind_field = Some("op");
+            kind_field = Some("op".into());
         } else if envelope == "none" && is_structured_cloudevent(&v, content_type.as_deref()) {
             envelope = "cloudevents-structured";
-            kind_field = Some("type");
+            kind_field = Some("type".into());
             kind = v.get("type").and_then(Value::as_str).map(str::to_owned);
             v = take_member(v, "data");
         }
         if kind.is_none() {
             let (k, f) = kind_from_payload(&v);
             kind = k.map(str::to_owned);
-            kind_field = f;
+            kind_field = f.map(str::to_owned);
         }
         value = Some(v);
+    }
+    if kind.is_none() {
+        if let Some((name, k)) = kind_from_headers(&out.headers) {
+            kind = Some(k);
+            kind_field = Some(format!("{HEADER_KIND_PREFIX}{name}"));
+        }
     }
     out.content_type = Some(match content_type {
         Some(ct) => ct,
@@ -151,7 +172,7 @@ pub fn decode(r: &RecordRef) -> Decoded {
     out.framing = framed.framing;
     out.schema_id = framed.schema_id;
     out.kind = kind;
-    out.kind_field = kind_field.map(str::to_owned);
+    out.kind_field = kind_field;
     out
 }
 
@@ -422,6 +443,21 @@ fn kind_from_payload(v: &Value) -> (Option<&str>, Option<&'static str>) {
         }
     }
     (None, None)
+}
+
+/// (header name, kind) of the first header [`HEADER_KIND_NAMES`] lists with a kind value.
+fn kind_from_headers(headers: &Value) -> Option<(String, String)> {
+    let members = headers.as_object()?;
+    for wanted in HEADER_KIND_NAMES {
+        for (name, v) in members {
+            if name.is_ascii() && name.eq_ignore_ascii_case(wanted) {
+                if let Some(k) = is_kind_value(v) {
+                    return Some((name.to_string(), k.to_string()));
+                }
+            }
+        }
+    }
+    None
 }
 
 fn is_debezium(v: &Value) -> bool {
@@ -723,6 +759,19 @@ mod tests {
         ]);
         assert_eq!(h.get("j"), Some(&Value::Array(vec![Value::Int(1)])));
         assert_eq!(h.get("b"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn a_header_names_the_kind_when_the_payload_does_not() {
+        let headers = vec![
+            ("TYPE".to_string(), Some(b"Low".to_vec())),
+            ("Event-Type".to_string(), Some(b"OrderPlaced".to_vec())),
+        ];
+        let d = decode(&rec(Some(br#"{"a": 1}"#), &headers));
+        assert_eq!(d.kind.as_deref(), Some("OrderPlaced"));
+        assert_eq!(d.kind_field.as_deref(), Some("header:Event-Type"));
+        let d = decode(&rec(Some(br#"{"type": "P"}"#), &headers));
+        assert_eq!(d.kind_field.as_deref(), Some("type"));
     }
 
     #[test]

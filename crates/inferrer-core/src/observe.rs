@@ -14,7 +14,7 @@ use crate::stats::Shape;
 use crate::value::Value;
 
 /// More distinct payload discriminator values than this on one topic: not a discriminator.
-pub const MAX_KINDS: usize = 50;
+pub const MAX_KINDS: usize = 200;
 /// Example messages kept per kind (the smallest value hashes).
 pub const KIND_EXAMPLES: usize = 3;
 /// Discriminator fields of envelopes (CloudEvents binary `ce_type`, Debezium `op`):
