@@ -28,7 +28,7 @@ import typer
 
 from inferrer.errors import UsageError
 from inferrer.kafka.config import BOOTSTRAP_ENV, build_client_config
-from inferrer.kafka.plan import SampleConfig, parse_duration, parse_start
+from inferrer.kafka.plan import SampleConfig, parse_start, parse_wait
 
 SOURCE_PANEL = "Kafka source"
 
@@ -147,7 +147,7 @@ def build_sample_config(
     Raises :class:`~inferrer.errors.UsageError` (exit 2) for bad values.
     """
     client = build_client_config(bootstrap_server, command_config, overrides or ())
-    seconds = parse_duration(timeout)
+    seconds = parse_wait(timeout, "--timeout")
     if seconds <= 0:
         raise UsageError(f"invalid --timeout {timeout!r}: must be more than zero")
     return SampleConfig(
@@ -157,6 +157,6 @@ def build_sample_config(
         include_internal=include_internal,
         max_messages=max_messages,
         start=parse_start(start),
-        follow=parse_duration(follow) if follow else 0.0,
+        follow=parse_wait(follow, "--follow") if follow else 0.0,
         timeout=seconds,
     )

@@ -122,6 +122,29 @@ def render_config(settings: Mapping[str, str]) -> str:
     return "\n".join(f"{k}={v}" for k, v in mask_config(settings).items())
 
 
+def mask_address(address: str) -> str:
+    """``address`` with anything before an ``@`` in each of its hosts (``user:password@``)
+    replaced by ``******``."""
+    hosts = []
+    for item in address.split(","):
+        scheme, sep, rest = item.rpartition("://")
+        if "@" in rest:
+            rest = MASK + "@" + rest.rsplit("@", 1)[1]
+        hosts.append(scheme + sep + rest)
+    return ",".join(hosts)
+
+
+def _refuse_credentials_in_address(address: str) -> None:
+    # librdkafka has no user:password@host form: it would try to resolve the whole
+    # text as a host name, and quote it, password included, in its errors.
+    masked = mask_address(address)
+    if masked != address:
+        raise ConfigError(
+            f"the bootstrap address {masked} holds credentials: give only host:port, "
+            "and the user and password in --command-config (sasl.jaas.config)"
+        )
+
+
 def parse_properties(text: str) -> dict[str, str]:
     """Parse Java ``.properties`` text: ``#``/``!`` comments, ``=``/``:``/space
     separators, backslash line continuations and the usual escapes."""
@@ -308,4 +331,5 @@ def build_client_config(
         settings[key] = value
     if not settings.get("bootstrap.servers", "").strip():
         raise ConfigError(f"no bootstrap server: pass -b/--bootstrap-server or set {BOOTSTRAP_ENV}")
+    _refuse_credentials_in_address(settings["bootstrap.servers"])
     return ClientConfig(settings=dict(sorted(settings.items())), warnings=tuple(warnings))

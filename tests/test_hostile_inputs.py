@@ -1,0 +1,138 @@
+"""Hostile inputs and faults end with a count, a clamp or a one-line error and the
+documented exit code, never a traceback (issue 17's probe, kept as regression tests)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.kafka_util import run_cli
+
+GOLDEN = Path(__file__).resolve().parent.parent / "fixtures/golden/bank-v1.asyncapi.yaml"
+
+
+def _line(offset: int, payload: object, ts: object = 1700000000000, topic: str = "t") -> str:
+    return json.dumps(
+        {
+            "topic": topic,
+            "partition": 0,
+            "offset": offset,
+            "ts": ts,
+            "key": None,
+            "payload": payload,
+        }
+    )
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def _no_traceback(stderr: str) -> None:
+    assert "Traceback" not in stderr
+    assert all(not line.startswith("Error:") or "\n" not in line for line in stderr.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("ts", "seen"),
+    [
+        (-99999999999999, "0001-01-01T00:00:00.000Z"),
+        (253402300800000, "9999-12-31T23:59:59.999Z"),
+        (2**63 - 1, "9999-12-31T23:59:59.999Z"),
+        (-(2**63), "0001-01-01T00:00:00.000Z"),
+    ],
+)
+def test_timestamps_beyond_the_calendar_are_clamped(tmp_path: Path, ts: int, seen: str) -> None:
+    capture = _write(tmp_path / "c.jsonl", [_line(0, '{"a": 1}', ts), _line(1, '{"a": 2}')])
+    proc = run_cli(["infer", "--from-file", str(capture)])
+    _no_traceback(proc.stderr)
+    assert proc.returncode == 0, proc.stderr
+    assert f"x-inferrer-first-seen: '{min(seen, '2023-11-14T22:13:20.000Z')}'" in proc.stdout
+    assert f"x-inferrer-last-seen: '{max(seen, '2023-11-14T22:13:20.000Z')}'" in proc.stdout
+    proc = run_cli(["diff", "--spec", str(GOLDEN), "--from-file", str(capture)])
+    _no_traceback(proc.stderr)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_frames_clamp_timestamps_too(tmp_path: Path) -> None:
+    from inferrer import load_observations_from, topics_frame
+
+    capture = _write(tmp_path / "c.jsonl", [_line(0, "{}", 2**63 - 1), _line(1, "{}", -(2**63))])
+    frame = topics_frame(load_observations_from(capture))
+    assert str(frame["first_timestamp"][0]) == "0001-01-01 00:00:00+00:00"
+    assert str(frame["last_timestamp"][0]) == "9999-12-31 23:59:59.999000+00:00"
+
+
+def _nested(depth: int, leaf: str = "1") -> str:
+    return '{"a":' * depth + leaf + "}" * depth
+
+
+@pytest.mark.parametrize("suffix", ["json", "yaml"])
+def test_a_spec_nested_5000_levels_is_a_spec_error(tmp_path: Path, suffix: str) -> None:
+    spec = tmp_path / f"spec.{suffix}"
+    head = '{"asyncapi": "3.0.0", "info": {"title": "x", "version": "1"}, "channels": {"c": '
+    spec.write_text(head + _nested(5000) + "}}\n", encoding="utf-8")
+    capture = _write(tmp_path / "c.jsonl", [_line(0, '{"a": 1}')])
+    expected = f"Error: {spec}: nested deeper than 200 levels\n"
+
+    proc = run_cli(["diff", "--spec", str(spec), "--from-file", str(capture)])
+    assert (proc.returncode, proc.stderr) == (3, expected)
+    proc = run_cli(["diff", "--spec", str(GOLDEN), str(spec)])
+    assert (proc.returncode, proc.stderr) == (3, expected)
+    before = spec.read_bytes()
+    proc = run_cli(["infer", "--from-file", str(capture), "--update", str(spec)])
+    assert (proc.returncode, proc.stderr) == (3, expected)
+    assert spec.read_bytes() == before
+
+
+def test_a_block_yaml_spec_nested_deeply_is_a_spec_error(tmp_path: Path) -> None:
+    lines = ["asyncapi: 3.0.0", "info: {title: x, version: '1'}", "channels:"]
+    lines += ["  " * i + "a:" for i in range(1, 5001)] + ["  " * 5001 + "b: 1"]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run_cli(["diff", "--spec", str(spec), str(GOLDEN)])
+    assert (proc.returncode, proc.stderr) == (3, f"Error: {spec}: nested deeper than 200 levels\n")
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        (
+            "--from",
+            "99999999999999d",
+            "invalid --from '99999999999999d': before 1970-01-01; use --from earliest",
+        ),
+        (
+            "--from",
+            "0001-01-01T00:00:00Z",
+            "invalid --from '0001-01-01T00:00:00Z': before 1970-01-01; use --from earliest",
+        ),
+        ("--from", "9" * 400 + "d", f"invalid duration '{'9' * 400}d': too long"),
+        ("--timeout", "99999999999999999d", "invalid --timeout '99999999999999999d': at most 24d"),
+        ("--follow", "25d", "invalid --follow '25d': at most 24d"),
+    ],
+)
+def test_huge_durations_are_usage_errors(flag: str, value: str, message: str) -> None:
+    for command in ("infer", "record"):
+        proc = run_cli([command, "-b", "127.0.0.1:1", "--topics", "t", flag, value, "-o", "x"])
+        assert (proc.returncode, proc.stderr) == (2, f"Error: {message}\n")
+
+
+@pytest.mark.parametrize("address", ["user:secret@127.0.0.1:1", "SASL_SSL://user:secret@h:1,h2:2"])
+def test_credentials_in_the_bootstrap_address_are_never_echoed(address: str) -> None:
+    masked = address.replace("user:secret", "******")
+    expected = (
+        f"Error: the bootstrap address {masked} holds credentials: give only host:port, "
+        "and the user and password in --command-config (sasl.jaas.config)\n"
+    )
+    for args, env in (
+        (["infer", "-b", address, "--timeout", "1s"], {}),
+        (["topics", "--timeout", "1s"], {"KAFKA_BOOTSTRAP_SERVERS": address}),
+        (["record", "-b", "h:1", "-X", f"bootstrap.servers={address}", "-o", "x.jsonl"], {}),
+    ):
+        proc = run_cli(args, env=env)
+        assert (proc.returncode, proc.stderr) == (2, expected)
+        assert "secret" not in proc.stdout + proc.stderr
