@@ -75,4 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     if args and args[0] not in command_names() and args[0] not in ("-h", "--help", "--version"):
         args.insert(0, "infer")
     register([args[0]] if args and args[0] in COMMAND_MODULES else None)
+    from inferrer.cli.common import install_signal_handlers
+
+    install_signal_handlers()
     app(args=args, prog_name="infer-asyncapi")

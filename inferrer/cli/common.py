@@ -15,6 +15,27 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+EXIT_TERMINATED = 143
+"""128 + SIGTERM, as a shell reports a process SIGTERM ended."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind (deleting temporary files) and exit 143.
+
+    A BaseException, so that no ``except Exception`` on the way swallows it."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def install_signal_handlers() -> None:
+    """Make SIGTERM unwind the run like Ctrl-C does, instead of ending it on the spot."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _raise_terminated)
+
+
 @contextmanager
 def translate_errors() -> Iterator[None]:
     """Turn domain errors into ``Error: <one line>`` on stderr and their exit code."""
@@ -27,6 +48,9 @@ def translate_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         print("Error: interrupted", file=sys.stderr)
         raise typer.Exit(130) from None
+    except Terminated:
+        print("Error: terminated", file=sys.stderr)
+        raise typer.Exit(EXIT_TERMINATED) from None
 
 
 def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
