@@ -383,7 +383,9 @@ def _frame(rows: Sequence[Mapping[str, Any]], dtypes: Mapping[str, str]) -> pd.D
             series: pd.Series[Any] = pd.Series(values, dtype=object)
         elif dtype.startswith("datetime64"):
             stamps = [None if v is None else clamp_timestamp(v) for v in values]
-            series = pd.Series(pd.to_datetime(stamps, unit="ms", utc=True)).astype(cast(Any, dtype))
+            series = pd.Series(pd.to_datetime(cast(Any, stamps), unit="ms", utc=True)).astype(
+                cast(Any, dtype)
+            )
         elif dtype == "category":
             from inferrer.drift.model import SEVERITIES
 
