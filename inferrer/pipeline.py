@@ -150,6 +150,10 @@ def collect(
             engine.fold_messages(batch)
             if keep_messages:
                 kept.extend(decode_record(record_of(m)) for m in batch)
+        if stream.partial and not source.sample.allow_partial:
+            from inferrer.kafka.plan import partial_sample_error
+
+            raise partial_sample_error(stream.partial)
         skipped = {s.topic for s in stream.skipped}
         warnings.extend(stream.warnings)
         metadata = {t: m for t, m in sorted(stream.selection.metadata.items()) if t not in skipped}
@@ -318,6 +322,10 @@ def record_capture(
     from inferrer.kafka.sampler import sample_topics
 
     result = sample_topics(config, progress)
+    if result.partial and not config.allow_partial:
+        from inferrer.kafka.plan import partial_sample_error
+
+        raise partial_sample_error(result.partial)
     topics = [explicit_configs(md) for _, md in sorted(result.metadata.items())]
     write_capture(result.all_records(), path, topics=topics)
     return Recorded(

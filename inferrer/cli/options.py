@@ -119,6 +119,15 @@ Follow = Annotated[
         rich_help_panel=SOURCE_PANEL,
     ),
 ]
+AllowPartial = Annotated[
+    bool,
+    typer.Option(
+        "--allow-partial",
+        help="Accept a partial sample (a topic timed out, the broker stopped answering): "
+        "warn and go on, instead of exit 3 with nothing written.",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
 Timeout = Annotated[
     str,
     typer.Option(
@@ -141,6 +150,7 @@ def build_sample_config(
     start: str = "latest",
     follow: str | None = None,
     timeout: str = "10s",
+    allow_partial: bool = False,
 ) -> SampleConfig:
     """Turn the shared source options into a :class:`SampleConfig`.
 
@@ -159,4 +169,5 @@ def build_sample_config(
         start=parse_start(start),
         follow=parse_wait(follow, "--follow") if follow else 0.0,
         timeout=seconds,
+        allow_partial=allow_partial,
     )

@@ -14,6 +14,7 @@ import typer
 from inferrer.capture import expand_capture_paths
 from inferrer.cli.options import (
     SOURCE_PANEL,
+    AllowPartial,
     BootstrapServer,
     CommandConfig,
     Exclude,
@@ -55,6 +56,7 @@ def build_source(
     start: str,
     follow: str | None,
     timeout: str,
+    allow_partial: bool = False,
 ) -> Source:
     """A capture-file source when ``--from-file`` is given, a live one otherwise."""
     if from_file:
@@ -82,6 +84,7 @@ def build_source(
         start,
         follow,
         timeout,
+        allow_partial,
     )
     return Source(sample=sample)
 
@@ -100,6 +103,7 @@ class SourceOptions:
     start: str = "latest"
     follow: str | None = None
     timeout: str = "10s"
+    allow_partial: bool = False
     from_file: list[Path] | None = None
 
     @property
@@ -120,6 +124,7 @@ class SourceOptions:
             self.start,
             self.follow,
             self.timeout,
+            self.allow_partial,
         )
 
     def source(self) -> Source:
@@ -144,6 +149,7 @@ _SAMPLE: dict[str, tuple[Any, Any]] = {
     "max_messages": (MaxMessages, 1000),
     "start": (Start, "latest"),
     "follow": (Follow, None),
+    "allow_partial": (AllowPartial, False),
 }
 _TIMEOUT: dict[str, tuple[Any, Any]] = {"timeout": (Timeout, "10s")}
 _FROM_FILE: dict[str, tuple[Any, Any]] = {"from_file": (FromFile, None)}

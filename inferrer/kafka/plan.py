@@ -7,12 +7,12 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from inferrer.errors import UsageError
+from inferrer.errors import PartialSample, UsageError
 from inferrer.kafka.config import ClientConfig
 
 StartKind = Literal["latest", "earliest", "timestamp"]
@@ -109,6 +109,36 @@ class SampleConfig:
     """Seconds each topic may take (also bounds the metadata requests)."""
     include_groups: bool = True
     """Look up the consumer groups of each topic (admin requests only)."""
+    allow_partial: bool = False
+    """Accept a partial sample (a topic timed out, the broker stopped answering) instead
+    of failing with :class:`~inferrer.errors.PartialSample` (``--allow-partial``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartialTopic:
+    """A topic whose sample ended before it was complete, and why."""
+
+    topic: str
+    received: int
+    expected: int
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.topic}: {self.received} of {self.expected} messages ({self.reason})"
+
+
+MAX_LISTED_PARTIAL = 5
+
+
+def partial_sample_error(partial: Sequence[PartialTopic]) -> PartialSample:
+    """The one-line error for a partial sample: per topic, the counts and the cause."""
+    shown = "; ".join(p.describe() for p in partial[:MAX_LISTED_PARTIAL])
+    more = len(partial) - MAX_LISTED_PARTIAL
+    if more > 0:
+        shown += f"; and {more} more topic(s)"
+    return PartialSample(
+        f"partial sample: {shown}; nothing written (--allow-partial accepts a partial sample)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
