@@ -13,9 +13,11 @@ from collections.abc import Iterable
 import typer
 
 from inferrer import __version__
+from inferrer.cli.common import Group
 
 app = typer.Typer(
     name="infer-asyncapi",
+    cls=Group,
     help="Infer an AsyncAPI document from live Kafka traffic, and report drift against it.\n\n"
     "Without a command name, runs `infer` (for example: infer-asyncapi --topics 'bank.*').",
     add_completion=False,

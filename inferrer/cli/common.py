@@ -5,14 +5,58 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from inferrer.errors import InferrerError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class _UntypedArgument(TyperArgument):
+    """An argument whose metavar says it all: no ``<path>`` type column beside it."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _tidy_params(params: list[Any]) -> list[Any]:
+    """Flags take no value: no ``<bool>`` placeholder beside them in --help."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+        elif type(param) is TyperArgument:
+            param.__class__ = _UntypedArgument
+    return params
+
+
+def _one_line(help_text: str | None) -> str | None:
+    """The first paragraph of a docstring on one line (a command's summary)."""
+    if not help_text:
+        return None
+    return " ".join(help_text.strip().split("\n\n")[0].split())
+
+
+class Command(TyperCommand):
+    """Every command's class: one-line summaries, flags without placeholders."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("short_help") is None:
+            kwargs["short_help"] = _one_line(kwargs.get("help"))
+        super().__init__(*args, **kwargs)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _tidy_params(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    """The root command's class, tidied as :class:`Command` is."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _tidy_params(super().get_params(ctx))
 
 
 EXIT_TERMINATED = 143

@@ -11,7 +11,7 @@ import typer
 
 from inferrer.asyncapi import DocumentOptions, dump_document, format_for_path, write_atomic
 from inferrer.cli import app
-from inferrer.cli.common import handles_errors
+from inferrer.cli.common import Command, handles_errors
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.cli.summary import print_summary
@@ -38,7 +38,7 @@ class ExamplesChoice(StrEnum):
     none = "none"
 
 
-@app.command("infer")
+@app.command("infer", cls=Command)
 @handles_errors
 @with_source_options()
 def infer_command(
@@ -80,12 +80,18 @@ def infer_command(
     ] = ExamplesChoice.redacted,
     title: Annotated[
         str,
-        typer.Option("--title", help="info.title of the document.", rich_help_panel=OUTPUT_PANEL),
+        typer.Option(
+            "--title",
+            metavar="TEXT",
+            help="info.title of the document.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
     ] = "Inferred Kafka events",
     info_version: Annotated[
         str,
         typer.Option(
             "--info-version",
+            metavar="VERSION",
             help="info.version: the version of the described API.",
             rich_help_panel=OUTPUT_PANEL,
         ),

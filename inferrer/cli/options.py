@@ -37,6 +37,7 @@ BootstrapServer = Annotated[
     typer.Option(
         "--bootstrap-server",
         "-b",
+        metavar="HOST:PORT",
         envvar=BOOTSTRAP_ENV,
         show_envvar=True,
         help="Kafka bootstrap address(es), host:port[,host:port].",

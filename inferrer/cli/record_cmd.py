@@ -9,13 +9,13 @@ from typing import Annotated
 import typer
 
 from inferrer.cli import app
-from inferrer.cli.common import handles_errors
+from inferrer.cli.common import Command, handles_errors
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.pipeline import record_capture
 
 
-@app.command("record")
+@app.command("record", cls=Command)
 @handles_errors
 @with_source_options(from_file=False)
 def record_command(
