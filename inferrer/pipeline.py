@@ -46,7 +46,11 @@ class Source:
     def describe(self) -> str:
         """A one-line, credential-free description for reports."""
         if self.capture_files:
-            names = ", ".join(p.name for p in self.capture_files[:3])
+            # stdin is spooled to an unnamed file, opened as /proc/self/fd/N.
+            names = ", ".join(
+                "stdin" if str(p).startswith("/proc/self/fd/") else p.name
+                for p in self.capture_files[:3]
+            )
             more = len(self.capture_files) - 3
             return f"capture {names}" + (f" and {more} more" if more > 0 else "")
         if self.sample is not None:

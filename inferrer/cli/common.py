@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
@@ -97,13 +97,52 @@ def translate_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_TERMINATED) from None
 
 
+Verbose = Annotated[
+    int,
+    typer.Option(
+        "--verbose",
+        "-v",
+        count=True,
+        metavar="",
+        show_default=False,
+        help="Say more on stderr: -v adds debug notes, -vv also the Kafka client's own log.",
+    ),
+]
+Quiet = Annotated[
+    int,
+    typer.Option(
+        "--quiet",
+        "-q",
+        count=True,
+        metavar="",
+        show_default=False,
+        help="Say less on stderr: -q only warnings and errors, -qq only errors.",
+    ),
+]
+_LOGGING_FLAGS: dict[str, Any] = {"verbose": Verbose, "quiet": Quiet}
+
+
 def handles_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Decorator form of :func:`translate_errors` for command functions."""
+    """Give a command -v/-q (the logging level) and :func:`translate_errors`."""
     import functools
+    import inspect
+
+    from inferrer.cli.logs import configure_logging
+
+    signature = inspect.signature(fn, eval_str=True)
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        configure_logging(int(kwargs.pop("verbose", 0)), int(kwargs.pop("quiet", 0)))  # type: ignore[call-overload]
         with translate_errors():
             return fn(*args, **kwargs)
 
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=0, annotation=ann)
+        for name, ann in _LOGGING_FLAGS.items()
+    ]
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*signature.parameters.values(), *added]
+    )
+    wrapper.__annotations__ = {**fn.__annotations__, **_LOGGING_FLAGS}
     return wrapper

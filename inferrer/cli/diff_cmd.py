@@ -19,6 +19,7 @@ import typer
 from inferrer.atomic import write_atomic
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
+from inferrer.cli.logs import LOG
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.drift.baseline import read_baseline, render_baseline
@@ -82,7 +83,7 @@ def finish_report(
         write_atomic(output, text)
         counts = report.counts()
         summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-        print(f"drift: {summary}; report written to {output}", file=sys.stderr)
+        LOG.info("drift: %s; report written to %s", summary, output)
     else:
         sys.stdout.write(text)
     if write_baseline is not None:

@@ -20,6 +20,7 @@ Use them as parameter annotations::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +30,8 @@ import typer
 from inferrer.errors import UsageError
 from inferrer.kafka.config import BOOTSTRAP_ENV, build_client_config
 from inferrer.kafka.plan import SampleConfig, parse_start, parse_wait
+
+LOG = logging.getLogger("inferrer.cli")
 
 SOURCE_PANEL = "Kafka source"
 
@@ -158,6 +161,9 @@ def build_sample_config(
     Raises :class:`~inferrer.errors.UsageError` (exit 2) for bad values.
     """
     client = build_client_config(bootstrap_server, command_config, overrides or ())
+    LOG.debug(
+        "Kafka client settings: %s", "; ".join(f"{k}={v}" for k, v in client.masked().items())
+    )
     seconds = parse_wait(timeout, "--timeout")
     if seconds <= 0:
         raise UsageError(f"invalid --timeout {timeout!r}: must be more than zero")

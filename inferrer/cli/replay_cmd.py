@@ -9,6 +9,7 @@ import typer
 
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
+from inferrer.cli.logs import LOG
 from inferrer.errors import EXIT_CANNOT_RUN, EXIT_OK, UsageError
 from inferrer.kafka.replay import ReplayReport, replay_capture
 
@@ -35,7 +36,7 @@ def _render(report: ReplayReport) -> None:
         f"{report.failed} failed, {report.bad_lines} bad capture lines skipped"
     )
     for bad in report.bad_line_details:
-        print(f"skipped {bad}", file=sys.stderr)
+        LOG.info("skipped %s", bad)
 
 
 @app.command("replay", cls=Command)

@@ -11,6 +11,7 @@ import typer
 
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
+from inferrer.cli.logs import LOG
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.kafka.sampler import Selection, describe_selection
 
@@ -78,6 +79,6 @@ def topics_command(
     config = source_options.sample_config()
     selection = describe_selection(config)
     for warning in selection.warnings:
-        print(f"Warning: {warning}", file=sys.stderr)
+        LOG.warning("%s", warning)
     render = render_json if output_format is TopicsFormat.json else render_text
     sys.stdout.write(render(selection))

@@ -117,6 +117,24 @@ def redact(text: str, settings: Mapping[str, str]) -> str:
     return text
 
 
+_KNOWN_SECRETS: set[str] = set()
+
+
+def remember_secrets(settings: Mapping[str, str]) -> None:
+    """Note the secret values of ``settings`` (three characters or more), so that
+    :func:`redact_known` masks them in whatever the process writes."""
+    _KNOWN_SECRETS.update(
+        str(v) for k, v in settings.items() if is_secret_key(k) and v and len(str(v)) >= 3
+    )
+
+
+def redact_known(text: str) -> str:
+    """``text`` with every secret value seen by :func:`build_client_config` masked."""
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
 def render_config(settings: Mapping[str, str]) -> str:
     """``key=value`` lines for messages, with secrets masked."""
     return "\n".join(f"{k}={v}" for k, v in mask_config(settings).items())
@@ -332,4 +350,5 @@ def build_client_config(
     if not settings.get("bootstrap.servers", "").strip():
         raise ConfigError(f"no bootstrap server: pass -b/--bootstrap-server or set {BOOTSTRAP_ENV}")
     _refuse_credentials_in_address(settings["bootstrap.servers"])
+    remember_secrets(settings)
     return ClientConfig(settings=dict(sorted(settings.items())), warnings=tuple(warnings))

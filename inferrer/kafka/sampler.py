@@ -10,6 +10,7 @@ manual assignment and no commits it is never sent to a group coordinator.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -72,6 +73,8 @@ __all__ = [
     "plan_quotas",
     "sample_topics",
 ]
+
+_LOG = logging.getLogger("inferrer.kafka.sampler")
 
 READ_ONLY_GROUP_ID = "inferrer-read-only"
 """The ``group.id`` librdkafka requires; never joined, never committed to."""
@@ -315,6 +318,13 @@ class RecordStream:
             state = _TopicState(name=topic, partitions=parts, quota=quota)
             state.done = quota == 0 or all(ps.done for ps in parts.values())
             plan[topic] = state
+            _LOG.debug(
+                "%s: reading %d message(s) from %d partition(s), starting at %s",
+                topic,
+                quota,
+                len(parts),
+                ", ".join(f"{p}@{ps.start}" for p, ps in sorted(parts.items())),
+            )
         return plan
 
     def _consumer(self) -> Consumer:
@@ -480,6 +490,8 @@ class RecordStream:
         finally:
             consumer.close()
         self._record_outcomes(plan)
+        for s in plan.values():
+            _LOG.debug("%s: read %d of %d message(s)", s.name, s.received, s.quota)
         report()
 
     def _record_outcomes(self, plan: Mapping[str, _TopicState]) -> None:
