@@ -136,3 +136,109 @@ def test_credentials_in_the_bootstrap_address_are_never_echoed(address: str) -> 
         proc = run_cli(args, env=env)
         assert (proc.returncode, proc.stderr) == (2, expected)
         assert "secret" not in proc.stdout + proc.stderr
+
+
+# ---------------------------------------------------------------- deep and wide values
+
+
+def _deep_payload_lines() -> list[bytes]:
+    deep = _nested(300)
+    head = '{"topic": "t", "partition": 0, "offset": %d, "ts": 1'
+    return [
+        (head % 0 + f', "payload": {deep}}}').encode(),
+        (head % 1 + f', "key": {deep}, "payload": "{{}}"}}').encode(),
+        (head % 2 + f', "payload": {deep}, "payload": {{"a": 1}}}}').encode(),  # last wins
+        (head % 3 + f', "payload": {{"a": 1}}, "payload": {deep}}}').encode(),
+        (head % 4 + f', "payload": {deep}, "payload_b64": "e30="}}').encode(),  # stays bad
+        (head % 5 + f', "headers": [{deep}], "payload": "x"}}').encode(),  # stays bad
+        (head % 6 + f', "payload": {deep}').encode(),  # unclosed: stays bad
+        (head % 7 + f', "payload": [{deep}, 1]}} trailing').encode(),
+        ('{"topic": "t", "partition": 0, "offset": 8, "payload": {"a": ' + deep + "}}").encode(),
+    ]
+
+
+def test_deep_json_payloads_in_capture_lines_read_alike_in_core_and_reference() -> None:
+    from tests.test_core_decode import check_lines
+
+    check_lines(_deep_payload_lines())
+
+
+def test_a_capture_payload_nested_300_levels_is_counted_too_deep(tmp_path: Path) -> None:
+    capture = tmp_path / "c.jsonl"
+    deep = _nested(300)
+    capture.write_text(
+        _line(0, '{"a": 1}')
+        + "\n"
+        + f'{{"topic": "t", "partition": 0, "offset": 1, "ts": 1, "payload": {deep}}}\n'
+        + f'{{"topic": "t", "partition": 0, "offset": 2, "ts": 1, "key": {deep}, '
+        + '"payload": null}\n'
+    )
+    proc = run_cli(["infer", "--from-file", str(capture), "-o", str(tmp_path / "a.yaml")])
+    assert proc.returncode == 0, proc.stderr
+    _no_traceback(proc.stderr)
+    assert "x-inferrer-undecodable:\n      too-deep: 1\n" in (tmp_path / "a.yaml").read_text()
+    spec = tmp_path / "a.yaml"
+    proc = run_cli(["diff", "--spec", str(spec), "--from-file", str(capture)])
+    assert proc.returncode == 0, proc.stderr
+    _no_traceback(proc.stderr)
+
+
+def test_a_message_with_100k_fields_is_too_wide_and_fast(tmp_path: Path) -> None:
+    import time
+
+    wide = json.dumps({f"f{i}": i for i in range(100_000)})
+    assert len(wide) > 1_600_000
+    capture = _write(tmp_path / "c.jsonl", [_line(0, wide), _line(1, '{"a": 1}')])
+    began = time.monotonic()
+    proc = run_cli(["infer", "--from-file", str(capture), "-o", str(tmp_path / "a.yaml")])
+    assert time.monotonic() - began < 10
+    assert proc.returncode == 0, proc.stderr
+    text = (tmp_path / "a.yaml").read_text()
+    assert "x-inferrer-undecodable:\n      too-wide: 1\n" in text
+    assert "f99999" not in text
+
+
+def test_too_wide_is_decided_alike_in_core_and_reference() -> None:
+    from inferrer.decoding import MAX_OBJECT_MEMBERS
+    from tests.test_core_decode import check_record
+
+    def members(n: int) -> str:
+        return "{" + ",".join(f'"f{i}":{i}' for i in range(n)) + "}"
+
+    at_limit, over = members(MAX_OBJECT_MEMBERS), members(MAX_OBJECT_MEMBERS + 1)
+    for value in (
+        at_limit,
+        over,
+        f'{{"nested": {over}}}',
+        f"[{over}]",
+        f'{{"schema": {{"type": "struct", "fields": []}}, "payload": {over}}}',
+        # Duplicates count once: the object has MAX members, not more.
+        at_limit[:-1] + ',"f0":1}',
+        # Colons in strings are not members.
+        '{"a": "' + ":" * (MAX_OBJECT_MEMBERS + 5) + '"}',
+    ):
+        check_record(value.encode())
+        check_record(b'{"a": 1}', key=value.encode())
+        check_record(b'{"a": 1}', headers=(("h", value.encode()),))
+
+
+def test_connect_envelopes_with_odd_fields_decode_quietly(tmp_path: Path) -> None:
+    from tests.test_core_decode import check_record
+
+    envelopes = [
+        {"schema": {"type": "struct", "fields": {"a": 1}}, "payload": {"a": 1}},
+        {"schema": {"type": "struct", "fields": "a"}, "payload": {"a": 1}},
+        {"schema": {"type": "struct", "fields": [{"field": "a"}]}, "payload": {"a": 1}},
+        {"schema": {"type": "struct", "fields": [{"field": "a", "type": 7}]}, "payload": {"a": 1}},
+        {"schema": {"type": "struct", "fields": [{"type": "int32"}]}, "payload": {"a": 1}},
+    ]
+    for envelope in envelopes:
+        check_record(json.dumps(envelope).encode())
+    capture = _write(
+        tmp_path / "c.jsonl",
+        [_line(i, json.dumps(e), topic=f"t{i}") for i, e in enumerate(envelopes)],
+    )
+    out = tmp_path / "a.yaml"
+    proc = run_cli(["infer", "--from-file", str(capture), "-o", str(out), "--no-summary"])
+    assert (proc.returncode, proc.stderr) == (0, f"wrote {out}\n")
+    assert "undecodable" not in out.read_text()
