@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.kafka_util import run_cli
+from tests.conftest import KafkaCluster
+from tests.kafka_util import create_topics, produce, run_cli
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures/golden/bank-v1.asyncapi.yaml"
 
@@ -242,3 +243,66 @@ def test_connect_envelopes_with_odd_fields_decode_quietly(tmp_path: Path) -> Non
     proc = run_cli(["infer", "--from-file", str(capture), "-o", str(out), "--no-summary"])
     assert (proc.returncode, proc.stderr) == (0, f"wrote {out}\n")
     assert "undecodable" not in out.read_text()
+
+
+# ---------------------------------------------------------------- live
+
+
+@pytest.mark.kafka
+def test_a_live_record_stamped_in_the_year_10000_is_clamped(
+    kafka: KafkaCluster, topic_name: str, tmp_path: Path
+) -> None:
+    create_topics(
+        kafka.bootstrap,
+        [topic_name],
+        config={
+            "message.timestamp.type": "CreateTime",
+            "message.timestamp.after.max.ms": str(2**63 - 1),
+            "message.timestamp.before.max.ms": str(2**63 - 1),
+        },
+    )
+    produce(
+        kafka.bootstrap,
+        topic_name,
+        [b'{"a": 1}', b'{"a": 2}'],
+        timestamps=[1700000000000, 253402300800000],
+    )
+    source = ["-b", kafka.bootstrap, "--topics", topic_name, "--from", "earliest"]
+    spec, capture = tmp_path / "a.yaml", tmp_path / "c.jsonl"
+    proc = run_cli(["infer", *source, "-o", str(spec)])
+    assert proc.returncode == 0, proc.stderr
+    _no_traceback(proc.stderr)
+    assert "x-inferrer-last-seen: '9999-12-31T23:59:59.999Z'" in spec.read_text()
+    proc = run_cli(["record", *source, "-o", str(capture)])
+    assert proc.returncode == 0, proc.stderr
+    assert '"ts":253402300800000' in capture.read_text()
+    proc = run_cli(["diff", "--spec", str(spec), *source])
+    assert proc.returncode == 0, proc.stderr
+    proc = run_cli(["infer", "--from-file", str(capture), "--no-summary"])
+    assert proc.returncode == 0, proc.stderr
+    assert "x-inferrer-last-seen: '9999-12-31T23:59:59.999Z'" in proc.stdout
+
+
+@pytest.mark.kafka
+def test_record_stopped_by_sigterm_exits_143_and_leaves_nothing(
+    kafka: KafkaCluster, topic_name: str, tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    create_topics(kafka.bootstrap, [topic_name])
+    produce(kafka.bootstrap, topic_name, [b'{"a": 1}'] * 100)
+    capture = tmp_path / "c.jsonl"
+    args = ["record", "-b", kafka.bootstrap, "--topics", topic_name, "--follow", "30s"]
+    with subprocess.Popen(
+        [sys.executable, "-m", "inferrer", *args, "-o", str(capture)],
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        time.sleep(4)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    assert (proc.returncode, stderr) == (143, "Error: terminated\n")
+    assert list(tmp_path.iterdir()) == []
