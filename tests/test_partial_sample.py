@@ -43,6 +43,8 @@ def doomed() -> Iterator[devkafka.Broker]:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(broker.pid, signal.SIGKILL)
+        if broker._proc is not None:  # reap it here: the launcher only polls a dead JVM
+            broker._proc.wait(30)
         broker.stop()
 
 
