@@ -78,6 +78,12 @@ def resolve_target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
+def is_special_file(path: str | os.PathLike[str]) -> bool:
+    """Whether writing to ``path`` writes through to something that is not a regular
+    file (``/dev/null``, a FIFO, a device), following symlinks."""
+    return _is_special(resolve_target(Path(path)))
+
+
 def _is_special(target: Path) -> bool:
     try:
         mode = os.stat(target).st_mode

@@ -31,7 +31,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import orjson
 
-from inferrer.atomic import atomic_binary_writer
+from inferrer.atomic import atomic_binary_writer, is_special_file
 from inferrer.decoding import nesting_exceeds
 from inferrer.errors import CaptureError, UsageError
 from inferrer.model import TopicMetadata
@@ -638,9 +638,9 @@ def write_capture(
 
     Streams: ``records`` may be a generator of any length. With ``topics``,
     also writes the sidecar (``x.topics.json``) that replay uses to recreate
-    them; without, an existing sidecar is left alone. Give each topic only the
-    configs set explicitly on it (not the broker's defaults), so that replay
-    recreates what someone chose.
+    them (not beside a special file such as ``/dev/null``); without, an existing
+    sidecar is left alone. Give each topic only the configs set explicitly on it
+    (not the broker's defaults), so that replay recreates what someone chose.
     """
     target = Path(path)
     count = 0
@@ -649,7 +649,8 @@ def write_capture(
         for record in records:
             fh.write(encode_record(record))
             count += 1
-    if topics is not None:
+    # A capture written through to /dev/null or a FIFO has no folder to put a sidecar in.
+    if topics is not None and not is_special_file(target):
         body = json.dumps(topics_to_json(topics), indent=2, sort_keys=True) + "\n"
         with atomic_binary_writer(sidecar_path(target)) as fh:
             fh.write(body.encode("utf-8"))

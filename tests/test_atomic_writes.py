@@ -131,3 +131,15 @@ def test_dev_null_is_written_through_not_replaced(tmp_path: Path) -> None:
     after = os.stat("/dev/null")
     assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
     assert after.st_ino == before.st_ino
+
+
+def test_a_capture_written_to_dev_null_gets_no_sidecar_in_dev() -> None:
+    from inferrer.capture import write_capture
+    from inferrer.model import TopicMetadata
+    from inferrer.records import Record
+
+    count = write_capture(
+        [Record("t", 0, 0, 1, None, b"{}")], "/dev/null", topics=[TopicMetadata("t", 1, 1)]
+    )
+    assert count == 1
+    assert not Path("/dev/null.topics.json").exists()
