@@ -86,7 +86,9 @@ def translate_errors() -> Iterator[None]:
     try:
         yield
     except InferrerError as e:
-        message = " ".join(str(e).split()) or e.__class__.__doc__ or "failed"
+        from inferrer.kafka.config import redact_known
+
+        message = redact_known(" ".join(str(e).split()) or e.__class__.__doc__ or "failed")
         print(f"Error: {message}", file=sys.stderr)
         raise typer.Exit(e.exit_code) from None
     except KeyboardInterrupt:
