@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import os
 from collections.abc import Generator, Iterable, Mapping
@@ -30,7 +31,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import orjson
 
-from inferrer.atomic import atomic_binary_writer
+from inferrer.atomic import atomic_binary_writer, is_special_file
 from inferrer.decoding import nesting_exceeds
 from inferrer.errors import CaptureError, UsageError
 from inferrer.model import TopicMetadata
@@ -274,10 +275,126 @@ def record_from_json(obj: Any) -> Record:
     )
 
 
+_JSON_SPACE: Final = b" \t\n\r"
+_DEEP_FIELDS: Final = {b'"payload"': "value", b'"key"': "key"}
+
+
+def _skip_space(line: bytes, i: int) -> int:
+    while i < len(line) and line[i] in _JSON_SPACE:
+        i += 1
+    return i
+
+
+def _string_end(line: bytes, i: int) -> int:
+    """Just past the string starting at ``i`` (lexed as :func:`nesting_exceeds` does)."""
+    i += 1
+    while i < len(line) and line[i] != 0x22:
+        i += 2 if line[i] == 0x5C else 1
+    if i >= len(line):
+        raise _BadRecord("unterminated string")
+    return i + 1
+
+
+def _value_end(line: bytes, i: int) -> int:
+    """Just past the member value starting at ``i``: a container to its closing bracket,
+    a string to its quote, anything else to the next comma, brace or space."""
+    if i >= len(line):
+        raise _BadRecord("no value")
+    if line[i] == 0x22:
+        return _string_end(line, i)
+    if line[i] not in b"{[":
+        while i < len(line) and line[i] not in b",}" and line[i] not in _JSON_SPACE:
+            i += 1
+        return i
+    depth = 0
+    while i < len(line):
+        c = line[i]
+        if c == 0x22:
+            i = _string_end(line, i)
+            continue
+        if c in b"{[":
+            depth += 1
+        elif c in b"}]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise _BadRecord("unclosed bracket")
+
+
+def split_deep_members(line: bytes, limit: int) -> tuple[bytes, dict[str, bytes], set[bytes]]:
+    """The line with its ``payload`` and ``key`` members that nest deeper than ``limit - 1``
+    replaced by ``null``, those members' JSON text by record field (``value``, ``key``),
+    and every member name as written (quoted). Only members named exactly
+    ``"payload"`` and ``"key"`` of the top-level object are looked at; the last of a
+    repeated name wins, as in the parse. Raises ValueError when the line is not an
+    object of members (the caller keeps its reason).
+    """
+    i = _skip_space(line, 0)
+    if i >= len(line) or line[i] != 0x7B:
+        raise _BadRecord("not an object")
+    out = bytearray(b"{")
+    deep: dict[str, bytes] = {}
+    names: set[bytes] = set()
+    i = _skip_space(line, i + 1)
+    if i < len(line) and line[i] == 0x7D:
+        return bytes(out) + b"}", deep, names
+    while True:
+        if i >= len(line) or line[i] != 0x22:
+            raise _BadRecord("no member name")
+        name_end = _string_end(line, i)
+        name = line[i:name_end]
+        names.add(name)
+        i = _skip_space(line, name_end)
+        if i >= len(line) or line[i] != 0x3A:
+            raise _BadRecord("no colon")
+        start = _skip_space(line, i + 1)
+        end = _value_end(line, start)
+        value = line[start:end]
+        field = _DEEP_FIELDS.get(name)
+        if field is not None:
+            deep.pop(field, None)
+        if field is not None and value[:1] in (b"{", b"[") and nesting_exceeds(value, limit - 1):
+            deep[field] = value
+            out += name + b":null"
+        else:
+            out += name + b":" + value
+        i = _skip_space(line, end)
+        if i < len(line) and line[i] == 0x2C:
+            out += b","
+            i = _skip_space(line, i + 1)
+            continue
+        if i < len(line) and line[i] == 0x7D:
+            break
+        raise _BadRecord("no comma")
+    if _skip_space(line, i + 1) != len(line):
+        raise _BadRecord("extra data")
+    return bytes(out) + b"}", deep, names
+
+
+def _decode_deep_line(line: bytes) -> Record:
+    """A line nested deeper than MAX_LINE_DEPTH: when only its ``payload`` or ``key``
+    (JSON, as kcat may write it) is that deep, the record with that member's text as
+    its bytes (which the decoder then counts as ``too-deep``); else a bad line."""
+    too_deep = _BadRecord(f"not JSON (nested deeper than {MAX_LINE_DEPTH})")
+    try:
+        shallow, deep, names = split_deep_members(line, MAX_LINE_DEPTH)
+    except ValueError:
+        raise too_deep from None
+    # A `*_b64` member would name the bytes itself: such a line stays bad.
+    b64 = {"value": b'"payload_b64"', "key": b'"key_b64"'}
+    if not deep or any(b64[f] in names for f in deep) or nesting_exceeds(shallow, MAX_LINE_DEPTH):
+        raise too_deep
+    record = decode_line(shallow)
+    return dataclasses.replace(
+        record, value=deep.get("value", record.value), key=deep.get("key", record.key)
+    )
+
+
 def decode_line(line: bytes) -> Record:
     """The record on one capture line; ValueError (with a short reason) if there is none."""
     if nesting_exceeds(line, MAX_LINE_DEPTH):
-        raise _BadRecord(f"not JSON (nested deeper than {MAX_LINE_DEPTH})")
+        return _decode_deep_line(line)
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -531,9 +648,9 @@ def write_capture(
 
     Streams: ``records`` may be a generator of any length. With ``topics``,
     also writes the sidecar (``x.topics.json``) that replay uses to recreate
-    them; without, an existing sidecar is left alone. Give each topic only the
-    configs set explicitly on it (not the broker's defaults), so that replay
-    recreates what someone chose.
+    them (not beside a special file such as ``/dev/null``); without, an existing
+    sidecar is left alone. Give each topic only the configs set explicitly on it
+    (not the broker's defaults), so that replay recreates what someone chose.
     """
     target = Path(path)
     count = 0
@@ -542,7 +659,8 @@ def write_capture(
         for record in records:
             fh.write(encode_record(record))
             count += 1
-    if topics is not None:
+    # A capture written through to /dev/null or a FIFO has no folder to put a sidecar in.
+    if topics is not None and not is_special_file(target):
         body = json.dumps(topics_to_json(topics), indent=2, sort_keys=True) + "\n"
         with atomic_binary_writer(sidecar_path(target)) as fh:
             fh.write(body.encode("utf-8"))

@@ -10,14 +10,15 @@ Order of recognition for a value:
    a field tag, else as ``avro``. Neither is decoded (registry lookup is later work).
 3. A UTF-8 BOM is dropped. Bytes that start with ``{`` or ``[`` must be JSON, or the
    message is undecodable (``invalid-utf8``, ``invalid-json``, ``too-deep``,
-   ``nan-or-infinity``). Other bytes that parse as a JSON scalar are JSON; otherwise
+   ``too-wide``, ``nan-or-infinity``). Other bytes that parse as a JSON scalar are JSON; otherwise
    valid UTF-8 is ``text``, anything else ``binary`` (length only).
 4. JSON objects are unwrapped: Kafka Connect ``{schema, payload}`` (only when
    ``schema`` looks like a Connect schema), CloudEvents structured mode, Debezium.
 
 Decisions: NaN/Infinity are not JSON and make a message undecodable; lone surrogate
 escapes (``"\\ud800"``) are ``invalid-utf8``; payloads nested deeper than
-:data:`MAX_DEPTH` are undecodable (``too-deep``). Two things are decoded but reported
+:data:`MAX_DEPTH` are undecodable (``too-deep``), and so are those with an object of
+more than :data:`MAX_OBJECT_MEMBERS` members (``too-wide``). Two things are decoded but reported
 as *anomalies* of the payload (:data:`ANOMALIES`; the message stays ``ok`` and feeds
 the schema, ``reason`` names them): duplicate object member names, at any depth and
 compared after unescaping (accepted, the last one wins: RFC 8259 leaves it open, and
@@ -82,6 +83,9 @@ DEBEZIUM_OPS: Final[Mapping[str, str]] = {
 
 MAX_DEPTH: Final = 64
 """Deepest nesting of objects and arrays a payload may have."""
+MAX_OBJECT_MEMBERS: Final = 10_000
+"""Most members (distinct names) one object of a value may have; a wider one is
+``too-wide``, so that the work and memory per message stay bounded."""
 
 ANOMALIES: Final = ("duplicate-keys", "integer-beyond-64-bits")
 """What a decoded (``ok``) payload may be reported for, in ``reason`` (comma-joined, sorted):
@@ -138,6 +142,26 @@ def _too_deep(data: bytes, value: Any) -> bool:
     return data.count(b"{") + data.count(b"[") > MAX_DEPTH and _depth(value) > MAX_DEPTH
 
 
+def _widest(value: Any) -> int:
+    """Most members of one object in ``value``, iteratively."""
+    widest = 0
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            widest = max(widest, len(v))
+            stack.extend(x for x in v.values() if isinstance(x, dict | list))
+        elif isinstance(v, list):
+            stack.extend(x for x in v if isinstance(x, dict | list))
+    return widest
+
+
+def _too_wide(data: bytes, value: Any) -> bool:
+    """An object with more than MAX_OBJECT_MEMBERS members (each member needs a colon:
+    counting them first rules out most payloads)."""
+    return data.count(b":") > MAX_OBJECT_MEMBERS and _widest(value) > MAX_OBJECT_MEMBERS
+
+
 def parse_json(data: bytes) -> Any:
     """Parse JSON bytes (BOM already removed) or raise ``_Undecodable`` with a reason.
 
@@ -151,6 +175,8 @@ def parse_json(data: bytes) -> Any:
         value = _parse_broken(data)
     if _too_deep(data, value):
         raise _Undecodable("too-deep")
+    if _too_wide(data, value):
+        raise _Undecodable("too-wide")
     return value
 
 
@@ -688,7 +714,11 @@ def decode_parts(record: Record) -> Parts:
                 value = orjson.loads(raw)
             except orjson.JSONDecodeError:
                 value = None
-            if type(value) is dict and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH:
+            if (
+                type(value) is dict
+                and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH
+                and raw.count(b":") <= MAX_OBJECT_MEMBERS
+            ):
                 kind = kind_field = None
                 special = value.keys() & _SPECIAL_KEYS  # one C-level pass
                 if special:

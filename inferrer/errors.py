@@ -43,6 +43,11 @@ class BrokerUnreachable(CouldNotRun):
     """No broker answered at the bootstrap address within the timeout."""
 
 
+class PartialSample(CouldNotRun):
+    """A sample ended early (a topic timed out, the broker stopped answering) and
+    partial results were not allowed (exit 3)."""
+
+
 class SpecError(CouldNotRun):
     """An AsyncAPI document could not be read or understood."""
 

@@ -37,6 +37,7 @@ import pandas as pd
 from inferrer import ANALYST_API
 from inferrer.errors import UsageError
 from inferrer.model import FieldSummary, JSONType, KindSummary, TopicMetadata, TopicSummary
+from inferrer.records import clamp_timestamp
 
 if TYPE_CHECKING:
     from inferrer.asyncapi.build import DocumentOptions
@@ -381,7 +382,10 @@ def _frame(rows: Sequence[Mapping[str, Any]], dtypes: Mapping[str, str]) -> pd.D
         if dtype == "object":
             series: pd.Series[Any] = pd.Series(values, dtype=object)
         elif dtype.startswith("datetime64"):
-            series = pd.Series(pd.to_datetime(values, unit="ms", utc=True)).astype(cast(Any, dtype))
+            stamps = [None if v is None else clamp_timestamp(v) for v in values]
+            series = pd.Series(pd.to_datetime(cast(Any, stamps), unit="ms", utc=True)).astype(
+                cast(Any, dtype)
+            )
         elif dtype == "category":
             from inferrer.drift.model import SEVERITIES
 

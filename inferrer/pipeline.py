@@ -47,7 +47,11 @@ class Source:
     def describe(self) -> str:
         """A one-line, credential-free description for reports."""
         if self.capture_files:
-            names = ", ".join(p.name for p in self.capture_files[:3])
+            # stdin is spooled to an unnamed file, opened as /proc/self/fd/N.
+            names = ", ".join(
+                "stdin" if str(p).startswith("/proc/self/fd/") else p.name
+                for p in self.capture_files[:3]
+            )
             more = len(self.capture_files) - 3
             return f"capture {names}" + (f" and {more} more" if more > 0 else "")
         if self.sample is not None:
@@ -163,6 +167,10 @@ def collect(
             engine.fold_messages(batch)
             if keep_messages:
                 kept.extend(decode_record(record_of(m)) for m in batch)
+        if stream.partial and not source.sample.allow_partial:
+            from inferrer.kafka.plan import partial_sample_error
+
+            raise partial_sample_error(stream.partial)
         skipped = {s.topic for s in stream.skipped}
         warnings.extend(stream.warnings)
         metadata = {t: m for t, m in sorted(stream.selection.metadata.items()) if t not in skipped}
@@ -343,6 +351,10 @@ def record_capture(
     from inferrer.kafka.sampler import sample_topics
 
     result = sample_topics(config, progress)
+    if result.partial and not config.allow_partial:
+        from inferrer.kafka.plan import partial_sample_error
+
+        raise partial_sample_error(result.partial)
     topics = [explicit_configs(md) for _, md in sorted(result.metadata.items())]
     write_capture(result.all_records(), path, topics=topics)
     return Recorded(

@@ -30,6 +30,7 @@ from inferrer.model import (
     TopicMetadata,
     TopicSummary,
 )
+from inferrer.records import clamp_timestamp
 
 ExamplesMode = Literal["redacted", "raw", "none"]
 Protocol = Literal["kafka", "kafka-secure"]
@@ -180,8 +181,9 @@ def _title(name: str) -> str:
 def _iso(ms: int | None) -> str | None:
     if ms is None:
         return None
+    ms = clamp_timestamp(ms)
     moment = datetime.fromtimestamp(ms // 1000, tz=UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
 
 
 def _ratio(value: float) -> float:

@@ -112,6 +112,33 @@ def format_for_path(path: str | os.PathLike[str]) -> OutputFormat:
     return "json" if os.fspath(path).lower().endswith(".json") else "yaml"
 
 
+MAX_SPEC_DEPTH = 200
+"""A document nesting mappings and lists deeper than this is refused (SpecError): every
+later stage (``$ref`` resolution, comparison, update) walks it recursively."""
+
+
+def _nests_deeper_than(value: Any, limit: int) -> bool:
+    """Whether mappings and lists in ``value`` nest deeper than ``limit`` (no recursion;
+    a node YAML aliases is visited once per depth it is reached at)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    seen: dict[int, int] = {}
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        if seen.get(id(node), 0) >= depth:
+            continue
+        seen[id(node)] = depth
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 class _Loader(yaml.SafeLoader):
     """Safe loader that keeps unquoted dates and times as strings, as JSON would."""
 
@@ -140,7 +167,23 @@ def _load_yaml(text: str) -> Any:
 
 
 def parse_document(text: str, source: str) -> dict[str, Any]:
-    """Parse YAML or JSON ``text``; errors name ``source`` and the line and column."""
+    """Parse YAML or JSON ``text``; errors name ``source`` and the line and column.
+
+    A document nested deeper than :data:`MAX_SPEC_DEPTH` is a :class:`SpecError`.
+    """
+    too_deep = SpecError(f"{source}: nested deeper than {MAX_SPEC_DEPTH} levels")
+    try:
+        doc = _parse(text, source)
+    except RecursionError:
+        raise too_deep from None
+    if _nests_deeper_than(doc, MAX_SPEC_DEPTH):
+        raise too_deep
+    if not isinstance(doc, dict):
+        raise SpecError(f"{source}: not an AsyncAPI document (the top level is not a mapping)")
+    return doc
+
+
+def _parse(text: str, source: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
@@ -157,8 +200,6 @@ def parse_document(text: str, source: str) -> dict[str, Any]:
             raise SpecError(f"{source}:{where}: invalid YAML: {problem}") from e
         except yaml.YAMLError as e:
             raise SpecError(f"{source}: invalid YAML: {e}") from e
-    if not isinstance(doc, dict):
-        raise SpecError(f"{source}: not an AsyncAPI document (the top level is not a mapping)")
     return doc
 
 

@@ -13,9 +13,11 @@ from collections.abc import Iterable
 import typer
 
 from inferrer import __version__
+from inferrer.cli.common import Group
 
 app = typer.Typer(
     name="infer-asyncapi",
+    cls=Group,
     help="Infer an AsyncAPI document from live Kafka traffic, and report drift against it.\n\n"
     "Without a command name, runs `infer` (for example: infer-asyncapi --topics 'bank.*').",
     add_completion=False,
@@ -75,4 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     if args and args[0] not in command_names() and args[0] not in ("-h", "--help", "--version"):
         args.insert(0, "infer")
     register([args[0]] if args and args[0] in COMMAND_MODULES else None)
+    from inferrer.cli.common import install_signal_handlers
+
+    install_signal_handlers()
     app(args=args, prog_name="infer-asyncapi")

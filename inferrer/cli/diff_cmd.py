@@ -18,7 +18,8 @@ import typer
 
 from inferrer.atomic import write_atomic
 from inferrer.cli import app
-from inferrer.cli.common import handles_errors
+from inferrer.cli.common import Command, handles_errors
+from inferrer.cli.logs import LOG
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.drift.baseline import read_baseline, render_baseline
@@ -82,7 +83,7 @@ def finish_report(
         write_atomic(output, text)
         counts = report.counts()
         summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-        print(f"drift: {summary}; report written to {output}", file=sys.stderr)
+        LOG.info("drift: %s; report written to %s", summary, output)
     else:
         sys.stdout.write(text)
     if write_baseline is not None:
@@ -90,12 +91,15 @@ def finish_report(
     return EXIT_DRIFT if report.fails(fail_on.value) else EXIT_OK
 
 
-@app.command("diff")
+@app.command("diff", cls=Command)
 @handles_errors
 @with_source_options()
 def diff_command(
     spec: Annotated[
-        Path, typer.Option("--spec", help="The committed AsyncAPI document (3.0, 3.1, 2.6).")
+        Path,
+        typer.Option(
+            "--spec", metavar="FILE", help="The committed AsyncAPI document (3.0, 3.1, 2.6)."
+        ),
     ],
     other: Annotated[
         Path | None,
@@ -110,7 +114,10 @@ def diff_command(
     output: Annotated[
         Path | None,
         typer.Option(
-            "-o", "--output", help="Write the report to FILE (atomically) instead of stdout."
+            "-o",
+            "--output",
+            metavar="FILE",
+            help="Write the report to FILE (atomically) instead of stdout.",
         ),
     ] = None,
     fail_on: Annotated[
@@ -122,19 +129,28 @@ def diff_command(
         typer.Option("--compatibility", help="Schema Registry compatibility mode."),
     ] = CompatibilityMode.BACKWARD,
     rules: Annotated[
-        Path | None, typer.Option("--rules", help="YAML file overriding rule severities.")
+        Path | None,
+        typer.Option("--rules", metavar="FILE", help="YAML file overriding rule severities."),
     ] = None,
     baseline: Annotated[
         Path | None,
-        typer.Option("--baseline", help="JSON file of accepted finding ids to silence."),
+        typer.Option(
+            "--baseline", metavar="FILE", help="JSON file of accepted finding ids to silence."
+        ),
     ] = None,
     write_baseline: Annotated[
         Path | None,
-        typer.Option("--write-baseline", help="Write every current finding as accepted to FILE."),
+        typer.Option(
+            "--write-baseline",
+            metavar="FILE",
+            help="Write every current finding as accepted to FILE.",
+        ),
     ] = None,
     ignore: Annotated[
         list[str] | None,
-        typer.Option("--ignore", help="Silence a rule id or a finding id (repeatable)."),
+        typer.Option(
+            "--ignore", metavar="RULE_OR_ID", help="Silence a rule id or a finding id (repeatable)."
+        ),
     ] = None,
     source_options: SourceOptions = NO_SOURCE_OPTIONS,
 ) -> None:

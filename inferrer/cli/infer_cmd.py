@@ -11,7 +11,8 @@ import typer
 
 from inferrer.asyncapi import DocumentOptions, dump_document, format_for_path, write_atomic
 from inferrer.cli import app
-from inferrer.cli.common import handles_errors
+from inferrer.cli.common import Command, handles_errors
+from inferrer.cli.logs import LOG, info_enabled
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.cli.summary import print_summary
@@ -38,7 +39,7 @@ class ExamplesChoice(StrEnum):
     none = "none"
 
 
-@app.command("infer")
+@app.command("infer", cls=Command)
 @handles_errors
 @with_source_options()
 def infer_command(
@@ -80,12 +81,18 @@ def infer_command(
     ] = ExamplesChoice.redacted,
     title: Annotated[
         str,
-        typer.Option("--title", help="info.title of the document.", rich_help_panel=OUTPUT_PANEL),
+        typer.Option(
+            "--title",
+            metavar="TEXT",
+            help="info.title of the document.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
     ] = "Inferred Kafka events",
     info_version: Annotated[
         str,
         typer.Option(
             "--info-version",
+            metavar="VERSION",
             help="info.version: the version of the described API.",
             rich_help_panel=OUTPUT_PANEL,
         ),
@@ -126,7 +133,7 @@ def infer_command(
     with sampling_progress() as progress:
         result = infer_document(source, options, update=update, progress=progress)
     for warning in result.warnings:
-        print(f"Warning: {warning}", file=sys.stderr)
+        LOG.warning("%s", warning)
     target = update or output
     doc_format = fmt.value if fmt else (format_for_path(target) if target else "yaml")
     text = dump_document(result.document, doc_format)
@@ -134,15 +141,14 @@ def infer_command(
         sys.stdout.write(text)
     else:
         write_atomic(target, text)
-    if summary if summary is not None else target is not None:
+    if summary if summary is not None else target is not None and info_enabled():
         print_summary(result.summaries, result.metadata)
     if result.unobserved:
-        print(
-            f"{len(result.unobserved)} documented field(s) not seen in this sample "
-            "(kept in the spec):",
-            file=sys.stderr,
+        LOG.info(
+            "%d documented field(s) not seen in this sample (kept in the spec):",
+            len(result.unobserved),
         )
         for pointer in result.unobserved:
-            print(f"  {pointer}", file=sys.stderr)
+            LOG.info("  %s", pointer)
     if target is not None:
-        print(f"wrote {target}", file=sys.stderr)
+        LOG.info("wrote %s", target)

@@ -20,6 +20,7 @@ Use them as parameter annotations::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
@@ -28,7 +29,9 @@ import typer
 
 from inferrer.errors import UsageError
 from inferrer.kafka.config import BOOTSTRAP_ENV, build_client_config
-from inferrer.kafka.plan import SampleConfig, parse_duration, parse_start
+from inferrer.kafka.plan import SampleConfig, parse_start, parse_wait
+
+LOG = logging.getLogger("inferrer.cli")
 
 SOURCE_PANEL = "Kafka source"
 
@@ -37,6 +40,7 @@ BootstrapServer = Annotated[
     typer.Option(
         "--bootstrap-server",
         "-b",
+        metavar="HOST:PORT",
         envvar=BOOTSTRAP_ENV,
         show_envvar=True,
         help="Kafka bootstrap address(es), host:port[,host:port].",
@@ -119,6 +123,15 @@ Follow = Annotated[
         rich_help_panel=SOURCE_PANEL,
     ),
 ]
+AllowPartial = Annotated[
+    bool,
+    typer.Option(
+        "--allow-partial",
+        help="Accept a partial sample (a topic timed out, the broker stopped answering): "
+        "warn and go on, instead of exit 3 with nothing written.",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
 Timeout = Annotated[
     str,
     typer.Option(
@@ -141,13 +154,17 @@ def build_sample_config(
     start: str = "latest",
     follow: str | None = None,
     timeout: str = "10s",
+    allow_partial: bool = False,
 ) -> SampleConfig:
     """Turn the shared source options into a :class:`SampleConfig`.
 
     Raises :class:`~inferrer.errors.UsageError` (exit 2) for bad values.
     """
     client = build_client_config(bootstrap_server, command_config, overrides or ())
-    seconds = parse_duration(timeout)
+    LOG.debug(
+        "Kafka client settings: %s", "; ".join(f"{k}={v}" for k, v in client.masked().items())
+    )
+    seconds = parse_wait(timeout, "--timeout")
     if seconds <= 0:
         raise UsageError(f"invalid --timeout {timeout!r}: must be more than zero")
     return SampleConfig(
@@ -157,6 +174,7 @@ def build_sample_config(
         include_internal=include_internal,
         max_messages=max_messages,
         start=parse_start(start),
-        follow=parse_duration(follow) if follow else 0.0,
+        follow=parse_wait(follow, "--follow") if follow else 0.0,
         timeout=seconds,
+        allow_partial=allow_partial,
     )

@@ -13,7 +13,9 @@ from inferrer.kafka.plan import ProgressCallback, SampleProgress
 def sampling_progress(enabled: bool | None = None) -> Iterator[ProgressCallback | None]:
     """Yield a callback for :func:`~inferrer.kafka.sampler.sample_topics` that drives a
     rich progress bar on stderr, or None when stderr is not a terminal (quiet)."""
-    show = sys.stderr.isatty() if enabled is None else enabled
+    from inferrer.cli.logs import info_enabled
+
+    show = sys.stderr.isatty() and info_enabled() if enabled is None else enabled
     if not show:
         yield None
         return

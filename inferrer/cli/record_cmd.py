@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from inferrer.cli import app
-from inferrer.cli.common import handles_errors
+from inferrer.cli.common import Command, handles_errors
+from inferrer.cli.logs import LOG
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.pipeline import record_capture
 
 
-@app.command("record")
+@app.command("record", cls=Command)
 @handles_errors
 @with_source_options(from_file=False)
 def record_command(
@@ -42,10 +42,7 @@ def record_command(
     with sampling_progress() as progress:
         result = record_capture(config, output, progress=progress)
     for warning in result.warnings:
-        print(f"Warning: {warning}", file=sys.stderr)
+        LOG.warning("%s", warning)
     for topic, count in result.counts.items():
-        print(f"{topic}: {count} records", file=sys.stderr)
-    print(
-        f"wrote {result.total} records of {len(result.counts)} topics to {output}",
-        file=sys.stderr,
-    )
+        LOG.info("%s: %d records", topic, count)
+    LOG.info("wrote %d records of %d topics to %s", result.total, len(result.counts), output)

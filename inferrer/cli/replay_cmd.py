@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from inferrer.cli import app
-from inferrer.cli.common import handles_errors
+from inferrer.cli.common import Command, handles_errors
+from inferrer.cli.logs import LOG
 from inferrer.errors import EXIT_CANNOT_RUN, EXIT_OK, UsageError
 from inferrer.kafka.replay import ReplayReport, replay_capture
 
@@ -35,26 +36,38 @@ def _render(report: ReplayReport) -> None:
         f"{report.failed} failed, {report.bad_lines} bad capture lines skipped"
     )
     for bad in report.bad_line_details:
-        print(f"skipped {bad}", file=sys.stderr)
+        LOG.info("skipped %s", bad)
 
 
-@app.command("replay")
+@app.command("replay", cls=Command)
 @handles_errors
 def replay(
     captures: list[Path] = typer.Argument(  # noqa: B008
-        ..., help="Capture files (JSON Lines, as written by `record` or `kcat -C -J`)."
+        ...,
+        metavar="CAPTURE",
+        help="Capture files (JSON Lines, as written by `record` or `kcat -C -J`).",
     ),
     bootstrap: str = typer.Option(
-        ..., "-b", "--bootstrap-server", help="Kafka bootstrap address, host:port[,host:port]."
+        ...,
+        "-b",
+        "--bootstrap-server",
+        metavar="HOST:PORT",
+        help="Kafka bootstrap address, host:port[,host:port].",
     ),
     topic_prefix: str = typer.Option(
-        "", "--topic-prefix", help="Put this in front of every topic name produced to."
+        "",
+        "--topic-prefix",
+        metavar="PREFIX",
+        help="Put this in front of every topic name produced to.",
     ),
     properties: list[str] = typer.Option(  # noqa: B008
-        [], "-X", help="A librdkafka client property, name=value (repeatable)."
+        [], "-X", metavar="KEY=VALUE", help="A librdkafka client property (repeatable)."
     ),
     timeout: float = typer.Option(
-        30.0, "--timeout", help="Seconds to wait for the broker, topic creation and delivery."
+        30.0,
+        "--timeout",
+        metavar="SECONDS",
+        help="Seconds to wait for the broker, topic creation and delivery.",
     ),
 ) -> None:
     """Produce capture files into a cluster, creating missing topics as captured.

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import functools
 import inspect
+import shutil
+import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import IO, Annotated, Any, TypeVar
 
 import typer
 
 from inferrer.capture import expand_capture_paths
 from inferrer.cli.options import (
     SOURCE_PANEL,
+    AllowPartial,
     BootstrapServer,
     CommandConfig,
     Exclude,
@@ -35,11 +39,36 @@ FromFile = Annotated[
     typer.Option(
         "--from-file",
         metavar="CAPTURE",
-        help="Read a capture file (JSONL, as written by `record` or `kcat -C -J`), or every "
-        "*.jsonl in a folder, instead of a cluster; repeatable. Works offline.",
+        help="Read a capture file (JSONL, as written by `record` or `kcat -C -J`), every "
+        "*.jsonl in a folder, or stdin for -, instead of a cluster; repeatable. Works offline.",
         rich_help_panel=SOURCE_PANEL,
     ),
 ]
+
+
+STDIN = Path("-")
+
+_spooled: list[IO[bytes]] = []
+
+
+def spool_stdin() -> Path:
+    """Copy stdin (``--from-file -``) into an unnamed temporary file and return a path
+    that opens it: captures are read more than once (``diff`` folds them, then checks
+    each message), a pipe only once. The file has no name, so it is gone when the
+    process ends, however it ends."""
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("--from-file - reads a capture from stdin, but stdin is a terminal")
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - kept open for the whole run
+    shutil.copyfileobj(sys.stdin.buffer, spool, 1 << 20)
+    spool.flush()
+    _spooled.append(spool)
+    return Path(f"/proc/self/fd/{spool.fileno()}")
+
+
+def _with_stdin(paths: list[Path]) -> list[Path]:
+    if paths.count(STDIN) > 1:
+        raise UsageError("--from-file - (stdin) can be given once")
+    return [spool_stdin() if p == STDIN else p for p in paths]
 
 
 def build_source(
@@ -55,13 +84,14 @@ def build_source(
     start: str,
     follow: str | None,
     timeout: str,
+    allow_partial: bool = False,
 ) -> Source:
     """A capture-file source when ``--from-file`` is given, a live one otherwise."""
     if from_file:
         if command_config is not None or overrides:
             raise UsageError("--from-file reads no cluster: drop --command-config and -X")
         return Source(
-            capture_files=expand_capture_paths(from_file),
+            capture_files=expand_capture_paths(_with_stdin(from_file)),
             topics=tuple(topics or ()),
             exclude=tuple(exclude or ()),
             include_internal=include_internal,
@@ -82,6 +112,7 @@ def build_source(
         start,
         follow,
         timeout,
+        allow_partial,
     )
     return Source(sample=sample)
 
@@ -100,6 +131,7 @@ class SourceOptions:
     start: str = "latest"
     follow: str | None = None
     timeout: str = "10s"
+    allow_partial: bool = False
     from_file: list[Path] | None = None
 
     @property
@@ -120,6 +152,7 @@ class SourceOptions:
             self.start,
             self.follow,
             self.timeout,
+            self.allow_partial,
         )
 
     def source(self) -> Source:
@@ -144,6 +177,7 @@ _SAMPLE: dict[str, tuple[Any, Any]] = {
     "max_messages": (MaxMessages, 1000),
     "start": (Start, "latest"),
     "follow": (Follow, None),
+    "allow_partial": (AllowPartial, False),
 }
 _TIMEOUT: dict[str, tuple[Any, Any]] = {"timeout": (Timeout, "10s")}
 _FROM_FILE: dict[str, tuple[Any, Any]] = {"from_file": (FromFile, None)}

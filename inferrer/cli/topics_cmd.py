@@ -10,7 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from inferrer.cli import app
-from inferrer.cli.common import handles_errors
+from inferrer.cli.common import Command, handles_errors
+from inferrer.cli.logs import LOG
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.kafka.sampler import Selection, describe_selection
 
@@ -64,7 +65,7 @@ def render_json(selection: Selection) -> str:
     return json.dumps({"skipped": skipped, "topics": topics}, indent=2, sort_keys=True) + "\n"
 
 
-@app.command("topics")
+@app.command("topics", cls=Command)
 @handles_errors
 @with_source_options(sample=False, from_file=False)
 def topics_command(
@@ -78,6 +79,6 @@ def topics_command(
     config = source_options.sample_config()
     selection = describe_selection(config)
     for warning in selection.warnings:
-        print(f"Warning: {warning}", file=sys.stderr)
+        LOG.warning("%s", warning)
     render = render_json if output_format is TopicsFormat.json else render_text
     sys.stdout.write(render(selection))

@@ -9,7 +9,7 @@ import typer
 
 from inferrer.asyncapi.validate import ValidationReport, validate_files
 from inferrer.cli import app
-from inferrer.cli.common import handles_errors
+from inferrer.cli.common import Command, handles_errors
 from inferrer.errors import EXIT_DRIFT, EXIT_OK
 
 
@@ -29,11 +29,12 @@ def render_report(report: ValidationReport) -> list[str]:
     return lines
 
 
-@app.command("validate")
+@app.command("validate", cls=Command)
 @handles_errors
 def validate(
     files: Annotated[
-        list[Path], typer.Argument(help="AsyncAPI documents (YAML or JSON) to check.")
+        list[Path],
+        typer.Argument(metavar="SPEC", help="AsyncAPI documents (YAML or JSON) to check."),
     ],
 ) -> None:
     """Check AsyncAPI documents with the official @asyncapi/parser (run through node).

@@ -117,9 +117,50 @@ def redact(text: str, settings: Mapping[str, str]) -> str:
     return text
 
 
+_KNOWN_SECRETS: set[str] = set()
+
+
+def remember_secrets(settings: Mapping[str, str]) -> None:
+    """Note the secret values of ``settings`` (three characters or more), so that
+    :func:`redact_known` masks them in whatever the process writes."""
+    _KNOWN_SECRETS.update(
+        str(v) for k, v in settings.items() if is_secret_key(k) and v and len(str(v)) >= 3
+    )
+
+
+def redact_known(text: str) -> str:
+    """``text`` with every secret value seen by :func:`build_client_config` masked."""
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
 def render_config(settings: Mapping[str, str]) -> str:
     """``key=value`` lines for messages, with secrets masked."""
     return "\n".join(f"{k}={v}" for k, v in mask_config(settings).items())
+
+
+def mask_address(address: str) -> str:
+    """``address`` with anything before an ``@`` in each of its hosts (``user:password@``)
+    replaced by ``******``."""
+    hosts = []
+    for item in address.split(","):
+        scheme, sep, rest = item.rpartition("://")
+        if "@" in rest:
+            rest = MASK + "@" + rest.rsplit("@", 1)[1]
+        hosts.append(scheme + sep + rest)
+    return ",".join(hosts)
+
+
+def _refuse_credentials_in_address(address: str) -> None:
+    # librdkafka has no user:password@host form: it would try to resolve the whole
+    # text as a host name, and quote it, password included, in its errors.
+    masked = mask_address(address)
+    if masked != address:
+        raise ConfigError(
+            f"the bootstrap address {masked} holds credentials: give only host:port, "
+            "and the user and password in --command-config (sasl.jaas.config)"
+        )
 
 
 def parse_properties(text: str) -> dict[str, str]:
@@ -308,4 +349,6 @@ def build_client_config(
         settings[key] = value
     if not settings.get("bootstrap.servers", "").strip():
         raise ConfigError(f"no bootstrap server: pass -b/--bootstrap-server or set {BOOTSTRAP_ENV}")
+    _refuse_credentials_in_address(settings["bootstrap.servers"])
+    remember_secrets(settings)
     return ClientConfig(settings=dict(sorted(settings.items())), warnings=tuple(warnings))

@@ -7,12 +7,12 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from inferrer.errors import UsageError
+from inferrer.errors import PartialSample, UsageError
 from inferrer.kafka.config import ClientConfig
 
 StartKind = Literal["latest", "earliest", "timestamp"]
@@ -20,6 +20,10 @@ StartKind = Literal["latest", "earliest", "timestamp"]
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _DURATIONS = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+MAX_WAIT_SECONDS = 24 * 86400.0
+"""The longest ``--timeout`` or ``--follow``: 24 days (librdkafka counts its timeouts
+in 32-bit milliseconds, about 24.8 days); longer is a usage error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,25 @@ def parse_duration(text: str) -> float:
         return value
     if not s or _DURATION.sub("", s) != "":
         raise UsageError(f"invalid duration {text!r}: use for example 30s, 5m, 1h30m or 2d")
-    return sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION.findall(s))
+    total = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION.findall(s))
+    if not math.isfinite(total):
+        raise UsageError(f"invalid duration {text!r}: too long")
+    return total
+
+
+def parse_wait(text: str, flag: str) -> float:
+    """A ``--timeout`` or ``--follow`` duration: at most :data:`MAX_WAIT_SECONDS`."""
+    seconds = parse_duration(text)
+    if seconds > MAX_WAIT_SECONDS:
+        raise UsageError(f"invalid {flag} {text!r}: at most 24d")
+    return seconds
+
+
+def _since_epoch(ms: int, text: str) -> StartPosition:
+    # Kafka reads negative times as "latest" (-1) and "earliest" (-2).
+    if ms < 0:
+        raise UsageError(f"invalid --from {text!r}: before 1970-01-01; use --from earliest")
+    return StartPosition("timestamp", ms)
 
 
 def parse_start(text: str, *, now_ms: int | None = None) -> StartPosition:
@@ -55,7 +77,8 @@ def parse_start(text: str, *, now_ms: int | None = None) -> StartPosition:
         return StartPosition(kind="latest" if s.lower() == "latest" else "earliest")
     if _DURATIONS.fullmatch(s.lower()):
         now = now_ms if now_ms is not None else int(time.time() * 1000)
-        return StartPosition("timestamp", now - int(parse_duration(s) * 1000))
+        back = parse_duration(s) * 1000
+        return _since_epoch(now - int(min(back, now + 1.0)), text)
     try:
         moment = datetime.fromisoformat(s)
     except ValueError:
@@ -65,7 +88,7 @@ def parse_start(text: str, *, now_ms: int | None = None) -> StartPosition:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return StartPosition("timestamp", int(moment.timestamp() * 1000))
+    return _since_epoch(int(moment.timestamp() * 1000), text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +109,36 @@ class SampleConfig:
     """Seconds each topic may take (also bounds the metadata requests)."""
     include_groups: bool = True
     """Look up the consumer groups of each topic (admin requests only)."""
+    allow_partial: bool = False
+    """Accept a partial sample (a topic timed out, the broker stopped answering) instead
+    of failing with :class:`~inferrer.errors.PartialSample` (``--allow-partial``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartialTopic:
+    """A topic whose sample ended before it was complete, and why."""
+
+    topic: str
+    received: int
+    expected: int
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.topic}: {self.received} of {self.expected} messages ({self.reason})"
+
+
+MAX_LISTED_PARTIAL = 5
+
+
+def partial_sample_error(partial: Sequence[PartialTopic]) -> PartialSample:
+    """The one-line error for a partial sample: per topic, the counts and the cause."""
+    shown = "; ".join(p.describe() for p in partial[:MAX_LISTED_PARTIAL])
+    more = len(partial) - MAX_LISTED_PARTIAL
+    if more > 0:
+        shown += f"; and {more} more topic(s)"
+    return PartialSample(
+        f"partial sample: {shown}; nothing written (--allow-partial accepts a partial sample)"
+    )
 
 
 @dataclass(frozen=True, slots=True)

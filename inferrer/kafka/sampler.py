@@ -10,6 +10,7 @@ manual assignment and no commits it is never sent to a group coordinator.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -28,6 +29,7 @@ from confluent_kafka.admin import OffsetSpec
 
 from inferrer.kafka.config import ClientConfig
 from inferrer.kafka.metadata import (
+    ErrorLog,
     SkippedTopic,
     client_settings,
     describe_topic_set,
@@ -39,6 +41,7 @@ from inferrer.kafka.metadata import (
     probe_topic,
 )
 from inferrer.kafka.plan import (
+    PartialTopic,
     ProgressCallback,
     SampleConfig,
     SampleProgress,
@@ -52,6 +55,7 @@ from inferrer.records import Record
 
 __all__ = [
     "READ_ONLY_GROUP_ID",
+    "PartialTopic",
     "RecordStream",
     "SampleConfig",
     "SampleProgress",
@@ -70,6 +74,8 @@ __all__ = [
     "sample_topics",
 ]
 
+_LOG = logging.getLogger("inferrer.kafka.sampler")
+
 READ_ONLY_GROUP_ID = "inferrer-read-only"
 """The ``group.id`` librdkafka requires; never joined, never committed to."""
 
@@ -78,6 +84,8 @@ _AUTH_CODES = frozenset(
 )
 _GONE_CODES = frozenset({KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC})
 _DELETION_CHECK_SECONDS = 1.0
+_HEARTBEAT_TIMEOUT_SECONDS = 2.0
+BROKER_LOST = "the broker stopped answering"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +109,8 @@ class SampleResult:
     metadata: Mapping[str, TopicMetadata]
     skipped: tuple[SkippedTopic, ...] = ()
     warnings: tuple[str, ...] = ()
+    partial: tuple[PartialTopic, ...] = ()
+    """Topics whose sample ended before it was complete (see :class:`RecordStream`)."""
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -225,7 +235,11 @@ class RecordStream:
     """Records of a sampling run, as they arrive, one topic's partitions interleaved.
 
     Iterate once. After the iteration, :attr:`skipped` and :attr:`warnings` hold what
-    went wrong per topic, and :attr:`received` the count per topic.
+    went wrong per topic, :attr:`received` the count per topic, and :attr:`partial` the
+    topics whose sample is incomplete: a topic that timed out before it had read what
+    existed when the run began, and every topic when the broker stopped answering (no
+    broker up, or no answer to a metadata request within 2 seconds) and had not come
+    back when the run ended.
     """
 
     def __init__(
@@ -239,7 +253,11 @@ class RecordStream:
         self.progress = progress
         self.skipped: list[SkippedTopic] = list(self.selection.skipped)
         self.warnings: list[str] = list(self.selection.warnings)
+        self.partial: list[PartialTopic] = []
         self._plan_state: dict[str, _TopicState] = {}
+        self._down_since: float | None = None
+        self._errors = ErrorLog()
+        self._errors_seen = 0
 
     @property
     def received(self) -> dict[str, int]:
@@ -300,6 +318,13 @@ class RecordStream:
             state = _TopicState(name=topic, partitions=parts, quota=quota)
             state.done = quota == 0 or all(ps.done for ps in parts.values())
             plan[topic] = state
+            _LOG.debug(
+                "%s: reading %d message(s) from %d partition(s), starting at %s",
+                topic,
+                quota,
+                len(parts),
+                ", ".join(f"{p}@{ps.start}" for p, ps in sorted(parts.items())),
+            )
         return plan
 
     def _consumer(self) -> Consumer:
@@ -312,11 +337,25 @@ class RecordStream:
         settings["enable.auto.commit"] = "false"
         settings["enable.auto.offset.store"] = "false"
         settings["enable.partition.eof"] = "true"
-        conf: dict[str, Any] = client_settings(settings)
+        conf: dict[str, Any] = client_settings(settings, self._errors)
         try:
             return Consumer(conf)
         except KafkaException as e:
             raise invalid_config(settings, e) from e
+
+    def _broker_answered(self) -> None:
+        self._down_since = None
+
+    def _broker_silent(self, now: float) -> None:
+        if self._down_since is None:
+            self._down_since = now
+
+    def _read_error_log(self, now: float) -> None:
+        """librdkafka says "all brokers down" through the error callback."""
+        new = self._errors.errors[self._errors_seen :]
+        self._errors_seen = len(self._errors.errors)
+        if any(e.code() == KafkaError._ALL_BROKERS_DOWN for e in new):
+            self._broker_silent(now)
 
     def _iter_batches(self) -> Iterator[list[Any]]:
         plan = self._plan_state = self._plan()
@@ -391,7 +430,10 @@ class RecordStream:
                     break
                 wait = min(0.2, max(0.0, (follow_until if following else hard_deadline) - now))
                 kept: list[Any] = []
-                for msg in consumer.consume(num_messages=10000, timeout=wait):
+                messages = consumer.consume(num_messages=10000, timeout=wait)
+                if messages:
+                    self._broker_answered()
+                for msg in messages:
                     err = msg.error()
                     state = get_state(msg.topic())  # type: ignore[arg-type]
                     partition = msg.partition()
@@ -429,23 +471,33 @@ class RecordStream:
                 if kept:
                     yield kept
                 now = time.monotonic()
+                self._read_error_log(now)
                 if now - last_report >= 0.1:
                     last_report = now
                     report()
                 if active and now - last_check >= _DELETION_CHECK_SECONDS:
                     # librdkafka does not report an assigned topic that is deleted;
-                    # it only stops fetching. Look for it in the metadata.
+                    # it only stops fetching. Look for it in the metadata, which also
+                    # tells whether the broker still answers (a frozen one sends no error).
                     last_check = now
-                    for name in _vanished(consumer, list(active)):
+                    vanished = _vanished(consumer, list(active))
+                    if vanished is None:
+                        self._broker_silent(now)
+                        continue
+                    self._broker_answered()
+                    for name in vanished:
                         finish_topic(active[name], "deleted while sampling")
         finally:
             consumer.close()
         self._record_outcomes(plan)
+        for s in plan.values():
+            _LOG.debug("%s: read %d of %d message(s)", s.name, s.received, s.quota)
         report()
 
     def _record_outcomes(self, plan: Mapping[str, _TopicState]) -> None:
+        lost = self._down_since is not None
         timed_out = [s for s in plan.values() if s.outcome == "timeout"]
-        if timed_out:
+        if timed_out and not lost:
             admin, errors = open_admin(self.config.client.settings)
             try:
                 present = list_topic_names(
@@ -465,6 +517,8 @@ class RecordStream:
                     f"{s.name}: timed out after {self.config.timeout:g}s "
                     f"with {got} of {s.quota} messages"
                 )
+                reason = BROKER_LOST if lost else f"timed out after {self.config.timeout:g}s"
+                self.partial.append(PartialTopic(s.name, got, s.quota, reason))
             elif got == 0:
                 # The skip says it all; earlier notes on the topic are noise now.
                 self.warnings = [w for w in self.warnings if not w.startswith(f"{s.name}: ")]
@@ -472,14 +526,29 @@ class RecordStream:
                 self.warnings.append(f"skipped topic {s.name}: {s.outcome}")
             else:
                 self.warnings.append(f"{s.name}: {s.outcome}; kept {got} messages read before")
+        if lost:
+            # Following ended (or every topic had what it needed) while the broker was
+            # gone: what it would have sent since is missing.
+            flagged = {p.topic for p in self.partial}
+            gone = {x.topic for x in self.skipped}
+            for s in plan.values():
+                if s.name in flagged or s.name in gone or s.outcome is not None:
+                    continue
+                if self.config.follow > 0 or s.received < s.quota:
+                    self.partial.append(PartialTopic(s.name, s.received, s.quota, BROKER_LOST))
+                    self.warnings.append(
+                        f"{s.name}: {BROKER_LOST}; kept {s.received} messages read before"
+                    )
+        self.partial.sort(key=lambda p: p.topic)
         self.skipped.sort(key=lambda x: x.topic)
 
 
-def _vanished(consumer: Consumer, topics: list[str]) -> list[str]:
+def _vanished(consumer: Consumer, topics: list[str]) -> list[str] | None:
+    """The topics no longer in the cluster's metadata; None when the broker did not answer."""
     try:
-        listing = consumer.list_topics(timeout=2.0)
+        listing = consumer.list_topics(timeout=_HEARTBEAT_TIMEOUT_SECONDS)
     except KafkaException:
-        return []
+        return None
     return [t for t in topics if t not in listing.topics]
 
 
@@ -555,4 +624,5 @@ def sample_topics(config: SampleConfig, progress: ProgressCallback | None = None
         metadata={t: m for t, m in sorted(stream.selection.metadata.items()) if t not in skipped},
         skipped=tuple(stream.skipped),
         warnings=tuple(stream.warnings),
+        partial=tuple(stream.partial),
     )

@@ -766,9 +766,152 @@ pub fn parse_line(line: &[u8]) -> Result<CaptureRecord, String> {
         return Ok(record);
     }
     if nesting_exceeds(line, MAX_LINE_DEPTH) {
-        return Err(format!("not JSON (nested deeper than {MAX_LINE_DEPTH})"));
+        return deep_line(line);
     }
     record_from(&load(line)?)
+}
+
+fn skip_space(line: &[u8], mut i: usize) -> usize {
+    while i < line.len() && matches!(line[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// Just past the string starting at `i`, lexed as [`nesting_exceeds`] does.
+fn string_end(line: &[u8], mut i: usize) -> Option<usize> {
+    i += 1;
+    while i < line.len() && line[i] != b'"' {
+        i += if line[i] == b'\\' { 2 } else { 1 };
+    }
+    (i < line.len()).then_some(i + 1)
+}
+
+/// Just past the member value starting at `i`: a container to its closing bracket, a
+/// string to its quote, anything else to the next comma, brace or space.
+fn value_end(line: &[u8], mut i: usize) -> Option<usize> {
+    match line.get(i)? {
+        b'"' => string_end(line, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            while i < line.len() {
+                match line[i] {
+                    b'"' => {
+                        i = string_end(line, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            None
+        }
+        _ => {
+            while i < line.len() && !matches!(line[i], b',' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
+                i += 1;
+            }
+            Some(i)
+        }
+    }
+}
+
+/// What [`split_deep_members`] gives: the shallow line, the deep `payload` and `key`
+/// texts, and every member name as written (quoted).
+type DeepSplit<'a> = (Vec<u8>, Option<&'a [u8]>, Option<&'a [u8]>, Vec<&'a [u8]>);
+
+/// `capture.split_deep_members`: the line with its `"payload"` and `"key"` members that
+/// nest deeper than `limit - 1` replaced by `null`; None when the line is not an object
+/// of members.
+fn split_deep_members(line: &[u8], limit: usize) -> Option<DeepSplit<'_>> {
+    let mut i = skip_space(line, 0);
+    if line.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut out = b"{".to_vec();
+    let (mut payload, mut key): (Option<&[u8]>, Option<&[u8]>) = (None, None);
+    let mut names = Vec::new();
+    i = skip_space(line, i + 1);
+    if line.get(i) == Some(&b'}') {
+        out.push(b'}');
+        return Some((out, payload, key, names));
+    }
+    loop {
+        if line.get(i) != Some(&b'"') {
+            return None;
+        }
+        let name_end = string_end(line, i)?;
+        let name = &line[i..name_end];
+        names.push(name);
+        i = skip_space(line, name_end);
+        if line.get(i) != Some(&b':') {
+            return None;
+        }
+        let start = skip_space(line, i + 1);
+        let end = value_end(line, start)?;
+        let value = &line[start..end];
+        let slot = match name {
+            b"\"payload\"" => Some(&mut payload),
+            b"\"key\"" => Some(&mut key),
+            _ => None,
+        };
+        let deep = matches!(value.first(), Some(b'{' | b'['))
+            && nesting_exceeds(value, limit.saturating_sub(1));
+        out.extend_from_slice(name);
+        out.push(b':');
+        match slot {
+            Some(slot) => {
+                *slot = deep.then_some(value);
+                out.extend_from_slice(if deep { b"null" } else { value });
+            }
+            None => out.extend_from_slice(value),
+        }
+        i = skip_space(line, end);
+        match line.get(i) {
+            Some(b',') => {
+                out.push(b',');
+                i = skip_space(line, i + 1);
+            }
+            Some(b'}') => break,
+            _ => return None,
+        }
+    }
+    if skip_space(line, i + 1) != line.len() {
+        return None;
+    }
+    out.push(b'}');
+    Some((out, payload, key, names))
+}
+
+/// `capture._decode_deep_line`: a line nested deeper than [`MAX_LINE_DEPTH`] is a
+/// record when only its `payload` or `key` (JSON, as kcat may write it) is that deep:
+/// that member's text becomes the bytes (which the decoder counts as `too-deep`).
+fn deep_line(line: &[u8]) -> Result<CaptureRecord, String> {
+    let too_deep = || format!("not JSON (nested deeper than {MAX_LINE_DEPTH})");
+    let (shallow, payload, key, names) =
+        split_deep_members(line, MAX_LINE_DEPTH).ok_or_else(too_deep)?;
+    let has = |n: &[u8]| names.contains(&n);
+    if (payload.is_none() && key.is_none())
+        || (payload.is_some() && has(b"\"payload_b64\""))
+        || (key.is_some() && has(b"\"key_b64\""))
+        || nesting_exceeds(&shallow, MAX_LINE_DEPTH)
+    {
+        return Err(too_deep());
+    }
+    let mut record = parse_line(&shallow)?;
+    if let Some(p) = payload {
+        record.value = Some(p.to_vec());
+    }
+    if let Some(k) = key {
+        record.key = Some(k.to_vec());
+    }
+    Ok(record)
 }
 
 /// A capture line in its common form, read by serde_json (strings borrowed where they

@@ -18,6 +18,9 @@ use std::fmt;
 
 /// Deepest nesting of objects and arrays a payload may have.
 pub const MAX_DEPTH: usize = 64;
+/// Most members one object of a payload may have (`decoding.MAX_OBJECT_MEMBERS`): a
+/// wider one makes the value `too-wide`, so that the work per message stays bounded.
+pub const MAX_OBJECT_MEMBERS: usize = 10_000;
 /// Python's default limit on the digits of an int converted from text.
 const MAX_INT_DIGITS: usize = 4300;
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
@@ -84,6 +87,8 @@ pub struct Facts {
     pub big_integer: bool,
     /// Deepest nesting of containers (0 for a scalar).
     pub depth: usize,
+    /// Most members of one object (distinct names).
+    pub widest: usize,
 }
 
 impl Facts {
@@ -104,6 +109,7 @@ pub enum ParseError {
     InvalidJson,
     InvalidUtf8,
     TooDeep,
+    TooWide,
     NanOrInfinity,
 }
 
@@ -113,6 +119,7 @@ impl ParseError {
             ParseError::InvalidJson => "invalid-json",
             ParseError::InvalidUtf8 => "invalid-utf8",
             ParseError::TooDeep => "too-deep",
+            ParseError::TooWide => "too-wide",
             ParseError::NanOrInfinity => "nan-or-infinity",
         }
     }
@@ -302,6 +309,8 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
             };
         }
         self.leave();
+        let width = members.len();
+        self.0.update(|f| f.widest = f.widest.max(width));
         Ok(Value::Object(members))
     }
 }
@@ -378,6 +387,9 @@ pub fn parse(data: &[u8]) -> Result<(Value, Facts), ParseError> {
             let facts = state.facts.get();
             if facts.depth > MAX_DEPTH {
                 return Err(ParseError::TooDeep);
+            }
+            if facts.widest > MAX_OBJECT_MEMBERS {
+                return Err(ParseError::TooWide);
             }
             Ok((v, facts))
         }
@@ -572,6 +584,15 @@ mod tests {
         let deep = "[".repeat(65) + "tru";
         assert_eq!(parse(deep.as_bytes()), Err(ParseError::TooDeep));
         assert_eq!(parse("[".repeat(200).as_bytes()), Err(ParseError::TooDeep));
+        let members = |n: usize| {
+            let body: Vec<String> = (0..n).map(|i| format!("\"f{i}\":{i}")).collect();
+            format!("[{{\"a\":{{{}}}}}]", body.join(","))
+        };
+        assert!(parse(members(MAX_OBJECT_MEMBERS).as_bytes()).is_ok());
+        assert_eq!(
+            parse(members(MAX_OBJECT_MEMBERS + 1).as_bytes()),
+            Err(ParseError::TooWide)
+        );
         // Bytes that are not UTF-8 win over everything, even when deep.
         let bad = "["
             .repeat(200)
