@@ -21,29 +21,6 @@ __all__ = ["DEBEZIUM_OPS", "DISCRIMINATOR_FIELDS", "MAX_KIND_VALUE_LENGTH"]
 
 # --- formats -------------------------------------------------------------------------
 
-FORMATS: Final = (
-    "date",
-    "date-time",
-    "email",
-    "ipv4",
-    "ipv6",
-    "time",
-    "uri",
-    "uuid",
-    "uri-reference",
-    "uri-template",
-    "digits",
-)
-"""Formats we detect, in bit order (bit i of a mask is FORMATS[i]). New formats are
-appended, so that masks saved by older versions keep their meaning (their new bits are
-0: no new format is claimed for old data). ``digits`` is not a JSON Schema format but a
-hint (see :data:`FORMAT_HINTS`)."""
-ALL_FORMATS_MASK: Final = (1 << len(FORMATS)) - 1
-MIN_FORMAT_DISTINCT: Final = 5
-"""A format is emitted only when at least this many *distinct* string values were seen,
-every one matching: one value repeated a thousand times is one piece of evidence."""
-MIN_FORMAT_VALUES: Final = MIN_FORMAT_DISTINCT
-
 
 def _load_grammar() -> dict[str, Any]:
     """The shared grammar (``grammar.json``), also compiled into the Rust core."""
@@ -53,6 +30,18 @@ def _load_grammar() -> dict[str, Any]:
 
 
 _GRAMMAR: Final = _load_grammar()
+
+
+FORMATS: Final = tuple(str(f["name"]) for f in _GRAMMAR["formats"])
+"""Formats we detect, in grammar.json's order, which is the bit order (bit i of a mask is
+FORMATS[i]; the core checks its own list against it). New formats are appended, so that masks saved by older versions keep their meaning (their new bits are
+0: no new format is claimed for old data). ``digits`` is not a JSON Schema format but a
+hint (see :data:`FORMAT_HINTS`)."""
+ALL_FORMATS_MASK: Final = (1 << len(FORMATS)) - 1
+MIN_FORMAT_DISTINCT: Final = 5
+"""A format is emitted only when at least this many *distinct* string values were seen,
+every one matching: one value repeated a thousand times is one piece of evidence."""
+MIN_FORMAT_VALUES: Final = MIN_FORMAT_DISTINCT
 
 
 def _expand(pattern: str, parts: Mapping[str, str]) -> str:
@@ -75,7 +64,6 @@ def _compile_formats(grammar: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str],
 _CHECKS: Final = _compile_formats(_GRAMMAR)
 """Per format (in FORMATS order): the pattern, and whether its first ten characters
 must also be a real calendar day."""
-assert tuple(f["name"] for f in _GRAMMAR["formats"]) == FORMATS
 _FORMAT_INDEX: Final = {name: i for i, name in enumerate(FORMATS)}
 _FIRST_TEN: Final = operator.itemgetter(slice(0, 10))
 
