@@ -234,13 +234,13 @@ def test_servers_secure_protocol_and_no_credentials(asyncapi_check: Check) -> No
     )
     doc = build(bootstrap=bootstrap, secure=True)
     assert doc["servers"] == {
-        "broker-1.bank.internal-9093": {
+        "broker-1": {
             "host": "broker-1.bank.internal:9093",
             "protocol": "kafka-secure",
             "description": "A bootstrap server the sample was read from.",
             "bindings": {"kafka": {"bindingVersion": "0.5.0"}},
         },
-        "broker-2.bank.internal-9093": {
+        "broker-2": {
             "host": "broker-2.bank.internal:9093",
             "protocol": "kafka-secure",
             "description": "A bootstrap server the sample was read from.",
@@ -252,8 +252,22 @@ def test_servers_secure_protocol_and_no_credentials(asyncapi_check: Check) -> No
         assert "s3cret" not in text and "alice" not in text and "SASL_SSL" not in text
     asyncapi_check(doc)
     v2 = build(bootstrap="localhost:9092", asyncapi_version="2.6.0")
-    assert v2["servers"]["localhost-9092"]["url"] == "localhost:9092"
-    assert v2["servers"]["localhost-9092"]["protocol"] == "kafka"
+    assert v2["servers"]["local"]["url"] == "localhost:9092"
+    assert v2["servers"]["local"]["protocol"] == "kafka"
+
+
+def test_server_ids_a_person_would_choose() -> None:
+    from inferrer.asyncapi.build import server_name
+
+    assert server_name("b-1.msk.eu-west-1.amazonaws.com:9092") == "b-1"
+    assert server_name("127.0.0.1:56821") == "local"
+    assert server_name("[::1]:9092") == "local"
+    assert server_name("10.0.0.5:9092") == "broker"
+    assert server_name("kafka") == "kafka"
+    doc = build(bootstrap="kafka.a.example:9092,kafka.b.example:9092,10.0.0.5:9092")
+    assert list(doc["servers"]) == ["kafka", "kafka_2", "broker"]
+    named = build(bootstrap="127.0.0.1:9092,127.0.0.2:9092", server_name="prod")
+    assert list(named["servers"]) == ["prod", "prod_2"]
 
 
 def test_no_servers_without_bootstrap() -> None:

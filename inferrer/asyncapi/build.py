@@ -12,6 +12,7 @@ have edited, while the ``x-inferrer-*`` evidence is refreshed on every run.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,9 @@ class DocumentOptions:
     """True when TLS or SASL was used to connect: the protocol becomes ``kafka-secure``."""
     default_content_type: str = "application/json"
     """``defaultContentType``."""
+    server_name: str | None = None
+    """``--server-name``: the id of the (first) server, instead of one made from the
+    bootstrap host."""
     origin: Origin = "live"
     """Where the observations came from, for ``info.description``: a ``live`` sample,
     a ``capture`` file, or saved ``observations`` (set by the pipeline)."""
@@ -207,6 +211,26 @@ def _hosts(bootstrap: str) -> list[str]:
         if host and host not in hosts:
             hosts.append(host)
     return hosts
+
+
+def server_name(host: str) -> str:
+    """The id a person would give the server at ``host`` (``host:port``): the host's first
+    DNS label (``broker-1.bank.internal:9093`` → ``broker-1``), ``local`` for this
+    machine, ``broker`` for an IP address. Repeats get ``_2``, ``_3``... in the document."""
+    name = host
+    if name.startswith("["):  # [ipv6]:port
+        name = name[1:].split("]", 1)[0]
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        address = None
+    if name.lower() == "localhost" or (address is not None and address.is_loopback):
+        return "local"
+    if address is not None:
+        return "broker"
+    return name.split(".", 1)[0] or "broker"
 
 
 def _content_type(summary: TopicSummary) -> str:
@@ -490,7 +514,8 @@ def _servers(options: DocumentOptions, v2: bool) -> dict[str, Any]:
     servers: dict[str, Any] = {}
     taken: set[str] = set()
     for host in _hosts(options.bootstrap):
-        server_id = unique_key(component_key(host.replace(":", "-")), taken)
+        name = options.server_name or server_name(host)
+        server_id = unique_key(component_key(name), taken)
         server: dict[str, Any] = {"url": host} if v2 else {"host": host}
         server["protocol"] = options.protocol
         server["description"] = "A bootstrap server the sample was read from."

@@ -97,6 +97,16 @@ def infer_command(
             rich_help_panel=OUTPUT_PANEL,
         ),
     ] = "0.1.0",
+    server_name: Annotated[
+        str | None,
+        typer.Option(
+            "--server-name",
+            metavar="NAME",
+            help="Id of the server in the document. Default: the bootstrap host's first "
+            "label (local for this machine).",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
     update: Annotated[
         Path | None,
         typer.Option(
@@ -129,6 +139,7 @@ def infer_command(
         version=info_version,
         asyncapi_version=asyncapi_version.value,
         examples=examples.value,
+        server_name=server_name,
     )
     with sampling_progress() as progress:
         result = infer_document(source, options, update=update, progress=progress)

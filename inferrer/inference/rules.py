@@ -34,9 +34,10 @@ _GRAMMAR: Final = _load_grammar()
 
 FORMATS: Final = tuple(str(f["name"]) for f in _GRAMMAR["formats"])
 """Formats we detect, in grammar.json's order, which is the bit order (bit i of a mask is
-FORMATS[i]; the core checks its own list against it). New formats are appended, so that masks saved by older versions keep their meaning (their new bits are
-0: no new format is claimed for old data). ``digits`` is not a JSON Schema format but a
-hint (see :data:`FORMAT_HINTS`)."""
+FORMATS[i]; the core checks its own list against it). New formats are appended, so that
+masks saved by older versions keep their meaning (their new bits are 0: no new format is
+claimed for old data). ``digits`` is not a JSON Schema format but a hint (see
+:data:`FORMAT_HINTS`)."""
 ALL_FORMATS_MASK: Final = (1 << len(FORMATS)) - 1
 MIN_FORMAT_DISTINCT: Final = 5
 """A format is emitted only when at least this many *distinct* string values were seen,
