@@ -387,8 +387,17 @@ def test_redacted_examples_leak_no_sampled_value() -> None:
         assert "carol-account-7731" not in set(iter_keys(message["examples"]))
 
 
+def test_one_example_per_message_by_default() -> None:
+    messages = build()["components"]["messages"]
+    assert {name: len(m.get("examples", [])) for name, m in messages.items()} == {
+        name: 1 for name, m in messages.items() if m.get("examples")
+    }
+    more = build(examples_per_message=3)["components"]["messages"]
+    assert len(more["PaymentSettled"]["examples"]) == 2  # all the observation kept
+
+
 def test_redacted_examples_keep_structure_types_formats_and_enums() -> None:
-    doc = build()
+    doc = build(examples_per_message=3)
     settled = [e["payload"] for e in doc["components"]["messages"]["PaymentSettled"]["examples"]]
     assert len(settled) == 2
     for redacted, raw in zip(settled, SETTLED_EXAMPLES, strict=True):
@@ -416,7 +425,7 @@ def test_redacted_examples_keep_structure_types_formats_and_enums() -> None:
 
 
 def test_raw_examples_are_the_sampled_values() -> None:
-    doc = build(examples="raw")
+    doc = build(examples="raw", examples_per_message=3)
     messages = doc["components"]["messages"]
     assert [e["payload"] for e in messages["PaymentSettled"]["examples"]] == list(SETTLED_EXAMPLES)
     assert [e["payload"] for e in messages["BankCustomers"]["examples"]] == list(CUSTOMER_EXAMPLES)

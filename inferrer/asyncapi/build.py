@@ -39,6 +39,7 @@ Protocol = Literal["kafka", "kafka-secure"]
 BINDING_VERSION = "0.5.0"
 EXTENSION_PREFIX = "x-inferrer-"
 MAX_EXAMPLES = 3
+"""Examples an observation keeps per kind, so the most a message can show."""
 
 _CONTENT_TYPE_BY_ENCODING: dict[PayloadEncoding, str] = {
     "json": "application/json",
@@ -70,6 +71,9 @@ class DocumentOptions:
     """Replaces the generated ``info.description`` when given."""
     asyncapi_version: AsyncAPIVersion = "3.0.0"
     """``--asyncapi-version``."""
+    examples_per_message: int = 1
+    """``--examples-per-message``: at most this many examples per message (up to
+    :data:`MAX_EXAMPLES`); one shows the structure, more mostly repeat it."""
     examples: ExamplesMode = "redacted"
     """``--examples``: ``redacted`` placeholders, ``raw`` sampled values, or ``none``."""
     bootstrap: str | None = None
@@ -267,16 +271,19 @@ def _scrub_schema(schema: Any, mode: ExamplesMode) -> Any:
     return result
 
 
-def _examples(kind: KindSummary, schema: Mapping[str, Any], mode: ExamplesMode) -> list[Any]:
-    if mode == "none":
+def _examples(
+    kind: KindSummary, schema: Mapping[str, Any], mode: ExamplesMode, most: int
+) -> list[Any]:
+    if mode == "none" or most < 1:
         return []
     chosen = list(kind.examples[:MAX_EXAMPLES])
     if mode == "redacted":
         chosen = [_restore_discriminator(kind, redact_example(e, schema)) for e in chosen]
     # The official parser checks examples against the payload schema; a placeholder
-    # that cannot satisfy a constraint (an unusual pattern) drops its example.
+    # that cannot satisfy a constraint (an unusual pattern) drops its example, and the
+    # next one kept takes its place.
     validator = jsonschema.Draft7Validator(schema)
-    return [example for example in chosen if validator.is_valid(example)]
+    return [example for example in chosen if validator.is_valid(example)][:most]
 
 
 def _restore_discriminator(kind: KindSummary, example: Any) -> Any:
@@ -433,7 +440,7 @@ def _message(plan: _MessagePlan, schema_ref: str, options: DocumentOptions) -> d
     headers = kind.headers_schema or summary.headers_schema
     if headers is not None:
         message["headers"] = {k: v for k, v in headers.items() if k not in ("$schema", "$id")}
-    examples = _examples(kind, schema, options.examples)
+    examples = _examples(kind, schema, options.examples, options.examples_per_message)
     if examples:
         message["examples"] = [{"payload": example} for example in examples]
     message.update(_message_evidence(plan))

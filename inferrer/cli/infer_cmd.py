@@ -79,6 +79,17 @@ def infer_command(
             rich_help_panel=OUTPUT_PANEL,
         ),
     ] = ExamplesChoice.redacted,
+    examples_per_message: Annotated[
+        int,
+        typer.Option(
+            "--examples-per-message",
+            metavar="N",
+            min=1,
+            max=3,
+            help="Examples per message, 1 to 3 (default 1: one shows the structure).",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = 1,
     title: Annotated[
         str,
         typer.Option(
@@ -139,6 +150,7 @@ def infer_command(
         version=info_version,
         asyncapi_version=asyncapi_version.value,
         examples=examples.value,
+        examples_per_message=examples_per_message,
         server_name=server_name,
     )
     with sampling_progress() as progress:
