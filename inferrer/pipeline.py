@@ -138,7 +138,9 @@ def collect(
     Records stream from the source to the engine in batches: the sample is never
     held in memory (unless ``keep_messages`` asks for the decoded messages). With
     ``check`` (a plan of :func:`inferrer.drift.traffic.core_plan`), the engine also
-    checks every message against the committed spec on the way.
+    checks every message against the committed spec on the way; a plan the core cannot
+    check (a pattern its regex engine lacks) keeps the decoded messages instead, for
+    the reference walk (``traffic`` is then None).
     """
     from inferrer.engine import Engine
     from inferrer.inference import TopicObservation, observations_of
@@ -150,7 +152,10 @@ def collect(
     checker: Engine | None = None
     if check is not None:
         checker = Engine()
-        checker.check(check)
+        try:
+            checker.check(check)
+        except ValueError:
+            checker, keep_messages = None, True
     if source.capture_files:
         observations, metadata = _fold_capture_files(source, warnings, checker)
         if keep_messages:
@@ -291,7 +296,6 @@ def diff_document_against_source(
     from inferrer.drift.compare import diff_observed
     from inferrer.drift.spec import normalize_spec
     from inferrer.drift.traffic import CoreTraffic, core_plan
-    from inferrer.engine import can_check
     from inferrer.kafka.select import select_topics
 
     view = normalize_spec(spec, label)
@@ -299,8 +303,6 @@ def diff_document_against_source(
     # The core checks every message while folding it; a spec it cannot read (a
     # pattern its regex engine lacks) takes the reference path over decoded messages.
     plan = core_plan(view, options)
-    if plan is not None and not can_check(plan):
-        plan = None
     collected = collect(source, keep_messages=plan is None, check=plan, progress=progress)
     # Only documented topics this run was asked to look at can be called missing or
     # silent: a nightly job over 'bank.*' says nothing about 'crm.*'.

@@ -11,16 +11,20 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inferrer.capture import write_capture
 from inferrer.drift.compare import DiffOptions, diff_observed
 from inferrer.drift.spec import normalize_spec
 from inferrer.drift.traffic import CoreTraffic, core_plan
-from inferrer.engine import Engine, can_check, decode_record
+from inferrer.engine import Engine, decode_record
 from inferrer.model import KindSummary, TopicSummary
+from inferrer.pipeline import Source, collect, diff_document_against_source
 from inferrer.records import Record
 
 NAMES = st.sampled_from(["id", "amount", "status", "at", "lines", "meta", "tags", "x/y", "a~b"])
@@ -175,7 +179,7 @@ def records_of(spec: dict[str, Any], n: int, seed: int, p: float) -> list[Record
 def both(spec: dict[str, Any], records: list[Record], options: DiffOptions) -> tuple[Any, Any]:
     view = normalize_spec(spec, "spec")
     plan = core_plan(view, options)
-    assert plan is not None and can_check(plan)
+    assert plan is not None
     engine = Engine()
     engine.check(plan)
     shuffled = list(records)
@@ -251,10 +255,26 @@ def test_a_mutated_stream_finds_every_kind_of_finding_on_both_paths() -> None:
     } <= rules, rules
 
 
-def test_a_pattern_beyond_the_core_regex_engine_takes_the_reference_path() -> None:
-    spec = spec_of([("OrderPlaced", {"patternProperties": {"^(?!x)": {}}}, None)])
+def test_a_pattern_beyond_the_core_regex_engine_takes_the_reference_path(tmp_path: Path) -> None:
+    body = {"type": "object", "patternProperties": {"^(?!x)": {"type": "integer"}}}
+    spec = spec_of([("OrderPlaced", body, None)])
     plan = core_plan(normalize_spec(spec, "spec"), DiffOptions())
-    assert plan is not None and not can_check(plan)
+    assert plan is not None
+    with pytest.raises(ValueError, match="patternProperties"):
+        Engine().check(plan)
+    records = records_of(spec, 60, 3, 0.3)
+    capture = tmp_path / "orders.jsonl"
+    write_capture(records, capture)
+    source = Source(capture_files=(capture,))
+    collected = collect(source, check=plan)
+    assert collected.traffic is None and len(collected.messages) == len(records)
+    options = DiffOptions(compared_with="c", scope=frozenset({"orders"}))
+    report = diff_document_against_source(spec, source, options)
+    summaries = collected.summaries()
+    decoded = [decode_record(r) for r in records]
+    reference = diff_observed(spec, summaries, None, decoded, options)
+    assert report.to_dict() == reference.to_dict()
+    assert any(f.rule == "traffic-type-widened" for f in report.findings)
 
 
 def test_kind_summaries_still_count_for_kinds_seen() -> None:

@@ -7,6 +7,11 @@ validation is bounded: the first ``max_validations_per_kind`` messages of a
 kind, plus the first message of every further distinct shape. A validation
 error a field finding explains is reported by that finding only; the rest make
 the kind's ``validation-failure``.
+
+The walk runs in the compiled core while it folds (``crates/inferrer-core/src/
+check.rs``; :class:`CoreTraffic` is what it counted); the walk over decoded messages
+here is the reference it is tested against, and the path for a spec the core cannot
+check. Validation of the evidence and the findings themselves are made here for both.
 """
 
 from __future__ import annotations

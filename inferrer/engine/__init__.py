@@ -22,7 +22,7 @@ from inferrer import _core
 from inferrer.model import DECODED_FIELDS, DecodedMessage
 from inferrer.records import Record
 
-__all__ = ["CaptureRead", "Engine", "Topic", "can_check", "decode_record"]
+__all__ = ["CaptureRead", "Engine", "Topic", "decode_record"]
 
 Topic = _core.Topic
 """One topic's observation, as the core holds it (merge, ``to_dict``/``from_dict``)."""
@@ -116,15 +116,6 @@ class Engine:
         """What the check counted (None without one); read by
         :func:`inferrer.drift.traffic.compare_traffic`."""
         return self._core.check_results()
-
-
-def can_check(plan: str) -> bool:
-    """Whether the core can check traffic against this plan (:meth:`Engine.check`)."""
-    try:
-        _core.Engine().set_check(plan)
-    except ValueError:
-        return False
-    return True
 
 
 def decode_record(record: Record) -> DecodedMessage:
