@@ -89,6 +89,8 @@ class Inferred:
     warnings: tuple[str, ...] = ()
     unobserved: tuple[str, ...] = ()
     """With ``--update``: JSON pointers of documented fields not seen in this sample."""
+    evidence: dict[str, Any] | None = None
+    """The sample's evidence, to write beside the document (``--evidence file``)."""
 
 
 def _fold_capture_files(
@@ -226,15 +228,19 @@ def infer_document(
     *,
     update: Path | None = None,
     progress: ProgressCallback | None = None,
+    document_name: str | None = None,
 ) -> Inferred:
     """Sample (or read) the source and build its AsyncAPI document.
 
     With ``update``, the inferred document is merged into the spec at that path,
-    keeping everything a human wrote there; the caller writes the result.
+    keeping everything a human wrote there; the caller writes the result. With
+    ``options.evidence`` ``file``, the evidence comes back beside the document
+    (:attr:`Inferred.evidence`, naming ``document_name``), for the caller to write.
     """
     import dataclasses
 
     from inferrer.asyncapi import build_document, update_spec_file
+    from inferrer.asyncapi.evidence import split_evidence
 
     collected = collect(source, progress=progress)
     summaries = collected.summaries()
@@ -253,13 +259,18 @@ def infer_document(
             metadata=collected.metadata,
             warnings=collected.warnings,
             unobserved=tuple(result.unobserved),
+            evidence=result.evidence,
         )
-    document = build_document(summaries, metadata, options)
+    document = build_document(summaries, metadata, dataclasses.replace(options, evidence="inline"))
+    evidence: dict[str, Any] | None = None
+    if options.evidence != "inline":
+        document, evidence = split_evidence(document, document_name=document_name)
     return Inferred(
         document=document,
         summaries=tuple(summaries),
         metadata=collected.metadata,
         warnings=collected.warnings,
+        evidence=evidence if options.evidence == "file" else None,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import subprocess
@@ -13,9 +14,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from inferrer.asyncapi.build import DocumentOptions, build_document
+from inferrer.asyncapi.evidence import (
+    EVIDENCE_VERSION,
+    dump_evidence,
+    evidence_path,
+    inline_evidence,
+    load_evidence,
+    split_evidence,
+)
 from inferrer.asyncapi.io import dump_document
 from inferrer.errors import UsageError
 from tests import asyncapi_fixtures
@@ -179,7 +189,7 @@ def test_v3_operations_send_per_channel_receive_per_group() -> None:
 
 
 def test_evidence_extensions() -> None:
-    doc = build()
+    doc = build(evidence="inline")
     channel = doc["channels"]["bank.payments"]
     assert channel["x-inferrer-sample-size"] == 150
     assert channel["x-inferrer-first-seen"] == "2024-05-01T12:00:00.000Z"
@@ -416,16 +426,16 @@ def test_redacted_examples_keep_structure_types_formats_and_enums() -> None:
     assert failed["labels"] == {"key1": "string"}
     customer = doc["components"]["messages"]["BankCustomers"]["examples"][0]["payload"]
     assert customer["customerId"] == "c-000000"  # matches the schema's pattern
-    assert customer["tags"] == ["string", "string"]
-    assert customer["address"] is None
-    assert customer["segment"] == "retail"
+    assert customer["tags"] == ["string"]  # one item of the schema's array
+    assert customer["address"] == "string"  # the schema example shows the non-null branch
+    assert customer["segment"] == "corporate"  # the first value of the enum
     assert isinstance(customer["score"], int)
     audit = doc["components"]["messages"]["audit_log-v2.Created"]["examples"][0]["payload"]
-    assert audit == {"id": 0, "meta": {"op": "Created"}}
+    assert audit == {"id": 0}  # this fixture's schema declares no meta object
 
 
 def test_raw_examples_are_the_sampled_values() -> None:
-    doc = build(examples="raw", examples_per_message=3)
+    doc = build(examples="raw", examples_per_message=3, evidence="inline")
     messages = doc["components"]["messages"]
     assert [e["payload"] for e in messages["PaymentSettled"]["examples"]] == list(SETTLED_EXAMPLES)
     assert [e["payload"] for e in messages["BankCustomers"]["examples"]] == list(CUSTOMER_EXAMPLES)
@@ -433,7 +443,7 @@ def test_raw_examples_are_the_sampled_values() -> None:
 
 
 def test_no_examples_mode_writes_no_examples_and_no_values() -> None:
-    doc = build(examples="none")
+    doc = build(examples="none", evidence="inline")
     assert all("examples" not in m for m in doc["components"]["messages"].values())
     text = dump_document(doc)
     for value in sampled_values():
@@ -468,3 +478,49 @@ def test_odd_kind_names_give_valid_unique_ids(asyncapi_check: Check) -> None:
         "order_placed_v1",
     ]
     asyncapi_check(doc)
+
+
+def test_by_default_the_document_holds_no_evidence_of_the_sample() -> None:
+    inline = build(evidence="inline")
+    contract = build()
+    text = dump_document(contract)
+    for name in ("sample-size", "first-seen", "last-seen", "fields", "partitions-seen"):
+        assert f"x-inferrer-{name}" not in text
+        assert f"x-inferrer-{name}" in dump_document(inline)
+    # How kinds are told apart is part of the contract and stays.
+    settled = contract["components"]["messages"]["PaymentSettled"]
+    assert settled["x-inferrer-discriminator"] == {"field": "type", "value": "PaymentSettled"}
+    assert "evidence file" in contract["info"]["description"]
+
+
+def test_evidence_split_out_and_inlined_again_is_the_inline_document() -> None:
+    inline = build(evidence="inline")
+    contract, evidence = split_evidence(inline, document_name="asyncapi.yaml")
+    assert evidence["inferrerEvidence"] == EVIDENCE_VERSION
+    assert evidence["document"] == "asyncapi.yaml"
+    assert evidence["nodes"]["/channels/bank.payments"]["sample-size"] == 150
+    fields = evidence["nodes"]["/components/messages/PaymentSettled"]["fields"]
+    assert fields["/payerEmail"]["presence"] == 0.8
+    assert inline_evidence(contract, evidence) == inline
+    assert json.loads(dump_evidence(evidence)) == evidence
+
+
+def test_the_evidence_file_follows_its_documented_schema(tmp_path: Path) -> None:
+    _, evidence = split_evidence(build(evidence="inline"), document_name="asyncapi.yaml")
+    path = tmp_path / "asyncapi.evidence.json"
+    path.write_text(dump_evidence(evidence), encoding="utf-8")
+    schema = json.loads((REPO / "docs" / "evidence.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    jsonschema.Draft7Validator(schema).validate(load_evidence(path))
+    assert evidence_path(tmp_path / "asyncapi.yaml") == path
+
+
+def test_the_default_example_is_made_from_the_schema_and_fits_it() -> None:
+    doc = build()
+    for message_id, message in doc["components"]["messages"].items():
+        schema = doc["components"]["schemas"][message_id]
+        for example in message.get("examples", []):
+            assert jsonschema.Draft7Validator(schema).is_valid(example["payload"])
+    settled = doc["components"]["messages"]["PaymentSettled"]["examples"]
+    assert len(settled) == 1
+    assert settled[0]["payload"]["type"] == "PaymentSettled"

@@ -42,7 +42,9 @@ def with_new_settled_field(summary: TopicSummary) -> TopicSummary:
 def hand_edited_spec(tmp_path: Path) -> dict[str, Any]:
     """Last month's inference of two topics, committed and then edited by a person."""
     first = build_document(
-        all_summaries()[:2], all_metadata(), DocumentOptions(bootstrap="localhost:9092")
+        all_summaries()[:2],
+        all_metadata(),
+        DocumentOptions(evidence="inline", bootstrap="localhost:9092"),
     )
     path = tmp_path / "asyncapi.yaml"
     path.write_text(dump_document(first))
@@ -107,7 +109,9 @@ def hand_edited_spec(tmp_path: Path) -> dict[str, Any]:
 
 def fresh_inference() -> dict[str, Any]:
     summaries = [with_new_settled_field(payments_summary()), *all_summaries()[1:]]
-    return build_document(summaries, all_metadata(), DocumentOptions(bootstrap="localhost:9092"))
+    return build_document(
+        summaries, all_metadata(), DocumentOptions(evidence="inline", bootstrap="localhost:9092")
+    )
 
 
 @pytest.mark.npm
@@ -204,7 +208,7 @@ def test_update_keeps_human_edits_adds_new_parts_and_reports_unobserved(
 def test_a_topic_that_lost_a_kind_and_a_field_is_reported_not_deleted(
     asyncapi_check: Check,
 ) -> None:
-    old = build_document(all_summaries(), all_metadata(), DocumentOptions())
+    old = build_document(all_summaries(), all_metadata(), DocumentOptions(evidence="inline"))
     payments = payments_summary()
     settled = payments.kinds[0]
     schema = copy.deepcopy(dict(settled.payload_schema))
@@ -212,7 +216,7 @@ def test_a_topic_that_lost_a_kind_and_a_field_is_reported_not_deleted(
     del schema["properties"]["settlement"]["properties"]["iban"]
     settled = dataclasses.replace(settled, payload_schema=schema)
     only_settled = dataclasses.replace(payments, kinds=(settled,))
-    fresh = build_document([only_settled], all_metadata(), DocumentOptions())
+    fresh = build_document([only_settled], all_metadata(), DocumentOptions(evidence="inline"))
     result = update_document(old, fresh)
     assert result.unobserved == [
         "/channels/bank.payments/messages/PaymentFailed",
@@ -229,7 +233,7 @@ def test_a_topic_that_lost_a_kind_and_a_field_is_reported_not_deleted(
 
 @pytest.mark.npm
 def test_update_of_a_2_6_document(asyncapi_check: Check) -> None:
-    options = DocumentOptions(asyncapi_version="2.6.0")
+    options = DocumentOptions(asyncapi_version="2.6.0", evidence="inline")
     old = build_document(all_summaries()[:1], all_metadata(), options)
     old["channels"]["bank.payments"]["description"] = "Payments, by hand."
     messages = old["components"]["messages"]
@@ -252,8 +256,10 @@ def test_update_of_a_2_6_document(asyncapi_check: Check) -> None:
 
 
 def test_versions_must_agree() -> None:
-    old = build_document(all_summaries(), {}, DocumentOptions(asyncapi_version="2.6.0"))
-    fresh = build_document(all_summaries(), {}, DocumentOptions())
+    old = build_document(
+        all_summaries(), {}, DocumentOptions(asyncapi_version="2.6.0", evidence="inline")
+    )
+    fresh = build_document(all_summaries(), {}, DocumentOptions(evidence="inline"))
     with pytest.raises(UsageError) as info:
         update_document(old, fresh)
     assert str(info.value) == (
@@ -343,7 +349,7 @@ def at(doc: Any, pointer: str) -> Any:
 def test_updating_a_spec_with_the_same_inference_returns_the_same_spec(
     summaries: list[TopicSummary],
 ) -> None:
-    inferred = build_document(summaries, METADATA, DocumentOptions())
+    inferred = build_document(summaries, METADATA, DocumentOptions(evidence="inline"))
     result = update_document(inferred, inferred)
     assert result.document == inferred
     assert result.unobserved == [] and result.added == []
@@ -360,7 +366,7 @@ def test_update_is_idempotent_keeps_everything_and_stays_valid(
     asyncapi_check: Check, old: list[TopicSummary], new: list[TopicSummary]
 ) -> None:
     existing = build_document(old, METADATA, DocumentOptions(title="Hand title"))
-    inferred = build_document(new, METADATA, DocumentOptions())
+    inferred = build_document(new, METADATA, DocumentOptions(evidence="inline"))
     first = update_document(existing, inferred)
     second = update_document(first.document, inferred)
     assert second.document == first.document
@@ -391,7 +397,9 @@ def test_update_spec_file_uses_the_files_version_and_format(
     )
     old["info"]["description"] = "Curated."
     write_atomic(path, dump_document(old, format_for_path(path)))
-    result = update_spec_file(path, all_summaries(), all_metadata(), DocumentOptions())
+    result = update_spec_file(
+        path, all_summaries(), all_metadata(), DocumentOptions(evidence="inline")
+    )
     assert result.document["asyncapi"] == "3.1.0"
     assert result.document["info"]["description"] == "Curated."
     assert "ledger.entries" in result.document["channels"]
@@ -405,7 +413,7 @@ def test_update_spec_file_reports_a_broken_file(tmp_path: Path) -> None:
     path = tmp_path / "asyncapi.yaml"
     path.write_text("asyncapi: 3.0.0\ninfo:\n  title: 'unterminated\n")
     with pytest.raises(SpecError) as info:
-        update_spec_file(path, all_summaries(), all_metadata(), DocumentOptions())
+        update_spec_file(path, all_summaries(), all_metadata(), DocumentOptions(evidence="inline"))
     assert str(info.value) == (f"{path}:4:1: invalid YAML: found unexpected end of stream")
 
 
@@ -413,8 +421,10 @@ def test_a_new_kind_is_not_mistaken_for_a_similar_one() -> None:
     payments = payments_summary()
     failed_only = dataclasses.replace(payments, kinds=(payments.kinds[1],))
     settled_only = dataclasses.replace(payments, kinds=(payments.kinds[0],))
-    old = build_document([failed_only], {}, DocumentOptions())
-    result = update_document(old, build_document([settled_only], {}, DocumentOptions()))
+    old = build_document([failed_only], {}, DocumentOptions(evidence="inline"))
+    result = update_document(
+        old, build_document([settled_only], {}, DocumentOptions(evidence="inline"))
+    )
     channel = result.document["channels"]["bank.payments"]
     assert sorted(channel["messages"]) == ["PaymentFailed", "PaymentSettled"]
     assert result.unobserved == ["/channels/bank.payments/messages/PaymentFailed"]
@@ -426,7 +436,7 @@ def test_a_new_kind_is_not_mistaken_for_a_similar_one() -> None:
 
 def test_a_single_kind_topic_matches_by_shape_after_a_rename() -> None:
     ledger = all_summaries()[3]
-    old = build_document([ledger], {}, DocumentOptions())
+    old = build_document([ledger], {}, DocumentOptions(evidence="inline"))
     message = old["components"]["messages"].pop("Created")
     message["name"] = "LedgerEntry"
     old["components"]["messages"]["LedgerEntry"] = message
@@ -436,6 +446,31 @@ def test_a_single_kind_topic_matches_by_shape_after_a_rename() -> None:
     old["operations"]["ledger.entries.send"]["messages"] = [
         {"$ref": "#/channels/ledger.entries/messages/entry"}
     ]
-    result = update_document(old, build_document([ledger], {}, DocumentOptions()))
+    result = update_document(old, build_document([ledger], {}, DocumentOptions(evidence="inline")))
     assert result.document == old
     assert result.added == [] and result.unobserved == []
+
+
+def test_update_with_the_evidence_in_a_file_leaves_an_unchanged_document_unchanged(
+    tmp_path: Path,
+) -> None:
+    from inferrer.asyncapi.evidence import split_evidence
+    from inferrer.asyncapi.update import update_spec_file
+    from inferrer.atomic import write_atomic
+
+    path = tmp_path / "asyncapi.yaml"
+    text = dump_document(build_document(all_summaries(), all_metadata(), DocumentOptions()))
+    write_atomic(path, text)
+    result = update_spec_file(path, all_summaries(), all_metadata(), DocumentOptions())
+    assert dump_document(result.document) == text  # zero lines changed
+    assert result.evidence is not None
+    assert result.evidence["document"] == "asyncapi.yaml"
+    assert result.evidence["nodes"]["/channels/bank.payments"]["sample-size"] == 150
+    # A document written with inline evidence loses it to the file on the next update.
+    inline = build_document(all_summaries(), all_metadata(), DocumentOptions(evidence="inline"))
+    write_atomic(path, dump_document(inline))
+    moved = update_spec_file(path, all_summaries(), all_metadata(), DocumentOptions())
+    # (its description, prose a human may have edited, is kept as it was)
+    assert dump_document(moved.document) == dump_document(split_evidence(inline)[0])
+    none = update_spec_file(path, all_summaries(), all_metadata(), DocumentOptions(evidence="none"))
+    assert none.evidence is None and none.document == moved.document

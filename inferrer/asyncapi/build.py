@@ -21,8 +21,9 @@ from typing import Any, Literal
 
 import jsonschema
 
+from inferrer.asyncapi.evidence import EXTENSION_PREFIX, EvidenceMode, split_evidence
 from inferrer.asyncapi.io import AsyncAPIVersion
-from inferrer.asyncapi.redact import redact_example
+from inferrer.asyncapi.redact import example_for_schema, redact_example
 from inferrer.errors import UsageError
 from inferrer.model import (
     HEADER_KIND_PREFIX,
@@ -37,7 +38,6 @@ ExamplesMode = Literal["redacted", "raw", "none"]
 Protocol = Literal["kafka", "kafka-secure"]
 
 BINDING_VERSION = "0.5.0"
-EXTENSION_PREFIX = "x-inferrer-"
 MAX_EXAMPLES = 3
 """Examples an observation keeps per kind, so the most a message can show."""
 
@@ -89,6 +89,11 @@ class DocumentOptions:
     origin: Origin = "live"
     """Where the observations came from, for ``info.description``: a ``live`` sample,
     a ``capture`` file, or saved ``observations`` (set by the pipeline)."""
+    evidence: EvidenceMode = "file"
+    """``--evidence``: ``inline`` writes the sample's evidence into the document as
+    ``x-inferrer-*`` extensions; ``file`` and ``none`` leave it out of the document (the
+    pipeline writes it beside the document for ``file``, see
+    :mod:`inferrer.asyncapi.evidence`)."""
 
     @property
     def protocol(self) -> Protocol:
@@ -113,8 +118,12 @@ def build_document(
         raise UsageError("build_document got two summaries for the same topic")
     plan = _plan(ordered, metadata)
     if options.asyncapi_version == "2.6.0":
-        return _build_v2(plan, options)
-    return _build_v3(plan, options)
+        doc = _build_v2(plan, options)
+    else:
+        doc = _build_v3(plan, options)
+    if options.evidence != "inline":
+        doc = split_evidence(doc)[0]
+    return doc
 
 
 # --- planning: ids, schemas and messages common to every AsyncAPI version -------------
@@ -278,7 +287,12 @@ def _examples(
         return []
     chosen = list(kind.examples[:MAX_EXAMPLES])
     if mode == "redacted":
-        chosen = [_restore_discriminator(kind, redact_example(e, schema)) for e in chosen]
+        # The first example is made from the schema alone, so it stays the same as long
+        # as the schema does, whichever messages the sample happened to keep; further
+        # ones (--examples-per-message) are redacted sampled messages.
+        redacted = [_restore_discriminator(kind, redact_example(e, schema)) for e in chosen]
+        chosen = [_restore_discriminator(kind, example_for_schema(schema))]
+        chosen += [e for e in redacted if e not in chosen]
     # The official parser checks examples against the payload schema; a placeholder
     # that cannot satisfy a constraint (an unusual pattern) drops its example, and the
     # next one kept takes its place.
@@ -484,9 +498,8 @@ def _info(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[str, 
             "one channel per topic, one message per event kind, payload schemas "
             f"inferred from the sampled values, {facts}. "
             f"Examples are {_EXAMPLES_WORDS[options.examples]}. "
-            "The x-inferrer-* extensions hold the evidence (sample sizes, first and "
-            "last seen, field presence ratios); review the schemas before relying on "
-            "them, since they describe only what the sample contained."
+            f"{_EVIDENCE_WORDS[options.evidence]} Review the schemas before relying on "
+            "them: they describe only what the sample contained."
         )
     firsts = [p.summary.first_timestamp for p in plans if p.summary.first_timestamp is not None]
     lasts = [p.summary.last_timestamp for p in plans if p.summary.last_timestamp is not None]
@@ -507,6 +520,15 @@ def _info(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[str, 
     )
     return info
 
+
+_EVIDENCE_WORDS: dict[EvidenceMode, str] = {
+    "inline": "The x-inferrer-* extensions hold the evidence (sample sizes, first and last "
+    "seen, field presence ratios).",
+    "file": "The evidence (sample sizes, first and last seen, field presence ratios) is in "
+    "the evidence file written beside this document.",
+    "none": "The evidence (sample sizes, first and last seen, field presence ratios) was "
+    "not written.",
+}
 
 _EXAMPLES_WORDS: dict[ExamplesMode, str] = {
     "redacted": "redacted: real structure, placeholder values of the same type and format",

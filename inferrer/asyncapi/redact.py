@@ -42,33 +42,99 @@ _PLACEHOLDER_BY_FORMAT: dict[str, str] = {
     "ipv6": "2001:db8::1",
 }
 
-# Formats recognised from the value itself when the schema does not name one.
-_SNIFFERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "uuid",
-        re.compile(
-            r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-        ),
-    ),
-    ("email", re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")),
-    (
-        "date-time",
-        re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$"),
-    ),
-    ("date", re.compile(r"^\d{4}-\d{2}-\d{2}$")),
-    ("uri", re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$")),
-    ("ipv4", re.compile(r"^(\d{1,3}\.){3}\d{1,3}$")),
-)
-
 _GENERIC_STRING = "string"
 
 
 def detect_format(value: str) -> str | None:
-    """The format a string value looks like (uuid, email, date-time ...), or None."""
-    for name, pattern in _SNIFFERS:
-        if pattern.match(value):
+    """The format a string value has (uuid, email, date-time ...) by the inference's own
+    grammar (:mod:`inferrer.inference.rules`, ``grammar.json``), or None. A value is
+    never given a placeholder of a format the inference would not have claimed for it."""
+    from inferrer.inference.rules import FORMAT_HINTS, FORMATS, match_formats
+
+    mask = match_formats(value)
+    for index, name in enumerate(FORMATS):
+        if mask >> index & 1 and name not in FORMAT_HINTS:
             return name
     return None
+
+
+def example_for_schema(schema: Mapping[str, Any]) -> Any:
+    """A placeholder value built from ``schema`` alone: every declared property, one
+    entry of each map and array, placeholders by type and format, ``const`` and the
+    first ``enum`` value kept. The same schema always gives the same example, so a
+    document's example does not change when the traffic behind it does not."""
+    return _example(schema, 0)
+
+
+_MAX_EXAMPLE_DEPTH = 64
+
+
+def _example(schema: Any, depth: int) -> Any:
+    if not isinstance(schema, Mapping) or depth > _MAX_EXAMPLE_DEPTH:
+        return None
+    if "const" in schema:
+        return schema["const"]
+    enum = schema.get("enum")
+    if isinstance(enum, list) and enum:
+        return enum[0]
+    for keyword in ("anyOf", "oneOf"):
+        branches = schema.get(keyword)
+        if isinstance(branches, list) and branches:
+            chosen = next(
+                (b for b in branches if isinstance(b, Mapping) and b.get("type") != "null"),
+                branches[0],
+            )
+            return _example(chosen, depth + 1)
+    declared = schema.get("type")
+    names = declared if isinstance(declared, list) else [declared]
+    concrete = [n for n in names if isinstance(n, str) and n != "null"]
+    kind = concrete[0] if concrete else ("null" if "null" in names else _implied_type(schema))
+    if kind == "object":
+        return _example_object(schema, depth)
+    if kind == "array":
+        items = schema.get("items")
+        low = schema.get("minItems")
+        count = max(1, low) if isinstance(low, int) else 1
+        return [_example(items, depth + 1) for _ in range(count)] if items is not None else []
+    if kind == "string":
+        return _redact_string("", schema)
+    if kind == "integer":
+        return _clamp_int(0, schema)
+    if kind == "number":
+        return float(_clamp_number(0.0, schema))
+    if kind == "boolean":
+        return True
+    return None
+
+
+def _implied_type(schema: Mapping[str, Any]) -> str | None:
+    if any(k in schema for k in ("properties", "additionalProperties", "patternProperties")):
+        return "object"
+    if "items" in schema:
+        return "array"
+    return None
+
+
+def _example_object(schema: Mapping[str, Any], depth: int) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        for name, sub in properties.items():
+            result[str(name)] = _example(sub, depth + 1)
+    if result:
+        return result
+    patterns = schema.get("patternProperties")
+    if isinstance(patterns, Mapping):
+        for pattern, sub in patterns.items():
+            key = sample_for_pattern(str(pattern))
+            if key is not None:
+                return {key: _example(sub, depth + 1)}
+    additional = schema.get("additionalProperties")
+    if isinstance(additional, Mapping):
+        names = schema.get("propertyNames")
+        key = _redact_string("", names) if isinstance(names, Mapping) else "key1"
+        return {key: _example(additional, depth + 1)}
+    return result
 
 
 def redact_example(value: Any, schema: Mapping[str, Any] | None = None) -> Any:

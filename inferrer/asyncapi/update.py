@@ -30,9 +30,11 @@ import dataclasses
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from inferrer.asyncapi.build import EXTENSION_PREFIX, DocumentOptions, build_document, unique_key
+from inferrer.asyncapi.build import DocumentOptions, build_document, unique_key
+from inferrer.asyncapi.evidence import EXTENSION_PREFIX, split_evidence
 from inferrer.asyncapi.io import detect_version, load_document
 from inferrer.errors import UsageError
 from inferrer.jsonpointer import escape_token, join_pointer, unescape_token
@@ -49,6 +51,8 @@ class UpdateResult:
     although the fresh inference did not observe them. Sorted."""
     added: list[str] = field(default_factory=list)
     """JSON pointers of the channels, messages, operations and properties added. Sorted."""
+    evidence: dict[str, Any] | None = None
+    """The evidence taken out of the merged document (``options.evidence`` ``file``)."""
 
 
 def update_document(existing: dict[str, Any], inferred: dict[str, Any]) -> UpdateResult:
@@ -82,14 +86,24 @@ def update_spec_file(
     """Load the spec at ``path``, infer a document in the spec's own AsyncAPI version,
     and merge it in with :func:`update_document`. Writing the result is the caller's.
 
-    ``options.asyncapi_version`` is ignored: the existing file decides.
+    ``options.asyncapi_version`` is ignored: the existing file decides. The merge is
+    made with the evidence inline (so stale evidence in the file is replaced); unless
+    ``options.evidence`` is ``inline`` it is then taken out of the result again.
     """
     existing = load_document(path)
     version = detect_version(existing, os.fspath(path))
     inferred = build_document(
-        summaries, metadata, dataclasses.replace(options, asyncapi_version=version)
+        summaries,
+        metadata,
+        dataclasses.replace(options, asyncapi_version=version, evidence="inline"),
     )
-    return update_document(existing, inferred)
+    result = update_document(existing, inferred)
+    if options.evidence == "inline":
+        return result
+    document, evidence = split_evidence(result.document, document_name=Path(path).name)
+    return dataclasses.replace(
+        result, document=document, evidence=evidence if options.evidence == "file" else None
+    )
 
 
 # --- JSON pointers and references ---------------------------------------------------------

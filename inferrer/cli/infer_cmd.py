@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from inferrer.asyncapi import DocumentOptions, dump_document, format_for_path, write_atomic
+from inferrer.asyncapi.evidence import EvidenceMode, dump_evidence, evidence_path
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
 from inferrer.cli.logs import LOG, info_enabled
@@ -31,6 +32,12 @@ class AsyncAPIVersionChoice(StrEnum):
     v3_0 = "3.0.0"
     v3_1 = "3.1.0"
     v2_6 = "2.6.0"
+
+
+class EvidenceChoice(StrEnum):
+    inline = "inline"
+    file = "file"
+    none = "none"
 
 
 class ExamplesChoice(StrEnum):
@@ -90,6 +97,17 @@ def infer_command(
             rich_help_panel=OUTPUT_PANEL,
         ),
     ] = 1,
+    evidence: Annotated[
+        EvidenceChoice | None,
+        typer.Option(
+            "--evidence",
+            help="Where the sample's evidence (sizes, first and last seen, field "
+            "statistics) goes: file (NAME.evidence.json beside the document; the default "
+            "with -o or --update), inline (x-inferrer-* extensions in the document), or "
+            "none (the default on stdout).",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
     title: Annotated[
         str,
         typer.Option(
@@ -144,6 +162,10 @@ def infer_command(
     """
     if update is not None and output is not None:
         raise UsageError("--update rewrites SPEC in place; do not combine it with -o")
+    target = update or output
+    evidence_mode: EvidenceMode = evidence.value if evidence else ("file" if target else "none")
+    if evidence_mode == "file" and target is None:
+        raise UsageError("--evidence file writes NAME.evidence.json beside -o NAME; give -o")
     source = source_options.source()
     options = DocumentOptions(
         title=title,
@@ -152,17 +174,27 @@ def infer_command(
         examples=examples.value,
         examples_per_message=examples_per_message,
         server_name=server_name,
+        evidence=evidence_mode,
     )
     with sampling_progress() as progress:
-        result = infer_document(source, options, update=update, progress=progress)
+        result = infer_document(
+            source,
+            options,
+            update=update,
+            progress=progress,
+            document_name=target.name if target else None,
+        )
     for warning in result.warnings:
         LOG.warning("%s", warning)
-    target = update or output
     doc_format = fmt.value if fmt else (format_for_path(target) if target else "yaml")
     text = dump_document(result.document, doc_format)
     if target is None:
         sys.stdout.write(text)
     else:
+        if result.evidence is not None:
+            evidence_file = evidence_path(target)
+            write_atomic(evidence_file, dump_evidence(result.evidence))
+            LOG.info("wrote %s", evidence_file)
         write_atomic(target, text)
     if summary if summary is not None else target is not None and info_enabled():
         print_summary(result.summaries, result.metadata)
