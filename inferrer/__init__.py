@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from inferrer.frames import (
+        EVIDENCE_COLUMNS,
         FIELD_COLUMNS,
         FINDING_COLUMNS,
         JSON_TYPES,
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
         TYPE_COLUMNS,
         Observed,
         drift_between,
+        evidence_frame,
         fields_frame,
         findings_frame,
         load_captures,
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "EVIDENCE_COLUMNS",
     "FIELD_COLUMNS",
     "FINDING_COLUMNS",
     "JSON_TYPES",
@@ -41,6 +44,7 @@ __all__ = [
     "Observed",
     "__version__",
     "drift_between",
+    "evidence_frame",
     "fields_frame",
     "findings_frame",
     "load_captures",

@@ -374,6 +374,76 @@ _FINDING_DTYPES: Mapping[str, str] = {
 }
 
 
+EVIDENCE_COLUMNS: Mapping[str, str] = {
+    "message": "Id of the message (event kind) in the document's components.",
+    "messages": "Messages of this kind in the sample.",
+    "share_of_topic": "The kind's share of its topic's messages (0..1).",
+    "path": "JSON pointer of the field in the payload ('' for the payload itself).",
+    "presence_ratio": "Share of the kind's messages that had the field (0..1).",
+    "null_ratio": "Share of those where it was null (0..1).",
+    "types": "JSON types seen, '|'-joined in JSON_TYPES order.",
+    "distinct": "Distinct values seen (a lower bound when distinct_approximate).",
+    "distinct_approximate": "True when distinct counting stopped at its bound.",
+    "format": "String format seen in every value, if any.",
+}
+"""Columns of :func:`evidence_frame`, in order, with their meaning."""
+
+_EVIDENCE_DTYPES: Mapping[str, str] = {
+    "message": "str",
+    "messages": "Int64",
+    "share_of_topic": "float64",
+    "path": "str",
+    "presence_ratio": "float64",
+    "null_ratio": "float64",
+    "types": "str",
+    "distinct": "Int64",
+    "distinct_approximate": "bool",
+    "format": "object",
+}
+
+
+def evidence_frame(source: PathLike | Mapping[str, Any]) -> pd.DataFrame:
+    """One row per field of each message in an evidence file (``--evidence file``).
+
+    ``source`` is the evidence file, the document it sits beside (``asyncapi.yaml`` →
+    ``asyncapi.evidence.json``), or an evidence value already loaded. Rows are sorted
+    by message and path; columns as in :data:`EVIDENCE_COLUMNS`.
+    """
+    from inferrer.asyncapi.evidence import EVIDENCE_SUFFIX, evidence_path, load_evidence
+    from inferrer.jsonpointer import unescape_token
+
+    if isinstance(source, Mapping):
+        evidence: Mapping[str, Any] = source
+    else:
+        path = Path(source)
+        if not path.name.endswith(EVIDENCE_SUFFIX):
+            path = evidence_path(path)
+        evidence = load_evidence(path)
+    rows: list[dict[str, Any]] = []
+    for pointer, facts in (evidence.get("nodes") or {}).items():
+        fields = facts.get("fields") if isinstance(facts, Mapping) else None
+        if not isinstance(fields, Mapping):
+            continue
+        message = unescape_token(str(pointer).rsplit("/", 1)[-1])
+        for field_path, item in fields.items():
+            rows.append(
+                {
+                    "message": message,
+                    "messages": facts.get("sample-size"),
+                    "share_of_topic": facts.get("share-of-topic"),
+                    "path": "" if field_path == "/" else field_path,
+                    "presence_ratio": item.get("presence"),
+                    "null_ratio": item.get("nulls"),
+                    "types": _join_types(t for t, n in (item.get("types") or {}).items() if n),
+                    "distinct": item.get("distinct"),
+                    "distinct_approximate": bool(item.get("distinctIsLowerBound", False)),
+                    "format": item.get("format"),
+                }
+            )
+    rows.sort(key=lambda r: (r["message"], r["path"]))
+    return _frame(rows, _EVIDENCE_DTYPES)
+
+
 def _frame(rows: Sequence[Mapping[str, Any]], dtypes: Mapping[str, str]) -> pd.DataFrame:
     """A frame with exactly these columns, in this order, with these dtypes."""
     columns: dict[str, pd.Series[Any]] = {}

@@ -272,7 +272,9 @@ def test_an_observation_of_another_format_version_is_refused() -> None:
 def test_document_evidence_only_when_there_are_anomalies() -> None:
     clean = Record("t.plain", 0, 0, None, value=b'{"id": 1}')
     doc = build_document(
-        summarize_all(observe([*anomalous_records(), clean])), {}, DocumentOptions()
+        summarize_all(observe([*anomalous_records(), clean])),
+        {},
+        DocumentOptions(evidence="inline"),
     )
     assert doc["channels"]["t.odd"]["x-inferrer-anomalies"] == {DUP: 2, BIG: 2}
     assert "x-inferrer-anomalies" not in doc["channels"]["t.plain"]
@@ -283,7 +285,7 @@ def test_a_document_with_anomalies_is_valid(
     asyncapi_check: Callable[[dict[str, Any]], None],
 ) -> None:
     summaries = summarize_all(observe(anomalous_records()))
-    doc = build_document(summaries, {}, DocumentOptions(examples="raw"))
+    doc = build_document(summaries, {}, DocumentOptions(examples="raw", evidence="inline"))
     assert doc["channels"]["t.odd"]["x-inferrer-anomalies"] == {DUP: 2, BIG: 2}
     asyncapi_check(doc)
 
@@ -316,7 +318,17 @@ def test_infer_from_a_capture_reports_anomalies(tmp_path: Path) -> None:
     write_capture(anomalous_records(), capture)
     out = tmp_path / "asyncapi.yaml"
     result = subprocess.run(
-        [sys.executable, "-m", "inferrer", "--from-file", str(capture), "-o", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "inferrer",
+            "--from-file",
+            str(capture),
+            "-o",
+            str(out),
+            "--evidence",
+            "inline",
+        ],
         capture_output=True,
         text=True,
         timeout=120,

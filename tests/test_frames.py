@@ -437,3 +437,31 @@ def test_the_analyst_api_loads_pandas_on_first_use() -> None:
     assert "pandas" in _modules_after("from inferrer import topics_frame")
     with pytest.raises(AttributeError, match="module 'inferrer' has no attribute 'nothing'"):
         inferrer.nothing  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_the_evidence_file_reads_as_a_frame_that_agrees_with_the_observations(
+    v1: Observed, v1_fields: pd.DataFrame, tmp_path: Path
+) -> None:
+    from inferrer import EVIDENCE_COLUMNS, evidence_frame
+
+    out = tmp_path / "asyncapi.yaml"
+    proc = subprocess.run(
+        [sys.executable, "-m", "inferrer", "--from-file", str(V1), "-o", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    frame = evidence_frame(out)  # the document: its evidence file is found beside it
+    assert list(frame.columns) == list(EVIDENCE_COLUMNS)
+    assert frame.equals(evidence_frame(tmp_path / "asyncapi.evidence.json"))
+    settled = frame[frame["message"] == "PaymentSettled"].set_index("path")
+    observed = v1_fields[v1_fields["kind"] == "PaymentSettled"].set_index("path")
+    assert set(settled.index) == set(observed.index)
+    for path, row in settled.iterrows():
+        assert row["presence_ratio"] == round(observed.loc[path, "presence_ratio"], 4), path
+        assert row["distinct"] == observed.loc[path, "distinct"], path
+        assert row["messages"] == observed.loc[path, "messages"], path
+    assert list(evidence_frame({"inferrerEvidence": 1, "nodes": {}}).columns) == list(
+        EVIDENCE_COLUMNS
+    )

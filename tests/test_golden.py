@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from inferrer.asyncapi.evidence import evidence_path
 from tests.bank_helpers import (
     BANK,
     GOLDEN,
@@ -24,10 +25,13 @@ from tests.kafka_util import run_cli
 
 
 def test_capture_files_infer_the_golden_document(tmp_path: Path) -> None:
-    out = tmp_path / "asyncapi.yaml"
+    out = tmp_path / GOLDEN.name
     proc = run_cli(["infer", "--from-file", str(BANK / "v1"), "--topics", "bank.*", "-o", str(out)])
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes() == GOLDEN.read_bytes()
+    # ... and the evidence beside it, to the byte too.
+    evidence = evidence_path(GOLDEN)
+    assert evidence_path(out).read_bytes() == evidence.read_bytes()
 
 
 def test_golden_document_is_valid_asyncapi() -> None:

@@ -48,7 +48,7 @@ def _no_traceback(stderr: str) -> None:
 )
 def test_timestamps_beyond_the_calendar_are_clamped(tmp_path: Path, ts: int, seen: str) -> None:
     capture = _write(tmp_path / "c.jsonl", [_line(0, '{"a": 1}', ts), _line(1, '{"a": 2}')])
-    proc = run_cli(["infer", "--from-file", str(capture)])
+    proc = run_cli(["infer", "--from-file", str(capture), "--evidence", "inline"])
     _no_traceback(proc.stderr)
     assert proc.returncode == 0, proc.stderr
     assert f"x-inferrer-first-seen: '{min(seen, '2023-11-14T22:13:20.000Z')}'" in proc.stdout
@@ -174,7 +174,17 @@ def test_a_capture_payload_nested_300_levels_is_counted_too_deep(tmp_path: Path)
         + f'{{"topic": "t", "partition": 0, "offset": 2, "ts": 1, "key": {deep}, '
         + '"payload": null}\n'
     )
-    proc = run_cli(["infer", "--from-file", str(capture), "-o", str(tmp_path / "a.yaml")])
+    proc = run_cli(
+        [
+            "infer",
+            "--from-file",
+            str(capture),
+            "-o",
+            str(tmp_path / "a.yaml"),
+            "--evidence",
+            "inline",
+        ]
+    )
     assert proc.returncode == 0, proc.stderr
     _no_traceback(proc.stderr)
     assert "x-inferrer-undecodable:\n      too-deep: 1\n" in (tmp_path / "a.yaml").read_text()
@@ -191,7 +201,17 @@ def test_a_message_with_100k_fields_is_too_wide_and_fast(tmp_path: Path) -> None
     assert len(wide) > 1_600_000
     capture = _write(tmp_path / "c.jsonl", [_line(0, wide), _line(1, '{"a": 1}')])
     began = time.monotonic()
-    proc = run_cli(["infer", "--from-file", str(capture), "-o", str(tmp_path / "a.yaml")])
+    proc = run_cli(
+        [
+            "infer",
+            "--from-file",
+            str(capture),
+            "-o",
+            str(tmp_path / "a.yaml"),
+            "--evidence",
+            "inline",
+        ]
+    )
     assert time.monotonic() - began < 10
     assert proc.returncode == 0, proc.stderr
     text = (tmp_path / "a.yaml").read_text()
@@ -240,7 +260,18 @@ def test_connect_envelopes_with_odd_fields_decode_quietly(tmp_path: Path) -> Non
         [_line(i, json.dumps(e), topic=f"t{i}") for i, e in enumerate(envelopes)],
     )
     out = tmp_path / "a.yaml"
-    proc = run_cli(["infer", "--from-file", str(capture), "-o", str(out), "--no-summary"])
+    proc = run_cli(
+        [
+            "infer",
+            "--from-file",
+            str(capture),
+            "-o",
+            str(out),
+            "--no-summary",
+            "--evidence",
+            "inline",
+        ]
+    )
     assert (proc.returncode, proc.stderr) == (0, f"wrote {out}\n")
     assert "undecodable" not in out.read_text()
 
@@ -269,7 +300,7 @@ def test_a_live_record_stamped_in_the_year_10000_is_clamped(
     )
     source = ["-b", kafka.bootstrap, "--topics", topic_name, "--from", "earliest"]
     spec, capture = tmp_path / "a.yaml", tmp_path / "c.jsonl"
-    proc = run_cli(["infer", *source, "-o", str(spec)])
+    proc = run_cli(["infer", *source, "-o", str(spec), "--evidence", "inline"])
     assert proc.returncode == 0, proc.stderr
     _no_traceback(proc.stderr)
     assert "x-inferrer-last-seen: '9999-12-31T23:59:59.999Z'" in spec.read_text()
@@ -278,7 +309,7 @@ def test_a_live_record_stamped_in_the_year_10000_is_clamped(
     assert '"ts":253402300800000' in capture.read_text()
     proc = run_cli(["diff", "--spec", str(spec), *source])
     assert proc.returncode == 0, proc.stderr
-    proc = run_cli(["infer", "--from-file", str(capture), "--no-summary"])
+    proc = run_cli(["infer", "--from-file", str(capture), "--no-summary", "--evidence", "inline"])
     assert proc.returncode == 0, proc.stderr
     assert "x-inferrer-last-seen: '9999-12-31T23:59:59.999Z'" in proc.stdout
 

@@ -23,7 +23,9 @@ import jsonschema
 
 from inferrer.asyncapi.evidence import EXTENSION_PREFIX, EvidenceMode, split_evidence
 from inferrer.asyncapi.io import AsyncAPIVersion
+from inferrer.asyncapi.names import distinguishing_segment, kind_name
 from inferrer.asyncapi.redact import example_for_schema, redact_example
+from inferrer.asyncapi.reuse import share_schemas
 from inferrer.errors import UsageError
 from inferrer.model import (
     HEADER_KIND_PREFIX,
@@ -147,27 +149,39 @@ class _ChannelPlan:
 def _plan(
     summaries: Sequence[TopicSummary], metadata: Mapping[str, TopicMetadata]
 ) -> list[_ChannelPlan]:
-    channel_ids: set[str] = set()
-    name_counts: dict[str, int] = {}
+    # Message ids by the rules of inferrer.asyncapi.names: from the kind's value or the
+    # topic, qualified by the segment that tells topics apart when names collide.
+    names: dict[tuple[str, int], str] = {}
+    topics_by_name: dict[str, list[str]] = {}
     for summary in summaries:
-        for kind in summary.kinds:
-            key = component_key(kind.name)
-            name_counts[key] = name_counts.get(key, 0) + 1
+        for index, kind in enumerate(_ordered_kinds(summary)):
+            name = component_key(
+                kind_name(
+                    summary.topic, kind.discriminator_field, kind.discriminator_value, kind.name
+                )
+            )
+            names[(summary.topic, index)] = name
+            topics_by_name.setdefault(name, []).append(summary.topic)
+    channel_ids: set[str] = set()
     message_ids: set[str] = set()
     plans: list[_ChannelPlan] = []
     for summary in summaries:
         channel_id = unique_key(component_key(summary.topic), channel_ids)
         messages: list[_MessagePlan] = []
-        for kind in sorted(summary.kinds, key=lambda k: (k.name, k.discriminator_value or "")):
-            base = component_key(kind.name)
-            # A kind name shared by several topics is qualified by its channel.
-            if name_counts[base] > 1:
-                base = f"{channel_id}.{base}"
+        for index, kind in enumerate(_ordered_kinds(summary)):
+            base = names[(summary.topic, index)]
+            others = [t for t in topics_by_name[base] if t != summary.topic]
+            if others:
+                base = component_key(distinguishing_segment(summary.topic, others) + base)
             messages.append(_MessagePlan(unique_key(base, message_ids), kind, summary))
         plans.append(
             _ChannelPlan(channel_id, summary, metadata.get(summary.topic), tuple(messages))
         )
     return plans
+
+
+def _ordered_kinds(summary: TopicSummary) -> list[KindSummary]:
+    return sorted(summary.kinds, key=lambda k: (k.name, k.discriminator_value or ""))
 
 
 def component_key(text: str) -> str:
@@ -444,9 +458,9 @@ def _message(plan: _MessagePlan, schema_ref: str, options: DocumentOptions) -> d
     kind, summary = plan.kind, plan.summary
     schema = _payload_schema(kind, options.examples)
     message: dict[str, Any] = {
-        "name": kind.name,
-        "title": _title(kind.name),
-        "summary": _message_summary(kind, summary),
+        "name": plan.id,
+        "title": _title(plan.id),
+        "summary": _message_summary(plan.id, kind, summary),
         "contentType": _content_type(summary),
         "payload": {"$ref": schema_ref},
         "bindings": _message_binding(summary),
@@ -461,10 +475,10 @@ def _message(plan: _MessagePlan, schema_ref: str, options: DocumentOptions) -> d
     return message
 
 
-def _message_summary(kind: KindSummary, summary: TopicSummary) -> str:
+def _message_summary(name: str, kind: KindSummary, summary: TopicSummary) -> str:
     if kind.discriminator_field is not None and kind.discriminator_value is not None:
         return (
-            f"A {kind.name} event on {summary.topic} "
+            f"A {name} event on {summary.topic} "
             f"({kind.discriminator_field} = {kind.discriminator_value})."
         )
     return f"A message on {summary.topic}."
@@ -614,7 +628,7 @@ def _build_v3(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
             }
     doc["channels"] = channels
     doc["operations"] = operations
-    components = _prune({"schemas": schemas, "messages": messages})
+    components = _prune({"schemas": share_schemas(schemas), "messages": messages})
     if components:
         doc["components"] = components
     return doc
@@ -673,7 +687,7 @@ def _build_v2(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
         # 2.x channels are keyed by their address: the topic name itself.
         channels[plan.summary.topic] = channel
     doc["channels"] = channels
-    components = _prune({"schemas": schemas, "messages": messages})
+    components = _prune({"schemas": share_schemas(schemas), "messages": messages})
     if components:
         doc["components"] = components
     return doc
