@@ -81,13 +81,13 @@ def test_v3_channels_messages_and_schemas() -> None:
         "PaymentFailed": {"$ref": "#/components/messages/PaymentFailed"},
         "PaymentSettled": {"$ref": "#/components/messages/PaymentSettled"},
     }
-    # "Created" is a kind on two topics: both messages get ids qualified by their channel.
+    # Ids by the naming rules: a kind's value, a single-kind topic's meaningful segments.
     assert sorted(doc["components"]["messages"]) == [
         "BankCustomers",
+        "Created",
+        "LedgerEntries",
         "PaymentFailed",
         "PaymentSettled",
-        "audit_log-v2.Created",
-        "ledger.entries.Created",
     ]
     settled = doc["components"]["messages"]["PaymentSettled"]
     assert settled["payload"] == {"$ref": "#/components/schemas/PaymentSettled"}
@@ -231,7 +231,7 @@ def test_v2_channels_keyed_by_topic_with_publish_and_subscribe() -> None:
         "enum": ["fraud-detector", "settlement-service"],
     }
     assert doc["channels"]["ledger.entries"]["publish"]["message"] == {
-        "$ref": "#/components/messages/ledger.entries.Created"
+        "$ref": "#/components/messages/LedgerEntries"
     }
     assert "subscribe" not in doc["channels"]["ledger.entries"]
     assert "operations" not in doc
@@ -430,7 +430,7 @@ def test_redacted_examples_keep_structure_types_formats_and_enums() -> None:
     assert customer["address"] == "string"  # the schema example shows the non-null branch
     assert customer["segment"] == "corporate"  # the first value of the enum
     assert isinstance(customer["score"], int)
-    audit = doc["components"]["messages"]["audit_log-v2.Created"]["examples"][0]["payload"]
+    audit = doc["components"]["messages"]["Created"]["examples"][0]["payload"]
     assert audit == {"id": 0}  # this fixture's schema declares no meta object
 
 
@@ -468,14 +468,14 @@ def test_odd_kind_names_give_valid_unique_ids(asyncapi_check: Check) -> None:
     )
     doc = build_document([summary], {}, DocumentOptions())
     assert sorted(doc["components"]["messages"]) == [
-        "_",
-        "orders.order_placed_v1",
-        "orders.order_placed_v1_2",
+        "Message",
+        "OrderPlacedV1",
+        "OrderPlacedV1_2",
     ]
     assert [m["name"] for m in doc["components"]["messages"].values()] == [
-        "",
-        "order placed/v1",
-        "order_placed_v1",
+        "Message",
+        "OrderPlacedV1",
+        "OrderPlacedV1_2",
     ]
     asyncapi_check(doc)
 

@@ -44,10 +44,12 @@ def test_a_kind_is_named_from_its_value(value: str, name: str) -> None:
 
 
 def test_debezium_kinds_are_the_tables_row_and_what_happened() -> None:
-    assert kind_name("cdc.shop.suppliers", "op", "c", "Create") == "SupplierCreated"
-    assert kind_name("cdc.shop.suppliers", "op", "Update", "Update") == "SupplierUpdated"
-    assert kind_name("cdc.shop.categories", "op", "r", "Read") == "CategorySnapshot"
-    assert kind_name("cdc.shop.addresses", "op", "d", "Delete") == "AddressDeleted"
+    assert kind_name("cdc.shop.suppliers", "op", "c", "Create", only=False) == "SupplierCreated"
+    assert (
+        kind_name("cdc.shop.suppliers", "op", "Update", "Update", only=False) == "SupplierUpdated"
+    )
+    assert kind_name("cdc.shop.categories", "op", "r", "Read", only=False) == "CategorySnapshot"
+    assert kind_name("cdc.shop.addresses", "op", "d", "Delete", only=False) == "AddressDeleted"
 
 
 def test_plural_endings() -> None:

@@ -175,7 +175,7 @@ def test_update_keeps_human_edits_adds_new_parts_and_reports_unobserved(
     # New topics arrive with their messages and operations.
     assert doc["channels"]["ledger.entries"]["address"] == "ledger.entries"
     assert doc["operations"]["ledger.entries.send"]["messages"] == [
-        {"$ref": "#/channels/ledger.entries/messages/ledger.entries.Created"}
+        {"$ref": "#/channels/ledger.entries/messages/LedgerEntries"}
     ]
     assert doc["operations"]["bank.payments.send"]["messages"] == [
         {"$ref": "#/channels/bank.payments/messages/PaymentFailed"},
@@ -185,14 +185,14 @@ def test_update_keeps_human_edits_adds_new_parts_and_reports_unobserved(
     assert result.unobserved == ["/components/schemas/SettledPayload/properties/memo"]
     assert result.added == [
         "/channels/audit_log-v2",
-        "/channels/audit_log-v2/messages/audit_log-v2.Created",
+        "/channels/audit_log-v2/messages/Created",
         "/channels/ledger.entries",
-        "/channels/ledger.entries/messages/ledger.entries.Created",
-        "/components/messages/audit_log-v2.Created",
-        "/components/messages/ledger.entries.Created",
+        "/channels/ledger.entries/messages/LedgerEntries",
+        "/components/messages/Created",
+        "/components/messages/LedgerEntries",
+        "/components/schemas/Created",
+        "/components/schemas/LedgerEntries",
         "/components/schemas/SettledPayload/properties/channel",
-        "/components/schemas/audit_log-v2.Created",
-        "/components/schemas/ledger.entries.Created",
         "/operations/audit_log-v2.send",
         "/operations/ledger.entries.send",
     ]
@@ -437,7 +437,7 @@ def test_a_new_kind_is_not_mistaken_for_a_similar_one() -> None:
 def test_a_single_kind_topic_matches_by_shape_after_a_rename() -> None:
     ledger = all_summaries()[3]
     old = build_document([ledger], {}, DocumentOptions(evidence="inline"))
-    message = old["components"]["messages"].pop("Created")
+    message = old["components"]["messages"].pop("LedgerEntries")
     message["name"] = "LedgerEntry"
     old["components"]["messages"]["LedgerEntry"] = message
     old["channels"]["ledger.entries"]["messages"] = {

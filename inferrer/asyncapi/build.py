@@ -155,11 +155,9 @@ def _plan(
     topics_by_name: dict[str, list[str]] = {}
     for summary in summaries:
         for index, kind in enumerate(_ordered_kinds(summary)):
-            name = component_key(
-                kind_name(
-                    summary.topic, kind.discriminator_field, kind.discriminator_value, kind.name
-                )
-            )
+            field, value = kind.discriminator_field, kind.discriminator_value
+            only = len(summary.kinds) == 1
+            name = component_key(kind_name(summary.topic, field, value, kind.name, only=only))
             names[(summary.topic, index)] = name
             topics_by_name.setdefault(name, []).append(summary.topic)
     channel_ids: set[str] = set()

@@ -113,11 +113,14 @@ def topic_name(topic: str) -> str:
     return "".join(previous) + last
 
 
-def kind_name(topic: str, field: str | None, value: str | None, fallback: str) -> str:
+def kind_name(
+    topic: str, field: str | None, value: str | None, fallback: str, *, only: bool
+) -> str:
     """The name of one kind of ``topic``: from its discriminator ``field`` and ``value``,
-    from the topic for a topic's only kind (``value`` None), else ``fallback``."""
+    from the topic for the topic's ``only`` kind, else from ``fallback`` (the name the
+    inference gave it)."""
     if value is None:
-        return topic_name(topic) if field is None else pascal(fallback) or "Message"
+        return topic_name(topic) if only else pascal(fallback) or "Message"
     if field == "op" and (value in DEBEZIUM_OPS.values() or value in DEBEZIUM_OPS):
         return debezium_name(topic, DEBEZIUM_OPS.get(value, value))
     return value_name(value)
