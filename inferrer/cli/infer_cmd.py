@@ -11,6 +11,7 @@ import typer
 
 from inferrer.asyncapi import DocumentOptions, dump_document, format_for_path, write_atomic
 from inferrer.asyncapi.evidence import EvidenceMode, dump_evidence, evidence_path
+from inferrer.asyncapi.roundtrip import render_update
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
 from inferrer.cli.logs import LOG, info_enabled
@@ -187,7 +188,11 @@ def infer_command(
     for warning in result.warnings:
         LOG.warning("%s", warning)
     doc_format = fmt.value if fmt else (format_for_path(target) if target else "yaml")
-    text = dump_document(result.document, doc_format)
+    if update is not None:
+        # Written over the file a person edited: its comments and layout are kept.
+        text = render_update(update.read_text(encoding="utf-8"), result.document, doc_format)
+    else:
+        text = dump_document(result.document, doc_format)
     if target is None:
         sys.stdout.write(text)
     else:
