@@ -239,7 +239,8 @@ def infer_document(
     """
     import dataclasses
 
-    from inferrer.asyncapi import build_document, update_spec_file
+    from inferrer.asyncapi import update_spec_file
+    from inferrer.asyncapi.build import build_document_with_evidence
     from inferrer.asyncapi.evidence import split_evidence
 
     collected = collect(source, progress=progress)
@@ -261,7 +262,7 @@ def infer_document(
             unobserved=tuple(result.unobserved),
             evidence=result.evidence,
         )
-    document = build_document(summaries, metadata, dataclasses.replace(options, evidence="inline"))
+    document = build_document_with_evidence(summaries, metadata, options)
     evidence: dict[str, Any] | None = None
     if options.evidence != "inline":
         document, evidence = split_evidence(document, document_name=document_name)

@@ -32,6 +32,8 @@ def test_capture_files_infer_the_golden_document(tmp_path: Path) -> None:
     # ... and the evidence beside it, to the byte too.
     evidence = evidence_path(GOLDEN)
     assert evidence_path(out).read_bytes() == evidence.read_bytes()
+    assert "is in the evidence file written beside this document" in out.read_text()
+    assert "x-inferrer-sample-size" not in out.read_text()
 
 
 def test_golden_document_is_valid_asyncapi() -> None:

@@ -12,6 +12,7 @@ have edited, while the ``x-inferrer-*`` evidence is refreshed on every run.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -125,6 +126,20 @@ def build_document(
         doc = _build_v3(plan, options)
     if options.evidence != "inline":
         doc = split_evidence(doc)[0]
+    return doc
+
+
+def build_document_with_evidence(
+    summaries: Iterable[TopicSummary],
+    metadata: Mapping[str, TopicMetadata],
+    options: DocumentOptions,
+) -> dict[str, Any]:
+    """:func:`build_document` with the evidence inline whatever ``options.evidence`` says
+    (its prose still says where the evidence goes): for the callers that merge the
+    document first and take the evidence out after (``--update``)."""
+    inline = dataclasses.replace(options, evidence="inline")
+    doc = build_document(summaries, metadata, inline)
+    doc["info"]["description"] = _info_description(options)
     return doc
 
 
@@ -501,18 +516,24 @@ _ORIGIN_WORDS: dict[Origin, tuple[str, str]] = {
 }
 
 
+def _info_description(options: DocumentOptions) -> str:
+    if options.description is not None:
+        return options.description
+    traffic, facts = _ORIGIN_WORDS[options.origin]
+    return (
+        f"Inferred by inferrer from {traffic}: "
+        "one channel per topic, one message per event kind, payload schemas "
+        f"inferred from the sampled values, {facts}. "
+        f"Examples are {_EXAMPLES_WORDS[options.examples]}. "
+        f"{_EVIDENCE_WORDS[options.evidence]} Review the schemas before relying on "
+        "them: they describe only what the sample contained."
+    )
+
+
 def _info(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[str, Any]:
     description = options.description
     if description is None:
-        traffic, facts = _ORIGIN_WORDS[options.origin]
-        description = (
-            f"Inferred by inferrer from {traffic}: "
-            "one channel per topic, one message per event kind, payload schemas "
-            f"inferred from the sampled values, {facts}. "
-            f"Examples are {_EXAMPLES_WORDS[options.examples]}. "
-            f"{_EVIDENCE_WORDS[options.evidence]} Review the schemas before relying on "
-            "them: they describe only what the sample contained."
-        )
+        description = _info_description(options)
     firsts = [p.summary.first_timestamp for p in plans if p.summary.first_timestamp is not None]
     lasts = [p.summary.last_timestamp for p in plans if p.summary.last_timestamp is not None]
     info: dict[str, Any] = {
@@ -640,6 +661,10 @@ def _build_v2(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
     # AsyncAPI 2.x operations are seen from the client: `publish` is what producers
     # do to the topic, `subscribe` what consumer groups do.
     doc = _document_head(plans, options)
+    # 2.x asks for a document id (a URI) and tags; both are made from what is known.
+    slug = "-".join(w.lower() for w in _WORDS.findall(options.title)) or "kafka-events"
+    doc = {"asyncapi": doc.pop("asyncapi"), "id": f"urn:inferrer:{slug}", **doc}
+    doc["tags"] = [{"name": "kafka", "description": "Topics of an Apache Kafka cluster."}]
     channels: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     messages: dict[str, Any] = {}
@@ -649,9 +674,10 @@ def _build_v2(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
         for message_plan in plan.messages:
             schemas[message_plan.id] = _payload_schema(message_plan.kind, options.examples)
             ref = f"#/components/schemas/{message_plan.id}"
-            # No messageId: the 2.x parser counts a message referenced by both
-            # publish and subscribe as a duplicate id.
-            messages[message_plan.id] = _message(message_plan, ref, options)
+            messages[message_plan.id] = {
+                "messageId": message_plan.id,
+                **_message(message_plan, ref, options),
+            }
             refs.append({"$ref": f"#/components/messages/{message_plan.id}"})
         message_field: dict[str, Any] | None
         if not refs:
@@ -677,8 +703,8 @@ def _build_v2(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
                 "summary": f"Consumer groups read {plan.summary.topic}.",
                 "bindings": {"kafka": _group_binding(groups)},
             }
-            if message_field is not None:
-                subscribe["message"] = message_field
+            # The messages are publish's: the 2.x rules count a message that both
+            # operations reference as two messages with one messageId.
             channel["subscribe"] = subscribe
         channel["bindings"] = _channel_binding(plan)
         channel.update(_channel_evidence(plan))

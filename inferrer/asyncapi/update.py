@@ -33,7 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inferrer.asyncapi.build import DocumentOptions, build_document, unique_key
+from inferrer.asyncapi.build import (
+    DocumentOptions,
+    build_document_with_evidence,
+    unique_key,
+)
 from inferrer.asyncapi.evidence import EXTENSION_PREFIX, split_evidence
 from inferrer.asyncapi.io import detect_version, load_document
 from inferrer.errors import UsageError
@@ -92,10 +96,8 @@ def update_spec_file(
     """
     existing = load_document(path)
     version = detect_version(existing, os.fspath(path))
-    inferred = build_document(
-        summaries,
-        metadata,
-        dataclasses.replace(options, asyncapi_version=version, evidence="inline"),
+    inferred = build_document_with_evidence(
+        summaries, metadata, dataclasses.replace(options, asyncapi_version=version)
     )
     result = update_document(existing, inferred)
     if options.evidence == "inline":
