@@ -13,13 +13,13 @@ from inferrer.model import KindSummary, TopicSummary
     ("topic", "name"),
     [
         ("bank.customers.address-changed", "AddressChanged"),
-        ("bank.cards.transactions", "CardTransactions"),
+        ("bank.cards.transactions", "CardTransaction"),
         ("bank.audit.log", "AuditLog"),
-        ("bank.loans.applications", "LoanApplications"),
-        ("shop.categories.updates", "CategoryUpdates"),
-        ("prod.orders.v2", "Orders"),
-        ("payments", "Payments"),
-        ("iot.sensor_readings", "SensorReadings"),
+        ("bank.loans.applications", "LoanApplication"),
+        ("shop.categories.updates", "CategoryUpdate"),
+        ("prod.orders.v2", "Order"),
+        ("payments", "Payment"),
+        ("iot.sensor_readings", "SensorReading"),
         ("crm.addresses.sync", "AddressSync"),
     ],
 )
@@ -90,10 +90,10 @@ def test_names_are_unique_across_the_document_and_qualified_by_what_tells_topics
     doc = build_document(summaries, {}, DocumentOptions())
     messages = doc["components"]["messages"]
     assert sorted(messages) == [
-        "CardTransactions",
+        "CardTransaction",
         "CustomerCreated",
         "EuOrderPlaced",
-        "LoanTransactions",
+        "LoanTransaction",
         "SupplierCreated",
         "UsOrderPlaced",
     ]

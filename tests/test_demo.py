@@ -42,7 +42,7 @@ def test_demo_infers_the_golden_document_and_reports_the_drift(tmp_path: Path) -
         "bank.payments PaymentInitiated payload /amount: type ['number'] documented, "
         "['string'] seen (70 of 70 values)",
         "topic bank.payments: event kind PaymentRefunded is not documented (9 messages)",
-        "bank.cards.transactions CardTransactions payload /merchant/logoUrl: undocumented "
+        "bank.cards.transactions CardTransaction payload /merchant/logoUrl: undocumented "
         "property in 160 of 160 messages",
         "bank.accounts.balance-updated BalanceUpdated payload /iban: required but missing "
         "in 160 of 160 messages",

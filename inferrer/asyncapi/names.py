@@ -10,9 +10,10 @@
   ``Snapshot`` for snapshot reads, ``Truncated``).
 * **A topic that carries one kind** is named from its last segment when that already
   holds two words or more (``bank.customers.address-changed`` → ``AddressChanged``), else
-  from the last two, the first made singular (``bank.cards.transactions`` →
-  ``CardTransactions``, ``bank.audit.log`` → ``AuditLog``). Environment and version
-  segments (``prod``, ``v2``...) are skipped.
+  from the last two; plural words are made singular, since a message is one of what
+  the topic holds (``iot.sensor-readings`` → ``SensorReading``,
+  ``bank.cards.transactions`` → ``CardTransaction``, ``bank.audit.log`` → ``AuditLog``).
+  Environment and version segments (``prod``, ``v2``...) are skipped.
 * **Collisions:** names shared by messages of different topics are prefixed with the
   segment that tells those topics apart (``orders.eu.placed`` and ``orders.us.placed``
   → ``EuOrderPlaced``, ``UsOrderPlaced``); what still collides gets ``_2``, ``_3``... in
@@ -104,9 +105,14 @@ def topic_name(topic: str) -> str:
     segments = meaningful_segments(topic)
     if not segments:
         return "Message"
-    last = pascal(segments[-1])
-    if len(words(last)) >= 2 or len(segments) < 2:
-        return last or "Message"
+    last_words = words(pascal(segments[-1]))
+    if not last_words:
+        return "Message"
+    # A message is one of what the topic holds: the last word is made singular too.
+    last_words[-1] = singular(last_words[-1])
+    last = "".join(last_words)
+    if len(last_words) >= 2 or len(segments) < 2:
+        return last
     previous = words(pascal(segments[-2]))
     if previous:
         previous[-1] = singular(previous[-1])

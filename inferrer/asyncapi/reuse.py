@@ -9,10 +9,10 @@ another shared one refers to it in turn.
 
 Names come from where the schema occurs, by these rules: the property name holding it
 (``address``, ``previousAddress`` → ``Address``, the most frequent name first, then the
-shortest, then alphabetical), ``Item`` after an array's name (``lines`` → ``LinesItem``),
-``Value`` after a map's name; ``before``/``after`` pairs (a change-data-capture row) are
-named after the message, with ``Row``. A name already taken gets ``_2``, ``_3``... The
-result depends only on the schemas, never on input order.
+shortest, then alphabetical), an array's name made singular for its items (``lines`` →
+``Line``, else ``…Item``), ``Value`` after a map's name; ``before``/``after`` pairs (a
+change-data-capture row) are named after the message, with ``Row``. A name already taken
+gets ``_2``, ``_3``... The result depends only on the schemas, never on input order.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-from inferrer.inference.rules import pascal_case
+from inferrer.asyncapi.names import pascal, singular
 
 MIN_SHARED_PROPERTIES: Final = 2
 """An object schema needs at least this many properties to be worth a name of its own."""
@@ -59,7 +59,8 @@ def _children(schema: dict[str, Any], name: str) -> Iterator[tuple[Setter, str, 
             yield _slot(properties, key), str(key), child
     items = schema.get("items")
     if isinstance(items, dict):
-        yield _slot(schema, "items"), f"{name}Item", items
+        item = singular(name)
+        yield _slot(schema, "items"), item if item != name else f"{name}Item", items
     additional = schema.get("additionalProperties")
     if isinstance(additional, dict):
         yield _slot(schema, "additionalProperties"), f"{name}Value", additional
@@ -99,12 +100,12 @@ def _occurrences(schemas: dict[str, Any]) -> dict[str, list[_Place]]:
 def _name(contexts: list[str], owners: list[str]) -> str:
     if set(contexts) <= _ROW_NAMES:
         base = sorted(owners, key=lambda o: (len(o), o))[0]
-        return f"{pascal_case(base.split('.')[0]) or 'Change'}Row"
+        return f"{pascal(base.split('.')[0]) or 'Change'}Row"
     counts: dict[str, int] = {}
     for context in contexts:
         counts[context] = counts.get(context, 0) + 1
     best = sorted(counts, key=lambda c: (-counts[c], len(c), c))[0]
-    return pascal_case(best) or "Shared"
+    return pascal(best) or "Shared"
 
 
 def share_schemas(schemas: dict[str, Any]) -> dict[str, Any]:
