@@ -19,6 +19,7 @@ from inferrer.model import KindSummary, TopicSummary
         ("shop.categories.updates", "CategoryUpdate"),
         ("prod.orders.v2", "Order"),
         ("payments", "Payment"),
+        ("billing.invoices", "Invoice"),
         ("iot.sensor_readings", "SensorReading"),
         ("crm.addresses.sync", "AddressSync"),
     ],

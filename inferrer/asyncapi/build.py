@@ -23,6 +23,7 @@ from typing import Any, Literal
 import jsonschema
 
 from inferrer.asyncapi.evidence import EXTENSION_PREFIX, EvidenceMode, split_evidence
+from inferrer.asyncapi.families import DEFAULT_MIN_FAMILY, Family, group_topics
 from inferrer.asyncapi.io import AsyncAPIVersion
 from inferrer.asyncapi.names import distinguishing_segment, kind_name
 from inferrer.asyncapi.redact import example_for_schema, redact_example
@@ -92,6 +93,10 @@ class DocumentOptions:
     origin: Origin = "live"
     """Where the observations came from, for ``info.description``: a ``live`` sample,
     a ``capture`` file, or saved ``observations`` (set by the pipeline)."""
+    group_topics: int = DEFAULT_MIN_FAMILY
+    """``--group-topics N``: topics differing in one segment with the same messages become
+    one templated channel when at least N of them do (0 never;
+    :mod:`inferrer.asyncapi.families`)."""
     evidence: EvidenceMode = "file"
     """``--evidence``: ``inline`` writes the sample's evidence into the document as
     ``x-inferrer-*`` extensions; ``file`` and ``none`` leave it out of the document (the
@@ -119,7 +124,8 @@ def build_document(
     topics = [s.topic for s in ordered]
     if len(set(topics)) != len(topics):
         raise UsageError("build_document got two summaries for the same topic")
-    plan = _plan(ordered, metadata)
+    ordered, metadata, families = group_topics(ordered, metadata, options.group_topics)
+    plan = _plan(ordered, metadata, families)
     if options.asyncapi_version == "2.6.0":
         doc = _build_v2(plan, options)
     else:
@@ -159,10 +165,13 @@ class _ChannelPlan:
     summary: TopicSummary
     metadata: TopicMetadata | None
     messages: tuple[_MessagePlan, ...]
+    family: Family | None = None
 
 
 def _plan(
-    summaries: Sequence[TopicSummary], metadata: Mapping[str, TopicMetadata]
+    summaries: Sequence[TopicSummary],
+    metadata: Mapping[str, TopicMetadata],
+    families: Mapping[str, Family],
 ) -> list[_ChannelPlan]:
     # Message ids by the rules of inferrer.asyncapi.names: from the kind's value or the
     # topic, qualified by the segment that tells topics apart when names collide.
@@ -179,7 +188,8 @@ def _plan(
     message_ids: set[str] = set()
     plans: list[_ChannelPlan] = []
     for summary in summaries:
-        channel_id = unique_key(component_key(summary.topic), channel_ids)
+        plain_id = summary.topic.replace("{", "").replace("}", "")
+        channel_id = unique_key(component_key(plain_id), channel_ids)
         messages: list[_MessagePlan] = []
         for index, kind in enumerate(_ordered_kinds(summary)):
             base = names[(summary.topic, index)]
@@ -188,7 +198,13 @@ def _plan(
                 base = component_key(distinguishing_segment(summary.topic, others) + base)
             messages.append(_MessagePlan(unique_key(base, message_ids), kind, summary))
         plans.append(
-            _ChannelPlan(channel_id, summary, metadata.get(summary.topic), tuple(messages))
+            _ChannelPlan(
+                channel_id,
+                summary,
+                metadata.get(summary.topic),
+                tuple(messages),
+                families.get(summary.topic),
+            )
         )
     return plans
 
@@ -300,6 +316,9 @@ def _scrub_schema(schema: Any, mode: ExamplesMode) -> Any:
                 result[key] = list(value)
             elif mode == "redacted":
                 result[key] = [redact_example(v, schema) for v in value]
+        elif key == "enum" and isinstance(value, list) and len(value) == 1:
+            # One value (a kind's discriminator): JSON Schema's own word for it.
+            result["const"] = value[0]
         elif key == "default" and mode != "raw":
             result[key] = redact_example(value, schema)
         else:
@@ -400,6 +419,7 @@ def _channel_evidence(plan: _ChannelPlan) -> dict[str, Any]:
                 None if s.rate_per_second is None else round(s.rate_per_second, 3)
             ),
             f"{EXTENSION_PREFIX}consumer-groups": sorted(set(md.consumer_groups)) if md else None,
+            f"{EXTENSION_PREFIX}topics": list(plan.family.members) if plan.family else None,
         }
     )
 
@@ -439,7 +459,8 @@ def _topic_configuration(configs: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _channel_binding(plan: _ChannelPlan) -> dict[str, Any]:
-    binding: dict[str, Any] = {"topic": plan.summary.topic}
+    # A family's channel stands for several topics: its address names them.
+    binding: dict[str, Any] = {} if plan.family else {"topic": plan.summary.topic}
     md = plan.metadata
     if md is not None:
         if md.partitions >= 1:
@@ -473,11 +494,13 @@ def _message(plan: _MessagePlan, schema_ref: str, options: DocumentOptions) -> d
     message: dict[str, Any] = {
         "name": plan.id,
         "title": _title(plan.id),
-        "summary": _message_summary(plan.id, kind, summary),
         "contentType": _content_type(summary),
         "payload": {"$ref": schema_ref},
         "bindings": _message_binding(summary),
     }
+    described = _message_summary(plan.id, kind, summary)
+    if described is not None:
+        message["summary"] = described
     headers = kind.headers_schema or summary.headers_schema
     if headers is not None:
         message["headers"] = {k: v for k, v in headers.items() if k not in ("$schema", "$id")}
@@ -488,13 +511,16 @@ def _message(plan: _MessagePlan, schema_ref: str, options: DocumentOptions) -> d
     return message
 
 
-def _message_summary(name: str, kind: KindSummary, summary: TopicSummary) -> str:
+def _message_summary(name: str, kind: KindSummary, summary: TopicSummary) -> str | None:
+    # Only a kind has something to say (how it is told apart); "a message on the topic"
+    # would repeat the channel.
     if kind.discriminator_field is not None and kind.discriminator_value is not None:
+        article = "An" if name[:1] in "AEIOU" else "A"
         return (
-            f"A {name} event on {summary.topic} "
+            f"{article} {name} event on {summary.topic} "
             f"({kind.discriminator_field} = {kind.discriminator_value})."
         )
-    return f"A message on {summary.topic}."
+    return None
 
 
 Origin = Literal["live", "capture", "observations"]
@@ -598,8 +624,30 @@ def _document_head(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> d
     return doc
 
 
-def _channel_description(summary: TopicSummary) -> str:
-    return f"Kafka topic {summary.topic}, as seen in sampled traffic."
+def _channel_description(plan: _ChannelPlan) -> str:
+    if plan.family is not None:
+        return (
+            f"Kafka topics {plan.summary.topic}, one per {plan.family.parameter} "
+            f"({', '.join(plan.family.members)}), with the same messages, as seen in "
+            "sampled traffic."
+        )
+    return f"Kafka topic {plan.summary.topic}, as seen in sampled traffic."
+
+
+def _parameters(plan: _ChannelPlan, v2: bool) -> dict[str, Any] | None:
+    family = plan.family
+    if family is None:
+        return None
+    values = list(family.values)
+    description = f"The {family.parameter} segment of the topic name, as seen."
+    if v2:
+        return {
+            family.parameter: {
+                "description": description,
+                "schema": {"type": "string", "enum": values},
+            }
+        }
+    return {family.parameter: {"description": description, "enum": values}}
 
 
 def _build_v3(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[str, Any]:
@@ -618,8 +666,11 @@ def _build_v3(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
             channel_messages[message_plan.id] = {"$ref": f"#/components/messages/{message_plan.id}"}
         channel: dict[str, Any] = {
             "address": plan.summary.topic,
-            "description": _channel_description(plan.summary),
+            "description": _channel_description(plan),
         }
+        parameters = _parameters(plan, v2=False)
+        if parameters:
+            channel["parameters"] = parameters
         if channel_messages:
             channel["messages"] = channel_messages
         channel["bindings"] = _channel_binding(plan)
@@ -693,7 +744,7 @@ def _build_v2(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
         if message_field is not None:
             publish["message"] = message_field
         channel: dict[str, Any] = {
-            "description": _channel_description(plan.summary),
+            "description": _channel_description(plan),
             "publish": publish,
         }
         groups = sorted(set(plan.metadata.consumer_groups)) if plan.metadata else []
@@ -706,6 +757,9 @@ def _build_v2(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
             # The messages are publish's: the 2.x rules count a message that both
             # operations reference as two messages with one messageId.
             channel["subscribe"] = subscribe
+        parameters = _parameters(plan, v2=True)
+        if parameters:
+            channel["parameters"] = parameters
         channel["bindings"] = _channel_binding(plan)
         channel.update(_channel_evidence(plan))
         # 2.x channels are keyed by their address: the topic name itself.

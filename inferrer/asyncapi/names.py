@@ -9,8 +9,9 @@
   ``cdc.shop.suppliers`` with ``op: c`` → ``SupplierCreated`` (``Updated``, ``Deleted``,
   ``Snapshot`` for snapshot reads, ``Truncated``).
 * **A topic that carries one kind** is named from its last segment when that already
-  holds two words or more (``bank.customers.address-changed`` → ``AddressChanged``), else
-  from the last two; plural words are made singular, since a message is one of what
+  holds two words or more (``bank.customers.address-changed`` → ``AddressChanged``) or the
+  topic has two segments, the first being the domain (``billing.invoices`` → ``Invoice``),
+  else from the last two; plural words are made singular, since a message is one of what
   the topic holds (``iot.sensor-readings`` → ``SensorReading``,
   ``bank.cards.transactions`` → ``CardTransaction``, ``bank.audit.log`` → ``AuditLog``).
   Environment and version segments (``prod``, ``v2``...) are skipped.
@@ -103,6 +104,11 @@ def debezium_name(topic: str, op_name: str) -> str:
 def topic_name(topic: str) -> str:
     """The name of the one kind a topic carries (see the module)."""
     segments = meaningful_segments(topic)
+    # A family's address (orders.{region}.created): its parameter names no kind.
+    templated = [s for s in segments if s.startswith("{") and s.endswith("}")]
+    if templated:
+        segments = [s for s in segments if s not in templated]
+        segments = segments if len(segments) < 2 else ["_", *segments[-2:]]
     if not segments:
         return "Message"
     last_words = words(pascal(segments[-1]))
@@ -111,7 +117,8 @@ def topic_name(topic: str) -> str:
     # A message is one of what the topic holds: the last word is made singular too.
     last_words[-1] = singular(last_words[-1])
     last = "".join(last_words)
-    if len(last_words) >= 2 or len(segments) < 2:
+    # With two segments the first is the domain (``billing.invoices`` → ``Invoice``).
+    if len(last_words) >= 2 or len(segments) < 3:
         return last
     previous = words(pascal(segments[-2]))
     if previous:

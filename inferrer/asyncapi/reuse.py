@@ -7,12 +7,13 @@ repeats the new address, a ``Money`` object in several events, Debezium's ``befo
 ``after`` rows. The largest repeated schema is taken first, so a shared schema that holds
 another shared one refers to it in turn.
 
-Names come from where the schema occurs, by these rules: the property name holding it
-(``address``, ``previousAddress`` → ``Address``, the most frequent name first, then the
-shortest, then alphabetical), an array's name made singular for its items (``lines`` →
-``Line``, else ``…Item``), ``Value`` after a map's name; ``before``/``after`` pairs (a
-change-data-capture row) are named after the message, with ``Row``. A name already taken
-gets ``_2``, ``_3``... The result depends only on the schemas, never on input order.
+Names come from where the schema occurs, by these rules: the words every property name
+holding it ends with (``address``, ``previousAddress`` → ``Address``), else the most
+frequent of those names, then the shortest, then alphabetical; an array's name made
+singular for its items (``lines`` → ``Line``, else ``…Item``), ``Value`` after a map's
+name; ``before``/``after`` pairs (a change-data-capture row) are named after the message,
+with ``Row``. A name already taken gets ``_2``, ``_3``... The result depends only on the
+schemas, never on input order.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-from inferrer.asyncapi.names import pascal, singular
+from inferrer.asyncapi.names import pascal, singular, words
 
 MIN_SHARED_PROPERTIES: Final = 2
 """An object schema needs at least this many properties to be worth a name of its own."""
@@ -101,6 +102,16 @@ def _name(contexts: list[str], owners: list[str]) -> str:
     if set(contexts) <= _ROW_NAMES:
         base = sorted(owners, key=lambda o: (len(o), o))[0]
         return f"{pascal(base.split('.')[0]) or 'Change'}Row"
+    # The words every context ends with: shippingAddress, billingAddress → Address.
+    tails = [words(pascal(c)) for c in contexts]
+    common: list[str] = []
+    while (
+        all(len(t) > len(common) for t in tails)
+        and len({t[len(t) - len(common) - 1] for t in tails}) == 1
+    ):
+        common.insert(0, tails[0][len(tails[0]) - len(common) - 1])
+    if common:
+        return "".join(common)
     counts: dict[str, int] = {}
     for context in contexts:
         counts[context] = counts.get(context, 0) + 1

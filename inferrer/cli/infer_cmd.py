@@ -11,6 +11,7 @@ import typer
 
 from inferrer.asyncapi import DocumentOptions, dump_document, format_for_path, write_atomic
 from inferrer.asyncapi.evidence import EvidenceMode, dump_evidence, evidence_path
+from inferrer.asyncapi.families import DEFAULT_MIN_FAMILY
 from inferrer.asyncapi.roundtrip import render_update
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
@@ -98,6 +99,18 @@ def infer_command(
             rich_help_panel=OUTPUT_PANEL,
         ),
     ] = 1,
+    group_topics: Annotated[
+        int,
+        typer.Option(
+            "--group-topics",
+            metavar="N",
+            min=0,
+            help="Write topics that differ in one name segment and carry the same messages "
+            "as one channel with a templated address (orders.{region}.created) when at "
+            "least N of them do (default 3; 0: never).",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = DEFAULT_MIN_FAMILY,
     evidence: Annotated[
         EvidenceChoice | None,
         typer.Option(
@@ -176,6 +189,7 @@ def infer_command(
         examples_per_message=examples_per_message,
         server_name=server_name,
         evidence=evidence_mode,
+        group_topics=group_topics,
     )
     with sampling_progress() as progress:
         result = infer_document(

@@ -9,6 +9,8 @@ every element keeps the JSON pointer of where it is written in the document.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -379,7 +381,7 @@ def _channels_v3(
             for msg_id, node in raw_messages.items():
                 msg_at = join_pointer(at, "messages", str(msg_id))
                 _add_message(messages, _message(resolver, str(msg_id), node, msg_at))
-        out[address] = _channel(
+        spec_channel = _channel(
             resolver,
             str(channel_id),
             address,
@@ -389,7 +391,47 @@ def _channels_v3(
             messages,
             groups_by_channel.get(str(channel_id), {}),
         )
+        _put_channel(out, spec_channel, channel.get("parameters"), resolver, v2=False)
     return out
+
+
+_PARAMETER = re.compile(r"\{([^{}]+)\}")
+
+
+def _parameter_values(parameters: Any, name: str, resolver: _Resolver, v2: bool) -> list[str]:
+    if not isinstance(parameters, Mapping):
+        return []
+    node, _ = resolver.follow(parameters.get(name), "/")
+    if not isinstance(node, Mapping):
+        return []
+    if v2:
+        node = node.get("schema") if isinstance(node.get("schema"), Mapping) else {}
+    enum = node.get("enum") if isinstance(node, Mapping) else None
+    return [str(v) for v in enum] if isinstance(enum, list) else []
+
+
+def _put_channel(
+    out: dict[str, SpecChannel],
+    channel: SpecChannel,
+    parameters: Any,
+    resolver: _Resolver,
+    v2: bool,
+) -> None:
+    """Add ``channel``; a templated address (``orders.{region}.created``) whose parameters
+    list their values (``enum``) stands for one topic per combination of them."""
+    names = _PARAMETER.findall(channel.address)
+    if not names:
+        out[channel.address] = channel
+        return
+    addresses = [channel.address]
+    for name in names:
+        values = _parameter_values(parameters, name, resolver, v2)
+        if not values:
+            out[channel.address] = channel  # open-ended: matches no topic by name
+            return
+        addresses = [a.replace("{" + name + "}", v, 1) for a in addresses for v in values]
+    for address in addresses:
+        out[address] = dataclasses.replace(channel, address=address)
 
 
 def _v2_message_id(target: Any, target_at: str, item_at: str) -> str:
@@ -440,5 +482,6 @@ def _channels_v2(channels: Mapping[str, Any], resolver: _Resolver) -> dict[str, 
                 if any(m.pointer == message.pointer for m in messages.values()):
                     continue  # the same message under publish and subscribe
                 _add_message(messages, message)
-        out[address] = _channel(resolver, str(name), address, at, kafka, kafka_at, messages, groups)
+        spec_channel = _channel(resolver, str(name), address, at, kafka, kafka_at, messages, groups)
+        _put_channel(out, spec_channel, channel.get("parameters"), resolver, v2=True)
     return out

@@ -1,0 +1,1 @@
+"""Round trips: hand-written AsyncAPI documents → generated traffic → inferred documents."""
