@@ -100,8 +100,16 @@ def _occurrences(schemas: dict[str, Any]) -> dict[str, list[_Place]]:
 
 def _name(contexts: list[str], owners: list[str]) -> str:
     if set(contexts) <= _ROW_NAMES:
-        base = sorted(owners, key=lambda o: (len(o), o))[0]
-        return f"{pascal(base.split('.')[0]) or 'Change'}Row"
+        # The words the owning messages begin with: SupplierCreated, SupplierDeleted →
+        # SupplierRow.
+        heads = [words(pascal(o)) for o in sorted(set(owners))]
+        prefix: list[str] = []
+        while all(len(h) > len(prefix) + 1 for h in heads) and (
+            len({h[len(prefix)] for h in heads}) == 1
+        ):
+            prefix.append(heads[0][len(prefix)])
+        base = "".join(prefix) or sorted(owners, key=lambda o: (len(o), o))[0]
+        return f"{pascal(base) or 'Change'}Row"
     # The words every context ends with: shippingAddress, billingAddress → Address.
     tails = [words(pascal(c)) for c in contexts]
     common: list[str] = []

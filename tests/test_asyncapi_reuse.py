@@ -1,0 +1,98 @@
+"""Shared schemas: a repeated object schema is written once and referenced."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from inferrer.asyncapi.build import DocumentOptions, build_document
+from inferrer.asyncapi.reuse import share_schemas
+from tests import asyncapi_fixtures
+from tests.test_inference_engine import infer
+
+asyncapi_parser = asyncapi_fixtures.asyncapi_parser
+asyncapi_check = asyncapi_fixtures.asyncapi_check
+
+ADDRESS = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}, "street": {"type": "string"}},
+    "required": ["city", "street"],
+}
+
+
+def test_a_repeated_object_becomes_one_named_component() -> None:
+    schemas = {
+        "CustomerMoved": {
+            "type": "object",
+            "properties": {
+                "newAddress": ADDRESS,
+                "previousAddress": ADDRESS,
+                "id": {"type": "integer"},
+            },
+        },
+        "OrderPlaced": {
+            "type": "object",
+            "properties": {
+                "shippingAddress": ADDRESS,
+                "lines": {
+                    "type": "array",
+                    "items": {"type": "object", "properties": {"a": {}, "b": {}}},
+                },
+                "returns": {
+                    "type": "array",
+                    "items": {"type": "object", "properties": {"a": {}, "b": {}}},
+                },
+            },
+        },
+    }
+    shared = share_schemas(schemas)
+    assert shared["Address"] == ADDRESS
+    ref = {"$ref": "#/components/schemas/Address"}
+    assert shared["CustomerMoved"]["properties"]["previousAddress"] == ref
+    assert shared["OrderPlaced"]["properties"]["shippingAddress"] == ref
+    # lines and returns share an item schema: named from the shorter array, singular.
+    assert shared["OrderPlaced"]["properties"]["lines"]["items"] == {
+        "$ref": "#/components/schemas/Line"
+    }
+    assert schemas["OrderPlaced"]["properties"]["shippingAddress"] == ADDRESS  # not modified
+    assert share_schemas(dict(reversed(list(schemas.items())))) == shared  # order-free
+
+
+def test_a_small_or_unique_object_stays_inline() -> None:
+    small = {"type": "object", "properties": {"x": {"type": "integer"}}}
+    schemas = {"A": {"type": "object", "properties": {"p": small, "q": small, "r": ADDRESS}}}
+    assert share_schemas(schemas) == schemas
+
+
+@pytest.mark.npm
+def test_debezium_kinds_share_one_row_schema(
+    asyncapi_check: Callable[[dict[str, Any]], None],
+) -> None:
+    row = {"id": 1, "name": "x"}
+    summary = infer(
+        [
+            {"before": None, "after": row, "op": "c", "source": {}},
+            {"before": row, "after": row, "op": "u", "source": {}},
+            {"before": row, "after": None, "op": "d", "source": {}},
+        ],
+        "cdc.shop.suppliers",
+    )
+    doc = build_document([summary], {}, DocumentOptions())
+    schemas = doc["components"]["schemas"]
+    assert sorted(doc["components"]["messages"]) == [
+        "SupplierCreated",
+        "SupplierDeleted",
+        "SupplierUpdated",
+    ]
+    assert schemas["SupplierRow"]["properties"] == {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+    }
+    for kind in ("SupplierCreated", "SupplierDeleted", "SupplierUpdated"):
+        for side in ("before", "after"):
+            assert {"$ref": "#/components/schemas/SupplierRow"} in schemas[kind]["properties"][
+                side
+            ]["anyOf"]
+    asyncapi_check(doc)
