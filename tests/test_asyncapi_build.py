@@ -83,9 +83,9 @@ def test_v3_channels_messages_and_schemas() -> None:
     }
     # Ids by the naming rules: a kind's value, a single-kind topic's meaningful segments.
     assert sorted(doc["components"]["messages"]) == [
-        "BankCustomers",
         "Created",
-        "LedgerEntries",
+        "Customer",
+        "Entry",
         "PaymentFailed",
         "PaymentSettled",
     ]
@@ -152,7 +152,7 @@ def test_v3_kafka_bindings() -> None:
             "bindingVersion": "0.5.0",
         }
     }
-    assert doc["components"]["messages"]["BankCustomers"]["bindings"] == {
+    assert doc["components"]["messages"]["Customer"]["bindings"] == {
         "kafka": {"key": {"type": "string"}, "bindingVersion": "0.5.0"}
     }
 
@@ -231,7 +231,7 @@ def test_v2_channels_keyed_by_topic_with_publish_and_subscribe() -> None:
         "enum": ["fraud-detector", "settlement-service"],
     }
     assert doc["channels"]["ledger.entries"]["publish"]["message"] == {
-        "$ref": "#/components/messages/LedgerEntries"
+        "$ref": "#/components/messages/Entry"
     }
     assert "subscribe" not in doc["channels"]["ledger.entries"]
     assert "operations" not in doc
@@ -424,7 +424,7 @@ def test_redacted_examples_keep_structure_types_formats_and_enums() -> None:
         assert 15 <= len(redacted["settlement"]["iban"]) <= 34
     failed = doc["components"]["messages"]["PaymentFailed"]["examples"][0]["payload"]
     assert failed["labels"] == {"key1": "string"}
-    customer = doc["components"]["messages"]["BankCustomers"]["examples"][0]["payload"]
+    customer = doc["components"]["messages"]["Customer"]["examples"][0]["payload"]
     assert customer["customerId"] == "c-000000"  # matches the schema's pattern
     assert customer["tags"] == ["string"]  # one item of the schema's array
     assert customer["address"] == "string"  # the schema example shows the non-null branch
@@ -438,7 +438,7 @@ def test_raw_examples_are_the_sampled_values() -> None:
     doc = build(examples="raw", examples_per_message=3, evidence="inline")
     messages = doc["components"]["messages"]
     assert [e["payload"] for e in messages["PaymentSettled"]["examples"]] == list(SETTLED_EXAMPLES)
-    assert [e["payload"] for e in messages["BankCustomers"]["examples"]] == list(CUSTOMER_EXAMPLES)
+    assert [e["payload"] for e in messages["Customer"]["examples"]] == list(CUSTOMER_EXAMPLES)
     assert doc["info"]["x-inferrer-examples"] == "raw"
 
 
