@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -242,7 +243,7 @@ def test_replay_cli_bad_property_is_a_usage_error(tmp_path: Path) -> None:
     write_capture(CAPTURED, path)
     proc = _cli("replay", str(path), "-b", "127.0.0.1:1", "-X", "novalue")
     assert proc.returncode == 2
-    assert proc.stderr == "Error: -X expects name=value, got 'novalue'\n"
+    assert proc.stderr == "Error: -X expects key=value, got 'novalue' without '='\n"
 
 
 @pytest.mark.kafka
@@ -320,3 +321,29 @@ def test_replay_with_a_wrong_password_says_so_without_the_password(
         f"Error: the broker at {config['bootstrap.servers']} refused authentication\n"
     )
     assert "not-the-password" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.kafka
+def test_replay_speaks_the_shared_connection_vocabulary(
+    kafka: KafkaCluster, tmp_path: Path
+) -> None:
+    path = tmp_path / "bank.jsonl"
+    write_capture(CAPTURED, path, topics=SIDECAR)
+    prefix = _prefix()
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap}
+    args = ["replay", str(path), "--topic-prefix", prefix, "--timeout", "20s"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "inferrer", *args, "-X", "client.id=replay-test"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "5 records produced to 2 topics" in proc.stdout
+    bad = _cli("replay", str(path), "-b", kafka.bootstrap, "--timeout", "soon")
+    assert (bad.returncode, bad.stderr) == (
+        2,
+        "Error: invalid duration 'soon': use for example 30s, 5m, 1h30m or 2d\n",
+    )

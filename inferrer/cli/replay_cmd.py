@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
@@ -10,18 +9,11 @@ import typer
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
 from inferrer.cli.logs import LOG
-from inferrer.errors import EXIT_CANNOT_RUN, EXIT_OK, UsageError
+from inferrer.cli.options import BootstrapServer, CommandConfig, Overrides, Timeout
+from inferrer.errors import CouldNotRun
+from inferrer.kafka.config import build_client_config
+from inferrer.kafka.plan import parse_wait
 from inferrer.kafka.replay import ReplayReport, replay_capture
-
-
-def _parse_properties(items: list[str]) -> dict[str, str]:
-    props: dict[str, str] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"-X expects name=value, got {item!r}")
-        props[name.strip()] = value
-    return props
 
 
 def _render(report: ReplayReport) -> None:
@@ -47,27 +39,15 @@ def replay(
         metavar="CAPTURE",
         help="Capture files (JSON Lines, as written by `record` or `kcat -C -J`).",
     ),
-    bootstrap: str = typer.Option(
-        ...,
-        "-b",
-        "--bootstrap-server",
-        metavar="HOST:PORT",
-        help="Kafka bootstrap address, host:port[,host:port].",
-    ),
+    bootstrap_server: BootstrapServer = None,
+    command_config: CommandConfig = None,
+    overrides: Overrides = None,
+    timeout: Timeout = "30s",
     topic_prefix: str = typer.Option(
         "",
         "--topic-prefix",
         metavar="PREFIX",
         help="Put this in front of every topic name produced to.",
-    ),
-    properties: list[str] = typer.Option(  # noqa: B008
-        [], "-X", metavar="KEY=VALUE", help="A librdkafka client property (repeatable)."
-    ),
-    timeout: float = typer.Option(
-        30.0,
-        "--timeout",
-        metavar="SECONDS",
-        help="Seconds to wait for the broker, topic creation and delivery.",
     ),
 ) -> None:
     """Produce capture files into a cluster, creating missing topics as captured.
@@ -76,11 +56,16 @@ def replay(
     timestamp. Missing topics are created with the partition count and configs of
     the capture's sidecar (x.topics.json), or, without one, with max partition
     seen + 1 partitions and broker defaults. Existing topics are reused as they are.
+    The connection flags are those of every other command (-b or
+    $KAFKA_BOOTSTRAP_SERVERS, --command-config, -X); --timeout defaults to 30s here.
     """
-    config = {**_parse_properties(properties), "bootstrap.servers": bootstrap}
-    report = replay_capture(captures, config, topic_prefix=topic_prefix, timeout=timeout)
+    config = build_client_config(bootstrap_server, command_config, overrides or ())
+    for warning in config.warnings:
+        LOG.warning("%s", warning)
+    seconds = parse_wait(timeout, "--timeout")
+    report = replay_capture(
+        captures, dict(config.settings), topic_prefix=topic_prefix, timeout=seconds
+    )
     _render(report)
     if report.failed:
-        print(f"Error: {report.failed} records could not be produced", file=sys.stderr)
-        raise typer.Exit(EXIT_CANNOT_RUN)
-    raise typer.Exit(EXIT_OK)
+        raise CouldNotRun(f"{report.failed} records could not be produced")
