@@ -5,7 +5,8 @@ Findings, evidence and update reports all point into documents with these.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 
 def escape_token(token: str) -> str:
@@ -26,3 +27,20 @@ def join_pointer(base: str, *tokens: str | int) -> str:
 def pointer_of(tokens: Iterable[str | int]) -> str:
     """The pointer of a path of tokens from the document root."""
     return join_pointer("", *tokens)
+
+
+def resolve_pointer(doc: Any, pointer: str, default: Any = None) -> Any:
+    """The node ``pointer`` names in ``doc`` (``""`` or ``"/"``: the document itself),
+    or ``default`` when some token names nothing."""
+    node = doc
+    if pointer in ("", "/"):
+        return node
+    for token in pointer.lstrip("/").split("/"):
+        key = unescape_token(token)
+        if isinstance(node, Mapping) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return default
+    return node

@@ -25,7 +25,7 @@ import jsonschema
 from inferrer.asyncapi.evidence import EXTENSION_PREFIX, EvidenceMode, split_evidence
 from inferrer.asyncapi.families import DEFAULT_MIN_FAMILY, Family, group_topics
 from inferrer.asyncapi.io import AsyncAPIVersion
-from inferrer.asyncapi.names import distinguishing_segment, kind_name
+from inferrer.asyncapi.names import distinguishing_segment, kind_name, unique_key
 from inferrer.asyncapi.redact import example_for_schema, redact_example
 from inferrer.asyncapi.reuse import share_schemas
 from inferrer.errors import UsageError
@@ -217,17 +217,6 @@ def component_key(text: str) -> str:
     """A key valid in ``components`` (``^[A-Za-z0-9._-]+$``) derived from ``text``."""
     key = _KEY_PATTERN.sub("_", text)
     return key or "_"
-
-
-def unique_key(base: str, taken: set[str]) -> str:
-    """``base``, or ``base_2``, ``base_3``... whichever is free; records it in ``taken``."""
-    candidate = base
-    n = 2
-    while candidate in taken:
-        candidate = f"{base}_{n}"
-        n += 1
-    taken.add(candidate)
-    return candidate
 
 
 def _title(name: str) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from inferrer.errors import SpecError
-from inferrer.jsonpointer import escape_token, unescape_token
+from inferrer.jsonpointer import escape_token, resolve_pointer
 
 EvidenceMode = Literal["inline", "file", "none"]
 EXTENSION_PREFIX: Final = "x-inferrer-"
@@ -103,17 +103,7 @@ def inline_evidence(document: Mapping[str, Any], evidence: Mapping[str, Any]) ->
     """
     result: dict[str, Any] = copy.deepcopy(dict(document))
     for pointer, facts in _nodes(evidence).items():
-        node: Any = result
-        if pointer not in ("", "/"):
-            for token in pointer.lstrip("/").split("/"):
-                key = unescape_token(token)
-                if isinstance(node, Mapping) and key in node:
-                    node = node[key]
-                elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                    node = node[int(key)]
-                else:
-                    node = None
-                    break
+        node = resolve_pointer(result, pointer)
         if isinstance(node, dict):
             for name, value in facts.items():
                 node[f"{EXTENSION_PREFIX}{name}"] = copy.deepcopy(value)

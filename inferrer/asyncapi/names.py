@@ -149,3 +149,14 @@ def distinguishing_segment(topic: str, others: list[str]) -> str:
         ):
             return pascal(segment)
     return ""
+
+
+def unique_key(base: str, taken: set[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``... whichever is free; records it in ``taken``."""
+    candidate = base
+    n = 2
+    while candidate in taken:
+        candidate = f"{base}_{n}"
+        n += 1
+    taken.add(candidate)
+    return candidate

@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
-from inferrer.asyncapi.names import pascal, singular, words
+from inferrer.asyncapi.names import pascal, singular, unique_key, words
 
 MIN_SHARED_PROPERTIES: Final = 2
 """An object schema needs at least this many properties to be worth a name of its own."""
@@ -142,17 +142,7 @@ def share_schemas(schemas: dict[str, Any]) -> dict[str, Any]:
             return result
         # The largest first (then by its text, for a deterministic choice).
         text, places = max(repeated, key=lambda item: (len(item[0]), item[0]))
-        name = _unique(_name([p[1] for p in places], [p[2] for p in places]), taken)
+        name = unique_key(_name([p[1] for p in places], [p[2] for p in places]), taken)
         result[name] = json.loads(text)
         for put, _context, _owner in places:
             put({"$ref": f"{_REF_PREFIX}{name}"})
-
-
-def _unique(base: str, taken: set[str]) -> str:
-    candidate = base
-    n = 2
-    while candidate in taken:
-        candidate = f"{base}_{n}"
-        n += 1
-    taken.add(candidate)
-    return candidate

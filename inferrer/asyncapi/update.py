@@ -33,15 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inferrer.asyncapi.build import (
-    DocumentOptions,
-    build_document_with_evidence,
-    unique_key,
-)
+from inferrer.asyncapi.build import DocumentOptions, build_document_with_evidence
 from inferrer.asyncapi.evidence import EXTENSION_PREFIX, split_evidence
 from inferrer.asyncapi.io import detect_version, load_document
+from inferrer.asyncapi.names import unique_key
 from inferrer.errors import UsageError
-from inferrer.jsonpointer import escape_token, join_pointer, unescape_token
+from inferrer.jsonpointer import escape_token, join_pointer, resolve_pointer, unescape_token
 from inferrer.model import TopicMetadata, TopicSummary
 
 
@@ -115,16 +112,9 @@ def _resolve(doc: dict[str, Any], ref: Any) -> tuple[str, Any] | None:
     """The (pointer, node) an internal ``#/...`` reference points at, or None."""
     if not isinstance(ref, str) or not ref.startswith("#/"):
         return None
-    node: Any = doc
-    for token in ref[2:].split("/"):
-        key = unescape_token(token)
-        if isinstance(node, dict) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return None
-    return ref[1:], node
+    missing = object()
+    node = resolve_pointer(doc, ref[1:], missing)
+    return None if node is missing else (ref[1:], node)
 
 
 def _follow(doc: dict[str, Any], pointer: str, node: Any) -> tuple[str, Any]:
