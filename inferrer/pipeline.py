@@ -364,3 +364,104 @@ def record_capture(
         counts={topic: len(records) for topic, records in sorted(result.records.items())},
         warnings=tuple(result.warnings),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationSource:
+    """Observations already made: a saved-observations file, or the snapshots of
+    ``watch`` members (a snapshot folder, or ``kafka:TOPIC`` on ``client``'s cluster)."""
+
+    location: str
+    client: Any = None
+    """The :class:`~inferrer.kafka.config.ClientConfig` for a ``kafka:`` source."""
+    topics: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    retention_seconds: float | None = None
+    """Snapshots of members silent for longer are left out (None: the default, 7 days)."""
+    timeout: float = 10.0
+
+
+def collect_observations(source: ObservationSource) -> Collected:
+    """The observations of ``source`` (merged over watch members), as :func:`collect`
+    returns a sample's."""
+    from inferrer.kafka.select import select_topics
+    from inferrer.watch import is_observations_file, load_merged
+
+    warnings: list[str] = []
+    bootstrap: str | None = None
+    secure = False
+    metadata: Mapping[str, TopicMetadata] = {}
+    if is_observations_file(source.location):
+        from inferrer.inference import load_observations
+
+        observations: Mapping[str, TopicObservation] = load_observations(source.location)
+    else:
+        from inferrer.snapshots import DEFAULT_RETENTION_SECONDS
+
+        retention = source.retention_seconds
+        merged = load_merged(
+            source.location,
+            source.client,
+            retention_seconds=DEFAULT_RETENTION_SECONDS if retention is None else retention,
+            timeout=source.timeout,
+        )
+        if merged.expired:
+            warnings.append(
+                f"left out {len(merged.expired)} member(s) silent for longer than the "
+                f"retention window: {', '.join(merged.expired[:5])}"
+            )
+        observations, metadata = merged.observations, merged.metadata
+        bootstrap, secure = merged.bootstrap, merged.secure
+    names = select_topics(
+        sorted(set(observations) | set(metadata)),
+        source.topics,
+        source.exclude,
+        include_internal=True,
+    )
+    if not names:
+        wanted = ", ".join(source.topics) or "*"
+        raise NoTopicsMatched(f"no topic in {source.location} matches {wanted}")
+    from inferrer.inference import TopicObservation
+
+    chosen = {t: observations[t] if t in observations else TopicObservation(t) for t in names}
+    return Collected(
+        observations=dict(sorted(chosen.items())),
+        metadata={t: metadata[t] for t in names if t in metadata},
+        warnings=tuple(warnings),
+        bootstrap=bootstrap,
+        secure=secure,
+    )
+
+
+def infer_document_from_observations(
+    source: ObservationSource, options: DocumentOptions, *, update: Path | None = None
+) -> Inferred:
+    """The AsyncAPI document of observations already made (``infer --from-observations``)."""
+    import dataclasses
+
+    from inferrer.asyncapi import build_document, update_spec_file
+
+    collected = collect_observations(source)
+    summaries = collected.summaries()
+    options = dataclasses.replace(
+        options,
+        bootstrap=options.bootstrap or collected.bootstrap,
+        secure=options.secure or collected.secure,
+        # Watch snapshots hold live traffic and the cluster's facts, as a live sample.
+        origin="live" if collected.bootstrap else "observations",
+    )
+    if update is not None:
+        result = update_spec_file(update, summaries, collected.metadata, options)
+        return Inferred(
+            document=result.document,
+            summaries=tuple(summaries),
+            metadata=collected.metadata,
+            warnings=collected.warnings,
+            unobserved=tuple(result.unobserved),
+        )
+    return Inferred(
+        document=build_document(summaries, collected.metadata, options),
+        summaries=tuple(summaries),
+        metadata=collected.metadata,
+        warnings=collected.warnings,
+    )

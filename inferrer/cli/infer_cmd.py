@@ -13,11 +13,12 @@ from inferrer.asyncapi import DocumentOptions, dump_document, format_for_path, w
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
 from inferrer.cli.logs import LOG, info_enabled
+from inferrer.cli.observations import FromObservations, SnapshotRetention, observation_source
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.cli.summary import print_summary
 from inferrer.errors import UsageError
-from inferrer.pipeline import infer_document
+from inferrer.pipeline import infer_document, infer_document_from_observations
 
 OUTPUT_PANEL = "Output"
 
@@ -44,6 +45,8 @@ class ExamplesChoice(StrEnum):
 @with_source_options()
 def infer_command(
     source_options: SourceOptions = NO_SOURCE_OPTIONS,
+    from_observations: FromObservations = None,
+    snapshot_retention: SnapshotRetention = "7d",
     output: Annotated[
         Path | None,
         typer.Option(
@@ -144,7 +147,6 @@ def infer_command(
     """
     if update is not None and output is not None:
         raise UsageError("--update rewrites SPEC in place; do not combine it with -o")
-    source = source_options.source()
     options = DocumentOptions(
         title=title,
         version=info_version,
@@ -153,8 +155,13 @@ def infer_command(
         examples_per_message=examples_per_message,
         server_name=server_name,
     )
-    with sampling_progress() as progress:
-        result = infer_document(source, options, update=update, progress=progress)
+    if from_observations is not None:
+        observed = observation_source(from_observations, source_options, snapshot_retention)
+        result = infer_document_from_observations(observed, options, update=update)
+    else:
+        source = source_options.source()
+        with sampling_progress() as progress:
+            result = infer_document(source, options, update=update, progress=progress)
     for warning in result.warnings:
         LOG.warning("%s", warning)
     target = update or output
