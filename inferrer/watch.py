@@ -57,6 +57,9 @@ DRIFT_CHECK_SECONDS: Final = 0.5
 
 KAFKA_PREFIX: Final = "kafka:"
 
+MAX_LAG_SHOWN: Final = 12
+"""Partitions whose lag the status line lists (``--status-port`` gives them all)."""
+
 StopReason = Literal["stopped", "duration", "fail-on"]
 
 
@@ -120,7 +123,10 @@ class WatchStatus:
         return dataclasses.asdict(self)
 
     def line(self) -> str:
-        lag = ", ".join(f"{k}={v}" for k, v in sorted(self.lag.items())) or "-"
+        shown = [f"{k}={v}" for k, v in self.lag.items()]
+        more = len(shown) - MAX_LAG_SHOWN
+        lag = ", ".join(shown[:MAX_LAG_SHOWN]) + (f" and {more} more" if more > 0 else "")
+        total = sum(self.lag.values())
         kinds = sum(self.kinds.values())
         down = (
             f"; broker down for {self.broker_down_for:.0f}s"
@@ -129,7 +135,7 @@ class WatchStatus:
         )
         return (
             f"watch {self.member}: {self.messages} messages ({self.rate:.0f}/s), "
-            f"{len(self.assigned)} partition(s), lag {lag}, {kinds} kind(s) in "
+            f"{len(self.assigned)} partition(s), lag {total} ({lag or '-'}), {kinds} kind(s) in "
             f"{len(self.kinds)} topic(s), {self.snapshots} snapshot(s){down}"
         )
 
@@ -167,7 +173,7 @@ class _StatusServer:
 
     def __init__(self, port: int, status: Callable[[], dict[str, Any]]) -> None:
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server name
+            def do_GET(self) -> None:
                 body = (json.dumps(status(), sort_keys=True) + "\n").encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -175,7 +181,7 @@ class _StatusServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         try:
@@ -354,7 +360,6 @@ class Watcher:
                     != "plaintext",
                 )
             )
-            self.status.kinds[topic] = len(obs.to_dict()["kinds"])
         written = 0
         ok = True
         for store in self.stores:
@@ -400,12 +405,19 @@ class Watcher:
             if self.failing is None and _at_or_above(finding.severity, self.config.fail_on):
                 self.failing = finding
 
+    def _count_kinds(self) -> None:
+        self._drain()
+        kinds = {t: len(o.to_dict()["kinds"]) for t, o in self.observed.items()}
+        with self._lock:
+            self.status.kinds = kinds
+
     def _report_status(self, consumer: GroupConsumer, since: float, counted: int) -> None:
+        self._count_kinds()
         now = time.monotonic()
         with self._lock:
             self.status.rate = round(counted / (now - since), 1) if now > since else 0.0
             self.status.assigned = [f"{t}[{p}]" for t, p in sorted(consumer.assigned)]
-            self.status.lag = {f"{t}[{p}]": n for (t, p), n in consumer.lag().items()}
+            self.status.lag = {f"{t}[{p}]": n for (t, p), n in sorted(consumer.lag().items())}
             self.status.rebalances = consumer.rebalances
             out = consumer.outage
             self.status.broker_down_for = round(now - out.since, 1) if out else None
@@ -427,6 +439,7 @@ class Watcher:
         self._set_check(engine)
         self.stores = open_stores(cfg)
         self._resume()
+        # Serving status from here on: the watch is set up, and about to join.
         server = _StatusServer(cfg.status_port, self._status_dict) if cfg.status_port else None
         group_config = GroupConfig(
             client=cfg.client,
@@ -486,6 +499,7 @@ class Watcher:
                     consumer.close()
                 finally:
                     self.snapshot(final=True)
+                    self.status.assigned, self.status.lag = [], {}
                     for store in self.stores:
                         close = getattr(store, "close", None)
                         if close is not None:

@@ -35,9 +35,7 @@ SnapshotRetention = Annotated[
 ]
 
 
-def observation_source(
-    location: str, options: SourceOptions, retention: str
-) -> ObservationSource:
+def observation_source(location: str, options: SourceOptions, retention: str) -> ObservationSource:
     """The :class:`ObservationSource` of ``--from-observations`` and the source flags."""
     if options.from_file:
         raise UsageError("give --from-file or --from-observations, not both")
