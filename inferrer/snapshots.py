@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from inferrer.atomic import write_atomic
 from inferrer.errors import CaptureError
@@ -337,8 +337,3 @@ class DirectoryStore:
             if group is None or s.group == group:
                 out.append(s)
         return out
-
-
-def unquote_name(name: str) -> str:
-    """The group or member name of a :class:`DirectoryStore` folder."""
-    return unquote(name)

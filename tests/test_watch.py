@@ -367,3 +367,44 @@ def test_live_drift_is_reported_within_5_seconds_once(
     failing_found = failing.findings()
     assert [f["id"] for f in failing_found][:1] == [changed[0]["id"]]
     assert "is at or above --fail-on breaking" in failing.stderr
+
+
+@pytest.mark.kafka
+def test_a_broker_outage_is_reported_with_backoff_and_the_watch_still_stops_cleanly(
+    tmp_path: Path, watches: list[Watch]
+) -> None:
+    """The broker goes away mid-run: warnings with growing gaps, no crash; SIGTERM
+    still leaves with exit 143 and a last snapshot of what was read."""
+    from inferrer import devkafka
+
+    broker = devkafka.start()
+    try:
+        create_topics(broker.bootstrap, ["outage"], partitions=2)
+        producer = Producer({"bootstrap.servers": broker.bootstrap})
+        for i in range(10):
+            producer.produce("outage", event(i), partition=i % 2)
+        assert producer.flush(10) == 0
+        snaps = tmp_path / "snapshots"
+        w = Watch(
+            broker.bootstrap,
+            [
+                *("--topics", "outage", "--group", "g", "--from", "earliest", "--member", "m"),
+                *("--snapshot-dir", str(snaps), *FAST),
+            ],
+            tmp_path,
+            "m",
+        )
+        watches.append(w)
+        until(lambda: "10 messages" in w.stderr, 30, "the messages to be read")
+    finally:
+        broker.stop()
+    until(lambda: w.stderr.count("no Kafka broker answering") >= 3, 30, "three reports")
+    assert w.proc.poll() is None  # still running
+    reports = [line for line in w.stderr.splitlines() if "no Kafka broker answering" in line]
+    assert "Connection refused" in reports[0] and "retrying" in reports[0]
+    assert "after 0ms" not in reports[0]  # librdkafka's decorations are tidied away
+    assert w.stop() == 143
+    assert "Traceback" not in w.stderr
+    merged = load_merged(str(snaps))
+    assert merged.observations["outage"].messages == 10
+    assert DirectoryStore(snaps).read()[0].final

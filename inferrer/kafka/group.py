@@ -24,7 +24,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from inferrer.errors import CouldNotRun
 from inferrer.kafka.config import ClientConfig, redact
-from inferrer.kafka.metadata import ErrorLog, client_settings, invalid_config
+from inferrer.kafka.metadata import ErrorLog, _tidy, client_settings, invalid_config
 from inferrer.kafka.plan import StartPosition
 
 _LOG = logging.getLogger("inferrer.kafka.group")
@@ -281,7 +281,7 @@ class GroupConsumer:
         if answered and self.outage is not None:
             self._recovered(now)
         if down and self.outage is None:
-            reason = redact(str(down[-1].str()), self.config.client.settings)
+            reason = redact(_tidy(str(down[-1].str())), self.config.client.settings)
             self.outage = Outage(since=now, reason=reason, next_report=now)
         if self.outage is None:
             return
