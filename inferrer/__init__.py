@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         load_live,
         load_observations_from,
         load_saved,
+        load_snapshots,
         topics_frame,
         types_frame,
     )
@@ -47,6 +48,7 @@ __all__ = [
     "load_live",
     "load_observations_from",
     "load_saved",
+    "load_snapshots",
     "topics_frame",
     "types_frame",
 ]

@@ -165,3 +165,38 @@ def test_the_folder_store_names_files_safely_and_reads_a_group_folder(tmp_path: 
     assert [s.member for s in store.read("..")] == ["../a/b"]
     with pytest.raises(CaptureError, match="no snapshot folder"):
         DirectoryStore(tmp_path / "missing").read()
+
+
+def test_the_analyst_api_loads_a_snapshot_folder_merged(tmp_path: Path) -> None:
+    from inferrer import load_observations_from, load_snapshots, topics_frame
+
+    recs = records(300)
+    md = TopicMetadata(TOPIC, 6, 1)
+    DirectoryStore(tmp_path).write(
+        [
+            snap("a", [r for r in recs if r.partition < 3], time_ms=_now_ms(), metadata=md),
+            snap("b", [r for r in recs if r.partition >= 3], time_ms=_now_ms(), metadata=md),
+        ]
+    )
+    observed = load_observations_from(tmp_path)
+    assert observed.source == f"watch snapshots {tmp_path}"
+    assert observed.metadata[TOPIC].partitions == 6
+    frame = topics_frame(observed)
+    assert frame.loc[0, "messages"] == 300 and frame.loc[0, "partitions"] == 6
+    single = topics_frame(load_observations_from_records(recs))
+    assert frame.drop(columns=["partitions", "replication_factor"]).equals(
+        single.drop(columns=["partitions", "replication_factor"])
+    )
+    assert topics_frame(load_snapshots(tmp_path / "g")).equals(frame)
+
+
+def _now_ms() -> int:
+    import time
+
+    return int(time.time() * 1000)
+
+
+def load_observations_from_records(recs: list[Record]) -> object:
+    from inferrer.frames import _observed
+
+    return _observed(observe(recs), metadata={}, source="records")

@@ -18,7 +18,7 @@ FromObservations = Annotated[
         "--from-observations",
         metavar="SOURCE",
         help="Read observations instead of traffic: a saved-observations .json file, a "
-        "watch snapshot folder (DIR or DIR/GROUP), or kafka:TOPIC[/GROUP] (a snapshot "
+        "watch snapshot folder (DIR or DIR/GROUP), or kafka:TOPIC or kafka:TOPIC/GROUP (a snapshot "
         "topic on the -b cluster); watch snapshots are merged over members.",
         rich_help_panel=SOURCE_PANEL,
     ),
