@@ -470,6 +470,10 @@ class Watcher:
                     status_count += n
                     self._dirty = True
                 consumer.update_positions()
+                if consumer.rebalances != self.status.rebalances:
+                    with self._lock:
+                        self.status.rebalances = consumer.rebalances
+                        self.status.assigned = [f"{t}[{p}]" for t, p in sorted(consumer.assigned)]
                 now = time.monotonic()
                 if self._dirty and self._spec is not None and now >= next_check:
                     self._dirty = False
