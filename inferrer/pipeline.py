@@ -465,3 +465,33 @@ def infer_document_from_observations(
         metadata=collected.metadata,
         warnings=collected.warnings,
     )
+
+
+def diff_against_observations(
+    spec_path: Path, source: ObservationSource, options: DiffOptions
+) -> DriftReport:
+    """Compare the committed spec with observations already made (``diff
+    --from-observations``): the rules their statistics decide, see
+    :mod:`inferrer.drift.observed`."""
+    import dataclasses
+
+    from inferrer.drift.observed import diff_observations
+    from inferrer.drift.spec import load_spec_file, normalize_spec
+    from inferrer.kafka.select import select_topics
+
+    spec = load_spec_file(spec_path)
+    collected = collect_observations(source)
+    view = normalize_spec(spec, str(spec_path))
+    # Only documented topics these observations covered can be silent: a watch of
+    # 'bank.*' says nothing about 'crm.*'.
+    covered = set(collected.observations) | set(collected.metadata)
+    documented = [t for t in view.channels if t in covered]
+    scope = frozenset(
+        select_topics(documented, source.topics, source.exclude, include_internal=True)
+    )
+    options = dataclasses.replace(
+        options,
+        compared_with=f"observations {source.location}",
+        scope=options.scope if options.scope is not None else scope,
+    )
+    return diff_observations(spec, collected.summaries(), dict(collected.metadata) or None, options)
