@@ -52,6 +52,10 @@ LIVE_IGNORED_RULES: Final = frozenset(
 )
 """Rules about absence: what has not been seen *yet* says nothing while watching."""
 
+REFRESH_SECONDS: Final = 86400.0
+"""Unchanged topics are rewritten once a day, so that a live member's snapshots never
+look older than a day (the retention window of the merge must be longer)."""
+
 DRIFT_CHECK_SECONDS: Final = 0.5
 """How often the findings are recomputed while messages arrive."""
 
@@ -223,6 +227,8 @@ class Watcher:
         self._engine: Engine | None = None
         self._dirty = False
         self._lock = threading.Lock()
+        self._written: dict[str, tuple[Any, ...]] = {}
+        self._refresh_at = time.monotonic() + REFRESH_SECONDS
 
     # -- setting up ---------------------------------------------------------------
 
@@ -341,9 +347,19 @@ class Watcher:
         consumer = self._consumer
         topics = sorted(set(self.observed) | {t for t, _ in consumer.positions})
         snaps = []
+        signatures: dict[str, tuple[Any, ...]] = {}
         cfg = self.config
+        refresh = time.monotonic() >= self._refresh_at
         for topic in topics:
             obs = self.observed.get(topic) or TopicObservation(topic)
+            positions = {p: o for (t, p), o in consumer.positions.items() if t == topic}
+            assigned = tuple(sorted(p for t, p in consumer.assigned if t == topic))
+            signature = (obs.messages, tuple(sorted(positions.items())), assigned)
+            # A snapshot replaces the member's previous one of the topic: one that would
+            # say the same again is not rewritten (but all are, daily and at the end).
+            if not final and not refresh and self._written.get(topic) == signature:
+                continue
+            signatures[topic] = signature
             snaps.append(
                 Snapshot(
                     group=cfg.group,
@@ -351,8 +367,8 @@ class Watcher:
                     topic=topic,
                     time_ms=now_ms,
                     observation=obs,
-                    positions={p: o for (t, p), o in consumer.positions.items() if t == topic},
-                    assigned=tuple(sorted(p for t, p in consumer.assigned if t == topic)),
+                    positions=positions,
+                    assigned=assigned,
                     final=final,
                     metadata=self.metadata.get(topic),
                     bootstrap=cfg.client.bootstrap,
@@ -369,6 +385,9 @@ class Watcher:
                 ok = False
                 _LOG.warning("%s; retrying at the next snapshot", e)
         if ok:
+            self._written.update(signatures)
+            if refresh:
+                self._refresh_at = time.monotonic() + REFRESH_SECONDS
             consumer.commit()
         self.status.snapshots += 1
         self.status.snapshot_bytes = written
