@@ -142,6 +142,25 @@ def high_watermarks(bootstrap: str, topic: str) -> dict[int, int]:
         consumer.close()
 
 
+def read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
+    """Every (key, value) of a one-partition topic, read with assign()."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "never-joined"})
+    try:
+        high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
+        consumer.assign([TopicPartition(topic, 0, 0)])
+        out: list[tuple[bytes | None, bytes]] = []
+        deadline = time.monotonic() + 30
+        while len(out) < high and time.monotonic() < deadline:
+            for msg in consumer.consume(100, timeout=1):
+                if msg.error() is None:
+                    out.append((msg.key(), msg.value() or b""))
+        return out
+    finally:
+        consumer.close()
+
+
 def covered(snapshots: Path, group: str, topic: str, highs: Mapping[int, int]) -> bool:
     """Do the snapshots of the group say every message up to ``highs`` was read?"""
     if not (snapshots / group).is_dir():
@@ -326,9 +345,19 @@ def test_live_drift_is_reported_within_5_seconds_once(
     infer_live(b, topic_name, spec)
     args = ["--topics", topic_name, "--spec", str(spec), *FAST]
     watching = Watch(b, [*args, "--group", f"g-{uuid.uuid4().hex[:8]}"], tmp_path, "watching")
+    findings_topic = f"{topic_name}.findings"
+    create_topics(b, [findings_topic])
     failing = Watch(
         b,
-        [*args, "--group", f"g-{uuid.uuid4().hex[:8]}", "--fail-on", "breaking"],
+        [
+            *args,
+            "--group",
+            f"g-{uuid.uuid4().hex[:8]}",
+            "--fail-on",
+            "breaking",
+            "--findings-topic",
+            findings_topic,
+        ],
         tmp_path,
         "failing",
     )
@@ -364,8 +393,10 @@ def test_live_drift_is_reported_within_5_seconds_once(
     assert changed[0]["severity"] == "breaking"
     delay = watching.lines[0][0] - first_bad
     assert delay < 5, f"first finding after {delay:.1f}s"
-    failing_found = failing.findings()
-    assert [f["id"] for f in failing_found][:1] == [changed[0]["id"]]
+    assert failing.findings() == []  # they went to the findings topic
+    records = read_topic(b, findings_topic)
+    assert records[:1] == [(changed[0]["id"].encode(), records[0][1])]
+    assert json.loads(records[0][1])["rule"] == "traffic-type-widened"
     assert "is at or above --fail-on breaking" in failing.stderr
 
 

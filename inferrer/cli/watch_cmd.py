@@ -16,7 +16,7 @@ from inferrer.cli.common import EXIT_TERMINATED, Command, handles_errors
 from inferrer.cli.diff_cmd import CompatibilityMode, FailOn
 from inferrer.cli.logs import LOG
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
-from inferrer.errors import EXIT_DRIFT, EXIT_OK, UsageError
+from inferrer.errors import EXIT_DRIFT, EXIT_OK, CouldNotRun, UsageError
 from inferrer.kafka.plan import parse_duration, parse_start
 
 WATCH_PANEL = "Watch"
@@ -149,6 +149,16 @@ def watch_command(
             rich_help_panel=DRIFT_PANEL,
         ),
     ] = None,
+    findings_topic: Annotated[
+        str | None,
+        typer.Option(
+            "--findings-topic",
+            metavar="TOPIC",
+            help="With --spec: write each new finding to this existing topic (keyed by "
+            "its id) instead of stdout.",
+            rich_help_panel=DRIFT_PANEL,
+        ),
+    ] = None,
     fail_on: Annotated[
         FailOn,
         typer.Option(
@@ -190,6 +200,8 @@ def watch_command(
         LOG.warning("no --snapshot-dir or --snapshot-topic: nothing will be kept")
     if fail_on is not FailOn.never and spec is None:
         raise UsageError("--fail-on needs --spec")
+    if findings_topic is not None and spec is None:
+        raise UsageError("--findings-topic needs --spec")
     sample = source_options.sample_config()
     session = _seconds(session_timeout, "--session-timeout")
     config = WatchConfig(
@@ -224,17 +236,34 @@ def watch_command(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
+    sink = None
+    if findings_topic is not None:
+        from inferrer.kafka.findings_topic import FindingsTopic
+
+        sink = FindingsTopic(config.client, findings_topic, timeout=config.timeout)
+
     def on_finding(finding: Any) -> None:
-        line = {"group": config.group, "member": config.member, **finding.to_dict()}
-        sys.stdout.write(json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n")
+        data = {"group": config.group, "member": config.member, **finding.to_dict()}
+        line = json.dumps(data, sort_keys=True, ensure_ascii=False)
+        if sink is not None:
+            try:
+                sink.send(finding.id, line)
+                return
+            except CouldNotRun as e:
+                LOG.warning("%s; printed on stdout instead", e)
+        sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
-    result = run_watch(
-        config,
-        stop=stop,
-        on_finding=on_finding,
-        on_status=lambda status: LOG.info("%s", status.line()),
-    )
+    try:
+        result = run_watch(
+            config,
+            stop=stop,
+            on_finding=on_finding,
+            on_status=lambda status: LOG.info("%s", status.line()),
+        )
+    finally:
+        if sink is not None:
+            sink.close()
     LOG.info("%s", result.status.line())
     if result.failing is not None:
         LOG.info(
