@@ -154,8 +154,12 @@ def encode_snapshot(snapshot: Snapshot) -> bytes:
     return (json.dumps(data, sort_keys=True, ensure_ascii=True) + "\n").encode()
 
 
-def decode_snapshot(raw: bytes | str, where: str = "snapshot") -> Snapshot:
-    """Read :func:`encode_snapshot`'s bytes; CaptureError (exit 3) when they are not one."""
+def decode_snapshot(
+    raw: bytes | str, where: str = "snapshot", *, observations: bool = True
+) -> Snapshot:
+    """Read :func:`encode_snapshot`'s bytes; CaptureError (exit 3) when they are not one.
+
+    ``observations=False`` reads the header only (the observation is left empty)."""
     try:
         data = json.loads(raw)
     except ValueError as e:
@@ -169,8 +173,8 @@ def decode_snapshot(raw: bytes | str, where: str = "snapshot") -> Snapshot:
         )
     try:
         topic = str(data["topic"])
-        observations = _load_saved(data["observations"], where)
-        if set(observations) - {topic}:
+        held = _load_saved(data["observations"], where) if observations else {}
+        if set(held) - {topic}:
             raise ValueError(f"it holds topics other than {topic}")
         from inferrer.inference import TopicObservation
 
@@ -179,7 +183,7 @@ def decode_snapshot(raw: bytes | str, where: str = "snapshot") -> Snapshot:
             member=str(data["member"]),
             topic=topic,
             time_ms=int(data["time"]),
-            observation=observations.get(topic) or TopicObservation(topic),
+            observation=held.get(topic) or TopicObservation(topic),
             positions={int(p): int(o) for p, o in dict(data["positions"]).items()},
             assigned=tuple(int(p) for p in data["assigned"]),
             final=bool(data["final"]),
@@ -325,15 +329,16 @@ class DirectoryStore:
                 yield from found
                 return
 
-    def read(self, group: str | None = None) -> list[Snapshot]:
-        """Every snapshot in the folder (of ``group`` only, when given)."""
+    def read(self, group: str | None = None, *, observations: bool = True) -> list[Snapshot]:
+        """Every snapshot in the folder (of ``group`` only, when given; headers only
+        with ``observations=False``)."""
         out: list[Snapshot] = []
         for path in self._files():
             try:
                 raw = path.read_bytes()
             except OSError as e:
                 raise CaptureError(f"cannot read snapshot {path}: {e.strerror}") from e
-            s = decode_snapshot(raw, str(path))
+            s = decode_snapshot(raw, str(path), observations=observations)
             if group is None or s.group == group:
                 out.append(s)
         return out

@@ -74,7 +74,7 @@ def default_member() -> str:
 
 class SnapshotStore(Protocol):
     def write(self, snapshots: list[Snapshot]) -> int: ...
-    def read(self, group: str | None = None) -> list[Snapshot]: ...
+    def read(self, group: str | None = None, *, observations: bool = True) -> list[Snapshot]: ...
 
 
 @dataclass(frozen=True)
@@ -304,7 +304,7 @@ class Watcher:
         known: dict[TP, int] = {}
         if self.stores:
             try:
-                snaps = self.stores[0].read(self.config.group)
+                snaps = self.stores[0].read(self.config.group, observations=False)
             except InferrerError as e:
                 _LOG.warning("could not read the snapshots (%s): starting by --from", e)
                 snaps = []

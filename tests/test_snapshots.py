@@ -74,6 +74,8 @@ def test_a_snapshot_reads_back_as_written_and_the_same_snapshot_gives_the_same_b
     assert back.metadata is not None and back.metadata.configs == {"cleanup.policy": "delete"}
     assert back.metadata.consumer_groups == ("svc",)
     assert back.observation.messages == 50
+    header = decode_snapshot(raw, observations=False)  # what a new owner reads
+    assert header.positions == back.positions and header.observation.messages == 0
     data = json.loads(raw)
     # The body is the saved-observations document, as save_observations writes it.
     assert data["observations"]["topics"][0]["topic"] == TOPIC

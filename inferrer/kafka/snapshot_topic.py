@@ -107,8 +107,9 @@ class TopicStore:
             raise CouldNotRun(f"snapshots not written to {self.topic}: {reason}")
         return written
 
-    def read(self, group: str | None = None) -> list[Snapshot]:
-        """Every snapshot in the topic (of ``group`` only, when given), oldest first."""
+    def read(self, group: str | None = None, *, observations: bool = True) -> list[Snapshot]:
+        """Every snapshot in the topic (of ``group`` only, when given), oldest first;
+        headers only with ``observations=False``."""
         settings = dict(self.client.settings)
         settings.setdefault("group.id", READ_ONLY_GROUP_ID)
         settings["enable.auto.commit"] = "false"
@@ -145,7 +146,9 @@ class TopicStore:
                     value = msg.value()
                     if value is None:
                         continue  # a tombstone: that snapshot was deleted
-                    s = decode_snapshot(value, f"{self.topic}[{p}]@{offset}")
+                    s = decode_snapshot(
+                        value, f"{self.topic}[{p}]@{offset}", observations=observations
+                    )
                     if group is None or s.group == group:
                         out.append(s)
         finally:
