@@ -439,3 +439,45 @@ def test_a_broker_outage_is_reported_with_backoff_and_the_watch_still_stops_clea
     merged = load_merged(str(snaps))
     assert merged.observations["outage"].messages == 10
     assert DirectoryStore(snaps).read()[0].final
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--group", "g"], "Error: no Kafka to watch: give -b/--bootstrap-server"),
+        (["-b", "127.0.0.1:1", "--group", "g", "--fail-on", "breaking"], "--fail-on needs --spec"),
+        (
+            ["-b", "127.0.0.1:1", "--group", "g", "--findings-topic", "f"],
+            "--findings-topic needs --spec",
+        ),
+        (
+            ["-b", "127.0.0.1:1", "--group", "g", "--snapshot-interval", "0"],
+            "invalid --snapshot-interval '0': must be more than zero",
+        ),
+        (["-b", "127.0.0.1:1", "--group", " "], "--group must name a consumer group"),
+    ],
+)
+def test_watch_usage_errors_exit_2_with_one_line(args: list[str], error: str) -> None:
+    proc = run_cli(["watch", *args])
+    assert proc.returncode == 2, proc.stderr
+    assert error in proc.stderr
+    assert proc.stderr.count("Error:") == 1
+
+
+def test_watch_without_a_broker_is_one_line_and_exit_3(tmp_path: Path) -> None:
+    proc = run_cli(
+        [
+            "watch",
+            "-b",
+            "127.0.0.1:1",
+            "--group",
+            "g",
+            "--timeout",
+            "1s",
+            "--snapshot-dir",
+            str(tmp_path),
+        ]
+    )
+    assert proc.returncode == 3
+    assert proc.stderr.startswith("Error: no Kafka broker answered at 127.0.0.1:1 within 1s")
+    assert "Traceback" not in proc.stderr
