@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         load_live,
         load_observations_from,
         load_saved,
+        load_snapshots,
         topics_frame,
         types_frame,
     )
@@ -51,6 +52,7 @@ __all__ = [
     "load_live",
     "load_observations_from",
     "load_saved",
+    "load_snapshots",
     "topics_frame",
     "types_frame",
 ]

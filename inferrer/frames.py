@@ -16,6 +16,8 @@ Loaders (each returns an :class:`Observed`):
 * :func:`load_live` — a read-only sample of a live cluster;
 * :func:`load_saved` — an observation JSON written by :meth:`Observed.save`
   (or :func:`inferrer.inference.save_observations`);
+* :func:`load_snapshots` — the merged snapshots of ``watch`` members (a snapshot
+  folder, or ``kafka:TOPIC`` on a cluster);
 * :func:`load_observations_from` — any of the above, picked from the argument.
 
 Every frame has a fixed column order (documented in :data:`TOPIC_COLUMNS`,
@@ -195,6 +197,55 @@ def load_saved(path: PathLike) -> Observed:
     return _observed(load_observations(Path(path)), metadata={}, source=f"observations {path}")
 
 
+def load_snapshots(
+    source: PathLike,
+    *,
+    bootstrap: str | None = None,
+    settings: Mapping[str, str] | None = None,
+    retention_seconds: float | None = None,
+    topics: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> Observed:
+    """The merged picture of ``watch`` snapshots, as ``infer --from-observations``
+    reads it: the newest snapshot of every member seen within ``retention_seconds``
+    (default 7 days), merged.
+
+    ``source`` is a snapshot folder (``DIR`` or ``DIR/GROUP``) or ``kafka:TOPIC``
+    (``kafka:TOPIC/GROUP``) on the cluster at ``bootstrap`` (else
+    ``$KAFKA_BOOTSTRAP_SERVERS``), with extra librdkafka ``settings``.
+    """
+    from inferrer.pipeline import ObservationSource, collect_observations
+
+    location = os.fspath(source)
+    client = None
+    if location.startswith("kafka:"):
+        from inferrer.kafka.config import build_client_config
+
+        client = build_client_config(bootstrap, None, sorted((settings or {}).items()))
+    collected = collect_observations(
+        ObservationSource(
+            location=location,
+            client=client,
+            topics=tuple(topics),
+            exclude=tuple(exclude),
+            retention_seconds=retention_seconds,
+        )
+    )
+    return _observed(
+        collected.observations,
+        metadata=dict(collected.metadata),
+        source=f"watch snapshots {location}",
+        warnings=collected.warnings,
+    )
+
+
+def _is_snapshot_folder(path: Path) -> bool:
+    """A folder of watch snapshots (``GROUP/MEMBER/TOPIC.json``), not of captures."""
+    if not path.is_dir() or any(path.glob("*.jsonl")):
+        return False
+    return any(path.glob("*/*/*.json")) or any(path.glob("*/*.json"))
+
+
 Loadable: TypeAlias = "Observed | SampleConfig | Source | CapturePaths"
 
 
@@ -207,6 +258,7 @@ def load_observations_from(
     * a :class:`~inferrer.kafka.sampler.SampleConfig` — a live sample;
     * a :class:`~inferrer.pipeline.Source` — read as the commands read it;
     * a path ending in ``.json`` — a saved observation file (:func:`load_saved`);
+    * ``kafka:TOPIC``, or a folder of watch snapshots — :func:`load_snapshots`;
     * any other path, folder, or list of them — capture files (:func:`load_captures`).
 
     ``topics`` and ``exclude`` filter capture files (a live config has its own).
@@ -222,6 +274,10 @@ def load_observations_from(
         return _collect(source)
     if isinstance(source, str | os.PathLike) and Path(source).suffix == ".json":
         return load_saved(source)
+    if isinstance(source, str) and source.startswith("kafka:"):
+        return load_snapshots(source, topics=topics, exclude=exclude)
+    if isinstance(source, str | os.PathLike) and _is_snapshot_folder(Path(source)):
+        return load_snapshots(source, topics=topics, exclude=exclude)
     return load_captures(source, topics=topics, exclude=exclude)
 
 

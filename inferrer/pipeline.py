@@ -19,7 +19,7 @@ from inferrer.errors import NoTopicsMatched
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
 
 if TYPE_CHECKING:
-    from inferrer.asyncapi.build import DocumentOptions
+    from inferrer.asyncapi.build import DocumentOptions, Origin
     from inferrer.drift.compare import DiffOptions
     from inferrer.drift.model import DriftReport
     from inferrer.engine import Engine
@@ -237,20 +237,33 @@ def infer_document(
     ``options.evidence`` ``file``, the evidence comes back beside the document
     (:attr:`Inferred.evidence`, naming ``document_name``), for the caller to write.
     """
+    collected = collect(source, progress=progress)
+    metadata = {topic: explicit_configs(md) for topic, md in collected.metadata.items()}
+    origin: Origin = "capture" if source.capture_files else "live"
+    return _document_of(collected, metadata, options, origin, update, document_name)
+
+
+def _document_of(
+    collected: Collected,
+    metadata: Mapping[str, TopicMetadata],
+    options: DocumentOptions,
+    origin: Origin,
+    update: Path | None,
+    document_name: str | None,
+) -> Inferred:
+    """The document (or the updated spec) and its evidence, from what was collected."""
     import dataclasses
 
     from inferrer.asyncapi import update_spec_file
     from inferrer.asyncapi.build import build_document_with_evidence
     from inferrer.asyncapi.evidence import split_evidence
 
-    collected = collect(source, progress=progress)
     summaries = collected.summaries()
-    metadata = {topic: explicit_configs(md) for topic, md in collected.metadata.items()}
     options = dataclasses.replace(
         options,
         bootstrap=options.bootstrap or collected.bootstrap,
         secure=options.secure or collected.secure,
-        origin="capture" if source.capture_files else "live",
+        origin=origin,
     )
     if update is not None:
         result = update_spec_file(update, summaries, metadata, options)
@@ -376,3 +389,114 @@ def record_capture(
         counts={topic: len(records) for topic, records in sorted(result.records.items())},
         warnings=tuple(result.warnings),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationSource:
+    """Observations already made: a saved-observations file, or the snapshots of
+    ``watch`` members (a snapshot folder, or ``kafka:TOPIC`` on ``client``'s cluster)."""
+
+    location: str
+    client: Any = None
+    """The :class:`~inferrer.kafka.config.ClientConfig` for a ``kafka:`` source."""
+    topics: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    retention_seconds: float | None = None
+    """Snapshots of members silent for longer are left out (None: the default, 7 days)."""
+    timeout: float = 10.0
+
+
+def collect_observations(source: ObservationSource) -> Collected:
+    """The observations of ``source`` (merged over watch members), as :func:`collect`
+    returns a sample's."""
+    from inferrer.kafka.select import select_topics
+    from inferrer.watch import is_observations_file, load_merged
+
+    warnings: list[str] = []
+    bootstrap: str | None = None
+    secure = False
+    metadata: Mapping[str, TopicMetadata] = {}
+    if is_observations_file(source.location):
+        from inferrer.inference import load_observations
+
+        observations: Mapping[str, TopicObservation] = load_observations(source.location)
+    else:
+        from inferrer.snapshots import DEFAULT_RETENTION_SECONDS
+
+        retention = source.retention_seconds
+        merged = load_merged(
+            source.location,
+            source.client,
+            retention_seconds=DEFAULT_RETENTION_SECONDS if retention is None else retention,
+            timeout=source.timeout,
+        )
+        if merged.expired:
+            warnings.append(
+                f"left out {len(merged.expired)} member(s) silent for longer than the "
+                f"retention window: {', '.join(merged.expired[:5])}"
+            )
+        observations, metadata = merged.observations, merged.metadata
+        bootstrap, secure = merged.bootstrap, merged.secure
+    names = select_topics(
+        sorted(set(observations) | set(metadata)),
+        source.topics,
+        source.exclude,
+        include_internal=True,
+    )
+    if not names:
+        wanted = ", ".join(source.topics) or "*"
+        raise NoTopicsMatched(f"no topic in {source.location} matches {wanted}")
+    from inferrer.inference import TopicObservation
+
+    chosen = {t: observations[t] if t in observations else TopicObservation(t) for t in names}
+    return Collected(
+        observations=dict(sorted(chosen.items())),
+        metadata={t: metadata[t] for t in names if t in metadata},
+        warnings=tuple(warnings),
+        bootstrap=bootstrap,
+        secure=secure,
+    )
+
+
+def infer_document_from_observations(
+    source: ObservationSource,
+    options: DocumentOptions,
+    *,
+    update: Path | None = None,
+    document_name: str | None = None,
+) -> Inferred:
+    """The AsyncAPI document of observations already made (``infer --from-observations``)."""
+    collected = collect_observations(source)
+    # Watch snapshots hold live traffic and the cluster's facts, as a live sample.
+    origin: Origin = "live" if collected.bootstrap else "observations"
+    return _document_of(collected, collected.metadata, options, origin, update, document_name)
+
+
+def diff_against_observations(
+    spec_path: Path, source: ObservationSource, options: DiffOptions
+) -> DriftReport:
+    """Compare the committed spec with observations already made (``diff
+    --from-observations``): the rules their statistics decide, see
+    :mod:`inferrer.drift.observed`."""
+    import dataclasses
+
+    from inferrer.drift.observed import diff_observations
+    from inferrer.drift.spec import load_spec_file, normalize_spec
+    from inferrer.kafka.select import select_topics
+
+    spec = load_spec_file(spec_path)
+    collected = collect_observations(source)
+    view = normalize_spec(spec, str(spec_path))
+    # Only documented topics these observations covered can be silent: a watch of
+    # 'bank.*' says nothing about 'crm.*'.
+    covered = set(collected.observations) | set(collected.metadata)
+    documented = [t for t in view.channels if t in covered]
+    scope = frozenset(
+        select_topics(documented, source.topics, source.exclude, include_internal=True)
+    )
+    options = dataclasses.replace(
+        options,
+        compared_with=f"observations {source.location}",
+        scope=options.scope if options.scope is not None else scope,
+    )
+    return diff_observations(spec, collected.summaries(), dict(collected.metadata) or None, options)

@@ -12,7 +12,7 @@ from tests.bank_helpers import ROOT
 from tests.kafka_util import run_cli
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-MAIN_COMMANDS = ("infer", "diff", "record")
+MAIN_COMMANDS = ("infer", "diff", "record", "watch")
 
 
 def _group() -> Any:

@@ -49,6 +49,7 @@ COMMAND_MODULES: dict[str, str] = {
     "replay": "inferrer.cli.replay_cmd",
     "topics": "inferrer.cli.topics_cmd",
     "validate": "inferrer.cli.validate_cmd",
+    "watch": "inferrer.cli.watch_cmd",
 }
 """Command name → the module that registers it on :data:`app` when imported."""
 

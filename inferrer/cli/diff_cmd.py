@@ -20,6 +20,7 @@ from inferrer.atomic import write_atomic
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
 from inferrer.cli.logs import LOG
+from inferrer.cli.observations import FromObservations, SnapshotRetention, observation_source
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.drift.baseline import read_baseline, render_baseline
@@ -28,7 +29,7 @@ from inferrer.drift.model import DriftReport
 from inferrer.drift.reporters import render
 from inferrer.drift.rules import load_rules
 from inferrer.errors import EXIT_DRIFT, EXIT_OK, UsageError
-from inferrer.pipeline import diff_against_source
+from inferrer.pipeline import diff_against_observations, diff_against_source
 
 
 class OutputFormat(StrEnum):
@@ -152,6 +153,8 @@ def diff_command(
             "--ignore", metavar="RULE_OR_ID", help="Silence a rule id or a finding id (repeatable)."
         ),
     ] = None,
+    from_observations: FromObservations = None,
+    snapshot_retention: SnapshotRetention = "7d",
     source_options: SourceOptions = NO_SOURCE_OPTIONS,
 ) -> None:
     """Report where traffic (live, or a capture file) or a second spec has drifted from
@@ -166,6 +169,15 @@ def diff_command(
     """
     live = source_options.live
     from_file = source_options.from_file
+    if from_observations is not None:
+        if other is not None:
+            raise UsageError("compare the spec with a second spec or with observations, not both")
+        observed = observation_source(from_observations, source_options, snapshot_retention)
+        options = build_diff_options(
+            compatibility, rules, baseline, ignore or [], spec, f"observations {from_observations}"
+        )
+        report = diff_against_observations(spec, observed, options)
+        raise typer.Exit(finish_report(report, fmt, output, fail_on, write_baseline))
     if other is not None and (from_file or live):
         raise UsageError("compare the spec with a second spec or with traffic, not both")
     if other is None and not from_file and not live:

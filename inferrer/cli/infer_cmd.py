@@ -16,11 +16,12 @@ from inferrer.asyncapi.roundtrip import render_update
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
 from inferrer.cli.logs import LOG, info_enabled
+from inferrer.cli.observations import FromObservations, SnapshotRetention, observation_source
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
 from inferrer.cli.summary import print_summary
 from inferrer.errors import UsageError
-from inferrer.pipeline import infer_document
+from inferrer.pipeline import infer_document, infer_document_from_observations
 
 OUTPUT_PANEL = "Output"
 
@@ -53,6 +54,8 @@ class ExamplesChoice(StrEnum):
 @with_source_options()
 def infer_command(
     source_options: SourceOptions = NO_SOURCE_OPTIONS,
+    from_observations: FromObservations = None,
+    snapshot_retention: SnapshotRetention = "7d",
     output: Annotated[
         Path | None,
         typer.Option(
@@ -180,7 +183,6 @@ def infer_command(
     evidence_mode: EvidenceMode = evidence.value if evidence else ("file" if target else "none")
     if evidence_mode == "file" and target is None:
         raise UsageError("--evidence file writes NAME.evidence.json beside -o NAME; give -o")
-    source = source_options.source()
     options = DocumentOptions(
         title=title,
         version=info_version,
@@ -191,14 +193,18 @@ def infer_command(
         evidence=evidence_mode,
         group_topics=group_topics,
     )
-    with sampling_progress() as progress:
-        result = infer_document(
-            source,
-            options,
-            update=update,
-            progress=progress,
-            document_name=target.name if target else None,
+    name = target.name if target else None
+    if from_observations is not None:
+        observed = observation_source(from_observations, source_options, snapshot_retention)
+        result = infer_document_from_observations(
+            observed, options, update=update, document_name=name
         )
+    else:
+        source = source_options.source()
+        with sampling_progress() as progress:
+            result = infer_document(
+                source, options, update=update, progress=progress, document_name=name
+            )
     for warning in result.warnings:
         LOG.warning("%s", warning)
     doc_format = fmt.value if fmt else (format_for_path(target) if target else "yaml")
