@@ -20,7 +20,6 @@ from confluent_kafka.admin import (
 
 from inferrer.errors import BrokerUnreachable, NoTopicsMatched
 from inferrer.kafka.config import build_client_config
-from inferrer.kafka.metadata import describe_topics
 from inferrer.kafka.sampler import (
     SampleConfig,
     SampleProgress,
@@ -371,9 +370,6 @@ def test_read_only_no_group_created_no_offset_moved(kafka: KafkaCluster, topic_n
         assert result.metadata[topic_name].consumer_groups == tuple(
             sorted([committed_group, live_group])
         )
-        assert describe_topics(plain(kafka.bootstrap).settings, [topic_name])[
-            topic_name
-        ].consumer_groups == tuple(sorted([committed_group, live_group]))
     finally:
         member.close()
 

@@ -71,15 +71,3 @@ def test_plan_quotas_invariants(available: dict[int, int], total: int) -> None:
     below = [p for p in available if quotas[p] < available[p]]
     for p in below:
         assert all(quotas[q] <= quotas[p] + 1 for q in available)
-
-
-def test_measure_timestamps() -> None:
-    from inferrer.kafka.sampler import TimestampSpan, measure_timestamps
-    from inferrer.records import Record
-
-    records = [Record("t", 0, i, ts) for i, ts in enumerate([5000, None, 1000, 3000])]
-    assert measure_timestamps(records) == TimestampSpan(
-        first=1000, last=5000, count=3, rate_per_second=0.5
-    )
-    assert measure_timestamps([]) == TimestampSpan(None, None, 0, None)
-    assert measure_timestamps([Record("t", 0, 0, 7)]) == TimestampSpan(7, 7, 1, None)

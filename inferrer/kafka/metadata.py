@@ -367,31 +367,3 @@ def _skip_reason(error: KafkaError, doing: str) -> str:
     if error.code() in (KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC):
         return "deleted while sampling"
     return f"failed {doing}: {error.str()}"
-
-
-def describe_topics(
-    settings: Mapping[str, str],
-    topics: Sequence[str],
-    *,
-    timeout: float = 10.0,
-    include_groups: bool = True,
-    warnings: list[str] | None = None,
-) -> dict[str, TopicMetadata]:
-    """Describe the named topics: partitions, replication factor, the configs that
-    matter (and which are set explicitly), watermarks and consumer groups.
-
-    Topics that do not exist or may not be described are left out; a warning naming
-    each is appended to ``warnings`` when given. Raises :class:`BrokerUnreachable`.
-    """
-    admin, errors = open_admin(settings)
-    listing = list_topic_names(admin, settings, errors, timeout)
-    present = [t for t in topics if t in listing]
-    notes = warnings if warnings is not None else []
-    notes.extend(f"{t}: no such topic" for t in topics if t not in listing)
-    with kafka_errors(settings):
-        result = describe_topic_set(
-            admin, listing, present, timeout=timeout, include_groups=include_groups
-        )
-    notes.extend(result.warnings)
-    notes.extend(f"{s.topic}: skipped, {s.reason}" for s in result.skipped)
-    return dict(result.metadata)

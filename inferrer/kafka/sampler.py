@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -63,10 +63,7 @@ __all__ = [
     "Selection",
     "SkippedTopic",
     "StartPosition",
-    "TimestampSpan",
     "describe_selection",
-    "iter_records",
-    "measure_timestamps",
     "open_stream",
     "parse_duration",
     "parse_start",
@@ -119,36 +116,6 @@ class SampleResult:
     def all_records(self) -> Iterator[Record]:
         for topic in self.topics:
             yield from self.records[topic]
-
-
-@dataclass(frozen=True, slots=True)
-class TimestampSpan:
-    """First and last message timestamps of a sample, and the rate they imply."""
-
-    first: int | None
-    last: int | None
-    count: int
-    rate_per_second: float | None
-    """Messages per second between first and last; None with fewer than two
-    timestamps or a zero span."""
-
-
-def measure_timestamps(records: Iterable[Record]) -> TimestampSpan:
-    """The span of the records' timestamps (milliseconds) and an approximate rate."""
-    first: int | None = None
-    last: int | None = None
-    count = 0
-    for record in records:
-        ts = record.timestamp
-        if ts is None:
-            continue
-        count += 1
-        first = ts if first is None or ts < first else first
-        last = ts if last is None or ts > last else last
-    rate = None
-    if first is not None and last is not None and count >= 2 and last > first:
-        rate = round((count - 1) * 1000.0 / (last - first), 3)
-    return TimestampSpan(first=first, last=last, count=count, rate_per_second=rate)
 
 
 def describe_selection(config: SampleConfig) -> Selection:
@@ -588,16 +555,6 @@ def open_stream(
 ) -> RecordStream:
     """Select and describe the topics now; iterate the result to read records."""
     return RecordStream(config, selection, progress)
-
-
-def iter_records(
-    config: SampleConfig, progress: ProgressCallback | None = None
-) -> Iterator[Record]:
-    """Stream the sample's records as they arrive, without keeping them.
-
-    Warnings and skipped topics are not reported here; use :func:`open_stream` for them.
-    """
-    yield from open_stream(config, progress)
 
 
 def sample_topics(config: SampleConfig, progress: ProgressCallback | None = None) -> SampleResult:
