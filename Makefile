@@ -27,11 +27,11 @@ node_modules/.installed: package.json
 npm: node_modules/.installed
 
 jars: $(STAMP)
-	$(BIN)/python -m inferrer.devkafka jars
+	$(BIN)/python -m tools.devkafka jars
 
 lint: $(STAMP)
-	$(BIN)/ruff check inferrer tests benchmarks
-	$(BIN)/ruff format --check inferrer tests benchmarks
+	$(BIN)/ruff check inferrer tools tests benchmarks
+	$(BIN)/ruff format --check inferrer tools tests benchmarks
 	cd $(CRATE) && $(CARGO) fmt --check
 	cd $(CRATE) && $(CARGO) clippy --quiet --all-targets -- -D warnings
 
@@ -40,7 +40,7 @@ core-test:
 	cd $(CRATE) && $(CARGO) test --quiet
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict inferrer
+	$(BIN)/mypy --strict inferrer tools
 
 pytest: setup
 	$(BIN)/pytest -W error
@@ -56,7 +56,7 @@ fuzz: setup
 test: setup lint typecheck core-test pytest fuzz
 
 demo: setup
-	$(BIN)/python -m inferrer.demo
+	$(BIN)/python -m tools.demo
 
 # Rewrite the golden document from the v1 bank fixtures, on purpose, after a change
 # to inference or to the document writer; review `git diff fixtures/golden` before committing.
@@ -66,10 +66,10 @@ golden: $(STAMP)
 		-o fixtures/golden/bank-v1.asyncapi.yaml
 
 kafka-start: setup
-	$(BIN)/python -m inferrer.devkafka start --sasl --authorizer
+	$(BIN)/python -m tools.devkafka start --sasl --authorizer
 
 kafka-stop:
-	$(BIN)/python -m inferrer.devkafka stop
+	$(BIN)/python -m tools.devkafka stop
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache $(CRATE)/target

@@ -22,7 +22,7 @@ also writes all of it as JSON.
   polars-genson and ``json.loads`` + ``genson.SchemaBuilder`` over the same file.
 * ``diff``: ``infer-asyncapi diff --spec OUT.yaml --from-file CAPTURE`` against
   ``infer-asyncapi infer --from-file CAPTURE`` (the spec is the one infer wrote).
-* ``live``: a local broker (``inferrer.devkafka``, or ``--bootstrap``), one topic of
+* ``live``: a local broker (``tools.devkafka``, or ``--bootstrap``), one topic of
   ``--messages`` small JSON messages; ``infer-asyncapi --from earliest --max-messages N``
   against a bare confluent-kafka consume loop; then peak RSS of infer at each of
   ``--flat-sizes`` on that topic and on one whose objects are keyed by ever-new IDs.
@@ -51,6 +51,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))  # tools/
 
 from corpus import iter_payloads  # noqa: E402
 
@@ -435,9 +436,9 @@ class BrokerHandle:
 
     def __enter__(self) -> str:
         if self.bootstrap is None:
-            from inferrer import devkafka
+            from tools import devkafka
 
-            print("starting a local broker (inferrer.devkafka) ...", file=sys.stderr)
+            print("starting a local broker (tools.devkafka) ...", file=sys.stderr)
             self.broker = devkafka.start()
             self.bootstrap = self.broker.bootstrap
             print(f"  broker at {self.bootstrap}", file=sys.stderr)

@@ -10,7 +10,7 @@ field subsets and types), in one process, it times, interleaved and repeated:
 (b) this engine: ``observe`` (decoding, schema, field statistics) + ``summarize_all``,
     both timed in CPU time of this process (``time.process_time``): the machine is shared,
     and wall time mostly measured the neighbours,
-(c) raw consume from a local broker (``inferrer.devkafka``): produce the ``same``
+(c) raw consume from a local broker (``tools.devkafka``): produce the ``same``
     corpus, then consume it with ``assign()`` and count messages.
 
 It prints medians and the ratio (b)/(a). Peak memory (``VmHWM``) of the engine is
@@ -36,6 +36,7 @@ from pathlib import Path
 import genson
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tools/
 
 from corpus import iter_records
 
@@ -97,7 +98,7 @@ def bench_kafka(n: int, repeats: int) -> float:
     from confluent_kafka import Consumer, Producer, TopicPartition
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    from inferrer import devkafka
+    from tools import devkafka
 
     broker = devkafka.start()
     try:

@@ -28,9 +28,10 @@ import uuid
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from inferrer import devkafka
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
 from inferrer.kafka.config import build_client_config
 from inferrer.kafka.sampler import SampleConfig, StartPosition, sample_topics
+from tools import devkafka
 
 
 def create(bootstrap: str, names: list[str], partitions: int) -> None:

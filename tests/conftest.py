@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from inferrer import devkafka
+from tools import devkafka
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from tests.bank_helpers import GOLDEN, ROOT, without_servers
 def test_demo_infers_the_golden_document_and_reports_the_drift(tmp_path: Path) -> None:
     out = tmp_path / "demo-out"
     proc = subprocess.run(
-        [sys.executable, "-m", "inferrer.demo", "--out", str(out)],
+        [sys.executable, "-m", "tools.demo", "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -58,7 +58,7 @@ def test_demo_infers_the_golden_document_and_reports_the_drift(tmp_path: Path) -
 @pytest.mark.kafka
 def test_ctrl_c_stops_the_demo_broker(tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-u", "-m", "inferrer.demo", "--out", str(tmp_path / "out")],
+        [sys.executable, "-u", "-m", "tools.demo", "--out", str(tmp_path / "out")],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

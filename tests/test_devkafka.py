@@ -11,8 +11,10 @@ import pytest
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from inferrer import devkafka
 from tests.conftest import KafkaCluster
+from tools import devkafka
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_create_produce_consume_roundtrip(kafka: KafkaCluster, topic_name: str) -> None:
@@ -61,20 +63,22 @@ def test_sasl_listener_accepts_known_user_and_rejects_bad_password(kafka: KafkaC
 
 def test_launcher_cli_start_status_stop(tmp_path: os.PathLike[str]) -> None:
     env = {**os.environ, "INFERRER_DEVKAFKA_STATE": str(Path(tmp_path) / "state.json")}
-    run = [sys.executable, "-m", "inferrer.devkafka"]
-    started = subprocess.run([*run, "start"], capture_output=True, text=True, env=env, timeout=120)
+    run = [sys.executable, "-m", "tools.devkafka"]
+    started = subprocess.run(
+        [*run, "start"], capture_output=True, text=True, env=env, timeout=120, cwd=ROOT
+    )
     assert started.returncode == 0, started.stderr
     bootstrap = started.stdout.strip().splitlines()[-1]
     assert bootstrap.startswith("127.0.0.1:")
     assert "ready in" in started.stderr
     try:
-        status = subprocess.run([*run, "status"], capture_output=True, text=True, env=env)
+        status = subprocess.run([*run, "status"], capture_output=True, text=True, env=env, cwd=ROOT)
         assert status.returncode == 0 and bootstrap in status.stdout
         assert AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=20).brokers
     finally:
-        stopped = subprocess.run([*run, "stop"], capture_output=True, text=True, env=env)
+        stopped = subprocess.run([*run, "stop"], capture_output=True, text=True, env=env, cwd=ROOT)
     assert stopped.returncode == 0
-    status = subprocess.run([*run, "status"], capture_output=True, text=True, env=env)
+    status = subprocess.run([*run, "status"], capture_output=True, text=True, env=env, cwd=ROOT)
     assert status.returncode == 1 and "not running" in status.stdout
 
 
@@ -85,13 +89,14 @@ def test_no_orphan_jvm_when_the_owner_is_killed(tmp_path: Path) -> None:
 
     script = (
         "import sys\n"
-        "from inferrer import devkafka\n"
+        "from tools import devkafka\n"
         "b = devkafka.start()\n"
         "print(b.pid, flush=True)\n"
         "sys.stdin.read()\n"
     )
     with subprocess.Popen(
         [sys.executable, "-c", script],
+        cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -2,7 +2,8 @@
 
 Read from the source (imports anywhere in a module, lazy ones included): the engine
 never imports the observation layer, the reference decoder never imports the engine,
-only the Kafka layer (and the local-broker launcher) imports confluent_kafka, and only
+only the Kafka layer imports confluent_kafka (the local-broker launcher lives in
+tools/, outside the package), and only
 the engine imports the compiled core's module directly, but for the observation views
 that wrap its values.
 """
@@ -62,11 +63,7 @@ def test_the_reference_decoder_does_not_import_the_engine() -> None:
 
 
 def test_only_the_kafka_layer_imports_confluent_kafka() -> None:
-    outside = {
-        m
-        for m in _importers("confluent_kafka")
-        if not m.startswith("inferrer.kafka") and m != "inferrer.devkafka"
-    }
+    outside = {m for m in _importers("confluent_kafka") if not m.startswith("inferrer.kafka")}
     assert outside == set()
 
 
@@ -74,3 +71,12 @@ def test_the_compiled_core_is_reached_through_the_engine() -> None:
     direct = {m for m, i in MODULES.items() if "inferrer._core" in i}
     assert "inferrer.engine" in direct
     assert direct <= {"inferrer.engine", "inferrer.inference.observation"}
+
+
+def test_dev_tools_are_not_part_of_the_package() -> None:
+    # The broker launcher and the demo live in tools/, outside the installed package.
+    assert not {m for m in MODULES if m in ("inferrer.devkafka", "inferrer.demo")}
+    assert not (PACKAGE / "devkafka.py").exists()
+    assert not (PACKAGE / "demo.py").exists()
+    # ... and the product never reaches back into them.
+    assert not any(i.startswith("tools") for imports in MODULES.values() for i in imports)

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Producer
 
-from inferrer import devkafka
 from tests.kafka_util import create_topics, produce
+from tools import devkafka
 
 pytestmark = pytest.mark.kafka
 

@@ -14,13 +14,13 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource
 from confluent_kafka.cimpl import NewTopic
 
-from inferrer import devkafka
 from inferrer.capture import read_capture, read_capture_topics, write_capture
 from inferrer.errors import CouldNotRun
 from inferrer.kafka.replay import TopicReplay, replay_capture
 from inferrer.model import TopicMetadata
 from inferrer.records import Record
 from tests.conftest import KafkaCluster
+from tools import devkafka
 
 BASE_TS = 1_772_438_400_000  # 2026-03-02T08:00:00Z
 

@@ -276,7 +276,7 @@ def test_topic_deleted_mid_run(kafka: KafkaCluster, topic_name: str) -> None:
 
 
 def test_unreachable_broker_fails_fast(kafka: KafkaCluster) -> None:
-    from inferrer.devkafka import free_port
+    from tools.devkafka import free_port
 
     port = free_port()
     config = SampleConfig(client=plain(f"127.0.0.1:{port}"), topics=("x",), timeout=2.0)

@@ -15,9 +15,9 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
-from inferrer.devkafka import free_port
 from tests.conftest import KafkaCluster
 from tests.kafka_util import admin, commit_group, create_topics, produce, run_cli
+from tools.devkafka import free_port
 
 pytestmark = pytest.mark.kafka
 

@@ -406,7 +406,7 @@ def test_a_broker_outage_is_reported_with_backoff_and_the_watch_still_stops_clea
 ) -> None:
     """The broker goes away mid-run: warnings with growing gaps, no crash; SIGTERM
     still leaves with exit 143 and a last snapshot of what was read."""
-    from inferrer import devkafka
+    from tools import devkafka
 
     broker = devkafka.start()
     try:

@@ -16,10 +16,10 @@ Listeners:
 
 Command line::
 
-    python -m inferrer.devkafka start [--sasl] [--authorizer]   # prints the bootstrap address
-    python -m inferrer.devkafka status
-    python -m inferrer.devkafka stop
-    python -m inferrer.devkafka jars                             # resolve and cache only
+    python -m tools.devkafka start [--sasl] [--authorizer]   # prints the bootstrap address
+    python -m tools.devkafka status
+    python -m tools.devkafka stop
+    python -m tools.devkafka jars                             # resolve and cache only
 """
 
 from __future__ import annotations
@@ -446,7 +446,7 @@ def _read_state() -> dict[str, Any] | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m inferrer.devkafka",
+        prog="python -m tools.devkafka",
         description=f"Run a local Apache Kafka {KAFKA_VERSION} broker (KRaft, loopback) "
         "for inferrer's tests and demo.",
     )

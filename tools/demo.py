@@ -11,7 +11,7 @@ Both versions share the topics, as a real cluster's history does; the drift step
 samples from the first v2 timestamp onwards (``--from``), so it compares the spec
 with the new traffic only.
 
-Run it with ``python -m inferrer.demo [--out DIR]``.
+Run it with ``python -m tools.demo [--out DIR]``.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from inferrer import devkafka
 from inferrer.capture import iter_capture
-from inferrer.devkafka import die_with_parent
 from inferrer.errors import EXIT_CANNOT_RUN, EXIT_DRIFT, EXIT_OK, InferrerError
+from tools import devkafka
+from tools.devkafka import die_with_parent
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bank"
 STEPS = 6
@@ -138,7 +138,7 @@ def run_demo(out: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m inferrer.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("demo-out"), help="output folder")
     args = parser.parse_args(argv)
     # Ctrl-C must stop the broker even when whoever started us ignored or blocked
