@@ -93,12 +93,15 @@ class ShapeObservation:
         def visit(node: FieldNode, path: str) -> None:
             if path or node.n_obj != node.total:
                 out.append(_field_summary(node, path or "", messages))
-            for key, child in node.children.items():
-                visit(child, f"{path}/{escape_token(key)}")
+            if node.is_map():
+                values = node.map_values()
+                if values is not None:
+                    visit(values, f"{path}/{{}}")
+            else:
+                for key, child in node.children.items():
+                    visit(child, f"{path}/{escape_token(key)}")
             if node.items is not None:
                 visit(node.items, f"{path}/*")
-            if node.values is not None:
-                visit(node.values, f"{path}/{{}}")
 
         if self.count:
             visit(self.root, "")
