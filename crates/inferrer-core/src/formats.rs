@@ -135,7 +135,10 @@ fn compile(text: &str) -> Result<Grammar, String> {
             ),
             None => KeyCheck::Pattern(whole(&str_of(&entry["pattern"], "pattern")?)?),
         };
-        if entry["strong"].as_bool().ok_or("grammar: map key without strong")? {
+        if entry["strong"]
+            .as_bool()
+            .ok_or("grammar: map key without strong")?
+        {
             strong |= 1 << index;
         }
         map_keys.push((index, check));
@@ -363,7 +366,7 @@ mod tests {
 
     #[test]
     fn map_keys() {
-        assert_eq!(families("USD"), ["code"]);
+        assert_eq!(families("USD"), ["code", "header"]);
         assert_eq!(families("-12"), ["integer"]);
         assert!(families("12345678901234567890").is_empty());
         assert_eq!(families("2024-01-01"), ["date"]);

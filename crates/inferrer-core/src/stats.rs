@@ -1478,7 +1478,7 @@ mod tests {
         ]);
         assert_eq!(
             json(&shape.structure()),
-            r#"{"properties":{"a":{"type":"number"},"b":{"items":{"properties":{"x":{"type":"null"}},"required":["x"],"type":"object"},"type":"array"},"c":{"type":"string"},"m":{"additionalProperties":{"type":["boolean","integer"]},"type":"object","x-map-keys":["code"]}},"required":["a","b","m"],"type":"object"}"#
+            r#"{"properties":{"a":{"type":"number"},"b":{"items":{"properties":{"x":{"type":"null"}},"required":["x"],"type":"object"},"type":"array"},"c":{"type":"string"},"m":{"additionalProperties":{"type":["boolean","integer"]},"type":"object","x-map-keys":["code","header"]}},"required":["a","b","m"],"type":"object"}"#
         );
         let mixed = fold(&["[]", "1", "{}", "null"]);
         assert_eq!(
