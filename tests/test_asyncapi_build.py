@@ -468,3 +468,21 @@ def test_odd_kind_names_give_valid_unique_ids(asyncapi_check: Check) -> None:
         "order_placed_v1",
     ]
     asyncapi_check(doc)
+
+
+def test_tombstones_are_admitted_by_the_payload() -> None:
+    import jsonschema
+
+    doc = build()
+    schemas = doc["components"]["schemas"]
+    (customer_id,) = doc["channels"]["bank.customers"]["messages"]
+    customer = jsonschema.Draft202012Validator(schemas[customer_id])
+    # A compacted topic's tombstone (a null value) is a valid payload, counted as evidence.
+    assert customer.is_valid(None)
+    assert {"type": "null"} in schemas[customer_id]["anyOf"]
+    assert doc["channels"]["bank.customers"]["x-inferrer-tombstones"] == 2
+    for example in CUSTOMER_EXAMPLES:
+        assert customer.is_valid(example)
+    # A topic without tombstones keeps its payload non-null.
+    for message_id in doc["channels"]["bank.payments"]["messages"]:
+        assert not jsonschema.Draft202012Validator(schemas[message_id]).is_valid(None)

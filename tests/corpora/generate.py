@@ -648,9 +648,7 @@ SCORING = Corpus(
         FieldSpec("customerId", _uuid, format="uuid"),
         FieldSpec("scoredAt", _datetime, format="date-time"),
     ),
-    maps=(
-        MapSpec("scores", _model_name, lambda rng, i: round(rng.random(), 4), (2, 4), None),
-    ),
+    maps=(MapSpec("scores", _model_name, lambda rng, i: round(rng.random(), 4), (2, 4), None),),
     lookalikes=(LookAlike("features", FEATURE_NAMES, 0.5, lambda rng, i: rng.randrange(100)),),
 )
 

@@ -116,8 +116,7 @@ def score(corpus: Corpus, summary: TopicSummary) -> Score:
     maps = {p for p, sub in paths.items() if _keyword(sub, "additionalProperties") is not None}
     want_maps = {f"/{m.name}": m.names for m in corpus.maps}
     maps_found = sum(
-        p in maps and _keyword(paths[p], "propertyNames") == names
-        for p, names in want_maps.items()
+        p in maps and _keyword(paths[p], "propertyNames") == names for p, names in want_maps.items()
     )
     return Score(
         corpus=corpus.topic,
