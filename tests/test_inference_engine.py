@@ -415,3 +415,36 @@ def test_connect_keys_bring_their_declared_schema() -> None:
     keys = [json.dumps({"schema": schema, "payload": 1_700_000_000_000 + i}) for i in range(5)]
     summary = _keyed([k.encode() for k in keys])
     assert summary.key_schema == {"type": "integer", "x-logical-type": "timestamp-millis"}
+
+
+def test_numeric_and_boolean_headers_stay_text_with_a_pattern() -> None:
+    recs = [
+        Record(
+            "t.headers",
+            0,
+            i,
+            i,
+            key=b"k",
+            value=json.dumps({"a": i}).encode(),
+            headers=(
+                ("retry", str(i).encode()),
+                ("amount", f"-{i}.5".encode()),
+                ("replay", b"true"),
+                ("trace", b"abc%d" % i),
+                ("few", str(i % 3).encode()),
+            ),
+        )
+        for i in range(30)
+    ]
+    (obs,) = observe(recs).values()
+    (kind,) = obs.summarize().kinds
+    headers = kind.headers_schema or obs.summarize().headers_schema
+    assert headers is not None
+    props = headers["properties"]
+    assert props["retry"] == {"type": "string", "pattern": "^[0-9]+$"}
+    assert props["amount"] == {"type": "string", "pattern": "^-?[0-9]+([.][0-9]+)?$"}
+    # One value: a boolean pattern (it admits the other value too), never an enum.
+    assert props["replay"] == {"type": "string", "pattern": "^(true|false)$"}
+    assert props["trace"] == {"type": "string"}
+    # Three distinct digits: too little evidence for a pattern (five distinct values).
+    assert props["few"] == {"type": "string"}

@@ -138,6 +138,24 @@ def _key_schema(key: ShapeObservation) -> dict[str, Any]:
     return schema
 
 
+def _headers_schema(headers: ShapeObservation) -> dict[str, Any]:
+    """The headers schema: header values are text, so numeric and boolean values keep
+    ``type: string`` with a ``pattern`` hint (``^[0-9]+$``, ``^-?[0-9]+([.][0-9]+)?$``,
+    ``^(true|false)$``) where no format or enum already says more."""
+    schema = headers.schema()
+    for branch in schema.get("anyOf", [schema]):
+        for name, sub in (branch.get("properties") or {}).items():
+            child = headers.root.children.get(name)
+            if child is None or "format" in sub or "enum" in sub:
+                continue
+            if sub.get("type") in ("string", ["null", "string"]):
+                hint = child.string_hint()
+                if hint:
+                    sub.update(hint)
+                    branch["properties"][name] = dict(sorted(sub.items()))
+    return schema
+
+
 def _finite(x: int | float | None) -> float | None:
     if x is None:
         return None
@@ -277,7 +295,7 @@ class TopicObservation:
             schema_ids=tuple(d["schema_ids"]),
             key_schema=_key_schema(key) if key.count else None,
             key_encoding=_mode(d["key_encodings"], "null"),
-            headers_schema=headers.schema() if headers.root.children else None,
+            headers_schema=_headers_schema(headers) if headers.root.children else None,
             undecodable=dict(d["undecodable"]),
             anomalies=dict(d["anomalies"]),
             tombstones=d["tombstones"],
@@ -405,7 +423,7 @@ def _kind_summary(name: str, g: GroupKey, k: KindObservation) -> KindSummary:
         payload_schema=_pin_discriminator(k.payload.schema(), g),
         discriminator_field=None if g is None else g[0],
         discriminator_value=None if g is None else g[1],
-        headers_schema=k.headers.schema() if k.headers.root.children else None,
+        headers_schema=_headers_schema(k.headers) if k.headers.root.children else None,
         fields=k.payload.fields(k.count),
         examples=tuple(json.loads(e[1]) for e in examples),
         first_timestamp=k.data["first_timestamp"],

@@ -112,6 +112,7 @@ FORMAT_HINTS: Final[Mapping[str, Mapping[str, str]]] = {
 _EMITTED: Final = tuple(
     (1 << i, name) for i, name in enumerate(FORMATS) if name not in FORMAT_HINTS
 )
+_EMITTED_MASK: Final = sum(bit for bit, _ in _EMITTED)
 
 
 def decide_format(mask: int, distinct: int) -> str | None:
@@ -131,15 +132,21 @@ def decide_format(mask: int, distinct: int) -> str | None:
     return None
 
 
+_HINT_MIN_DISTINCT: Final = {
+    f["name"]: int(f.get("min_distinct", MIN_FORMAT_DISTINCT)) for f in _GRAMMAR["formats"]
+}
+
+
 def decide_hint(mask: int, distinct: int) -> dict[str, str]:
-    """The hint keywords (``pattern``) the mask proves, by the same evidence rule."""
-    out: dict[str, str] = {}
-    if distinct < MIN_FORMAT_DISTINCT:
-        return out
+    """The hint keywords (``pattern``) the mask proves: the first hint in
+    :data:`FORMATS` order (``digits`` before ``decimal-text``), by the evidence rule of
+    formats — at least :data:`MIN_FORMAT_DISTINCT` distinct values, but one for
+    ``boolean-text``, which has two values at most (a pattern that admits both says
+    no more than the header's text does)."""
     for i, name in enumerate(FORMATS):
-        if mask & (1 << i) and name in FORMAT_HINTS:
-            out.update(FORMAT_HINTS[name])
-    return out
+        if mask & (1 << i) and name in FORMAT_HINTS and distinct >= _HINT_MIN_DISTINCT[name]:
+            return dict(FORMAT_HINTS[name])
+    return {}
 
 
 # --- enums ---------------------------------------------------------------------------
@@ -202,7 +209,7 @@ def is_enum_token(value: str) -> bool:
         _ENUM_TOKEN.fullmatch(value) is not None
         and _PROPER_NOUN.fullmatch(value) is None
         and _ID_LIKE.fullmatch(value) is None
-        and not match_formats(value)
+        and not match_formats(value, _EMITTED_MASK)
     )
 
 

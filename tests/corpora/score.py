@@ -3,8 +3,9 @@
 ``python -m tests.corpora.score`` prints, per corpus: property-path precision and recall
 (a map's values are one path, ``/name/{}``), maps found (with the right key pattern) and
 false maps, format precision and recall, enum precision and recall, whether the key
-schema is right, and whether every nullable object has a bare null branch. The engine (compiled core) and the oracle (the Python
-reference fold) are both scored, and must agree.
+schema is right, and whether every nullable object has a bare null branch. The engine
+(compiled core) and the oracle (the Python reference fold) are both scored, and must
+agree.
 """
 
 from __future__ import annotations

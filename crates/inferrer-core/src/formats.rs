@@ -16,7 +16,7 @@ const GRAMMAR: &str = include_str!("../../../inferrer/inference/grammar.json");
 /// Formats we detect, in bit order (bit i of a mask is `FORMATS[i]`); new ones are
 /// appended so that saved masks keep their meaning. `digits` is a hint (a pattern), not
 /// a JSON Schema format; `rules.py` decides what is emitted.
-pub const FORMATS: [&str; 11] = [
+pub const FORMATS: [&str; 13] = [
     "date",
     "date-time",
     "email",
@@ -28,6 +28,8 @@ pub const FORMATS: [&str; 11] = [
     "uri-reference",
     "uri-template",
     "digits",
+    "decimal-text",
+    "boolean-text",
 ];
 pub const ALL_FORMATS_MASK: u32 = (1 << FORMATS.len()) - 1;
 
@@ -306,12 +308,14 @@ mod tests {
             ("https://api.example.com/items/{id}{/part}", "uri-template"),
             ("/search{?q,page*}", "uri-template"),
             ("12345", "digits"),
+            ("-12.5", "decimal-text"),
+            ("false", "boolean-text"),
         ];
         for (s, f) in good {
             // The first format in bit order (the one emitted); absolute URIs are URI
             // references too.
             assert_eq!(formats_of(s).first(), Some(f), "{s}");
-            assert!(formats_of(s).len() == 1 || *f == "uri", "{s}");
+            assert!(formats_of(s).len() == 1 || ["uri", "digits"].contains(f), "{s}");
         }
         let bad = [
             "2023-02-29",
