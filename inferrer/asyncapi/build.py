@@ -242,9 +242,7 @@ def _content_type(summary: TopicSummary) -> str:
     return summary.content_type or _CONTENT_TYPE_BY_ENCODING[summary.encoding]
 
 
-def _payload_schema(
-    kind: KindSummary, summary: TopicSummary, mode: ExamplesMode
-) -> dict[str, Any]:
+def _payload_schema(kind: KindSummary, summary: TopicSummary, mode: ExamplesMode) -> dict[str, Any]:
     schema = {k: v for k, v in kind.payload_schema.items() if k not in ("$schema", "$id")}
     if summary.tombstones:
         schema = admit_tombstones(schema)
