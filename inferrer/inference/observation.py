@@ -239,6 +239,13 @@ class TopicObservation:
         n: int = self.core.messages
         return n
 
+    @property
+    def kind_limit_exceeded(self) -> bool:
+        """Whether a payload discriminator took more than ``rules.MAX_KINDS`` values on
+        this topic, so that its messages are described as one kind."""
+        exceeded: bool = self.core.kind_limit_exceeded
+        return exceeded
+
     def merge_from(self, other: TopicObservation) -> None:
         """Fold ``other`` (same topic) into this observation; ``other`` is unchanged."""
         self.core.merge(other.core)
