@@ -315,7 +315,10 @@ mod tests {
             // The first format in bit order (the one emitted); absolute URIs are URI
             // references too.
             assert_eq!(formats_of(s).first(), Some(f), "{s}");
-            assert!(formats_of(s).len() == 1 || ["uri", "digits"].contains(f), "{s}");
+            assert!(
+                formats_of(s).len() == 1 || ["uri", "digits"].contains(f),
+                "{s}"
+            );
         }
         let bad = [
             "2023-02-29",
