@@ -4,7 +4,8 @@
     python benchmarks/bench_engine.py diff [--messages 100000] [--repeats 5]
     python benchmarks/bench_engine.py live [--messages 1000000] [--flat-sizes 100000,2000000]
     python benchmarks/bench_engine.py wide [--sizes 100,500,2000] [--per-topic 100]
-    python benchmarks/bench_engine.py all  [...]                 # the four in turn
+    python benchmarks/bench_engine.py maps [--flat-sizes 100000,2000000]
+    python benchmarks/bench_engine.py all  [...]                 # the five in turn
 
 Every command timed is a whole process (the venv's ``infer-asyncapi`` console script, or a
 peer from ``engine_peers.py``), started through a tiny launcher that forks it and reaps it
@@ -26,6 +27,10 @@ also writes all of it as JSON.
   ``--messages`` small JSON messages; ``infer-asyncapi --from earliest --max-messages N``
   against a bare confluent-kafka consume loop; then peak RSS of infer at each of
   ``--flat-sizes`` on that topic and on one whose objects are keyed by ever-new IDs.
+* ``maps``: captures of ``--flat-sizes`` messages whose objects are keyed by ever-new ids
+  of no known key shape (``s-0a3f9c``, ``WH-0000042``: maps only by key statistics);
+  peak RSS and wall of ``infer-asyncapi infer --from-file`` at each size (flat: the paths
+  collapse into one value node past 1000 distinct keys).
 * ``wide``: 100, 500, 2000 topics x 3 partitions x 100 messages (created incrementally),
   ``infer-asyncapi --topics 'wide.RUN.*' --max-messages 100`` (per topic) per size.
 """
@@ -650,6 +655,37 @@ def case_live(args: argparse.Namespace, results: Results, workdir: Path) -> None
         table(results, "live: flatness", header, rows)
 
 
+# ---------------------------------------------------------------- case: maps
+
+
+def case_maps(args: argparse.Namespace, results: Results, workdir: Path) -> None:
+    sizes = [int(x) for x in args.flat_sizes.split(",") if x] or [100_000, 2_000_000]
+    cli = console_script()
+    contenders = []
+    for size in sizes:
+        capture = write_captures(workdir, ("new-sensor-ids",), size)["new-sensor-ids"]
+        out = workdir / f"maps-{size}.yaml"
+        contender = infer_contender(cli, capture, out, size)
+        contenders.append(Contender(f"infer @ {size:,}", contender.cmd, contender.check))
+    print(f"maps: flatness at {sizes}", file=sys.stderr)
+    runs = interleave(results, "maps", contenders, args.flat_repeats, 0, workdir)
+    figures_table(
+        results, "maps: infer --from-file on objects keyed by ever-new ids", {"maps": runs}
+    )
+    low, high = runs[contenders[0].label], runs[contenders[-1].label]
+    growth = med(high, "rss_mb") / med(low, "rss_mb")
+    rows = [
+        [
+            f"{med(low, 'rss_mb'):.1f} MB",
+            f"{med(high, 'rss_mb'):.1f} MB",
+            f"{growth:.2f}x for {sizes[-1] / sizes[0]:g}x the messages"
+            f" ({verdict(growth, 1.2, False)}; target <= 1.2x)",
+        ]
+    ]
+    header = [f"peak RSS @ {sizes[0]:,}", f"peak RSS @ {sizes[-1]:,}", "growth"]
+    table(results, "maps: flatness", header, rows)
+
+
 # ---------------------------------------------------------------- case: wide
 
 
@@ -758,7 +794,13 @@ def case_wide(args: argparse.Namespace, results: Results, workdir: Path) -> None
 # ---------------------------------------------------------------- main
 
 
-CASES = {"file": case_file, "diff": case_diff, "live": case_live, "wide": case_wide}
+CASES = {
+    "file": case_file,
+    "diff": case_diff,
+    "live": case_live,
+    "wide": case_wide,
+    "maps": case_maps,
+}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -774,10 +816,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--flat-sizes",
         default="100000,2000000",
-        help="live: messages read for the peak-RSS flatness figures ('' skips them)",
+        help="live/maps: messages read for the peak-RSS flatness figures ('' skips them)",
     )
     p.add_argument(
-        "--flat-repeats", type=int, default=3, help="live: rounds of the flatness runs (3)"
+        "--flat-repeats", type=int, default=3, help="live/maps: rounds of the flatness runs (3)"
     )
     p.add_argument("--partitions", type=int, default=3, help="live: partitions of the topics (3)")
     p.add_argument("--sizes", default="100,500,2000", help="wide: topic counts (100,500,2000)")

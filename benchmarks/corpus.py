@@ -80,11 +80,24 @@ def new_ids_event(i: int, rnd: random.Random) -> dict[str, object]:
     return {"balances": {_uuid(rnd): 5}}
 
 
+def new_sensor_ids_event(i: int, rnd: random.Random) -> dict[str, object]:
+    """Objects keyed by ever-new ids that no key shape names (a short prefix and hex
+    digits, letter-prefixed codes): only the key statistics make them maps.
+    ``{"n": 7, "readings": {"s-0a3f9c": {"t": 21.5, "ok": true}}, "stock": {"WH-0042": 3}}``
+    """
+    readings = {
+        f"s-{rnd.getrandbits(32):08x}": {"t": round(rnd.random() * 40, 2), "ok": rnd.random() < 0.9}
+        for _ in range(1 + i % 3)
+    }
+    return {"n": i, "readings": readings, "stock": {f"WH-{i:07d}": i % 50}}
+
+
 MAKERS = {
     "same": same_shape_event,
     "varied": varied_event,
     "small": small_event,
     "new-ids": new_ids_event,
+    "new-sensor-ids": new_sensor_ids_event,
 }
 """Every corpus by name; the file and live benchmarks pick from these."""
 

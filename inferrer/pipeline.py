@@ -128,6 +128,19 @@ def _capture_messages(source: Source, chosen: Iterable[str]) -> list[DecodedMess
     ]
 
 
+def kind_limit_warnings(observations: Mapping[str, TopicObservation]) -> list[str]:
+    """One warning per topic whose payload discriminator took more values than the kind
+    limit: its messages are then described as one kind, and the user should know."""
+    from inferrer.inference.rules import MAX_KINDS
+
+    return [
+        f"topic {topic}: its discriminator field took more than {MAX_KINDS} values, "
+        "so its messages are described as one kind, not one per value"
+        for topic, obs in sorted(observations.items())
+        if obs.kind_limit_exceeded
+    ]
+
+
 def collect(
     source: Source,
     *,
@@ -192,6 +205,7 @@ def collect(
     else:
         raise NoTopicsMatched("nothing to read: give --bootstrap-server or --from-file")
 
+    warnings.extend(kind_limit_warnings(observations))
     # Topics selected but empty still deserve a channel: they are documented facts.
     full = dict(observations)
     for topic in metadata:

@@ -524,3 +524,21 @@ def test_the_default_example_is_made_from_the_schema_and_fits_it() -> None:
     settled = doc["components"]["messages"]["PaymentSettled"]["examples"]
     assert len(settled) == 1
     assert settled[0]["payload"]["type"] == "PaymentSettled"
+
+
+def test_tombstones_are_admitted_by_the_payload() -> None:
+    import jsonschema
+
+    doc = build(evidence="inline")
+    schemas = doc["components"]["schemas"]
+    (customer_id,) = doc["channels"]["bank.customers"]["messages"]
+    customer = jsonschema.Draft202012Validator(schemas[customer_id])
+    # A compacted topic's tombstone (a null value) is a valid payload, counted as evidence.
+    assert customer.is_valid(None)
+    assert {"type": "null"} in schemas[customer_id]["anyOf"]
+    assert doc["channels"]["bank.customers"]["x-inferrer-tombstones"] == 2
+    for example in CUSTOMER_EXAMPLES:
+        assert customer.is_valid(example)
+    # A topic without tombstones keeps its payload non-null.
+    for message_id in doc["channels"]["bank.payments"]["messages"]:
+        assert not jsonschema.Draft202012Validator(schemas[message_id]).is_valid(None)

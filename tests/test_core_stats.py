@@ -28,7 +28,7 @@ from inferrer import _core
 from inferrer.inference import rules
 from inferrer.inference.canonical import canonical_json, sort_structure
 from inferrer.inference.stats import DISTINCT_BOUND, FieldNode, process_column_reference
-from inferrer.inference.strategies import StructureBuilder
+from inferrer.inference.strategies import StructureBuilder, apply_maps
 from tests.strategies_json import KEYS, STRINGS
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -154,7 +154,7 @@ def reference(values: list[Any], rnd: random.Random) -> tuple[dict[str, Any], An
         builder.add_object(v)
     schema = builder.to_schema()
     schema.pop("$schema", None)
-    return node.to_dict(), sort_structure(schema)
+    return node.to_dict(), sort_structure(apply_maps(schema, node) if values else schema)
 
 
 def rust(values: list[Any], rnd: random.Random) -> Any:
@@ -356,6 +356,8 @@ def test_independent_of_pythonhashseed() -> None:
 
 format_like = st.one_of(
     st.sampled_from(FORMAT_STRINGS),
+    st.from_regex(r"[A-Za-z]{0,18}[-_:.]?[0-9A-Fa-f]{0,34}", fullmatch=True),
+    st.from_regex(r"[A-Za-z0-9.-]{1,20}(/[a-z.]{0,5})?", fullmatch=True),
     st.text(alphabet="0123456789-:TZ.+ ", max_size=26),
     st.text(alphabet="0123456789abcdefABCDEF:.", max_size=30),
     st.text(alphabet="ab.@-_+1", max_size=12),
@@ -371,12 +373,8 @@ def test_format_bits_and_map_keys_agree(strings: list[str]) -> None:
     shape.fold_json([json.dumps(s).encode() for s in strings])
     assert shape.stats()["mask"] == rules.match_formats_all(strings)
     for s in strings:
-        one = _core.Shape()
-        one.fold_json([json.dumps({s: 1}).encode()])
-        stats = one.stats()
-        cls = rules.classify_map_key(s)
-        assert stats["map_keys"] == ([] if cls is None else [cls]), s
-        assert stats["maps"] == (cls is not None)
+        families = rules.families_of(rules.key_families(s))
+        assert _core.key_families(s) == (families, rules.key_prefix(s)), s
 
 
 def _ipv6(s: str) -> bool:
@@ -448,3 +446,49 @@ def test_float_hashes_are_pythons(floats: list[float]) -> None:
     assert text(shape.stats()) == text(stats)
     if len(set(values)) > DISTINCT_BOUND:
         assert shape.stats()["sketch"] == stats["sketch"]
+
+
+# --- maps by key statistics: collapse at the bound, whatever the order -------------------
+
+
+def _id_keyed(rnd: random.Random, n: int) -> list[Any]:
+    """Messages with a map of ever-new ids (past the collapse bound in all), some
+    nested in arrays with keys repeated inside one message, some with a common key."""
+    out: list[Any] = []
+    for i in range(n):
+        keys = [f"s-{rnd.getrandbits(24):06x}" for _ in range(rnd.randint(0, 4))]
+        readings = {k: {"t": rnd.random(), "ok": rnd.random() < 0.5} for k in keys}
+        if rnd.random() < 0.1:
+            readings["s-000000"] = {"t": 1}
+        batch = [{"r": {k: rnd.randint(0, 3) for k in keys[:2]}} for _ in range(2)]
+        out.append({"n": i, "readings": readings, "batch": batch})
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_collapsed_maps_are_order_and_split_independent(seed: int) -> None:
+    rnd = random.Random(seed)
+    n = rnd.randint(700, 900)
+    values = _id_keyed(rnd, n)
+    stats, structure = reference(values, rnd)
+    whole = rust(values, rnd)
+    assert text(whole.stats()) == text(stats)
+    assert text(whole.structure()) == text(structure)
+    shuffled = values[:]
+    rnd.shuffle(shuffled)
+    parts = rust_parts(shuffled, rnd, 3)
+    merged = parts[0]
+    for p in parts[1:]:
+        merged.merge(p)
+    assert text(merged.to_dict()) == text(whole.to_dict())
+    readings = whole.stats()["children"]["readings"]
+    assert readings["maps"] > 0 and "children" not in readings
+    assert structure["properties"]["readings"]["x-map-keys"] == ["header", "id"]
+    # The reference merged the other way round too.
+    node = FieldNode()
+    for batch in splits(shuffled, rnd):
+        other = FieldNode()
+        if batch:
+            process_column_reference(batch, other, None)
+        node.merge(other)
+    assert text(node.to_dict()) == text(stats)

@@ -1,6 +1,8 @@
 """The inference rules on generated corpora with known answers (``tests/corpora``).
 
-Per corpus: no false format (precision 1.0) and recall >= 0.95; enum precision >= 0.95;
+Per corpus: property-path precision and recall >= 0.95; every map found with its key
+pattern and no false map (look-alikes: sparse fixed flags, 40 optional fields present
+half the time); no false format (precision 1.0) and recall >= 0.95; enum precision >= 0.95;
 the key schema right; null branches bare; the engine and the oracle agree; two samples
 of the same traffic give the same enums and formats; every message validates.
 """
@@ -23,6 +25,8 @@ IDS = [c.topic for c in CORPORA]
 @pytest.mark.parametrize("corpus", CORPORA, ids=IDS)
 def test_rules_hold_on_the_corpus(corpus: Corpus) -> None:
     s = score(corpus, summarize_engine(records(corpus)))
+    assert s.path_precision >= 0.95 and s.path_recall >= 0.95
+    assert s.maps_found == s.maps_expected and s.false_maps == ()
     assert s.false_formats == () and s.format_precision == 1.0
     assert s.format_recall >= 0.95
     assert s.false_enums == () and s.enum_precision >= 0.95
@@ -74,6 +78,13 @@ def test_every_message_validates_against_its_schema(corpus: Corpus) -> None:
             key.validate(int.from_bytes(raw, "big", signed=True))
         elif corpus.key_schema is not None and corpus.connect is None:
             key.validate((r.key or b"").decode())
+
+
+@pytest.mark.parametrize("corpus", [c for c in CORPORA if c.maps], ids=lambda c: c.topic)
+def test_maps_hold_in_small_and_large_samples(corpus: Corpus) -> None:
+    for messages in (60, 1500):
+        s = score(corpus, summarize_engine(records(corpus, 3, messages)))
+        assert (s.maps_found, s.false_maps) == (s.maps_expected, ()), messages
 
 
 def test_a_template_beside_uris_removes_the_uri_format() -> None:

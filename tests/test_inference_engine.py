@@ -4,6 +4,7 @@ discriminators split only when they should, bad input is counted."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -415,3 +416,61 @@ def test_connect_keys_bring_their_declared_schema() -> None:
     keys = [json.dumps({"schema": schema, "payload": 1_700_000_000_000 + i}) for i in range(5)]
     summary = _keyed([k.encode() for k in keys])
     assert summary.key_schema == {"type": "integer", "x-logical-type": "timestamp-millis"}
+
+
+def test_numeric_and_boolean_headers_stay_text_with_a_pattern() -> None:
+    recs = [
+        Record(
+            "t.headers",
+            0,
+            i,
+            i,
+            key=b"k",
+            value=json.dumps({"a": i}).encode(),
+            headers=(
+                ("retry", str(i).encode()),
+                ("amount", f"-{i}.5".encode()),
+                ("replay", b"true"),
+                ("trace", b"abc%d" % i),
+                ("few", str(i % 3).encode()),
+            ),
+        )
+        for i in range(30)
+    ]
+    (obs,) = observe(recs).values()
+    (kind,) = obs.summarize().kinds
+    headers = kind.headers_schema or obs.summarize().headers_schema
+    assert headers is not None
+    props = headers["properties"]
+    assert props["retry"] == {"type": "string", "pattern": "^[0-9]+$"}
+    assert props["amount"] == {"type": "string", "pattern": "^-?[0-9]+([.][0-9]+)?$"}
+    # One value: a boolean pattern (it admits the other value too), never an enum.
+    assert props["replay"] == {"type": "string", "pattern": "^(true|false)$"}
+    assert props["trace"] == {"type": "string"}
+    # Three distinct digits: too little evidence for a pattern (five distinct values).
+    assert props["few"] == {"type": "string"}
+
+
+def test_exceeding_the_kind_limit_is_said_not_silent(tmp_path: Path) -> None:
+    from inferrer.capture import write_capture
+    from inferrer.inference import rules
+    from tests.kafka_util import run_cli
+
+    n = rules.MAX_KINDS + 10
+    recs = [
+        Record("t.many", 0, i, i, value=json.dumps({"type": f"E{i}", f"f{i}": 1}).encode())
+        for i in range(n)
+    ]
+    capture, out = tmp_path / "c.jsonl", tmp_path / "out.yaml"
+    write_capture(recs, capture)
+    proc = run_cli(["infer", "--from-file", str(capture), "-q", "-o", str(out)])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == (
+        f"Warning: topic t.many: its discriminator field took more than {rules.MAX_KINDS} "
+        "values, so its messages are described as one kind, not one per value\n"
+    )
+    # Below the limit: one kind per value, and nothing to say.
+    write_capture(recs[: rules.MAX_KINDS], capture)
+    proc = run_cli(["infer", "--from-file", str(capture), "-q", "-o", str(out)])
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert out.read_text().count("x-inferrer-discriminator:") == rules.MAX_KINDS

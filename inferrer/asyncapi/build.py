@@ -29,6 +29,7 @@ from inferrer.asyncapi.names import distinguishing_segment, kind_name, unique_ke
 from inferrer.asyncapi.redact import example_for_schema, redact_example
 from inferrer.asyncapi.reuse import share_schemas
 from inferrer.errors import UsageError
+from inferrer.inference.canonical import finalize
 from inferrer.model import (
     HEADER_KIND_PREFIX,
     KindSummary,
@@ -282,10 +283,22 @@ def _content_type(summary: TopicSummary) -> str:
     return summary.content_type or _CONTENT_TYPE_BY_ENCODING[summary.encoding]
 
 
-def _payload_schema(kind: KindSummary, mode: ExamplesMode) -> dict[str, Any]:
+def _payload_schema(kind: KindSummary, summary: TopicSummary, mode: ExamplesMode) -> dict[str, Any]:
     schema = {k: v for k, v in kind.payload_schema.items() if k not in ("$schema", "$id")}
+    if summary.tombstones:
+        schema = admit_tombstones(schema)
     scrubbed: dict[str, Any] = _scrub_schema(schema, mode)
     return scrubbed
+
+
+def admit_tombstones(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload schema of a topic that carries tombstones (a null value: on a
+    compacted topic, the deletion of its key): the kind's schema, or null. Canonical:
+    ``type: [T, 'null']``, or an ``anyOf`` with a bare null branch when T has keywords.
+    The channel's ``x-inferrer-tombstones`` counts them."""
+    if not schema:
+        return {}
+    return finalize({"anyOf": [{"type": "null"}, dict(schema)]})
 
 
 def _scrub_schema(schema: Any, mode: ExamplesMode) -> Any:
@@ -479,7 +492,7 @@ def _message_binding(summary: TopicSummary) -> dict[str, Any]:
 
 def _message(plan: _MessagePlan, schema_ref: str, options: DocumentOptions) -> dict[str, Any]:
     kind, summary = plan.kind, plan.summary
-    schema = _payload_schema(kind, options.examples)
+    schema = _payload_schema(kind, summary, options.examples)
     message: dict[str, Any] = {
         "name": plan.id,
         "title": _title(plan.id),
@@ -649,7 +662,9 @@ def _build_v3(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
     for plan in plans:
         channel_messages: dict[str, Any] = {}
         for message_plan in plan.messages:
-            schemas[message_plan.id] = _payload_schema(message_plan.kind, options.examples)
+            schemas[message_plan.id] = _payload_schema(
+                message_plan.kind, message_plan.summary, options.examples
+            )
             ref = f"#/components/schemas/{message_plan.id}"
             messages[message_plan.id] = _message(message_plan, ref, options)
             channel_messages[message_plan.id] = {"$ref": f"#/components/messages/{message_plan.id}"}
@@ -712,7 +727,9 @@ def _build_v2(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
     for plan in plans:
         refs: list[dict[str, Any]] = []
         for message_plan in plan.messages:
-            schemas[message_plan.id] = _payload_schema(message_plan.kind, options.examples)
+            schemas[message_plan.id] = _payload_schema(
+                message_plan.kind, message_plan.summary, options.examples
+            )
             ref = f"#/components/schemas/{message_plan.id}"
             messages[message_plan.id] = {
                 "messageId": message_plan.id,

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from inferrer.inference.rules import MAP_KEY_CLASSES
-from inferrer.inference.stats import MAP_KEYS, FieldNode
+from inferrer.inference import rules
+from inferrer.inference.stats import MAP_KEYS, MAP_PREFIX, FieldNode
 
 
 def canonical_json(value: Any) -> str:
@@ -49,7 +49,7 @@ def annotate(schema: dict[str, Any], node: FieldNode | None) -> dict[str, Any]:
     if isinstance(schema.get("items"), dict):
         annotate(schema["items"], node.items)
     if isinstance(schema.get("additionalProperties"), dict):
-        annotate(schema["additionalProperties"], node.values)
+        annotate(schema["additionalProperties"], node.map_values())
     return schema
 
 
@@ -102,9 +102,11 @@ def _finalize(schema: dict[str, Any]) -> dict[str, Any]:
     if "enum" in s and "null" in types:
         s["enum"] = [None, *s["enum"]]
     if MAP_KEYS in s:
-        classes = s.pop(MAP_KEYS)
-        if len(classes) == 1:
-            s["propertyNames"] = dict(MAP_KEY_CLASSES[classes[0]])
+        names = rules.map_key_names(
+            rules.family_mask(s.pop(MAP_KEYS)), s.pop(MAP_PREFIX, None) or None
+        )
+        if names:
+            s["propertyNames"] = names
     if "required" in s and not s["required"]:
         del s["required"]
     if "properties" in s:

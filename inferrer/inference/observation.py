@@ -93,12 +93,15 @@ class ShapeObservation:
         def visit(node: FieldNode, path: str) -> None:
             if path or node.n_obj != node.total:
                 out.append(_field_summary(node, path or "", messages))
-            for key, child in node.children.items():
-                visit(child, f"{path}/{escape_token(key)}")
+            if node.is_map():
+                values = node.map_values()
+                if values is not None:
+                    visit(values, f"{path}/{{}}")
+            else:
+                for key, child in node.children.items():
+                    visit(child, f"{path}/{escape_token(key)}")
             if node.items is not None:
                 visit(node.items, f"{path}/*")
-            if node.values is not None:
-                visit(node.values, f"{path}/{{}}")
 
         if self.count:
             visit(self.root, "")
@@ -132,6 +135,24 @@ def _key_schema(key: ShapeObservation) -> dict[str, Any]:
     if schema.get("type") in ("string", ["null", "string"]):
         schema.update(key.root.string_hint())
         schema = dict(sorted(schema.items()))
+    return schema
+
+
+def _headers_schema(headers: ShapeObservation) -> dict[str, Any]:
+    """The headers schema: header values are text, so numeric and boolean values keep
+    ``type: string`` with a ``pattern`` hint (``^[0-9]+$``, ``^-?[0-9]+([.][0-9]+)?$``,
+    ``^(true|false)$``) where no format or enum already says more."""
+    schema = headers.schema()
+    for branch in schema.get("anyOf", [schema]):
+        for name, sub in (branch.get("properties") or {}).items():
+            child = headers.root.children.get(name)
+            if child is None or "format" in sub or "enum" in sub:
+                continue
+            if sub.get("type") in ("string", ["null", "string"]):
+                hint = child.string_hint()
+                if hint:
+                    sub.update(hint)
+                    branch["properties"][name] = dict(sorted(sub.items()))
     return schema
 
 
@@ -218,6 +239,13 @@ class TopicObservation:
         n: int = self.core.messages
         return n
 
+    @property
+    def kind_limit_exceeded(self) -> bool:
+        """Whether a payload discriminator took more than ``rules.MAX_KINDS`` values on
+        this topic, so that its messages are described as one kind."""
+        exceeded: bool = self.core.kind_limit_exceeded
+        return exceeded
+
     def merge_from(self, other: TopicObservation) -> None:
         """Fold ``other`` (same topic) into this observation; ``other`` is unchanged."""
         self.core.merge(other.core)
@@ -274,7 +302,7 @@ class TopicObservation:
             schema_ids=tuple(d["schema_ids"]),
             key_schema=_key_schema(key) if key.count else None,
             key_encoding=_mode(d["key_encodings"], "null"),
-            headers_schema=headers.schema() if headers.root.children else None,
+            headers_schema=_headers_schema(headers) if headers.root.children else None,
             undecodable=dict(d["undecodable"]),
             anomalies=dict(d["anomalies"]),
             tombstones=d["tombstones"],
@@ -402,7 +430,7 @@ def _kind_summary(name: str, g: GroupKey, k: KindObservation) -> KindSummary:
         payload_schema=_pin_discriminator(k.payload.schema(), g),
         discriminator_field=None if g is None else g[0],
         discriminator_value=None if g is None else g[1],
-        headers_schema=k.headers.schema() if k.headers.root.children else None,
+        headers_schema=_headers_schema(k.headers) if k.headers.root.children else None,
         fields=k.payload.fields(k.count),
         examples=tuple(json.loads(e[1]) for e in examples),
         first_timestamp=k.data["first_timestamp"],

@@ -112,6 +112,7 @@ FORMAT_HINTS: Final[Mapping[str, Mapping[str, str]]] = {
 _EMITTED: Final = tuple(
     (1 << i, name) for i, name in enumerate(FORMATS) if name not in FORMAT_HINTS
 )
+_EMITTED_MASK: Final = sum(bit for bit, _ in _EMITTED)
 
 
 def decide_format(mask: int, distinct: int) -> str | None:
@@ -131,15 +132,21 @@ def decide_format(mask: int, distinct: int) -> str | None:
     return None
 
 
+_HINT_MIN_DISTINCT: Final = {
+    f["name"]: int(f.get("min_distinct", MIN_FORMAT_DISTINCT)) for f in _GRAMMAR["formats"]
+}
+
+
 def decide_hint(mask: int, distinct: int) -> dict[str, str]:
-    """The hint keywords (``pattern``) the mask proves, by the same evidence rule."""
-    out: dict[str, str] = {}
-    if distinct < MIN_FORMAT_DISTINCT:
-        return out
+    """The hint keywords (``pattern``) the mask proves: the first hint in
+    :data:`FORMATS` order (``digits`` before ``decimal-text``), by the evidence rule of
+    formats — at least :data:`MIN_FORMAT_DISTINCT` distinct values, but one for
+    ``boolean-text``, which has two values at most (a pattern that admits both says
+    no more than the header's text does)."""
     for i, name in enumerate(FORMATS):
-        if mask & (1 << i) and name in FORMAT_HINTS:
-            out.update(FORMAT_HINTS[name])
-    return out
+        if mask & (1 << i) and name in FORMAT_HINTS and distinct >= _HINT_MIN_DISTINCT[name]:
+            return dict(FORMAT_HINTS[name])
+    return {}
 
 
 # --- enums ---------------------------------------------------------------------------
@@ -202,7 +209,7 @@ def is_enum_token(value: str) -> bool:
         _ENUM_TOKEN.fullmatch(value) is not None
         and _PROPER_NOUN.fullmatch(value) is None
         and _ID_LIKE.fullmatch(value) is None
-        and not match_formats(value)
+        and not match_formats(value, _EMITTED_MASK)
     )
 
 
@@ -229,62 +236,164 @@ def decide_enum(
 
 
 # --- maps ----------------------------------------------------------------------------
+#
+# An object path is a map (``additionalProperties``) or a record (``properties``) by the
+# statistics of its keys across the whole sample, never by one object's keys: a path is
+# decided once, from counts that do not depend on message order or merge order.
+
+MAP_MIN_KEYS: Final = 20
+"""A map needs at least this many distinct keys at its path (polars-genson's bound)."""
+MAP_WIDTH_RATIO: Final = 4
+"""... and that many times more distinct keys than members in a mean occurrence: a
+record with 40 optional fields present half the time has D = 40, width 20 (ratio 2)."""
+MAP_RARE_OCCURRENCES: Final = 2
+"""A key seen in at most this many occurrences of its path is rare ..."""
+MAP_MAX_VALUE_TYPES: Final = 2
+"""... the values share a schema: at most two JSON types besides null (integer and
+number count as one) ..."""
+MAP_COLLAPSE_KEYS: Final = 1000
+"""More distinct keys than this at one path: the path is a map whatever else holds, and
+its children are folded into one value node, so memory stays flat on a topic whose keys
+are ever-new ids. The bound is on the *set* of keys seen, which only grows: every order
+and every split of the same messages crosses it or none does."""
 
 
 def _compile_map_keys(
     grammar: Mapping[str, Any],
-) -> tuple[tuple[str, re.Pattern[str] | None, int | None], ...]:
-    """Per key class, in checking order: its name, and its own pattern or the format it
-    shares (whose calendar check then applies too)."""
-    out: list[tuple[str, re.Pattern[str] | None, int | None]] = []
+) -> tuple[tuple[str, re.Pattern[str] | None, int | None, bool], ...]:
+    """Per key class, in checking order: its name, its own pattern or the format it
+    shares (whose calendar check then applies too), and whether it is strong."""
+    out: list[tuple[str, re.Pattern[str] | None, int | None, bool]] = []
     for entry in grammar["map_keys"]:
+        strong = bool(entry["strong"])
         if "format" in entry:
-            out.append((entry["class"], None, _FORMAT_INDEX[entry["format"]]))
+            out.append((entry["class"], None, _FORMAT_INDEX[entry["format"]], strong))
         else:
-            out.append((entry["class"], re.compile(entry["pattern"]), None))
+            out.append((entry["class"], re.compile(entry["pattern"]), None, strong))
     return tuple(out)
 
 
 _MAP_KEY_CHECKS: Final = _compile_map_keys(_GRAMMAR)
 
+ID_CLASS: Final = "id"
+ID_DIGITS_CLASS: Final = "id-digits"
+MAP_KEY_CLASS_NAMES: Final = tuple(
+    sorted([*(c[0] for c in _MAP_KEY_CHECKS), ID_CLASS, ID_DIGITS_CLASS])
+)
+"""Every key family, sorted (bit i of a family mask is MAP_KEY_CLASS_NAMES[i])."""
+_CLASS_BIT: Final = {name: 1 << i for i, name in enumerate(MAP_KEY_CLASS_NAMES)}
+ALL_KEY_FAMILIES: Final = (1 << len(MAP_KEY_CLASS_NAMES)) - 1
+STRONG_KEY_FAMILIES: Final = sum(_CLASS_BIT[c[0]] for c in _MAP_KEY_CHECKS if c[3])
+"""uuids, integers, dates, date-times and 3-letter codes never name record fields: a
+path whose every key is one of them is a map however few keys it has."""
+
 MAP_KEY_CLASSES: Final[Mapping[str, Mapping[str, str]]] = {
     entry["class"]: dict(entry["names"])
     for entry in sorted(_GRAMMAR["map_keys"], key=lambda e: str(e["class"]))
+    if entry["names"]
 }
 """Key class → the ``propertyNames`` schema a map with such keys gets."""
+_NAMES_ORDER: Final = ("uuid", "date-time", "date", "integer", "code", ID_DIGITS_CLASS, ID_CLASS)
+"""Which family names the keys when several hold for all of them (header and dotted
+names give no ``propertyNames``)."""
+_ID_SEPARATORS: Final = "-_:."
+_HEX: Final = frozenset("0123456789abcdefABCDEF")
 
 
-def classify_map_key(key: str) -> str | None:
-    """The map key class of one object key, or None for an ordinary property name."""
-    if len(key) != 36 and key[:1].islower():
-        # The common case, an ordinary camelCase or snake_case name. Only a uuid can
-        # start with a lower-case letter; every other class starts with a digit, a
-        # minus sign or an upper-case letter, so this shortcut changes no answer.
+def split_id_key(key: str) -> tuple[str, str] | None:
+    """(prefix, rest) of a key made of a short prefix and hex digits (``WH-0042``,
+    ``s-0a3f9c``, ``user123``), or None.
+
+    The prefix is 1 to 16 ASCII letters up to and including the first separator
+    (``- _ : .``), or without a separator the leading letters; the rest is 1 to 32 hex
+    digits. Written like ``stats.rs``."""
+    n = 0
+    while n < len(key) and n <= 16 and key[n].isascii() and key[n].isalpha():
+        n += 1
+    if n == 0 or n > 16:
         return None
-    for name, pattern, fmt in _MAP_KEY_CHECKS:
+    cut = n + 1 if n < len(key) and key[n] in _ID_SEPARATORS else n
+    rest = key[cut:]
+    if not 1 <= len(rest) <= 32 or not all(c in _HEX for c in rest):
+        return None
+    return key[:cut], rest
+
+
+def key_families(key: str) -> int:
+    """The bit set of key families (:data:`MAP_KEY_CLASS_NAMES`) ``key`` belongs to."""
+    out = 0
+    for name, pattern, fmt, _strong in _MAP_KEY_CHECKS:
         if pattern is not None:
             if pattern.fullmatch(key):
-                return name
+                out |= _CLASS_BIT[name]
         else:
             assert fmt is not None
             fmt_pattern, calendar = _CHECKS[fmt]
             if fmt_pattern.fullmatch(key) and (not calendar or _valid_calendar_date(key)):
-                return name
-    return None
+                out |= _CLASS_BIT[name]
+    split = split_id_key(key)
+    if split is not None:
+        out |= _CLASS_BIT[ID_CLASS]
+        if split[1].isdigit():
+            out |= _CLASS_BIT[ID_DIGITS_CLASS]
+    return out
 
 
-def map_key_class(obj: Mapping[str, Any]) -> str | None:
-    """The key class when every key of a non-empty object is of one class, else None.
+def key_prefix(key: str) -> str | None:
+    """The id prefix of a key (:func:`split_id_key`), or None."""
+    split = split_id_key(key)
+    return None if split is None else split[0]
 
-    Such an object is a map (``additionalProperties``), not a record.
-    """
-    cls: str | None = None
-    for key in obj:
-        c = classify_map_key(key)
-        if c is None or (cls is not None and c != cls):
-            return None
-        cls = c
-    return cls
+
+def families_of(mask: int) -> list[str]:
+    """The family names of a mask, sorted."""
+    return [name for name, bit in _CLASS_BIT.items() if mask & bit]
+
+
+def family_mask(names: list[str]) -> int:
+    return sum(_CLASS_BIT[n] for n in names)
+
+
+def decide_map(
+    distinct: int,
+    occurrences: int,
+    members: int,
+    rare: int,
+    value_types: int,
+    families: int,
+) -> bool:
+    """Whether an object path is a map, from its key statistics (README, *Maps*).
+
+    ``distinct`` keys were seen over ``occurrences`` objects holding ``members`` members
+    in all; ``rare`` keys were each seen in at most :data:`MAP_RARE_OCCURRENCES`
+    objects; the values have ``value_types`` JSON types besides null; ``families`` are
+    the key families every key belongs to."""
+    if occurrences == 0 or distinct == 0:
+        return False
+    if distinct > MAP_COLLAPSE_KEYS or families & STRONG_KEY_FAMILIES:
+        return True
+    return (
+        distinct >= MAP_MIN_KEYS
+        and distinct * occurrences >= MAP_WIDTH_RATIO * members
+        and value_types <= MAP_MAX_VALUE_TYPES
+        and (2 * rare >= distinct or families != 0)
+    )
+
+
+def map_key_names(families: int, prefix: str | None) -> dict[str, str]:
+    """The ``propertyNames`` schema of a map whose every key is of ``families`` (and,
+    for ids, shares ``prefix``): a format or a pattern, or nothing."""
+    for name in _NAMES_ORDER:
+        if not families & _CLASS_BIT[name]:
+            continue
+        if name in (ID_DIGITS_CLASS, ID_CLASS):
+            tail = "[0-9]+" if name == ID_DIGITS_CLASS else "[0-9A-Fa-f]+"
+            # Prefixes hold letters and one of ``- _ : .``: only the dot needs a backslash
+            # (``\\-`` is an error in a Unicode-mode ECMA pattern).
+            head = "[A-Za-z]+[-_:.]?" if prefix is None else prefix.replace(".", "\\.")
+            return {"pattern": f"^{head}{tail}$"}
+        return dict(MAP_KEY_CLASSES[name])
+    return {}
 
 
 # --- discriminators ------------------------------------------------------------------

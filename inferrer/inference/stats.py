@@ -40,6 +40,7 @@ from typing import Any, Final
 from inferrer.inference import rules
 
 MAP_KEYS = "x-map-keys"
+MAP_PREFIX = "x-map-prefix"
 
 DISTINCT_BOUND: Final = 1000
 """Distinct values per type kept exactly; beyond that the count is estimated."""
@@ -59,11 +60,13 @@ class FieldNode:
     """Statistics of the values at one path, and the nodes below it."""
 
     __slots__ = (
+        "_map_values",
         "children",
         "floats",
         "ints",
         "items",
-        "map_keys",
+        "key_families",
+        "key_prefix",
         "maps",
         "mask",
         "max_len",
@@ -102,11 +105,17 @@ class FieldNode:
         """Distinct strings with how often each was seen (the enum rule needs both)."""
         self.ints: set[int] | None = set()
         self.floats: set[float] | None = set()
-        self.sketch: list[int] | None = None
+        self.sketch: list[Any] | None = None
         self.sketch_examples: list[tuple[int, str, Any]] = []
         self.maps = 0
-        """Objects taken as maps (keys of one class, see ``rules.map_key_class``)."""
-        self.map_keys: set[str] = set()
+        """Objects folded as maps: every object, once the path collapsed (more than
+        ``rules.MAP_COLLAPSE_KEYS`` distinct keys; its children are then in ``values``)."""
+        self.key_families = rules.ALL_KEY_FAMILIES
+        """On a collapsed path: the key families every key belongs to."""
+        self.key_prefix: str | None = None
+        """On a collapsed path: the id prefix all keys share, ``""`` when they do not
+        (None: no key yet)."""
+        self._map_values: FieldNode | None = None
 
     # -- exact → approximate -----------------------------------------------------------
 
@@ -249,8 +258,7 @@ class FieldNode:
             setattr(self, attr, getattr(self, attr) + getattr(other, attr))
         self.n_obj += other.n_obj
         self.n_arr += other.n_arr
-        self.maps += other.maps
-        self.map_keys |= other.map_keys
+        self._map_values = None
         if other.min_num is not None:
             if self.min_num is None or _beats(other.min_num, self.min_num, -1):
                 self.min_num = other.min_num
@@ -280,19 +288,116 @@ class FieldNode:
                     self._sketch_add_hash(h)
                 for h, tag, v in other.sketch_examples:
                     self._sketch_add_example(h, tag, v)
-        for key, child in other.children.items():
-            mine = self.children.get(key)
-            if mine is None:
-                mine = self.children[key] = FieldNode(key)
-            mine.merge(child)
+        if (
+            self.collapsed
+            or other.collapsed
+            or len(self.children.keys() | other.children.keys()) > rules.MAP_COLLAPSE_KEYS
+        ):
+            self.collapse()
+            if other.collapsed:
+                self._add_map_keys_of(other.key_families, other.key_prefix)
+                if other.values is not None:
+                    self._values_node().merge(other.values)
+            else:
+                for key, child in other.children.items():
+                    self._add_map_keys_of(rules.key_families(key), rules.key_prefix(key) or "")
+                    self._values_node().merge(child)
+            self.maps = self.n_obj
+        else:
+            for key, child in other.children.items():
+                mine = self.children.get(key)
+                if mine is None:
+                    mine = self.children[key] = FieldNode(key)
+                mine.merge(child)
         if other.items is not None:
             if self.items is None:
                 self.items = FieldNode()
             self.items.merge(other.items)
-        if other.values is not None:
-            if self.values is None:
-                self.values = FieldNode()
-            self.values.merge(other.values)
+
+    # -- maps ----------------------------------------------------------------------------
+
+    @property
+    def collapsed(self) -> bool:
+        """Whether the path's children were folded into one value node (a map)."""
+        return self.maps > 0
+
+    def _values_node(self) -> FieldNode:
+        if self.values is None:
+            self.values = FieldNode()
+        return self.values
+
+    def _add_map_keys_of(self, families: int, prefix: str | None) -> None:
+        """Fold the key families and id prefix of some keys into a collapsed path's."""
+        self.key_families &= families
+        if prefix is not None:
+            if self.key_prefix is None:
+                self.key_prefix = prefix
+            elif self.key_prefix != prefix:
+                self.key_prefix = ""
+
+    def collapse(self) -> None:
+        """Fold the children into one value node: the same state, whatever the moment,
+        as folding every member as a map value (the statistics are functions of the
+        multiset of values, and ``present`` counts (message, key) pairs)."""
+        if self.collapsed:
+            return
+        values = self._values_node()
+        for key in sorted(self.children):
+            self._add_map_keys_of(rules.key_families(key), rules.key_prefix(key) or "")
+            values.merge(self.children[key])
+        self.children = {}
+        self.maps = self.n_obj
+
+    def map_families(self) -> int:
+        """The key families every key of this path belongs to."""
+        if self.collapsed:
+            return self.key_families
+        out = rules.ALL_KEY_FAMILIES
+        for key in self.children:
+            out &= rules.key_families(key)
+        return out
+
+    def map_prefix(self) -> str:
+        """The id prefix every key shares, or ``""``."""
+        if self.collapsed:
+            return self.key_prefix or ""
+        prefixes = {rules.key_prefix(k) for k in self.children}
+        if len(prefixes) == 1:
+            return prefixes.pop() or ""
+        return ""
+
+    def is_map(self) -> bool:
+        """Whether this object path is a map (``rules.decide_map`` on its key
+        statistics)."""
+        if self.collapsed:
+            return True
+        if not self.records or not self.children:
+            return False
+        types: set[str] = set()
+        rare = members = 0
+        for child in self.children.values():
+            members += child.in_records
+            if child.in_records <= rules.MAP_RARE_OCCURRENCES:
+                rare += 1
+            types |= child.types().keys()
+        types.discard("null")
+        if "integer" in types and "number" in types:
+            types.discard("integer")
+        return rules.decide_map(
+            len(self.children), self.records, members, rare, len(types), self.map_families()
+        )
+
+    def map_values(self) -> FieldNode | None:
+        """The node of a map's values: ``values`` once collapsed, else the children
+        merged (made once)."""
+        if self.collapsed:
+            return self.values
+        if self._map_values is None:
+            merged = FieldNode()
+            for key in sorted(self.children):
+                merged.merge(self.children[key])
+            self._map_values = merged
+        return self._map_values
 
     def _sketch_add_hash(self, h: int) -> None:
         sketch = self.sketch
@@ -331,9 +436,11 @@ class FieldNode:
             "mask": self.mask,
             "records": self.records,
             "maps": self.maps,
-            "map_keys": sorted(self.map_keys),
+            "map_keys": rules.families_of(self.key_families) if self.collapsed else [],
             "in_records": self.in_records,
         }
+        if self.collapsed:
+            out["key_prefix"] = self.key_prefix or ""
         if self.name is not None:
             out["name"] = self.name
         if self.sketch is None:
@@ -374,7 +481,9 @@ class FieldNode:
         # Dicts written before these fields existed read as no maps (records and
         # in_records are derived).
         node.maps = data.get("maps", 0)
-        node.map_keys = set(data.get("map_keys", ()))
+        if node.maps:
+            node.key_families = rules.family_mask(data.get("map_keys", []))
+            node.key_prefix = data.get("key_prefix", "")
         if "sketch" in data:
             node.strs = node.ints = node.floats = None
             node.sketch = list(data["sketch"])
@@ -471,8 +580,8 @@ def _split_by_type(col: list[Any]) -> dict[type, list[Any]]:
 
 
 def _partition(
-    col: list[Any], ids: list[int] | None, t: type
-) -> tuple[list[Any], list[int] | None]:
+    col: list[Any], ids: list[Any] | None, t: type
+) -> tuple[list[Any], list[Any] | None]:
     if ids is None:
         return [v for v in col if type(v) is t], None
     pairs = [(v, i) for v, i in zip(col, ids, strict=True) if type(v) is t]
@@ -486,35 +595,11 @@ def _type_rank(t: type) -> int:
     return _TYPE_RANK.get(t, len(_TYPE_RANK))
 
 
-_map_class_cache: dict[tuple[str, ...], str | None] = {}
 _INT_ONLY: Final = {int}
 
 
-def _is_plain_name(key: str) -> bool:
-    """True for keys that are never map keys (see ``rules.classify_map_key``)."""
-    return key[:1].islower() and len(key) != 36
-
-
-def _map_class(d: dict[str, Any]) -> str | None:
-    for first in d:
-        if first[:1].islower() and len(first) != 36:
-            return None  # the common case: an ordinary camelCase or snake_case name
-        break
-    else:
-        return None
-    keys = tuple(d)
-    try:
-        return _map_class_cache[keys]
-    except KeyError:
-        pass
-    cls = rules.map_key_class(d)
-    if len(_map_class_cache) < 10_000:
-        _map_class_cache[keys] = cls
-    return cls
-
-
 def process_column_reference(
-    col: list[Any], node: FieldNode, ids: list[int] | None
+    col: list[Any], node: FieldNode, ids: list[Any] | None
 ) -> dict[str, Any]:
     """Add a column of values (one path, many messages) to ``node``.
 
@@ -608,7 +693,7 @@ def process_column_reference(
 
 
 def _process_arrays(
-    lists: list[list[Any]], node: FieldNode, ids: list[int] | None
+    lists: list[list[Any]], node: FieldNode, ids: list[Any] | None
 ) -> dict[str, Any]:
     items = list(chain.from_iterable(lists))
     if not items:
@@ -621,8 +706,8 @@ def _process_arrays(
 
 
 def _extract(
-    records: list[dict[str, Any]], record_ids: list[int] | None, k: str
-) -> tuple[list[Any], list[int] | None]:
+    records: list[dict[str, Any]], record_ids: list[Any] | None, k: str
+) -> tuple[list[Any], list[Any] | None]:
     """The values of key ``k`` (and their message ids) in the objects that have it."""
     try:  # the common case: every object has the key
         return list(map(itemgetter(k), records)), record_ids
@@ -635,71 +720,56 @@ def _extract(
 
 
 def _process_objects(
-    dicts: list[dict[str, Any]], node: FieldNode, ids: list[int] | None
+    dicts: list[dict[str, Any]], node: FieldNode, ids: list[Any] | None
 ) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
-    record_ids: list[int] | None = None if ids is None else []
-    maps: list[dict[str, Any]] = []
-    map_ids: list[int] = []
-    classes: set[str] = set()
+    node._map_values = None
     all_keys: set[str] = set().union(*dicts)
-    if all(map(_is_plain_name, all_keys)):
-        # No key can be a map key, so every object is a record: no per-object check.
-        records, record_ids = dicts, ids
-    else:
-        for pos, d in enumerate(dicts):
-            cls = _map_class(d) if d else None
-            owner = pos if ids is None else ids[pos]
-            if cls is None:
-                records.append(d)
-                if record_ids is not None:
-                    record_ids.append(owner)
-            else:
-                classes.add(cls)
-                maps.append(d)
-                map_ids.append(owner)
-    node.maps += len(maps)
-    node.map_keys |= classes
-    out: list[dict[str, Any]] = []
-    if records:
-        keys: set[str] = all_keys if not maps else set().union(*records)
-        properties: dict[str, Any] = {}
-        required: list[str] = []
-        children = node.children
-        sparse: dict[str, list[Any]] | None = None
-        if record_ids is None and len(keys) * len(records) > 2 * sum(map(len, records)):
-            # Few keys per object out of many: one pass over the items beats a
-            # membership test per key and object.
-            sparse = {k: [] for k in keys}
-            for d in records:
-                for k, v in d.items():
-                    sparse[k].append(v)
-        for k in sorted(keys):
-            sub_ids: list[int] | None
-            if sparse is not None:
-                sub, sub_ids = sparse[k], None
-            else:
-                sub, sub_ids = _extract(records, record_ids, k)
-            child = children.get(k)
-            if child is None:
-                child = children[k] = FieldNode(k)
-            properties[k] = process_column_reference(sub, child, sub_ids)
-            if len(sub) == len(records):
-                required.append(k)
-        record: dict[str, Any] = {"type": "object", "required": required}
-        if properties:
-            record["properties"] = properties
-        out.append(record)
-    if maps:
-        values = list(chain.from_iterable(d.values() for d in maps))
-        value_ids = list(chain.from_iterable(map(repeat, map_ids, map(len, maps))))
-        if node.values is None:
-            node.values = FieldNode()
-        out.append(
+    if not node.collapsed and len(node.children.keys() | all_keys) > rules.MAP_COLLAPSE_KEYS:
+        node.collapse()
+    if node.collapsed:
+        node.maps = node.n_obj
+        for key in sorted(all_keys):
+            node._add_map_keys_of(rules.key_families(key), rules.key_prefix(key) or "")
+        owners = range(len(dicts)) if ids is None else ids
+        # One value per member; ``present`` below counts (message, key) pairs, as the
+        # children it replaces counted messages per key.
+        values = [v for d in dicts for v in d.values()]
+        value_ids = [(owner, k) for owner, d in zip(owners, dicts, strict=True) for k in d]
+        return [
             {
                 "type": "object",
-                MAP_KEYS: sorted(classes),
-                "additionalProperties": process_column_reference(values, node.values, value_ids),
+                MAP_KEYS: [],
+                "additionalProperties": process_column_reference(
+                    values, node._values_node(), value_ids
+                ),
             }
-        )
-    return out
+        ]
+    records, record_ids = dicts, ids
+    keys = all_keys
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    children = node.children
+    sparse: dict[str, list[Any]] | None = None
+    if record_ids is None and len(keys) * len(records) > 2 * sum(map(len, records)):
+        # Few keys per object out of many: one pass over the items beats a
+        # membership test per key and object.
+        sparse = {k: [] for k in keys}
+        for d in records:
+            for k, v in d.items():
+                sparse[k].append(v)
+    for k in sorted(keys):
+        sub_ids: list[Any] | None
+        if sparse is not None:
+            sub, sub_ids = sparse[k], None
+        else:
+            sub, sub_ids = _extract(records, record_ids, k)
+        child = children.get(k)
+        if child is None:
+            child = children[k] = FieldNode(k)
+        properties[k] = process_column_reference(sub, child, sub_ids)
+        if len(sub) == len(records):
+            required.append(k)
+    record: dict[str, Any] = {"type": "object", "required": required}
+    if properties:
+        record["properties"] = properties
+    return [record]

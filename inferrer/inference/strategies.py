@@ -1,8 +1,9 @@
 """genson, extended the genson way: strategies registered on SchemaBuilder subclasses.
 
-* :class:`RecordObject` / :class:`MapObject` — an object whose keys are all ids,
-  dates or codes of one class (see :func:`~inferrer.inference.rules.map_key_class`)
-  is a map: ``additionalProperties`` with one value schema, not a property per key.
+* :class:`RecordObject` / :class:`MapObject` — every object is added as a record;
+  :func:`apply_maps` then turns the paths whose key statistics say map (see
+  :func:`~inferrer.inference.rules.decide_map`) into ``additionalProperties`` with one
+  value schema, not a property per key.
   ``required`` is always kept in the builder state (even when empty) so that a
   schema round-trips through ``to_schema``/``add_schema`` without losing it.
 * :class:`FormatString` — tracks which formats every value matched, and the distinct
@@ -34,7 +35,12 @@ from genson.schema.strategies import (
 )
 
 from inferrer.inference import rules
-from inferrer.inference.stats import MAP_KEYS  # builder-internal: a map's key classes
+from inferrer.inference.stats import (  # builder-internal: a map's key families
+    MAP_KEYS,
+    MAP_PREFIX,
+    FieldNode,
+    process_column_reference,
+)
 
 ENUM_BOUND = 64
 
@@ -48,7 +54,7 @@ class RecordObject(Object):  # type: ignore[misc]
 
     @staticmethod
     def match_object(obj: Any) -> bool:
-        return isinstance(obj, dict) and rules.map_key_class(obj) is None
+        return isinstance(obj, dict)
 
     def add_object(self, obj: dict[str, Any]) -> None:
         super().add_object(obj)
@@ -66,9 +72,13 @@ class RecordObject(Object):  # type: ignore[misc]
 
 
 class MapObject(SchemaStrategy):  # type: ignore[misc]
-    """An object used as a map from ids/dates/codes to values of one schema."""
+    """An object used as a map: one schema for the values of every key.
 
-    KEYWORDS = ("type", "additionalProperties", MAP_KEYS)
+    Maps are decided per path from key statistics (:func:`apply_maps`), never per
+    object, so this strategy only merges map schemas: key families by intersection,
+    the id prefix when every schema has the same one."""
+
+    KEYWORDS = ("type", "additionalProperties", MAP_KEYS, MAP_PREFIX)
 
     @staticmethod
     def match_schema(schema: dict[str, Any]) -> bool:
@@ -76,30 +86,28 @@ class MapObject(SchemaStrategy):  # type: ignore[misc]
 
     @staticmethod
     def match_object(obj: Any) -> bool:
-        return isinstance(obj, dict) and rules.map_key_class(obj) is not None
+        return False
 
     def __init__(self, node_class: Any) -> None:
         super().__init__(node_class)
         self._values = node_class()
-        self._key_classes: set[str] = set()
+        self._key_classes: set[str] | None = None
+        self._prefixes: set[str] = set()
 
     def add_schema(self, schema: dict[str, Any]) -> None:
         super().add_schema(schema)
-        self._key_classes.update(schema.get(MAP_KEYS, ()))
+        classes = set(schema.get(MAP_KEYS, ()))
+        self._key_classes = classes if self._key_classes is None else self._key_classes & classes
+        self._prefixes.add(schema.get(MAP_PREFIX, ""))
         if isinstance(schema.get("additionalProperties"), dict):
             self._values.add_schema(schema["additionalProperties"])
-
-    def add_object(self, obj: dict[str, Any]) -> None:
-        key_class = rules.map_key_class(obj)
-        if key_class is not None:
-            self._key_classes.add(key_class)
-        for value in obj.values():
-            self._values.add_object(value)
 
     def to_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = super().to_schema()
         schema["type"] = "object"
-        schema[MAP_KEYS] = sorted(self._key_classes)
+        schema[MAP_KEYS] = sorted(self._key_classes or ())
+        if len(self._prefixes) == 1 and "" not in self._prefixes:
+            schema[MAP_PREFIX] = next(iter(self._prefixes))
         values = self._values.to_schema()
         if values:
             schema["additionalProperties"] = values
@@ -164,14 +172,79 @@ def infer_reference_schema(
     from inferrer.inference.canonical import finalize
 
     builder = ReferenceBuilder(schema_uri=None)
+    node = FieldNode()
     seen = False
+    values = list(values)
     for value in values:
         builder.add_object(value)
         seen = True
+    if values:
+        process_column_reference(values, node, None)
     for hint in hints:
         builder.add_schema(dict(hint))
         seen = True
     if not seen:
         return {}
     schema: dict[str, Any] = builder.to_schema()
-    return finalize(schema)
+    schema.pop("$schema", None)
+    return finalize(apply_maps(schema, node))
+
+
+def _object_branch(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "object"
+
+
+def apply_maps(schema: dict[str, Any], node: FieldNode | None) -> dict[str, Any]:
+    """A genson schema with every object path that ``node``'s key statistics call a map
+    (:meth:`FieldNode.is_map`) turned into one map schema: its record and map branches
+    merged by genson into the schema of the values. A new dict; input untouched."""
+    if node is None:
+        return schema
+    s = dict(schema)
+    if "anyOf" in s:
+        branches = [b for b in s["anyOf"] if not (_object_branch(b) and node.is_map())]
+        objects = [b for b in s["anyOf"] if _object_branch(b) and node.is_map()]
+        rest = [apply_maps(b, node) for b in branches]
+        if objects:
+            rest.append(_map_schema(objects, node))
+        if len(rest) == 1:
+            del s["anyOf"]
+            s.update(rest[0])
+        else:
+            s["anyOf"] = sorted(rest, key=_canonical)
+        return s
+    if _object_branch(s) and node.is_map():
+        return _map_schema([s], node)
+    if isinstance(s.get("properties"), dict):
+        s["properties"] = {
+            k: apply_maps(v, node.children.get(k)) for k, v in s["properties"].items()
+        }
+    if isinstance(s.get("items"), dict):
+        s["items"] = apply_maps(s["items"], node.items)
+    return s
+
+
+def _canonical(value: Any) -> str:
+    from inferrer.inference.canonical import canonical_json
+
+    return canonical_json(value)
+
+
+def _map_schema(objects: list[dict[str, Any]], node: FieldNode) -> dict[str, Any]:
+    values = StructureBuilder(schema_uri=None)
+    for obj in objects:
+        for sub in (obj.get("properties") or {}).values():
+            values.add_schema(sub)
+        if isinstance(obj.get("additionalProperties"), dict):
+            values.add_schema(obj["additionalProperties"])
+    value_schema: dict[str, Any] = values.to_schema()
+    value_schema.pop("$schema", None)
+    out: dict[str, Any] = {
+        "type": "object",
+        MAP_KEYS: rules.families_of(node.map_families()),
+        "additionalProperties": apply_maps(value_schema, node.map_values()),
+    }
+    prefix = node.map_prefix()
+    if prefix and node.map_families() & rules.family_mask([rules.ID_CLASS]):
+        out[MAP_PREFIX] = prefix
+    return out

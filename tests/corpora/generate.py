@@ -246,6 +246,31 @@ class FieldSpec:
 
 
 @dataclass(frozen=True)
+class MapSpec:
+    """A payload object keyed by data (ids, codes, names): the schema should be a map."""
+
+    name: str
+    key: Gen
+    value: Gen
+    per_message: tuple[int, int]
+    """How many keys one occurrence has (inclusive bounds)."""
+    names: dict[str, str] | None
+    """The ``propertyNames`` the map should get (None: no key pattern)."""
+    value_paths: tuple[str, ...] = ()
+    """Pointers below ``{}`` the value schema should hold (``/value``)."""
+
+
+@dataclass(frozen=True)
+class LookAlike:
+    """A record that looks like a map (many optional fields): must stay a record."""
+
+    name: str
+    keys: tuple[str, ...]
+    presence: float
+    value: Gen
+
+
+@dataclass(frozen=True)
 class Corpus:
     """One topic with known answers."""
 
@@ -258,6 +283,162 @@ class Corpus:
     """A Kafka Connect schema: values are wrapped in ``{schema, payload}``."""
     nested: dict[str, tuple[FieldSpec, ...]] = field(default_factory=dict)
     """Nullable sub-objects (null every third message), by name."""
+    maps: tuple[MapSpec, ...] = ()
+    lookalikes: tuple[LookAlike, ...] = ()
+
+
+def _sensor_id(rng: random.Random, i: int) -> str:
+    return f"s-{rng.getrandbits(24):06x}"  # ever-new ids: a short prefix, hex digits
+
+
+def _warehouse(rng: random.Random, i: int) -> str:
+    return f"WH-{rng.randrange(1, 400):04d}"
+
+
+def _user_key(rng: random.Random, i: int) -> str:
+    return f"user_{rng.randrange(10**7)}"
+
+
+_MODEL_TASKS = ("churn", "fraud", "upsell", "credit", "ltv", "propensity", "risk", "spam")
+_MODEL_ALGOS = ("xgb", "gbm", "logreg", "mlp", "forest")
+_MODEL_REGIONS = ("eu", "us", "apac", "latam", "mena", "uk")
+
+
+def _model_name(rng: random.Random, i: int) -> str:
+    # An open vocabulary of plain names (no pattern): task, algorithm, region, version.
+    return "_".join(
+        (
+            rng.choice(_MODEL_TASKS),
+            rng.choice(_MODEL_ALGOS),
+            rng.choice(_MODEL_REGIONS),
+            f"r{rng.randrange(1, 20)}",
+        )
+    )
+
+
+HTTP_HEADERS = (
+    "Accept",
+    "Accept-Encoding",
+    "Accept-Language",
+    "Authorization",
+    "Cache-Control",
+    "Connection",
+    "Content-Encoding",
+    "Content-Length",
+    "Cookie",
+    "Forwarded",
+    "Host",
+    "If-None-Match",
+    "Origin",
+    "Pragma",
+    "Referer",
+    "Traceparent",
+    "Tracestate",
+    "Via",
+    "X-Amz-Trace-Id",
+    "X-Correlation-Id",
+    "X-Forwarded-For",
+    "X-Forwarded-Host",
+    "X-Forwarded-Proto",
+    "X-GitHub-Delivery",
+    "X-GitHub-Event",
+    "X-GitHub-Hook-Id",
+    "X-Hub-Signature-256",
+    "X-Request-Id",
+    "X-Real-Ip",
+    "X-Shopify-Topic",
+    "X-Shopify-Hmac-Sha256",
+    "X-Stripe-Signature",
+    "X-Slack-Signature",
+    "X-Slack-Request-Timestamp",
+    "X-Twilio-Signature",
+    "X-Datadog-Trace-Id",
+    "X-B3-Traceid",
+    "X-B3-Spanid",
+    "X-Api-Key",
+    "X-Retry-Count",
+    "Sec-Fetch-Mode",
+    "Sec-Fetch-Site",
+    "Upgrade-Insecure-Requests",
+    "Dnt",
+)
+
+
+def _headers_map(rng: random.Random, i: int) -> dict[str, str]:
+    """An HTTP header map: two headers always, a few of many others."""
+    names = ["Content-Type", "User-Agent", *rng.sample(HTTP_HEADERS, rng.randint(2, 8))]
+    return {n: f"v{rng.randrange(10**6)}" for n in names}
+
+
+LABELS = (
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/managed-by",
+    "helm.sh/chart",
+    "topology.kubernetes.io/region",
+    "topology.kubernetes.io/zone",
+    "node.kubernetes.io/instance-type",
+    "team.acme.io/owner",
+    "team.acme.io/cost-center",
+    "team.acme.io/on-call",
+    "security.acme.io/tier",
+    "security.acme.io/pci",
+    "release.acme.io/channel",
+    "release.acme.io/ring",
+    "sidecar.istio.io/inject",
+    "prometheus.io/scrape",
+    "prometheus.io/port",
+    "argocd.argoproj.io/instance",
+    "backup.velero.io/schedule",
+    "cluster.acme.io/tenant",
+    "cluster.acme.io/pool",
+    "data.acme.io/classification",
+    "data.acme.io/retention",
+)
+
+
+def _labels_map(rng: random.Random, i: int) -> dict[str, str]:
+    names = ["app.kubernetes.io/name", *rng.sample(LABELS[1:], rng.randint(1, 5))]
+    return {n: f"value-{rng.randrange(50)}" for n in names}
+
+
+SHIPPING_FLAGS = (
+    "fragile",
+    "hazmat",
+    "signature_required",
+    "gift_wrap",
+    "insured",
+    "oversize",
+    "perishable",
+    "cold_chain",
+    "priority",
+    "weekend_delivery",
+    "eco_packaging",
+    "customs_hold",
+    "return_label",
+    "cash_on_delivery",
+    "age_check",
+    "two_person",
+    "lift_gate",
+    "appointment",
+    "white_glove",
+    "residential",
+    "saturday_pickup",
+    "no_neighbour",
+    "photo_proof",
+    "pin_code",
+)
+"""Sparse feature flags with fixed names (each in ~10% of messages): a record."""
+
+FEATURE_NAMES = tuple(
+    f"{a}_{b}"
+    for a in ("age", "tenure", "spend", "visits", "basket", "returns", "tickets", "logins")
+    for b in ("last_week", "last_month", "last_year", "total", "trend")
+)
+"""40 model features, each present in about half the messages: a record."""
 
 
 def _enum(values: tuple[str, ...], weights: tuple[int, ...] | None = None) -> tuple[Gen, Any]:
@@ -320,6 +501,16 @@ LOGISTICS = Corpus(
         FieldSpec("schemaVersion", lambda rng, i: "v3"),  # a constant: no enum
         FieldSpec("sentAt", lambda rng, i: "2026-03-02T10:00:00Z"),  # one value: no format
     ),
+    maps=(
+        MapSpec(
+            "stock",
+            _warehouse,
+            lambda rng, i: rng.randrange(500),
+            (1, 5),
+            {"pattern": "^WH-[0-9]+$"},
+        ),
+    ),
+    lookalikes=(LookAlike("handling", SHIPPING_FLAGS, 0.1, lambda rng, i: True),),
 )
 
 IOT = Corpus(
@@ -344,6 +535,16 @@ IOT = Corpus(
             _enum_field("zone", ("zone-a", "zone-b", "zone-c")),
         )
     },
+    maps=(
+        MapSpec(
+            "readings",
+            _sensor_id,
+            lambda rng, i: {"value": rng.random() * 40, "ok": rng.random() < 0.9},
+            (1, 4),
+            {"pattern": "^s-[0-9A-Fa-f]+$"},
+            ("/value", "/ok"),
+        ),
+    ),
 )
 
 WEBHOOKS = Corpus(
@@ -361,6 +562,16 @@ WEBHOOKS = Corpus(
         FieldSpec("repositoryLanguage", lambda rng, i: "Go"),  # a constant: no enum
         FieldSpec("message", _free_text),
         FieldSpec("deliveredAt", _datetime, format="date-time"),
+    ),
+    maps=(
+        MapSpec("requestHeaders", _headers_map, lambda rng, i: "", (0, 0), None),
+        MapSpec(
+            "reactions",
+            _user_key,
+            lambda rng, i: rng.randrange(1, 5),
+            (1, 3),
+            {"pattern": "^user_[0-9]+$"},
+        ),
     ),
 )
 
@@ -429,7 +640,40 @@ CONNECT = Corpus(
     },
 )
 
-CORPORA: tuple[Corpus, ...] = (LOGISTICS, IOT, WEBHOOKS, CLINIC, HR, CONNECT)
+SCORING = Corpus(
+    topic="ml.scores",
+    key=_uuid_key,
+    key_schema={"type": "string", "format": "uuid"},
+    fields=(
+        FieldSpec("customerId", _uuid, format="uuid"),
+        FieldSpec("scoredAt", _datetime, format="date-time"),
+    ),
+    maps=(MapSpec("scores", _model_name, lambda rng, i: round(rng.random(), 4), (2, 4), None),),
+    lookalikes=(LookAlike("features", FEATURE_NAMES, 0.5, lambda rng, i: rng.randrange(100)),),
+)
+
+PLATFORM = Corpus(
+    topic="platform.deployments",
+    key=_text_key,
+    key_schema={"type": "string", "pattern": "^[0-9]+$"},
+    fields=(
+        FieldSpec("deploymentId", _uuid, format="uuid"),
+        _enum_field("strategy", ("ROLLING", "RECREATE", "BLUE_GREEN")),
+        FieldSpec("startedAt", _datetime, format="date-time"),
+    ),
+    maps=(MapSpec("labels", _labels_map, lambda rng, i: "", (0, 0), None),),
+)
+
+CORPORA: tuple[Corpus, ...] = (
+    LOGISTICS,
+    IOT,
+    WEBHOOKS,
+    CLINIC,
+    HR,
+    CONNECT,
+    SCORING,
+    PLATFORM,
+)
 
 
 def _value(corpus: Corpus, rng: random.Random, i: int) -> dict[str, Any]:
@@ -439,6 +683,14 @@ def _value(corpus: Corpus, rng: random.Random, i: int) -> dict[str, Any]:
         out[spec.name] = None if null else spec.gen(rng, i)
     for name, specs in corpus.nested.items():
         out[name] = None if i % 3 == 0 else {s.name: s.gen(rng, i) for s in specs}
+    for m in corpus.maps:
+        lo, hi = m.per_message
+        if hi == 0:  # the key generator gives the whole map
+            out[m.name] = m.key(rng, i)
+        else:
+            out[m.name] = {m.key(rng, i): m.value(rng, i) for _ in range(rng.randint(lo, hi))}
+    for la in corpus.lookalikes:
+        out[la.name] = {k: la.value(rng, i) for k in la.keys if rng.random() < la.presence}
     if corpus.connect is not None:
         return {"schema": corpus.connect, "payload": out}
     return out
@@ -456,6 +708,18 @@ def records(corpus: Corpus, seed: int = 1, messages: int | None = None) -> Itera
             key=corpus.key(rng, i),
             value=json.dumps(_value(corpus, rng, i)).encode(),
         )
+
+
+def expected_paths(corpus: Corpus) -> set[str]:
+    """Every JSON pointer the payload schema should describe (``{}``: a map's values)."""
+    out = {f"/{s.name}" for s in corpus.fields}
+    for name, specs in corpus.nested.items():
+        out |= {f"/{name}", *(f"/{name}/{s.name}" for s in specs)}
+    for m in corpus.maps:
+        out |= {f"/{m.name}", f"/{m.name}/{{}}", *(f"/{m.name}/{{}}{p}" for p in m.value_paths)}
+    for la in corpus.lookalikes:
+        out |= {f"/{la.name}", *(f"/{la.name}/{k}" for k in la.keys)}
+    return out
 
 
 def expected_fields(corpus: Corpus) -> dict[str, FieldSpec]:

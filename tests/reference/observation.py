@@ -34,7 +34,7 @@ from inferrer.inference import rules
 from inferrer.inference.canonical import canonical_json, sort_structure
 from inferrer.inference.stats import FieldNode
 from inferrer.inference.stats import process_column_reference as process_column
-from inferrer.inference.strategies import StructureBuilder
+from inferrer.inference.strategies import StructureBuilder, apply_maps
 
 FORMAT_VERSION: Final = 2
 BATCH_SIZE: Final = 1024
@@ -166,6 +166,13 @@ class ShapeObservation:
             self.builder.add_schema(dict(hint))
 
     def structure(self) -> dict[str, Any]:
+        """genson's structure, with the paths the key statistics call maps made maps."""
+        schema = self._genson()
+        return apply_maps(schema, self.root) if self.count else schema
+
+    def _genson(self) -> dict[str, Any]:
+        """genson's structure as built: records everywhere but on collapsed paths (the
+        map decision is not monotone, so merges add this, not :meth:`structure`)."""
         self.flush()
         schema: dict[str, Any] = self.builder.to_schema()
         schema.pop("$schema", None)
@@ -175,7 +182,7 @@ class ShapeObservation:
         self.flush()
         other.flush()
         self.count += other.count
-        self.builder.add_schema(other.structure())
+        self.builder.add_schema(other._genson())
         self.root.merge(other.root)
         self.hints |= other.hints
 

@@ -16,7 +16,7 @@ const GRAMMAR: &str = include_str!("../../../inferrer/inference/grammar.json");
 /// Formats we detect, in bit order (bit i of a mask is `FORMATS[i]`); new ones are
 /// appended so that saved masks keep their meaning. `digits` is a hint (a pattern), not
 /// a JSON Schema format; `rules.py` decides what is emitted.
-pub const FORMATS: [&str; 11] = [
+pub const FORMATS: [&str; 13] = [
     "date",
     "date-time",
     "email",
@@ -28,11 +28,28 @@ pub const FORMATS: [&str; 11] = [
     "uri-reference",
     "uri-template",
     "digits",
+    "decimal-text",
+    "boolean-text",
 ];
 pub const ALL_FORMATS_MASK: u32 = (1 << FORMATS.len()) - 1;
 
-/// Map key classes, sorted by name; a class's index is its bit in a key-class set.
-pub const MAP_KEY_CLASSES: [&str; 5] = ["code", "date", "date-time", "integer", "uuid"];
+/// Map key families, sorted by name; a family's index is its bit in a family mask
+/// (`rules.MAP_KEY_CLASS_NAMES`). `id` and `id-digits` are decided by
+/// [`split_id_key`], the others by the grammar.
+pub const MAP_KEY_CLASSES: [&str; 9] = [
+    "code",
+    "date",
+    "date-time",
+    "dotted",
+    "header",
+    "id",
+    "id-digits",
+    "integer",
+    "uuid",
+];
+const ID: usize = 5;
+const ID_DIGITS: usize = 6;
+pub const ALL_KEY_FAMILIES: u32 = (1 << MAP_KEY_CLASSES.len()) - 1;
 
 struct Format {
     regex: Regex,
@@ -49,6 +66,9 @@ struct Grammar {
     formats: Vec<Format>,
     /// In checking order: (index into [`MAP_KEY_CLASSES`], check).
     map_keys: Vec<(usize, KeyCheck)>,
+    /// The families that name record fields never: a path whose every key is of one
+    /// is a map however few keys it has.
+    strong: u32,
 }
 
 fn grammar() -> &'static Grammar {
@@ -101,6 +121,7 @@ fn compile(text: &str) -> Result<Grammar, String> {
         return Err("grammar: wrong number of formats".into());
     }
     let mut map_keys = Vec::new();
+    let mut strong = 0;
     for entry in json["map_keys"].as_array().ok_or("grammar: no map_keys")? {
         let class = str_of(&entry["class"], "class")?;
         let index = MAP_KEY_CLASSES
@@ -116,9 +137,19 @@ fn compile(text: &str) -> Result<Grammar, String> {
             ),
             None => KeyCheck::Pattern(whole(&str_of(&entry["pattern"], "pattern")?)?),
         };
+        if entry["strong"]
+            .as_bool()
+            .ok_or("grammar: map key without strong")?
+        {
+            strong |= 1 << index;
+        }
         map_keys.push((index, check));
     }
-    Ok(Grammar { formats, map_keys })
+    Ok(Grammar {
+        formats,
+        map_keys,
+        strong,
+    })
 }
 
 /// Whether `s[..10]` (`YYYY-MM-DD`, ASCII digits already checked by the pattern) names
@@ -168,48 +199,74 @@ pub fn match_formats(s: &str, mask: u32) -> u32 {
     out
 }
 
-/// The map key class of one object key (index into [`MAP_KEY_CLASSES`]), or None for an
-/// ordinary property name.
-pub fn classify_map_key_index(key: &str) -> Option<usize> {
-    let first = key.as_bytes().first()?;
-    // The common case: a camelCase or snake_case name. Only a uuid (36 characters) can
-    // start with a lower-case letter, so this shortcut changes no answer. (Python tests
-    // any lower-case letter; a non-ASCII first character fails every class anyway.)
-    if first.is_ascii_lowercase() && key.len() != 36 {
+/// The strong key families (`rules.STRONG_KEY_FAMILIES`).
+pub fn strong_key_families() -> u32 {
+    grammar().strong
+}
+
+/// (prefix, rest) of a key made of a short prefix and hex digits (`WH-0042`,
+/// `s-0a3f9c`, `user123`), as `rules.split_id_key`: the prefix is 1 to 16 ASCII letters
+/// up to and including the first separator (`- _ : .`), or without one the leading
+/// letters; the rest 1 to 32 hex digits.
+pub fn split_id_key(key: &str) -> Option<(&str, &str)> {
+    let b = key.as_bytes();
+    let mut n = 0;
+    while n < b.len() && n <= 16 && b[n].is_ascii_alphabetic() {
+        n += 1;
+    }
+    if n == 0 || n > 16 {
         return None;
     }
+    let cut = if n < b.len() && b"-_:.".contains(&b[n]) {
+        n + 1
+    } else {
+        n
+    };
+    let rest = &b[cut..];
+    if rest.is_empty() || rest.len() > 32 || !rest.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    Some((&key[..cut], &key[cut..]))
+}
+
+/// The id prefix of a key ([`split_id_key`]).
+pub fn key_prefix(key: &str) -> Option<&str> {
+    split_id_key(key).map(|(p, _)| p)
+}
+
+/// The bit set of key families (over [`MAP_KEY_CLASSES`]) `key` belongs to
+/// (`rules.key_families`).
+pub fn key_families(key: &str) -> u32 {
     let g = grammar();
-    g.map_keys.iter().find_map(|(class, check)| {
+    let mut out = 0;
+    for (class, check) in &g.map_keys {
         let ok = match check {
             KeyCheck::Pattern(re) => re.is_match(key),
             KeyCheck::Format(f) => has_format(g, *f, key),
         };
-        ok.then_some(*class)
-    })
-}
-
-/// [`classify_map_key_index`] as the class name.
-pub fn classify_map_key(key: &str) -> Option<&'static str> {
-    classify_map_key_index(key).map(|i| MAP_KEY_CLASSES[i])
-}
-
-/// The key class (index) when every key of a non-empty object is of one class, else
-/// None: such an object is a map, not a record.
-pub fn map_key_class_index<'a>(keys: impl IntoIterator<Item = &'a str>) -> Option<usize> {
-    let mut class = None;
-    for key in keys {
-        let c = classify_map_key_index(key)?;
-        if class.is_some_and(|prev| prev != c) {
-            return None;
+        if ok {
+            out |= 1 << class;
         }
-        class = Some(c);
     }
-    class
+    if let Some((_, rest)) = split_id_key(key) {
+        out |= 1 << ID;
+        if rest.bytes().all(|c| c.is_ascii_digit()) {
+            out |= 1 << ID_DIGITS;
+        }
+    }
+    out
 }
 
-/// [`map_key_class_index`] as the class name.
-pub fn map_key_class<'a>(keys: impl IntoIterator<Item = &'a str>) -> Option<&'static str> {
-    map_key_class_index(keys).map(|i| MAP_KEY_CLASSES[i])
+/// The family names of a mask, sorted.
+pub fn families_of(mask: u32) -> impl Iterator<Item = &'static str> {
+    (0..MAP_KEY_CLASSES.len())
+        .filter(move |i| mask >> i & 1 == 1)
+        .map(|i| MAP_KEY_CLASSES[i])
+}
+
+/// Whether the families include `id` (a prefix then names the keys).
+pub fn has_id_family(mask: u32) -> bool {
+    mask >> ID & 1 == 1
 }
 
 #[cfg(test)]
@@ -251,12 +308,17 @@ mod tests {
             ("https://api.example.com/items/{id}{/part}", "uri-template"),
             ("/search{?q,page*}", "uri-template"),
             ("12345", "digits"),
+            ("-12.5", "decimal-text"),
+            ("false", "boolean-text"),
         ];
         for (s, f) in good {
             // The first format in bit order (the one emitted); absolute URIs are URI
             // references too.
             assert_eq!(formats_of(s).first(), Some(f), "{s}");
-            assert!(formats_of(s).len() == 1 || *f == "uri", "{s}");
+            assert!(
+                formats_of(s).len() == 1 || ["uri", "digits"].contains(f),
+                "{s}"
+            );
         }
         let bad = [
             "2023-02-29",
@@ -305,22 +367,29 @@ mod tests {
         assert!(!valid_calendar_date("2024-04"));
     }
 
+    fn families(key: &str) -> Vec<&'static str> {
+        families_of(key_families(key)).collect()
+    }
+
     #[test]
     fn map_keys() {
-        assert_eq!(classify_map_key("USD"), Some("code"));
-        assert_eq!(classify_map_key("-12"), Some("integer"));
-        assert_eq!(classify_map_key("12345678901234567890"), None);
-        assert_eq!(classify_map_key("2024-01-01"), Some("date"));
-        assert_eq!(classify_map_key("2023-02-29"), None);
-        assert_eq!(classify_map_key("2024-01-01T10:00:00Z"), Some("date-time"));
-        assert_eq!(
-            classify_map_key("5c9425fb-72f9-4f2c-9204-3b364db695e5"),
-            Some("uuid")
-        );
-        assert_eq!(classify_map_key("usd"), None);
-        assert_eq!(classify_map_key(""), None);
-        assert_eq!(map_key_class(["1", "2"]), Some("integer"));
-        assert_eq!(map_key_class(["1", "USD"]), None);
-        assert_eq!(map_key_class(std::iter::empty()), None);
+        assert_eq!(families("USD"), ["code", "header"]);
+        assert_eq!(families("-12"), ["integer"]);
+        assert!(families("12345678901234567890").is_empty());
+        assert_eq!(families("2024-01-01"), ["date"]);
+        assert!(families("2023-02-29").is_empty());
+        assert_eq!(families("2024-01-01T10:00:00Z"), ["date-time"]);
+        assert_eq!(families("5c9425fb-72f9-4f2c-9204-3b364db695e5"), ["uuid"]);
+        assert_eq!(families("WH-0042"), ["header", "id", "id-digits"]);
+        assert_eq!(families("s-0a3f9c"), ["header", "id"]);
+        assert_eq!(families("Content-Type"), ["header"]);
+        assert_eq!(families("app.kubernetes.io/name"), ["dotted"]);
+        assert!(families("usd").is_empty());
+        assert!(families("dark_mode").is_empty());
+        assert!(families("").is_empty());
+        assert_eq!(split_id_key("user123"), Some(("user", "123")));
+        assert_eq!(split_id_key("sensor-beef12"), Some(("sensor-", "beef12")));
+        assert_eq!(split_id_key("abcdefghijklmnopq1"), None);
+        assert_eq!(strong_key_families().count_ones(), 5);
     }
 }

@@ -360,6 +360,13 @@ impl PyTopic {
         self.inner.messages
     }
 
+    /// Whether the payload discriminator took more than `MAX_KINDS` values, so that its
+    /// kinds were merged into one.
+    #[getter]
+    fn kind_limit_exceeded(&self) -> bool {
+        self.inner.collapsed
+    }
+
     /// Fold `other` (the same topic) into this one; `other` is unchanged.
     fn merge(&mut self, other: &PyTopic) -> PyResult<()> {
         if other.inner.topic != self.inner.topic {

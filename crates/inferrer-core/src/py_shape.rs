@@ -179,7 +179,18 @@ impl PyShape {
     }
 }
 
-/// Add the `Shape` class to the module.
+/// The key families and id prefix of one object key, as the core reads them (the
+/// tests compare them with `rules.key_families` / `rules.key_prefix`).
+#[pyfunction]
+fn key_families(key: &str) -> (Vec<&'static str>, Option<&str>) {
+    (
+        crate::formats::families_of(crate::formats::key_families(key)).collect(),
+        crate::formats::key_prefix(key),
+    )
+}
+
+/// Add the `Shape` class and `key_families` to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PyShape>()
+    m.add_class::<PyShape>()?;
+    m.add_function(wrap_pyfunction!(key_families, m)?)
 }

@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 use rustc_hash::FxHashMap;
 use rustc_hash::FxHashSet as HashSet;
 
-use crate::formats::{self, ALL_FORMATS_MASK, MAP_KEY_CLASSES};
+use crate::formats::{self, ALL_FORMATS_MASK, ALL_KEY_FAMILIES, MAP_KEY_CLASSES};
 use crate::pyrepr::{self, Tag};
 use crate::value::Value;
 
@@ -29,6 +29,41 @@ use crate::value::Value;
 pub const DISTINCT_BOUND: usize = 1000;
 pub const SKETCH_SIZE: usize = 256;
 pub const EXAMPLES: usize = 3;
+
+// ---- maps (the rule of `rules.decide_map`, with its documented thresholds) -------------
+
+/// A map needs at least this many distinct keys at its path.
+pub const MAP_MIN_KEYS: u64 = 20;
+/// ... that many times more distinct keys than members in a mean occurrence ...
+pub const MAP_WIDTH_RATIO: u64 = 4;
+/// A key seen in at most this many occurrences of its path is rare.
+pub const MAP_RARE_OCCURRENCES: u64 = 2;
+/// At most this many JSON types besides null among the values (integer and number: one).
+pub const MAP_MAX_VALUE_TYPES: u64 = 2;
+/// More distinct keys than this: a map, its children folded into one value node.
+pub const MAP_COLLAPSE_KEYS: usize = 1000;
+
+/// Whether an object path is a map, from its key statistics (`rules.decide_map`).
+pub fn decide_map(
+    distinct: u64,
+    occurrences: u64,
+    members: u64,
+    rare: u64,
+    value_types: u64,
+    families: u32,
+) -> bool {
+    if occurrences == 0 || distinct == 0 {
+        return false;
+    }
+    if distinct > MAP_COLLAPSE_KEYS as u64 || families & formats::strong_key_families() != 0 {
+        return true;
+    }
+    distinct >= MAP_MIN_KEYS
+        && u128::from(distinct) * u128::from(occurrences)
+            >= u128::from(MAP_WIDTH_RATIO) * u128::from(members)
+        && value_types <= MAP_MAX_VALUE_TYPES
+        && (2 * rare >= distinct || families != 0)
+}
 
 // ---- exact numbers ---------------------------------------------------------------------
 
@@ -378,8 +413,18 @@ pub struct Node {
     /// Objects taken as records (named properties) and as maps.
     pub records: u64,
     pub maps: u64,
-    /// Bit set over [`MAP_KEY_CLASSES`] of the maps seen.
-    pub map_keys: u8,
+    /// On a collapsed path: the key families (over [`MAP_KEY_CLASSES`]) of every key.
+    pub key_families: u32,
+    /// On a collapsed path: the id prefix every key shares, `""` when they do not
+    /// (None: no key yet).
+    pub key_prefix: Option<Box<str>>,
+    /// Message stamp of `pairs` and `map_ids` (see [`Node::add`]).
+    pair_stamp: u64,
+    /// The (message, key) pairs of message `pair_stamp` that reached this node.
+    pairs: HashSet<u64>,
+    /// On a collapsed path: the pair id of each key in the current occurrence context.
+    map_ids: FxHashMap<Box<str>, u64>,
+    map_ids_stamp: (u64, u64),
     /// Records of the parent that had this node's key.
     pub in_records: u64,
     /// Record properties by name (hashed: looked up once per member of every record;
@@ -403,7 +448,12 @@ impl Default for Node {
             distinct: Distinct::default(),
             records: 0,
             maps: 0,
-            map_keys: 0,
+            key_families: ALL_KEY_FAMILIES,
+            key_prefix: None,
+            pair_stamp: 0,
+            pairs: HashSet::default(),
+            map_ids: FxHashMap::default(),
+            map_ids_stamp: (0, 0),
             in_records: 0,
             children: FxHashMap::default(),
             items: None,
@@ -538,10 +588,28 @@ impl Node {
     }
 
     /// Add one value of message `seq` (messages numbered from 1).
-    pub fn add(&mut self, v: &Value, seq: u64) {
+    pub fn add(&mut self, v: &Value, seq: u64, fresh: &mut u64) {
+        self.add_in(v, seq, 0, fresh);
+    }
+
+    /// `present` counts messages, and below a collapsed map (message, key) pairs, as
+    /// the children the map replaced counted messages per key: `pair` is 0 outside
+    /// collapsed maps, else the id of the pair (fresh ids, unique per shape).
+    fn add_in(&mut self, v: &Value, seq: u64, pair: u64, fresh: &mut u64) {
         if self.stamp != seq {
             self.stamp = seq;
-            self.present += 1;
+            if pair == 0 {
+                self.present += 1;
+            }
+        }
+        if pair != 0 {
+            if self.pair_stamp != seq {
+                self.pair_stamp = seq;
+                self.pairs.clear();
+            }
+            if self.pairs.insert(pair) {
+                self.present += 1;
+            }
         }
         match v {
             Value::Null => self.counts[NULL] += 1,
@@ -568,38 +636,172 @@ impl Node {
                 if !items.is_empty() {
                     let node = self.items.get_or_insert_with(Box::default);
                     for item in items {
-                        node.add(item, seq);
+                        node.add_in(item, seq, pair, fresh);
                     }
                 }
             }
             Value::Object(members) => {
                 self.counts[OBJ] += 1;
-                match formats::map_key_class_index(members.iter().map(|(k, _)| &**k)) {
-                    None => {
-                        self.records += 1;
-                        for (k, item) in members {
-                            let child = match self.children.get_mut(&**k) {
-                                Some(c) => c,
-                                None => self
-                                    .children
-                                    .entry(k.clone())
-                                    .or_insert_with(|| Node::new(Some(k))),
-                            };
-                            child.in_records += 1;
-                            child.add(item, seq);
-                        }
+                if self.maps == 0 && self.children.len() + members.len() > MAP_COLLAPSE_KEYS {
+                    let new = members
+                        .iter()
+                        .filter(|(k, _)| !self.children.contains_key(&**k))
+                        .count();
+                    if self.children.len() + new > MAP_COLLAPSE_KEYS {
+                        self.counts[OBJ] -= 1;
+                        self.collapse();
+                        self.counts[OBJ] += 1;
                     }
-                    Some(class) => {
-                        self.maps += 1;
-                        self.map_keys |= 1 << class;
-                        let node = self.values.get_or_insert_with(Box::default);
-                        for (_, item) in members {
-                            node.add(item, seq);
-                        }
+                }
+                if self.maps > 0 {
+                    self.maps += 1;
+                    if self.map_ids_stamp != (seq, pair) {
+                        self.map_ids_stamp = (seq, pair);
+                        self.map_ids.clear();
+                    }
+                    for (k, item) in members {
+                        self.add_map_key(formats::key_families(k), formats::key_prefix(k));
+                        let id = match self.map_ids.get(&**k) {
+                            Some(&id) => id,
+                            None => {
+                                *fresh += 1;
+                                self.map_ids.insert(k.clone(), *fresh);
+                                *fresh
+                            }
+                        };
+                        self.values
+                            .get_or_insert_with(Box::default)
+                            .add_in(item, seq, id, fresh);
+                    }
+                } else {
+                    self.records += 1;
+                    for (k, item) in members {
+                        let child = match self.children.get_mut(&**k) {
+                            Some(c) => c,
+                            None => self
+                                .children
+                                .entry(k.clone())
+                                .or_insert_with(|| Node::new(Some(k))),
+                        };
+                        child.in_records += 1;
+                        child.add_in(item, seq, pair, fresh);
                     }
                 }
             }
         }
+    }
+
+    /// Fold the families and id prefix of some keys into a collapsed path's (`""`: keys
+    /// without one common prefix).
+    fn add_map_key(&mut self, families: u32, prefix: Option<&str>) {
+        self.key_families &= families;
+        let prefix = prefix.unwrap_or("");
+        match &self.key_prefix {
+            None => self.key_prefix = Some(prefix.into()),
+            Some(p) if **p != *prefix && !p.is_empty() => self.key_prefix = Some("".into()),
+            _ => {}
+        }
+    }
+
+    /// Whether the path's children were folded into one value node (a map).
+    pub fn collapsed(&self) -> bool {
+        self.maps > 0
+    }
+
+    /// Fold the children into one value node (`FieldNode.collapse`): the same state,
+    /// whatever the moment, as folding every member as a map value.
+    fn collapse(&mut self) {
+        if self.collapsed() {
+            return;
+        }
+        let children = std::mem::take(&mut self.children);
+        let mut names: Vec<&Box<str>> = children.keys().collect();
+        names.sort_unstable();
+        let values = self.values.get_or_insert_with(Box::default);
+        for k in &names {
+            values.merge(&children[*k]);
+        }
+        values.in_records = 0;
+        for k in names {
+            self.add_map_key(formats::key_families(k), formats::key_prefix(k));
+        }
+        self.maps = self.counts[OBJ];
+        self.records = 0;
+    }
+
+    /// The key families every key of this path belongs to.
+    pub fn map_families(&self) -> u32 {
+        if self.collapsed() {
+            return self.key_families;
+        }
+        self.children
+            .keys()
+            .fold(ALL_KEY_FAMILIES, |m, k| m & formats::key_families(k))
+    }
+
+    /// The id prefix every key shares, or `""` (`FieldNode.map_prefix`).
+    pub fn map_prefix(&self) -> Box<str> {
+        if self.collapsed() {
+            return self.key_prefix.clone().unwrap_or_default();
+        }
+        let mut common: Option<Option<&str>> = None;
+        for k in self.children.keys() {
+            let p = formats::key_prefix(k);
+            match common {
+                None => common = Some(p),
+                Some(c) if c != p => return "".into(),
+                _ => {}
+            }
+        }
+        common.flatten().unwrap_or("").into()
+    }
+
+    /// Whether this object path is a map (`FieldNode.is_map`).
+    pub fn is_map(&self) -> bool {
+        if self.collapsed() {
+            return true;
+        }
+        if self.records == 0 || self.children.is_empty() {
+            return false;
+        }
+        let (mut rare, mut members, mut types) = (0u64, 0u64, 0u8);
+        for child in self.children.values() {
+            members += child.in_records;
+            if child.in_records <= MAP_RARE_OCCURRENCES {
+                rare += 1;
+            }
+            let c = &child.counts;
+            let bits = [
+                c[TRUE] + c[FALSE],
+                c[INT] + c[FLOAT],
+                c[STR],
+                c[OBJ],
+                c[ARR],
+            ];
+            for (i, n) in bits.iter().enumerate() {
+                if *n > 0 {
+                    types |= 1 << i;
+                }
+            }
+        }
+        decide_map(
+            self.children.len() as u64,
+            self.records,
+            members,
+            rare,
+            u64::from(types.count_ones()),
+            self.map_families(),
+        )
+    }
+
+    /// The children merged (the values of a map that did not collapse).
+    fn merged_children(&self) -> Node {
+        let mut merged = Node::default();
+        for (_, child) in self.sorted_children() {
+            merged.merge(child);
+        }
+        merged.in_records = 0;
+        merged
     }
 
     /// Fold `other` into this node (`FieldNode.merge`).
@@ -622,22 +824,53 @@ impl Node {
             self.update_len(lo, hi);
         }
         self.mask &= other.mask;
-        self.records += other.records;
-        self.maps += other.maps;
-        self.map_keys |= other.map_keys;
         self.in_records += other.in_records;
         self.merge_distinct(&other.distinct);
-        for (k, child) in &other.children {
-            self.children
-                .entry(k.clone())
-                .or_insert_with(|| Node::new(Some(k)))
-                .merge(child);
+        let over = || {
+            let new = other
+                .children
+                .keys()
+                .filter(|k| !self.children.contains_key(*k))
+                .count();
+            self.children.len() + new > MAP_COLLAPSE_KEYS
+        };
+        if self.collapsed() || other.collapsed() || over() {
+            // Counts are already summed: collapse what this node had, then fold in.
+            self.collapse();
+            if other.collapsed() {
+                if let Some(p) = &other.key_prefix {
+                    self.add_map_key(other.key_families, Some(p));
+                    if p.is_empty() {
+                        self.key_prefix = Some("".into());
+                    }
+                } else {
+                    self.key_families &= other.key_families;
+                }
+                if let Some(values) = &other.values {
+                    self.values.get_or_insert_with(Box::default).merge(values);
+                }
+            } else {
+                for (k, child) in other.sorted_children() {
+                    self.add_map_key(formats::key_families(k), formats::key_prefix(k));
+                    self.values.get_or_insert_with(Box::default).merge(child);
+                }
+            }
+            if let Some(values) = &mut self.values {
+                values.in_records = 0;
+            }
+            self.maps = self.counts[OBJ];
+            self.records = 0;
+        } else {
+            self.records += other.records;
+            for (k, child) in &other.children {
+                self.children
+                    .entry(k.clone())
+                    .or_insert_with(|| Node::new(Some(k)))
+                    .merge(child);
+            }
         }
         if let Some(items) = &other.items {
             self.items.get_or_insert_with(Box::default).merge(items);
-        }
-        if let Some(values) = &other.values {
-            self.values.get_or_insert_with(Box::default).merge(values);
         }
     }
 
@@ -727,7 +960,31 @@ impl Node {
             types.push("string");
         }
         types.sort_unstable();
-        if self.records > 0 {
+        let is_map = c[OBJ] > 0 && self.is_map();
+        if is_map {
+            let merged;
+            let values = if self.collapsed() {
+                self.values.as_deref()
+            } else {
+                merged = self.merged_children();
+                Some(&merged)
+            };
+            let families = self.map_families();
+            let mut fields = vec![(
+                "additionalProperties",
+                values.map_or(Value::Object(vec![]), Node::structure),
+            )];
+            fields.push(("type", s("object")));
+            fields.push((
+                "x-map-keys",
+                Value::Array(formats::families_of(families).map(s).collect()),
+            ));
+            let prefix = self.map_prefix();
+            if !prefix.is_empty() && formats::has_id_family(families) {
+                fields.push(("x-map-prefix", Value::Str(prefix)));
+            }
+            parts.push(object(fields));
+        } else if self.records > 0 {
             let required: Vec<Value> = self
                 .sorted_children()
                 .into_iter()
@@ -746,21 +1003,6 @@ impl Node {
             fields.push(("required", Value::Array(required)));
             fields.push(("type", s("object")));
             parts.push(object(fields));
-        }
-        if self.maps > 0 {
-            let classes = (0..MAP_KEY_CLASSES.len())
-                .filter(|i| self.map_keys >> i & 1 == 1)
-                .map(|i| s(MAP_KEY_CLASSES[i]))
-                .collect();
-            let values = self
-                .values
-                .as_ref()
-                .map_or(Value::Object(vec![]), |v| v.structure());
-            parts.push(object(vec![
-                ("additionalProperties", values),
-                ("type", s("object")),
-                ("x-map-keys", Value::Array(classes)),
-            ]));
         }
         if !types.is_empty() {
             let t = if types.len() == 1 {
@@ -880,16 +1122,19 @@ impl Node {
         }
         put("records", uint(self.records));
         put("maps", uint(self.maps));
-        put(
-            "map_keys",
-            Value::Array(
-                (0..MAP_KEY_CLASSES.len())
-                    .filter(|i| self.map_keys >> i & 1 == 1)
-                    .map(|i| s(MAP_KEY_CLASSES[i]))
-                    .collect(),
-            ),
-        );
+        let families = if self.collapsed() {
+            formats::families_of(self.key_families).map(s).collect()
+        } else {
+            vec![]
+        };
+        put("map_keys", Value::Array(families));
         put("in_records", uint(self.in_records));
+        if self.collapsed() {
+            put(
+                "key_prefix",
+                Value::Str(self.key_prefix.clone().unwrap_or_default()),
+            );
+        }
         Value::Object(out)
     }
 
@@ -995,15 +1240,20 @@ impl Node {
         if node.name.is_some() {
             node.in_records = node.total();
         }
-        if let Some(keys) = opt(v, "map_keys") {
-            for k in array(keys, "map_keys")? {
-                let name = k.as_str().ok_or("map_keys: strings expected")?;
-                let i = MAP_KEY_CLASSES
-                    .iter()
-                    .position(|c| *c == name)
-                    .ok_or_else(|| format!("map_keys: unknown class {name}"))?;
-                node.map_keys |= 1 << i;
+        if node.maps > 0 {
+            node.key_families = 0;
+            if let Some(keys) = opt(v, "map_keys") {
+                for k in array(keys, "map_keys")? {
+                    let name = k.as_str().ok_or("map_keys: strings expected")?;
+                    let i = MAP_KEY_CLASSES
+                        .iter()
+                        .position(|c| *c == name)
+                        .ok_or_else(|| format!("map_keys: unknown class {name}"))?;
+                    node.key_families |= 1 << i;
+                }
             }
+            let prefix = opt(v, "key_prefix").and_then(Value::as_str).unwrap_or("");
+            node.key_prefix = Some(prefix.into());
         }
         Ok(node)
     }
@@ -1088,7 +1338,12 @@ pub struct Shape {
     pub hints: BTreeSet<String>,
     /// The message number stamped on the nodes a message reaches (for `present`).
     seq: u64,
+    /// The last (message, key) pair id given out below collapsed maps.
+    fresh: u64,
 }
+
+/// Pair ids start here, far above any message number.
+const FRESH_BASE: u64 = 1 << 62;
 
 impl Shape {
     pub fn new() -> Shape {
@@ -1099,7 +1354,10 @@ impl Shape {
     pub fn add(&mut self, v: &Value) {
         self.count += 1;
         self.seq += 1;
-        self.root.add(v, self.seq);
+        if self.fresh < FRESH_BASE {
+            self.fresh = FRESH_BASE;
+        }
+        self.root.add(v, self.seq, &mut self.fresh);
     }
 
     /// Record a declared schema (once per distinct schema).
@@ -1216,11 +1474,11 @@ mod tests {
     fn structure_like_genson() {
         let shape = fold(&[
             r#"{"a":1,"b":[],"m":{"USD":1}}"#,
-            r#"{"a":2.5,"b":[{"x":null}],"c":"s","m":{"1":true}}"#,
+            r#"{"a":2.5,"b":[{"x":null}],"c":"s","m":{"EUR":true}}"#,
         ]);
         assert_eq!(
             json(&shape.structure()),
-            r#"{"properties":{"a":{"type":"number"},"b":{"items":{"properties":{"x":{"type":"null"}},"required":["x"],"type":"object"},"type":"array"},"c":{"type":"string"},"m":{"additionalProperties":{"type":["boolean","integer"]},"type":"object","x-map-keys":["code","integer"]}},"required":["a","b","m"],"type":"object"}"#
+            r#"{"properties":{"a":{"type":"number"},"b":{"items":{"properties":{"x":{"type":"null"}},"required":["x"],"type":"object"},"type":"array"},"c":{"type":"string"},"m":{"additionalProperties":{"type":["boolean","integer"]},"type":"object","x-map-keys":["code","header"]}},"required":["a","b","m"],"type":"object"}"#
         );
         let mixed = fold(&["[]", "1", "{}", "null"]);
         assert_eq!(
@@ -1228,6 +1486,58 @@ mod tests {
             r#"{"anyOf":[{"required":[],"type":"object"},{"type":["array","integer","null"]}]}"#
         );
         assert_eq!(json(&Shape::new().structure()), "{}");
+    }
+
+    fn ids_message(i: usize, keys: usize) -> String {
+        let members: Vec<String> = (0..keys)
+            .map(|j| format!(r#""WH-{:05}":{{"q":{j}}}"#, i * keys + j))
+            .collect();
+        format!(r#"{{"stock":{{{}}},"n":{i}}}"#, members.join(","))
+    }
+
+    #[test]
+    fn ever_new_keys_collapse_whatever_the_order() {
+        let messages: Vec<String> = (0..700).map(|i| ids_message(i, 2)).collect();
+        let refs: Vec<&str> = messages.iter().map(String::as_str).collect();
+        let whole = fold(&refs);
+        let stock = &whole.root.children["stock"];
+        assert!(stock.collapsed());
+        assert!(stock.children.is_empty());
+        assert_eq!(stock.values.as_ref().unwrap().present, 1400);
+        let mut reversed = refs.clone();
+        reversed.reverse();
+        let mut parts = fold(&reversed[..300]);
+        parts.merge(&fold(&reversed[300..]));
+        assert_eq!(json(&whole.to_value()), json(&parts.to_value()));
+        assert!(json(&whole.structure()).contains(r#""x-map-prefix":"WH-""#));
+        let back = Shape::from_value(&whole.to_value()).unwrap();
+        assert_eq!(json(&back.to_value()), json(&whole.to_value()));
+    }
+
+    #[test]
+    fn maps_by_key_statistics() {
+        // 30 ever-new keys, two per occurrence: a map before any collapse.
+        let few: Vec<String> = (0..15).map(|i| ids_message(i, 2)).collect();
+        let refs: Vec<&str> = few.iter().map(String::as_str).collect();
+        let shape = fold(&refs);
+        assert!(shape.root.children["stock"].is_map());
+        assert!(!shape.root.is_map());
+        // 40 optional fields present about half the time: a record.
+        let wide: Vec<String> = (0..60)
+            .map(|i| {
+                let members: Vec<String> = (0..40)
+                    .filter(|j| (i * 7 + j * 3) % 2 == 0)
+                    .map(|j| format!(r#""field{j}":1"#))
+                    .collect();
+                format!("{{{}}}", members.join(","))
+            })
+            .collect();
+        let refs: Vec<&str> = wide.iter().map(String::as_str).collect();
+        assert!(!fold(&refs).root.is_map());
+        assert!(decide_map(30, 15, 30, 30, 1, 0));
+        assert!(!decide_map(30, 15, 30, 0, 1, 0));
+        assert!(!decide_map(40, 60, 1200, 0, 1, 0));
+        assert!(decide_map(2, 1, 2, 2, 1, formats::strong_key_families()));
     }
 
     #[test]
