@@ -474,3 +474,21 @@ def test_exceeding_the_kind_limit_is_said_not_silent(tmp_path: Path) -> None:
     proc = run_cli(["infer", "--from-file", str(capture), "-q", "-o", str(out)])
     assert (proc.returncode, proc.stderr) == (0, "")
     assert out.read_text().count("x-inferrer-discriminator:") == rules.MAX_KINDS
+
+
+def test_a_type_field_splits_kinds_when_a_top_level_record_differs() -> None:
+    created = [
+        {"type": "user.created", "id": i, "data": {"userId": i, "email": f"u{i}@x.org"}}
+        for i in range(30)
+    ]
+    deleted = [
+        {"type": "user.deleted", "id": i, "data": {"userId": i, "by": "ADMIN"}} for i in range(30)
+    ]
+    split = infer(created + deleted, "identity.users")
+    assert sorted(k.discriminator_value or "" for k in split.kinds) == [
+        "user.created",
+        "user.deleted",
+    ]
+    # Look-alike: the same values over records of one shape are one kind (a plain field).
+    alike = [{"type": t, "id": i, "data": {"userId": i}} for i in range(30) for t in ("a", "b")]
+    assert len(infer(alike, "identity.users").kinds) == 1

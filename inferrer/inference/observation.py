@@ -318,7 +318,16 @@ def _group_sort_key(g: GroupKey) -> tuple[str, str]:
 
 
 def _top_level_keys(kind: KindObservation) -> frozenset[str]:
-    return frozenset(k for k, c in kind.payload.root.children.items() if c.present)
+    """The kind's shape: its top-level properties, and those of each top-level record
+    (an envelope's ``data`` or ``payload`` object often holds all that differs)."""
+    keys: set[str] = set()
+    for key, child in kind.payload.root.children.items():
+        if not child.present:
+            continue
+        keys.add(key)
+        if not child.is_map():
+            keys.update(f"{key}/{sub}" for sub, grand in child.children.items() if grand.present)
+    return frozenset(keys)
 
 
 def _resolve_kinds(
@@ -328,7 +337,8 @@ def _resolve_kinds(
 
     Envelope kinds (CloudEvents ``type``, Debezium ``op``) always split. Payload
     fields (``@type``, ``eventType``, ``event_type``, ``type``, ``kind``) split a topic
-    only when at least two values occur and their top-level property sets differ;
+    only when at least two values occur and their shapes (top-level property sets, and
+    those of top-level records) differ;
     otherwise the topic has one kind (the field may still become an enum).
     """
     envelope = {g: k for g, k in groups.items() if g is not None and g[0] in _ENVELOPE_FIELDS}
