@@ -65,6 +65,12 @@ _SNIFFERS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _GENERIC_STRING = "string"
 
 
+def placeholder_for_format(fmt: str | None) -> str:
+    """The placeholder a string of format ``fmt`` (None: no format) is redacted to when
+    the schema asks for nothing more (no pattern, no length)."""
+    return _PLACEHOLDER_BY_FORMAT.get(fmt or "", _GENERIC_STRING)
+
+
 def detect_format(value: str) -> str | None:
     """The format a string value looks like (uuid, email, date-time ...), or None."""
     for name, pattern in _SNIFFERS:
