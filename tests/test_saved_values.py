@@ -11,8 +11,7 @@ import pytest
 
 from inferrer.asyncapi.io import dump_document
 from inferrer.frames import Observed, load_captures, load_saved
-from inferrer.inference import merge_all
-from inferrer.inference import stats
+from inferrer.inference import merge_all, stats
 from inferrer.inference.digest import digest_number, digest_string, strip_example
 from inferrer.inference.observation import load_observations
 from inferrer.inference.rules import is_enum_token
@@ -69,9 +68,7 @@ def test_merged_saved_halves_give_the_document_of_the_whole(tmp_path: Path) -> N
         load_captures(part).save(path)
         halves.append(load_observations(path))
     merged = merge_all(halves[:2])
-    assert _document(Observed((), {}, merged), whole.metadata) == _document(
-        whole, whole.metadata
-    )
+    assert _document(Observed((), {}, merged), whole.metadata) == _document(whole, whole.metadata)
     # Overlapping snapshots (the same topic in two files) merge as the values would.
     twice = merge_all([halves[2], halves[2]])
     doubled = merge_all([whole.observations, whole.observations])
