@@ -12,23 +12,21 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from inferrer.atomic import write_atomic
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
 from inferrer.cli.logs import LOG
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
-from inferrer.drift.baseline import read_baseline, render_baseline
-from inferrer.drift.compare import DiffOptions, diff_spec_files
-from inferrer.drift.model import DriftReport
-from inferrer.drift.reporters import DEFAULT_MAX_BYTES, MIN_MAX_BYTES, render
-from inferrer.drift.rules import load_rules
+from inferrer.drift.reporters import DEFAULT_MAX_BYTES, MIN_MAX_BYTES
 from inferrer.errors import EXIT_DRIFT, EXIT_OK, UsageError
-from inferrer.pipeline import diff_against_source
+
+if TYPE_CHECKING:
+    from inferrer.drift.compare import DiffOptions
+    from inferrer.drift.model import DriftReport
 
 
 class OutputFormat(StrEnum):
@@ -62,6 +60,10 @@ def build_diff_options(
     compared_with: str,
 ) -> DiffOptions:
     """Turn the shared diff flags into a :class:`DiffOptions` value."""
+    from inferrer.drift.baseline import read_baseline
+    from inferrer.drift.compare import DiffOptions
+    from inferrer.drift.rules import load_rules
+
     return DiffOptions(
         compatibility=compatibility.value,
         rules=load_rules(rules) if rules is not None else None,
@@ -86,6 +88,9 @@ def finish_report(
 
     github and sarif findings point at lines of ``spec`` (the committed spec's file)."""
     from inferrer.asyncapi.io import load_line_map
+    from inferrer.atomic import write_atomic
+    from inferrer.drift.baseline import render_baseline
+    from inferrer.drift.reporters import render
 
     lines = None
     if spec is not None and fmt in (OutputFormat.github, OutputFormat.sarif):
@@ -193,11 +198,15 @@ def diff_command(
 
     Exit codes: 0 clean, 1 drift at or above --fail-on, 2 usage error, 3 could not run.
 
+    \b
     Examples:
-    infer-asyncapi diff --spec asyncapi.yaml --topics 'bank.*' -b $BROKERS --format markdown;
-    infer-asyncapi diff --spec asyncapi.yaml --from-file capture.jsonl;
-    infer-asyncapi diff --spec old.yaml new.yaml
+      infer-asyncapi diff --spec asyncapi.yaml --topics 'bank.*' -b $BROKERS --format markdown
+      infer-asyncapi diff --spec asyncapi.yaml --from-file capture.jsonl
+      infer-asyncapi diff --spec old.yaml new.yaml
     """
+    from inferrer.drift.compare import diff_spec_files
+    from inferrer.pipeline import diff_against_source
+
     live = source_options.live
     from_file = source_options.from_file
     if other is not None and (from_file or live):

@@ -9,15 +9,12 @@ from typing import Annotated
 
 import typer
 
-from inferrer.asyncapi import DocumentOptions, dump_document, format_for_path, write_atomic
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
 from inferrer.cli.logs import LOG, info_enabled
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
-from inferrer.cli.summary import print_summary
 from inferrer.errors import UsageError
-from inferrer.pipeline import infer_document
 
 OUTPUT_PANEL = "Output"
 
@@ -145,6 +142,11 @@ def infer_command(
     if update is not None and output is not None:
         raise UsageError("--update rewrites SPEC in place; do not combine it with -o")
     source = source_options.source()
+    # Imported here, not at the top: `infer --help` needs none of them.
+    from inferrer.asyncapi import DocumentOptions, dump_document, format_for_path, write_atomic
+    from inferrer.cli.summary import print_summary
+    from inferrer.pipeline import infer_document
+
     options = DocumentOptions(
         title=title,
         version=info_version,
