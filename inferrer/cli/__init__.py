@@ -21,7 +21,7 @@ app = typer.Typer(
     cls=Group,
     help="Infer an AsyncAPI document from live Kafka traffic, and report drift against it.\n\n"
     "Without a command name, runs `infer` (for example: infer-asyncapi --topics 'bank.*').",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -155,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(0)
     config = _pop_option(args, "--config")
     profile = _pop_option(args, "--profile")
-    if args and args[0] not in command_names() and args[0] not in ("-h", "--help", "--version"):
+    root_only = ("-h", "--help", "--version", "--install-completion", "--show-completion")
+    if args and args[0] not in command_names() and args[0] not in root_only:
         args.insert(0, "infer")
     default_map: dict[str, dict[str, object]] = {}
     if args and args[0] in COMMAND_MODULES:
@@ -166,8 +167,10 @@ def main(argv: list[str] | None = None) -> None:
         except InferrerError as e:
             sys.stderr.write(f"Error: {e}\n")
             raise SystemExit(e.exit_code) from None
-    # The root --help lists COMMAND_SUMMARIES: it imports no command module.
-    register([args[0]] if args and args[0] in COMMAND_MODULES else [])
+    # The root --help lists COMMAND_SUMMARIES: it imports no command module. Shell
+    # completion (typer's, through $_INFER_ASYNCAPI_COMPLETE) needs every command.
+    completing = "_INFER_ASYNCAPI_COMPLETE" in os.environ
+    register(None if completing else [args[0]] if args and args[0] in COMMAND_MODULES else [])
     from inferrer.cli.common import install_signal_handlers
 
     install_signal_handlers()
