@@ -73,10 +73,20 @@ class Collected:
     bootstrap: str | None = None
     secure: bool = False
 
-    def summaries(self) -> list[TopicSummary]:
+    def summaries(self, progress: ProgressCallback | None = None) -> list[TopicSummary]:
+        """Each topic's summary (inference proper), reporting topics done to ``progress``."""
         from inferrer.inference import summarize_all
+        from inferrer.kafka.plan import SampleProgress
 
-        return summarize_all(self.observations)
+        if progress is None:
+            return summarize_all(self.observations)
+        out: list[TopicSummary] = []
+        names = sorted(self.observations)
+        for done, name in enumerate(names):
+            progress(SampleProgress(done, len(names), done, len(names), unit="topics"))
+            out += summarize_all({name: self.observations[name]})
+        progress(SampleProgress(len(names), len(names), len(names), len(names), unit="topics"))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +102,10 @@ class Inferred:
 
 
 def _fold_capture_files(
-    source: Source, warnings: list[str], checker: Engine | None
+    source: Source,
+    warnings: list[str],
+    checker: Engine | None,
+    progress: ProgressCallback | None = None,
 ) -> tuple[dict[str, TopicObservation], dict[str, TopicMetadata]]:
     """Fold the capture files in the engine, in one pass; keep the selected topics."""
     from inferrer.capture import CaptureStats, fold_captures
@@ -100,7 +113,15 @@ def _fold_capture_files(
     from inferrer.kafka.select import select_topics
 
     stats = CaptureStats()
-    observed, topics = fold_captures(source.capture_files, stats=stats, check_with=checker)
+    from inferrer.kafka.plan import SampleProgress
+
+    def report(read: int, total: int, files_read: int, files: int) -> None:
+        if progress is not None:
+            progress(SampleProgress(read, total, files_read, files, unit="bytes"))
+
+    observed, topics = fold_captures(
+        source.capture_files, stats=stats, check_with=checker, progress=report
+    )
     names = select_topics(
         topics, source.topics, source.exclude, include_internal=source.include_internal
     )
@@ -157,7 +178,7 @@ def collect(
         except ValueError:
             checker, keep_messages = None, True
     if source.capture_files:
-        observations, metadata = _fold_capture_files(source, warnings, checker)
+        observations, metadata = _fold_capture_files(source, warnings, checker, progress)
         if keep_messages:
             kept = _capture_messages(source, metadata)
     elif source.sample is not None:
@@ -237,7 +258,7 @@ def infer_document(
     from inferrer.asyncapi import build_document, update_spec_file
 
     collected = collect(source, progress=progress)
-    summaries = collected.summaries()
+    summaries = collected.summaries(progress)
     metadata = {topic: explicit_configs(md) for topic, md in collected.metadata.items()}
     options = dataclasses.replace(
         options,
