@@ -24,7 +24,7 @@ import binascii
 import dataclasses
 import json
 import os
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -543,6 +543,7 @@ def fold_captures(
     *,
     stats: CaptureStats | None = None,
     check_with: Engine | None = None,
+    progress: Callable[[int, int, int, int], None] | None = None,
 ) -> tuple[dict[str, Topic], dict[str, TopicMetadata]]:
     """Fold every record of some capture files in the engine, in one streaming pass.
 
@@ -554,13 +555,21 @@ def fold_captures(
 
     ``check_with`` is an engine holding a drift check (:meth:`Engine.check`): every
     record is also checked, and the check is back in ``check_with`` at the end.
+
+    ``progress(bytes_read, bytes_total, files_read, files)`` is called before the first
+    file and after each (the core reads a file in one call; stdin counts 0 bytes).
     """
     from inferrer.engine import Engine
 
     stats = stats if stats is not None else CaptureStats()
     observed: dict[str, Topic] = {}
     topics: dict[str, TopicMetadata] = {}
-    for path in paths:
+    paths = list(paths)
+    sizes = [_size(p) for p in paths]
+    total, done = sum(sizes), 0
+    if progress is not None:
+        progress(0, total, 0, len(paths))
+    for index, path in enumerate(paths):
         name = str(path)
         engine = Engine()
         if check_with is not None:
@@ -592,7 +601,17 @@ def fold_captures(
                 observed[topic] = got
         if check_with is not None:
             check_with.adopt_check(engine)
+        done += sizes[index]
+        if progress is not None:
+            progress(done, total, index + 1, len(paths))
     return observed, dict(sorted(topics.items()))
+
+
+def _size(path: str | os.PathLike[str]) -> int:
+    try:
+        return os.stat(path).st_size if os.fspath(path) != "-" else 0
+    except OSError:
+        return 0  # the fold says why it cannot read the file
 
 
 def check_capture(path: str | os.PathLike[str]) -> None:

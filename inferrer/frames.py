@@ -89,11 +89,13 @@ class Observed:
                 return s
         raise KeyError(topic)
 
-    def save(self, path: PathLike) -> None:
-        """Write the observations as JSON (atomically), for :func:`load_saved`."""
+    def save(self, path: PathLike, *, keep_values: bool = False) -> None:
+        """Write the observations as JSON (atomically), for :func:`load_saved`: without
+        sampled values unless ``keep_values`` (see
+        :func:`inferrer.inference.save_observations`)."""
         from inferrer.inference import save_observations
 
-        save_observations(self.observations, Path(path))
+        save_observations(self.observations, Path(path), keep_values=keep_values)
 
     def to_document(self, options: DocumentOptions | None = None) -> dict[str, Any]:
         """The AsyncAPI document inferred from these observations."""

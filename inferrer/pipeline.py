@@ -73,10 +73,20 @@ class Collected:
     bootstrap: str | None = None
     secure: bool = False
 
-    def summaries(self) -> list[TopicSummary]:
+    def summaries(self, progress: ProgressCallback | None = None) -> list[TopicSummary]:
+        """Each topic's summary (inference proper), reporting topics done to ``progress``."""
         from inferrer.inference import summarize_all
+        from inferrer.kafka.plan import SampleProgress
 
-        return summarize_all(self.observations)
+        if progress is None:
+            return summarize_all(self.observations)
+        out: list[TopicSummary] = []
+        names = sorted(self.observations)
+        for done, name in enumerate(names):
+            progress(SampleProgress(done, len(names), done, len(names), unit="topics"))
+            out += summarize_all({name: self.observations[name]})
+        progress(SampleProgress(len(names), len(names), len(names), len(names), unit="topics"))
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +104,10 @@ class Inferred:
 
 
 def _fold_capture_files(
-    source: Source, warnings: list[str], checker: Engine | None
+    source: Source,
+    warnings: list[str],
+    checker: Engine | None,
+    progress: ProgressCallback | None = None,
 ) -> tuple[dict[str, TopicObservation], dict[str, TopicMetadata]]:
     """Fold the capture files in the engine, in one pass; keep the selected topics."""
     from inferrer.capture import CaptureStats, fold_captures
@@ -102,7 +115,15 @@ def _fold_capture_files(
     from inferrer.kafka.select import select_topics
 
     stats = CaptureStats()
-    observed, topics = fold_captures(source.capture_files, stats=stats, check_with=checker)
+    from inferrer.kafka.plan import SampleProgress
+
+    def report(read: int, total: int, files_read: int, files: int) -> None:
+        if progress is not None:
+            progress(SampleProgress(read, total, files_read, files, unit="bytes"))
+
+    observed, topics = fold_captures(
+        source.capture_files, stats=stats, check_with=checker, progress=report
+    )
     names = select_topics(
         topics, source.topics, source.exclude, include_internal=source.include_internal
     )
@@ -172,7 +193,7 @@ def collect(
         except ValueError:
             checker, keep_messages = None, True
     if source.capture_files:
-        observations, metadata = _fold_capture_files(source, warnings, checker)
+        observations, metadata = _fold_capture_files(source, warnings, checker, progress)
         if keep_messages:
             kept = _capture_messages(source, metadata)
     elif source.sample is not None:
@@ -254,7 +275,7 @@ def infer_document(
     collected = collect(source, progress=progress)
     metadata = {topic: explicit_configs(md) for topic, md in collected.metadata.items()}
     origin: Origin = "capture" if source.capture_files else "live"
-    return _document_of(collected, metadata, options, origin, update, document_name)
+    return _document_of(collected, metadata, options, origin, update, document_name, progress)
 
 
 def _document_of(
@@ -264,6 +285,7 @@ def _document_of(
     origin: Origin,
     update: Path | None,
     document_name: str | None,
+    progress: ProgressCallback | None = None,
 ) -> Inferred:
     """The document (or the updated spec) and its evidence, from what was collected."""
     import dataclasses
@@ -272,7 +294,7 @@ def _document_of(
     from inferrer.asyncapi.build import build_document_with_evidence
     from inferrer.asyncapi.evidence import split_evidence
 
-    summaries = collected.summaries()
+    summaries = collected.summaries(progress)
     options = dataclasses.replace(
         options,
         bootstrap=options.bootstrap or collected.bootstrap,

@@ -9,7 +9,13 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inferrer.asyncapi.redact import detect_format, redact_example, sample_for_pattern
+from inferrer.asyncapi.redact import (
+    detect_format,
+    is_data_key,
+    redact_example,
+    redact_path,
+    sample_for_pattern,
+)
 
 
 def test_formats_are_kept_from_the_schema_or_the_value() -> None:
@@ -103,6 +109,35 @@ def test_maps_have_their_keys_redacted_records_do_not() -> None:
     }
 
 
+def test_undeclared_keys_that_are_data_are_replaced_and_field_names_kept() -> None:
+    value = {
+        "4111111111111111": 1,
+        "jane@example.org": 2,
+        "Jane Doe": 3,
+        "2024-05-01": 4,
+        "acct-12345678": 5,
+        "": 6,
+        "amount": 7,
+        "customer_id": 8,
+        "@type": 9,
+    }
+    assert list(redact_example(value)) == [
+        "key1",
+        "key2",
+        "key3",
+        "key4",
+        "key5",
+        "key6",
+        "amount",
+        "customer_id",
+        "@type",
+    ]
+    declared = {"type": "object", "properties": {"4111111111111111": {"type": "integer"}}}
+    assert redact_example({"4111111111111111": 1}, declared) == {"4111111111111111": 0}
+    assert redact_path("/balances/4111111111111111/amount") == "/balances/{}/amount"
+    assert redact_path("/by_email/jane@x.org") == "/by_email/{}"
+
+
 def test_anyof_branch_is_chosen_by_type() -> None:
     schema = {"anyOf": [{"type": "null"}, {"type": "string", "format": "email"}]}
     assert redact_example("x.y@z.com", schema) == "user@example.com"
@@ -128,18 +163,23 @@ json_values = st.recursive(
 )
 
 
-def shape(value: Any) -> Any:
+def shape(value: Any, rename: bool = False) -> Any:
+    """The structure of ``value``; with ``rename``, keys that are data renamed by position
+    as an undeclared data key is redacted."""
     if isinstance(value, dict):
-        return {k: shape(v) for k, v in value.items()}
+        return {
+            (f"key{i}" if rename and is_data_key(k) else k): shape(v, rename)
+            for i, (k, v) in enumerate(value.items(), start=1)
+        }
     if isinstance(value, list):
-        return [shape(v) for v in value]
+        return [shape(v, rename) for v in value]
     return type(value).__name__
 
 
 @given(json_values)
 def test_structure_and_types_are_kept_and_redaction_is_deterministic(value: Any) -> None:
     redacted = redact_example(value)
-    assert shape(redacted) == shape(value)
+    assert shape(redacted) == shape(value, rename=True)
     assert redact_example(value) == redacted
     # Redacting twice changes nothing more: placeholders are fixed points.
     assert redact_example(redacted) == redacted

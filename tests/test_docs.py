@@ -26,7 +26,8 @@ def _commands() -> list[str]:
 def test_top_level_help_lists_the_commands() -> None:
     proc = run_cli(["--help"])
     assert proc.returncode == 0, proc.stderr
-    listed = re.findall(r"^│ ([a-z][a-z-]*) {2,}", proc.stdout, flags=re.MULTILINE)
+    commands = proc.stdout.split("Commands:\n")[1]
+    listed = re.findall(r"^  ([a-z][a-z-]*) {2,}", commands, flags=re.MULTILINE)
     assert sorted(listed) == _commands()
 
 

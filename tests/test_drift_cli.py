@@ -76,7 +76,8 @@ def test_output_file_is_written_and_stdout_stays_empty(tmp_path: Path) -> None:
     )
     text = out.read_text(encoding="utf-8")
     assert text.startswith(f"## Drift report: `{old}` against `{new}`\n")
-    assert "| **breaking** | `type-changed` |" in text
+    assert "### breaking (1)\n\n| Rule |" in text
+    assert "| `type-changed` | shop.orders | payload |" in text
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

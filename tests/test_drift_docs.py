@@ -114,6 +114,7 @@ def test_readme_and_docs_name_every_diff_flag() -> None:
         "--fail-on",
         "--format",
         "--ignore",
+        "--max-bytes",
         "--output",
         "--rules",
         "--spec",

@@ -115,8 +115,10 @@ def test_evidence_examples_are_redacted() -> None:
     assert f.evidence is not None
     example = f.evidence.example
     assert example["amount"] is None
-    assert example["lines"] == [{"qty": 0, "sku": "string"}]
-    assert example["orderId"] != msgs[0].value["orderId"]
+    # Redacted with the spec's schema: qty's placeholder respects its minimum of 1, the
+    # uuid stays a uuid, the enum value the spec lists stays.
+    assert example["lines"] == [{"qty": 1, "sku": "string"}]
+    assert example["orderId"] == "00000000-0000-4000-8000-000000000000"
     assert set(example) == set(msgs[0].value)
     assert "SKU-0" not in json.dumps(f.to_dict())
 

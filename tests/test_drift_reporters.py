@@ -44,23 +44,34 @@ def _report() -> DriftReport:
     )
 
 
-def test_markdown_is_a_summary_and_one_row_per_finding() -> None:
+def test_markdown_is_a_summary_table_then_one_row_per_finding_by_severity() -> None:
     report = _report()
     ids = [f.id for f in report.findings]
     assert render_markdown(report) == (
         "## Drift report: `asyncapi.yaml` against `traffic`\n"
         "\n"
+        "| Severity | Findings | Root causes |\n"
+        "|---|---|---|\n"
+        "| breaking | 1 | 1 |\n"
+        "| non-breaking | 0 | 0 |\n"
+        "| info | 1 | 1 |\n"
+        "\n"
         "1 breaking, 0 non-breaking, 1 info (compatibility BACKWARD, 1 suppressed)\n"
         "\n"
-        "| Severity | Rule | Channel | Where | Pointer | Finding | Evidence |\n"
-        "|---|---|---|---|---|---|---|\n"
-        "| **breaking** | `null-appearing` | shop.orders | payload | `/p/amount` | "
-        "shop.orders OrderPlaced payload /amount: null in 5 of 50 values | "
-        "5 msgs, 10.0%, e.g. p0@100 |\n"
-        "| info | `topic-silent` | shop.refunds | topics | `/channels/refunds` | "
-        "topic shop.refunds had no message \\| in the sample window | 0 msgs |\n"
+        "### breaking (1)\n"
         "\n"
-        f"<sub>finding ids: {ids[0]}, {ids[1]}</sub>\n"
+        "| Rule | Channel | Where | Pointer | Finding | Evidence | Id |\n"
+        "|---|---|---|---|---|---|---|\n"
+        "| `null-appearing` | shop.orders | payload | `/p/amount` | "
+        "shop.orders OrderPlaced payload /amount: null in 5 of 50 values | "
+        f"5 msgs, 10.0%, e.g. p0@100 | `{ids[0]}` |\n"
+        "\n"
+        "### info (1)\n"
+        "\n"
+        "| Rule | Channel | Where | Pointer | Finding | Evidence | Id |\n"
+        "|---|---|---|---|---|---|---|\n"
+        "| `topic-silent` | shop.refunds | topics | `/channels/refunds` | "
+        f"topic shop.refunds had no message \\| in the sample window | 0 msgs | `{ids[1]}` |\n"
     )
 
 

@@ -1,10 +1,13 @@
-"""The nightly drift job in docs/nightly-drift.yml, run as GitHub would run its step.
+"""The nightly drift job in docs/nightly-drift.yml, run as GitHub would run its steps.
 
-The test takes the "Drift report" step's script from the workflow file and runs it
-with bash against the real broker carrying drifted traffic (v1, then v2 of the bank
-fixtures), in a folder holding the committed spec, with the GitHub variables the
-step reads pointing at files. The one edit: the shared test broker holds the bank
-topics under a fresh prefix, so the topic pattern gets that prefix.
+The test runs the "Install inferrer" step's script as written, against a wheel built
+from this checkout (``pip wheel . --no-deps``) into a fresh virtual environment, then
+takes the "Drift report" step's script and runs it with bash, with the installed
+command first on PATH (as GitHub applies ``$GITHUB_PATH`` between steps), against the
+real broker carrying drifted traffic (v1, then v2 of the bank fixtures), in a folder
+holding the committed spec, with the GitHub variables the steps read pointing at files.
+The one edit: the shared test broker holds the bank topics under a fresh prefix, so the
+topic pattern gets that prefix.
 """
 
 from __future__ import annotations
@@ -40,6 +43,69 @@ def _diff_command(script: str) -> str:
     return " ".join(match.group(0).split())
 
 
+def _bash(
+    script: Path, cwd: Path, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    # GitHub runs a `run:` script with `bash --noprofile --norc -eo pipefail {0}`.
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The "Install inferrer" step, run as written, with INFERRER_PACKAGE a wheel built
+    from this checkout: the bin directory it added to $GITHUB_PATH."""
+    root = tmp_path_factory.mktemp("install")
+    wheels = root / "dist"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "-w", str(wheels), "--no-deps", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = wheels.glob("inferrer-*.whl")
+    script = root / "install.sh"
+    script.write_text(_steps()["Install inferrer"]["run"])
+    (root / "runner").mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env |= {
+        "INFERRER_PACKAGE": str(wheel),
+        "RUNNER_TEMP": str(root / "runner"),
+        "GITHUB_PATH": str(root / "github_path"),
+        "PATH": os.pathsep.join(
+            p for p in env["PATH"].split(os.pathsep) if Path(p) != Path(sys.executable).parent
+        ),
+    }
+    proc = _bash(script, root, env, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    (added,) = (root / "github_path").read_text().splitlines()
+    command = Path(added) / "infer-asyncapi"
+    assert command.is_file() and Path(added).is_relative_to(root / "runner")
+    version = subprocess.run([str(command), "--version"], capture_output=True, text=True)
+    assert version.stdout.startswith("infer-asyncapi ")
+    return Path(added)
+
+
+def test_the_install_step_fails_clearly_without_its_variable(tmp_path: Path) -> None:
+    script = tmp_path / "install.sh"
+    script.write_text(_steps()["Install inferrer"]["run"])
+    env = {k: v for k, v in os.environ.items() if k != "INFERRER_PACKAGE"}
+    env |= {"RUNNER_TEMP": str(tmp_path), "GITHUB_PATH": str(tmp_path / "p")}
+    proc = _bash(script, tmp_path, env, timeout=60)
+    assert proc.returncode != 0
+    assert "set the repository variable INFERRER_PACKAGE" in proc.stderr
+    assert "pip install inferrer\n" not in WORKFLOW.read_text()
+
+
 @pytest.fixture(scope="module")
 def drifted(kafka: KafkaCluster) -> str:
     """The v1 and then the v2 bank traffic under a fresh prefix."""
@@ -49,7 +115,9 @@ def drifted(kafka: KafkaCluster) -> str:
     return prefix
 
 
-def _run_step(tmp_path: Path, prefix: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run_step(
+    tmp_path: Path, prefix: str, env: dict[str, str], installed: Path
+) -> subprocess.CompletedProcess[str]:
     script = _steps()["Drift report"]["run"]
     assert script.count(PATTERN) == 1
     (tmp_path / "step.sh").write_text(script.replace(PATTERN, f"--topics '{prefix}bank.*'"))
@@ -58,7 +126,7 @@ def _run_step(tmp_path: Path, prefix: str, env: dict[str, str]) -> subprocess.Co
     base = {k: v for k, v in os.environ.items() if not k.startswith("KAFKA_")}
     full_env = {
         **base,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PATH": f"{installed}{os.pathsep}{os.environ['PATH']}",
         "GITHUB_OUTPUT": str(tmp_path / "github_output"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary.md"),
         "RUNNER_TEMP": str(tmp_path / "runner"),
@@ -67,16 +135,7 @@ def _run_step(tmp_path: Path, prefix: str, env: dict[str, str]) -> subprocess.Co
         "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
         **env,
     }
-    # GitHub runs a `run:` script with `bash --noprofile --norc -eo pipefail {0}`.
-    return subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(tmp_path / "step.sh")],
-        cwd=tmp_path,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return _bash(tmp_path / "step.sh", tmp_path, full_env, timeout=120)
 
 
 def _check_report(tmp_path: Path, prefix: str) -> None:
@@ -85,20 +144,21 @@ def _check_report(tmp_path: Path, prefix: str) -> None:
     assert (tmp_path / "step_summary.md").read_text() == report
     assert report.startswith("## Drift report: `asyncapi.yaml` against `live sample of ")
     assert "5 breaking, 2 non-breaking, 0 info (compatibility BACKWARD)" in report
+    assert "\n| breaking | 5 | " in report and "\n### breaking (5)\n" in report
     p = prefix
     for finding in (
-        f"| **breaking** | `traffic-type-widened` | {p}bank.payments | payload | "
+        f"| `traffic-type-widened` | {p}bank.payments | payload | "
         "`/components/schemas/PaymentInitiated/properties/amount` | "
         f"{p}bank.payments PaymentInitiated payload /amount: type ['number'] documented, "
         "['number', 'string'] seen (70 of 211 values) |",
-        f"| non-breaking | `kind-undocumented` | {p}bank.payments | messages | "
+        f"| `kind-undocumented` | {p}bank.payments | messages | "
         f"`/channels/{p}bank.payments/messages` | topic {p}bank.payments: event kind "
         "PaymentRefunded is not documented (9 messages) |",
-        f"| non-breaking | `property-new` | {p}bank.cards.transactions | payload | "
+        f"| `property-new` | {p}bank.cards.transactions | payload | "
         "`/components/schemas/Transactions/properties/merchant/properties/logoUrl` |",
-        f"| **breaking** | `required-missing` | {p}bank.accounts.balance-updated | payload | "
+        f"| `required-missing` | {p}bank.accounts.balance-updated | payload | "
         "`/components/schemas/BalanceUpdated/properties/iban` |",
-        f"| **breaking** | `enum-value-new` | {p}bank.offers.personalized | payload | "
+        f"| `enum-value-new` | {p}bank.offers.personalized | payload | "
         "`/components/schemas/Personalized/properties/channel` |",
     ):
         assert finding in report
@@ -114,9 +174,9 @@ def test_the_job_fails_only_on_breaking_drift() -> None:
 
 @pytest.mark.kafka
 def test_nightly_step_reports_breaking_drift(
-    kafka: KafkaCluster, drifted: str, tmp_path: Path
+    kafka: KafkaCluster, drifted: str, tmp_path: Path, installed: Path
 ) -> None:
-    proc = _run_step(tmp_path, drifted, {"BROKERS": kafka.bootstrap})
+    proc = _run_step(tmp_path, drifted, {"BROKERS": kafka.bootstrap}, installed)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.startswith("drift: 5 breaking, 2 non-breaking, 0 info; report written to")
     _check_report(tmp_path, drifted)
@@ -125,7 +185,7 @@ def test_nightly_step_reports_breaking_drift(
 
 @pytest.mark.kafka
 def test_nightly_step_logs_in_with_the_sasl_secrets(
-    kafka: KafkaCluster, drifted: str, tmp_path: Path
+    kafka: KafkaCluster, drifted: str, tmp_path: Path, installed: Path
 ) -> None:
     sasl = kafka.sasl_config("alice")
     proc = _run_step(
@@ -137,6 +197,7 @@ def test_nightly_step_logs_in_with_the_sasl_secrets(
             "KAFKA_SASL_PASSWORD": sasl["sasl.password"],
             "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
         },
+        installed,
     )
     assert proc.returncode == 0, proc.stderr
     _check_report(tmp_path, drifted)
@@ -148,12 +209,12 @@ def test_nightly_step_logs_in_with_the_sasl_secrets(
 
 @pytest.mark.kafka
 def test_step_with_a_wrong_password_fails_the_job(
-    kafka: KafkaCluster, drifted: str, tmp_path: Path
+    kafka: KafkaCluster, drifted: str, tmp_path: Path, installed: Path
 ) -> None:
     sasl = kafka.sasl_config("alice")
     env = {"BROKERS": sasl["bootstrap.servers"], "KAFKA_SASL_USERNAME": "alice"}
     env |= {"KAFKA_SASL_PASSWORD": "wrong", "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT"}
-    proc = _run_step(tmp_path, drifted, env)
+    proc = _run_step(tmp_path, drifted, env, installed)
     assert proc.returncode == 3
     assert (tmp_path / "github_output").read_text() == "exit_code=3\n"
     assert proc.stderr.startswith("Error: ")

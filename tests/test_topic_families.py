@@ -151,3 +151,10 @@ def test_infer_groups_a_family_and_diff_checks_each_member(tmp_path: Path) -> No
     proc = _cli("infer", "--from-file", str(capture), "--group-topics", "0", "-q")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("    address: orders.") == 3
+
+
+def test_the_cli_default_is_the_library_default() -> None:
+    from inferrer.asyncapi.families import DEFAULT_MIN_FAMILY
+    from inferrer.cli.infer_cmd import DEFAULT_GROUP_TOPICS
+
+    assert DEFAULT_GROUP_TOPICS == DEFAULT_MIN_FAMILY

@@ -234,3 +234,65 @@ def detect_version(doc: dict[str, Any], source: str = "document") -> AsyncAPIVer
         f"{source}: AsyncAPI version {version} is not supported "
         f"(supported: {', '.join(SUPPORTED_VERSIONS)})"
     )
+
+
+LineMap = dict[str, int]
+"""JSON pointer → 1-based line of the node (a mapping member's key line) in a spec file."""
+
+
+def line_map(text: str) -> LineMap:
+    """The line of every node of a YAML or JSON document, by JSON pointer.
+
+    Built from PyYAML's node tree (JSON written with spaces is YAML too), without
+    recursion. A text PyYAML cannot compose gives an empty map: every pointer then
+    points at line 1 (see :func:`line_of`).
+    """
+    from inferrer.jsonpointer import join_pointer
+
+    loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if text.lstrip().startswith("{"):
+        # JSON allows tabs between tokens, YAML's flow style does not; a raw tab is never
+        # inside a JSON string, so this keeps every line and value.
+        text = text.replace("\t", " ")
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except (yaml.YAMLError, RecursionError):
+        return {}
+    lines: LineMap = {"": 1}
+    if root is None:
+        return lines
+    stack: list[tuple[Any, str, int]] = [(root, "", 1)]
+    while stack:
+        node, pointer, depth = stack.pop()
+        if depth > MAX_SPEC_DEPTH:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = join_pointer(pointer, str(key.value))
+                lines.setdefault(child, key.start_mark.line + 1)
+                stack.append((value, child, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                child = join_pointer(pointer, index)
+                lines.setdefault(child, item.start_mark.line + 1)
+                stack.append((item, child, depth + 1))
+    return lines
+
+
+def load_line_map(path: str | os.PathLike[str]) -> LineMap:
+    """:func:`line_map` of the file at ``path``; empty when it cannot be read."""
+    try:
+        return line_map(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return {}
+
+
+def line_of(lines: LineMap, pointer: str) -> int:
+    """The line of ``pointer``, or of its nearest ancestor the document has (a finding
+    about a field the spec does not document points at the object that would hold it)."""
+    while pointer:
+        line = lines.get(pointer)
+        if line is not None:
+            return line
+        pointer = pointer[: pointer.rfind("/")]
+    return lines.get("", 1)

@@ -7,7 +7,9 @@ example.com, a date-time stays a valid date-time, a uuid stays a uuid).
 Booleans and nulls are kept: they carry no personal data and keep the example
 true to the schema. Values listed in the schema's ``enum`` (or ``const``) are
 kept. Keys of map-like objects (a schema with ``additionalProperties`` and no
-``properties``) are data too and are replaced by ``key1``, ``key2``...
+``properties``) are data too and are replaced by ``key1``, ``key2``..., and so is any
+key the schema does not declare that looks like data rather than a field name
+(:func:`is_data_key`: a number, a uuid, a date, an email address, a name with spaces).
 
 Redaction is deterministic and uses no randomness.
 """
@@ -43,6 +45,12 @@ _PLACEHOLDER_BY_FORMAT: dict[str, str] = {
 }
 
 _GENERIC_STRING = "string"
+
+
+def placeholder_for_format(fmt: str | None) -> str:
+    """The placeholder a string of format ``fmt`` (None: no format) is redacted to when
+    the schema asks for nothing more (no pattern, no length)."""
+    return _PLACEHOLDER_BY_FORMAT.get(fmt or "", _GENERIC_STRING)
 
 
 def detect_format(value: str) -> str | None:
@@ -137,6 +145,40 @@ def _example_object(schema: Mapping[str, Any], depth: int) -> dict[str, Any]:
     return result
 
 
+_FIELD_NAME = re.compile(r"[A-Za-z_$@][A-Za-z0-9_$.:-]{0,63}")
+_DIGIT_RUN = re.compile(r"[0-9]{6}")
+
+
+def is_data_key(key: str) -> bool:
+    """Whether an object key is data (a card number, an account id, a uuid, a date, an
+        email address, a person's name) rather than the name of a field: a key of a map-key
+        family that never names a field (uuid, integer, date, date-time, code:
+    :data:`inferrer.inference.rules.STRONG_KEY_FAMILIES`), one that is not shaped like
+        an identifier (letters, digits, ``_ $ . : -``, at most 64, starting with a letter), or
+        one holding six digits in a row."""
+    from inferrer.inference.rules import STRONG_KEY_FAMILIES, key_families
+
+    return (
+        bool(key_families(key) & STRONG_KEY_FAMILIES)
+        or _FIELD_NAME.fullmatch(key) is None
+        or _DIGIT_RUN.search(key) is not None
+    )
+
+
+def redact_path(path: str) -> str:
+    """A JSON pointer (or field path) with each token that is data (:func:`is_data_key`)
+    replaced by ``{}``, as the map's values are written in field paths."""
+    from inferrer.jsonpointer import unescape_token
+
+    if not path.startswith("/"):
+        return path
+    tokens = path.split("/")[1:]
+    return "".join(
+        "/{}" if t not in ("", "*", "{}") and is_data_key(unescape_token(t)) else f"/{t}"
+        for t in tokens
+    )
+
+
 def redact_example(value: Any, schema: Mapping[str, Any] | None = None) -> Any:
     """Return ``value`` with every leaf replaced by a type- and format-preserving placeholder.
 
@@ -178,7 +220,8 @@ def _redact_object(value: dict[str, Any], schema: Mapping[str, Any]) -> dict[str
         child_schema = properties.get(key)
         if not isinstance(child_schema, Mapping):
             child_schema = additional_schema
-        new_key = f"key{index}" if is_map else key
+        declared = key in properties
+        new_key = f"key{index}" if is_map or (not declared and is_data_key(key)) else key
         result[new_key] = _redact(value[key], child_schema)
     return result
 

@@ -7,6 +7,7 @@ one library function, renders the result and returns an exit code.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 
@@ -20,10 +21,12 @@ app = typer.Typer(
     cls=Group,
     help="Infer an AsyncAPI document from live Kafka traffic, and report drift against it.\n\n"
     "Without a command name, runs `infer` (for example: infer-asyncapi --topics 'bank.*').",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    # Plain click help (no rich: it alone takes 0.2 s to import), as wide as the terminal.
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 200},
 )
 
 
@@ -37,6 +40,20 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    config: str = typer.Option(
+        None,
+        "--config",
+        metavar="FILE",
+        help="Read option values from FILE (default: ./inferrer.toml, or [tool.inferrer] in "
+        "./pyproject.toml); may come anywhere on the line.",
+    ),
+    profile: str = typer.Option(
+        None,
+        "--profile",
+        metavar="NAME",
+        help="Use the config file's [profile.NAME] (default: $INFERRER_PROFILE); may come "
+        "anywhere on the line.",
     ),
 ) -> None:
     """Infer an AsyncAPI document from live Kafka traffic, and report drift against it."""
@@ -52,6 +69,21 @@ COMMAND_MODULES: dict[str, str] = {
     "watch": "inferrer.cli.watch_cmd",
 }
 """Command name → the module that registers it on :data:`app` when imported."""
+
+COMMAND_SUMMARIES: dict[str, str] = {
+    "infer": "Sample topics (read-only) and write the AsyncAPI document that describes them.",
+    "diff": "Report where traffic (live, or a capture file) or a second spec has drifted "
+    "from the committed spec.",
+    "record": "Sample topics (read-only, as infer does) into a capture file for offline use.",
+    "replay": "Produce capture files into a cluster, creating missing topics as captured.",
+    "topics": "List the topics a run would sample (partitions, replication, approximate "
+    "messages, cleanup.policy, consumer groups) without reading any message.",
+    "validate": "Check AsyncAPI documents with the official @asyncapi/parser (run through node).",
+    "watch": "Watch topics continuously as a member of a consumer group: fold every message, "
+    "write snapshots, and report drift from a spec as it happens.",
+}
+"""Each command's one-line summary, for the root ``--help`` without importing the
+commands (a test holds them to the commands' own docstrings)."""
 
 
 def register(names: Iterable[str] | None = None) -> typer.Typer:
@@ -69,16 +101,80 @@ def command_names() -> set[str]:
     return set(COMMAND_MODULES)
 
 
+def _pop_option(args: list[str], name: str) -> str | None:
+    """Remove ``name VALUE`` or ``name=VALUE`` from ``args`` (before ``--``); the last
+    one given wins."""
+    value = None
+    i = 0
+    while i < len(args) and args[i] != "--":
+        if args[i] == name and i + 1 < len(args):
+            value = args[i + 1]
+            del args[i : i + 2]
+        elif args[i].startswith(name + "="):
+            value = args[i].split("=", 1)[1]
+            del args[i]
+        else:
+            i += 1
+    return value
+
+
+def _default_map(config: str | None, profile: str | None) -> dict[str, dict[str, object]]:
+    """click's ``default_map`` from the config file: what a flag or its environment
+    variable does not set. Registers every command (a key is checked against them all)."""
+    from pathlib import Path
+
+    import typer.main
+
+    from inferrer.config import find_config, load_settings
+
+    nothing_asked = config is None and profile is None and "INFERRER_PROFILE" not in os.environ
+    if nothing_asked and find_config() is None:
+        return {}
+    group = typer.main.get_command(register())
+    names: dict[str, dict[str, str]] = {}  # command -> flag -> parameter name
+    for command_name, command in group.commands.items():  # type: ignore[attr-defined]
+        names[command_name] = {
+            opt[2:]: param.name
+            for param in command.params
+            for opt in param.opts
+            if opt.startswith("--") and opt != "--help" and param.name
+        }
+    flags = {c: frozenset(f) for c, f in names.items()}
+    settings = load_settings(Path(config) if config else None, profile, flags)
+    out: dict[str, dict[str, object]] = {}
+    for command_name, by_flag in names.items():
+        values = {f: v for f, v in settings.common.items() if f in by_flag}
+        values.update(settings.commands.get(command_name, {}))
+        if values:
+            out[command_name] = {by_flag[f]: v for f, v in values.items()}
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``infer-asyncapi`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
         print(f"infer-asyncapi {__version__}")
         raise SystemExit(0)
-    if args and args[0] not in command_names() and args[0] not in ("-h", "--help", "--version"):
+    config = _pop_option(args, "--config")
+    profile = _pop_option(args, "--profile")
+    root_only = ("-h", "--help", "--version", "--install-completion", "--show-completion")
+    if args and args[0] not in command_names() and args[0] not in root_only:
         args.insert(0, "infer")
-    register([args[0]] if args and args[0] in COMMAND_MODULES else None)
+    default_map: dict[str, dict[str, object]] = {}
+    if args and args[0] in COMMAND_MODULES:
+        from inferrer.errors import InferrerError
+
+        try:
+            default_map = _default_map(config, profile)
+        except InferrerError as e:
+            sys.stderr.write(f"Error: {e}\n")
+            raise SystemExit(e.exit_code) from None
+    # The root --help lists COMMAND_SUMMARIES: it imports no command module. Shell
+    # completion (typer's, through $_INFER_ASYNCAPI_COMPLETE) needs every command.
+    completing = "_INFER_ASYNCAPI_COMPLETE" in os.environ
+    register(None if completing else [args[0]] if args and args[0] in COMMAND_MODULES else [])
     from inferrer.cli.common import install_signal_handlers
 
     install_signal_handlers()
-    app(args=args, prog_name="infer-asyncapi")
+    app(args=args, prog_name="infer-asyncapi", default_map=default_map)

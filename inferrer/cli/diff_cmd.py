@@ -12,24 +12,22 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from inferrer.atomic import write_atomic
 from inferrer.cli import app
 from inferrer.cli.common import Command, handles_errors
 from inferrer.cli.logs import LOG
 from inferrer.cli.observations import FromObservations, SnapshotRetention, observation_source
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
-from inferrer.drift.baseline import read_baseline, render_baseline
-from inferrer.drift.compare import DiffOptions, diff_spec_files
-from inferrer.drift.model import DriftReport
-from inferrer.drift.reporters import render
-from inferrer.drift.rules import load_rules
+from inferrer.drift.reporters import DEFAULT_MAX_BYTES, MIN_MAX_BYTES
 from inferrer.errors import EXIT_DRIFT, EXIT_OK, UsageError
-from inferrer.pipeline import diff_against_observations, diff_against_source
+
+if TYPE_CHECKING:
+    from inferrer.drift.compare import DiffOptions
+    from inferrer.drift.model import DriftReport
 
 
 class OutputFormat(StrEnum):
@@ -37,6 +35,8 @@ class OutputFormat(StrEnum):
     markdown = "markdown"
     json = "json"
     junit = "junit"
+    github = "github"
+    sarif = "sarif"
 
 
 class FailOn(StrEnum):
@@ -61,6 +61,10 @@ def build_diff_options(
     compared_with: str,
 ) -> DiffOptions:
     """Turn the shared diff flags into a :class:`DiffOptions` value."""
+    from inferrer.drift.baseline import read_baseline
+    from inferrer.drift.compare import DiffOptions
+    from inferrer.drift.rules import load_rules
+
     return DiffOptions(
         compatibility=compatibility.value,
         rules=load_rules(rules) if rules is not None else None,
@@ -77,9 +81,29 @@ def finish_report(
     output: Path | None,
     fail_on: FailOn,
     write_baseline: Path | None,
+    *,
+    spec: Path | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> int:
-    """Render ``report``, write it (atomically with ``-o``), and return the exit code."""
-    text = render(report, fmt.value, fail_on.value, color=output is None and sys.stdout.isatty())
+    """Render ``report``, write it (atomically with ``-o``), and return the exit code.
+
+    github and sarif findings point at lines of ``spec`` (the committed spec's file)."""
+    from inferrer.asyncapi.io import load_line_map
+    from inferrer.atomic import write_atomic
+    from inferrer.drift.baseline import render_baseline
+    from inferrer.drift.reporters import render
+
+    lines = None
+    if spec is not None and fmt in (OutputFormat.github, OutputFormat.sarif):
+        lines = load_line_map(spec)
+    text = render(
+        report,
+        fmt.value,
+        fail_on.value,
+        color=output is None and sys.stdout.isatty(),
+        lines=lines,
+        max_bytes=max_bytes,
+    )
     if output is not None:
         write_atomic(output, text)
         counts = report.counts()
@@ -109,9 +133,24 @@ def diff_command(
             metavar="OTHER_SPEC",
         ),
     ] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Report format.")] = (
-        OutputFormat.text
-    ),
+    fmt: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            help="Report format: github prints Actions annotations at the spec's lines, "
+            "sarif is SARIF 2.1.0 for code scanning.",
+        ),
+    ] = OutputFormat.text,
+    max_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-bytes",
+            metavar="N",
+            min=MIN_MAX_BYTES,
+            help="Keep a markdown report within N bytes (the default fits a GitHub comment); "
+            "what does not fit is counted at its end.",
+        ),
+    ] = DEFAULT_MAX_BYTES,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -162,11 +201,15 @@ def diff_command(
 
     Exit codes: 0 clean, 1 drift at or above --fail-on, 2 usage error, 3 could not run.
 
+    \b
     Examples:
-    infer-asyncapi diff --spec asyncapi.yaml --topics 'bank.*' -b $BROKERS --format markdown;
-    infer-asyncapi diff --spec asyncapi.yaml --from-file capture.jsonl;
-    infer-asyncapi diff --spec old.yaml new.yaml
+      infer-asyncapi diff --spec asyncapi.yaml --topics 'bank.*' -b $BROKERS --format markdown
+      infer-asyncapi diff --spec asyncapi.yaml --from-file capture.jsonl
+      infer-asyncapi diff --spec old.yaml new.yaml
     """
+    from inferrer.drift.compare import diff_spec_files
+    from inferrer.pipeline import diff_against_observations, diff_against_source
+
     live = source_options.live
     from_file = source_options.from_file
     if from_observations is not None:
@@ -188,11 +231,17 @@ def diff_command(
     if other is not None:
         options = build_diff_options(compatibility, rules, baseline, ignore or [], spec, str(other))
         report = diff_spec_files(spec, other, options)
-        raise typer.Exit(finish_report(report, fmt, output, fail_on, write_baseline))
+        raise typer.Exit(
+            finish_report(
+                report, fmt, output, fail_on, write_baseline, spec=spec, max_bytes=max_bytes
+            )
+        )
     source = source_options.source()
     options = build_diff_options(
         compatibility, rules, baseline, ignore or [], spec, source.describe()
     )
     with sampling_progress() as progress:
         report = diff_against_source(spec, source, options, progress=progress)
-    raise typer.Exit(finish_report(report, fmt, output, fail_on, write_baseline))
+    raise typer.Exit(
+        finish_report(report, fmt, output, fail_on, write_baseline, spec=spec, max_bytes=max_bytes)
+    )

@@ -1,4 +1,5 @@
-"""A sampling progress bar on stderr, shown only when stderr is a terminal."""
+"""A progress bar on stderr (sampling, reading capture files, inferring), shown only when
+stderr is a terminal: never in a pipe or a log."""
 
 from __future__ import annotations
 
@@ -7,6 +8,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from inferrer.kafka.plan import ProgressCallback, SampleProgress
+
+_WORDS = {
+    "messages": ("sampling", "topics"),
+    "bytes": ("reading", "files"),
+    "topics": ("inferring", "topics"),
+}
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:.1f}"
 
 
 @contextmanager
@@ -20,24 +31,32 @@ def sampling_progress(enabled: bool | None = None) -> Iterator[ProgressCallback 
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("sampling {task.fields[topics]}"),
+        TextColumn("{task.fields[what]} {task.fields[topics]}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        TextColumn("{task.fields[amount]}"),
         TimeElapsedColumn(),
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        task = bar.add_task("sample", total=None, topics="")
+        task = bar.add_task("sample", total=None, topics="", what="sampling", amount="")
 
         def update(p: SampleProgress) -> None:
+            what, of = _WORDS[p.unit]
+            total = max(p.expected, p.received)
+            if p.unit == "bytes":
+                amount = f"{_megabytes(p.received)}/{_megabytes(total)} MB"
+            else:
+                amount = f"{p.received}/{total}"
             bar.update(
                 task,
                 completed=p.received,
-                total=max(p.expected, p.received),
-                topics=f"{p.topics_done}/{p.topics} topics",
+                total=total or None,
+                what=what,
+                topics=f"{p.topics_done}/{p.topics} {of}",
+                amount=amount,
             )
 
         yield update

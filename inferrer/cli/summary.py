@@ -11,7 +11,8 @@ def print_summary(summaries: Sequence[TopicSummary], metadata: Mapping[str, Topi
     """One row per topic: messages, event kinds, content type, key, partitions, problems.
 
     Problems: undecodable messages (a count), and anomalies of decoded messages
-    (``name: count`` pairs, or ``0``).
+    (``name: count`` pairs, or ``0``). A caption counts the topics whose window held no
+    message.
     """
     from rich.console import Console
     from rich.table import Table
@@ -41,6 +42,13 @@ def print_summary(summaries: Sequence[TopicSummary], metadata: Mapping[str, Topi
             str(sum(s.undecodable.values())),
             ", ".join(f"{name}: {n}" for name, n in sorted(s.anomalies.items())) or "0",
         )
+    empty = sum(1 for s in summaries if s.messages == 0)
+    if empty:
+        table.caption = (
+            f"empty windows: {empty} of {len(summaries)} topics had no message "
+            "(the warnings say why)"
+        )
+        table.caption_justify = "left"
     console = Console(stderr=True)
     if not console.is_terminal:
         console = Console(stderr=True, width=200)

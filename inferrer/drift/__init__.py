@@ -8,11 +8,44 @@ Public API::
 
 from __future__ import annotations
 
-from inferrer.drift.compare import DiffOptions, diff_observed, diff_spec_files, diff_specs
-from inferrer.drift.model import DriftReport, Evidence, Finding, Severity
-from inferrer.drift.reporters import render
-from inferrer.drift.rules import RuleTable, default_rules, load_rules
-from inferrer.drift.spec import SpecView, normalize_spec, read_spec
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from inferrer.drift.compare import DiffOptions, diff_observed, diff_spec_files, diff_specs
+    from inferrer.drift.model import DriftReport, Evidence, Finding, Severity
+    from inferrer.drift.reporters import render
+    from inferrer.drift.rules import RuleTable, default_rules, load_rules
+    from inferrer.drift.spec import SpecView, normalize_spec, read_spec
+
+_HOMES = {
+    "DiffOptions": "compare",
+    "diff_observed": "compare",
+    "diff_spec_files": "compare",
+    "diff_specs": "compare",
+    "DriftReport": "model",
+    "Evidence": "model",
+    "Finding": "model",
+    "Severity": "model",
+    "render": "reporters",
+    "RuleTable": "rules",
+    "default_rules": "rules",
+    "load_rules": "rules",
+    "SpecView": "spec",
+    "normalize_spec": "spec",
+    "read_spec": "spec",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: importing one drift module (the reporters, for the CLI's
+    # option defaults) does not import the comparison and its jsonschema.
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'inferrer.drift' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"inferrer.drift.{home}"), name)
+
 
 __all__ = [
     "DiffOptions",

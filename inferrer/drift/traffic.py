@@ -27,7 +27,7 @@ import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
 
-from inferrer.asyncapi.redact import redact_example
+from inferrer.asyncapi.redact import is_data_key, redact_example
 from inferrer.drift.compare import (
     DiffOptions,
     FindingCollector,
@@ -38,8 +38,14 @@ from inferrer.drift.compare import (
 from inferrer.drift.model import Evidence, Where
 from inferrer.drift.spec import SpecChannel, SpecMessage, SpecView
 from inferrer.errors import SpecError
-from inferrer.inference.rules import FORMATS, match_formats
-from inferrer.jsonpointer import escape_token, join_pointer
+from inferrer.inference.rules import (
+    FORMATS,
+    is_enum_token,
+    is_id_name,
+    is_personal_name,
+    match_formats,
+)
+from inferrer.jsonpointer import escape_token, join_pointer, unescape_token
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary, json_type
 
 PRESENCE_KEYS = ("x-presence-ratio", "x-presence")
@@ -187,13 +193,18 @@ class _Example:
     offset: int | None
     value: Any
 
-    def evidence(self, count: int, ratio: float | None) -> Evidence:
+    def evidence(
+        self, count: int, ratio: float | None, schema: Mapping[str, Any] | None = None
+    ) -> Evidence:
+        """The evidence of a finding, its example redacted with ``schema`` (the schema of
+        the place the example is a value of): map keys, undeclared keys that are data and
+        every leaf value replaced, enum values of the schema kept."""
         return Evidence(
             count=count,
             ratio=None if ratio is None else round(ratio, 6),
             partition=self.partition,
             offset=self.offset,
-            example=redact_example(trim_example(self.value)),
+            example=redact_example(trim_example(self.value), schema),
         )
 
 
@@ -546,9 +557,9 @@ class _SchemaCheck:
                     "failed": failed,
                     "top_reasons": [{"reason": r, "count": c} for r, c in top],
                 },
-                first.evidence(failed, ratio),
+                first.evidence(failed, ratio, self.schema),
             )
-        for (rule, path), counts in sorted(self.checks.items()):
+        for (rule, path), counts in sorted(_fold_data_keys(self.checks).items()):
             assert counts.example is not None
             present = self.present.get(path, 0)
             if rule == "type-mismatch":
@@ -563,7 +574,9 @@ class _SchemaCheck:
                     f"({counts.count} of {present} values)",
                     sorted(allowed or []),
                     seen,
-                    counts.example.evidence(counts.count, counts.count / max(present, 1)),
+                    counts.example.evidence(
+                        counts.count, counts.count / max(present, 1), self.schema
+                    ),
                 )
             elif rule == "null-appearing":
                 add(
@@ -572,7 +585,9 @@ class _SchemaCheck:
                     f"{path}: null in {counts.count} of {present} values",
                     sorted(self.allowed.get(path) or []),
                     [*sorted(self.allowed.get(path) or []), "null"],
-                    counts.example.evidence(counts.count, counts.count / max(present, 1)),
+                    counts.example.evidence(
+                        counts.count, counts.count / max(present, 1), self.schema
+                    ),
                 )
             elif rule == "required-missing":
                 opportunities = self.opportunities.get(path, 0)
@@ -582,17 +597,23 @@ class _SchemaCheck:
                     f"{path}: required but missing in {counts.count} of {opportunities} messages",
                     "required",
                     "missing",
-                    counts.example.evidence(counts.count, counts.count / max(opportunities, 1)),
+                    counts.example.evidence(
+                        counts.count, counts.count / max(opportunities, 1), self.schema
+                    ),
                 )
             elif rule == "enum-value-new":
-                new_values = [json.loads(v) for v in sorted(counts.values)]
+                new_values = _shown_enum_values(
+                    path, [json.loads(v) for v in sorted(counts.values)]
+                )
                 add(
                     rule,
                     counts.pointer,
                     f"{path}: {counts.count} values outside the documented enum",
                     self.enums.get(path),
                     new_values,
-                    counts.example.evidence(counts.count, counts.count / max(present, 1)),
+                    counts.example.evidence(
+                        counts.count, counts.count / max(present, 1), self.schema
+                    ),
                 )
             elif rule == "format-violation":
                 checked = self.format_checked.get(path, 0)
@@ -603,7 +624,21 @@ class _SchemaCheck:
                     f"{path}: {counts.count} of {checked} values do not match format {fmt}",
                     fmt,
                     None,
-                    counts.example.evidence(counts.count, counts.count / max(checked, 1)),
+                    counts.example.evidence(
+                        counts.count, counts.count / max(checked, 1), self.schema
+                    ),
+                )
+            elif rule in ("property-new", "property-new-closed-model") and path.endswith("/{}"):
+                add(
+                    rule,
+                    counts.pointer,
+                    f"{path}: undocumented keys that are data (map keys) in {counts.count} "
+                    f"places of {self.n} messages",
+                    None,
+                    {"types": sorted(counts.values)},
+                    counts.example.evidence(
+                        counts.count, min(1.0, counts.count / max(self.n, 1)), self.schema
+                    ),
                 )
             elif rule in ("property-new", "property-new-closed-model"):
                 add(
@@ -612,7 +647,9 @@ class _SchemaCheck:
                     f"{path}: undocumented property in {counts.count} of {self.n} messages",
                     None,
                     {"types": sorted(counts.values)},
-                    counts.example.evidence(counts.count, counts.count / max(self.n, 1)),
+                    counts.example.evidence(
+                        counts.count, counts.count / max(self.n, 1), self.schema
+                    ),
                 )
         for path, (pointer, required, hint) in sorted(self.documented.items()):
             opportunities = self.opportunities[path]
@@ -633,6 +670,44 @@ class _SchemaCheck:
                 {"present": 0, "of": opportunities},
                 Evidence(count=opportunities, ratio=0.0),
             )
+
+
+def _fold_data_keys(
+    checks: Mapping[tuple[str, str], _PathCounts],
+) -> dict[tuple[str, str], _PathCounts]:
+    """Undocumented properties whose names are data (card numbers, ids, dates as keys of
+    an object the spec does not declare a map) folded into one ``{}`` entry per object:
+    one finding per root cause, and no sampled key in the report."""
+    out: dict[tuple[str, str], _PathCounts] = {}
+    for (rule, path), counts in sorted(checks.items()):
+        if rule in ("property-new", "property-new-closed-model"):
+            parent, _, name = path.rpartition("/")
+            if is_data_key(unescape_token(name)):
+                path = f"{parent}/{{}}"
+                base = counts.pointer.rpartition("/properties/")[0]
+                folded = out.get((rule, path))
+                if folded is None:
+                    folded = out[(rule, path)] = _PathCounts(
+                        example=counts.example, pointer=f"{base}/additionalProperties"
+                    )
+                folded.count += counts.count
+                folded.values.update(counts.values)
+                continue
+        out[(rule, path)] = counts
+    return out
+
+
+def _shown_enum_values(path: str, values: list[Any]) -> list[Any]:
+    """New values of a documented enum as the report shows them: a value the enum rule
+    could accept (a code-like token of a field that names neither an id nor personal
+    data) as it is, any other value as ``"<redacted>"``."""
+    name = unescape_token(path.rpartition("/")[2])
+    open_field = is_id_name(name) or is_personal_name(name)
+    shown = [
+        v if isinstance(v, str) and not open_field and is_enum_token(v) else "<redacted>"
+        for v in values
+    ]
+    return sorted(set(shown), key=shown.index)
 
 
 _Explanation = tuple[tuple[tuple[str, str], ...], ...]
@@ -750,8 +825,12 @@ def _explanation(error: jsonschema.exceptions.ValidationError) -> _Explanation |
 
 
 def _reason(error: jsonschema.exceptions.ValidationError) -> str:
-    """A reason without any sampled value: where, and which keyword failed."""
-    where = "/" + "/".join(escape_token(str(p)) for p in error.absolute_path)
+    """A reason without any sampled value: where (keys that are data as ``{}``), and which
+    keyword failed."""
+    where = "/" + "/".join(
+        "{}" if isinstance(p, str) and is_data_key(p) else escape_token(str(p))
+        for p in error.absolute_path
+    )
     keyword = str(error.validator)
     if keyword == "required" and isinstance(error.instance, Mapping):
         required: Any = error.validator_value

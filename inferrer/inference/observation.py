@@ -22,7 +22,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from inferrer import _core
 from inferrer.atomic import write_atomic
@@ -473,12 +473,30 @@ def merge_all(
     return out
 
 
-def save_observations(observations: Mapping[str, TopicObservation], path: str | Path) -> None:
-    """Write observations as JSON, atomically (:func:`inferrer.atomic.write_atomic`)."""
+SavedValues = Literal["digests", "verbatim"]
+"""How a saved file holds sampled values (its ``values`` header field)."""
+
+
+def save_observations(
+    observations: Mapping[str, TopicObservation], path: str | Path, *, keep_values: bool = False
+) -> None:
+    """Write observations as JSON, atomically (:func:`inferrer.atomic.write_atomic`).
+
+    By default the file holds no sampled value (:func:`inferrer.inference.digest.
+    strip_values`: digests and pre-redacted examples; header ``"values": "digests"``);
+    a document inferred from it, or from merges of such files, is the one the live
+    observations give. ``keep_values`` writes the values themselves (``"verbatim"``).
+    Merge files saved the same way only: a value and its digest count as two values.
+    """
+    from inferrer.inference.digest import strip_values
+
     target = Path(path)
+    topics = [observations[t].to_dict() for t in sorted(observations)]
+    values: SavedValues = "verbatim" if keep_values else "digests"
     data = {
         "version": FORMAT_VERSION,
-        "topics": [observations[t].to_dict() for t in sorted(observations)],
+        "values": values,
+        "topics": topics if keep_values else [strip_values(t) for t in topics],
     }
     write_atomic(target, json.dumps(data, sort_keys=True, ensure_ascii=True) + "\n")
 

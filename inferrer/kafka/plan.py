@@ -143,12 +143,15 @@ def partial_sample_error(partial: Sequence[PartialTopic]) -> PartialSample:
 
 @dataclass(frozen=True, slots=True)
 class SampleProgress:
-    """A progress report: messages received so far of those expected."""
+    """A progress report: messages received so far of those expected (``unit``
+    ``messages``, over topics); or bytes of capture files read (``bytes``, over files);
+    or topics inferred (``topics``)."""
 
     received: int
     expected: int
     topics_done: int
     topics: int
+    unit: Literal["messages", "bytes", "topics"] = "messages"
 
 
 ProgressCallback = Callable[[SampleProgress], None]

@@ -196,6 +196,47 @@ class _TopicState:
     received: int = 0
     done: bool = False
     outcome: str | None = None
+    empty_cause: str | None = None
+    """Why the window holds no message, when the plan already knows (see _empty_cause)."""
+
+
+def _empty_cause(
+    watermarks: Mapping[int, tuple[int, int]], lookup: Mapping[int, int] | None, start: str
+) -> str | None:
+    """Why a topic's window is empty, from its watermarks when the run began (and, for
+    ``--from TIME``, the offsets the broker found for the time; -1: none at or after it),
+    or None when the window is not empty."""
+    if all(high == 0 for _, high in watermarks.values()):
+        return "the topic has never had a message (no traffic at all)"
+    if lookup is not None:
+        unread = [p for p, (_, high) in watermarks.items() if 0 <= lookup.get(p, -1) < high]
+        if not unread:
+            if all(low == high for low, high in watermarks.values()):
+                return (
+                    "retention deleted the window: the low watermark moved past every "
+                    f"message ({sum(h for _, h in watermarks.values())} were written)"
+                )
+            return f"--from {start} is later than the last message"
+        return None
+    if all(low == high for low, high in watermarks.values()):
+        return (
+            "retention deleted the window: the low watermark moved past every message "
+            f"({sum(h for _, h in watermarks.values())} were written)"
+        )
+    return None
+
+
+def _start_text(cfg: SampleConfig) -> str:
+    ms = cfg.start.timestamp_ms
+    if cfg.start.kind != "timestamp" or ms is None:
+        return cfg.start.kind
+    import datetime
+
+    try:
+        when = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.UTC)
+    except (OverflowError, ValueError, OSError):
+        return str(ms)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class RecordStream:
@@ -283,6 +324,12 @@ class RecordStream:
                     parts[p].done = True
             quota = cfg.max_messages if cfg.follow > 0 else sum(quotas.values())
             state = _TopicState(name=topic, partitions=parts, quota=quota)
+            lookup = (
+                {p: starts.get((topic, p), -1) for p in md.watermarks}
+                if cfg.start.kind == "timestamp"
+                else None
+            )
+            state.empty_cause = _empty_cause(md.watermarks, lookup, _start_text(cfg))
             state.done = quota == 0 or all(ps.done for ps in parts.values())
             plan[topic] = state
             _LOG.debug(
@@ -493,6 +540,19 @@ class RecordStream:
                 self.warnings.append(f"skipped topic {s.name}: {s.outcome}")
             else:
                 self.warnings.append(f"{s.name}: {s.outcome}; kept {got} messages read before")
+        partial = {p.topic for p in self.partial}
+        for s in plan.values():
+            if s.received or s.outcome is not None or s.name in partial:
+                continue
+            cause = s.empty_cause
+            if cause is None:
+                cause = (
+                    "the window's offsets held no readable record (transaction markers or "
+                    "aborted transactions only)"
+                )
+            if self.config.follow > 0:
+                cause = f"nothing arrived while following; {cause}"
+            self.warnings.append(f"{s.name}: no message in the window: {cause}")
         if lost:
             # Following ended (or every topic had what it needed) while the broker was
             # gone: what it would have sent since is missing.
