@@ -73,6 +73,8 @@ class Snapshot:
     bootstrap: str | None = None
     """The bootstrap address (never credentials), for the document's server."""
     secure: bool = False
+    keep_values: bool = False
+    """Write the sampled values themselves, not digests (``watch --keep-values``)."""
 
     @property
     def key(self) -> bytes:
@@ -86,14 +88,11 @@ def snapshot_key(group: str, member: str, topic: str) -> bytes:
     ).encode()
 
 
-def _saved_json(observation: Any) -> Any:
+def _saved_json(observation: Any, keep_values: bool) -> Any:
     """The saved-observation document of one topic, as ``save_observations`` writes it."""
-    from inferrer.inference import save_observations
+    from inferrer.inference.observation import observations_document
 
-    with tempfile.TemporaryDirectory(prefix="inferrer-snapshot-") as tmp:
-        path = Path(tmp) / "observations.json"
-        save_observations({observation.topic: observation}, path)
-        return json.loads(path.read_text(encoding="utf-8"))
+    return observations_document({observation.topic: observation}, keep_values=keep_values)
 
 
 def _load_saved(document: Any, where: str) -> dict[str, Any]:
@@ -149,7 +148,7 @@ def encode_snapshot(snapshot: Snapshot) -> bytes:
         "metadata": _metadata_json(snapshot.metadata),
         "bootstrap": snapshot.bootstrap,
         "secure": snapshot.secure,
-        "observations": _saved_json(snapshot.observation),
+        "observations": _saved_json(snapshot.observation, snapshot.keep_values),
     }
     return (json.dumps(data, sort_keys=True, ensure_ascii=True) + "\n").encode()
 

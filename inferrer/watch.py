@@ -101,6 +101,8 @@ class WatchConfig:
     timeout: float = 10.0
     duration: float | None = None
     """Stop after this many seconds (None: until stopped)."""
+    keep_values: bool = False
+    """Snapshots hold the sampled values themselves, not digests (``--keep-values``)."""
 
 
 @dataclass
@@ -374,6 +376,7 @@ class Watcher:
                     bootstrap=cfg.client.bootstrap,
                     secure=cfg.client.settings.get("security.protocol", "plaintext").lower()
                     != "plaintext",
+                    keep_values=cfg.keep_values,
                 )
             )
         written = 0

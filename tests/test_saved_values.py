@@ -155,3 +155,12 @@ def test_examples_are_stripped_as_the_redactor_would_strip_them() -> None:
         "balances": {"key1": 0, "key2": 0},
         "tags": ["vip", "string"],
     }
+
+
+def test_saving_saved_observations_again_changes_nothing(tmp_path: Path) -> None:
+    # A snapshot read back and written again (watch's merges) gives the same bytes.
+    first = tmp_path / "first.json"
+    load_captures(BANK / "v1").save(first)
+    second = tmp_path / "second.json"
+    load_saved(first).save(second)
+    assert second.read_bytes() == first.read_bytes()

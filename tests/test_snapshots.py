@@ -202,3 +202,20 @@ def load_observations_from_records(recs: list[Record]) -> object:
     from inferrer.frames import _observed
 
     return _observed(observe(recs), metadata={}, source="records")
+
+
+def test_snapshots_hold_no_sampled_value_unless_asked() -> None:
+    secret = "Alice Liddell lives at 7 Cheshire Lane"
+    recs = [
+        Record(TOPIC, 0, i, NOW + i, None, json.dumps({"id": i, "note": f"{secret} {i}"}).encode())
+        for i in range(30)
+    ]
+    digested = encode_snapshot(snap("m1", recs)).decode()
+    kept = encode_snapshot(snap("m1", recs, keep_values=True)).decode()
+    assert secret not in digested and '"values": "digests"' in digested
+    assert secret in kept and '"values": "verbatim"' in kept
+    # Both read back to the same document as the live observation.
+    live = document({TOPIC: snap("m1", recs).observation})
+    for raw in (digested, kept):
+        back = decode_snapshot(raw.encode(), "test")
+        assert document({TOPIC: back.observation}) == live

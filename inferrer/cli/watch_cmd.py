@@ -72,6 +72,15 @@ def watch_command(
             rich_help_panel=WATCH_PANEL,
         ),
     ] = False,
+    keep_values: Annotated[
+        bool,
+        typer.Option(
+            "--keep-values",
+            help="Snapshots hold the sampled string values themselves (default: digests, "
+            "so no sampled value is written; merge snapshots written the same way only).",
+            rich_help_panel=WATCH_PANEL,
+        ),
+    ] = False,
     snapshot_interval: Annotated[
         str,
         typer.Option(
@@ -225,6 +234,7 @@ def watch_command(
         session_timeout_ms=int(session * 1000),
         timeout=sample.timeout,
         duration=_seconds(duration, "--duration") if duration else None,
+        keep_values=keep_values,
     )
     stop = threading.Event()
     signalled: list[int] = []

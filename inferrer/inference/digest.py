@@ -30,6 +30,7 @@ a small integer) can be found again by hashing guesses. Treat saved files as int
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 from collections.abc import Mapping
 from typing import Any, Final
@@ -125,6 +126,19 @@ def digest_number(tag: str, value: int | float) -> int:
     return int(text)
 
 
+_DIGEST_TEXT: Final = re.compile(r"#[0-9a-f]{16}[@-O]{10}")
+_DIGEST_FLOOR: Final = -(10**32)
+"""Number digests are 33-digit negative integers: below any integer a message can carry
+exactly (the core keeps 64 bits), so a digest is never digested again."""
+
+
+def is_digest(value: Any) -> bool:
+    """Whether ``value`` is already a digest (so stripping a stripped file changes nothing)."""
+    if isinstance(value, str):
+        return _DIGEST_TEXT.fullmatch(value) is not None
+    return isinstance(value, int) and not isinstance(value, bool) and value < _DIGEST_FLOOR
+
+
 def keeps_verbatim(value: str, name: str | None) -> bool:
     """Whether the enum rule could list ``value`` for a field called ``name``."""
     return not is_id_name(name) and not is_personal_name(name) and is_enum_token(value)
@@ -137,14 +151,14 @@ def _strip_node(node: Mapping[str, Any], name: str | None) -> dict[str, Any]:
     if isinstance(node.get("strs"), list):
         counts = node.get("str_counts") or [1] * len(node["strs"])
         pairs = [
-            (s if keeps_verbatim(s, own) else digest_string(s), c)
+            (s if keeps_verbatim(s, own) or is_digest(s) else digest_string(s), c)
             for s, c in zip(node["strs"], counts, strict=True)
         ]
         pairs.sort()
         out["strs"] = [s for s, _ in pairs]
         out["str_counts"] = [c for _, c in pairs]
     if isinstance(node.get("ints"), list) or isinstance(node.get("floats"), list):
-        numbers = [digest_number("i", i) for i in node.get("ints") or []]
+        numbers = [i if is_digest(i) else digest_number("i", i) for i in node.get("ints") or []]
         numbers += [digest_number("f", float(f)) for f in node.get("floats") or []]
         out["ints"] = sorted(numbers)
         out["floats"] = []
@@ -163,6 +177,8 @@ def _strip_node(node: Mapping[str, Any], name: str | None) -> dict[str, Any]:
 
 
 def _strip_scalar(tag: str, value: Any, name: str | None) -> Any:
+    if is_digest(value):
+        return value
     if tag == "s" and isinstance(value, str):
         return value if keeps_verbatim(value, name) else digest_string(value)
     if tag in ("i", "f") and isinstance(value, int | float) and not isinstance(value, bool):

@@ -477,6 +477,21 @@ SavedValues = Literal["digests", "verbatim"]
 """How a saved file holds sampled values (its ``values`` header field)."""
 
 
+def observations_document(
+    observations: Mapping[str, TopicObservation], *, keep_values: bool = False
+) -> dict[str, Any]:
+    """The saved-observation JSON value of ``observations`` (see :func:`save_observations`)."""
+    from inferrer.inference.digest import strip_values
+
+    topics = [observations[t].to_dict() for t in sorted(observations)]
+    values: SavedValues = "verbatim" if keep_values else "digests"
+    return {
+        "version": FORMAT_VERSION,
+        "values": values,
+        "topics": topics if keep_values else [strip_values(t) for t in topics],
+    }
+
+
 def save_observations(
     observations: Mapping[str, TopicObservation], path: str | Path, *, keep_values: bool = False
 ) -> None:
@@ -488,17 +503,8 @@ def save_observations(
     observations give. ``keep_values`` writes the values themselves (``"verbatim"``).
     Merge files saved the same way only: a value and its digest count as two values.
     """
-    from inferrer.inference.digest import strip_values
-
-    target = Path(path)
-    topics = [observations[t].to_dict() for t in sorted(observations)]
-    values: SavedValues = "verbatim" if keep_values else "digests"
-    data = {
-        "version": FORMAT_VERSION,
-        "values": values,
-        "topics": topics if keep_values else [strip_values(t) for t in topics],
-    }
-    write_atomic(target, json.dumps(data, sort_keys=True, ensure_ascii=True) + "\n")
+    data = observations_document(observations, keep_values=keep_values)
+    write_atomic(Path(path), json.dumps(data, sort_keys=True, ensure_ascii=True) + "\n")
 
 
 def load_observations(path: str | Path) -> dict[str, TopicObservation]:
