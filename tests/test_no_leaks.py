@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from inferrer.asyncapi.evidence import EVIDENCE_SUFFIX
 from inferrer.frames import load_captures
 
 CARDS = [f"4{i:03d}1111{i:04d}1111" for i in range(40)]
@@ -126,6 +127,9 @@ def test_the_inferred_document_and_summary_hold_no_secret(tmp_path: Path) -> Non
         result = _cli("infer", "--from-file", capture, "-o", out, "--format", fmt, "--summary")
         assert result.returncode == 0, result.stderr
         assert _leaks(out.read_text(encoding="utf-8")) == []
+        # ... nor the evidence file written beside it.
+        evidence = out.with_name(f"doc{EVIDENCE_SUFFIX}")
+        assert evidence.is_file() and _leaks(evidence.read_text(encoding="utf-8")) == []
         assert _leaks(result.stdout + result.stderr) == []
 
 

@@ -164,3 +164,31 @@ def test_saving_saved_observations_again_changes_nothing(tmp_path: Path) -> None
     second = tmp_path / "second.json"
     load_saved(first).save(second)
     assert second.read_bytes() == first.read_bytes()
+
+
+def test_map_keys_that_are_data_are_saved_as_digests_of_their_family(tmp_path: Path) -> None:
+    import uuid as uuid_module
+
+    cards = [f"4{i:03d}1111{i:04d}1111" for i in range(40)]
+    users = [f"user_{100000 + 7 * i}" for i in range(40)]
+    ids = [str(uuid_module.UUID(int=i * 7919 + 1, version=4)) for i in range(8)]
+    payloads = [
+        {
+            "balances": {cards[(i + j) % 40]: j for j in range(3)},
+            "scores": {users[(i * 3 + j) % 40]: 0.5 * j for j in range(2)},
+            "devices": {ids[i % 8]: {"on": True}},
+            "totals": {"EUR": i, "GBP": i + 1},
+        }
+        for i in range(90)
+    ]
+    live = load_captures(_capture(tmp_path / "c.jsonl", payloads))
+    path = tmp_path / "obs.json"
+    live.save(path)
+    text = path.read_text(encoding="utf-8")
+    assert [k for k in (*cards, *users, *ids) if k in text] == []
+    assert '"EUR"' in text  # currency codes name no one: kept
+    saved = load_saved(path)
+    # The map rule decides the same on the digests (families and prefixes kept).
+    assert _document(saved, live.metadata) == _document(live, live.metadata)
+    doc = _document(live, live.metadata)
+    assert "pattern: ^user_[0-9]+$" in doc and "format: uuid" in doc

@@ -38,10 +38,13 @@ from typing import Any, Final
 from inferrer.asyncapi.redact import detect_format, placeholder_for_format
 from inferrer.inference.rules import (
     STRONG_KEY_FAMILIES,
+    family_mask,
     is_enum_token,
     is_id_name,
     is_personal_name,
     key_families,
+    key_prefix,
+    split_id_key,
 )
 
 DIGEST_PREFIX: Final = "#"
@@ -139,6 +142,54 @@ def is_digest(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value < _DIGEST_FLOOR
 
 
+_KEPT_KEY_FAMILIES: Final = family_mask(["date", "date-time", "code"])
+_INCIDENTAL_FAMILIES: Final = family_mask(["header", "dotted"])
+_DIGITS_RUN: Final = re.compile(r"[0-9]+")
+
+
+def _digits(raw: bytes, n: int) -> str:
+    return f"{int.from_bytes(raw, 'big'):040d}"[-n:]
+
+
+def digest_key(key: str) -> str:
+    """An object key as saved: a key that is data (a card number, an account id, a uuid,
+    a name: :func:`inferrer.asyncapi.redact.is_data_key`) becomes a digest of the same key
+    family and id prefix, so that the map rule decides the same on the saved file; dates,
+    date-times and three-letter codes are kept (they name days and currencies, not
+    people), as are field names. A key whose family a digest cannot keep becomes a plain
+    string digest."""
+    from inferrer.asyncapi.redact import is_data_key
+
+    if not is_data_key(key):
+        return key
+    families = key_families(key)
+    if families & _KEPT_KEY_FAMILIES:
+        return key
+    raw = hashlib.blake2b(b"k\x00" + key.encode("utf-8", "surrogatepass"), digest_size=32).digest()
+    split = split_id_key(key)
+    if families == 0:
+        return digest_string(key)
+    if re.fullmatch(r"-?[0-9]{1,19}", key):
+        candidate = ("-" if key.startswith("-") else "") + "1" + _digits(raw[:16], 18)
+    elif split is not None:
+        prefix, rest = split
+        tail = _digits(raw[:16], 16) if rest.isdigit() else "a" + raw[:8].hex()[1:]
+        candidate = prefix + tail
+    elif len(key) == 36 and key.count("-") == 4:
+        h = raw[:16].hex()
+        candidate = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:32]}"
+    else:
+        stream = iter(_digits(raw, 40) * 4)
+        candidate = _DIGITS_RUN.sub(lambda m: "".join(next(stream) for _ in range(18)), key)
+    # The families the map rule decides by (the strong ones, ids): header- and
+    # dotted-name shapes are incidental in data keys (a uuid starting with a letter).
+    if (key_families(candidate) ^ families) & ~_INCIDENTAL_FAMILIES == 0 and key_prefix(
+        candidate
+    ) == key_prefix(key):
+        return candidate
+    return digest_string(key)
+
+
 def keeps_verbatim(value: str, name: str | None) -> bool:
     """Whether the enum rule could list ``value`` for a field called ``name``."""
     return not is_id_name(name) and not is_personal_name(name) and is_enum_token(value)
@@ -169,7 +220,14 @@ def _strip_node(node: Mapping[str, Any], name: str | None) -> dict[str, Any]:
         ]
     children = node.get("children")
     if isinstance(children, Mapping):
-        out["children"] = {k: _strip_node(c, k) for k, c in children.items()}
+        renamed: dict[str, Any] = {}
+        for k, c in sorted(children.items()):
+            saved_key = digest_key(k)
+            child = _strip_node(c, k)
+            if saved_key != k and isinstance(child.get("name"), str):
+                child["name"] = saved_key
+            renamed[saved_key] = child
+        out["children"] = renamed
     for key in ("items", "values"):
         if isinstance(node.get(key), Mapping):
             out[key] = _strip_node(node[key], None)
@@ -191,10 +249,11 @@ def strip_example(value: Any, name: str | None = None) -> Any:
     whatever the final schema says is replaced here already, and what it may keep
     (booleans, nulls, enum tokens, record keys) is kept."""
     if isinstance(value, dict):
-        # Keys that are uuids, integers, dates or codes are data whatever the schema says.
+        # Keys that are uuids, integers, dates or codes are data whatever the schema says;
+        # other keys that are data (ids, names) are saved as digests (digest_key).
         if value and all(key_families(k) & STRONG_KEY_FAMILIES for k in value):
             return {f"key{i}": strip_example(v) for i, v in enumerate(value.values(), start=1)}
-        return {k: strip_example(v, k) for k, v in value.items()}
+        return {digest_key(k): strip_example(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [strip_example(v) for v in value]
     if value is None or isinstance(value, bool):
