@@ -52,6 +52,7 @@ def test_completion_offers_commands_flags_and_choices() -> None:
         "replay",
         "topics",
         "validate",
+        "watch",
     ]
     assert _complete("infer-asyncapi di") == ["diff"]
     assert _complete("infer-asyncapi diff --fo") == ["--follow", "--format"]

@@ -155,11 +155,11 @@ def _check_report(tmp_path: Path, prefix: str) -> None:
         f"`/channels/{p}bank.payments/messages` | topic {p}bank.payments: event kind "
         "PaymentRefunded is not documented (9 messages) |",
         f"| `property-new` | {p}bank.cards.transactions | payload | "
-        "`/components/schemas/Transactions/properties/merchant/properties/logoUrl` |",
+        "`/components/schemas/CardTransaction/properties/merchant/properties/logoUrl` |",
         f"| `required-missing` | {p}bank.accounts.balance-updated | payload | "
         "`/components/schemas/BalanceUpdated/properties/iban` |",
         f"| `enum-value-new` | {p}bank.offers.personalized | payload | "
-        "`/components/schemas/Personalized/properties/channel` |",
+        "`/components/schemas/OfferPersonalized/properties/channel` |",
     ):
         assert finding in report
     assert "validation-failure" not in report  # each cause above is reported once

@@ -180,7 +180,9 @@ def infer_command(
     if update is not None and output is not None:
         raise UsageError("--update rewrites SPEC in place; do not combine it with -o")
     target = update or output
-    evidence_mode: EvidenceMode = evidence.value if evidence else ("file" if target else "none")
+    # Beside a regular file only: a FIFO or /dev/null is written through, as stdout is.
+    beside = target is not None and (not target.exists() or target.is_file())
+    evidence_mode: EvidenceMode = evidence.value if evidence else ("file" if beside else "none")
     if evidence_mode == "file" and target is None:
         raise UsageError("--evidence file writes NAME.evidence.json beside -o NAME; give -o")
     # Imported here, not at the top: `infer --help` needs none of them.
