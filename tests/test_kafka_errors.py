@@ -26,3 +26,14 @@ def test_future_timeout() -> None:
     with pytest.raises(CouldNotRun) as info, kafka_errors(SETTINGS):
         raise FutureTimeout()
     assert str(info.value) == "a Kafka request to b:1 did not complete in time"
+
+
+def test_librdkafka_decorations_are_tidied_wherever_they_are() -> None:
+    from inferrer.kafka.metadata import _tidy
+
+    suppressed = (
+        "127.0.0.1:9/bootstrap: Connect to ipv4#127.0.0.1:9 failed: Connection refused "
+        "(after 0ms in state CONNECT, 1 identical error(s) suppressed)"
+    )
+    assert _tidy(suppressed) == "Connect to ipv4#127.0.0.1:9 failed: Connection refused"
+    assert _tidy("a (b: refused (after 12ms in state UP)); retrying") == "a (b: refused); retrying"

@@ -145,9 +145,9 @@ def raise_unreachable(
 
 def _tidy(reason: str) -> str:
     """Drop librdkafka's varying decorations: the ``host:port/id:`` prefix and the
-    ``(after 3ms in state ...)`` suffix."""
+    ``(after 3ms in state ..., 1 identical error(s) suppressed)`` note, wherever it is."""
     reason = re.sub(r"^\S+/(?:bootstrap|\d+): ", "", reason)
-    return re.sub(r"\s*\(after \d+ms in state [^)]*\)$", "", reason)
+    return re.sub(r"\s*\(after \d+ms in state (?:[^()]|\([^()]*\))*\)", "", reason)
 
 
 def _exception_reason(e: BaseException) -> str:
