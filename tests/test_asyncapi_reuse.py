@@ -96,3 +96,20 @@ def test_debezium_kinds_share_one_row_schema(
                 side
             ]["anyOf"]
     asyncapi_check(doc)
+
+
+def test_a_shared_schema_inside_another_is_shared_too_in_a_later_pass() -> None:
+    money = {"type": "object", "properties": {"amount": {"type": "number"}, "currency": {}}}
+    line = {"type": "object", "properties": {"sku": {"type": "string"}, "price": money}}
+    schemas = {
+        "A": {"type": "object", "properties": {"first": line, "second": line}},
+        "B": {"type": "object", "properties": {"refund": money}},
+    }
+    shared = share_schemas(schemas)
+    ref = "#/components/schemas/"
+    line_name = shared["A"]["properties"]["first"]["$ref"].removeprefix(ref)
+    money_ref = {"$ref": shared["B"]["properties"]["refund"]["$ref"]}
+    assert shared["A"]["properties"]["second"] == {"$ref": ref + line_name}
+    # Money occurs once inside the line component and once in B: shared.
+    assert shared[line_name]["properties"]["price"] == money_ref
+    assert shared[money_ref["$ref"].removeprefix(ref)] == money

@@ -76,8 +76,9 @@ def _children(schema: dict[str, Any], name: str) -> Iterator[tuple[Setter, str, 
                 yield _slot(branches, index), name, child
 
 
-_Place = tuple[Setter, str, str]
-"""Where a subschema sits, the name of its context, and the component schema holding it."""
+_Place = tuple[Setter, str, str, dict[str, Any]]
+"""Where a subschema sits, the name of its context, the component schema holding it, and
+the subschema itself."""
 
 
 def _occurrences(schemas: dict[str, Any]) -> dict[str, list[_Place]]:
@@ -90,7 +91,7 @@ def _occurrences(schemas: dict[str, Any]) -> dict[str, list[_Place]]:
             return
         for put, context, child in _children(schema, name):
             if _is_candidate(child):
-                found.setdefault(_canonical(child), []).append((put, context, owner))
+                found.setdefault(_canonical(child), []).append((put, context, owner, child))
             walk(child, context, owner, depth + 1)
 
     for schema_id in sorted(schemas):
@@ -140,9 +141,29 @@ def share_schemas(schemas: dict[str, Any]) -> dict[str, Any]:
         repeated = [(text, places) for text, places in found.items() if len(places) > 1]
         if not repeated:
             return result
-        # The largest first (then by its text, for a deterministic choice).
-        text, places = max(repeated, key=lambda item: (len(item[0]), item[0]))
-        name = unique_key(_name([p[1] for p in places], [p[2] for p in places]), taken)
-        result[name] = json.loads(text)
-        for put, _context, _owner in places:
-            put({"$ref": f"{_REF_PREFIX}{name}"})
+        # The largest first (then by its text, for a deterministic choice). A schema that
+        # sits inside one taken in this pass waits for the next: it then counts once
+        # inside the new component. So a pass per level of nesting, not per schema.
+        repeated.sort(key=lambda item: (len(item[0]), item[0]), reverse=True)
+        claimed: set[int] = set()
+        for text, places in repeated:
+            if any(id(place[3]) in claimed for place in places):
+                continue
+            for place in places:
+                claimed.update(_node_ids(place[3]))
+            name = unique_key(_name([p[1] for p in places], [p[2] for p in places]), taken)
+            result[name] = json.loads(text)
+            for put, _context, _owner, _node in places:
+                put({"$ref": f"{_REF_PREFIX}{name}"})
+
+
+def _node_ids(schema: Any) -> Iterator[int]:
+    """The ids of ``schema`` and of every mapping and list below it."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield id(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
