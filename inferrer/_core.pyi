@@ -4,6 +4,8 @@ from collections.abc import Iterable
 from typing import Any
 
 FORMAT_VERSION: int
+DISCRIMINATOR_FIELDS: list[str]
+HEADER_KIND_NAMES: list[str]
 MAX_DEPTH: int
 
 class Shape:

@@ -439,3 +439,8 @@ def test_base64_fields_agree() -> None:
                 b'"headers_b64":[0]}' % (text.encode(), text.encode())
             ]
         )
+
+
+def test_the_core_and_the_reference_look_for_the_same_kind_names() -> None:
+    assert tuple(_core.DISCRIMINATOR_FIELDS) == decoding.DISCRIMINATOR_FIELDS
+    assert tuple(_core.HEADER_KIND_NAMES) == decoding.HEADER_KIND_NAMES

@@ -138,5 +138,14 @@ fn read_capture_bytes<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decode_record, m)?)?;
     m.add_function(wrap_pyfunction!(read_capture_bytes, m)?)?;
+    // The kind names the decoder looks for, so the reference's lists are tested equal.
+    m.add(
+        "DISCRIMINATOR_FIELDS",
+        crate::decode::DISCRIMINATOR_FIELDS.to_vec(),
+    )?;
+    m.add(
+        "HEADER_KIND_NAMES",
+        crate::decode::HEADER_KIND_NAMES.to_vec(),
+    )?;
     Ok(())
 }
