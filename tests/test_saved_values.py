@@ -192,3 +192,13 @@ def test_map_keys_that_are_data_are_saved_as_digests_of_their_family(tmp_path: P
     assert _document(saved, live.metadata) == _document(live, live.metadata)
     doc = _document(live, live.metadata)
     assert "pattern: ^user_[0-9]+$" in doc and "format: uuid" in doc
+
+
+def test_a_key_with_many_runs_of_digits_is_digested_without_failing() -> None:
+    from inferrer.inference.digest import digest_key
+    from inferrer.inference.rules import key_families
+
+    key = "A1-b2-c3-d4-e5-f6-g7-h8-123456"
+    saved = digest_key(key)
+    assert "123456" not in saved and key_families(saved) & key_families(key)
+    assert digest_key("build-123456") != digest_key("build-123457")

@@ -179,8 +179,10 @@ def digest_key(key: str) -> str:
         h = raw[:16].hex()
         candidate = f"{h[:8]}-{h[8:12]}-4{h[13:16]}-8{h[17:20]}-{h[20:32]}"
     else:
-        stream = iter(_digits(raw, 40) * 4)
-        candidate = _DIGITS_RUN.sub(lambda m: "".join(next(stream) for _ in range(18)), key)
+        # Each run of digits becomes 18 digits of the key's hash (runs past the first
+        # reuse them: the key as a whole is still told apart by the first).
+        run = _digits(raw, 18)
+        candidate = _DIGITS_RUN.sub(lambda _m: run, key)
     # The families the map rule decides by (the strong ones, ids): header- and
     # dotted-name shapes are incidental in data keys (a uuid starting with a letter).
     if (key_families(candidate) ^ families) & ~_INCIDENTAL_FAMILIES == 0 and key_prefix(
