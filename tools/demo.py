@@ -131,6 +131,9 @@ def run_demo(out: Path) -> None:
         )
         _done(began)
     finally:
+        # From here the process only cleans up and exits: a second Ctrl-C (users press
+        # it again when the first seems slow) must not cut the broker's shutdown short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         began = _step(6, "Stop the broker")
         broker.stop()
         _done(began)
