@@ -42,7 +42,7 @@ def render_text(selection: Selection, subjects: Subjects | None = None) -> str:
     rows: list[tuple[str, ...]] = [columns]
     for name in selection.topics:
         md = selection.metadata[name]
-        row = (
+        row: tuple[str, ...] = (
             name,
             str(md.partitions),
             str(md.replication_factor),
