@@ -432,12 +432,27 @@ def diff_document_against_source(
         compared_with=options.compared_with or source.describe(),
         scope=options.scope if options.scope is not None else scope,
     )
-    return diff_observed(
+    report = diff_observed(
         spec,
         collected.summaries(),
         collected.metadata if source.sample is not None else None,
         CoreTraffic(collected.traffic) if collected.traffic is not None else collected.messages,
         options,
+    )
+    if collected.framed is None:
+        return report
+    from inferrer.drift.model import sort_findings
+    from inferrer.drift.registry import registry_findings
+
+    client = getattr(collected.framed.source, "registry", None)
+    extra = registry_findings(view, collected.framed, client, options)
+    return dataclasses.replace(
+        report,
+        findings=sort_findings([*report.findings, *extra.findings]),
+        suppressed=report.suppressed + extra.suppressed,
+        suppressed_findings=sort_findings(
+            [*report.suppressed_findings, *extra.suppressed_findings]
+        ),
     )
 
 

@@ -175,8 +175,8 @@ def test_registry_topics_carry_the_registry_schemas(
     # The Avro key was decoded too: its observed shape is the key schema.
     assert binding["key"]["properties"]["iban"]["type"] == "string"
     registry = payment["x-inferrer-registry"]
+    assert payment["x-inferrer-sample-size"] == 120
     assert registry == {
-        "messages": 120,
         "record": "com.bank.Payment",
         "schemaId": 2,
         "schemaIds": [1, 2],
@@ -211,8 +211,8 @@ def test_several_record_types_on_one_topic_are_one_message_each(capture: Path) -
     refund = by_record["com.bank.Refund"]
     assert refund["payload"]["schema"] == REFUND
     assert refund["bindings"]["kafka"]["schemaLookupStrategy"] == "TopicRecordNameStrategy"
-    assert refund["x-inferrer-registry"]["messages"] == 30
-    assert by_record["com.bank.Payment"]["x-inferrer-registry"]["messages"] == 90
+    assert refund["x-inferrer-sample-size"] == 30
+    assert by_record["com.bank.Payment"]["x-inferrer-sample-size"] == 90
 
 
 def test_version_2_6_names_the_format_on_the_message(

@@ -393,3 +393,57 @@ def test_a_malformed_sidecar_entry_is_a_capture_error(tmp_path: Path) -> None:
     (tmp_path / "cap.schemas.json").write_text(json.dumps(body))
     with pytest.raises(CaptureError, match="malformed"):
         read_sidecars([tmp_path / "cap.jsonl"], None)
+
+
+# ------------------------------------------------------------------ Avro as JSON Schema
+
+RICH = {
+    "type": "record",
+    "name": "Rich",
+    "namespace": "com.x",
+    "fields": [
+        {"name": "payment", "type": PAYMENT},
+        {"name": "again", "type": ["null", "com.bank.Payment"]},
+        {"name": "tags", "type": {"type": "array", "items": "string"}},
+        {"name": "scores", "type": {"type": "map", "values": ["null", "double"]}},
+        {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["A", "B"]}},
+        {"name": "hash", "type": {"type": "fixed", "name": "Hash", "size": 2}},
+        {"name": "n", "type": ["int", "string"]},
+        {"name": "next", "type": ["null", "Rich"]},
+    ],
+}
+
+
+def test_avro_as_json_schema_accepts_what_the_decoder_writes() -> None:
+    import jsonschema
+
+    from inferrer.registry.avro_json import avro_to_json_schema
+
+    schema = avro_to_json_schema(RICH)
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    decoder = FramedDecoder(source({9: RegisteredSchema("AVRO", json.dumps(RICH))}))
+    for i in range(20):
+        datum = {
+            "payment": payment(i),
+            "again": None if i % 2 else payment(i + 1),
+            "tags": [f"t{j}" for j in range(i % 3)],
+            "scores": {"a": 1.5, "b": None} if i % 2 else {},
+            "kind": "AB"[i % 2],
+            "hash": bytes([i, i]),
+            "n": i if i % 2 else str(i),
+            "next": None,
+        }
+        out = decoder.body("t", "value", framed(9, avro_body(RICH, datum)))
+        assert out is not None
+        assert list(validator.iter_errors(json.loads(out[5:]))) == []
+    props = schema["properties"]
+    assert props["payment"]["properties"]["at"] == {"type": "string", "format": "date-time"}
+    assert props["again"]["anyOf"][0] == {"type": "null"}
+    assert props["kind"] == {"type": "string", "enum": ["A", "B"]}
+    assert props["n"] == {"type": ["integer", "string"]}
+    assert props["next"] == {"anyOf": [{"type": "null"}, {}]}  # a cycle: anything
+    # And what it is not: a record missing a field, a symbol outside the enum.
+    bad = json.loads(out[5:])
+    del bad["tags"]
+    assert not validator.is_valid(bad)
+    assert not validator.is_valid({**json.loads(out[5:]), "kind": "C"})

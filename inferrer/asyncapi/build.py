@@ -420,7 +420,6 @@ def _registry_evidence(registry: RegistrySchema | None) -> dict[str, Any] | None
             "subject": registry.subject,
             "version": registry.version,
             "strategy": registry.strategy,
-            "messages": registry.count,
         }
     )
 
