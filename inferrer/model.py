@@ -177,6 +177,9 @@ class TopicSummary:
     last_timestamp: int | None = None
     rate_per_second: float | None = None
     partitions_seen: tuple[int, ...] = ()
+    kind_selection: Mapping[str, Any] | None = None
+    """Evidence of how the kinds were told apart (:mod:`inferrer.inference.kinds`): the
+    chosen discriminator or shape clusters, and the ranked candidates with their scores."""
 
 
 @dataclass(frozen=True, slots=True)
