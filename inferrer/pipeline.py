@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from inferrer.drift.compare import DiffOptions
     from inferrer.drift.model import DriftReport
     from inferrer.engine import Engine
+    from inferrer.inference.kinds import DiscriminatorChoice
     from inferrer.inference.observation import TopicObservation
     from inferrer.kafka.plan import ProgressCallback, SampleConfig
 
@@ -37,6 +38,8 @@ class Source:
     """Topic patterns applied to capture files (live sampling has its own in ``sample``)."""
     exclude: tuple[str, ...] = ()
     include_internal: bool = False
+    discriminators: tuple[DiscriminatorChoice, ...] = ()
+    """``--discriminator`` choices: how the kinds of matching topics are told apart."""
 
     def topic_patterns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The --topics and --exclude patterns of this source."""
@@ -72,6 +75,7 @@ class Collected:
     warnings: tuple[str, ...] = ()
     bootstrap: str | None = None
     secure: bool = False
+    discriminators: tuple[DiscriminatorChoice, ...] = ()
 
     def summaries(self, progress: ProgressCallback | None = None) -> list[TopicSummary]:
         """Each topic's summary (inference proper), reporting topics done to ``progress``."""
@@ -79,12 +83,12 @@ class Collected:
         from inferrer.kafka.plan import SampleProgress
 
         if progress is None:
-            return summarize_all(self.observations)
+            return summarize_all(self.observations, self.discriminators)
         out: list[TopicSummary] = []
         names = sorted(self.observations)
         for done, name in enumerate(names):
             progress(SampleProgress(done, len(names), done, len(names), unit="topics"))
-            out += summarize_all({name: self.observations[name]})
+            out += summarize_all({name: self.observations[name]}, self.discriminators)
         progress(SampleProgress(len(names), len(names), len(names), len(names), unit="topics"))
         return out
 
@@ -239,6 +243,7 @@ def collect(
         warnings=tuple(warnings),
         bootstrap=bootstrap,
         secure=secure,
+        discriminators=source.discriminators,
     )
 
 
@@ -440,6 +445,7 @@ class ObservationSource:
     retention_seconds: float | None = None
     """Snapshots of members silent for longer are left out (None: the default, 7 days)."""
     timeout: float = 10.0
+    discriminators: tuple[DiscriminatorChoice, ...] = ()
 
 
 def collect_observations(source: ObservationSource) -> Collected:
@@ -491,6 +497,7 @@ def collect_observations(source: ObservationSource) -> Collected:
         warnings=tuple(warnings),
         bootstrap=bootstrap,
         secure=secure,
+        discriminators=source.discriminators,
     )
 
 

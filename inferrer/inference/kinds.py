@@ -14,7 +14,8 @@ every top-level string field and header, so the rules here need no other state:
   groups has ``|union − intersection|`` optional top-level properties; split by the
   field's values, each value's schema has its own, weighted by its share. A candidate
   splits only when the score is at least :data:`MIN_REDUCTION` and at least two of its
-  values require different key sets. A ``status`` or ``currency`` field whose values
+  values require different key sets, two of them each at least :data:`MIN_KIND_KEYS` keys
+  of their own. A ``status`` or ``currency`` field whose values
   share the shapes brings no reduction (every value sees every optional field), and a
   topic of one shape has no optional property to explain: neither ever splits.
   Candidates rank by score, then known names (:data:`~inferrer.decoding.DISCRIMINATOR_FIELDS`,
@@ -52,11 +53,17 @@ MIN_MEAN_SUPPORT: Final = 5
 """A candidate has at most one value per this many messages (low cardinality)."""
 MIN_REDUCTION: Final = 0.5
 """A candidate must remove at least half of the optional top-level properties."""
+MIN_KIND_KEYS: Final = 2
+"""At least two of a candidate's values must each require this many keys that not every
+value requires: one conditional field (``failureReason`` when ``status`` is
+``FAILED``, ``cashbackPercent`` for one ``offerType``) is a record's option, not a kind."""
 MIN_CLUSTER_MESSAGES: Final = 5
 """Each shape cluster needs this many messages."""
 MIN_CLUSTER_KEYS: Final = 2
 """Each shape cluster must require this many keys that no other cluster has."""
 NO_SPLIT: Final = "none"
+MAX_LISTED: Final = 10
+"""Candidates listed in the evidence, best first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,15 +142,29 @@ class Candidate:
     known: bool
     rejected: str | None
 
+    @property
+    def plausible(self) -> bool:
+        """Worth listing in the evidence: a low-cardinality string field or header
+        (rejected, if at all, for how it relates to the shapes)."""
+        return self.rejected is None or self.rejected in _SHAPE_REASONS[1:]
+
     def evidence(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "field": self.field,
-            "score": round(self.score, 4),
+            "score": round(self.score, 4) + 0.0,
             "values": len(self.values),
         }
         if self.rejected is not None:
             out["rejected"] = self.rejected
         return out
+
+
+_SHAPE_REASONS: Final = (
+    "one shape: nothing to explain",
+    "its values share one shape",
+    f"fewer than two values require {MIN_KIND_KEYS} keys of their own",
+    f"explains less than {MIN_REDUCTION:.0%} of the optional properties",
+)
 
 
 def _is_known(name: str) -> bool:
@@ -183,6 +204,8 @@ def score_candidate(name: str, groups: Sequence[ShapeGroup]) -> Candidate:
         given += values[value] / total * _optional(members)
         required.add(_required(members))
     score = (1.0 - given / everything if everything else 0.0) + 0.0
+    shared = frozenset.intersection(*required) if required else frozenset()
+    distinct_kinds = sum(len(r - shared) >= MIN_KIND_KEYS for r in required)
     rejected: str | None = None
     field_name = name.removeprefix(HEADER_KIND_PREFIX)
     if rules.is_id_name(field_name):
@@ -196,11 +219,13 @@ def score_candidate(name: str, groups: Sequence[ShapeGroup]) -> Candidate:
     elif not all(rules.is_kind_token(v) and len(v) <= MAX_KIND_VALUE_LENGTH for v in values):
         rejected = "values that are not code-like tokens"
     elif not everything:
-        rejected = "one shape: nothing to explain"
+        rejected = _SHAPE_REASONS[0]
     elif len(required) < 2:
-        rejected = "its values share one shape"
+        rejected = _SHAPE_REASONS[1]
+    elif distinct_kinds < 2:
+        rejected = _SHAPE_REASONS[2]
     elif score < MIN_REDUCTION:
-        rejected = f"explains less than {MIN_REDUCTION:.0%} of the optional properties"
+        rejected = _SHAPE_REASONS[3]
     return Candidate(name, dict(values), cells, score, _is_known(name), rejected)
 
 

@@ -470,6 +470,8 @@ def _resolve_kinds(
         if row is not None and key is not None and key[0] == "op":
             summary = _with_row_schema(summary, row)
         out.append(summary)
+    if not selection.get("candidates") and selection.get("chosen") is None and not forced:
+        selection = {}  # one kind, and nothing that looked like a discriminator
     return tuple(sorted(out, key=lambda s: s.name)), (selection or None)
 
 
@@ -488,7 +490,9 @@ def _resolve_shapes(
     rest, and the evidence."""
     shape_groups = [info for info, _ in infos.values()]
     ranked = kind_rules.rank_candidates(shape_groups)
-    evidence: dict[str, Any] = {"candidates": [c.evidence() for c in ranked]}
+    evidence: dict[str, Any] = {
+        "candidates": [c.evidence() for c in ranked if c.plausible][: kind_rules.MAX_LISTED]
+    }
     if forced is not None:
         names = {n for g in shape_groups for n in g.values}
         name = next((n for n in sorted(names) if _same_field(n, forced)), None)
