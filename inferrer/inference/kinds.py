@@ -20,8 +20,9 @@ every top-level string field and header, so the rules here need no other state:
   topic of one shape has no optional property to explain: neither ever splits.
   Candidates rank by score, then known names (:data:`~inferrer.decoding.DISCRIMINATOR_FIELDS`,
   ``HEADER_KIND_NAMES``) first, then fewer values, then name.
-* **Shape clusters.** Without a candidate, shape groups that share a key outside the
-  keys common to all, or whose key sets contain one another, are one cluster. The
+* **Shape clusters.** Without a candidate, shape groups whose key sets (outside the
+  keys common to all) contain one another, or share at least half of their keys
+  (Jaccard >= 0.5), are one cluster. The
   topic splits into clusters only when there are at least two, each of
   :data:`MIN_CLUSTER_MESSAGES` messages or more, each requiring at least
   :data:`MIN_CLUSTER_KEYS` keys that no other cluster has: record classes with
@@ -263,15 +264,12 @@ def shape_clusters(groups: Sequence[ShapeGroup]) -> tuple[list[list[ShapeGroup]]
             i = parent[i]
         return i
 
-    owner: dict[str, int] = {}
-    for i, g in enumerate(groups):
-        for key in g.keys - common:
-            j = owner.setdefault(key, i)
-            parent[find(i)] = find(j)
     for i, a in enumerate(groups):
         for j in range(i + 1, len(groups)):
             b = groups[j]
-            if a.keys <= b.keys or b.keys <= a.keys:
+            own_a, own_b = a.keys - common, b.keys - common
+            union = own_a | own_b
+            if own_a <= own_b or own_b <= own_a or len(own_a & own_b) * 2 >= len(union):
                 parent[find(i)] = find(j)
     clusters: dict[int, list[ShapeGroup]] = {}
     for i, g in enumerate(groups):
@@ -284,14 +282,24 @@ def shape_clusters(groups: Sequence[ShapeGroup]) -> tuple[list[list[ShapeGroup]]
     for cluster in out:
         if sum(g.count for g in cluster) < MIN_CLUSTER_MESSAGES:
             return [], f"a cluster of fewer than {MIN_CLUSTER_MESSAGES} messages"
-        if len(_required(cluster) - common) < MIN_CLUSTER_KEYS:
+        if len(own_keys(cluster, out)) < MIN_CLUSTER_KEYS:
             return [], f"a cluster requiring fewer than {MIN_CLUSTER_KEYS} keys of its own"
     return out, None
 
 
-def cluster_name_key(cluster: Sequence[ShapeGroup], common: frozenset[str]) -> str:
+def own_keys(
+    cluster: Sequence[ShapeGroup], clusters: Sequence[Sequence[ShapeGroup]]
+) -> frozenset[str]:
+    """The keys every message of ``cluster`` has and no message of another cluster."""
+    others = frozenset().union(*(g.keys for c in clusters if c is not cluster for g in c))
+    return _required(cluster) - others
+
+
+def cluster_name_key(
+    cluster: Sequence[ShapeGroup], clusters: Sequence[Sequence[ShapeGroup]]
+) -> str:
     """The key a cluster is named from: the first (sorted) key it requires of its own."""
-    return min(_required(cluster) - common)
+    return min(own_keys(cluster, clusters))
 
 
 def common_keys(groups: Sequence[ShapeGroup]) -> frozenset[str]:

@@ -534,7 +534,7 @@ def _resolve_shapes(
     out: list[Named] = []
     for cluster in clusters:
         kind = _merged([infos[g.signature][1] for g in cluster])
-        key = kind_rules.cluster_name_key(cluster, common)
+        key = kind_rules.cluster_name_key(cluster, clusters)
         out.append((f"{base}With{rules.pascal_case(key)}", None, kind))
     return (
         out,
