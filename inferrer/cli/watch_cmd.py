@@ -32,7 +32,7 @@ def _seconds(text: str, flag: str, *, allow_zero: bool = False) -> float:
 
 @app.command("watch", cls=Command)
 @handles_errors
-@with_source_options(sample=False, from_file=False, kinds=True)
+@with_source_options(sample=False, from_file=False)
 def watch_command(
     group: Annotated[
         str,
