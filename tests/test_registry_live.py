@@ -366,14 +366,12 @@ def test_diff_finds_a_new_version_and_the_registry_verdict(
     subject = f"{topic_name}-value"
     send(kafka.bootstrap, topic_name, avro_messages(client, topic_name, payment(), pays(20)))
     infer(kafka, schema_registry.url, topic_name, tmp_path / "spec.yaml")
-    # A producer moves to a version the BACKWARD rule would refuse: the subject is
-    # opened (NONE) for it, then closed again, as an operator might have done.
-    _set_compatibility(schema_registry.url, subject, "NONE")
-    breaking = payment()
-    breaking["fields"] = [f for f in breaking["fields"] if f["name"] != "amount"] + [
-        {"name": "total", "type": "string"}
-    ]
-    new = avro_messages(client, topic_name, breaking, [{"id": "p", "total": "1", "at": 1}] * 15)
+    # A producer moves to a version the BACKWARD rule would refuse (a new field without a
+    # default): the subject was set to FORWARD for it, then back, as an operator might.
+    _set_compatibility(schema_registry.url, subject, "FORWARD")
+    breaking = payment([{"name": "total", "type": "string"}])
+    datum = {"id": "p", "amount": 1, "at": 1, "total": "1"}
+    new = avro_messages(client, topic_name, breaking, [datum] * 15)
     _set_compatibility(schema_registry.url, subject, "BACKWARD")
     send(kafka.bootstrap, topic_name, new)
     done = run_cli(
