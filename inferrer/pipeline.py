@@ -300,7 +300,7 @@ def framed_warnings(
     for topic in framed.undecoded_topics():
         uses = framed.topic_use(topic).values()
         reasons = sorted({r for u in uses for r in u.failures})
-        missed = sum(sum(u.ids.values()) - sum(u.decoded.values()) for u in uses)
+        missed = sum(sum(u.failures.values()) for u in uses)
         lines.append(f"topic {topic}: {missed} framed message(s) not decoded: {reasons[0]}")
     return lines
 

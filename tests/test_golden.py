@@ -22,6 +22,8 @@ from tests.bank_helpers import (
 )
 from tests.conftest import KafkaCluster
 from tests.kafka_util import run_cli
+from tools import devregistry
+from tools.demo import register_schemas
 
 
 def test_capture_files_infer_the_golden_document(tmp_path: Path) -> None:
@@ -43,13 +45,21 @@ def test_golden_document_is_valid_asyncapi() -> None:
 
 
 @pytest.mark.kafka
+@pytest.mark.registry
 def test_the_broker_infers_the_golden_document(kafka: KafkaCluster, tmp_path: Path) -> None:
     prefix = fresh_prefix()
-    replay_bank(kafka.bootstrap, V1, prefix)
-    out = tmp_path / "asyncapi.yaml"
-    args = ["infer", "-b", kafka.bootstrap, "--topics", f"{prefix}bank.*"]
-    args += ["--from", "earliest", "--max-messages", "1000", "-o", str(out)]
-    proc = run_cli(args)
+    # A registry of its own: the Avro topic's captures carry the ids a fresh one gives.
+    registry = devregistry.start()
+    try:
+        register_schemas(registry.url, BANK / "v1", topic_prefix=prefix)
+        replay_bank(kafka.bootstrap, V1, prefix)
+        out = tmp_path / "asyncapi.yaml"
+        args = ["infer", "-b", kafka.bootstrap, "--topics", f"{prefix}bank.*"]
+        args += ["--schema-registry", registry.url]
+        args += ["--from", "earliest", "--max-messages", "1000", "-o", str(out)]
+        proc = run_cli(args)
+    finally:
+        registry.stop()
     assert proc.returncode == 0, proc.stderr
     text = out.read_text()
     # The one difference: a live sample names the broker it read.

@@ -271,7 +271,7 @@ def test_replay_cli_undeliverable_records_are_reported_and_exit_3(
 @pytest.mark.kafka
 def test_bank_fixtures_replay_completely(kafka: KafkaCluster) -> None:
     files = sorted((Path(__file__).parent.parent / "fixtures" / "bank" / "v1").glob("*.jsonl"))
-    assert len(files) == 11
+    assert len(files) == 12
     expected: dict[str, list[Record]] = {}
     for f in files:
         for r in read_capture(f)[0]:

@@ -92,8 +92,9 @@ def topics_command(
     ] = TopicsFormat.text,
 ) -> None:
     """List the topics a run would sample (partitions, replication, approximate
-    messages, cleanup.policy, consumer groups) without reading any message; with
-    --schema-registry, also each topic's subjects and their versions."""
+    messages, cleanup.policy, consumer groups) without reading any message.
+
+    With --schema-registry, also each topic's subjects and their versions."""
     config = source_options.sample_config()
     selection = describe_selection(config)
     for warning in selection.warnings:
