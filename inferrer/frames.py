@@ -43,8 +43,8 @@ from inferrer.records import clamp_timestamp
 
 if TYPE_CHECKING:
     from inferrer.asyncapi.build import DocumentOptions
-    from inferrer.drift.compare import DiffOptions
     from inferrer.drift.model import DriftReport
+    from inferrer.drift.options import DiffOptions
     from inferrer.inference.observation import TopicObservation
     from inferrer.kafka.sampler import SampleConfig
     from inferrer.pipeline import Source
@@ -738,7 +738,8 @@ def drift_between(
     """
     import dataclasses
 
-    from inferrer.drift.compare import DiffOptions, diff_specs
+    from inferrer.drift.compare import diff_specs
+    from inferrer.drift.options import DiffOptions
     from inferrer.drift.spec import load_spec_file
     from inferrer.kafka.sampler import SampleConfig
     from inferrer.pipeline import Source, diff_document_against_source

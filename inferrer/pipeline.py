@@ -20,8 +20,8 @@ from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
 
 if TYPE_CHECKING:
     from inferrer.asyncapi.build import DocumentOptions, Origin
-    from inferrer.drift.compare import DiffOptions
     from inferrer.drift.model import DriftReport
+    from inferrer.drift.options import DiffOptions
     from inferrer.engine import Engine
     from inferrer.inference.observation import TopicObservation
     from inferrer.kafka.plan import ProgressCallback, SampleConfig
@@ -354,9 +354,8 @@ def diff_document_against_source(
     """
     import dataclasses
 
-    from inferrer.drift.compare import diff_observed
     from inferrer.drift.spec import normalize_spec
-    from inferrer.drift.traffic import CoreTraffic, core_plan
+    from inferrer.drift.traffic import CoreTraffic, core_plan, diff_observed
     from inferrer.kafka.select import select_topics
 
     view = normalize_spec(spec, label)

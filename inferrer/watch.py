@@ -39,8 +39,8 @@ from inferrer.snapshots import (
 )
 
 if TYPE_CHECKING:
-    from inferrer.drift.compare import DiffOptions
     from inferrer.drift.model import Finding, Severity
+    from inferrer.drift.options import DiffOptions
     from inferrer.engine import Engine
     from inferrer.inference import TopicObservation
     from inferrer.kafka.group import TP, GroupConsumer
@@ -265,7 +265,7 @@ class Watcher:
         cfg = self.config
         if cfg.spec is None:
             return
-        from inferrer.drift.compare import DiffOptions
+        from inferrer.drift.options import DiffOptions
         from inferrer.drift.spec import load_spec_file, normalize_spec
         from inferrer.drift.traffic import core_plan
 
@@ -406,8 +406,7 @@ class Watcher:
         """Emit every finding not emitted before; remember the first failing one."""
         if self._spec is None or self._options is None or self._engine is None:
             return
-        from inferrer.drift.compare import diff_observed
-        from inferrer.drift.traffic import CoreTraffic
+        from inferrer.drift.traffic import CoreTraffic, diff_observed
         from inferrer.inference import summarize_all
 
         results = self._engine.check_results()

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inferrer.capture import write_capture
-from inferrer.drift.compare import DiffOptions, diff_observed
+from inferrer.drift.options import DiffOptions
 from inferrer.drift.spec import normalize_spec
-from inferrer.drift.traffic import CoreTraffic, core_plan
+from inferrer.drift.traffic import CoreTraffic, core_plan, diff_observed
 from inferrer.engine import Engine, decode_record
 from inferrer.model import KindSummary, TopicSummary
 from inferrer.pipeline import Source, collect, diff_document_against_source

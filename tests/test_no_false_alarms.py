@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from inferrer.capture import read_capture, read_capture_topics, write_capture
-from inferrer.drift.compare import DiffOptions
 from inferrer.drift.model import DriftReport
+from inferrer.drift.options import DiffOptions
 from inferrer.kafka.sampler import SampleConfig, StartPosition
 from inferrer.model import TopicMetadata
 from inferrer.pipeline import Source, diff_against_source

@@ -26,8 +26,8 @@ from inferrer.drift.reporters import DEFAULT_MAX_BYTES, MIN_MAX_BYTES
 from inferrer.errors import EXIT_DRIFT, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from inferrer.drift.compare import DiffOptions
     from inferrer.drift.model import DriftReport
+    from inferrer.drift.options import DiffOptions
 
 
 class OutputFormat(StrEnum):
@@ -62,7 +62,7 @@ def build_diff_options(
 ) -> DiffOptions:
     """Turn the shared diff flags into a :class:`DiffOptions` value."""
     from inferrer.drift.baseline import read_baseline
-    from inferrer.drift.compare import DiffOptions
+    from inferrer.drift.options import DiffOptions
     from inferrer.drift.rules import load_rules
 
     return DiffOptions(

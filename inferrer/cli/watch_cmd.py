@@ -196,7 +196,7 @@ def watch_command(
     Example: infer-asyncapi watch -b $BROKERS --topics 'bank.*' --group inferrer-watch
     --snapshot-topic inferrer.snapshots --spec asyncapi.yaml
     """
-    from inferrer.drift.compare import DiffOptions
+    from inferrer.drift.options import DiffOptions
     from inferrer.watch import WatchConfig, default_member, run_watch
 
     if not source_options.bootstrap_server:
