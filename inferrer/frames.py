@@ -738,25 +738,24 @@ def drift_between(
     """
     import dataclasses
 
-    from inferrer.drift.compare import diff_specs
     from inferrer.drift.options import DiffOptions
-    from inferrer.drift.spec import load_spec_file
     from inferrer.kafka.sampler import SampleConfig
-    from inferrer.pipeline import Source, diff_document_against_source
+    from inferrer.pipeline import Against, Source, diff
 
     spec, label = _baseline_document(baseline, topics, exclude)
     opts = dataclasses.replace(options or DiffOptions(), spec_label=label)
+    against: Against
     if isinstance(current, Mapping):
-        return diff_specs(spec, current, dataclasses.replace(opts, compared_with="document"))
-    if _is_spec_path(current):
+        against, opts = current, dataclasses.replace(opts, compared_with="document")
+    elif _is_spec_path(current):
         assert isinstance(current, str | os.PathLike)
-        other = load_spec_file(Path(current))
-        return diff_specs(spec, other, dataclasses.replace(opts, compared_with=str(current)))
-    if isinstance(current, SampleConfig):
-        source = Source(sample=current)
+        against = Path(current)
+    elif isinstance(current, SampleConfig):
+        against = Source(sample=current)
     elif isinstance(current, Source):
-        source = current
+        against = current
     else:
-        source = _capture_source(current, topics, exclude)
-    opts = dataclasses.replace(opts, compared_with=source.describe())
-    return diff_document_against_source(spec, source, opts, label=label)
+        against = _capture_source(current, topics, exclude)
+    if isinstance(against, Source):
+        opts = dataclasses.replace(opts, compared_with=against.describe())
+    return diff(spec, against, opts)

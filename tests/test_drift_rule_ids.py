@@ -37,14 +37,14 @@ def _strings_in_code() -> set[str]:
             elif isinstance(node, ast.Expr):  # a docstring, or a bare string
                 skip.add(id(node.value))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if id(node) not in skip:
-                    found.add(node.value)
+            is_string = isinstance(node, ast.Constant) and isinstance(node.value, str)
+            if is_string and id(node) not in skip:
+                found.add(node.value)
     return found
 
 
 def test_the_rule_id_type_is_the_table() -> None:
-    assert RULE_IDS == tuple(default_rules().rules)
+    assert tuple(default_rules().rules) == RULE_IDS
 
 
 def test_every_rule_of_the_table_is_reported_somewhere() -> None:

@@ -2,7 +2,7 @@
 
 Public API::
 
-    from inferrer.drift import DiffOptions, diff_specs, diff_spec_files, diff_observed
+    from inferrer.drift import DiffOptions, diff_specs, diff_observed
     from inferrer.drift import diff_observations
     from inferrer.drift import DriftReport, Finding, Evidence, render
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from inferrer.drift.compare import diff_spec_files, diff_specs
+    from inferrer.drift.compare import diff_specs
     from inferrer.drift.model import DriftReport, Evidence, Finding, Severity
     from inferrer.drift.observed import diff_observations
     from inferrer.drift.options import DiffOptions
@@ -25,7 +25,6 @@ _HOMES = {
     "DiffOptions": "options",
     "diff_observed": "traffic",
     "diff_observations": "observed",
-    "diff_spec_files": "compare",
     "diff_specs": "compare",
     "DriftReport": "model",
     "Evidence": "model",
@@ -65,7 +64,6 @@ __all__ = [
     "default_rules",
     "diff_observations",
     "diff_observed",
-    "diff_spec_files",
     "diff_specs",
     "load_rules",
     "normalize_spec",

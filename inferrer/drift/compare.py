@@ -10,8 +10,7 @@ frozen :class:`~inferrer.drift.model.DriftReport`. Its sibling against traffic i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from inferrer.drift.findings import FindingCollector, sort_key
@@ -19,7 +18,7 @@ from inferrer.drift.model import DriftReport, Where
 from inferrer.drift.options import DiffOptions
 from inferrer.drift.rules import UNKNOWN_CHANGE, RuleId
 from inferrer.drift.schemas import enum_values, node_at, schema_types, type_accepts
-from inferrer.drift.spec import SpecView, load_spec_file, normalize_spec
+from inferrer.drift.spec import SpecView, normalize_spec
 from inferrer.jsonpointer import escape_token, join_pointer
 
 # --- spec against spec -------------------------------------------------------
@@ -41,19 +40,13 @@ _LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minPro
 _UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
 
 
-def diff_spec_files(old: str | Path, new: str | Path, options: DiffOptions) -> DriftReport:
-    """:func:`diff_specs` on two files; the report names them."""
-    labelled = replace(options, spec_label=str(old), compared_with=str(new))
-    return diff_specs(load_spec_file(old), load_spec_file(new), labelled)
-
-
 def diff_specs(old: Mapping[str, Any], new: Mapping[str, Any], options: DiffOptions) -> DriftReport:
     """Classified differences from the ``old`` AsyncAPI document to the ``new`` one."""
     # deepdiff imports pandas; imported here so the CLI starts without it.
     from deepdiff import DeepDiff
 
     old_view = normalize_spec(old, options.spec_label)
-    new_view = normalize_spec(new, options.compared_with)
+    new_view = normalize_spec(new, options.compared_with or "other")
     collector = FindingCollector(options)
     diff = DeepDiff(
         old_view.to_comparable(),

@@ -20,7 +20,10 @@ class DiffOptions:
     baseline: frozenset[str] = frozenset()
     """Finding ids already accepted."""
     spec_label: str = "spec"
-    compared_with: str = "other"
+    """What the committed spec is called in the report and in errors."""
+    compared_with: str = ""
+    """What it is compared with; empty: named by :func:`inferrer.pipeline.diff` after
+    what it is (a second spec's file, the source of traffic or observations)."""
     scope: frozenset[str] | None = None
     """Documented topics that were meant to be sampled (for missing/silent checks);
     None means every documented topic."""
