@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from inferrer.drift.model import DriftReport
     from inferrer.drift.options import DiffOptions
 
-OutputFormat = Literal["text", Format]
+ReportFormat = Literal["text", Format]
 """``--format``: the text table, and every format of the library's reporters. The choices
 of ``--fail-on`` and ``--compatibility`` are the library's types too."""
 
@@ -52,7 +52,7 @@ def build_diff_options(
 
 def finish_report(
     report: DriftReport,
-    fmt: OutputFormat,
+    fmt: ReportFormat,
     output: Path | None,
     fail_on: FailOn,
     write_baseline: Path | None,
@@ -107,7 +107,7 @@ def diff_command(
         ),
     ] = None,
     fmt: Annotated[
-        OutputFormat,
+        ReportFormat,
         typer.Option(
             "--format",
             help="Report format: github prints Actions annotations at the spec's lines, "

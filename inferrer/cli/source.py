@@ -25,6 +25,7 @@ from inferrer.cli.options import (
     IncludeInternal,
     MaxMessages,
     Overrides,
+    SchemaRegistry,
     Start,
     Timeout,
     Topics,
@@ -85,8 +86,11 @@ def build_source(
     follow: str | None,
     timeout: str,
     allow_partial: bool = False,
+    schema_registry: str | None = None,
 ) -> Source:
     """A capture-file source when ``--from-file`` is given, a live one otherwise."""
+    from inferrer.registry.settings import registry_settings
+
     if from_file:
         if command_config is not None or overrides:
             raise UsageError("--from-file reads no cluster: drop --command-config and -X")
@@ -95,6 +99,7 @@ def build_source(
             topics=tuple(topics or ()),
             exclude=tuple(exclude or ()),
             include_internal=include_internal,
+            registry=registry_settings(schema_registry),
         )
     if not bootstrap_server:
         raise UsageError(
@@ -114,7 +119,7 @@ def build_source(
         timeout,
         allow_partial,
     )
-    return Source(sample=sample)
+    return Source(sample=sample, registry=registry_settings(schema_registry, command_config))
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +138,7 @@ class SourceOptions:
     timeout: str = "10s"
     allow_partial: bool = False
     from_file: list[Path] | None = None
+    schema_registry: str | None = None
 
     @property
     def live(self) -> bool:
@@ -172,6 +178,7 @@ _CONNECT: dict[str, tuple[Any, Any]] = {
     "topics": (Topics, None),
     "exclude": (Exclude, None),
     "include_internal": (IncludeInternal, False),
+    "schema_registry": (SchemaRegistry, None),
 }
 _SAMPLE: dict[str, tuple[Any, Any]] = {
     "max_messages": (MaxMessages, 1000),

@@ -77,6 +77,9 @@ RuleId = Literal[
     "topic-config-changed",
     "consumer-group-new",
     "consumer-group-gone",
+    "schema-id-new",
+    "registry-incompatible",
+    "subject-version-changed",
     "unknown-change",
 ]
 

@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import jsonschema
 import jsonschema.exceptions
@@ -44,6 +44,9 @@ from inferrer.inference.rules import (
 )
 from inferrer.jsonpointer import escape_token, join_pointer, unescape_token
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary, json_type
+
+if TYPE_CHECKING:
+    from inferrer.registry.framed import FramedDecoder
 
 Hit = Literal[
     "type-mismatch",
@@ -951,6 +954,8 @@ def diff_observed(
     metadata: Mapping[str, TopicMetadata] | None,
     messages: Iterable[DecodedMessage] | CoreTraffic,
     options: DiffOptions,
+    *,
+    framed: FramedDecoder | None = None,
 ) -> DriftReport:
     """Classified differences between the committed ``spec`` and a sample of traffic.
 
@@ -959,11 +964,16 @@ def diff_observed(
     ``metadata`` (None when not read) what the cluster says about topics;
     ``messages`` the decoded sample, streamed once, to validate against the
     committed schemas and find field-level drift (or what the core's check counted
-    of it, :class:`CoreTraffic`).
+    of it, :class:`CoreTraffic`); ``framed`` the decoder of its framed messages, with
+    the writer schema ids it saw (:mod:`inferrer.drift.registry`).
     """
     view = spec if isinstance(spec, SpecView) else normalize_spec(spec, options.spec_label)
     collector = FindingCollector(options)
     compare_traffic(collector, view, summaries, metadata, messages)
+    if framed is not None:
+        from inferrer.drift.registry import compare_registry
+
+        compare_registry(collector, view, framed)
     return collector.report()
 
 

@@ -246,6 +246,12 @@ class TopicObservation:
         exceeded: bool = self.core.kind_limit_exceeded
         return exceeded
 
+    @property
+    def framed_binary(self) -> bool:
+        """Whether some values were Schema Registry framed Avro or Protobuf, left undecoded."""
+        encodings = self.core.to_dict()["encodings"]
+        return any(encodings.get(e) for e in ("avro", "protobuf"))
+
     def merge_from(self, other: TopicObservation) -> None:
         """Fold ``other`` (same topic) into this observation; ``other`` is unchanged."""
         self.core.merge(other.core)
