@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast, get_args
 
 import pandas as pd
 
-from inferrer import ANALYST_API
 from inferrer.errors import UsageError
 from inferrer.model import FieldSummary, JSONType, KindSummary, TopicMetadata, TopicSummary
 from inferrer.records import clamp_timestamp
@@ -50,8 +49,8 @@ if TYPE_CHECKING:
     from inferrer.pipeline import Source
 
 
-# The public names are listed once, in inferrer/__init__.py, which exports them lazily.
-__all__ = list(ANALYST_API)
+# The public names are listed once, in inferrer/__init__.py, which exports them lazily;
+# this module does not import the package's front (tests/test_import_graph.py).
 
 PathLike: TypeAlias = str | os.PathLike[str]
 CapturePaths: TypeAlias = PathLike | Sequence[PathLike]

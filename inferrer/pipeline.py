@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inferrer.errors import NoTopicsMatched
-from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
+from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary, explicit_configs
 
 if TYPE_CHECKING:
     from inferrer.asyncapi.build import DocumentOptions, Origin
@@ -299,21 +299,6 @@ def framed_warnings(
         missed = sum(sum(u.ids.values()) - sum(u.decoded.values()) for u in uses)
         lines.append(f"topic {topic}: {missed} framed message(s) not decoded: {reasons[0]}")
     return lines
-
-
-def explicit_configs(metadata: TopicMetadata) -> TopicMetadata:
-    """``metadata`` with only the configs set explicitly on the topic.
-
-    A spec documents what a topic's owner chose, not the broker's defaults (which
-    differ from cluster to cluster); capture sidecars keep the same set, so a
-    document is the same whether it was inferred live or from a recording.
-    """
-    import dataclasses
-
-    explicit = set(metadata.non_default_configs)
-    return dataclasses.replace(
-        metadata, configs={k: v for k, v in metadata.configs.items() if k in explicit}
-    )
 
 
 def infer_document(

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 from inferrer.errors import CouldNotRun, InferrerError, UsageError
 from inferrer.kafka.config import ClientConfig
 from inferrer.kafka.plan import StartPosition
-from inferrer.model import TopicMetadata
+from inferrer.model import TopicMetadata, explicit_configs
 from inferrer.snapshots import (
     DEFAULT_RETENTION_SECONDS,
     DirectoryStore,
@@ -239,7 +239,6 @@ class Watcher:
     def _select(self) -> list[str]:
         from inferrer.kafka.plan import SampleConfig
         from inferrer.kafka.sampler import describe_selection
-        from inferrer.pipeline import explicit_configs
 
         cfg = self.config
         selection = describe_selection(

@@ -346,9 +346,9 @@ def render_sarif(report: DriftReport, lines: LineMap | None = None) -> str:
     :func:`render_github` for ``lines``)."""
     from urllib.parse import quote
 
-    from inferrer import __version__
     from inferrer.asyncapi.io import line_of
     from inferrer.drift.rules import default_rules
+    from inferrer.version import __version__
 
     line_map = lines or {}
     table = default_rules()
