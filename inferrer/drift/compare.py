@@ -390,6 +390,17 @@ class _KeywordChange:
         """The keyword's value before and after (None where absent)."""
         return (self.old_node or {}).get(self.keyword), (self.new_node or {}).get(self.keyword)
 
+    def add_values(self, rule: RuleId) -> None:
+        """Add the finding ``rule`` of the keyword's value change: before → after."""
+        before, after = self.values()
+        self.add(
+            rule,
+            [*self.node_path, self.keyword],
+            f"{self.shown}: {self.keyword} {_show(before)} → {_show(after)}",
+            before,
+            after,
+        )
+
 
 def _classify_properties(c: _KeywordChange) -> None:
     old_props = set((c.old_node or {}).get("properties") or {})
@@ -407,24 +418,24 @@ def _classify_required(c: _KeywordChange) -> None:
     new_req = set((c.new_node or {}).get("required") or [])
     old_props = set((c.old_node or {}).get("properties") or {})
     new_props = set((c.new_node or {}).get("properties") or {})
-    for name in sorted(new_req - old_req):
-        if name in old_props or name not in new_props:
-            c.add(
-                "required-added",
-                [*c.node_path, "properties", name],
-                f"{field_path([*c.node_path, 'properties', name])} became required",
-                False,
-                True,
-            )
-    for name in sorted(old_req - new_req):
-        if name in new_props or name not in old_props:
-            c.add(
-                "required-removed",
-                [*c.node_path, "properties", name],
-                f"{field_path([*c.node_path, 'properties', name])} is no longer required",
-                True,
-                False,
-            )
+    # A property that became required (or optional) while it stays documented; one
+    # added or removed with its requiredness is the property's own finding.
+    changes: tuple[tuple[RuleId, set[str], set[str], set[str], str, bool], ...] = (
+        ("required-added", new_req - old_req, old_props, new_props, "became required", True),
+        (
+            "required-removed",
+            old_req - new_req,
+            new_props,
+            old_props,
+            "is no longer required",
+            False,
+        ),
+    )
+    for rule, names, documented, now_documented, text, required in changes:
+        for name in sorted(names):
+            if name in documented or name not in now_documented:
+                node_path = [*c.node_path, "properties", name]
+                c.add(rule, node_path, f"{field_path(node_path)} {text}", not required, required)
 
 
 def _classify_enum_keyword(c: _KeywordChange) -> None:
@@ -432,14 +443,7 @@ def _classify_enum_keyword(c: _KeywordChange) -> None:
 
 
 def _classify_format(c: _KeywordChange) -> None:
-    before, after = c.values()
-    c.add(
-        "format-changed",
-        [*c.node_path, "format"],
-        f"{c.shown}: format {_show(before)} → {_show(after)}",
-        before,
-        after,
-    )
+    c.add_values("format-changed")
 
 
 def _classify_bound(c: _KeywordChange) -> None:
@@ -452,14 +456,7 @@ def _classify_bound(c: _KeywordChange) -> None:
         tightened = after > before
     else:
         tightened = after < before
-    rule: RuleId = "constraint-tightened" if tightened else "constraint-loosened"
-    c.add(
-        rule,
-        [*c.node_path, c.keyword],
-        f"{c.shown}: {c.keyword} {_show(before)} → {_show(after)}",
-        before,
-        after,
-    )
+    c.add_values("constraint-tightened" if tightened else "constraint-loosened")
 
 
 def _classify_content_model(c: _KeywordChange) -> None:
@@ -471,13 +468,7 @@ def _classify_content_model(c: _KeywordChange) -> None:
         rule = "content-model-opened"
     else:
         rule = UNKNOWN_CHANGE
-    c.add(
-        rule,
-        [*c.node_path, c.keyword],
-        f"{c.shown}: additionalProperties {_show(before)} → {_show(after)}",
-        before,
-        after,
-    )
+    c.add_values(rule)
 
 
 def _classify_annotation(c: _KeywordChange) -> None:
