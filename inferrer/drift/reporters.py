@@ -1,6 +1,6 @@
 """Render a :class:`~inferrer.drift.model.DriftReport`: markdown, json, junit xml,
-GitHub Actions annotations, SARIF 2.1.0 (the text table for people is the command
-line's, :mod:`inferrer.cli.text_report`: the library does not import rich).
+GitHub Actions annotations, SARIF 2.1.0. The text table for people is the command
+line's (:mod:`inferrer.cli.text_report`).
 
 Each renderer is a pure function from a report to a string; the same report
 always renders to the same bytes.
