@@ -7,9 +7,9 @@ STAMP := $(VENV)/.installed
 CRATE := crates/inferrer-core
 CARGO ?= cargo
 
-.PHONY: setup venv jars npm lint typecheck core-test fuzz test pytest demo golden kafka-start kafka-stop bench clean
+.PHONY: setup venv jars registry npm lint typecheck core-test fuzz test pytest demo golden kafka-start kafka-stop registry-start registry-stop bench clean
 
-setup: $(STAMP) node_modules/.installed jars
+setup: $(STAMP) node_modules/.installed jars registry
 
 # pip builds the compiled core (crates/inferrer-core) with maturin and cargo.
 $(STAMP): pyproject.toml $(CRATE)/Cargo.toml $(wildcard $(CRATE)/src/*.rs) inferrer/inference/grammar.json
@@ -28,6 +28,11 @@ npm: node_modules/.installed
 
 jars: $(STAMP)
 	$(BIN)/python -m tools.devkafka jars
+
+# The local Schema Registry (Apicurio, tools/registry/), built with Maven into
+# ~/.cache/inferrer/registry/; rebuilt only when tools/registry/ changes.
+registry: $(STAMP)
+	$(BIN)/python -m tools.devregistry build
 
 lint: $(STAMP)
 	$(BIN)/ruff check inferrer tools tests benchmarks
@@ -74,6 +79,12 @@ kafka-start: setup
 
 kafka-stop:
 	$(BIN)/python -m tools.devkafka stop
+
+registry-start: setup
+	$(BIN)/python -m tools.devregistry start
+
+registry-stop:
+	$(BIN)/python -m tools.devregistry stop
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache $(CRATE)/target

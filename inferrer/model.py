@@ -207,6 +207,9 @@ class TopicSummary:
     partitions_seen: tuple[int, ...] = ()
     key_registry: RegistrySchema | None = None
     """The registry's writer schema of the keys, when they are framed."""
+    kind_selection: Mapping[str, Any] | None = None
+    """Evidence of how the kinds were told apart (:mod:`inferrer.inference.kinds`): the
+    chosen discriminator or shape clusters, and the ranked candidates with their scores."""
 
 
 @dataclass(frozen=True, slots=True)

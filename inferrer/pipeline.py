@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from inferrer.drift.options import DiffOptions
     from inferrer.drift.spec import SpecView
     from inferrer.engine import Engine
+    from inferrer.inference.kinds import DiscriminatorChoice
     from inferrer.inference.observation import TopicObservation
     from inferrer.kafka.plan import ProgressCallback, SampleConfig
     from inferrer.registry.framed import FramedDecoder
@@ -42,6 +43,8 @@ class Source:
     include_internal: bool = False
     registry: RegistrySettings | None = None
     """The Schema Registry to decode framed messages with (``--schema-registry``)."""
+    discriminators: tuple[DiscriminatorChoice, ...] = ()
+    """``--discriminator`` choices: how the kinds of matching topics are told apart."""
 
     def topic_patterns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The --topics and --exclude patterns of this source."""
@@ -80,6 +83,7 @@ class Collected:
     framed: FramedDecoder | None = None
     """The decoder of framed messages, with what it saw (None when no writer schema
     could be had: no registry, no schema sidecar)."""
+    discriminators: tuple[DiscriminatorChoice, ...] = ()
 
     def summaries(self, progress: ProgressCallback | None = None) -> list[TopicSummary]:
         """Each topic's summary (inference proper), reporting topics done to ``progress``;
@@ -88,13 +92,13 @@ class Collected:
         from inferrer.kafka.plan import SampleProgress
 
         if progress is None:
-            out = summarize_all(self.observations)
+            out = summarize_all(self.observations, self.discriminators)
         else:
             out = []
             names = sorted(self.observations)
             for done, name in enumerate(names):
                 progress(SampleProgress(done, len(names), done, len(names), unit="topics"))
-                out += summarize_all({name: self.observations[name]})
+                out += summarize_all({name: self.observations[name]}, self.discriminators)
             n = len(names)
             progress(SampleProgress(n, n, n, n, unit="topics"))
         if self.framed is not None:
@@ -261,6 +265,7 @@ def collect(
         bootstrap=bootstrap,
         secure=secure,
         framed=framed,
+        discriminators=source.discriminators,
     )
 
 
@@ -437,6 +442,7 @@ class ObservationSource:
     retention_seconds: float | None = None
     """Snapshots of members silent for longer are left out (None: the default, 7 days)."""
     timeout: float = 10.0
+    discriminators: tuple[DiscriminatorChoice, ...] = ()
 
 
 def collect_observations(source: ObservationSource) -> Collected:
@@ -488,6 +494,7 @@ def collect_observations(source: ObservationSource) -> Collected:
         warnings=tuple(warnings),
         bootstrap=bootstrap,
         secure=secure,
+        discriminators=source.discriminators,
     )
 
 

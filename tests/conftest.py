@@ -1,4 +1,5 @@
-"""Shared fixtures: the real Kafka broker and the official AsyncAPI tooling."""
+"""Shared fixtures: the real Kafka broker, the real Schema Registry and the official
+AsyncAPI tooling."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tools import devkafka
+from tools import devkafka, devregistry
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,39 @@ def kafka() -> Iterator[KafkaCluster]:
         )
     finally:
         broker.stop()
+
+
+@dataclass(frozen=True)
+class SchemaRegistry:
+    """Where the tests' registry answers. ``registry`` is None for an external one."""
+
+    url: str
+    registry: devregistry.Registry | None
+
+
+@pytest.fixture(scope="session")
+def schema_registry() -> Iterator[SchemaRegistry]:
+    """A real Confluent-compatible Schema Registry: $INFERRER_TEST_SCHEMA_REGISTRY_URL,
+    or the local Apicurio Registry the launcher starts (in memory, BACKWARD by default).
+
+    It never skips: if no registry can be had, the tests that need one fail. Tests
+    share it for the run, so each uses subjects of its own (see ``subject_name``).
+    """
+    external = os.environ.get("INFERRER_TEST_SCHEMA_REGISTRY_URL")
+    if external:
+        yield SchemaRegistry(url=external.rstrip("/"), registry=None)
+        return
+    registry = devregistry.start()
+    try:
+        yield SchemaRegistry(url=registry.url, registry=registry)
+    finally:
+        registry.stop()
+
+
+@pytest.fixture
+def subject_name() -> str:
+    """A fresh subject name per test, so tests never see each other's schemas."""
+    return f"test.{uuid.uuid4().hex[:12]}-value"
 
 
 @pytest.fixture

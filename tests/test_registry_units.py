@@ -447,3 +447,58 @@ def test_avro_as_json_schema_accepts_what_the_decoder_writes() -> None:
     del bad["tags"]
     assert not validator.is_valid(bad)
     assert not validator.is_valid({**json.loads(out[5:]), "kind": "C"})
+
+
+RICH_PROTO = """syntax = "proto3";
+package rich.v1;
+message Envelope {
+  string id = 1;
+  map<string, int64> counts = 2;
+  oneof body {
+    string text = 3;
+    Inner inner = 4;
+  }
+  optional double score = 5;
+  repeated Level levels = 6;
+  message Inner { bytes blob = 1; }
+  enum Level { LOW = 0; HIGH = 1; }
+}
+enum Top { A = 0; B = 1; }
+"""
+
+
+def _described(text: str) -> Any:
+    fds = descriptor_pb2.FileDescriptorSet.FromString(_compile_proto({"x.proto": text}))
+    proto = fds.file[-1]
+    proto.name = "x.proto"
+    for m in proto.message_type:
+        for f in m.field:
+            f.ClearField("json_name")
+    return proto
+
+
+def test_a_serialized_descriptor_is_decoded_and_written_back_as_source() -> None:
+    import base64
+
+    from inferrer.registry.schemas import proto_text, serialized_descriptor
+
+    proto = _described(RICH_PROTO)
+    held = base64.b64encode(proto.SerializeToString()).decode()  # as serializers register it
+    assert serialized_descriptor(held) == _described(RICH_PROTO)
+    assert serialized_descriptor(RICH_PROTO) is None
+    assert serialized_descriptor("aGVsbG8=") is None  # base64, but no descriptor
+    # The source written back compiles to the same descriptor.
+    assert _described(proto_text(held)) == proto
+    assert "map<string, int64> counts = 2;" in proto_text(held)
+    assert "oneof body {" in proto_text(held) and "optional double score = 5;" in proto_text(held)
+    # And messages decode with the descriptor itself (no protoc involved).
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(proto)
+    envelope = message_factory.GetMessageClass(pool.FindMessageTypeByName("rich.v1.Envelope"))
+    msg = envelope(id="e1", text="hi")
+    msg.counts["a"] = 2
+    decoder = FramedDecoder(source({11: RegisteredSchema("PROTOBUF", held)}))
+    out = decoder.body("t", "value", framed(11, b"\x00" + msg.SerializeToString()))
+    assert out is not None
+    got = json.loads(out[5:])
+    assert (got["id"], got["text"], got["counts"]) == ("e1", "hi", {"a": 2})

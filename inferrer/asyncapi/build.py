@@ -445,6 +445,9 @@ def _channel_evidence(plan: _ChannelPlan) -> dict[str, Any]:
             ),
             f"{EXTENSION_PREFIX}consumer-groups": sorted(set(md.consumer_groups)) if md else None,
             f"{EXTENSION_PREFIX}topics": list(plan.family.members) if plan.family else None,
+            f"{EXTENSION_PREFIX}kind-selection": (
+                None if s.kind_selection is None else dict(s.kind_selection)
+            ),
         }
     )
 

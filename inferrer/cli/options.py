@@ -146,6 +146,18 @@ SchemaRegistry = Annotated[
         rich_help_panel=SOURCE_PANEL,
     ),
 ]
+Discriminator = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--discriminator",
+        metavar="TOPIC=FIELD",
+        help="How the event kinds of the topics matching TOPIC (a shell glob) are told "
+        "apart: FIELD is a top-level payload field as a JSON pointer (/action), "
+        "header:NAME, or none (one kind); repeatable, the last match wins. Default: "
+        "inferred (see the evidence file's kind-selection).",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
 Timeout = Annotated[
     str,
     typer.Option(

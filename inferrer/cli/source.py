@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import shutil
@@ -20,6 +21,7 @@ from inferrer.cli.options import (
     AllowPartial,
     BootstrapServer,
     CommandConfig,
+    Discriminator,
     Exclude,
     Follow,
     IncludeInternal,
@@ -32,6 +34,7 @@ from inferrer.cli.options import (
     build_sample_config,
 )
 from inferrer.errors import UsageError
+from inferrer.inference.kinds import DiscriminatorChoice, parse_discriminator
 from inferrer.kafka.plan import SampleConfig
 from inferrer.pipeline import Source
 
@@ -139,6 +142,11 @@ class SourceOptions:
     allow_partial: bool = False
     from_file: list[Path] | None = None
     schema_registry: str | None = None
+    discriminator: list[str] | None = None
+
+    def discriminators(self) -> tuple[DiscriminatorChoice, ...]:
+        """The parsed ``--discriminator`` values (exit 2 on a malformed one)."""
+        return tuple(parse_discriminator(d) for d in self.discriminator or ())
 
     @property
     def live(self) -> bool:
@@ -163,7 +171,8 @@ class SourceOptions:
 
     def source(self) -> Source:
         """Capture files with ``--from-file``, else a live sample."""
-        return build_source(**{f: getattr(self, f) for f in self.__dataclass_fields__})
+        fields = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "discriminator"}
+        return dataclasses.replace(build_source(**fields), discriminators=self.discriminators())
 
 
 NO_SOURCE_OPTIONS = SourceOptions()
@@ -188,20 +197,26 @@ _SAMPLE: dict[str, tuple[Any, Any]] = {
 }
 _TIMEOUT: dict[str, tuple[Any, Any]] = {"timeout": (Timeout, "10s")}
 _FROM_FILE: dict[str, tuple[Any, Any]] = {"from_file": (FromFile, None)}
+_KINDS: dict[str, tuple[Any, Any]] = {"discriminator": (Discriminator, None)}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def with_source_options(*, sample: bool = True, from_file: bool = True) -> Callable[[F], F]:
+def with_source_options(
+    *, sample: bool = True, from_file: bool = True, kinds: bool = False
+) -> Callable[[F], F]:
     """Give a command the shared source flags, collected into one ``source_options``
     argument (a :class:`SourceOptions`), instead of repeating ten parameters.
 
     ``sample=False`` leaves out --max-messages/--from/--follow (for commands that read
-    no message); ``from_file=False`` leaves out --from-file.
+    no message); ``from_file=False`` leaves out --from-file; ``kinds=True`` adds
+    --discriminator (for commands that tell event kinds apart).
     """
     flags = {**_CONNECT, **(_SAMPLE if sample else {}), **_TIMEOUT}
     if from_file:
         flags.update(_FROM_FILE)
+    if kinds:
+        flags.update(_KINDS)
 
     def decorate(fn: F) -> F:
         signature = inspect.signature(fn, eval_str=True)

@@ -21,6 +21,7 @@ from typing import Final
 from inferrer.model import KindSummary, RegistrySchema, RegistrySchemaType, TopicSummary
 from inferrer.registry.client import RegistryClient, RegistryError
 from inferrer.registry.framed import FramedDecoder, Part, PartUse
+from inferrer.registry.schemas import proto_text
 
 STRATEGIES: Final = ("TopicNameStrategy", "TopicRecordNameStrategy", "RecordNameStrategy")
 MAX_VERSIONS_SEARCHED: Final = 200
@@ -82,7 +83,8 @@ def _schema_of(
     where = located.get(newest)
     return RegistrySchema(
         schema_type=schema.schema_type,
-        text=schema.text,
+        # A Protobuf schema may be held as a base64 descriptor: the document shows source.
+        text=proto_text(schema.text) if schema.schema_type == "PROTOBUF" else schema.text,
         schema_id=newest,
         ids=tuple(ids),
         record=record,

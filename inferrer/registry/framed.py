@@ -13,7 +13,6 @@ ids seen and why any message could not be decoded.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -143,10 +142,14 @@ class FramedDecoder:
             if key is None and value is None:
                 yield rec
             else:
-                yield dataclasses.replace(
-                    rec,
-                    key=rec.key if key is None else key,
-                    value=rec.value if value is None else value,
+                yield Record(
+                    rec.topic,
+                    rec.partition,
+                    rec.offset,
+                    rec.timestamp,
+                    rec.key if key is None else key,
+                    rec.value if value is None else value,
+                    rec.headers,
                 )
 
     def topic_use(self, topic: str) -> dict[Part, PartUse]:

@@ -175,22 +175,135 @@ def _compile_proto(files: Mapping[str, str]) -> bytes:
             env={**os.environ, "PYTHONWARNINGS": "ignore"},
         )
         if done.returncode != 0:
-            first = (done.stderr.strip().splitlines() or ["protoc failed"])[0]
+            # protoc's first line may be absl's notice about its own logging.
+            said = [ln for ln in done.stderr.splitlines() if ln.strip() and "absl::" not in ln]
+            first = (said or ["protoc failed"])[0]
             raise RegistryError(f"the registry's Protobuf schema cannot be compiled: {first}")
         return out.read_bytes()
 
 
-def protobuf_decoder(source: SchemaSource, schema: RegisteredSchema) -> Decoder:
-    """A decoder of Protobuf bodies; message types are picked by the message indexes."""
-    from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
+def serialized_descriptor(text: str) -> Any | None:
+    """The FileDescriptorProto a registry holds as base64 (what Confluent's Python and
+    Java serializers may register instead of ``.proto`` text), or None for text."""
+    from google.protobuf import descriptor_pb2
     from google.protobuf.message import DecodeError
 
-    files = {name: ref.text for name, ref in _references(source, schema)}
-    files["schema.proto"] = schema.text
-    fds = descriptor_pb2.FileDescriptorSet.FromString(_compile_proto(files))
+    stripped = text.strip()
+    if not stripped or any(c.isspace() for c in stripped) or "{" in stripped:
+        return None
+    try:
+        raw = base64.b64decode(stripped, validate=True)
+        proto = descriptor_pb2.FileDescriptorProto.FromString(raw)
+    except (ValueError, DecodeError):
+        return None
+    return proto if proto.message_type or proto.enum_type else None
+
+
+def _descriptor_set(source: SchemaSource, schema: RegisteredSchema) -> Any:
+    """The FileDescriptorSet of a Protobuf schema and its references, dependencies first."""
+    from google.protobuf import descriptor_pb2
+
+    refs = _references(source, schema)
+    serialized = [(name, serialized_descriptor(s.text)) for name, s in [*refs, ("", schema)]]
+    ready = [(name, proto) for name, proto in serialized if proto is not None]
+    if len(ready) == len(serialized):
+        out = descriptor_pb2.FileDescriptorSet()
+        for name, proto in ready:
+            if name:  # a reference: its import name
+                proto.name = name
+            out.file.append(proto)
+        return out
+    files = {name: proto_text(ref.text) for name, ref in refs}
+    files["schema.proto"] = proto_text(schema.text)
+    return descriptor_pb2.FileDescriptorSet.FromString(_compile_proto(files))
+
+
+_SCALARS: Final = {
+    1: "double", 2: "float", 3: "int64", 4: "uint64", 5: "int32", 6: "fixed64",
+    7: "fixed32", 8: "bool", 9: "string", 12: "bytes", 13: "uint32", 15: "sfixed32",
+    16: "sfixed64", 17: "sint32", 18: "sint64",
+}  # fmt: skip
+_MESSAGE, _ENUM, _GROUP, _REPEATED = 11, 14, 10, 3
+
+
+def _type_of(field: Any) -> str:
+    if field.type in (_MESSAGE, _ENUM, _GROUP):
+        return str(field.type_name)
+    return _SCALARS.get(field.type, "bytes")
+
+
+def _print_message(message: Any, indent: str, lines: list[str]) -> None:
+    entries = {n.name: n for n in message.nested_type if n.options.map_entry}
+    lines.append(f"{indent}message {message.name} {{")
+    inner = indent + "  "
+    oneofs: dict[int, list[Any]] = {}
+    for field in message.field:
+        if field.HasField("oneof_index") and not field.proto3_optional:
+            oneofs.setdefault(field.oneof_index, []).append(field)
+    printed: set[int] = set()
+    for field in message.field:
+        if field.HasField("oneof_index") and not field.proto3_optional:
+            if field.oneof_index in printed:
+                continue
+            printed.add(field.oneof_index)
+            lines.append(f"{inner}oneof {message.oneof_decl[field.oneof_index].name} {{")
+            for member in oneofs[field.oneof_index]:
+                lines.append(f"{inner}  {_type_of(member)} {member.name} = {member.number};")
+            lines.append(f"{inner}}}")
+            continue
+        entry = entries.get(field.type_name.rsplit(".", 1)[-1]) if field.type_name else None
+        if entry is not None and field.label == _REPEATED:
+            key, value = entry.field[0], entry.field[1]
+            kind = f"map<{_type_of(key)}, {_type_of(value)}>"
+        else:
+            label = "repeated " if field.label == _REPEATED else ""
+            label = "optional " if field.proto3_optional else label
+            kind = label + _type_of(field)
+        lines.append(f"{inner}{kind} {field.name} = {field.number};")
+    for nested in message.nested_type:
+        if not nested.options.map_entry:
+            _print_message(nested, inner, lines)
+    for enum in message.enum_type:
+        _print_enum(enum, inner, lines)
+    lines.append(f"{indent}}}")
+
+
+def _print_enum(enum: Any, indent: str, lines: list[str]) -> None:
+    lines.append(f"{indent}enum {enum.name} {{")
+    lines.extend(f"{indent}  {v.name} = {v.number};" for v in enum.value)
+    lines.append(f"{indent}}}")
+
+
+def proto_text(text: str) -> str:
+    """A registry's Protobuf schema as ``.proto`` text: the text itself, or the source
+    written back from a base64 FileDescriptorProto (messages, fields, maps, oneofs,
+    enums, nested types; options other than those are not written)."""
+    proto = serialized_descriptor(text)
+    if proto is None:
+        return text
+    lines = [f'syntax = "{proto.syntax or "proto2"}";']
+    if proto.package:
+        lines.append(f"package {proto.package};")
+    lines.extend(f'import "{dep}";' for dep in proto.dependency)
+    for message in proto.message_type:
+        _print_message(message, "", lines)
+    for enum in proto.enum_type:
+        _print_enum(enum, "", lines)
+    return "\n".join(lines) + "\n"
+
+
+def protobuf_decoder(source: SchemaSource, schema: RegisteredSchema) -> Decoder:
+    """A decoder of Protobuf bodies; message types are picked by the message indexes."""
+    from google.protobuf import descriptor_pool, json_format, message_factory
+    from google.protobuf.message import DecodeError
+
+    fds = _descriptor_set(source, schema)
     pool = descriptor_pool.DescriptorPool()
-    for proto in fds.file:
-        pool.Add(proto)
+    try:
+        for proto in fds.file:
+            pool.Add(proto)
+    except (TypeError, ValueError) as e:
+        raise RegistryError(f"the registry's Protobuf schema cannot be loaded: {e}") from e
     main = fds.file[-1]
     top = pool.FindFileByName(main.name)
     classes: dict[tuple[int, ...], Any] = {}

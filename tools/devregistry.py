@@ -1,0 +1,338 @@
+"""A real, local Confluent-compatible Schema Registry for the tests and the demo.
+
+Apicurio Registry 2.4.2.Final serves the Confluent Schema Registry API at
+``/apis/ccompat/v7``. ``tools/registry/`` is a small Maven project that repackages
+it from Maven Central artifacts with the Quarkus Maven plugin; this module builds
+that project into a cache folder outside the repo (rebuilt only when the project's
+files change) and runs it on loopback, on a free port, with in-memory storage and
+a modest JVM heap. The global compatibility rule is BACKWARD, Confluent's default.
+
+Command line::
+
+    python -m tools.devregistry build      # build and cache only; prints the app folder
+    python -m tools.devregistry start      # start in the background; prints the URL
+    python -m tools.devregistry status
+    python -m tools.devregistry stop
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from inferrer.errors import LauncherError
+from tools.devkafka import _alive, _die_with_parent, _java, _terminate, free_port
+
+REGISTRY_VERSION = "2.4.2.Final"
+CCOMPAT_PATH = "/apis/ccompat/v7"
+JVM_FLAGS = ("-Xmx384m", "-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+GLOBAL_COMPATIBILITY = "BACKWARD"
+WORKDIR_PREFIX = "inferrer-registry-"
+
+# The Maven project that repackages Apicurio; its files are the cache key.
+PROJECT_DIR = Path(__file__).resolve().parent / "registry"
+
+
+def cache_root() -> Path:
+    """Where builds live: ``$INFERRER_CACHE/registry/<version>`` (default ``~/.cache/inferrer``)."""
+    root = os.environ.get("INFERRER_CACHE") or str(Path.home() / ".cache" / "inferrer")
+    return Path(root) / "registry" / REGISTRY_VERSION
+
+
+def state_file() -> Path:
+    """Where ``devregistry start`` records the running registry for ``status`` and ``stop``.
+
+    ``$INFERRER_DEVREGISTRY_STATE`` overrides it.
+    """
+    override = os.environ.get("INFERRER_DEVREGISTRY_STATE")
+    if override:
+        return Path(override)
+    return cache_root().parent.parent / "devregistry-state.json"
+
+
+def _project_files() -> list[Path]:
+    return sorted(
+        p
+        for p in PROJECT_DIR.rglob("*")
+        if p.is_file() and "target" not in p.relative_to(PROJECT_DIR).parts
+    )
+
+
+def project_hash() -> str:
+    """A digest of the Maven project (pom, sources, Maven config): the build's cache key."""
+    digest = hashlib.sha256()
+    for path in _project_files():
+        digest.update(path.relative_to(PROJECT_DIR).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def app_dir() -> Path:
+    """The Quarkus fast-jar folder of the current build (it may not exist yet)."""
+    return cache_root() / project_hash() / "quarkus-app"
+
+
+def _tail(text: str, lines: int = 12) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def ensure_built(quiet: bool = False) -> Path:
+    """Build the registry with Maven unless a build of the same project files is cached;
+    return the folder holding ``quarkus-run.jar``.
+
+    Builds of older project versions are removed after a successful build.
+    """
+    key = project_hash()
+    home = cache_root() / key
+    app = home / "quarkus-app"
+    marker = home / ".complete"
+    if marker.exists() and (app / "quarkus-run.jar").exists():
+        return app
+    if shutil.which("mvn") is None:
+        raise LauncherError("Maven (mvn) is not on PATH; it is needed to build the registry")
+    staging = cache_root() / f"{key}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(PROJECT_DIR, staging, ignore=shutil.ignore_patterns("target"))
+    if not quiet:
+        print(
+            f"building Apicurio Registry {REGISTRY_VERSION} with Maven (a few minutes the "
+            "first time) ...",
+            file=sys.stderr,
+        )
+    # Run from the project folder so Maven reads its .mvn/maven.config.
+    proc = subprocess.run(
+        ["mvn", "-B", "-q", "package"],
+        cwd=staging,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    built = staging / "target" / "quarkus-app"
+    if proc.returncode != 0 or not (built / "quarkus-run.jar").exists():
+        log = staging / "maven.log"
+        log.write_text(proc.stdout + proc.stderr)
+        raise LauncherError(
+            f"Maven could not build the registry (exit {proc.returncode}); full log in {log}:\n"
+            + _tail(proc.stdout + proc.stderr)
+        )
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    built.rename(app)
+    shutil.rmtree(staging, ignore_errors=True)
+    marker.write_text(f"{REGISTRY_VERSION} {key}\n")
+    for other in cache_root().iterdir():
+        if other.name != key and not other.name.endswith(".partial"):
+            shutil.rmtree(other, ignore_errors=True)
+    return app
+
+
+@dataclass
+class Registry:
+    """A running local registry: its Confluent-compatible base URL, process and folder."""
+
+    url: str
+    port: int
+    pid: int
+    workdir: str
+    startup_seconds: float = 0.0
+    _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def base_url(self) -> str:
+        """The server root, e.g. for ``/health/ready`` or Apicurio's own API."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Stop the JVM (TERM, then KILL after ``timeout``) and remove its folder."""
+        _terminate(self.pid, self._proc, timeout)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "port": self.port,
+            "pid": self.pid,
+            "workdir": self.workdir,
+            "startup_seconds": self.startup_seconds,
+        }
+
+
+def _is_ready(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(base_url + "/health/ready", timeout=2) as resp:
+            return bool(resp.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _log_tail(log: Path) -> str:
+    try:
+        return _tail(log.read_text(errors="replace"))
+    except OSError:
+        return "(no log)"
+
+
+def sweep_stale_workdirs() -> list[Path]:
+    """Remove folders of registries whose JVM is gone (a run killed with SIGKILL cannot
+    clean up after itself). Returns what was removed."""
+    removed: list[Path] = []
+    for folder in Path(tempfile.gettempdir()).glob(WORKDIR_PREFIX + "*"):
+        try:
+            pid = int((folder / "jvm.pid").read_text())
+        except (OSError, ValueError):
+            if time.time() - folder.stat().st_mtime < 600:
+                continue
+            pid = -1
+        if pid > 0 and _alive(pid):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def start(*, timeout: float = 120.0, detach: bool = False) -> Registry:
+    """Start the registry on a free loopback port and wait until ``/health/ready`` says UP.
+
+    ``detach=False`` ties the JVM to this process (it is killed if we die), as the test
+    fixture wants; ``detach=True`` lets it outlive us, for ``devregistry start``.
+    """
+    app = ensure_built()
+    sweep_stale_workdirs()
+    began = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
+    port = free_port()
+    log = workdir / "registry.log"
+    env = dict(os.environ)
+    # Apicurio reads its port from HTTP_PORT (its %prod profile overrides a plain
+    # -Dquarkus.http.port); the host is Quarkus' own setting, 0.0.0.0 unless told.
+    env["HTTP_PORT"] = str(port)
+    env["QUARKUS_HTTP_HOST"] = "127.0.0.1"
+    cmd = [
+        _java(),
+        *JVM_FLAGS,
+        "-Djava.awt.headless=true",
+        f"-Djava.io.tmpdir={workdir}",
+        "-Dquarkus.http.host=127.0.0.1",
+        f"-Dregistry.rules.global.compatibility={GLOBAL_COMPATIBILITY}",
+        "-jar",
+        str(app / "quarkus-run.jar"),
+    ]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=workdir,
+            env=env,
+            preexec_fn=os.setsid if detach else _die_with_parent,
+        )
+    (workdir / "jvm.pid").write_text(f"{proc.pid}\n")
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while not _is_ready(base_url):
+            if proc.poll() is not None:
+                raise LauncherError(
+                    f"the registry JVM exited with code {proc.returncode}; last lines of {log}:\n"
+                    + _log_tail(log)
+                )
+            if time.monotonic() > deadline:
+                raise LauncherError(
+                    f"the registry was not ready within {timeout:.0f}s; last lines of {log}:\n"
+                    + _log_tail(log)
+                )
+            time.sleep(0.25)
+    except BaseException:
+        _terminate(proc.pid, proc, 10)
+        if not detach:
+            shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    return Registry(
+        url=base_url + CCOMPAT_PATH,
+        port=port,
+        pid=proc.pid,
+        workdir=str(workdir),
+        startup_seconds=round(time.monotonic() - began, 2),
+        _proc=proc,
+    )
+
+
+def _read_state() -> dict[str, Any] | None:
+    path = state_file()
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.devregistry",
+        description=f"Run a local Confluent-compatible Schema Registry (Apicurio Registry "
+        f"{REGISTRY_VERSION}, in memory, loopback) for inferrer's tests and demo.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("build", help="build and cache the registry with Maven, then exit")
+    p_start = sub.add_parser("start", help="start a registry in the background; print its URL")
+    p_start.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for ready")
+    sub.add_parser("stop", help="stop the registry started by `start` (its schemas are lost)")
+    sub.add_parser("status", help="say whether the registry started by `start` is running")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "build":
+            print(ensure_built())
+            return 0
+        if args.command == "start":
+            state = _read_state()
+            if state and _alive(int(state["pid"])):
+                print(state["url"])
+                print("already running", file=sys.stderr)
+                return 0
+            registry = start(timeout=args.timeout, detach=True)
+            path = state_file()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(registry.to_state(), indent=2) + "\n")
+            print(
+                f"Apicurio Registry {REGISTRY_VERSION} ready in {registry.startup_seconds:.1f}s",
+                file=sys.stderr,
+            )
+            print(registry.url)
+            return 0
+        if args.command == "status":
+            state = _read_state()
+            if state and _alive(int(state["pid"])):
+                print(f"running: {state['url']} (pid {state['pid']})")
+                return 0
+            print("not running")
+            return 1
+        if args.command == "stop":
+            state = _read_state()
+            if not state:
+                print("not running")
+                return 0
+            _terminate(int(state["pid"]), None, 15)
+            shutil.rmtree(state["workdir"], ignore_errors=True)
+            state_file().unlink(missing_ok=True)
+            print("stopped")
+            return 0
+    except LauncherError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return e.exit_code
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
