@@ -15,7 +15,8 @@ from typing import Any
 
 import jsonschema
 
-from inferrer.drift.compare import DiffOptions, diff_observed
+from inferrer.drift.options import DiffOptions
+from inferrer.drift.traffic import diff_observed
 from inferrer.model import DecodedMessage, TopicSummary
 from tests.drift_helpers import order_spec, payload_of
 

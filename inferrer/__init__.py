@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from inferrer.version import __version__
 
 if TYPE_CHECKING:
     from inferrer.frames import (
@@ -57,9 +57,8 @@ __all__ = [
     "types_frame",
 ]
 
-ANALYST_API = tuple(name for name in __all__ if name != "__version__")
-"""The names of :mod:`inferrer.frames` exported from here lazily (its ``__all__``)."""
-_FRAMES = frozenset(ANALYST_API)
+_FRAMES = frozenset(__all__) - {"__version__"}
+"""The names of :mod:`inferrer.frames` exported from here lazily."""
 
 
 def __getattr__(name: str) -> Any:

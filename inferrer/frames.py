@@ -36,22 +36,21 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast, get_args
 
 import pandas as pd
 
-from inferrer import ANALYST_API
 from inferrer.errors import UsageError
 from inferrer.model import FieldSummary, JSONType, KindSummary, TopicMetadata, TopicSummary
 from inferrer.records import clamp_timestamp
 
 if TYPE_CHECKING:
     from inferrer.asyncapi.build import DocumentOptions
-    from inferrer.drift.compare import DiffOptions
     from inferrer.drift.model import DriftReport
+    from inferrer.drift.options import DiffOptions
     from inferrer.inference.observation import TopicObservation
     from inferrer.kafka.sampler import SampleConfig
     from inferrer.pipeline import Source
 
 
-# The public names are listed once, in inferrer/__init__.py, which exports them lazily.
-__all__ = list(ANALYST_API)
+# The public names are listed once, in inferrer/__init__.py, which exports them lazily;
+# this module does not import the package's front (tests/test_import_graph.py).
 
 PathLike: TypeAlias = str | os.PathLike[str]
 CapturePaths: TypeAlias = PathLike | Sequence[PathLike]
@@ -738,24 +737,24 @@ def drift_between(
     """
     import dataclasses
 
-    from inferrer.drift.compare import DiffOptions, diff_specs
-    from inferrer.drift.spec import load_spec_file
+    from inferrer.drift.options import DiffOptions
     from inferrer.kafka.sampler import SampleConfig
-    from inferrer.pipeline import Source, diff_document_against_source
+    from inferrer.pipeline import Against, Source, diff
 
     spec, label = _baseline_document(baseline, topics, exclude)
     opts = dataclasses.replace(options or DiffOptions(), spec_label=label)
+    against: Against
     if isinstance(current, Mapping):
-        return diff_specs(spec, current, dataclasses.replace(opts, compared_with="document"))
-    if _is_spec_path(current):
+        against, opts = current, dataclasses.replace(opts, compared_with="document")
+    elif _is_spec_path(current):
         assert isinstance(current, str | os.PathLike)
-        other = load_spec_file(Path(current))
-        return diff_specs(spec, other, dataclasses.replace(opts, compared_with=str(current)))
-    if isinstance(current, SampleConfig):
-        source = Source(sample=current)
+        against = Path(current)
+    elif isinstance(current, SampleConfig):
+        against = Source(sample=current)
     elif isinstance(current, Source):
-        source = current
+        against = current
     else:
-        source = _capture_source(current, topics, exclude)
-    opts = dataclasses.replace(opts, compared_with=source.describe())
-    return diff_document_against_source(spec, source, opts, label=label)
+        against = _capture_source(current, topics, exclude)
+    if isinstance(against, Source):
+        opts = dataclasses.replace(opts, compared_with=against.describe())
+    return diff(spec, against, opts)

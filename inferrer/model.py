@@ -16,7 +16,7 @@ All of them are JSON-serialisable through :func:`dataclasses.asdict`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 JSONType = Literal["null", "boolean", "integer", "number", "string", "array", "object"]
@@ -255,3 +255,14 @@ def json_type(value: Any) -> JSONType:
     if isinstance(value, (list, tuple)):
         return "array"
     return "object"
+
+
+def explicit_configs(metadata: TopicMetadata) -> TopicMetadata:
+    """``metadata`` with only the configs set explicitly on the topic.
+
+    A spec documents what a topic's owner chose, not the broker's defaults (which
+    differ from cluster to cluster); capture sidecars keep the same set, so a
+    document is the same whether it was inferred live or from a recording.
+    """
+    explicit = set(metadata.non_default_configs)
+    return replace(metadata, configs={k: v for k, v in metadata.configs.items() if k in explicit})

@@ -3,25 +3,26 @@
 A :class:`Source` is either a live cluster (a :class:`~inferrer.kafka.sampler.SampleConfig`)
 or capture files. :func:`collect` reads it, decodes every record once and folds the
 decoded messages into observations; :func:`infer_document` turns those into an
-AsyncAPI document; :func:`diff_against_source` compares a committed spec with them
-(:func:`diff_document_against_source` a document already in memory).
+AsyncAPI document; :func:`diff` compares a committed spec with them (or with
+observations already made, or with a second spec).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inferrer.errors import NoTopicsMatched
-from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
+from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary, explicit_configs
 
 if TYPE_CHECKING:
     from inferrer.asyncapi.build import DocumentOptions, Origin
-    from inferrer.drift.compare import DiffOptions
     from inferrer.drift.model import DriftReport
+    from inferrer.drift.options import DiffOptions
+    from inferrer.drift.spec import SpecView
     from inferrer.engine import Engine
     from inferrer.inference.kinds import DiscriminatorChoice
     from inferrer.inference.observation import TopicObservation
@@ -305,21 +306,6 @@ def framed_warnings(
     return lines
 
 
-def explicit_configs(metadata: TopicMetadata) -> TopicMetadata:
-    """``metadata`` with only the configs set explicitly on the topic.
-
-    A spec documents what a topic's owner chose, not the broker's defaults (which
-    differ from cluster to cluster); capture sidecars keep the same set, so a
-    document is the same whether it was inferred live or from a recording.
-    """
-    import dataclasses
-
-    explicit = set(metadata.non_default_configs)
-    return dataclasses.replace(
-        metadata, configs={k: v for k, v in metadata.configs.items() if k in explicit}
-    )
-
-
 def infer_document(
     source: Source,
     options: DocumentOptions,
@@ -384,80 +370,6 @@ def _document_of(
         metadata=collected.metadata,
         warnings=collected.warnings,
         evidence=evidence if options.evidence == "file" else None,
-    )
-
-
-def diff_against_source(
-    spec_path: Path,
-    source: Source,
-    options: DiffOptions,
-    *,
-    progress: ProgressCallback | None = None,
-) -> DriftReport:
-    """Compare the committed spec at ``spec_path`` with traffic from ``source``."""
-    from inferrer.drift.spec import load_spec_file
-
-    spec = load_spec_file(spec_path)
-    return diff_document_against_source(
-        spec, source, options, label=str(spec_path), progress=progress
-    )
-
-
-def diff_document_against_source(
-    spec: Mapping[str, Any],
-    source: Source,
-    options: DiffOptions,
-    *,
-    label: str = "spec",
-    progress: ProgressCallback | None = None,
-) -> DriftReport:
-    """Compare an AsyncAPI document already in memory with traffic from ``source``.
-
-    ``label`` names the document in error messages (usually its path).
-    """
-    import dataclasses
-
-    from inferrer.drift.compare import diff_observed
-    from inferrer.drift.spec import normalize_spec
-    from inferrer.drift.traffic import CoreTraffic, core_plan
-    from inferrer.kafka.select import select_topics
-
-    view = normalize_spec(spec, label)
-    documented = view.channels
-    # The core checks every message while folding it; a spec it cannot read (a
-    # pattern its regex engine lacks) takes the reference path over decoded messages.
-    plan = core_plan(view, options)
-    collected = collect(source, keep_messages=plan is None, check=plan, progress=progress)
-    # Only documented topics this run was asked to look at can be called missing or
-    # silent: a nightly job over 'bank.*' says nothing about 'crm.*'.
-    patterns, exclude = source.topic_patterns()
-    scope = frozenset(select_topics(documented, patterns, exclude, include_internal=True))
-    options = dataclasses.replace(
-        options,
-        compared_with=options.compared_with or source.describe(),
-        scope=options.scope if options.scope is not None else scope,
-    )
-    report = diff_observed(
-        spec,
-        collected.summaries(),
-        collected.metadata if source.sample is not None else None,
-        CoreTraffic(collected.traffic) if collected.traffic is not None else collected.messages,
-        options,
-    )
-    if collected.framed is None:
-        return report
-    from inferrer.drift.model import sort_findings
-    from inferrer.drift.registry import registry_findings
-
-    client = getattr(collected.framed.source, "registry", None)
-    extra = registry_findings(view, collected.framed, client, options)
-    return dataclasses.replace(
-        report,
-        findings=sort_findings([*report.findings, *extra.findings]),
-        suppressed=report.suppressed + extra.suppressed,
-        suppressed_findings=sort_findings(
-            [*report.suppressed_findings, *extra.suppressed_findings]
-        ),
     )
 
 
@@ -600,31 +512,110 @@ def infer_document_from_observations(
     return _document_of(collected, collected.metadata, options, origin, update, document_name)
 
 
-def diff_against_observations(
-    spec_path: Path, source: ObservationSource, options: DiffOptions
+Against = Source | ObservationSource | Path | Mapping[str, Any]
+"""What a committed spec is compared with: traffic (a :class:`Source`), observations
+already made (an :class:`ObservationSource`), or a second spec (its file, or the
+document)."""
+
+
+def diff(
+    spec: Path | Mapping[str, Any],
+    against: Against,
+    options: DiffOptions,
+    *,
+    progress: ProgressCallback | None = None,
 ) -> DriftReport:
-    """Compare the committed spec with observations already made (``diff
-    --from-observations``): the rules their statistics decide, see
-    :mod:`inferrer.drift.observed`."""
+    """The drift report of ``against`` measured against the committed ``spec`` (its file,
+    or the document): the one entry point of drift, for the command line and notebooks.
+
+    A file names itself in the report (and in errors); a document in memory is named by
+    ``options.spec_label``, a second one by ``options.compared_with``. Traffic is named by
+    its source unless ``options.compared_with`` names it.
+    """
     import dataclasses
 
-    from inferrer.drift.observed import diff_observations
-    from inferrer.drift.spec import load_spec_file, normalize_spec
-    from inferrer.kafka.select import select_topics
+    from inferrer.drift.spec import load_spec_file
 
-    spec = load_spec_file(spec_path)
+    if isinstance(spec, Path):
+        options = dataclasses.replace(options, spec_label=str(spec))
+        spec = load_spec_file(spec)
+    if isinstance(against, Path | Mapping):
+        from inferrer.drift.compare import diff_specs
+
+        if isinstance(against, Path):
+            options = dataclasses.replace(options, compared_with=str(against))
+            against = load_spec_file(against)
+        return diff_specs(spec, against, options)
+    from inferrer.drift.spec import normalize_spec
+
+    view = normalize_spec(spec, options.spec_label)
+    if isinstance(against, ObservationSource):
+        return _diff_observations(view, against, options)
+    return _diff_traffic(view, against, options, progress)
+
+
+def _diff_traffic(
+    view: SpecView, source: Source, options: DiffOptions, progress: ProgressCallback | None
+) -> DriftReport:
+    from inferrer.drift.traffic import CoreTraffic, core_plan, diff_observed
+
+    # The core checks every message while folding it; a spec it cannot read (a
+    # pattern its regex engine lacks) takes the reference path over decoded messages.
+    plan = core_plan(view, options)
+    collected = collect(source, keep_messages=plan is None, check=plan, progress=progress)
+    # Only documented topics this run was asked to look at can be called missing or
+    # silent: a nightly job over 'bank.*' says nothing about 'crm.*'.
+    options = _scoped(
+        options,
+        options.compared_with or source.describe(),
+        list(view.channels),
+        *source.topic_patterns(),
+    )
+    traffic: Iterable[DecodedMessage] | CoreTraffic = collected.messages
+    if collected.traffic is not None:
+        traffic = CoreTraffic(collected.traffic)
+    metadata = collected.metadata if source.sample is not None else None
+    return diff_observed(
+        view, collected.summaries(), metadata, traffic, options, framed=collected.framed
+    )
+
+
+def _diff_observations(
+    view: SpecView, source: ObservationSource, options: DiffOptions
+) -> DriftReport:
+    from inferrer.drift.observed import diff_observations
+
     collected = collect_observations(source)
-    view = normalize_spec(spec, str(spec_path))
     # Only documented topics these observations covered can be silent: a watch of
     # 'bank.*' says nothing about 'crm.*'.
     covered = set(collected.observations) | set(collected.metadata)
-    documented = [t for t in view.channels if t in covered]
-    scope = frozenset(
-        select_topics(documented, source.topics, source.exclude, include_internal=True)
-    )
-    options = dataclasses.replace(
+    options = _scoped(
         options,
-        compared_with=f"observations {source.location}",
+        f"observations {source.location}",
+        [t for t in view.channels if t in covered],
+        source.topics,
+        source.exclude,
+    )
+    metadata = dict(collected.metadata) or None
+    return diff_observations(view, collected.summaries(), metadata, options)
+
+
+def _scoped(
+    options: DiffOptions,
+    compared_with: str,
+    documented: Iterable[str],
+    patterns: Sequence[str],
+    exclude: Sequence[str],
+) -> DiffOptions:
+    """``options`` naming what the spec is compared with, and scoped (unless they say
+    otherwise) to the documented topics the patterns select."""
+    import dataclasses
+
+    from inferrer.kafka.select import select_topics
+
+    scope = frozenset(select_topics(documented, patterns, exclude, include_internal=True))
+    return dataclasses.replace(
+        options,
+        compared_with=compared_with,
         scope=options.scope if options.scope is not None else scope,
     )
-    return diff_observations(spec, collected.summaries(), dict(collected.metadata) or None, options)

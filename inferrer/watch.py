@@ -20,7 +20,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 from inferrer.errors import CouldNotRun, InferrerError, UsageError
 from inferrer.kafka.config import ClientConfig
 from inferrer.kafka.plan import StartPosition
-from inferrer.model import TopicMetadata
+from inferrer.model import TopicMetadata, explicit_configs
 from inferrer.snapshots import (
     DEFAULT_RETENTION_SECONDS,
     DirectoryStore,
@@ -39,8 +39,9 @@ from inferrer.snapshots import (
 )
 
 if TYPE_CHECKING:
-    from inferrer.drift.compare import DiffOptions
-    from inferrer.drift.model import Finding, Severity
+    from inferrer.drift.model import FailOn, Finding
+    from inferrer.drift.options import DiffOptions
+    from inferrer.drift.spec import SpecView
     from inferrer.engine import Engine
     from inferrer.inference import TopicObservation
     from inferrer.kafka.group import TP, GroupConsumer
@@ -94,7 +95,7 @@ class WatchConfig:
     snapshot_topic: str | None = None
     spec: Path | None = None
     diff_options: DiffOptions | None = None
-    fail_on: Severity | Literal["never"] = "never"
+    fail_on: FailOn = "never"
     status_interval: float = 10.0
     status_port: int | None = None
     session_timeout_ms: int = 45000
@@ -223,7 +224,8 @@ class Watcher:
         self.status = WatchStatus(config.group, config.member, time.time())
         self.emitted: set[str] = set()
         self.failing: Finding | None = None
-        self._spec: Mapping[str, Any] | None = None
+        self._spec: SpecView | None = None
+        """The committed spec, normalised once."""
         self._options: DiffOptions | None = None
         self._consumer: GroupConsumer | None = None
         self._engine: Engine | None = None
@@ -237,7 +239,6 @@ class Watcher:
     def _select(self) -> list[str]:
         from inferrer.kafka.plan import SampleConfig
         from inferrer.kafka.sampler import describe_selection
-        from inferrer.pipeline import explicit_configs
 
         cfg = self.config
         selection = describe_selection(
@@ -265,7 +266,7 @@ class Watcher:
         cfg = self.config
         if cfg.spec is None:
             return
-        from inferrer.drift.compare import DiffOptions
+        from inferrer.drift.options import DiffOptions
         from inferrer.drift.spec import load_spec_file, normalize_spec
         from inferrer.drift.traffic import core_plan
 
@@ -278,14 +279,15 @@ class Watcher:
             scope=frozenset(),
             ignore=options.ignore | LIVE_IGNORED_RULES,
         )
-        plan = core_plan(normalize_spec(spec, str(cfg.spec)), options)
+        view = normalize_spec(spec, str(cfg.spec))
+        plan = core_plan(view, options)
         if plan is None:
             raise UsageError(f"{cfg.spec}: watch cannot check this spec as it goes")
         try:
             engine.check(plan)
         except ValueError as e:
             raise UsageError(f"{cfg.spec}: watch cannot check this spec as it goes: {e}") from e
-        self._spec, self._options = spec, options
+        self._spec, self._options = view, options
 
     def _resume(self) -> None:
         """A member restarted under its old name continues from its own snapshots."""
@@ -406,8 +408,8 @@ class Watcher:
         """Emit every finding not emitted before; remember the first failing one."""
         if self._spec is None or self._options is None or self._engine is None:
             return
-        from inferrer.drift.compare import diff_observed
-        from inferrer.drift.traffic import CoreTraffic
+        from inferrer.drift.model import at_or_above
+        from inferrer.drift.traffic import CoreTraffic, diff_observed
         from inferrer.inference import summarize_all
 
         results = self._engine.check_results()
@@ -424,7 +426,7 @@ class Watcher:
             self.status.findings += 1
             if self.on_finding is not None:
                 self.on_finding(finding)
-            if self.failing is None and _at_or_above(finding.severity, self.config.fail_on):
+            if self.failing is None and at_or_above(finding.severity, self.config.fail_on):
                 self.failing = finding
 
     def _count_kinds(self) -> None:
@@ -533,14 +535,6 @@ class Watcher:
             if server is not None:
                 server.close()
         return WatchResult(reason=reason, status=self.status, failing=self.failing)
-
-
-def _at_or_above(severity: Severity, level: Severity | Literal["never"]) -> bool:
-    from inferrer.drift.model import severity_rank
-
-    if level == "never":
-        return False
-    return severity_rank(severity) >= severity_rank(level)
 
 
 def run_watch(

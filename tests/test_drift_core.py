@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inferrer.capture import write_capture
-from inferrer.drift.compare import DiffOptions, diff_observed
+from inferrer.drift.options import DiffOptions
 from inferrer.drift.spec import normalize_spec
-from inferrer.drift.traffic import CoreTraffic, core_plan
+from inferrer.drift.traffic import CoreTraffic, core_plan, diff_observed
 from inferrer.engine import Engine, decode_record
 from inferrer.model import KindSummary, TopicSummary
-from inferrer.pipeline import Source, collect, diff_document_against_source
+from inferrer.pipeline import Source, collect, diff
 from inferrer.records import Record
 
 NAMES = st.sampled_from(["id", "amount", "status", "at", "lines", "meta", "tags", "x/y", "a~b"])
@@ -269,7 +269,7 @@ def test_a_pattern_beyond_the_core_regex_engine_takes_the_reference_path(tmp_pat
     collected = collect(source, check=plan)
     assert collected.traffic is None and len(collected.messages) == len(records)
     options = DiffOptions(compared_with="c", scope=frozenset({"orders"}))
-    report = diff_document_against_source(spec, source, options)
+    report = diff(spec, source, options)
     summaries = collected.summaries()
     decoded = [decode_record(r) for r in records]
     reference = diff_observed(spec, summaries, None, decoded, options)

@@ -11,9 +11,11 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from inferrer.drift.compare import DiffOptions, diff_observed, diff_specs
+from inferrer.drift.compare import diff_specs
+from inferrer.drift.options import DiffOptions
 from inferrer.drift.reporters import render_json
 from inferrer.drift.rules import default_rules
+from inferrer.drift.traffic import diff_observed
 from inferrer.model import DecodedMessage, TopicSummary
 from tests.drift_helpers import order_spec, payload_of
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from inferrer.drift.compare import DiffOptions, diff_observed
 from inferrer.drift.model import DriftReport, Finding
+from inferrer.drift.options import DiffOptions
+from inferrer.drift.traffic import diff_observed
 from inferrer.errors import SpecError
 from inferrer.model import DecodedMessage, KindSummary, TopicMetadata, TopicSummary
 from tests.drift_helpers import PAYLOAD, order_spec, payload_of

@@ -12,8 +12,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inferrer.drift.compare import DiffOptions, diff_observed, diff_specs
+from inferrer.drift.compare import diff_specs
+from inferrer.drift.options import DiffOptions
 from inferrer.drift.spec import normalize_spec
+from inferrer.drift.traffic import diff_observed
 from inferrer.model import DecodedMessage, KindSummary, TopicSummary
 
 NAMES = st.text(alphabet="abcdefghij", min_size=1, max_size=6)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+from inferrer.cli.text_report import render_text
 from inferrer.drift.model import DriftReport, Evidence, Finding, make_finding_id
-from inferrer.drift.reporters import render_json, render_junit, render_markdown, render_text
+from inferrer.drift.reporters import render_json, render_junit, render_markdown
 
 
 def _report() -> DriftReport:

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from inferrer.drift.compare import DiffOptions, diff_specs
+from inferrer.drift.compare import diff_specs
 from inferrer.drift.model import Compatibility
+from inferrer.drift.options import DiffOptions
 from tests.drift_helpers import PAYLOAD, order_spec, payload_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "drift"

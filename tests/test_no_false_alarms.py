@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from inferrer.capture import read_capture, read_capture_topics, write_capture
-from inferrer.drift.compare import DiffOptions
 from inferrer.drift.model import DriftReport
+from inferrer.drift.options import DiffOptions
 from inferrer.kafka.sampler import SampleConfig, StartPosition
 from inferrer.model import TopicMetadata
-from inferrer.pipeline import Source, diff_against_source
+from inferrer.pipeline import Source, diff
 from inferrer.records import Record
 from tests.bank_helpers import GOLDEN, V1, V2, fresh_prefix, prefixed, replay_bank
 from tests.conftest import KafkaCluster
@@ -84,7 +84,7 @@ def test_live_sample_windows_raise_no_breaking_finding(
         max_messages=max_messages,
         start=start,
     )
-    report = diff_against_source(spec, Source(sample=config), DiffOptions())
+    report = diff(spec, Source(sample=config), DiffOptions())
     _assert_no_breaking(report, f"--max-messages {max_messages} --from {kind} {moment}")
 
 
@@ -112,7 +112,7 @@ def _capture_window(
 @pytest.mark.parametrize("seed", range(ROUNDS_PER_SOURCE))
 def test_capture_windows_raise_no_breaking_finding(tmp_path: Path, seed: int) -> None:
     source, window = _capture_window(V1_RECORDS, seed, tmp_path)
-    report = diff_against_source(GOLDEN, source, DiffOptions())
+    report = diff(GOLDEN, source, DiffOptions())
     _assert_no_breaking(report, window)
 
 
@@ -121,5 +121,5 @@ def test_the_same_windows_over_drifted_traffic_do_alarm(tmp_path: Path) -> None:
     v2_records, _ = _load(V2)
     for seed in range(ROUNDS_PER_SOURCE):
         source, window = _capture_window(v2_records, seed, tmp_path)
-        report = diff_against_source(GOLDEN, source, DiffOptions())
+        report = diff(GOLDEN, source, DiffOptions())
         assert report.fails("breaking"), window

@@ -9,9 +9,9 @@ import pytest
 
 from inferrer.asyncapi.build import DocumentOptions
 from inferrer.capture import write_capture
-from inferrer.drift.compare import DiffOptions
+from inferrer.drift.options import DiffOptions
 from inferrer.drift.spec import normalize_spec
-from inferrer.pipeline import Source, diff_document_against_source, infer_document
+from inferrer.pipeline import Source, diff, infer_document
 from inferrer.registry.document import Located
 from inferrer.registry.sidecar import write_sidecar
 from tests.test_registry_document import LOCATED, SCHEMAS, traffic
@@ -59,17 +59,13 @@ def test_the_spec_keeps_the_writer_schema_as_contract(captures: tuple[Path, Path
 
 def test_same_traffic_no_drift(captures: tuple[Path, Path]) -> None:
     before = captures[0]
-    report = diff_document_against_source(
-        spec_of(before), Source(capture_files=(before,)), DiffOptions()
-    )
+    report = diff(spec_of(before), Source(capture_files=(before,)), DiffOptions())
     assert report.findings == ()
 
 
 def test_a_new_version_in_traffic_is_found(captures: tuple[Path, Path]) -> None:
     before, after = captures
-    report = diff_document_against_source(
-        spec_of(before), Source(capture_files=(after,)), DiffOptions()
-    )
+    report = diff(spec_of(before), Source(capture_files=(after,)), DiffOptions())
     by_rule = {f.rule: f for f in report.findings}
     assert sorted(by_rule) == ["property-new", "schema-id-new"]
     new_id = by_rule["schema-id-new"]

@@ -54,14 +54,14 @@ class Command(TyperCommand):
 
 class Group(TyperGroup):
     """The root command's class, tidied as :class:`Command` is. Its help lists every
-    command from :data:`inferrer.cli.COMMAND_SUMMARIES`, registered or not (a run
+    command from :data:`inferrer.cli.commands.COMMAND_SUMMARIES`, registered or not (a run
     registers only the command it runs)."""
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _tidy_params(super().get_params(ctx))
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
-        from inferrer.cli import COMMAND_SUMMARIES
+        from inferrer.cli.commands import COMMAND_SUMMARIES
 
         with formatter.section("Commands"):
             formatter.write_dl(list(COMMAND_SUMMARIES.items()))

@@ -1,18 +1,16 @@
 """``infer-asyncapi diff``: report drift of a second spec (or traffic) against the committed spec.
 
-Option parsing (:func:`build_diff_options`) and rendering (:func:`finish_report`)
-are separate from the source of what the spec is compared with, so that live
-traffic and capture files plug in by calling
-:func:`inferrer.drift.compare.diff_observed` and handing its report to
-:func:`finish_report`.
+The command turns its flags into a :class:`~inferrer.drift.options.DiffOptions` value
+(:func:`build_diff_options`) and what the spec is compared with, calls
+:func:`inferrer.pipeline.diff`, and renders the report (:func:`finish_report`). The
+choices of ``--format``, ``--fail-on`` and ``--compatibility`` are the library's.
 """
 
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -22,62 +20,39 @@ from inferrer.cli.logs import LOG
 from inferrer.cli.observations import FromObservations, SnapshotRetention, observation_source
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
-from inferrer.drift.reporters import DEFAULT_MAX_BYTES, MIN_MAX_BYTES
+from inferrer.cli.text_report import TEXT
+from inferrer.drift.model import Compatibility, FailOn
+from inferrer.drift.reporters import DEFAULT_MAX_BYTES, LINE_FORMATS, MIN_MAX_BYTES, Format
 from inferrer.errors import EXIT_DRIFT, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from inferrer.drift.compare import DiffOptions
     from inferrer.drift.model import DriftReport
+    from inferrer.drift.options import DiffOptions
 
-
-class OutputFormat(StrEnum):
-    text = "text"
-    markdown = "markdown"
-    json = "json"
-    junit = "junit"
-    github = "github"
-    sarif = "sarif"
-
-
-class FailOn(StrEnum):
-    breaking = "breaking"
-    non_breaking = "non-breaking"
-    info = "info"
-    never = "never"
-
-
-class CompatibilityMode(StrEnum):
-    BACKWARD = "BACKWARD"
-    FORWARD = "FORWARD"
-    FULL = "FULL"
+ReportFormat = Literal["text", Format]
+"""``--format``: the text table, and every format of the library's reporters. The choices
+of ``--fail-on`` and ``--compatibility`` are the library's types too."""
 
 
 def build_diff_options(
-    compatibility: CompatibilityMode,
-    rules: Path | None,
-    baseline: Path | None,
-    ignore: list[str],
-    spec: Path,
-    compared_with: str,
+    compatibility: Compatibility, rules: Path | None, baseline: Path | None, ignore: list[str]
 ) -> DiffOptions:
     """Turn the shared diff flags into a :class:`DiffOptions` value."""
     from inferrer.drift.baseline import read_baseline
-    from inferrer.drift.compare import DiffOptions
+    from inferrer.drift.options import DiffOptions
     from inferrer.drift.rules import load_rules
 
     return DiffOptions(
-        compatibility=compatibility.value,
+        compatibility=compatibility,
         rules=load_rules(rules) if rules is not None else None,
         baseline=read_baseline(baseline) if baseline is not None else frozenset(),
         ignore=frozenset(ignore),
-        spec_label=str(spec),
-        compared_with=compared_with,
     )
 
 
 def finish_report(
     report: DriftReport,
-    fmt: OutputFormat,
+    fmt: ReportFormat,
     output: Path | None,
     fail_on: FailOn,
     write_baseline: Path | None,
@@ -93,17 +68,15 @@ def finish_report(
     from inferrer.drift.baseline import render_baseline
     from inferrer.drift.reporters import render
 
-    lines = None
-    if spec is not None and fmt in (OutputFormat.github, OutputFormat.sarif):
-        lines = load_line_map(spec)
-    text = render(
-        report,
-        fmt.value,
-        fail_on.value,
-        color=output is None and sys.stdout.isatty(),
-        lines=lines,
-        max_bytes=max_bytes,
-    )
+    if fmt == TEXT:
+        from inferrer.cli.text_report import render_text
+
+        text = render_text(report, color=output is None and sys.stdout.isatty())
+    else:
+        lines = None
+        if spec is not None and fmt in LINE_FORMATS:
+            lines = load_line_map(spec)
+        text = render(report, fmt, fail_on, lines=lines, max_bytes=max_bytes)
     if output is not None:
         write_atomic(output, text)
         counts = report.counts()
@@ -113,7 +86,7 @@ def finish_report(
         sys.stdout.write(text)
     if write_baseline is not None:
         write_atomic(write_baseline, render_baseline(report))
-    return EXIT_DRIFT if report.fails(fail_on.value) else EXIT_OK
+    return EXIT_DRIFT if report.fails(fail_on) else EXIT_OK
 
 
 @app.command("diff", cls=Command)
@@ -134,13 +107,13 @@ def diff_command(
         ),
     ] = None,
     fmt: Annotated[
-        OutputFormat,
+        ReportFormat,
         typer.Option(
             "--format",
             help="Report format: github prints Actions annotations at the spec's lines, "
             "sarif is SARIF 2.1.0 for code scanning.",
         ),
-    ] = OutputFormat.text,
+    ] = "text",
     max_bytes: Annotated[
         int,
         typer.Option(
@@ -163,11 +136,11 @@ def diff_command(
     fail_on: Annotated[
         FailOn,
         typer.Option("--fail-on", help="Exit 1 when a finding is at or above this severity."),
-    ] = FailOn.breaking,
+    ] = "breaking",
     compatibility: Annotated[
-        CompatibilityMode,
+        Compatibility,
         typer.Option("--compatibility", help="Schema Registry compatibility mode."),
-    ] = CompatibilityMode.BACKWARD,
+    ] = "BACKWARD",
     rules: Annotated[
         Path | None,
         typer.Option("--rules", metavar="FILE", help="YAML file overriding rule severities."),
@@ -207,41 +180,34 @@ def diff_command(
       infer-asyncapi diff --spec asyncapi.yaml --from-file capture.jsonl
       infer-asyncapi diff --spec old.yaml new.yaml
     """
-    from inferrer.drift.compare import diff_spec_files
-    from inferrer.pipeline import diff_against_observations, diff_against_source
+    from inferrer.pipeline import Against, ObservationSource, diff
 
     live = source_options.live
     from_file = source_options.from_file
+    against: Against
     if from_observations is not None:
         if other is not None:
             raise UsageError("compare the spec with a second spec or with observations, not both")
-        observed = observation_source(from_observations, source_options, snapshot_retention)
-        options = build_diff_options(
-            compatibility, rules, baseline, ignore or [], spec, f"observations {from_observations}"
-        )
-        report = diff_against_observations(spec, observed, options)
-        raise typer.Exit(finish_report(report, fmt, output, fail_on, write_baseline))
-    if other is not None and (from_file or live):
+        against = observation_source(from_observations, source_options, snapshot_retention)
+    elif other is not None and (from_file or live):
         raise UsageError("compare the spec with a second spec or with traffic, not both")
-    if other is None and not from_file and not live:
+    elif other is None and not from_file and not live:
         raise UsageError(
             "nothing to compare the spec with: give a second spec (infer-asyncapi diff "
             "--spec OLD.yaml NEW.yaml), --from-file CAPTURE, or -b BOOTSTRAP --topics PATTERN"
         )
-    if other is not None:
-        options = build_diff_options(compatibility, rules, baseline, ignore or [], spec, str(other))
-        report = diff_spec_files(spec, other, options)
-        raise typer.Exit(
-            finish_report(
-                report, fmt, output, fail_on, write_baseline, spec=spec, max_bytes=max_bytes
-            )
-        )
-    source = source_options.source()
-    options = build_diff_options(
-        compatibility, rules, baseline, ignore or [], spec, source.describe()
-    )
-    with sampling_progress() as progress:
-        report = diff_against_source(spec, source, options, progress=progress)
+    else:
+        against = other if other is not None else source_options.source()
+    options = build_diff_options(compatibility, rules, baseline, ignore or [])
+    if isinstance(against, ObservationSource):
+        report = diff(spec, against, options)
+        # Not (yet) applied to observations: github/sarif spec lines, --max-bytes.
+        raise typer.Exit(finish_report(report, fmt, output, fail_on, write_baseline))
+    if isinstance(against, Path):
+        report = diff(spec, against, options)
+    else:
+        with sampling_progress() as progress:
+            report = diff(spec, against, options, progress=progress)
     raise typer.Exit(
         finish_report(report, fmt, output, fail_on, write_baseline, spec=spec, max_bytes=max_bytes)
     )

@@ -13,9 +13,9 @@ import typer
 
 from inferrer.cli import app
 from inferrer.cli.common import EXIT_TERMINATED, Command, handles_errors
-from inferrer.cli.diff_cmd import CompatibilityMode, FailOn
 from inferrer.cli.logs import LOG
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
+from inferrer.drift.model import Compatibility, FailOn
 from inferrer.errors import EXIT_DRIFT, EXIT_OK, CouldNotRun, UsageError
 from inferrer.kafka.plan import parse_duration, parse_start
 
@@ -175,15 +175,15 @@ def watch_command(
             help="With --spec: stop (exit 1) at the first finding at or above this severity.",
             rich_help_panel=DRIFT_PANEL,
         ),
-    ] = FailOn.never,
+    ] = "never",
     compatibility: Annotated[
-        CompatibilityMode,
+        Compatibility,
         typer.Option(
             "--compatibility",
             help="Schema Registry compatibility mode.",
             rich_help_panel=DRIFT_PANEL,
         ),
-    ] = CompatibilityMode.BACKWARD,
+    ] = "BACKWARD",
     source_options: SourceOptions = NO_SOURCE_OPTIONS,
 ) -> None:
     """Watch topics continuously as a member of a consumer group: fold every message,
@@ -196,7 +196,7 @@ def watch_command(
     Example: infer-asyncapi watch -b $BROKERS --topics 'bank.*' --group inferrer-watch
     --snapshot-topic inferrer.snapshots --spec asyncapi.yaml
     """
-    from inferrer.drift.compare import DiffOptions
+    from inferrer.drift.options import DiffOptions
     from inferrer.watch import WatchConfig, default_member, run_watch
 
     if not source_options.bootstrap_server:
@@ -207,7 +207,7 @@ def watch_command(
         raise UsageError("--group must name a consumer group")
     if snapshot_dir is None and snapshot_topic is None:
         LOG.warning("no --snapshot-dir or --snapshot-topic: nothing will be kept")
-    if fail_on is not FailOn.never and spec is None:
+    if fail_on != "never" and spec is None:
         raise UsageError("--fail-on needs --spec")
     if findings_topic is not None and spec is None:
         raise UsageError("--findings-topic needs --spec")
@@ -226,8 +226,8 @@ def watch_command(
         snapshot_dir=snapshot_dir,
         snapshot_topic=snapshot_topic,
         spec=spec,
-        diff_options=DiffOptions(compatibility=compatibility.value),
-        fail_on=fail_on.value,
+        diff_options=DiffOptions(compatibility=compatibility),
+        fail_on=fail_on,
         status_interval=_seconds(status_interval, "--status-interval", allow_zero=True)
         or float("inf"),
         status_port=status_port,
@@ -280,7 +280,7 @@ def watch_command(
             "stopped: finding %s (%s) is at or above --fail-on %s",
             result.failing.id,
             result.failing.severity,
-            fail_on.value,
+            fail_on,
         )
         raise typer.Exit(EXIT_DRIFT)
     if signalled:

@@ -2,7 +2,8 @@
 
 Public API::
 
-    from inferrer.drift import DiffOptions, diff_specs, diff_spec_files, diff_observed
+    from inferrer.drift import DiffOptions, diff_specs, diff_observed
+    from inferrer.drift import diff_observations
     from inferrer.drift import DriftReport, Finding, Evidence, render
 """
 
@@ -11,22 +12,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from inferrer.drift.compare import DiffOptions, diff_observed, diff_spec_files, diff_specs
+    from inferrer.drift.compare import diff_specs
     from inferrer.drift.model import DriftReport, Evidence, Finding, Severity
+    from inferrer.drift.observed import diff_observations
+    from inferrer.drift.options import DiffOptions
     from inferrer.drift.reporters import render
-    from inferrer.drift.rules import RuleTable, default_rules, load_rules
+    from inferrer.drift.rules import RuleId, RuleTable, default_rules, load_rules
     from inferrer.drift.spec import SpecView, normalize_spec, read_spec
+    from inferrer.drift.traffic import diff_observed
 
 _HOMES = {
-    "DiffOptions": "compare",
-    "diff_observed": "compare",
-    "diff_spec_files": "compare",
+    "DiffOptions": "options",
+    "diff_observed": "traffic",
+    "diff_observations": "observed",
     "diff_specs": "compare",
     "DriftReport": "model",
     "Evidence": "model",
     "Finding": "model",
     "Severity": "model",
     "render": "reporters",
+    "RuleId": "rules",
     "RuleTable": "rules",
     "default_rules": "rules",
     "load_rules": "rules",
@@ -52,12 +57,13 @@ __all__ = [
     "DriftReport",
     "Evidence",
     "Finding",
+    "RuleId",
     "RuleTable",
     "Severity",
     "SpecView",
     "default_rules",
+    "diff_observations",
     "diff_observed",
-    "diff_spec_files",
     "diff_specs",
     "load_rules",
     "normalize_spec",

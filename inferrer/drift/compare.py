@@ -1,151 +1,25 @@
-"""Compare a committed spec with a second spec, or with observed traffic.
+"""Spec against spec: :func:`diff_specs` compares a committed spec with a second one.
 
-* :func:`diff_specs` — spec against spec; the structural diff is deepdiff's,
-  each change it reports is classified by the rule table.
-* :func:`diff_observed` — spec against what a sample of traffic showed (topic
-  summaries, cluster metadata, decoded messages).
-
-Both return a frozen :class:`~inferrer.drift.model.DriftReport`.
+The structural diff is deepdiff's; each change it reports is classified by the rule
+table: the schema keyword that changed names the family of rules (``match`` in
+``rules.yaml``), and the direction of the change picks the rule among them. Returns a
+frozen :class:`~inferrer.drift.model.DriftReport`. Its sibling against traffic is
+:mod:`inferrer.drift.traffic`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from inferrer.drift.model import (
-    Compatibility,
-    DriftReport,
-    Evidence,
-    Finding,
-    Where,
-    make_finding_id,
-    sort_findings,
-)
-from inferrer.drift.rules import UNKNOWN_CHANGE, RuleTable, default_rules
-from inferrer.drift.spec import (
-    SpecView,
-    load_spec_file,
-    normalize_spec,
-)
+from inferrer.drift.findings import FindingCollector, sort_key
+from inferrer.drift.model import DriftReport, Where
+from inferrer.drift.options import DiffOptions
+from inferrer.drift.rules import UNKNOWN_CHANGE, RuleId
+from inferrer.drift.schemas import enum_values, node_at, schema_types, type_accepts
+from inferrer.drift.spec import SpecView, normalize_spec
 from inferrer.jsonpointer import escape_token, join_pointer
-from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary
-
-if TYPE_CHECKING:
-    from inferrer.drift.traffic import CoreTraffic
-
-
-@dataclass(frozen=True, slots=True)
-class DiffOptions:
-    """How to compare and classify; every field has a sensible default."""
-
-    compatibility: Compatibility = "BACKWARD"
-    rules: RuleTable | None = None
-    """None means the shipped table (:func:`~inferrer.drift.rules.default_rules`)."""
-    ignore: frozenset[str] = frozenset()
-    """Rule ids or finding ids to silence."""
-    baseline: frozenset[str] = frozenset()
-    """Finding ids already accepted."""
-    spec_label: str = "spec"
-    compared_with: str = "other"
-    scope: frozenset[str] | None = None
-    """Documented topics that were meant to be sampled (for missing/silent checks);
-    None means every documented topic."""
-    absence_p_value: float = 1e-6
-    """A documented property is called absent (not just unobserved) only when the
-    probability of never seeing it, given its documented presence ratio, is below this."""
-    max_validations_per_kind: int = 1000
-    """jsonschema validations per message kind beyond the first of each distinct shape."""
-    max_shapes_per_kind: int = 10_000
-    reuse_shapes: bool = True
-    """Walk each distinct message shape once and replay it (False: walk every message,
-    the reference the fast path is tested against)."""
-    top_reasons: int = 3
-    max_enum_values: int = 20
-    """New enum values listed per field; beyond that only the count is kept."""
-
-    def table(self) -> RuleTable:
-        return self.rules or default_rules()
-
-
-@dataclass
-class FindingCollector:
-    """Collects findings, classifying each by the rule table; one per id."""
-
-    options: DiffOptions
-    findings: dict[str, Finding] = field(default_factory=dict)
-
-    def add(
-        self,
-        rule: str,
-        where: Where,
-        pointer: str,
-        message: str,
-        *,
-        channel: str | None = None,
-        kind: str | None = None,
-        before: Any = None,
-        after: Any = None,
-        evidence: Evidence | None = None,
-    ) -> None:
-        table = self.options.table()
-        if rule not in table.rules:
-            message = f"{message} (no rule for {rule!r})"
-            rule = UNKNOWN_CHANGE
-        finding_id = make_finding_id(rule, channel, kind, pointer)
-        if finding_id in self.findings:
-            return
-        self.findings[finding_id] = Finding(
-            id=finding_id,
-            rule=rule,
-            severity=table.severity(rule, self.options.compatibility),
-            pointer=pointer,
-            message=message,
-            before=_plain(before),
-            after=_plain(after),
-            evidence=evidence,
-            channel=channel,
-            where=where,
-            kind=kind,
-        )
-
-    def report(self) -> DriftReport:
-        """The report, with the baseline and ignore rules applied."""
-        kept: list[Finding] = []
-        suppressed: list[Finding] = []
-        silenced = self.options.ignore | self.options.baseline
-        for f in self.findings.values():
-            if f.id in silenced or f.rule in self.options.ignore:
-                suppressed.append(f)
-            else:
-                kept.append(f)
-        return DriftReport(
-            findings=sort_findings(kept),
-            spec=self.options.spec_label,
-            compared_with=self.options.compared_with,
-            compatibility=self.options.compatibility,
-            suppressed=len(suppressed),
-            suppressed_findings=sort_findings(suppressed),
-        )
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe plain data (tuples to lists, sets sorted)."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (set, frozenset)):
-        return sorted((_plain(v) for v in value), key=_sort_key)
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _sort_key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
 
 # --- spec against spec -------------------------------------------------------
 
@@ -162,27 +36,8 @@ _SUBSCHEMA_ONE = (
     "propertyNames",
 )
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
-_ANNOTATIONS = (
-    "description",
-    "title",
-    "examples",
-    "example",
-    "default",
-    "$comment",
-    "deprecated",
-    "readOnly",
-    "writeOnly",
-    "$id",
-    "$schema",
-)
 _LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
 _UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
-
-
-def diff_spec_files(old: str | Path, new: str | Path, options: DiffOptions) -> DriftReport:
-    """:func:`diff_specs` on two files; the report names them."""
-    labelled = replace(options, spec_label=str(old), compared_with=str(new))
-    return diff_specs(load_spec_file(old), load_spec_file(new), labelled)
 
 
 def diff_specs(old: Mapping[str, Any], new: Mapping[str, Any], options: DiffOptions) -> DriftReport:
@@ -191,7 +46,7 @@ def diff_specs(old: Mapping[str, Any], new: Mapping[str, Any], options: DiffOpti
     from deepdiff import DeepDiff
 
     old_view = normalize_spec(old, options.spec_label)
-    new_view = normalize_spec(new, options.compared_with)
+    new_view = normalize_spec(new, options.compared_with or "other")
     collector = FindingCollector(options)
     diff = DeepDiff(
         old_view.to_comparable(),
@@ -316,7 +171,7 @@ def _classify_spec_change(
         )
         name = str(path[3])
         if name == "partitions" and isinstance(t1, int) and isinstance(t2, int):
-            rule = "partitions-increased" if t2 > t1 else "partitions-decreased"
+            rule: RuleId = "partitions-increased" if t2 > t1 else "partitions-decreased"
             out.add(
                 rule,
                 "bindings",
@@ -346,7 +201,7 @@ def _classify_spec_change(
                 before = old_ch.topic_configuration.get(config) if old_ch else None
                 after = new_ch.topic_configuration.get(config) if new_ch else None
             out.add(
-                _config_rule(config),
+                out.options.table().config_rule(config),
                 "bindings",
                 join_pointer(pointer, "topicConfiguration", config),
                 f"topic {address}: {config} {_show(before)} → {_show(after)}",
@@ -400,18 +255,8 @@ def _classify_spec_change(
     )
 
 
-def _config_rule(config: str) -> str:
-    if config == "cleanup.policy":
-        return "cleanup-policy-changed"
-    if config in ("retention.ms", "retention.bytes"):
-        return "retention-changed"
-    return "topic-config-changed"
-
-
 def _show(value: Any) -> str:
-    if value is None:
-        return "(none)"
-    return json.dumps(value, sort_keys=True, default=str)
+    return "(none)" if value is None else sort_key(value)
 
 
 def _show_path(path: Sequence[Any]) -> str:
@@ -438,37 +283,6 @@ def field_path(node_path: Sequence[Any]) -> str:
     return "/" + "/".join(parts) if parts else "/"
 
 
-def _get(schema: Any, node_path: Sequence[Any]) -> Any:
-    node = schema
-    for token in node_path:
-        if (isinstance(node, Mapping) and token in node) or (
-            isinstance(node, list) and isinstance(token, int) and token < len(node)
-        ):
-            node = node[token]
-        else:
-            return None
-    return node
-
-
-def schema_types(node: Any) -> frozenset[str] | None:
-    """The JSON types a schema node allows, or None when it does not say."""
-    if not isinstance(node, Mapping):
-        return None
-    t = node.get("type")
-    if isinstance(t, str):
-        return frozenset([t])
-    if isinstance(t, list):
-        return frozenset(str(x) for x in t)
-    return None
-
-
-def type_accepts(allowed: frozenset[str] | None, json_type: str) -> bool:
-    """Whether a value of ``json_type`` fits ``allowed`` (integer fits number)."""
-    if allowed is None:
-        return True
-    return json_type in allowed or (json_type == "integer" and "number" in allowed)
-
-
 def _classify_schema_change(
     out: FindingCollector,
     where: Where,
@@ -482,7 +296,7 @@ def _classify_schema_change(
     t1: Any,
     t2: Any,
 ) -> None:
-    def add(rule: str, node_path: Sequence[Any], text: str, before: Any, after: Any) -> None:
+    def add(rule: RuleId, node_path: Sequence[Any], text: str, before: Any, after: Any) -> None:
         pointer = base_pointer + _show_path(node_path) if node_path else base_pointer
         out.add(
             rule,
@@ -516,8 +330,8 @@ def _classify_schema_change(
         if (
             token in _SUBSCHEMA_ONE
             and i + 1 < len(rest)
-            and isinstance(_get(old_schema, [*node_path, token]), Mapping)
-            and isinstance(_get(new_schema, [*node_path, token]), Mapping)
+            and isinstance(node_at(old_schema, [*node_path, token]), Mapping)
+            and isinstance(node_at(new_schema, [*node_path, token]), Mapping)
         ):
             node_path.append(token)
             i += 1
@@ -533,123 +347,175 @@ def _classify_schema_change(
         _classify_property(add, parent, name, old_schema, new_schema)
         return
     keyword = rest[i] if i < len(rest) else None
-    old_node = _get(old_schema, node_path)
-    new_node = _get(new_schema, node_path)
+    old_node = node_at(old_schema, node_path)
+    new_node = node_at(new_schema, node_path)
     shown = field_path(node_path)
     if keyword is None:
         add(UNKNOWN_CHANGE, node_path, f"{shown}: schema replaced", t1, t2)
         return
-    if keyword == "properties":
-        old_props = set((old_node or {}).get("properties") or {})
-        new_props = set((new_node or {}).get("properties") or {})
-        for name in sorted(new_props ^ old_props):
-            _classify_property(add, node_path, name, old_schema, new_schema)
-        return
-    if keyword == "type":
-        _classify_types(add, node_path, shown, schema_types(old_node), schema_types(new_node))
-        return
-    if keyword == "required":
-        old_req = set((old_node or {}).get("required") or [])
-        new_req = set((new_node or {}).get("required") or [])
-        old_props = set((old_node or {}).get("properties") or {})
-        new_props = set((new_node or {}).get("properties") or {})
-        for name in sorted(new_req - old_req):
-            if name in old_props or name not in new_props:
-                add(
-                    "required-added",
-                    [*node_path, "properties", name],
-                    f"{field_path([*node_path, 'properties', name])} became required",
-                    False,
-                    True,
-                )
-        for name in sorted(old_req - new_req):
-            if name in new_props or name not in old_props:
-                add(
-                    "required-removed",
-                    [*node_path, "properties", name],
-                    f"{field_path([*node_path, 'properties', name])} is no longer required",
-                    True,
-                    False,
-                )
-        return
-    if keyword in ("enum", "const"):
-        _classify_enum(add, node_path, shown, old_node, new_node)
-        return
-    if keyword == "format":
-        before = (old_node or {}).get("format")
-        after = (new_node or {}).get("format")
+    change = _KeywordChange(
+        add, node_path, keyword, shown, old_node, new_node, old_schema, new_schema
+    )
+    family = out.options.table().matching("keywords", keyword)
+    if family is None:
         add(
-            "format-changed",
-            [*node_path, "format"],
-            f"{shown}: format {_show(before)} → {_show(after)}",
-            before,
-            after,
-        )
-        return
-    if keyword in _LOWER_BOUNDS or keyword in _UPPER_BOUNDS:
-        before = (old_node or {}).get(keyword)
-        after = (new_node or {}).get(keyword)
-        if before is None:
-            tightened = True
-        elif after is None:
-            tightened = False
-        elif keyword in _LOWER_BOUNDS:
-            tightened = after > before
-        else:
-            tightened = after < before
-        rule = "constraint-tightened" if tightened else "constraint-loosened"
-        add(
-            rule,
-            [*node_path, keyword],
-            f"{shown}: {keyword} {_show(before)} → {_show(after)}",
-            before,
-            after,
-        )
-        return
-    if keyword == "additionalProperties":
-        before = (old_node or {}).get("additionalProperties")
-        after = (new_node or {}).get("additionalProperties")
-        if after is False and before is not False:
-            rule = "content-model-closed"
-        elif before is False and after is not False:
-            rule = "content-model-opened"
-        else:
-            rule = UNKNOWN_CHANGE
-        add(
-            rule,
-            [*node_path, keyword],
-            f"{shown}: additionalProperties {_show(before)} → {_show(after)}",
-            before,
-            after,
-        )
-        return
-    if keyword in _ANNOTATIONS or (isinstance(keyword, str) and keyword.startswith("x-")):
-        add(
-            "annotation-changed",
+            UNKNOWN_CHANGE,
             [*node_path, keyword],
             f"{shown}: {keyword} changed",
-            _get(old_node, [keyword]),
-            _get(new_node, [keyword]),
+            node_at(old_node, [keyword]),
+            node_at(new_node, [keyword]),
         )
         return
-    add(
-        UNKNOWN_CHANGE,
-        [*node_path, keyword],
-        f"{shown}: {keyword} changed",
-        _get(old_node, [keyword]),
-        _get(new_node, [keyword]),
+    _KEYWORD_CLASSIFIERS[family](change)
+
+
+_Add = Callable[[RuleId, Sequence[Any], str, Any, Any], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _KeywordChange:
+    """A change of one keyword of one schema node, to classify."""
+
+    add: _Add
+    node_path: list[Any]
+    keyword: Any
+    shown: str
+    """The node's field path, as messages show it."""
+    old_node: Any
+    new_node: Any
+    old_schema: Any
+    new_schema: Any
+
+    def values(self) -> tuple[Any, Any]:
+        """The keyword's value before and after (None where absent)."""
+        return (self.old_node or {}).get(self.keyword), (self.new_node or {}).get(self.keyword)
+
+    def add_values(self, rule: RuleId) -> None:
+        """Add the finding ``rule`` of the keyword's value change: before → after."""
+        before, after = self.values()
+        self.add(
+            rule,
+            [*self.node_path, self.keyword],
+            f"{self.shown}: {self.keyword} {_show(before)} → {_show(after)}",
+            before,
+            after,
+        )
+
+
+def _classify_properties(c: _KeywordChange) -> None:
+    old_props = set((c.old_node or {}).get("properties") or {})
+    new_props = set((c.new_node or {}).get("properties") or {})
+    for name in sorted(new_props ^ old_props):
+        _classify_property(c.add, c.node_path, name, c.old_schema, c.new_schema)
+
+
+def _classify_type_keyword(c: _KeywordChange) -> None:
+    _classify_types(c.add, c.node_path, c.shown, schema_types(c.old_node), schema_types(c.new_node))
+
+
+def _classify_required(c: _KeywordChange) -> None:
+    old_req = set((c.old_node or {}).get("required") or [])
+    new_req = set((c.new_node or {}).get("required") or [])
+    old_props = set((c.old_node or {}).get("properties") or {})
+    new_props = set((c.new_node or {}).get("properties") or {})
+    # A property that became required (or optional) while it stays documented; one
+    # added or removed with its requiredness is the property's own finding.
+    changes: tuple[tuple[RuleId, set[str], set[str], set[str], str, bool], ...] = (
+        ("required-added", new_req - old_req, old_props, new_props, "became required", True),
+        (
+            "required-removed",
+            old_req - new_req,
+            new_props,
+            old_props,
+            "is no longer required",
+            False,
+        ),
+    )
+    for rule, names, documented, now_documented, text, required in changes:
+        for name in sorted(names):
+            if name in documented or name not in now_documented:
+                node_path = [*c.node_path, "properties", name]
+                c.add(rule, node_path, f"{field_path(node_path)} {text}", not required, required)
+
+
+def _classify_enum_keyword(c: _KeywordChange) -> None:
+    _classify_enum(c.add, c.node_path, c.shown, c.old_node, c.new_node)
+
+
+def _classify_format(c: _KeywordChange) -> None:
+    c.add_values("format-changed")
+
+
+def _classify_bound(c: _KeywordChange) -> None:
+    before, after = c.values()
+    if before is None:
+        tightened = True
+    elif after is None:
+        tightened = False
+    elif c.keyword in _LOWER_BOUNDS:
+        tightened = after > before
+    else:
+        tightened = after < before
+    c.add_values("constraint-tightened" if tightened else "constraint-loosened")
+
+
+def _classify_content_model(c: _KeywordChange) -> None:
+    before, after = c.values()
+    rule: RuleId
+    if after is False and before is not False:
+        rule = "content-model-closed"
+    elif before is False and after is not False:
+        rule = "content-model-opened"
+    else:
+        rule = UNKNOWN_CHANGE
+    c.add_values(rule)
+
+
+def _classify_annotation(c: _KeywordChange) -> None:
+    c.add(
+        "annotation-changed",
+        [*c.node_path, c.keyword],
+        f"{c.shown}: {c.keyword} changed",
+        node_at(c.old_node, [c.keyword]),
+        node_at(c.new_node, [c.keyword]),
     )
 
 
+_KEYWORD_CLASSIFIERS: Mapping[RuleId, Callable[[_KeywordChange], None]] = {
+    "property-added": _classify_properties,
+    "property-added-closed-model": _classify_properties,
+    "required-property-added": _classify_properties,
+    "property-removed": _classify_properties,
+    "required-property-removed": _classify_properties,
+    "required-added": _classify_required,
+    "required-removed": _classify_required,
+    "type-widened": _classify_type_keyword,
+    "type-narrowed": _classify_type_keyword,
+    "type-changed": _classify_type_keyword,
+    "enum-extended": _classify_enum_keyword,
+    "enum-narrowed": _classify_enum_keyword,
+    "format-changed": _classify_format,
+    "constraint-tightened": _classify_bound,
+    "constraint-loosened": _classify_bound,
+    "content-model-closed": _classify_content_model,
+    "content-model-opened": _classify_content_model,
+    "annotation-changed": _classify_annotation,
+}
+"""The rules a schema keyword's change may be classified by (``match: keywords`` in
+``rules.yaml``) → the classifier that picks among them; every rule of a family maps to
+the family's classifier."""
+
+
 def _classify_property(
-    add: Any, parent: list[Any], name: str, old_schema: Any, new_schema: Any
+    add: _Add, parent: list[Any], name: str, old_schema: Any, new_schema: Any
 ) -> None:
-    old_node = _get(old_schema, parent) or {}
-    new_node = _get(new_schema, parent) or {}
+    old_node = node_at(old_schema, parent) or {}
+    new_node = node_at(new_schema, parent) or {}
     node_path = [*parent, "properties", name]
     shown = field_path(node_path)
     in_old = name in (old_node.get("properties") or {})
     in_new = name in (new_node.get("properties") or {})
+    rule: RuleId
     if in_new and not in_old:
         if name in (new_node.get("required") or []):
             rule = "required-property-added"
@@ -672,7 +538,7 @@ def _classify_property(
 
 
 def _classify_types(
-    add: Any,
+    add: _Add,
     node_path: list[Any],
     shown: str,
     before: frozenset[str] | None,
@@ -688,6 +554,7 @@ def _classify_types(
         old_reads_new = False
     if new_reads_old and old_reads_new:
         return
+    rule: RuleId
     if new_reads_old:
         rule = "type-widened"
     elif old_reads_new:
@@ -699,21 +566,11 @@ def _classify_types(
     add(rule, [*node_path, "type"], f"{shown}: type {_show(b)} → {_show(a)}", b, a)
 
 
-def _enum_values(node: Any) -> list[Any] | None:
-    if not isinstance(node, Mapping):
-        return None
-    if "enum" in node and isinstance(node["enum"], list):
-        return list(node["enum"])
-    if "const" in node:
-        return [node["const"]]
-    return None
-
-
 def _classify_enum(
-    add: Any, node_path: list[Any], shown: str, old_node: Any, new_node: Any
+    add: _Add, node_path: list[Any], shown: str, old_node: Any, new_node: Any
 ) -> None:
-    before = _enum_values(old_node)
-    after = _enum_values(new_node)
+    before = enum_values(old_node)
+    after = enum_values(new_node)
     pointer_path = [*node_path, "enum"]
     if before is None and after is not None:
         add("enum-narrowed", pointer_path, f"{shown}: enum added", None, after)
@@ -723,8 +580,8 @@ def _classify_enum(
         return
     if before is None or after is None:
         return
-    old_set = {_sort_key(v) for v in before}
-    new_set = {_sort_key(v) for v in after}
+    old_set = {sort_key(v) for v in before}
+    new_set = {sort_key(v) for v in after}
     added = sorted(new_set - old_set)
     removed = sorted(old_set - new_set)
     if added:
@@ -735,29 +592,3 @@ def _classify_enum(
         add(
             "enum-narrowed", pointer_path, f"{shown}: enum lost {', '.join(removed)}", before, after
         )
-
-
-# --- spec against traffic -----------------------------------------------------
-
-
-def diff_observed(
-    spec: Mapping[str, Any],
-    summaries: Sequence[TopicSummary],
-    metadata: Mapping[str, TopicMetadata] | None,
-    messages: Iterable[DecodedMessage] | CoreTraffic,
-    options: DiffOptions,
-) -> DriftReport:
-    """Classified differences between the committed ``spec`` and a sample of traffic.
-
-    ``summaries`` says which topics and kinds were seen and how often;
-    ``metadata`` (None when not read) what the cluster says about topics;
-    ``messages`` the decoded sample, streamed once, to validate against the
-    committed schemas and find field-level drift (or what the core's check counted
-    of it, :class:`~inferrer.drift.traffic.CoreTraffic`).
-    """
-    from inferrer.drift.traffic import compare_traffic
-
-    view = normalize_spec(spec, options.spec_label)
-    collector = FindingCollector(options)
-    compare_traffic(collector, view, summaries, metadata, messages)
-    return collector.report()

@@ -12,11 +12,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Severity = Literal["breaking", "non-breaking", "info"]
+FailOn = Literal["breaking", "non-breaking", "info", "never"]
+"""The ``--fail-on`` threshold: a severity, or never."""
 Compatibility = Literal["BACKWARD", "FORWARD", "FULL"]
 Where = Literal["topics", "messages", "payload", "key", "headers", "bindings"]
 
 SEVERITIES: tuple[Severity, ...] = ("breaking", "non-breaking", "info")
 """Severities, most severe first."""
+
+FAIL_ON: tuple[FailOn, ...] = (*SEVERITIES, "never")
+"""The thresholds, strictest first."""
 
 COMPATIBILITIES: tuple[Compatibility, ...] = ("BACKWARD", "FORWARD", "FULL")
 WHERES: tuple[Where, ...] = ("topics", "messages", "payload", "key", "headers", "bindings")
@@ -27,6 +32,11 @@ REPORT_SCHEMA_VERSION = 1
 def severity_rank(severity: Severity) -> int:
     """0 for breaking, 1 for non-breaking, 2 for info: lower is more severe."""
     return SEVERITIES.index(severity)
+
+
+def at_or_above(severity: Severity, fail_on: FailOn) -> bool:
+    """Whether a finding of ``severity`` fails a run with threshold ``fail_on``."""
+    return fail_on != "never" and severity_rank(severity) <= severity_rank(fail_on)
 
 
 def make_finding_id(rule: str, channel: str | None, message: str | None, pointer: str) -> str:
@@ -131,12 +141,10 @@ class DriftReport:
             out[f.severity] += 1
         return out
 
-    def fails(self, fail_on: Severity | Literal["never"]) -> bool:
+    def fails(self, fail_on: FailOn) -> bool:
         """True when a finding is at or above ``fail_on``."""
         top = self.max_severity
-        if fail_on == "never" or top is None:
-            return False
-        return severity_rank(top) <= severity_rank(fail_on)
+        return top is not None and at_or_above(top, fail_on)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as the documented json schema (see docs/drift.md)."""

@@ -25,8 +25,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from inferrer.drift.compare import DiffOptions, FindingCollector, schema_types, type_accepts
+from inferrer.drift.findings import FindingCollector
 from inferrer.drift.model import DriftReport, Evidence
+from inferrer.drift.options import DiffOptions
+from inferrer.drift.rules import RuleId
+from inferrer.drift.schemas import schema_types, type_accepts
 from inferrer.drift.spec import SpecMessage, SpecView, normalize_spec
 from inferrer.jsonpointer import escape_token
 from inferrer.model import FieldSummary, KindSummary, TopicMetadata, TopicSummary
@@ -63,7 +66,7 @@ def _union_types(node: Mapping[str, Any]) -> frozenset[str] | None:
 
 def _child(
     node: Mapping[str, Any], pointer: str, token: str
-) -> tuple[Mapping[str, Any], str] | str | None:
+) -> tuple[Mapping[str, Any], str] | RuleId | None:
     """The schema of ``token`` under ``node``: (schema, pointer); or the rule of an
     undeclared property (``property-new`` / ``property-new-closed-model``); or None
     when the schema says nothing (no type, or a non-object there)."""
@@ -101,7 +104,7 @@ def _child(
 
 def _resolve(
     root: Mapping[str, Any], pointer: str, path: str
-) -> tuple[Mapping[str, Any], str] | tuple[str, str] | None:
+) -> tuple[Mapping[str, Any], str] | tuple[RuleId, str] | None:
     """The schema and pointer of a field path, or (rule, pointer of the new property)."""
     node, at = root, pointer
     for token in _tokens(path):
@@ -124,7 +127,7 @@ def _check_kind(
     fields = {f.path: f for f in kind.fields}
     new_paths: list[str] = []
 
-    def add(rule: str, pointer: str, text: str, before: Any, after: Any, ev: Evidence) -> None:
+    def add(rule: RuleId, pointer: str, text: str, before: Any, after: Any, ev: Evidence) -> None:
         out.add(
             rule,
             "payload",
@@ -181,7 +184,7 @@ def _check_types(add: Any, path: str, f: FieldSummary, node: Any, pointer: str) 
     bad = [t for t in seen if not type_accepts(allowed, t)]
     if bad:
         count = sum(f.types[t] for t in bad)
-        rule = "traffic-type-widened" if len(bad) < len(seen) else "traffic-type-changed"
+        rule: RuleId = "traffic-type-widened" if len(bad) < len(seen) else "traffic-type-changed"
         add(
             rule,
             pointer,
@@ -255,15 +258,16 @@ def compare_fields(
 
 
 def diff_observations(
-    spec: Mapping[str, Any],
+    spec: Mapping[str, Any] | SpecView,
     summaries: Sequence[TopicSummary],
     metadata: Mapping[str, TopicMetadata] | None,
     options: DiffOptions,
 ) -> DriftReport:
-    """Classified differences between ``spec`` and observations (no messages)."""
+    """Classified differences between ``spec`` (or its normalised view) and observations
+    (no messages)."""
     from inferrer.drift.traffic import compare_traffic
 
-    view = normalize_spec(spec, options.spec_label)
+    view = spec if isinstance(spec, SpecView) else normalize_spec(spec, options.spec_label)
     collector = FindingCollector(options)
     compare_traffic(collector, view, summaries, metadata, [])
     compare_fields(collector, view, summaries)

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from inferrer.drift.compare import DiffOptions, FindingCollector
-from inferrer.drift.model import DriftReport, Evidence
+from inferrer.drift.findings import FindingCollector
+from inferrer.drift.model import Evidence
 from inferrer.drift.spec import SpecChannel, SpecMessage, SpecView
 from inferrer.jsonpointer import join_pointer
 from inferrer.registry.client import RegistryClient, RegistryError
@@ -95,14 +95,10 @@ def _check_new_id(
     )
 
 
-def registry_findings(
-    view: SpecView,
-    framed: FramedDecoder,
-    client: RegistryClient | None,
-    options: DiffOptions,
-) -> DriftReport:
-    """The registry findings of traffic decoded by ``framed`` against ``view``."""
-    out = FindingCollector(options)
+def compare_registry(out: FindingCollector, view: SpecView, framed: FramedDecoder) -> None:
+    """Add the registry findings of traffic decoded by ``framed`` against ``view`` to
+    ``out`` (asking its source's registry, when it has one)."""
+    client: RegistryClient | None = getattr(framed.source, "registry", None)
     for channel in view.channels.values():
         documented = _registry_messages(channel)
         if not documented:
@@ -143,4 +139,3 @@ def registry_findings(
                     before=version,
                     after=latest.version,
                 )
-    return out.report()

@@ -1,5 +1,6 @@
-"""Render a :class:`~inferrer.drift.model.DriftReport`: text, markdown, json, junit xml,
-GitHub Actions annotations, SARIF 2.1.0.
+"""Render a :class:`~inferrer.drift.model.DriftReport`: markdown, json, junit xml,
+GitHub Actions annotations, SARIF 2.1.0. The text table for people is the command
+line's (:mod:`inferrer.cli.text_report`).
 
 Each renderer is a pure function from a report to a string; the same report
 always renders to the same bytes.
@@ -11,39 +12,38 @@ import io
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from inferrer.drift.model import (
     COMPATIBILITIES,
     SEVERITIES,
     Compatibility,
     DriftReport,
+    FailOn,
     Finding,
     Severity,
+    at_or_above,
     severity_rank,
 )
 
 if TYPE_CHECKING:
     from inferrer.asyncapi.io import LineMap
 
-Format = Literal["text", "markdown", "json", "junit", "github", "sarif"]
-FailOn = Literal["breaking", "non-breaking", "info", "never"]
-FORMATS: tuple[Format, ...] = ("text", "markdown", "json", "junit", "github", "sarif")
+Format = Literal["markdown", "json", "junit", "github", "sarif"]
+FORMATS: tuple[Format, ...] = get_args(Format)
+"""The formats :func:`render` writes."""
+LINE_FORMATS: tuple[Format, ...] = ("github", "sarif")
+"""The formats that point at lines of the committed spec's file."""
 
 
-def _summary(report: DriftReport) -> str:
+def summary_line(report: DriftReport) -> str:
+    """Findings per severity, the compatibility mode and what was suppressed, in a line."""
     counts = report.counts()
     parts = [f"{counts[s]} {s}" for s in SEVERITIES]
     text = ", ".join(parts) + f" (compatibility {report.compatibility}"
     if report.suppressed:
         text += f", {report.suppressed} suppressed"
     return text + ")"
-
-
-def _at_or_above(finding: Finding, fail_on: FailOn) -> bool:
-    if fail_on == "never":
-        return False
-    return severity_rank(finding.severity) <= severity_rank(fail_on)
 
 
 def render_json(report: DriftReport) -> str:
@@ -181,7 +181,7 @@ def render_markdown(report: DriftReport, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         "",
     ]
     if not report.findings:
-        lines += [f"No drift found. {_summary(report)}", ""]
+        lines += [f"No drift found. {summary_line(report)}", ""]
         return "\n".join(lines)
     groups = group_findings(report.findings)
     counts = report.counts()
@@ -189,7 +189,7 @@ def render_markdown(report: DriftReport, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     for severity in SEVERITIES:
         n_groups = sum(1 for g in groups if g.severity == severity)
         lines.append(f"| {severity} | {counts[severity]} | {n_groups} |")
-    lines += ["", _summary(report)]
+    lines += ["", summary_line(report)]
     size = sum(len(line.encode("utf-8")) + 1 for line in lines)
     total = len(report.findings)
     # The tail is the longest it can be, so that the budget holds whatever it says.
@@ -250,7 +250,7 @@ def render_junit(report: DriftReport, fail_on: FailOn = "breaking") -> str:
         total = 1
     for channel in sorted(by_channel):
         findings = by_channel[channel]
-        failed = sum(1 for f in findings if _at_or_above(f, fail_on))
+        failed = sum(1 for f in findings if at_or_above(f.severity, fail_on))
         suite = ET.SubElement(
             root,
             "testsuite",
@@ -274,7 +274,7 @@ def render_junit(report: DriftReport, fail_on: FailOn = "breaking") -> str:
                 sort_keys=True,
                 default=str,
             )
-            if _at_or_above(f, fail_on):
+            if at_or_above(f.severity, fail_on):
                 failure = ET.SubElement(case, "failure", {"type": f.severity, "message": f.message})
                 failure.text = body
             else:
@@ -285,39 +285,6 @@ def render_junit(report: DriftReport, fail_on: FailOn = "breaking") -> str:
     buffer = io.BytesIO()
     ET.ElementTree(root).write(buffer, encoding="utf-8", xml_declaration=True)
     return buffer.getvalue().decode("utf-8") + "\n"
-
-
-_STYLE: dict[Severity, str] = {"breaking": "bold red", "non-breaking": "yellow", "info": "cyan"}
-
-
-def render_text(report: DriftReport, width: int = 120, color: bool = False) -> str:
-    """For people: a rich table of findings and a summary line."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer, width=width, force_terminal=color, no_color=not color, highlight=False
-    )
-    console.print(Text(f"Drift report: {report.spec} against {report.compared_with}"))
-    if not report.findings:
-        console.print(Text(f"No drift found. {_summary(report)}"))
-        return buffer.getvalue()
-    table = Table(show_lines=False, expand=False)
-    for name in ("severity", "rule", "channel", "finding", "pointer"):
-        table.add_column(name, overflow="fold")
-    for f in report.findings:
-        table.add_row(
-            Text(f.severity, style=_STYLE[f.severity]),
-            Text(f.rule),
-            Text(f.channel or ""),
-            Text(f.message),
-            Text(f.pointer),
-        )
-    console.print(table)
-    console.print(Text(_summary(report)))
-    return buffer.getvalue()
 
 
 _GITHUB_LEVEL: dict[Severity, str] = {
@@ -366,7 +333,7 @@ def render_github(report: DriftReport, lines: LineMap | None = None) -> str:
                 f"::{_GITHUB_LEVEL[g.severity]} file={spec},line={line_of(line_map, pointer)},"
                 f"title={_gh_property(title)}::{_gh_data(message)}"
             )
-    out.append(f"drift: {_summary(report)}")
+    out.append(f"drift: {summary_line(report)}")
     return "\n".join(out) + "\n"
 
 
@@ -379,9 +346,9 @@ def render_sarif(report: DriftReport, lines: LineMap | None = None) -> str:
     :func:`render_github` for ``lines``)."""
     from urllib.parse import quote
 
-    from inferrer import __version__
     from inferrer.asyncapi.io import line_of
     from inferrer.drift.rules import default_rules
+    from inferrer.version import __version__
 
     line_map = lines or {}
     table = default_rules()
@@ -461,7 +428,6 @@ def render(
     report: DriftReport,
     fmt: Format,
     fail_on: FailOn = "breaking",
-    color: bool = False,
     *,
     lines: LineMap | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
@@ -476,6 +442,4 @@ def render(
         return render_junit(report, fail_on)
     if fmt == "github":
         return render_github(report, lines)
-    if fmt == "sarif":
-        return render_sarif(report, lines)
-    return render_text(report, color=color)
+    return render_sarif(report, lines)

@@ -3,24 +3,92 @@
 The table is data (``rules.yaml`` shipped with the package). A user file
 overrides entries; :meth:`RuleTable.with_overrides` returns a new table and
 never mutates the shared default.
+
+Rule ids are the :data:`RuleId` literal type: the code names no rule the table lacks,
+and the table holds no rule the code never reports (``tests/test_drift_rule_ids.py``).
+A rule's ``match`` says which changes it classifies where a name decides it: schema
+``keywords`` (spec against spec) and topic ``configs``; patterns as in
+:func:`fnmatch.fnmatchcase`, the first rule in table order that matches wins.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, Literal, cast, get_args
 
 import yaml
 
 from inferrer.drift.model import COMPATIBILITIES, SEVERITIES, WHERES, Compatibility, Severity, Where
 from inferrer.errors import ConfigError
 
-UNKNOWN_CHANGE = "unknown-change"
+RuleId = Literal[
+    "channel-added",
+    "channel-removed",
+    "topic-undocumented",
+    "topic-missing",
+    "topic-silent",
+    "message-added",
+    "message-removed",
+    "kind-undocumented",
+    "kind-unobserved",
+    "undecodable-messages",
+    "schema-added",
+    "schema-removed",
+    "property-added",
+    "property-added-closed-model",
+    "required-property-added",
+    "property-removed",
+    "required-property-removed",
+    "required-added",
+    "required-removed",
+    "type-widened",
+    "type-narrowed",
+    "type-changed",
+    "enum-extended",
+    "enum-narrowed",
+    "format-changed",
+    "constraint-tightened",
+    "constraint-loosened",
+    "content-model-closed",
+    "content-model-opened",
+    "annotation-changed",
+    "validation-failure",
+    "property-new",
+    "property-new-closed-model",
+    "property-unobserved",
+    "property-absent",
+    "required-missing",
+    "null-appearing",
+    "traffic-type-widened",
+    "traffic-type-changed",
+    "enum-value-new",
+    "format-violation",
+    "partitions-increased",
+    "partitions-decreased",
+    "replicas-changed",
+    "cleanup-policy-changed",
+    "retention-changed",
+    "topic-config-changed",
+    "consumer-group-new",
+    "consumer-group-gone",
+    "schema-id-new",
+    "registry-incompatible",
+    "subject-version-changed",
+    "unknown-change",
+]
+
+RULE_IDS: tuple[RuleId, ...] = get_args(RuleId)
+"""Every rule id, in the order of ``rules.yaml``."""
+
+UNKNOWN_CHANGE: RuleId = "unknown-change"
+MATCH_KINDS = ("keywords", "configs")
+"""What a rule's ``match`` may name: schema keywords, topic configuration names."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +99,8 @@ class Rule:
     where: tuple[Where, ...]
     description: str
     severity: Mapping[Compatibility, Severity]
+    match: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    """Patterns of names this rule classifies, per kind of :data:`MATCH_KINDS`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +114,20 @@ class RuleTable:
         ``unknown-change``."""
         rule = self.rules.get(rule_id) or self.rules[UNKNOWN_CHANGE]
         return rule.severity[compatibility]
+
+    def config_rule(self, name: str) -> RuleId:
+        """The rule a change of the topic configuration ``name`` is classified by."""
+        return self.matching("configs", name) or "topic-config-changed"
+
+    def matching(self, kind: str, name: object) -> RuleId | None:
+        """The first rule whose ``match`` of ``kind`` (one of :data:`MATCH_KINDS`) has a
+        pattern ``name`` matches, or None (also for a name that is not a string)."""
+        if not isinstance(name, str):
+            return None
+        for rule in self.rules.values():
+            if any(fnmatchcase(name, pattern) for pattern in rule.match.get(kind, ())):
+                return cast(RuleId, rule.id)
+        return None
 
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "rules") -> RuleTable:
         """A new table with ``overrides`` applied (``{rule: severity}`` for every mode, or
@@ -76,6 +160,7 @@ class RuleTable:
                 where=base.where,
                 description=base.description,
                 severity=MappingProxyType(severity),
+                match=base.match,
             )
         return RuleTable(rules=MappingProxyType(rules))
 
@@ -87,6 +172,14 @@ def _severity(value: Any, source: str, rule_id: str) -> Severity:
             "(use breaking, non-breaking or info)"
         )
     return cast(Severity, value)
+
+
+def _match(value: Any, source: str, rule_id: str) -> Mapping[str, tuple[str, ...]]:
+    if value is None:
+        return MappingProxyType({})
+    if not isinstance(value, Mapping) or any(k not in MATCH_KINDS for k in value):
+        raise ConfigError(f"{source}: rule {rule_id!r}: match names {', '.join(MATCH_KINDS)}")
+    return MappingProxyType({str(k): tuple(str(p) for p in v or ()) for k, v in value.items()})
 
 
 def _parse_table(data: Any, source: str) -> RuleTable:
@@ -108,6 +201,7 @@ def _parse_table(data: Any, source: str) -> RuleTable:
             where=cast(tuple[Where, ...], where),
             description=str(row.get("description", "")),
             severity=MappingProxyType(severity),
+            match=_match(row.get("match"), source, str(rule_id)),
         )
     if UNKNOWN_CHANGE not in rules:
         raise ConfigError(f"{source}: the table must define {UNKNOWN_CHANGE!r}")

@@ -21,22 +21,19 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
 
 from inferrer.asyncapi.redact import is_data_key, redact_example
-from inferrer.drift.compare import (
-    DiffOptions,
-    FindingCollector,
-    _enum_values,
-    schema_types,
-    type_accepts,
-)
-from inferrer.drift.model import Evidence, Where
-from inferrer.drift.spec import SpecChannel, SpecMessage, SpecView
+from inferrer.drift.findings import FindingCollector
+from inferrer.drift.model import DriftReport, Evidence, Where
+from inferrer.drift.options import DiffOptions
+from inferrer.drift.rules import RuleId
+from inferrer.drift.schemas import enum_values, schema_types, type_accepts
+from inferrer.drift.spec import SpecChannel, SpecMessage, SpecView, normalize_spec
 from inferrer.errors import SpecError
 from inferrer.inference.rules import (
     FORMATS,
@@ -47,6 +44,22 @@ from inferrer.inference.rules import (
 )
 from inferrer.jsonpointer import escape_token, join_pointer, unescape_token
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary, json_type
+
+if TYPE_CHECKING:
+    from inferrer.registry.framed import FramedDecoder
+
+Hit = Literal[
+    "type-mismatch",
+    "null-appearing",
+    "required-missing",
+    "enum-value-new",
+    "format-violation",
+    "property-new",
+    "property-new-closed-model",
+]
+"""What the field walk counts per path (here and in the core's ``check.rs``): each a rule
+id but ``type-mismatch``, which becomes ``traffic-type-widened`` or
+``traffic-type-changed`` once every type seen at the path is known."""
 
 PRESENCE_KEYS = ("x-presence-ratio", "x-presence")
 """Schema extensions read as the documented presence ratio of a property."""
@@ -155,7 +168,7 @@ class _Recorder:
     """The structural effects of walking one shape, to replay for its repeats."""
 
     counts: list[tuple[Counter[str], str]] = field(default_factory=list)
-    hits: list[tuple[str, str, str | None]] = field(default_factory=list)
+    hits: list[tuple[Hit, str, str | None]] = field(default_factory=list)
     sites: list[tuple[tuple[str | int, ...], Mapping[str, Any], str, str]] = field(
         default_factory=list
     )
@@ -249,14 +262,14 @@ class _SchemaCheck:
         self.documented: dict[str, tuple[str, bool, float | None]] = {}
         self.ok_types: dict[str, set[str]] = {}
         self.allowed: dict[str, frozenset[str] | None] = {}
-        self.checks: dict[tuple[str, str], _PathCounts] = {}
+        self.checks: dict[tuple[Hit, str], _PathCounts] = {}
         self.format_checked: Counter[str] = Counter()
         self.enums: dict[str, list[Any]] = {}
         self.recorded: dict[Any, _Recorder] = {}
 
     def _hit(
         self,
-        rule: str,
+        rule: Hit,
         path: str,
         pointer: str,
         example: _Example,
@@ -323,7 +336,7 @@ class _SchemaCheck:
             counts = _PathCounts(count=count, example=_Example(partition, offset, value))
             counts.pointer = pointer
             counts.values = Counter(values)
-            self.checks[(rule, path)] = counts
+            self.checks[(cast(Hit, rule), path)] = counts
         for partition, offset, value in state["evidence"]:
             self._validate(value, _Example(partition, offset, value))
 
@@ -381,7 +394,7 @@ class _SchemaCheck:
         self, value: Any, node: Mapping[str, Any], path: str, pointer: str, example: _Example
     ) -> None:
         """The value-dependent checks of one place: enum membership and format."""
-        enum = _enum_values(node)
+        enum = enum_values(node)
         if enum is not None and _key(value) not in {_key(v) for v in enum}:
             self.enums.setdefault(path, enum)
             counts = self._hit("enum-value-new", path, pointer, example, None)
@@ -418,7 +431,7 @@ class _SchemaCheck:
         self._count(self.present, path, rec)
         self.allowed.setdefault(path, allowed)
         if value is None:
-            enum = _enum_values(node)
+            enum = enum_values(node)
             if allowed is not None and "null" not in allowed and not (enum and None in enum):
                 self._hit("null-appearing", path, pointer, example, rec)
             return
@@ -524,7 +537,9 @@ class _SchemaCheck:
         self._replay()
         label = f"{channel} {kind} {self.where}"
 
-        def add(rule: str, pointer: str, text: str, before: Any, after: Any, ev: Evidence) -> None:
+        def add(
+            rule: RuleId, pointer: str, text: str, before: Any, after: Any, ev: Evidence
+        ) -> None:
             out.add(
                 rule,
                 self.where,
@@ -566,9 +581,8 @@ class _SchemaCheck:
                 ok = self.ok_types.get(path, set())
                 allowed = self.allowed.get(path)
                 seen = sorted(ok | set(counts.values))
-                rule = "traffic-type-widened" if ok else "traffic-type-changed"
                 add(
-                    rule,
+                    "traffic-type-widened" if ok else "traffic-type-changed",
                     counts.pointer,
                     f"{path}: type {sorted(allowed or [])} documented, {seen} seen "
                     f"({counts.count} of {present} values)",
@@ -602,9 +616,7 @@ class _SchemaCheck:
                     ),
                 )
             elif rule == "enum-value-new":
-                new_values = _shown_enum_values(
-                    path, [json.loads(v) for v in sorted(counts.values)]
-                )
+                new_values = _shownenum_values(path, [json.loads(v) for v in sorted(counts.values)])
                 add(
                     rule,
                     counts.pointer,
@@ -660,10 +672,9 @@ class _SchemaCheck:
                 and 0 < hint <= 1
                 and (1 - hint) ** opportunities < (self.options.absence_p_value)
             )
-            rule = "property-absent" if clear else "property-unobserved"
             text = "absent" if clear else "not observed"
             add(
-                rule,
+                "property-absent" if clear else "property-unobserved",
                 pointer,
                 f"{path}: {text} in {opportunities} messages",
                 {"presence_ratio": hint},
@@ -673,12 +684,12 @@ class _SchemaCheck:
 
 
 def _fold_data_keys(
-    checks: Mapping[tuple[str, str], _PathCounts],
-) -> dict[tuple[str, str], _PathCounts]:
+    checks: Mapping[tuple[Hit, str], _PathCounts],
+) -> dict[tuple[Hit, str], _PathCounts]:
     """Undocumented properties whose names are data (card numbers, ids, dates as keys of
     an object the spec does not declare a map) folded into one ``{}`` entry per object:
     one finding per root cause, and no sampled key in the report."""
-    out: dict[tuple[str, str], _PathCounts] = {}
+    out: dict[tuple[Hit, str], _PathCounts] = {}
     for (rule, path), counts in sorted(checks.items()):
         if rule in ("property-new", "property-new-closed-model"):
             parent, _, name = path.rpartition("/")
@@ -697,7 +708,7 @@ def _fold_data_keys(
     return out
 
 
-def _shown_enum_values(path: str, values: list[Any]) -> list[Any]:
+def _shownenum_values(path: str, values: list[Any]) -> list[Any]:
     """New values of a documented enum as the report shows them: a value the enum rule
     could accept (a code-like token of a field that names neither an id nor personal
     data) as it is, any other value as ``"<redacted>"``."""
@@ -710,7 +721,7 @@ def _shown_enum_values(path: str, values: list[Any]) -> list[Any]:
     return sorted(set(shown), key=shown.index)
 
 
-_Explanation = tuple[tuple[tuple[str, str], ...], ...]
+_Explanation = tuple[tuple[tuple[Hit, str], ...], ...]
 """The field findings that would explain one validation error: ``(rule, path)`` keys
 in groups; the error is explained when every group has one of its keys found."""
 
@@ -792,7 +803,7 @@ def _explanation(error: jsonschema.exceptions.ValidationError) -> _Explanation |
         ]
         if branch is None or not inside:
             return None
-        groups: list[tuple[tuple[str, str], ...]] = []
+        groups: list[tuple[tuple[Hit, str], ...]] = []
         for sub in inside:
             explanation = _explanation(sub)
             if explanation is None:
@@ -935,6 +946,35 @@ class _Tally:
     count: int = 0
     example: _Example | None = None
     reasons: Counter[str] = field(default_factory=Counter)
+
+
+def diff_observed(
+    spec: Mapping[str, Any] | SpecView,
+    summaries: Sequence[TopicSummary],
+    metadata: Mapping[str, TopicMetadata] | None,
+    messages: Iterable[DecodedMessage] | CoreTraffic,
+    options: DiffOptions,
+    *,
+    framed: FramedDecoder | None = None,
+) -> DriftReport:
+    """Classified differences between the committed ``spec`` and a sample of traffic.
+
+    ``spec`` is the document, or its view already normalised (:func:`normalize_spec`);
+    ``summaries`` says which topics and kinds were seen and how often;
+    ``metadata`` (None when not read) what the cluster says about topics;
+    ``messages`` the decoded sample, streamed once, to validate against the
+    committed schemas and find field-level drift (or what the core's check counted
+    of it, :class:`CoreTraffic`); ``framed`` the decoder of its framed messages, with
+    the writer schema ids it saw (:mod:`inferrer.drift.registry`).
+    """
+    view = spec if isinstance(spec, SpecView) else normalize_spec(spec, options.spec_label)
+    collector = FindingCollector(options)
+    compare_traffic(collector, view, summaries, metadata, messages)
+    if framed is not None:
+        from inferrer.drift.registry import compare_registry
+
+        compare_registry(collector, view, framed)
+    return collector.report()
 
 
 def compare_traffic(
@@ -1155,12 +1195,12 @@ def _config_value(name: str, value: Any) -> Any:
 
 
 def _compare_bindings(out: FindingCollector, ch: SpecChannel, md: TopicMetadata) -> None:
-    from inferrer.drift.compare import _config_rule
-
     address = ch.address
     pointer = ch.bindings_pointer or ch.pointer
     if ch.partitions is not None and md.partitions != ch.partitions:
-        rule = "partitions-increased" if md.partitions > ch.partitions else "partitions-decreased"
+        rule: RuleId = (
+            "partitions-increased" if md.partitions > ch.partitions else "partitions-decreased"
+        )
         out.add(
             rule,
             "bindings",
@@ -1189,7 +1229,7 @@ def _compare_bindings(out: FindingCollector, ch: SpecChannel, md: TopicMetadata)
         after = _config_value(name, md.configs[name])
         if before != after:
             out.add(
-                _config_rule(name),
+                out.options.table().config_rule(name),
                 "bindings",
                 join_pointer(pointer, "topicConfiguration", name),
                 f"topic {address}: {name} {json.dumps(before)} documented, "
