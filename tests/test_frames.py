@@ -91,7 +91,7 @@ def test_topics_frame_columns_and_one_sorted_row_per_capture_file(
     assert list(v1_topics.columns) == list(TOPIC_COLUMNS)
     files = sorted(p.name.removesuffix(".jsonl") for p in V1.glob("*.jsonl"))
     assert list(v1_topics.topic) == files
-    assert len(files) == 11
+    assert len(files) == 12
 
 
 def test_topics_frame_payments_counted_from_the_file(v1_topics: pd.DataFrame) -> None:

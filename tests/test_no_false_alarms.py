@@ -10,6 +10,7 @@ and random offset ranges. However small the window, no finding may be breaking.
 from __future__ import annotations
 
 import random
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -22,12 +23,13 @@ from inferrer.kafka.sampler import SampleConfig, StartPosition
 from inferrer.model import TopicMetadata
 from inferrer.pipeline import Source, diff
 from inferrer.records import Record
+from inferrer.registry.sidecar import schemas_path
 from tests.bank_helpers import GOLDEN, V1, V2, fresh_prefix, prefixed, replay_bank
 from tests.conftest import KafkaCluster
 from tests.kafka_util import plain
 
 ROUNDS_PER_SOURCE = 15
-TOPICS = 11
+TOPICS = 12
 
 
 def _load(paths: list[Path]) -> tuple[dict[str, list[Record]], dict[str, TopicMetadata]]:
@@ -106,6 +108,9 @@ def _capture_window(
             window.append(f"{topic}/{partition}[{begin}:{end}]")
     capture = folder / "window.jsonl"
     write_capture(kept, capture, topics=V1_TOPICS.values())
+    # The Avro topic's writer schemas travel with the capture, as `record` keeps them.
+    for sidecar in V1[0].parent.glob("*.schemas.json"):
+        shutil.copy(sidecar, schemas_path(capture))
     return Source(capture_files=(capture,), topics=("bank.*",)), " ".join(window)
 
 

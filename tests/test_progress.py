@@ -45,7 +45,7 @@ def test_reading_files_shows_files_and_bytes_on_a_terminal(tmp_path: Path) -> No
     flags = [arg for f in files for arg in ("--from-file", f)]
     code, drawn = _run_on_a_terminal(["infer", *flags, "-o", str(out)])
     assert code == 0, drawn
-    assert re.search(r"reading \d+/33 files .*\d+\.\d/\d+\.\d MB", drawn), drawn
+    assert re.search(r"reading \d+/36 files .*\d+\.\d/\d+\.\d MB", drawn), drawn
     assert "sampling 0/?" not in drawn
 
 

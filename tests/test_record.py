@@ -46,7 +46,7 @@ def test_record_then_infer_offline_gives_the_live_document(
 
     proc = run_cli(["record", *source, "-o", str(capture)])
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.splitlines()[-1] == (f"wrote {V1_RECORDS} records of 11 topics to {capture}")
+    assert proc.stderr.splitlines()[-1] == (f"wrote {V1_RECORDS} records of 12 topics to {capture}")
     assert f"{prefix}bank.payments: 409 records" in proc.stderr.splitlines()
     assert group_state(kafka.bootstrap) == groups_before  # read-only: no group, no commit
 

@@ -208,12 +208,18 @@ def test_protobuf_and_json_schema_topics(
         ],
     )
     as_json = JSONSerializer(json.dumps(SHIPMENT), client)
+    key_schema = {
+        "title": "ShipmentKey",
+        "type": "object",
+        "properties": {"depot": {"type": "string"}},
+    }
+    json_key = JSONSerializer(json.dumps(key_schema), client)
     send(
         kafka.bootstrap,
         shipments,
         [
             (
-                None,
+                json_key({"depot": f"D{i % 3}"}, SerializationContext(shipments, MessageField.KEY)),
                 as_json(
                     {"id": f"s{i}", "weight": i / 2},
                     SerializationContext(shipments, MessageField.VALUE),
@@ -231,6 +237,8 @@ def test_protobuf_and_json_schema_topics(
     [s] = messages_of(doc, shipments)
     assert s["payload"]["schemaFormat"] == "application/schema+json;version=draft-07"
     assert s["payload"]["schema"]["title"] == "Shipment"
+    # The JSON Schema framed key is read as the JSON it is.
+    assert s["bindings"]["kafka"]["key"]["properties"]["depot"]["type"] == "string"
 
 
 def test_several_record_types_on_one_topic(

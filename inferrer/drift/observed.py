@@ -271,4 +271,8 @@ def diff_observations(
     collector = FindingCollector(options)
     compare_traffic(collector, view, summaries, metadata, [])
     compare_fields(collector, view, summaries)
+    # Observations keep the writer schema ids seen (not their counts).
+    from inferrer.drift.registry import SeenIds, compare_registry
+
+    compare_registry(collector, view, SeenIds.of_summaries(summaries))
     return collector.report()

@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 import jsonschema
 import jsonschema.exceptions
@@ -64,6 +64,9 @@ id but ``type-mismatch``, which becomes ``traffic-type-widened`` or
 PRESENCE_KEYS = ("x-presence-ratio", "x-presence")
 """Schema extensions read as the documented presence ratio of a property."""
 MAX_ARRAY_ITEMS_WALKED = 100
+
+UNREAD_ENCODINGS: Final = frozenset({"binary", "avro", "protobuf"})
+"""Payload encodings whose values were not read (the core checks the same set)."""
 
 
 MAX_EXAMPLE_ITEMS = 3
@@ -880,7 +883,9 @@ class _KindCheck:
 
     def observe(self, msg: DecodedMessage) -> None:
         self.count += 1
-        if msg.encoding != "binary":
+        # Bytes left undecoded (binary, or framed Avro/Protobuf without their writer
+        # schema) say nothing of the payload schema.
+        if msg.encoding not in UNREAD_ENCODINGS:
             payload = self._check("payload")
             if payload is not None:
                 payload.observe(msg.value, msg)
@@ -971,9 +976,9 @@ def diff_observed(
     collector = FindingCollector(options)
     compare_traffic(collector, view, summaries, metadata, messages)
     if framed is not None:
-        from inferrer.drift.registry import compare_registry
+        from inferrer.drift.registry import SeenIds, compare_registry
 
-        compare_registry(collector, view, framed)
+        compare_registry(collector, view, SeenIds.of_decoder(framed))
     return collector.report()
 
 

@@ -1084,7 +1084,11 @@ impl TrafficCheck {
         let key = d.key.as_ref().filter(|v| !matches!(v, Value::Null));
         for (place, schema) in &sm.places {
             let place_value = match place {
-                Place::Payload if d.encoding != "binary" => value.unwrap_or(&NULL),
+                // Bytes left undecoded (binary, or framed Avro/Protobuf without their
+                // writer schema) say nothing of the payload (`traffic.UNREAD_ENCODINGS`).
+                Place::Payload if !matches!(d.encoding, "binary" | "avro" | "protobuf") => {
+                    value.unwrap_or(&NULL)
+                }
                 Place::Key => match key {
                     Some(k) if d.key_encoding != "binary" => k,
                     _ => continue,
