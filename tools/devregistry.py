@@ -14,7 +14,7 @@ server); a missing or wrong password gets 401.
 
 Command line::
 
-    python -m tools.devregistry build      # build and cache only; prints the app folder
+    python -m tools.devregistry build                  # build and cache; prints the app folder
     python -m tools.devregistry start [--basic-auth]   # in the background; prints the URL
     python -m tools.devregistry status
     python -m tools.devregistry stop
@@ -384,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "status":
             state = _read_state()
             if state and _alive(int(state["pid"])):
-                print(f"running: {state['url']} (pid {state['pid']})")
+                auth = ", basic auth" if state.get("basic_auth") else ""
+                print(f"running: {state['url']} (pid {state['pid']}{auth})")
                 return 0
             print("not running")
             return 1
