@@ -50,13 +50,17 @@ typecheck: $(STAMP)
 pytest: setup
 	$(BIN)/pytest -W error
 
-# The fuzz target (tests/fuzz/fuzz_core.py): the core's byte inputs against the Python
-# reference. A few seconds in `make test`; `make fuzz FUZZ_SECONDS=600` for longer.
+# The fuzz targets: tests/fuzz/fuzz_core.py (the core's byte inputs against the Python
+# reference) and tests/fuzz/fuzz_framed.py (framed bodies through the registry decoders).
+# A few seconds each in `make test`; `make fuzz FUZZ_SECONDS=600` for longer.
 FUZZ_SECONDS ?= 20
 fuzz: setup
 	rm -rf .fuzz-corpus && mkdir -p .fuzz-corpus && cp tests/fuzz/corpus/* .fuzz-corpus/
 	$(BIN)/python tests/fuzz/fuzz_core.py -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 		-rss_limit_mb=2048 -artifact_prefix=.fuzz-corpus/ .fuzz-corpus
+	rm -rf .fuzz-framed && mkdir -p .fuzz-framed && cp tests/fuzz/corpus_framed/* .fuzz-framed/
+	$(BIN)/python tests/fuzz/fuzz_framed.py -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-rss_limit_mb=2048 -artifact_prefix=.fuzz-framed/ .fuzz-framed
 
 test: setup lint typecheck core-test pytest fuzz
 

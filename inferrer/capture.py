@@ -39,6 +39,7 @@ from inferrer.records import Header, Record
 
 if TYPE_CHECKING:
     from inferrer.engine import Engine, Topic
+    from inferrer.registry.framed import FramedDecoder
 
 SIDECAR_SUFFIX = ".topics.json"
 SIDECAR_FORMAT = "inferrer-capture-topics"
@@ -544,6 +545,7 @@ def fold_captures(
     stats: CaptureStats | None = None,
     check_with: Engine | None = None,
     progress: Callable[[int, int, int, int], None] | None = None,
+    framed: FramedDecoder | None = None,
 ) -> tuple[dict[str, Topic], dict[str, TopicMetadata]]:
     """Fold every record of some capture files in the engine, in one streaming pass.
 
@@ -558,6 +560,9 @@ def fold_captures(
 
     ``progress(bytes_read, bytes_total, files_read, files)`` is called before the first
     file and after each (the core reads a file in one call; stdin counts 0 bytes).
+
+    ``framed`` decodes Confluent-framed Avro and Protobuf messages with their writer
+    schemas before they are folded (:class:`~inferrer.registry.framed.FramedDecoder`).
     """
     from inferrer.engine import Engine
 
@@ -574,19 +579,24 @@ def fold_captures(
         engine = Engine()
         if check_with is not None:
             engine.adopt_check(check_with)
-        try:
-            read = engine.fold_capture(path)
-        except OSError as e:
-            raise CaptureError(f"cannot read capture file {name}: {e.strerror or e}") from e
-        if read.error is not None:
-            line, reason = read.error
-            raise CaptureError(f"cannot read capture file {name} after line {line}: {reason}")
-        if read.not_a_capture is not None:
-            _raise_not_a_capture([BadLine(name, *read.not_a_capture)])
-        stats.records += read.records
-        for line, reason in read.bad_lines:
-            stats.add_bad(BadLine(name, line, reason))
-        stats.bad += read.bad - len(read.bad_lines)
+        if framed is not None:
+            # Framed messages are decoded on the way (the registry's decoders are
+            # Python's), so this file's records go through Python to the engine.
+            engine.fold(framed.records(iter_capture(path, stats=stats)))
+        else:
+            try:
+                read = engine.fold_capture(path)
+            except OSError as e:
+                raise CaptureError(f"cannot read capture file {name}: {e.strerror or e}") from e
+            if read.error is not None:
+                line, reason = read.error
+                raise CaptureError(f"cannot read capture file {name} after line {line}: {reason}")
+            if read.not_a_capture is not None:
+                _raise_not_a_capture([BadLine(name, *read.not_a_capture)])
+            stats.records += read.records
+            for line, reason in read.bad_lines:
+                stats.add_bad(BadLine(name, line, reason))
+            stats.bad += read.bad - len(read.bad_lines)
         described = read_capture_topics(path) or {
             topic: TopicMetadata(name=topic, partitions=top + 1, replication_factor=-1)
             for topic, top in engine.highest_partitions().items()

@@ -129,6 +129,31 @@ class FieldSummary:
     examples: tuple[Any, ...] = ()
 
 
+RegistrySchemaType = Literal["AVRO", "PROTOBUF", "JSON"]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrySchema:
+    """A writer schema from the Schema Registry that one record type of a topic carried."""
+
+    schema_type: RegistrySchemaType
+    text: str
+    """The schema as the registry holds it (Avro or JSON Schema JSON text, .proto text)."""
+    schema_id: int
+    """The id of the schema described (the newest of ``ids``)."""
+    ids: tuple[int, ...]
+    """Every schema id of this record type seen in the sample, ascending."""
+    record: str | None = None
+    """The record or message type's full name (``com.bank.Payment``)."""
+    subject: str | None = None
+    version: int | None = None
+    strategy: str | None = None
+    """How the subject is named: ``TopicNameStrategy``, ``RecordNameStrategy`` or
+    ``TopicRecordNameStrategy``; None when the registry was not asked."""
+    count: int = 0
+    """Messages of this record type in the sample."""
+
+
 @dataclass(frozen=True, slots=True)
 class KindSummary:
     """One event kind seen on a topic, and the schemas inferred for it."""
@@ -151,6 +176,9 @@ class KindSummary:
     example_offset: int | None = None
     row_schema: Mapping[str, Any] | None = None
     """Debezium only: the one row schema ``before`` and ``after`` share (nullable)."""
+    registry: RegistrySchema | None = None
+    """The registry's writer schema of this kind (a record type of a registry-backed
+    topic): the document's payload; ``payload_schema`` is then what was observed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +205,11 @@ class TopicSummary:
     last_timestamp: int | None = None
     rate_per_second: float | None = None
     partitions_seen: tuple[int, ...] = ()
+    key_registry: RegistrySchema | None = None
+    """The registry's writer schema of the keys, when they are framed."""
+    kind_selection: Mapping[str, Any] | None = None
+    """Evidence of how the kinds were told apart (:mod:`inferrer.inference.kinds`): the
+    chosen discriminator or shape clusters, and the ranked candidates with their scores."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from inferrer.drift.compare import DiffOptions
     from inferrer.drift.model import DriftReport
     from inferrer.engine import Engine
+    from inferrer.inference.kinds import DiscriminatorChoice
     from inferrer.inference.observation import TopicObservation
     from inferrer.kafka.plan import ProgressCallback, SampleConfig
+    from inferrer.registry.framed import FramedDecoder
+    from inferrer.registry.settings import RegistrySettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,10 @@ class Source:
     """Topic patterns applied to capture files (live sampling has its own in ``sample``)."""
     exclude: tuple[str, ...] = ()
     include_internal: bool = False
+    registry: RegistrySettings | None = None
+    """The Schema Registry to decode framed messages with (``--schema-registry``)."""
+    discriminators: tuple[DiscriminatorChoice, ...] = ()
+    """``--discriminator`` choices: how the kinds of matching topics are told apart."""
 
     def topic_patterns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The --topics and --exclude patterns of this source."""
@@ -72,20 +79,34 @@ class Collected:
     warnings: tuple[str, ...] = ()
     bootstrap: str | None = None
     secure: bool = False
+    framed: FramedDecoder | None = None
+    """The decoder of framed messages, with what it saw (None when no writer schema
+    could be had: no registry, no schema sidecar)."""
+    discriminators: tuple[DiscriminatorChoice, ...] = ()
 
     def summaries(self, progress: ProgressCallback | None = None) -> list[TopicSummary]:
-        """Each topic's summary (inference proper), reporting topics done to ``progress``."""
+        """Each topic's summary (inference proper), reporting topics done to ``progress``;
+        registry-backed topics are described by their writer schemas."""
         from inferrer.inference import summarize_all
         from inferrer.kafka.plan import SampleProgress
 
         if progress is None:
-            return summarize_all(self.observations)
-        out: list[TopicSummary] = []
-        names = sorted(self.observations)
-        for done, name in enumerate(names):
-            progress(SampleProgress(done, len(names), done, len(names), unit="topics"))
-            out += summarize_all({name: self.observations[name]})
-        progress(SampleProgress(len(names), len(names), len(names), len(names), unit="topics"))
+            out = summarize_all(self.observations, self.discriminators)
+        else:
+            out = []
+            names = sorted(self.observations)
+            for done, name in enumerate(names):
+                progress(SampleProgress(done, len(names), done, len(names), unit="topics"))
+                out += summarize_all({name: self.observations[name]}, self.discriminators)
+            n = len(names)
+            progress(SampleProgress(n, n, n, n, unit="topics"))
+        if self.framed is not None:
+            from inferrer.registry.document import with_registry
+
+            source = self.framed.source
+            client = getattr(source, "registry", None)
+            located = getattr(source, "located", None)
+            out = with_registry(out, self.framed, client, located)
         return out
 
 
@@ -108,6 +129,7 @@ def _fold_capture_files(
     warnings: list[str],
     checker: Engine | None,
     progress: ProgressCallback | None = None,
+    framed: FramedDecoder | None = None,
 ) -> tuple[dict[str, TopicObservation], dict[str, TopicMetadata]]:
     """Fold the capture files in the engine, in one pass; keep the selected topics."""
     from inferrer.capture import CaptureStats, fold_captures
@@ -122,7 +144,7 @@ def _fold_capture_files(
             progress(SampleProgress(read, total, files_read, files, unit="bytes"))
 
     observed, topics = fold_captures(
-        source.capture_files, stats=stats, check_with=checker, progress=report
+        source.capture_files, stats=stats, check_with=checker, progress=report, framed=framed
     )
     names = select_topics(
         topics, source.topics, source.exclude, include_internal=source.include_internal
@@ -192,8 +214,9 @@ def collect(
             checker.check(check)
         except ValueError:
             checker, keep_messages = None, True
+    framed = _framed_decoder(source)
     if source.capture_files:
-        observations, metadata = _fold_capture_files(source, warnings, checker, progress)
+        observations, metadata = _fold_capture_files(source, warnings, checker, progress, framed)
         if keep_messages:
             kept = _capture_messages(source, metadata)
     elif source.sample is not None:
@@ -205,7 +228,7 @@ def collect(
             engine.adopt_check(checker)
         stream = open_stream(source.sample, progress)
         for batch in stream.batches():
-            engine.fold_messages(batch)
+            engine.fold_messages(batch if framed is None else framed.messages(batch))
             if keep_messages:
                 kept.extend(decode_record(record_of(m)) for m in batch)
         if stream.partial and not source.sample.allow_partial:
@@ -227,6 +250,7 @@ def collect(
         raise NoTopicsMatched("nothing to read: give --bootstrap-server or --from-file")
 
     warnings.extend(kind_limit_warnings(observations))
+    warnings.extend(framed_warnings(observations, framed))
     # Topics selected but empty still deserve a channel: they are documented facts.
     full = dict(observations)
     for topic in metadata:
@@ -239,7 +263,46 @@ def collect(
         warnings=tuple(warnings),
         bootstrap=bootstrap,
         secure=secure,
+        framed=framed,
+        discriminators=source.discriminators,
     )
+
+
+def _framed_decoder(source: Source) -> FramedDecoder | None:
+    """The decoder of framed messages, when writer schemas can be had: from the
+    capture files' schema sidecars, and from the registry (which must answer: exit 3
+    when it was asked for and cannot be reached at all)."""
+    from inferrer.registry.client import RegistryClient
+    from inferrer.registry.framed import FramedDecoder
+    from inferrer.registry.sidecar import read_sidecars
+
+    client = None
+    if source.registry is not None:
+        client = RegistryClient(source.registry)
+        client.subjects()  # raises RegistryUnreachable, before any sampling
+    schemas = read_sidecars(source.capture_files, client)
+    return FramedDecoder(schemas) if schemas else None
+
+
+def framed_warnings(
+    observations: Mapping[str, TopicObservation], framed: FramedDecoder | None
+) -> list[str]:
+    """One line naming the topics whose framed messages were not decoded, and why."""
+    if framed is None:
+        topics = sorted(t for t, o in observations.items() if o.framed_binary)
+        if not topics:
+            return []
+        return [
+            "Schema Registry framed Avro/Protobuf messages were not decoded (give "
+            "--schema-registry URL) on: " + ", ".join(topics)
+        ]
+    lines = []
+    for topic in framed.undecoded_topics():
+        uses = framed.topic_use(topic).values()
+        reasons = sorted({r for u in uses for r in u.failures})
+        missed = sum(sum(u.ids.values()) - sum(u.decoded.values()) for u in uses)
+        lines.append(f"topic {topic}: {missed} framed message(s) not decoded: {reasons[0]}")
+    return lines
 
 
 def explicit_configs(metadata: TopicMetadata) -> TopicMetadata:
@@ -374,12 +437,27 @@ def diff_document_against_source(
         compared_with=options.compared_with or source.describe(),
         scope=options.scope if options.scope is not None else scope,
     )
-    return diff_observed(
+    report = diff_observed(
         spec,
         collected.summaries(),
         collected.metadata if source.sample is not None else None,
         CoreTraffic(collected.traffic) if collected.traffic is not None else collected.messages,
         options,
+    )
+    if collected.framed is None:
+        return report
+    from inferrer.drift.model import sort_findings
+    from inferrer.drift.registry import registry_findings
+
+    client = getattr(collected.framed.source, "registry", None)
+    extra = registry_findings(view, collected.framed, client, options)
+    return dataclasses.replace(
+        report,
+        findings=sort_findings([*report.findings, *extra.findings]),
+        suppressed=report.suppressed + extra.suppressed,
+        suppressed_findings=sort_findings(
+            [*report.suppressed_findings, *extra.suppressed_findings]
+        ),
     )
 
 
@@ -402,17 +480,25 @@ def record_capture(
     path: Path,
     *,
     progress: ProgressCallback | None = None,
+    registry: RegistrySettings | None = None,
 ) -> Recorded:
     """Sample the selected topics read-only, exactly as ``infer`` does, into a capture file.
 
     Writes ``path`` (JSON Lines, ``kcat -C -J`` shape) and its topics sidecar, both
     atomically. The sidecar keeps each topic's partitions, replication factor and
     explicitly set configs, so ``infer --from-file`` gives the document a live run
-    gives, and ``replay`` recreates the topics.
+    gives, and ``replay`` recreates the topics. With ``registry``, the writer schemas of
+    the framed messages go into a third sidecar (``x.schemas.json``), for offline work.
     """
     from inferrer.capture import write_capture
     from inferrer.kafka.sampler import sample_topics
 
+    client = None
+    if registry is not None:
+        from inferrer.registry.client import RegistryClient
+
+        client = RegistryClient(registry)
+        client.subjects()  # raises RegistryUnreachable before any sampling
     result = sample_topics(config, progress)
     if result.partial and not config.allow_partial:
         from inferrer.kafka.plan import partial_sample_error
@@ -420,6 +506,10 @@ def record_capture(
         raise partial_sample_error(result.partial)
     topics = [explicit_configs(md) for _, md in sorted(result.metadata.items())]
     write_capture(result.all_records(), path, topics=topics)
+    if client is not None:
+        from inferrer.registry.sidecar import record_schemas
+
+        record_schemas(path, result.all_records(), client)
     return Recorded(
         path=path,
         counts={topic: len(records) for topic, records in sorted(result.records.items())},
@@ -440,6 +530,7 @@ class ObservationSource:
     retention_seconds: float | None = None
     """Snapshots of members silent for longer are left out (None: the default, 7 days)."""
     timeout: float = 10.0
+    discriminators: tuple[DiscriminatorChoice, ...] = ()
 
 
 def collect_observations(source: ObservationSource) -> Collected:
@@ -491,6 +582,7 @@ def collect_observations(source: ObservationSource) -> Collected:
         warnings=tuple(warnings),
         bootstrap=bootstrap,
         secure=secure,
+        discriminators=source.discriminators,
     )
 
 

@@ -96,6 +96,8 @@ def test_readme_and_docs_name_every_diff_flag() -> None:
         "--topics",
         "--from-observations",
         "--snapshot-retention",
+        "--schema-registry",
+        "--discriminator",
     }
     every = set(re.findall(r"--[a-z][a-z-]+", help_text)) - {"--help"}
     # The traffic source flags are shared with `infer`, and documented once in the README.

@@ -77,7 +77,7 @@ def test_nested_refs_are_inlined_and_cycles_accept_anything() -> None:
     }
 
 
-def test_multi_format_schema_is_unwrapped_and_avro_is_skipped() -> None:
+def test_multi_format_schema_is_unwrapped_avro_read_and_protobuf_skipped() -> None:
     doc = {
         "asyncapi": "3.0.0",
         "channels": {
@@ -93,7 +93,17 @@ def test_multi_format_schema_is_unwrapped_and_avro_is_skipped() -> None:
                     "avro": {
                         "payload": {
                             "schemaFormat": "application/vnd.apache.avro;version=1.9.0",
-                            "schema": {"type": "record", "name": "X", "fields": []},
+                            "schema": {
+                                "type": "record",
+                                "name": "X",
+                                "fields": [{"name": "n", "type": ["null", "long"]}],
+                            },
+                        }
+                    },
+                    "proto": {
+                        "payload": {
+                            "schemaFormat": "application/vnd.google.protobuf;version=3",
+                            "schema": 'syntax = "proto3"; message X { int64 n = 1; }',
                         }
                     },
                 },
@@ -103,7 +113,13 @@ def test_multi_format_schema_is_unwrapped_and_avro_is_skipped() -> None:
     messages = normalize_spec(doc).channels["t"].messages
     assert messages["json"].payload == {"type": "string"}
     assert messages["json"].payload_pointer == "/channels/c/messages/json/payload/schema"
-    assert messages["avro"].payload is None
+    # Avro as the JSON Schema of its decoded values (what drift checks traffic with).
+    assert messages["avro"].payload == {
+        "type": "object",
+        "properties": {"n": {"type": ["integer", "null"]}},
+        "required": ["n"],
+    }
+    assert messages["proto"].payload is None
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import jsonschema
 
@@ -34,6 +35,8 @@ from inferrer.model import (
     HEADER_KIND_PREFIX,
     KindSummary,
     PayloadEncoding,
+    RegistrySchema,
+    RegistrySchemaType,
     TopicMetadata,
     TopicSummary,
 )
@@ -397,6 +400,26 @@ def _message_evidence(plan: _MessagePlan) -> dict[str, Any]:
             f"{EXTENSION_PREFIX}last-seen": _iso(kind.last_timestamp),
             f"{EXTENSION_PREFIX}discriminator": discriminator,
             f"{EXTENSION_PREFIX}fields": _field_evidence(kind),
+            f"{EXTENSION_PREFIX}registry": _registry_evidence(kind.registry),
+            f"{EXTENSION_PREFIX}observed-schema": (
+                dict(kind.payload_schema) or None if kind.registry is not None else None
+            ),
+        }
+    )
+
+
+def _registry_evidence(registry: RegistrySchema | None) -> dict[str, Any] | None:
+    if registry is None:
+        return None
+    return _prune(
+        {
+            "schemaId": registry.schema_id,
+            "schemaIds": list(registry.ids),
+            "schemaType": registry.schema_type,
+            "record": registry.record,
+            "subject": registry.subject,
+            "version": registry.version,
+            "strategy": registry.strategy,
         }
     )
 
@@ -422,6 +445,9 @@ def _channel_evidence(plan: _ChannelPlan) -> dict[str, Any]:
             ),
             f"{EXTENSION_PREFIX}consumer-groups": sorted(set(md.consumer_groups)) if md else None,
             f"{EXTENSION_PREFIX}topics": list(plan.family.members) if plan.family else None,
+            f"{EXTENSION_PREFIX}kind-selection": (
+                None if s.kind_selection is None else dict(s.kind_selection)
+            ),
         }
     )
 
@@ -476,29 +502,60 @@ def _channel_binding(plan: _ChannelPlan) -> dict[str, Any]:
     return {"kafka": binding}
 
 
-def _message_binding(summary: TopicSummary) -> dict[str, Any]:
+def _message_binding(summary: TopicSummary, registry: RegistrySchema | None) -> dict[str, Any]:
     binding: dict[str, Any] = {}
     if summary.key_schema is not None:
         binding["key"] = {
             k: v for k, v in summary.key_schema.items() if k not in ("$schema", "$id")
         }
-    if summary.framing == "confluent":
+    if summary.framing == "confluent" or registry is not None:
         # Confluent wire format: magic byte 0 and a 4-byte schema id before the payload.
         binding["schemaIdLocation"] = "payload"
         binding["schemaIdPayloadEncoding"] = "confluent"
+        if registry is not None and registry.strategy is not None:
+            binding["schemaLookupStrategy"] = registry.strategy
     binding["bindingVersion"] = BINDING_VERSION
     return {"kafka": binding}
+
+
+_REGISTRY_FORMATS: Final[Mapping[RegistrySchemaType, str]] = {
+    "AVRO": "application/vnd.apache.avro;version=1.9.0",
+    "PROTOBUF": "application/vnd.google.protobuf;version=3",
+    "JSON": "application/schema+json;version=draft-07",
+}
+
+
+def registry_schema_value(registry: RegistrySchema) -> Any:
+    """A registry schema as the document holds it: Avro and JSON Schema as the JSON they
+    are, a .proto file as its text."""
+    if registry.schema_type == "PROTOBUF":
+        return registry.text
+    return json.loads(registry.text)
+
+
+def _registry_payload(registry: RegistrySchema, v2: bool) -> tuple[str, Any]:
+    """(``schemaFormat``, the payload): 2.x names the format on the message, 3.0 in a
+    Multi Format Schema Object."""
+    form = _REGISTRY_FORMATS[registry.schema_type]
+    value = registry_schema_value(registry)
+    return (form, value) if v2 else (form, {"schemaFormat": form, "schema": value})
 
 
 def _message(plan: _MessagePlan, schema_ref: str, options: DocumentOptions) -> dict[str, Any]:
     kind, summary = plan.kind, plan.summary
     schema = _payload_schema(kind, summary, options.examples)
+    payload: Any = {"$ref": schema_ref}
+    content_type = _content_type(summary)
+    form: str | None = None
+    if kind.registry is not None:
+        form, payload = _registry_payload(kind.registry, options.asyncapi_version == "2.6.0")
     message: dict[str, Any] = {
         "name": plan.id,
         "title": _title(plan.id),
-        "contentType": _content_type(summary),
-        "payload": {"$ref": schema_ref},
-        "bindings": _message_binding(summary),
+        "contentType": content_type,
+        **({"schemaFormat": form} if form and options.asyncapi_version == "2.6.0" else {}),
+        "payload": payload,
+        "bindings": _message_binding(summary, kind.registry),
     }
     described = _message_summary(plan.id, kind, summary)
     if described is not None:
@@ -506,7 +563,12 @@ def _message(plan: _MessagePlan, schema_ref: str, options: DocumentOptions) -> d
     headers = kind.headers_schema or summary.headers_schema
     if headers is not None:
         message["headers"] = {k: v for k, v in headers.items() if k not in ("$schema", "$id")}
-    examples = _examples(kind, schema, options.examples, options.examples_per_message)
+    # Examples are JSON checked against the payload schema: none for a registry's schema.
+    examples = (
+        _examples(kind, schema, options.examples, options.examples_per_message)
+        if kind.registry is None
+        else []
+    )
     if examples:
         message["examples"] = [{"payload": example} for example in examples]
     message.update(_message_evidence(plan))
@@ -662,9 +724,10 @@ def _build_v3(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
     for plan in plans:
         channel_messages: dict[str, Any] = {}
         for message_plan in plan.messages:
-            schemas[message_plan.id] = _payload_schema(
-                message_plan.kind, message_plan.summary, options.examples
-            )
+            if message_plan.kind.registry is None:  # a registry's schema is written inline
+                schemas[message_plan.id] = _payload_schema(
+                    message_plan.kind, message_plan.summary, options.examples
+                )
             ref = f"#/components/schemas/{message_plan.id}"
             messages[message_plan.id] = _message(message_plan, ref, options)
             channel_messages[message_plan.id] = {"$ref": f"#/components/messages/{message_plan.id}"}
@@ -727,9 +790,10 @@ def _build_v2(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[s
     for plan in plans:
         refs: list[dict[str, Any]] = []
         for message_plan in plan.messages:
-            schemas[message_plan.id] = _payload_schema(
-                message_plan.kind, message_plan.summary, options.examples
-            )
+            if message_plan.kind.registry is None:  # a registry's schema is written inline
+                schemas[message_plan.id] = _payload_schema(
+                    message_plan.kind, message_plan.summary, options.examples
+                )
             ref = f"#/components/schemas/{message_plan.id}"
             messages[message_plan.id] = {
                 "messageId": message_plan.id,

@@ -18,7 +18,8 @@ sorted keys, and follows the versioned schema in ``docs/evidence.schema.json``::
                "/components/messages/PaymentSettled": {"fields": {...}, ...}}}
 
 The extensions that say how to read the traffic rather than how much of it there was
-(:data:`CONTRACT_EXTENSIONS`: which field tells the kinds apart, the envelope, the framing)
+(:data:`CONTRACT_EXTENSIONS`: which field tells the kinds apart, the envelope, the framing,
+the writer schema of a registry-backed message)
 stay in the document.
 """
 
@@ -37,7 +38,7 @@ EvidenceMode = Literal["inline", "file", "none"]
 EXTENSION_PREFIX: Final = "x-inferrer-"
 EVIDENCE_VERSION: Final = 1
 """The version of the evidence file's schema (``inferrerEvidence``)."""
-CONTRACT_EXTENSIONS: Final = frozenset({"discriminator", "envelope", "framing"})
+CONTRACT_EXTENSIONS: Final = frozenset({"discriminator", "envelope", "framing", "registry"})
 """``x-inferrer-*`` names kept in the document: they describe how messages are read and
 told apart, which a consumer needs and which does not change when the traffic does not."""
 EVIDENCE_SUFFIX: Final = ".evidence.json"

@@ -13,8 +13,9 @@ import readline from 'node:readline';
 
 const [nodeModules, ...files] = process.argv.slice(2);
 let Parser;
+let require;
 try {
-  const require = createRequire(path.join(path.resolve(nodeModules), 'inferrer-validate.js'));
+  require = createRequire(path.join(path.resolve(nodeModules), 'inferrer-validate.js'));
   ({ Parser } = require('@asyncapi/parser'));
 } catch (error) {
   process.stderr.write(`cannot load @asyncapi/parser from ${nodeModules}\n`);
@@ -22,6 +23,21 @@ try {
 }
 
 const parser = new Parser();
+// Avro and Protobuf payloads (registry-backed topics) are checked by the official
+// schema parsers, when they are installed beside the parser.
+for (const [name, factory] of [
+  ['@asyncapi/avro-schema-parser', 'AvroSchemaParser'],
+  ['@asyncapi/protobuf-schema-parser', 'ProtoBuffSchemaParser'],
+]) {
+  let found;
+  try {
+    found = require(name);
+  } catch (error) {
+    continue;
+  }
+  const make = found[factory] ?? found.default?.[factory] ?? found.default;
+  if (typeof make === 'function') parser.registerSchemaParser(make());
+}
 const SEVERITIES = ['error', 'warning', 'info', 'hint'];
 
 async function check(file) {

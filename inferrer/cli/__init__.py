@@ -77,7 +77,8 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "record": "Sample topics (read-only, as infer does) into a capture file for offline use.",
     "replay": "Produce capture files into a cluster, creating missing topics as captured.",
     "topics": "List the topics a run would sample (partitions, replication, approximate "
-    "messages, cleanup.policy, consumer groups) without reading any message.",
+    "messages, cleanup.policy, consumer groups) without reading any message; with "
+    "--schema-registry, also each topic's subjects and their versions.",
     "validate": "Check AsyncAPI documents with the official @asyncapi/parser (run through node).",
     "watch": "Watch topics continuously as a member of a consumer group: fold every message, "
     "write snapshots, and report drift from a spec as it happens.",

@@ -118,7 +118,7 @@ def finish_report(
 
 @app.command("diff", cls=Command)
 @handles_errors
-@with_source_options()
+@with_source_options(kinds=True)
 def diff_command(
     spec: Annotated[
         Path,

@@ -51,7 +51,7 @@ class ExamplesChoice(StrEnum):
 
 @app.command("infer", cls=Command)
 @handles_errors
-@with_source_options()
+@with_source_options(kinds=True)
 def infer_command(
     source_options: SourceOptions = NO_SOURCE_OPTIONS,
     from_observations: FromObservations = None,

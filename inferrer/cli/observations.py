@@ -56,4 +56,5 @@ def observation_source(location: str, options: SourceOptions, retention: str) ->
         exclude=tuple(options.exclude or ()),
         retention_seconds=seconds,
         timeout=parse_duration(options.timeout),
+        discriminators=options.discriminators(),
     )

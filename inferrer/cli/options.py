@@ -132,6 +132,32 @@ AllowPartial = Annotated[
         rich_help_panel=SOURCE_PANEL,
     ),
 ]
+SchemaRegistry = Annotated[
+    str | None,
+    typer.Option(
+        "--schema-registry",
+        metavar="URL",
+        envvar="SCHEMA_REGISTRY_URL",
+        show_envvar=True,
+        help="Confluent-compatible Schema Registry: framed Avro, Protobuf and JSON Schema "
+        "messages are decoded with their writer schemas, and the document carries the "
+        "registry's schemas. Also read from --command-config (schema.registry.url, "
+        "basic.auth.user.info, schema.registry.ssl.*).",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
+Discriminator = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--discriminator",
+        metavar="TOPIC=FIELD",
+        help="How the event kinds of the topics matching TOPIC (a shell glob) are told "
+        "apart: FIELD is a top-level payload field as a JSON pointer (/action), "
+        "header:NAME, or none (one kind); repeatable, the last match wins. Default: "
+        "inferred (see the evidence file's kind-selection).",
+        rich_help_panel=SOURCE_PANEL,
+    ),
+]
 Timeout = Annotated[
     str,
     typer.Option(

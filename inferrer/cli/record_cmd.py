@@ -40,7 +40,9 @@ def record_command(
     """
     config = source_options.sample_config()
     with sampling_progress() as progress:
-        result = record_capture(config, output, progress=progress)
+        result = record_capture(
+            config, output, progress=progress, registry=source_options.source().registry
+        )
     for warning in result.warnings:
         LOG.warning("%s", warning)
     for topic, count in result.counts.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import shutil
@@ -20,17 +21,20 @@ from inferrer.cli.options import (
     AllowPartial,
     BootstrapServer,
     CommandConfig,
+    Discriminator,
     Exclude,
     Follow,
     IncludeInternal,
     MaxMessages,
     Overrides,
+    SchemaRegistry,
     Start,
     Timeout,
     Topics,
     build_sample_config,
 )
 from inferrer.errors import UsageError
+from inferrer.inference.kinds import DiscriminatorChoice, parse_discriminator
 from inferrer.kafka.plan import SampleConfig
 from inferrer.pipeline import Source
 
@@ -85,8 +89,11 @@ def build_source(
     follow: str | None,
     timeout: str,
     allow_partial: bool = False,
+    schema_registry: str | None = None,
 ) -> Source:
     """A capture-file source when ``--from-file`` is given, a live one otherwise."""
+    from inferrer.registry.settings import registry_settings
+
     if from_file:
         if command_config is not None or overrides:
             raise UsageError("--from-file reads no cluster: drop --command-config and -X")
@@ -95,6 +102,7 @@ def build_source(
             topics=tuple(topics or ()),
             exclude=tuple(exclude or ()),
             include_internal=include_internal,
+            registry=registry_settings(schema_registry),
         )
     if not bootstrap_server:
         raise UsageError(
@@ -114,7 +122,7 @@ def build_source(
         timeout,
         allow_partial,
     )
-    return Source(sample=sample)
+    return Source(sample=sample, registry=registry_settings(schema_registry, command_config))
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +141,12 @@ class SourceOptions:
     timeout: str = "10s"
     allow_partial: bool = False
     from_file: list[Path] | None = None
+    schema_registry: str | None = None
+    discriminator: list[str] | None = None
+
+    def discriminators(self) -> tuple[DiscriminatorChoice, ...]:
+        """The parsed ``--discriminator`` values (exit 2 on a malformed one)."""
+        return tuple(parse_discriminator(d) for d in self.discriminator or ())
 
     @property
     def live(self) -> bool:
@@ -157,7 +171,8 @@ class SourceOptions:
 
     def source(self) -> Source:
         """Capture files with ``--from-file``, else a live sample."""
-        return build_source(**{f: getattr(self, f) for f in self.__dataclass_fields__})
+        fields = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "discriminator"}
+        return dataclasses.replace(build_source(**fields), discriminators=self.discriminators())
 
 
 NO_SOURCE_OPTIONS = SourceOptions()
@@ -172,6 +187,7 @@ _CONNECT: dict[str, tuple[Any, Any]] = {
     "topics": (Topics, None),
     "exclude": (Exclude, None),
     "include_internal": (IncludeInternal, False),
+    "schema_registry": (SchemaRegistry, None),
 }
 _SAMPLE: dict[str, tuple[Any, Any]] = {
     "max_messages": (MaxMessages, 1000),
@@ -181,20 +197,26 @@ _SAMPLE: dict[str, tuple[Any, Any]] = {
 }
 _TIMEOUT: dict[str, tuple[Any, Any]] = {"timeout": (Timeout, "10s")}
 _FROM_FILE: dict[str, tuple[Any, Any]] = {"from_file": (FromFile, None)}
+_KINDS: dict[str, tuple[Any, Any]] = {"discriminator": (Discriminator, None)}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def with_source_options(*, sample: bool = True, from_file: bool = True) -> Callable[[F], F]:
+def with_source_options(
+    *, sample: bool = True, from_file: bool = True, kinds: bool = False
+) -> Callable[[F], F]:
     """Give a command the shared source flags, collected into one ``source_options``
     argument (a :class:`SourceOptions`), instead of repeating ten parameters.
 
     ``sample=False`` leaves out --max-messages/--from/--follow (for commands that read
-    no message); ``from_file=False`` leaves out --from-file.
+    no message); ``from_file=False`` leaves out --from-file; ``kinds=True`` adds
+    --discriminator (for commands that tell event kinds apart).
     """
     flags = {**_CONNECT, **(_SAMPLE if sample else {}), **_TIMEOUT}
     if from_file:
         flags.update(_FROM_FILE)
+    if kinds:
+        flags.update(_KINDS)
 
     def decorate(fn: F) -> F:
         signature = inspect.signature(fn, eval_str=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -24,33 +25,49 @@ class TopicsFormat(StrEnum):
 _COLUMNS = ("topic", "partitions", "replication", "messages", "cleanup.policy", "consumer groups")
 
 
-def render_text(selection: Selection) -> str:
-    """An aligned table: one line per topic, approximate messages from the watermarks."""
-    rows = [_COLUMNS]
+Subjects = Mapping[str, Mapping[str, list[int]]]
+
+
+def _subjects_cell(subjects: Mapping[str, list[int]]) -> str:
+    return (
+        ", ".join(f"{s} (v{','.join(map(str, versions))})" for s, versions in subjects.items())
+        or "-"
+    )
+
+
+def render_text(selection: Selection, subjects: Subjects | None = None) -> str:
+    """An aligned table: one line per topic, approximate messages from the watermarks
+    (and with a registry, each topic's subjects and their versions)."""
+    columns = (*_COLUMNS, "subjects") if subjects is not None else _COLUMNS
+    rows: list[tuple[str, ...]] = [columns]
     for name in selection.topics:
         md = selection.metadata[name]
-        rows.append(
-            (
-                name,
-                str(md.partitions),
-                str(md.replication_factor),
-                str(md.approximate_messages),
-                md.configs.get("cleanup.policy", "-"),
-                ", ".join(md.consumer_groups) or "-",
-            )
+        row: tuple[str, ...] = (
+            name,
+            str(md.partitions),
+            str(md.replication_factor),
+            str(md.approximate_messages),
+            md.configs.get("cleanup.policy", "-"),
+            ", ".join(md.consumer_groups) or "-",
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
+        if subjects is not None:
+            row = (*row, _subjects_cell(subjects.get(name, {})))
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(columns))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-def render_json(selection: Selection) -> str:
-    """The selection as JSON: topics (sorted) with their metadata, and skipped topics."""
+def render_json(selection: Selection, subjects: Subjects | None = None) -> str:
+    """The selection as JSON: topics (sorted) with their metadata (and subjects, with a
+    registry), and skipped topics."""
     topics: list[dict[str, Any]] = []
     for name in selection.topics:
         md = selection.metadata[name]
+        extra = {} if subjects is None else {"subjects": dict(subjects.get(name, {}))}
         topics.append(
             {
+                **extra,
                 "name": name,
                 "partitions": md.partitions,
                 "replication_factor": md.replication_factor,
@@ -75,10 +92,18 @@ def topics_command(
     ] = TopicsFormat.text,
 ) -> None:
     """List the topics a run would sample (partitions, replication, approximate
-    messages, cleanup.policy, consumer groups) without reading any message."""
+    messages, cleanup.policy, consumer groups) without reading any message; with
+    --schema-registry, also each topic's subjects and their versions."""
     config = source_options.sample_config()
     selection = describe_selection(config)
     for warning in selection.warnings:
         LOG.warning("%s", warning)
+    subjects = None
+    registry = source_options.source().registry
+    if registry is not None:
+        from inferrer.registry.client import RegistryClient
+        from inferrer.registry.listing import topic_subjects
+
+        subjects = topic_subjects(RegistryClient(registry), selection.topics)
     render = render_json if output_format is TopicsFormat.json else render_text
-    sys.stdout.write(render(selection))
+    sys.stdout.write(render(selection, subjects))

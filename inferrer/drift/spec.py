@@ -25,6 +25,9 @@ JSON_SCHEMA_FORMATS = (
     "application/vnd.aai.asyncapi",
 )
 """``schemaFormat`` prefixes whose schema drift can read (JSON Schema / AsyncAPI Schema)."""
+AVRO_FORMATS = ("application/vnd.apache.avro",)
+"""``schemaFormat`` prefixes of Avro schemas, which drift reads as the JSON Schema of
+their decoded values (:mod:`inferrer.registry.avro_json`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,9 @@ class SpecMessage:
     headers_pointer: str | None = None
     key_schema: Mapping[str, Any] | None = None
     key_pointer: str | None = None
+    registry: Mapping[str, Any] | None = None
+    """What an inferrer document notes of a registry-backed message's writer schema
+    (``x-inferrer-registry``: schemaId, schemaIds, subject, version, strategy)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +202,11 @@ def _schema(resolver: _Resolver, node: Any, at: str) -> tuple[Mapping[str, Any] 
         return (None, at) if node is None else ({}, at)
     fmt = node.get("schemaFormat")
     if isinstance(fmt, str) and "schema" in node:
+        if fmt.startswith(AVRO_FORMATS):
+            # Traffic of a registry-backed topic is checked as its decoded datums.
+            from inferrer.registry.avro_json import avro_to_json_schema
+
+            return avro_to_json_schema(node["schema"]), join_pointer(at, "schema")
         if not fmt.startswith(JSON_SCHEMA_FORMATS):
             return None, at
         return _schema(resolver, node["schema"], join_pointer(at, "schema"))
@@ -233,6 +244,14 @@ def _message(resolver: _Resolver, msg_id: str, node: Any, at: str) -> SpecMessag
         if "payload" not in node
         else (_schema(resolver, node["payload"], join_pointer(at, "payload")))
     )
+    fmt = node.get("schemaFormat")  # 2.x names the payload's format on the message
+    if isinstance(fmt, str) and "payload" in node and not fmt.startswith(JSON_SCHEMA_FORMATS):
+        payload = None
+        if fmt.startswith(AVRO_FORMATS):
+            from inferrer.registry.avro_json import avro_to_json_schema
+
+            raw, _ = resolver.follow(node["payload"], join_pointer(at, "payload"))
+            payload = avro_to_json_schema(raw)
     headers, headers_at = (
         (None, None)
         if "headers" not in node
@@ -274,6 +293,9 @@ def _message(resolver: _Resolver, msg_id: str, node: Any, at: str) -> SpecMessag
         headers_pointer=headers_at,
         key_schema=key_schema,
         key_pointer=key_at,
+        registry=registry
+        if isinstance(registry := node.get("x-inferrer-registry"), Mapping)
+        else None,
     )
 
 

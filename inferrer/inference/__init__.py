@@ -16,9 +16,10 @@ are decoded and folded by :mod:`inferrer.engine`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from inferrer.engine import Engine
+from inferrer.inference.kinds import DiscriminatorChoice, choice_for, parse_discriminator
 from inferrer.inference.observation import (
     KindObservation,
     ShapeObservation,
@@ -32,6 +33,7 @@ from inferrer.model import TopicSummary
 from inferrer.records import Record
 
 __all__ = [
+    "DiscriminatorChoice",
     "KindObservation",
     "ShapeObservation",
     "TopicObservation",
@@ -40,6 +42,7 @@ __all__ = [
     "merge_all",
     "observations_of",
     "observe",
+    "parse_discriminator",
     "save_observations",
     "summarize_all",
 ]
@@ -57,6 +60,10 @@ def observe(records: Iterable[Record]) -> dict[str, TopicObservation]:
     return observations_of(engine)
 
 
-def summarize_all(observations: Mapping[str, TopicObservation]) -> list[TopicSummary]:
-    """Summaries of every observed topic, sorted by topic name."""
-    return [observations[t].summarize() for t in sorted(observations)]
+def summarize_all(
+    observations: Mapping[str, TopicObservation],
+    discriminators: Sequence[DiscriminatorChoice] = (),
+) -> list[TopicSummary]:
+    """Summaries of every observed topic, sorted by topic name; ``discriminators``
+    force how the kinds of matching topics are told apart (the last match wins)."""
+    return [observations[t].summarize(choice_for(t, discriminators)) for t in sorted(observations)]

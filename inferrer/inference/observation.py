@@ -27,6 +27,7 @@ from typing import Any, Final, Literal
 from inferrer import _core
 from inferrer.atomic import write_atomic
 from inferrer.errors import CaptureError
+from inferrer.inference import kinds as kind_rules
 from inferrer.inference import rules
 from inferrer.inference.canonical import annotate, finalize
 from inferrer.inference.stats import FieldNode
@@ -246,6 +247,12 @@ class TopicObservation:
         exceeded: bool = self.core.kind_limit_exceeded
         return exceeded
 
+    @property
+    def framed_binary(self) -> bool:
+        """Whether some values were Schema Registry framed Avro or Protobuf, left undecoded."""
+        encodings = self.core.to_dict()["encodings"]
+        return any(encodings.get(e) for e in ("avro", "protobuf"))
+
     def merge_from(self, other: TopicObservation) -> None:
         """Fold ``other`` (same topic) into this observation; ``other`` is unchanged."""
         self.core.merge(other.core)
@@ -276,8 +283,9 @@ class TopicObservation:
         except (TypeError, ValueError) as e:
             raise CaptureError(f"observation of topic {data.get('topic')!r} is invalid: {e}") from e
 
-    def summarize(self) -> TopicSummary:
-        """The read-only summary: one :class:`KindSummary` per event kind, sorted by name."""
+    def summarize(self, choice: kind_rules.DiscriminatorChoice | None = None) -> TopicSummary:
+        """The read-only summary: one :class:`KindSummary` per event kind, sorted by name;
+        ``choice`` forces how the kinds are told apart."""
         d = self.to_dict()
         key = ShapeObservation(d["key"])
         headers = ShapeObservation(d["headers"])
@@ -287,7 +295,7 @@ class TopicObservation:
             )
             for e in d["kinds"]
         }
-        kinds = _resolve_kinds(self.topic, groups)
+        kinds, selection = _resolve_kinds(self.topic, groups, choice)
         first, last = d["first_timestamp"], d["last_timestamp"]
         span = (last - first) / 1000 if first is not None and last is not None else 0
         encoding: PayloadEncoding = _mode(d["encodings"], "null" if d["tombstones"] else "json")
@@ -310,6 +318,7 @@ class TopicObservation:
             last_timestamp=last,
             rate_per_second=round(d["timestamped"] / span, 3) if span > 0 else None,
             partitions_seen=tuple(d["partitions"]),
+            kind_selection=selection,
         )
 
 
@@ -330,47 +339,132 @@ def _top_level_keys(kind: KindObservation) -> frozenset[str]:
     return frozenset(keys)
 
 
+Named = tuple[str, GroupKey, KindObservation]
+
+
+def _shape_group(g: tuple[str, str], k: KindObservation) -> kind_rules.ShapeGroup | None:
+    root = k.payload.root
+    if root.is_map() or k.payload.count != k.count:
+        return None
+    count = k.count
+    values: dict[str, dict[str, int]] = {}
+    for name, child in root.children.items():
+        if child.n_str == count and child.strs is not None:
+            values[name] = dict(child.strs)
+    for name, child in k.headers.root.children.items():
+        if child.n_str == count and child.strs is not None:
+            values[HEADER_KIND_PREFIX + name] = dict(child.strs)
+    keys = frozenset(n for n, c in root.children.items() if c.present)
+    return kind_rules.ShapeGroup(g[1], count, keys, values)
+
+
+def _merged(kinds: list[KindObservation]) -> KindObservation:
+    return kinds[0] if len(kinds) == 1 else KindObservation.merged(kinds)
+
+
+def _split_by(
+    field_name: str,
+    groups: Mapping[str, tuple[kind_rules.ShapeGroup, KindObservation]],
+    cells: Mapping[str, Mapping[str, int]],
+) -> list[Named]:
+    """One kind per value of ``field_name`` over shape groups. A group holding several
+    values (kinds of one shape) feeds each of them; the count is the value's own."""
+    out: list[Named] = []
+    for value in sorted(cells):
+        sigs = sorted(cells[value])
+        kinds = [groups[s][1] for s in sigs]
+        kind = _merged(kinds)
+        n = sum(cells[value].values())
+        if n != kind.count:
+            data = dict(kind.data)
+            data["count"] = n
+            if not field_name.startswith(HEADER_KIND_PREFIX):
+                data["examples"] = [
+                    e for e in data["examples"] if json.loads(e[1]).get(field_name) == value
+                ]
+            kind = KindObservation(data)
+        g = (field_name, value)
+        out.append((rules.pascal_case(_kind_name(g)), g, kind))
+    return out
+
+
 def _resolve_kinds(
-    topic: str, groups: Mapping[GroupKey, KindObservation]
-) -> tuple[KindSummary, ...]:
-    """Apply the discriminator rule and name the kinds.
+    topic: str,
+    groups: Mapping[GroupKey, KindObservation],
+    choice: kind_rules.DiscriminatorChoice | None = None,
+) -> tuple[tuple[KindSummary, ...], dict[str, Any] | None]:
+    """Apply the discriminator rules and name the kinds; with the evidence of the choice.
 
     Envelope kinds (CloudEvents ``type``, Debezium ``op``) always split. Payload
-    fields (``@type``, ``eventType``, ``event_type``, ``type``, ``kind``) split a topic
-    only when at least two values occur and their shapes (top-level property sets, and
-    those of top-level records) differ;
-    otherwise the topic has one kind (the field may still become an enum).
+    fields (``@type``, ``eventType``, ``event_type``, ``type``, ``kind``) and kind
+    headers split a topic only when at least two values occur and their shapes
+    (top-level property sets, and those of top-level records) differ; otherwise the
+    topic has one kind (the field may still become an enum). Messages without any of
+    these come in shape groups, split by the best ranked candidate field or header,
+    else by shape clusters (:mod:`inferrer.inference.kinds`). ``choice`` forces a
+    field, a header, or no split at all.
     """
+    forced = None if choice is None else choice.field
     envelope = {g: k for g, k in groups.items() if g is not None and g[0] in _ENVELOPE_FIELDS}
-    payload = {g: k for g, k in groups.items() if g is not None and g[0] not in _ENVELOPE_FIELDS}
-    plain = groups.get(None)
-    shapes = {_top_level_keys(k) for k in payload.values()}
-    named: list[tuple[str, GroupKey, KindObservation]] = []
-    rest: KindObservation | None
-    if len(payload) >= 2 and len(shapes) >= 2:
-        for g, k in payload.items():
-            assert g is not None
-            named.append((rules.pascal_case(_kind_name(g)), g, k))
-        rest = plain
-    else:
-        sources = [
-            k2
-            for pg in sorted([*payload, None], key=_group_sort_key)
-            if (k2 := plain if pg is None else payload[pg]) is not None
-        ]
-        rest = (
-            None
-            if not sources
-            else sources[0]
-            if len(sources) == 1
-            else KindObservation.merged(sources)
-        )
+    shaped = {
+        g: k for g, k in groups.items() if g is not None and g[0] == kind_rules.SHAPE_GROUP_FIELD
+    }
+    payload = {
+        g: k
+        for g, k in groups.items()
+        if g is not None and g[0] not in _ENVELOPE_FIELDS and g not in shaped
+    }
+    rest: list[KindObservation] = [] if groups.get(None) is None else [groups[None]]
+    named: list[Named] = []
+    selection: dict[str, Any] = {}
+    if forced == kind_rules.NO_SPLIT:
+        rest = [groups[g] for g in sorted(groups, key=_group_sort_key)]
+        envelope, shaped, payload = {}, {}, {}
+        selection = {"chosen": None, "forced": True}
+    # Known payload fields and kind headers, grouped by the core.
+    if payload:
+        shapes = {_top_level_keys(k) for k in payload.values()}
+        fields = {g[0] for g in payload if g is not None}
+        chosen_known = None
+        if forced is not None:
+            chosen_known = next((f for f in sorted(fields) if _same_field(f, forced)), None)
+        if chosen_known is not None or (forced is None and len(payload) >= 2 and len(shapes) >= 2):
+            for g, k in payload.items():
+                assert g is not None
+                if chosen_known is None or g[0] == chosen_known:
+                    named.append((rules.pascal_case(_kind_name(g)), g, k))
+                else:
+                    rest.append(k)
+            selection = {
+                "chosen": chosen_known or "+".join(sorted(fields)),
+                "forced": forced is not None,
+            }
+        else:
+            rest.extend(payload[g] for g in sorted(payload, key=_group_sort_key))
+    # Shape groups: ranked candidates, else shape clusters.
+    infos: dict[str, tuple[kind_rules.ShapeGroup, KindObservation]] = {}
+    for g in sorted(shaped, key=_group_sort_key):
+        assert g is not None
+        info = _shape_group(g, shaped[g])
+        if info is None:
+            rest.append(shaped[g])
+        else:
+            infos[g[1]] = (info, shaped[g])
+    if infos:
+        named_shapes, leftover, shape_evidence = _resolve_shapes(topic, infos, forced)
+        rest.extend(leftover)
+        if named_shapes is None:
+            rest.extend(k for _, k in infos.values())
+        else:
+            named.extend(named_shapes)
+        if shape_evidence and (named_shapes is not None or not selection):
+            selection = {**selection, **shape_evidence}
     for eg, k in envelope.items():
         assert eg is not None
         value = rules.DEBEZIUM_OPS.get(eg[1], eg[1]) if eg[0] == "op" else eg[1]
         named.append((rules.pascal_case(value), eg, k))
-    if rest is not None:
-        named.append((rules.pascal_case(topic.rsplit(".", 1)[-1]), None, rest))
+    if rest:
+        named.append((rules.pascal_case(topic.rsplit(".", 1)[-1]), None, _merged(rest)))
     named.sort(key=lambda t: (t[0], _group_sort_key(t[1])))
     row = _debezium_row_schema([k for _, g, k in named if g is not None and g[0] == "op"])
     out: list[KindSummary] = []
@@ -382,7 +476,82 @@ def _resolve_kinds(
         if row is not None and key is not None and key[0] == "op":
             summary = _with_row_schema(summary, row)
         out.append(summary)
-    return tuple(sorted(out, key=lambda s: s.name))
+    if not selection.get("candidates") and selection.get("chosen") is None and not forced:
+        selection = {}  # one kind, and nothing that looked like a discriminator
+    return tuple(sorted(out, key=lambda s: s.name)), (selection or None)
+
+
+def _same_field(field_name: str, wanted: str) -> bool:
+    if wanted.startswith(HEADER_KIND_PREFIX) and field_name.startswith(HEADER_KIND_PREFIX):
+        return field_name.lower() == wanted.lower()
+    return field_name == wanted
+
+
+def _resolve_shapes(
+    topic: str,
+    infos: Mapping[str, tuple[kind_rules.ShapeGroup, KindObservation]],
+    forced: str | None,
+) -> tuple[list[Named] | None, list[KindObservation], dict[str, Any]]:
+    """Kinds of the shape groups (None: one kind with the rest), groups left for the
+    rest, and the evidence."""
+    shape_groups = [info for info, _ in infos.values()]
+    ranked = kind_rules.rank_candidates(shape_groups)
+    evidence: dict[str, Any] = {
+        "candidates": [c.evidence() for c in ranked if c.plausible][: kind_rules.MAX_LISTED]
+    }
+    if forced is not None:
+        names = {n for g in shape_groups for n in g.values}
+        name = next((n for n in sorted(names) if _same_field(n, forced)), None)
+        if name is None:
+            return None, [], {"chosen": None, "forced": True, "missing": forced, **evidence}
+        cells: dict[str, dict[str, int]] = {}
+        unassigned: list[KindObservation] = []
+        for sig, (info, kind) in infos.items():
+            if name in info.values:
+                for value, n in info.values[name].items():
+                    cells.setdefault(value, {})[sig] = n
+            else:
+                unassigned.append(kind)
+        return (
+            _split_by(name, infos, cells),
+            unassigned,
+            {
+                "chosen": name,
+                "forced": True,
+                **evidence,
+            },
+        )
+    best = ranked[0] if ranked and ranked[0].rejected is None else None
+    if best is not None:
+        return (
+            _split_by(best.field, infos, best.cells),
+            [],
+            {
+                "chosen": best.field,
+                "forced": False,
+                **evidence,
+            },
+        )
+    clusters, why = kind_rules.shape_clusters(shape_groups)
+    if not clusters:
+        return None, [], {"chosen": None, "forced": False, "clusters": why, **evidence}
+    common = kind_rules.common_keys(shape_groups)
+    base = rules.pascal_case(topic.rsplit(".", 1)[-1])
+    out: list[Named] = []
+    for cluster in clusters:
+        kind = _merged([infos[g.signature][1] for g in cluster])
+        key = kind_rules.cluster_name_key(cluster, clusters)
+        out.append((f"{base}With{rules.pascal_case(key)}", None, kind))
+    return (
+        out,
+        [],
+        {
+            "chosen": "shape-clusters",
+            "forced": False,
+            "clusters": [sorted(kind_rules.common_keys(c) - common) for c in clusters],
+            **evidence,
+        },
+    )
 
 
 def _debezium_row_schema(kinds: list[KindObservation]) -> dict[str, Any] | None:
@@ -441,7 +610,8 @@ def _kind_summary(name: str, g: GroupKey, k: KindObservation) -> KindSummary:
         discriminator_field=None if g is None else g[0],
         discriminator_value=None if g is None else g[1],
         headers_schema=_headers_schema(k.headers) if k.headers.root.children else None,
-        fields=k.payload.fields(k.count),
+        # A kind split off shape groups it shares counts fewer messages than its payload.
+        fields=k.payload.fields(max(k.count, k.payload.count)),
         examples=tuple(json.loads(e[1]) for e in examples),
         first_timestamp=k.data["first_timestamp"],
         last_timestamp=k.data["last_timestamp"],

@@ -213,6 +213,17 @@ def is_enum_token(value: str) -> bool:
     )
 
 
+_KIND_TOKEN: Final = re.compile(r"[A-Za-z][A-Za-z0-9_.:$/-]{0,99}")
+
+
+def is_kind_token(value: str) -> bool:
+    """A value a discriminator may take: a name-like token (``created``, ``OrderPlaced``,
+    ``com.acme.Order$Paid``, ``order/v2``); not an id, a version or a number (they make
+    an open set), nor free text with spaces. Capitalised words are allowed, unlike
+    enum values: a kind's name is public in the document anyway."""
+    return _KIND_TOKEN.fullmatch(value) is not None and _ID_LIKE.fullmatch(value) is None
+
+
 def decide_enum(
     name: str | None, strings: int, counts: Mapping[str, int] | None
 ) -> tuple[str, ...] | None:

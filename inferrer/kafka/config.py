@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from inferrer.errors import ConfigError
 
@@ -37,7 +38,7 @@ _SECRET_KEYS = frozenset(
         "sasl.oauthbearer.config",
     }
 )
-_SECRET_FRAGMENTS = ("password", "secret", "jaas", "credential", "token")
+_SECRET_FRAGMENTS = ("password", "secret", "jaas", "credential", "token", "user.info")
 
 # Java client keys whose librdkafka name is the same and whose meaning matches.
 _SAME_NAME = frozenset(
@@ -249,6 +250,16 @@ def parse_jaas(jaas: str) -> tuple[str, dict[str, str]]:
     return head.group("module"), options
 
 
+REGISTRY_KEY_PREFIXES: Final = ("schema.registry.", "basic.auth.")
+"""Properties-file keys that configure the Schema Registry client, not the Kafka one
+(:mod:`inferrer.registry.settings` reads them)."""
+
+
+def is_registry_key(key: str) -> bool:
+    """Whether a properties-file key belongs to the Schema Registry client."""
+    return key.startswith(REGISTRY_KEY_PREFIXES)
+
+
 def translate_properties(props: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     """Translate Java client properties into librdkafka settings.
 
@@ -263,7 +274,7 @@ def translate_properties(props: Mapping[str, str]) -> tuple[dict[str, str], list
             settings[key] = value
         elif key in _RENAMED:
             settings[_RENAMED[key]] = value
-        elif key in _CONSUMED:
+        elif key in _CONSUMED or is_registry_key(key):
             continue
         elif key == "sasl.jaas.config":
             module, options = parse_jaas(value)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import operator
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,11 @@ BATCH_BYTES: Final = 8 << 20
 KIND_EXAMPLES: Final = 3
 
 _ENVELOPE_FIELDS: Final = frozenset({"ce_type", "op"})
+SHAPE_GROUP_FIELD: Final = "@shape"
+"""The group field of messages without a discriminator whose payload is an object:
+they are grouped by their top-level key set (:func:`shape_signature`)."""
+MAX_SHAPES: Final = 256
+"""More shape groups than this on one topic: they are merged into one group."""
 _DECODED: Final = frozenset({"json", "text"})
 _KEY_DECODED: Final = _DECODED | {"int32", "int64"}
 """Keys also have values when read as Kafka Integer / Long serializer bytes."""
@@ -69,7 +75,6 @@ _KEY_DECODED: Final = _DECODED | {"int32", "int64"}
     _HINT,
     _KEY_HINT,
 ) = range(len(PARTS_FIELDS))
-_KIND_OF = operator.itemgetter(_KIND_FIELD, _KIND)
 _ENCODING_OF = operator.itemgetter(_ENCODING)
 _VALUE_OF = operator.itemgetter(_VALUE)
 _SIZE_OF = operator.itemgetter(_SIZE)
@@ -100,6 +105,25 @@ def _stamp_range(stamps: list[int | None]) -> tuple[int | None, int | None, int]
     if not known:
         return None, None, 0
     return min(known), max(known), len(known)
+
+
+def shape_signature(value: dict[str, Any]) -> str:
+    """CRC-32 of the sorted keys, each preceded by its UTF-8 length (4 bytes,
+    big-endian), as eight hex digits."""
+    data = b"".join(
+        len(raw).to_bytes(4, "big") + raw for raw in (k.encode("utf-8") for k in sorted(value))
+    )
+    return f"{zlib.crc32(data):08x}"
+
+
+def _raw_group(p: Parts) -> tuple[str | None, str | None]:
+    """(field, value) a message is grouped by before collapses: its discriminator, else
+    its shape signature when its payload is an object."""
+    if p[_KIND] is None or p[_KIND_FIELD] is None:
+        value = p[_VALUE]
+        if type(value) is dict:
+            return SHAPE_GROUP_FIELD, shape_signature(value)
+    return p[_KIND_FIELD], p[_KIND]
 
 
 def _KIND_SORT(k: tuple[str | None, str | None]) -> tuple[str, str]:
@@ -315,6 +339,8 @@ class TopicObservation:
         self.groups: dict[GroupKey, KindObservation] = {}
         self.collapsed = False
         """True once payload discriminator values exceeded MAX_KINDS: not a discriminator."""
+        self.shapes_collapsed = False
+        """True once more than MAX_SHAPES shape groups were seen: they are one group."""
         self._pending: list[Parts] = []
         self._pending_bytes = 0
 
@@ -373,11 +399,11 @@ class TopicObservation:
         self.schema_ids.update(set(map(_SCHEMA_ID_OF, batch)) - {None})
         usable = batch if all_usable else [p for p in batch if p[_OK] and p[_ENCODING] != "null"]
         groups: dict[GroupKey, list[Parts]] = {}
-        if len({*map(_KIND_OF, usable)}) <= 1:  # one kind in the whole batch
+        kinds = list(map(_raw_group, usable))
+        if len(set(kinds)) <= 1:  # one kind in the whole batch
             if usable:
                 groups[self._group_of(usable[0])] = usable
         else:  # one C-level selection per distinct kind, in batch order
-            kinds = list(map(_KIND_OF, usable))
             for k in sorted(set(kinds), key=_KIND_SORT):
                 bucket = list(itertools.compress(usable, map(k.__eq__, kinds)))
                 groups.setdefault(self._group_of(bucket[0]), []).extend(bucket)
@@ -392,21 +418,34 @@ class TopicObservation:
             kind.add_many(bucket)
 
     def _group_of(self, p: Parts) -> GroupKey:
-        return self._group_key(p[_KIND_FIELD], p[_KIND])
+        return self._group_key(*_raw_group(p))
 
     def _group_key(self, field_name: str | None, kind: str | None) -> GroupKey:
         if kind is None or field_name is None:
             return None
+        if field_name == SHAPE_GROUP_FIELD:
+            return None if self.shapes_collapsed else (field_name, kind)
         if self.collapsed and field_name not in _ENVELOPE_FIELDS:
             return None
         return (field_name, kind)
 
     def _maybe_collapse(self) -> None:
-        payload_groups = [g for g in self.groups if g is not None and g[0] not in _ENVELOPE_FIELDS]
+        shape_groups = [g for g in self.groups if g is not None and g[0] == SHAPE_GROUP_FIELD]
+        if self.shapes_collapsed or len(shape_groups) > MAX_SHAPES:
+            self.shapes_collapsed = True
+            self._merge_into_none(shape_groups)
+        payload_groups = [
+            g
+            for g in self.groups
+            if g is not None and g[0] != SHAPE_GROUP_FIELD and g[0] not in _ENVELOPE_FIELDS
+        ]
         if not self.collapsed and len(payload_groups) <= rules.MAX_KINDS:
             return
         self.collapsed = True
-        for g in payload_groups:
+        self._merge_into_none(payload_groups)
+
+    def _merge_into_none(self, groups: list[GroupKey]) -> None:
+        for g in groups:
             kind = self.groups.pop(g)
             target = self.groups.get(None)
             if target is None:
@@ -439,6 +478,7 @@ class TopicObservation:
             "key": self.key.to_dict(),
             "headers": self.headers.to_dict(),
             "collapsed": self.collapsed,
+            "shapes_collapsed": self.shapes_collapsed,
             "kinds": [
                 {"field": None if g is None else g[0], "value": None if g is None else g[1]}
                 | {"observation": k.to_dict()}

@@ -21,8 +21,38 @@ pub const KIND_EXAMPLES: usize = 3;
 /// they always split a topic into kinds, whatever their number.
 const ENVELOPE_FIELDS: [&str; 2] = ["ce_type", "op"];
 
-/// (discriminator field, value); None for messages without a discriminator.
+/// Distinct top-level key sets (shape groups) kept apart on one topic; beyond this the
+/// topic's messages without a discriminator are one group (its shapes are not a few
+/// record classes but the combinations of many optional fields).
+pub const MAX_SHAPES: usize = 256;
+/// The group field of a shape group: messages without a discriminator whose payload is
+/// an object, grouped by their top-level key set ([`shape_signature`]).
+pub const SHAPE_GROUP_FIELD: &str = "@shape";
+
+/// (discriminator field, value); None for messages without a discriminator (and no
+/// object payload, or once the shape groups were merged).
 pub type GroupKey = Option<(String, String)>;
+
+/// The signature of a top-level key set: CRC-32 of the sorted, distinct keys, each
+/// preceded by its UTF-8 length (4 bytes, big-endian), as eight hex digits.
+pub fn shape_signature(v: &Value) -> Option<String> {
+    let members = v.as_object()?;
+    let keys: BTreeSet<&str> = members.iter().map(|(k, _)| &**k).collect();
+    let mut h = crc32fast::Hasher::new();
+    for k in keys {
+        h.update(&(k.len() as u32).to_be_bytes());
+        h.update(k.as_bytes());
+    }
+    Some(format!("{:08x}", h.finalize()))
+}
+
+fn is_shape_group(g: &GroupKey) -> bool {
+    matches!(g, Some((f, _)) if f == SHAPE_GROUP_FIELD)
+}
+
+fn is_payload_group(g: &GroupKey) -> bool {
+    matches!(g, Some((f, _)) if f != SHAPE_GROUP_FIELD && !ENVELOPE_FIELDS.contains(&f.as_str()))
+}
 
 fn is_decoded(encoding: &str) -> bool {
     encoding == "json" || encoding == "text"
@@ -140,6 +170,8 @@ pub struct Topic {
     pub key: Shape,
     pub headers: Shape,
     pub collapsed: bool,
+    /// True once more than [`MAX_SHAPES`] shape groups were seen: they are one group.
+    pub shapes_collapsed: bool,
     pub groups: BTreeMap<GroupKey, Kind>,
 }
 
@@ -216,11 +248,19 @@ impl Topic {
         if !usable {
             return;
         }
-        let mut g = self.group_key(d.kind_field.as_deref(), d.kind.as_deref());
+        let signature = match (&d.kind_field, &d.kind, &d.value) {
+            (None, _, Some(v)) | (_, None, Some(v)) => shape_signature(v),
+            _ => None,
+        };
+        let (field, kind) = match &signature {
+            Some(sig) => (Some(SHAPE_GROUP_FIELD), Some(sig.as_str())),
+            None => (d.kind_field.as_deref(), d.kind.as_deref()),
+        };
+        let mut g = self.group_key(field, kind);
         if !self.groups.contains_key(&g) {
             self.groups.insert(g.clone(), Kind::default());
             self.maybe_collapse();
-            g = self.group_key(d.kind_field.as_deref(), d.kind.as_deref());
+            g = self.group_key(field, kind);
         }
         self.groups
             .get_mut(&g)
@@ -231,7 +271,12 @@ impl Topic {
     fn group_key(&self, field: Option<&str>, kind: Option<&str>) -> GroupKey {
         match (field, kind) {
             (Some(f), Some(k)) => {
-                if self.collapsed && !ENVELOPE_FIELDS.contains(&f) {
+                let merged = if f == SHAPE_GROUP_FIELD {
+                    self.shapes_collapsed
+                } else {
+                    self.collapsed && !ENVELOPE_FIELDS.contains(&f)
+                };
+                if merged {
                     None
                 } else {
                     Some((f.to_string(), k.to_string()))
@@ -242,17 +287,31 @@ impl Topic {
     }
 
     fn maybe_collapse(&mut self) {
+        let shape_groups: Vec<GroupKey> = self
+            .groups
+            .keys()
+            .filter(|g| is_shape_group(g))
+            .cloned()
+            .collect();
+        if self.shapes_collapsed || shape_groups.len() > MAX_SHAPES {
+            self.shapes_collapsed = true;
+            self.merge_into_none(shape_groups);
+        }
         let payload_groups: Vec<GroupKey> = self
             .groups
             .keys()
-            .filter(|g| matches!(g, Some((f, _)) if !ENVELOPE_FIELDS.contains(&f.as_str())))
+            .filter(|g| is_payload_group(g))
             .cloned()
             .collect();
         if !self.collapsed && payload_groups.len() <= MAX_KINDS {
             return;
         }
         self.collapsed = true;
-        for g in payload_groups {
+        self.merge_into_none(payload_groups);
+    }
+
+    fn merge_into_none(&mut self, groups: Vec<GroupKey>) {
+        for g in groups {
             if let Some(kind) = self.groups.remove(&g) {
                 match self.groups.get_mut(&None) {
                     Some(target) => target.merge(&kind),
@@ -283,6 +342,7 @@ impl Topic {
         self.key.merge(&other.key);
         self.headers.merge(&other.headers);
         self.collapsed = self.collapsed || other.collapsed;
+        self.shapes_collapsed = self.shapes_collapsed || other.shapes_collapsed;
         for (g, kind) in &other.groups {
             // A collapsed side's payload kinds land in the None group.
             let target = self.group_key(

@@ -457,6 +457,7 @@ fn topic_to_py<'py>(py: Python<'py>, t: &Topic) -> PyResult<Bound<'py, PyDict>> 
     d.set_item("key", t.key.to_py(py)?)?;
     d.set_item("headers", t.headers.to_py(py)?)?;
     d.set_item("collapsed", t.collapsed)?;
+    d.set_item("shapes_collapsed", t.shapes_collapsed)?;
     let kinds = PyList::empty(py);
     // Sorted as the reference sorts: the None group as ("", "").
     let mut groups: Vec<(&GroupKey, &Kind)> = t.groups.iter().collect();
@@ -550,6 +551,11 @@ fn topic_from_py(d: &Bound<'_, PyAny>) -> PyResult<Topic> {
         key: Shape::from_py(&d.get_item("key")?)?,
         headers: Shape::from_py(&d.get_item("headers")?)?,
         collapsed: d.get_item("collapsed")?.extract()?,
+        // Files saved before shape groups existed hold none (all in the None group).
+        shapes_collapsed: match d.get_item("shapes_collapsed") {
+            Ok(v) => v.extract()?,
+            Err(_) => false,
+        },
         groups,
     })
 }
