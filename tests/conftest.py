@@ -73,6 +73,19 @@ def schema_registry() -> Iterator[SchemaRegistry]:
         registry.stop()
 
 
+@pytest.fixture(scope="session")
+def schema_registry_with_auth() -> Iterator[devregistry.Registry]:
+    """A second local registry that demands HTTP basic auth as one of ``devregistry.USERS``.
+
+    Started only for the tests that ask for it, and always by the launcher.
+    """
+    registry = devregistry.start(basic_auth=True)
+    try:
+        yield registry
+    finally:
+        registry.stop()
+
+
 @pytest.fixture
 def subject_name() -> str:
     """A fresh subject name per test, so tests never see each other's schemas."""

@@ -172,6 +172,28 @@ def test_unknown_subject_is_an_error(client: SchemaRegistryClient, subject_name:
     assert missing.value.http_status_code == 404
 
 
+def test_basic_auth_admits_known_users_only(
+    schema_registry_with_auth: devregistry.Registry, subject_name: str
+) -> None:
+    registry = schema_registry_with_auth
+    with SchemaRegistryClient(registry.client_config("alice")) as alice:
+        schema_id = alice.register_schema(subject_name, avro(PAYMENT_V1))
+        assert json.loads(alice.get_schema(schema_id).schema_str) == PAYMENT_V1
+    with SchemaRegistryClient(registry.client_config("bob")) as bob:
+        assert bob.get_latest_version(subject_name).schema_id == schema_id
+
+    wrong = {**registry.client_config(), "basic.auth.user.info": "alice:wrong"}
+    unknown = {**registry.client_config(), "basic.auth.user.info": "mallory:alice-secret"}
+    for conf in (registry.client_config(), wrong, unknown):
+        with SchemaRegistryClient(conf) as client, pytest.raises(SchemaRegistryError) as denied:
+            client.get_latest_version(subject_name)
+        assert denied.value.http_status_code == 401
+
+    # Health checks stay open, so the launcher can tell when it is ready.
+    with urllib.request.urlopen(registry.base_url + "/health/ready", timeout=5) as resp:
+        assert resp.status == 200
+
+
 def test_start_failure_names_the_cause_and_shows_the_log(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

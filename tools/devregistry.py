@@ -7,10 +7,15 @@ that project into a cache folder outside the repo (rebuilt only when the project
 files change) and runs it on loopback, on a free port, with in-memory storage and
 a modest JVM heap. The global compatibility rule is BACKWARD, Confluent's default.
 
+With ``basic_auth=True`` (``start --basic-auth``) every request but the health checks
+needs HTTP basic auth as one of :data:`USERS` (Quarkus' embedded realm and a policy of
+our own, see ``tools/registry/src``: Apicurio 2.4.2's own authentication needs an OIDC
+server); a missing or wrong password gets 401.
+
 Command line::
 
-    python -m tools.devregistry build      # build and cache only; prints the app folder
-    python -m tools.devregistry start      # start in the background; prints the URL
+    python -m tools.devregistry build                  # build and cache; prints the app folder
+    python -m tools.devregistry start [--basic-auth]   # in the background; prints the URL
     python -m tools.devregistry status
     python -m tools.devregistry stop
 """
@@ -18,6 +23,8 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -28,6 +35,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +48,11 @@ CCOMPAT_PATH = "/apis/ccompat/v7"
 JVM_FLAGS = ("-Xmx384m", "-Xms64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
 GLOBAL_COMPATIBILITY = "BACKWARD"
 WORKDIR_PREFIX = "inferrer-registry-"
+
+# Users of a registry started with basic_auth=True. Throwaway local credentials for a
+# registry on loopback; they are written to its private config file, never to a
+# command line, a document or a log.
+USERS: dict[str, str] = {"alice": "alice-secret", "bob": "bob-secret"}
 
 # The Maven project that repackages Apicurio; its files are the cache key.
 PROJECT_DIR = Path(__file__).resolve().parent / "registry"
@@ -88,18 +101,47 @@ def _tail(text: str, lines: int = 12) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+# Builds unused for this long are removed after a new build. Not sooner: other
+# checkouts (worktrees, branches) share the cache and may run an older build.
+STALE_BUILD_SECONDS = 14 * 24 * 3600
+
+
+@contextlib.contextmanager
+def _build_lock() -> Iterator[None]:
+    """One build at a time per cache, across processes (a second waits, then reuses)."""
+    cache_root().mkdir(parents=True, exist_ok=True)
+    with open(cache_root() / ".build.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def ensure_built(quiet: bool = False) -> Path:
     """Build the registry with Maven unless a build of the same project files is cached;
     return the folder holding ``quarkus-run.jar``.
 
-    Builds of older project versions are removed after a successful build.
+    Each use marks the build as used; builds unused for two weeks are removed after a
+    new build.
     """
     key = project_hash()
     home = cache_root() / key
     app = home / "quarkus-app"
     marker = home / ".complete"
     if marker.exists() and (app / "quarkus-run.jar").exists():
+        marker.touch()
         return app
+    with _build_lock():
+        if marker.exists() and (app / "quarkus-run.jar").exists():
+            return app
+        _build(key, home, quiet)
+    return app
+
+
+def _build(key: str, home: Path, quiet: bool) -> None:
+    app = home / "quarkus-app"
+    marker = home / ".complete"
     if shutil.which("mvn") is None:
         raise LauncherError("Maven (mvn) is not on PATH; it is needed to build the registry")
     staging = cache_root() / f"{key}.partial"
@@ -132,10 +174,9 @@ def ensure_built(quiet: bool = False) -> Path:
     built.rename(app)
     shutil.rmtree(staging, ignore_errors=True)
     marker.write_text(f"{REGISTRY_VERSION} {key}\n")
-    for other in cache_root().iterdir():
-        if other.name != key and not other.name.endswith(".partial"):
-            shutil.rmtree(other, ignore_errors=True)
-    return app
+    for other in cache_root().glob("*/.complete"):
+        if time.time() - other.stat().st_mtime > STALE_BUILD_SECONDS:
+            shutil.rmtree(other.parent, ignore_errors=True)
 
 
 @dataclass
@@ -146,8 +187,17 @@ class Registry:
     port: int
     pid: int
     workdir: str
+    basic_auth: bool = False
     startup_seconds: float = 0.0
+    users: dict[str, str] = field(default_factory=dict)
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
+
+    def client_config(self, user: str | None = None) -> dict[str, str]:
+        """``SchemaRegistryClient`` settings for this registry, as ``user`` if given."""
+        conf = {"url": self.url}
+        if user is not None:
+            conf["basic.auth.user.info"] = f"{user}:{self.users[user]}"
+        return conf
 
     @property
     def base_url(self) -> str:
@@ -165,6 +215,7 @@ class Registry:
             "port": self.port,
             "pid": self.pid,
             "workdir": self.workdir,
+            "basic_auth": self.basic_auth,
             "startup_seconds": self.startup_seconds,
         }
 
@@ -202,8 +253,16 @@ def sweep_stale_workdirs() -> list[Path]:
     return removed
 
 
-def start(*, timeout: float = 120.0, detach: bool = False) -> Registry:
+def _auth_config(users: dict[str, str]) -> str:
+    lines = ["inferrer.registry.require-auth=true"]
+    lines += [f"quarkus.security.users.embedded.users.{u}={p}" for u, p in sorted(users.items())]
+    return "\n".join(lines) + "\n"
+
+
+def start(*, basic_auth: bool = False, timeout: float = 120.0, detach: bool = False) -> Registry:
     """Start the registry on a free loopback port and wait until ``/health/ready`` says UP.
+
+    ``basic_auth=True`` demands HTTP basic auth as one of :data:`USERS`.
 
     ``detach=False`` ties the JVM to this process (it is killed if we die), as the test
     fixture wants; ``detach=True`` lets it outlive us, for ``devregistry start``.
@@ -214,6 +273,12 @@ def start(*, timeout: float = 120.0, detach: bool = False) -> Registry:
     workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
     port = free_port()
     log = workdir / "registry.log"
+    if basic_auth:
+        # Quarkus reads config/application.properties under its working directory.
+        config = workdir / "config" / "application.properties"
+        config.parent.mkdir()
+        config.touch(mode=0o600)
+        config.write_text(_auth_config(USERS))
     env = dict(os.environ)
     # Apicurio reads its port from HTTP_PORT (its %prod profile overrides a plain
     # -Dquarkus.http.port); the host is Quarkus' own setting, 0.0.0.0 unless told.
@@ -265,7 +330,9 @@ def start(*, timeout: float = 120.0, detach: bool = False) -> Registry:
         port=port,
         pid=proc.pid,
         workdir=str(workdir),
+        basic_auth=basic_auth,
         startup_seconds=round(time.monotonic() - began, 2),
+        users=dict(USERS) if basic_auth else {},
         _proc=proc,
     )
 
@@ -287,6 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="build and cache the registry with Maven, then exit")
     p_start = sub.add_parser("start", help="start a registry in the background; print its URL")
+    p_start.add_argument(
+        "--basic-auth", action="store_true", help="require HTTP basic auth (users: alice, bob)"
+    )
     p_start.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for ready")
     sub.add_parser("stop", help="stop the registry started by `start` (its schemas are lost)")
     sub.add_parser("status", help="say whether the registry started by `start` is running")
@@ -301,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(state["url"])
                 print("already running", file=sys.stderr)
                 return 0
-            registry = start(timeout=args.timeout, detach=True)
+            registry = start(basic_auth=args.basic_auth, timeout=args.timeout, detach=True)
             path = state_file()
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(registry.to_state(), indent=2) + "\n")
@@ -314,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "status":
             state = _read_state()
             if state and _alive(int(state["pid"])):
-                print(f"running: {state['url']} (pid {state['pid']})")
+                auth = ", basic auth" if state.get("basic_auth") else ""
+                print(f"running: {state['url']} (pid {state['pid']}{auth})")
                 return 0
             print("not running")
             return 1
