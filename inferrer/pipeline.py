@@ -43,6 +43,9 @@ class Source:
     include_internal: bool = False
     registry: RegistrySettings | None = None
     """The Schema Registry to decode framed messages with (``--schema-registry``)."""
+    named_bootstrap: str | None = None
+    """With capture files: the cluster they came from (``-b``), for the document's
+    server; nothing connects to it."""
     discriminators: tuple[DiscriminatorChoice, ...] = ()
     """``--discriminator`` choices: how the kinds of matching topics are told apart."""
 
@@ -220,6 +223,7 @@ def collect(
         observations, metadata = _fold_capture_files(source, warnings, checker, progress, framed)
         if keep_messages:
             kept = _capture_messages(source, metadata)
+        bootstrap = source.named_bootstrap
     elif source.sample is not None:
         from inferrer.engine import decode_record
         from inferrer.kafka.sampler import open_stream, record_of

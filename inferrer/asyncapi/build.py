@@ -94,6 +94,10 @@ class DocumentOptions:
     server_name: str | None = None
     """``--server-name``: the id of the (first) server, instead of one made from the
     bootstrap host."""
+    contact: Mapping[str, str] | None = None
+    """``--contact``: ``info.contact`` (name, and email or url)."""
+    license: Mapping[str, str] | None = None
+    """``--license``: ``info.license`` (name, and url)."""
     origin: Origin = "live"
     """Where the observations came from, for ``info.description``: a ``live`` sample,
     a ``capture`` file, or saved ``observations`` (set by the pipeline)."""
@@ -110,6 +114,35 @@ class DocumentOptions:
     @property
     def protocol(self) -> Protocol:
         return "kafka-secure" if self.secure else "kafka"
+
+
+def _split_named(text: str, what: str) -> tuple[str, list[str]]:
+    name, *rest = (part.strip() for part in text.split(","))
+    if not name:
+        raise UsageError(f"--{what} needs a name first, e.g. --{what} 'NAME,URL'")
+    return name, [r for r in rest if r]
+
+
+def parse_contact(text: str) -> dict[str, str]:
+    """``--contact NAME[,EMAIL][,URL]`` as ``info.contact``."""
+    name, rest = _split_named(text, "contact")
+    contact = {"name": name}
+    for item in rest:
+        if item.startswith(("http://", "https://")) and "url" not in contact:
+            contact["url"] = item
+        elif re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", item) and "email" not in contact:
+            contact["email"] = item
+        else:
+            raise UsageError(f"--contact: {item!r} is not an email address or an http(s) URL")
+    return contact
+
+
+def parse_license(text: str) -> dict[str, str]:
+    """``--license NAME[,URL]`` as ``info.license``."""
+    name, rest = _split_named(text, "license")
+    if len(rest) > 1 or (rest and not rest[0].startswith(("http://", "https://"))):
+        raise UsageError(f"--license: {','.join(rest)!r} is not one http(s) URL")
+    return {"name": name, **({"url": rest[0]} if rest else {})}
 
 
 def build_document(
@@ -631,6 +664,10 @@ def _info(plans: Sequence[_ChannelPlan], options: DocumentOptions) -> dict[str, 
         "version": options.version,
         "description": description,
     }
+    if options.contact:
+        info["contact"] = dict(options.contact)
+    if options.license:
+        info["license"] = dict(options.license)
     info.update(
         _prune(
             {

@@ -143,6 +143,26 @@ def infer_command(
             rich_help_panel=OUTPUT_PANEL,
         ),
     ] = "0.1.0",
+    contact: Annotated[
+        str | None,
+        typer.Option(
+            "--contact",
+            metavar="NAME[,EMAIL][,URL]",
+            help="info.contact: who owns these topics, e.g. "
+            "'Payments team,payments@example.com,https://wiki.example.com/payments'.",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
+    license_: Annotated[
+        str | None,
+        typer.Option(
+            "--license",
+            metavar="NAME[,URL]",
+            help="info.license, e.g. 'Apache-2.0,https://www.apache.org/licenses/LICENSE-2.0' "
+            "(AsyncAPI 2.6's ruleset warns without contact and license).",
+            rich_help_panel=OUTPUT_PANEL,
+        ),
+    ] = None,
     server_name: Annotated[
         str | None,
         typer.Option(
@@ -187,6 +207,7 @@ def infer_command(
         raise UsageError("--evidence file writes NAME.evidence.json beside -o NAME; give -o")
     # Imported here, not at the top: `infer --help` needs none of them.
     from inferrer.asyncapi import DocumentOptions, dump_document, format_for_path, write_atomic
+    from inferrer.asyncapi.build import parse_contact, parse_license
     from inferrer.asyncapi.evidence import dump_evidence, evidence_path
     from inferrer.asyncapi.roundtrip import render_update
     from inferrer.cli.summary import print_summary
@@ -199,6 +220,8 @@ def infer_command(
         examples=examples.value,
         examples_per_message=examples_per_message,
         server_name=server_name,
+        contact=parse_contact(contact) if contact else None,
+        license=parse_license(license_) if license_ else None,
         evidence=evidence_mode,
         group_topics=group_topics,
     )

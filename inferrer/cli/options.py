@@ -43,7 +43,8 @@ BootstrapServer = Annotated[
         metavar="HOST:PORT",
         envvar=BOOTSTRAP_ENV,
         show_envvar=True,
-        help="Kafka bootstrap address(es), host:port[,host:port].",
+        help="Kafka bootstrap address(es), host:port[,host:port]. With --from-file it only "
+        "names the cluster the capture came from (the document's server): nothing connects.",
         rich_help_panel=SOURCE_PANEL,
     ),
 ]

@@ -103,6 +103,7 @@ def build_source(
             exclude=tuple(exclude or ()),
             include_internal=include_internal,
             registry=registry_settings(schema_registry),
+            named_bootstrap=bootstrap_server or None,
         )
     if not bootstrap_server:
         raise UsageError(
