@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,6 +240,19 @@ def _terminate(pid: int, proc: subprocess.Popen[bytes] | None, timeout: float) -
             os.killpg(pid, signal.SIGKILL)
         if proc is not None:
             proc.wait(5)
+
+
+def stop_recorded(state: Mapping[str, Any] | None, path: Path) -> int:
+    """``stop`` of a launcher's CLI: end the process its state file records, remove its
+    work folder and the state file; 0 (also when nothing was running)."""
+    if not state:
+        print("not running")
+        return 0
+    _terminate(int(state["pid"]), None, 15)
+    shutil.rmtree(state["workdir"], ignore_errors=True)
+    path.unlink(missing_ok=True)
+    print("stopped")
+    return 0
 
 
 def die_with_parent() -> None:
@@ -484,15 +498,7 @@ def main(argv: list[str] | None = None) -> int:
             print("not running")
             return 1
         if args.command == "stop":
-            state = _read_state()
-            if not state:
-                print("not running")
-                return 0
-            _terminate(int(state["pid"]), None, 15)
-            shutil.rmtree(state["workdir"], ignore_errors=True)
-            state_file().unlink(missing_ok=True)
-            print("stopped")
-            return 0
+            return stop_recorded(_read_state(), state_file())
     except LauncherError as e:
         print(f"Error: {e}", file=sys.stderr)
         return e.exit_code

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from inferrer.errors import LauncherError
-from tools.devkafka import _alive, _die_with_parent, _java, _terminate, free_port
+from tools.devkafka import _alive, _die_with_parent, _java, _terminate, free_port, stop_recorded
 
 REGISTRY_VERSION = "2.4.2.Final"
 CCOMPAT_PATH = "/apis/ccompat/v7"
@@ -390,15 +390,7 @@ def main(argv: list[str] | None = None) -> int:
             print("not running")
             return 1
         if args.command == "stop":
-            state = _read_state()
-            if not state:
-                print("not running")
-                return 0
-            _terminate(int(state["pid"]), None, 15)
-            shutil.rmtree(state["workdir"], ignore_errors=True)
-            state_file().unlink(missing_ok=True)
-            print("stopped")
-            return 0
+            return stop_recorded(_read_state(), state_file())
     except LauncherError as e:
         print(f"Error: {e}", file=sys.stderr)
         return e.exit_code
