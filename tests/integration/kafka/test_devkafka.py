@@ -16,6 +16,9 @@ from tools import devkafka
 
 ROOT = Path(__file__).resolve().parents[3]
 
+# Every test here runs a broker: the session one, or JVMs of its own.
+pytestmark = pytest.mark.kafka
+
 
 def test_create_produce_consume_roundtrip(kafka: KafkaCluster, topic_name: str) -> None:
     admin = AdminClient({"bootstrap.servers": kafka.bootstrap})

@@ -1,0 +1,217 @@
+"""The test layers and the markers that say what a test needs, enforced (a pytest plugin).
+
+* ``tests/unit/<stage>/``: pure and in memory; no broker, no JVM, no node.
+* ``tests/integration/``: the real servers (the Kafka broker, the official AsyncAPI
+  parser, a Jupyter kernel).
+* ``tests/acceptance/``: the command line end to end, with case directories.
+
+A test that uses the real broker (the ``kafka`` fixture) or starts a JVM through
+``tools.devkafka`` or ``tools.demo`` carries the ``kafka`` marker; one that runs the
+official AsyncAPI parser (the ``asyncapi_parser`` and ``asyncapi_check`` fixtures, the
+parser process, the official JSON Schemas in ``node_modules``) carries ``npm``; and no
+test under ``tests/unit/`` does either. Collection fails, naming each offending test,
+when one does not hold.
+
+What a test uses is read from its code, its fixtures' code and the code of the helpers
+they call (transitively, within the test suite): which fixtures it asks for, which
+objects it names, and which module it runs with ``-m``. The same promise is kept at run
+time too, for what code cannot show (a child process): a test without the ``kafka``
+marker cannot start a broker, and one without ``npm`` sees no parser installed.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+LAYERS = ("unit", "integration", "acceptance")
+
+# Fixtures that stand for a need.
+KAFKA_FIXTURES = frozenset({"kafka"})
+NPM_FIXTURES = frozenset({"asyncapi_parser", "asyncapi_check"})
+
+# Objects whose use stands for a need, by module and name.
+JVM_STARTERS = frozenset({("tools.devkafka", "start"), ("tools.demo", "main")})
+NODE_USERS = frozenset(
+    {
+        ("inferrer.asyncapi.validate", "ParserProcess"),
+        ("inferrer.asyncapi.validate", "validate_file"),
+        ("inferrer.asyncapi.validate", "validate_document"),
+        ("inferrer.asyncapi.validate", "find_node_modules"),
+        ("tests.asyncapi_fixtures", "schema_errors"),
+    }
+)
+# Text in a test's code that starts a JVM in a child process (``python -m tools.demo``,
+# a script that calls ``devkafka.start()``).
+JVM_TEXTS = ("tools.devkafka", "tools.demo", "devkafka.start(")
+
+# Code followed when reading what a test uses: the suite's own modules and dev tools.
+_FOLLOWED = ("tests", "tools")
+
+
+def layer_of(path: Path, rootpath: Path) -> str | None:
+    """``unit``, ``integration`` or ``acceptance`` for a test file under ``tests/<layer>/``."""
+    try:
+        parts = path.relative_to(rootpath).parts
+    except ValueError:
+        parts = path.parts
+    for i, part in enumerate(parts[:-1]):
+        if part == "tests" and parts[i + 1] in LAYERS:
+            return parts[i + 1]
+    return None
+
+
+def _codes(code: types.CodeType) -> Iterator[types.CodeType]:
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _codes(const)
+
+
+def _function_of(obj: Any) -> types.FunctionType | None:
+    """The plain function behind a test, a fixture or a hypothesis ``@given`` wrapper."""
+    inner = getattr(getattr(obj, "hypothesis", None), "inner_test", None)
+    obj = inner or getattr(obj, "__wrapped__", obj)
+    return obj if isinstance(obj, types.FunctionType) else None
+
+
+def _followed(module: str | None) -> bool:
+    return module is not None and module.split(".")[0] in _FOLLOWED
+
+
+class Uses:
+    """What a piece of test code reaches: objects by (module, name), and text."""
+
+    def __init__(self) -> None:
+        self.objects: set[tuple[str, str]] = set()
+        self.texts: list[str] = []
+        self._seen: set[int] = set()
+
+    def read(self, fn: Callable[..., Any] | None) -> None:
+        func = _function_of(fn)
+        if func is None or id(func.__code__) in self._seen:
+            return
+        self._seen.add(id(func.__code__))
+        scope = func.__globals__
+        for code in _codes(func.__code__):
+            self.texts += [c for c in code.co_consts if isinstance(c, str)]
+            for name in code.co_names:
+                self._name(scope.get(name), name, code.co_names)
+
+    def _name(self, value: Any, name: str, names: tuple[str, ...]) -> None:
+        if isinstance(value, types.ModuleType):
+            # ``devkafka.start()``: the module's attributes this code names.
+            for attr in names:
+                self._object(value.__name__, attr, getattr(value, attr, None))
+            return
+        module = getattr(value, "__module__", None)
+        if isinstance(module, str):
+            self._object(module, getattr(value, "__name__", name), value)
+
+    def _object(self, module: str, name: str, value: Any) -> None:
+        self.objects.add((module, name))
+        if _followed(getattr(value, "__module__", None)) and callable(value):
+            self.read(value)
+            # a class: its methods
+            for member in vars(value).values() if isinstance(value, type) else ():
+                self.read(member)
+
+    def starts_a_jvm(self) -> bool:
+        return bool(self.objects & JVM_STARTERS) or any(
+            marker in text for text in self.texts for marker in JVM_TEXTS
+        )
+
+    def runs_node(self) -> bool:
+        return bool(self.objects & NODE_USERS)
+
+
+def _fixture_functions(item: pytest.Item) -> Iterator[Callable[..., Any]]:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return
+    for defs in info.name2fixturedefs.values():
+        for fixturedef in defs:
+            if _followed(getattr(fixturedef.func, "__module__", None)):
+                yield fixturedef.func
+
+
+def needs(item: pytest.Item) -> set[str]:
+    """What ``item`` needs, read from its fixtures and code: ``kafka``, ``npm``."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    found: set[str] = set()
+    if fixtures & KAFKA_FIXTURES:
+        found.add("kafka")
+    if fixtures & NPM_FIXTURES:
+        found.add("npm")
+    uses = Uses()
+    uses.read(getattr(item, "function", None))
+    for fn in _fixture_functions(item):
+        uses.read(fn)
+    if uses.starts_a_jvm():
+        found.add("kafka")
+    if uses.runs_node():
+        found.add("npm")
+    return found
+
+
+WHAT = {
+    "kafka": "the real Kafka broker (a JVM)",
+    "npm": "npm's packages (node_modules: the AsyncAPI parser, the official schemas)",
+}
+
+
+def problems(item: pytest.Item) -> list[str]:
+    """Each way ``item`` breaks the layer rules, in words."""
+    out: list[str] = []
+    layer = layer_of(Path(str(item.path)), item.config.rootpath)
+    needed = needs(item)
+    for marker in sorted(needed | {m.name for m in item.iter_markers() if m.name in WHAT}):
+        if layer == "unit":
+            out.append(
+                f"uses {WHAT[marker]}, but tests/unit/ is pure: move it to tests/integration/ "
+                "or tests/acceptance/"
+            )
+        elif marker in needed and item.get_closest_marker(marker) is None:
+            out.append(f"uses {WHAT[marker]} without @pytest.mark.{marker}")
+    return out
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    found = [f"{item.nodeid}: {why}" for item in items for why in problems(item)]
+    if found:
+        raise pytest.UsageError(
+            "tests break the layer rules (tests/layers.py):\n  " + "\n  ".join(found)
+        )
+
+
+class _NoBroker:
+    """Stands in for ``tools.devkafka.start`` in a test without the ``kafka`` marker."""
+
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        pytest.fail(f"{self.nodeid} starts a Kafka broker without @pytest.mark.kafka")
+
+
+@pytest.fixture(autouse=True)
+def _kept_to_its_markers(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """At run time: no broker without ``kafka``, no parser (in process or in a child
+    process) without ``npm``."""
+    node = request.node
+    if node.get_closest_marker("kafka") is None:
+        from tools import devkafka
+
+        monkeypatch.setattr(devkafka, "start", _NoBroker(node.nodeid))
+    if node.get_closest_marker("npm") is None:
+        empty = tmp_path_factory.getbasetemp() / "no-node-modules"
+        empty.mkdir(exist_ok=True)
+        monkeypatch.setenv("INFERRER_NODE_MODULES", str(empty))
