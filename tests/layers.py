@@ -21,6 +21,7 @@ marker cannot start a broker, and one without ``npm`` sees no parser installed.
 
 from __future__ import annotations
 
+import sys
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -49,8 +50,9 @@ NODE_USERS = frozenset(
 # a script that calls ``devkafka.start()``).
 JVM_TEXTS = ("tools.devkafka", "tools.demo", "devkafka.start(")
 
-# Code followed when reading what a test uses: the suite's own modules and dev tools.
-_FOLLOWED = ("tests", "tools")
+# Code followed when reading what a test uses: the checkout's own modules (the suite, the
+# dev tools), but not the product's nor installed packages.
+_NOT_FOLLOWED = ("inferrer", ".venv", "node_modules")
 
 
 def layer_of(path: Path, rootpath: Path) -> str | None:
@@ -79,14 +81,23 @@ def _function_of(obj: Any) -> types.FunctionType | None:
     return obj if isinstance(obj, types.FunctionType) else None
 
 
-def _followed(module: str | None) -> bool:
-    return module is not None and module.split(".")[0] in _FOLLOWED
+def _followed(value: Any, root: Path) -> bool:
+    """Whether ``value`` is code of the checkout at ``root`` outside the product."""
+    module = sys.modules.get(getattr(value, "__module__", None) or "")
+    file = getattr(module, "__file__", None)
+    if not file:
+        return False
+    path = Path(file).resolve()
+    return path.is_relative_to(root) and not any(
+        path.is_relative_to(root / part) for part in _NOT_FOLLOWED
+    )
 
 
 class Uses:
     """What a piece of test code reaches: objects by (module, name), and text."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
         self.objects: set[tuple[str, str]] = set()
         self.texts: list[str] = []
         self._seen: set[int] = set()
@@ -114,7 +125,7 @@ class Uses:
 
     def _object(self, module: str, name: str, value: Any) -> None:
         self.objects.add((module, name))
-        if _followed(getattr(value, "__module__", None)) and callable(value):
+        if callable(value) and _followed(value, self.root):
             self.read(value)
             # a class: its methods
             for member in vars(value).values() if isinstance(value, type) else ():
@@ -135,7 +146,7 @@ def _fixture_functions(item: pytest.Item) -> Iterator[Callable[..., Any]]:
         return
     for defs in info.name2fixturedefs.values():
         for fixturedef in defs:
-            if _followed(getattr(fixturedef.func, "__module__", None)):
+            if _followed(fixturedef.func, item.config.rootpath.resolve()):
                 yield fixturedef.func
 
 
@@ -147,7 +158,7 @@ def needs(item: pytest.Item) -> set[str]:
         found.add("kafka")
     if fixtures & NPM_FIXTURES:
         found.add("npm")
-    uses = Uses()
+    uses = Uses(item.config.rootpath)
     uses.read(getattr(item, "function", None))
     for fn in _fixture_functions(item):
         uses.read(fn)
@@ -180,12 +191,30 @@ def problems(item: pytest.Item) -> list[str]:
     return out
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    found = [f"{item.nodeid}: {why}" for item in items for why in problems(item)]
-    if found:
-        raise pytest.UsageError(
-            "tests break the layer rules (tests/layers.py):\n  " + "\n  ".join(found)
-        )
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "kafka: needs the real Apache Kafka broker (a JVM)")
+    config.addinivalue_line("markers", "npm: needs npm's packages (the AsyncAPI parser)")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """A module (or class) whose tests break the rules is a collection error, naming each;
+    under pytest-xdist too, where each worker collects."""
+    report: pytest.CollectReport = yield
+    if report.passed:
+        found = [
+            f"{item.nodeid}: {why}"
+            for item in report.result
+            if isinstance(item, pytest.Item)
+            for why in problems(item)
+        ]
+        if found:
+            report.outcome = "failed"
+            report.longrepr = "tests break the layer rules (tests/layers.py):\n  " + "\n  ".join(
+                found
+            )
+            report.result = []
+    return report  # type: ignore[return-value]
 
 
 class _NoBroker:
