@@ -15,6 +15,7 @@ from tests.bank_helpers import GOLDEN, ROOT, without_servers
 
 
 @pytest.mark.kafka
+@pytest.mark.npm  # the demo validates its document with the official parser
 def test_demo_infers_the_golden_document_and_reports_the_drift(tmp_path: Path) -> None:
     out = tmp_path / "demo-out"
     proc = subprocess.run(
