@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CRATE := crates/inferrer-core
 CARGO ?= cargo
 
-.PHONY: setup venv jars registry npm lint typecheck core-test fuzz test pytest demo golden kafka-start kafka-stop registry-start registry-stop bench clean
+.PHONY: setup venv jars registry npm lint typecheck core-test fuzz test pytest unit demo golden kafka-start kafka-stop registry-start registry-stop bench clean
 
 setup: $(STAMP) node_modules/.installed jars registry
 
@@ -47,8 +47,18 @@ core-test:
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict inferrer tools
 
+# The suite in layers (tests/layers.py), in parallel (pytest-xdist, a file per worker at a
+# time; each worker that runs a broker test starts its own broker, stopped when it ends).
+# tests/unit needs only the venv; integration and acceptance need the jars and npm.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -W error -n $(PYTEST_WORKERS) --dist loadfile
+
 pytest: setup
-	$(BIN)/pytest -W error
+	$(PYTEST)
+
+# Pure, in-memory tests: no broker, no JVM, no node; well under a minute.
+unit: $(STAMP)
+	$(PYTEST) tests/unit
 
 # The fuzz targets: tests/fuzz/fuzz_core.py (the core's byte inputs against the Python
 # reference) and tests/fuzz/fuzz_framed.py (framed bodies through the registry decoders).
@@ -67,12 +77,11 @@ test: setup lint typecheck core-test pytest fuzz
 demo: setup
 	$(BIN)/python -m tools.demo
 
-# Rewrite the golden document from the v1 bank fixtures, on purpose, after a change
-# to inference or to the document writer; review `git diff fixtures/golden` before committing.
+# Rewrite the expected outputs of the golden cases (tests/acceptance/cases; the golden
+# document from the v1 bank fixtures is fixtures/golden), on purpose, after a change to
+# inference, the document writer or a report; review `git diff` before committing.
 golden: $(STAMP)
-	mkdir -p fixtures/golden
-	$(BIN)/infer-asyncapi infer --from-file fixtures/bank/v1 --topics 'bank.*' --no-summary \
-		-o fixtures/golden/bank-v1.asyncapi.yaml
+	INFERRER_REGENERATE_CASES=1 $(BIN)/pytest -q tests/acceptance/test_cases.py::test_case
 
 kafka-start: setup
 	$(BIN)/python -m tools.devkafka start --sasl --authorizer

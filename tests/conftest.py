@@ -12,6 +12,9 @@ import pytest
 
 from tools import devkafka, devregistry
 
+# tests.layers: the layers and their markers, enforced; pytester: its own tests use it.
+pytest_plugins = ("pytester", "tests.layers")
+
 
 @dataclass(frozen=True)
 class KafkaCluster:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -101,7 +102,10 @@ def plain(bootstrap: str) -> ClientConfig:
 
 
 def run_cli(
-    args: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 120
+    args: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``infer-asyncapi`` in a child process, capturing everything it writes."""
     full_env = {k: v for k, v in os.environ.items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
@@ -113,4 +117,5 @@ def run_cli(
         env=full_env,
         timeout=timeout,
         check=False,
+        cwd=cwd,
     )

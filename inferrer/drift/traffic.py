@@ -96,8 +96,8 @@ def _fast_validator(schema: Mapping[str, Any]) -> Any:
     errors; None when the schema names its own draft or does not compile there.
 
     It may only be stricter than ``jsonschema``, never looser: formats are not asserted
-    (``jsonschema`` does not either), and ``tests/test_drift_core.py`` holds it to that on
-    generated schemas and values.
+    (``jsonschema`` does not either), and ``tests/unit/drift/test_drift_core.py`` holds it to
+    that on generated schemas and values.
     """
     if "$schema" in schema:
         return None

@@ -280,9 +280,18 @@ class GroupConsumer:
         down = [e for e in new if e.code() in _DOWN_CODES]
         if answered and self.outage is not None:
             self._recovered(now)
-        if down and self.outage is None:
-            reason = redact(_tidy(str(down[-1].str())), self.config.client.settings)
-            self.outage = Outage(since=now, reason=reason, next_report=now)
+        if down:
+            # The most specific word on why: a connection error ("Connection refused")
+            # over librdkafka's summary ("1/1 brokers are down"), and the latest one, so
+            # an outage first seen as "brokers are down" is reported with its cause once
+            # a reconnect is refused.
+            specific = [e for e in down if e.code() != KafkaError._ALL_BROKERS_DOWN]
+            latest = (specific or down)[-1]
+            reason = redact(_tidy(str(latest.str())), self.config.client.settings)
+            if self.outage is None:
+                self.outage = Outage(since=now, reason=reason, next_report=now)
+            elif specific or "brokers are down" in self.outage.reason:
+                self.outage.reason = reason
         if self.outage is None:
             return
         if now >= self.outage.next_report:

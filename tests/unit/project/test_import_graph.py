@@ -1,0 +1,260 @@
+"""The engine room has one door, and dependencies point one way.
+
+Read from the source (imports anywhere in a module, lazy ones included): the engine
+never imports the observation layer, the reference decoder never imports the engine,
+only the Kafka layer imports confluent_kafka (the local-broker launcher lives in
+tools/, outside the package), and only
+the engine imports the compiled core's module directly, but for the observation views
+that wrap its values. The whole package has no import circle, and no arrow points
+against the data flow (sampler → engine → inference → document → drift → library →
+analyst API → command line); library modules import neither typer nor rich.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[3] / "inferrer"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module is not None:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _modules() -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        out[name.removesuffix(".__init__")] = _imports(path)
+    return out
+
+
+MODULES = _modules()
+
+
+def _importers(prefix: str) -> set[str]:
+    return {
+        m
+        for m, imports in MODULES.items()
+        if any(i == prefix or i.startswith(prefix + ".") for i in imports)
+    }
+
+
+def test_the_modules_were_read() -> None:
+    assert {"inferrer.engine", "inferrer.decoding", "inferrer.kafka.sampler"} <= set(MODULES)
+
+
+def test_the_engine_does_not_import_observations_or_inference() -> None:
+    engine = {m: i for m, i in MODULES.items() if m.startswith("inferrer.engine")}
+    assert engine
+    for imports in engine.values():
+        assert not {i for i in imports if i.startswith(("inferrer.inference", "inferrer.decoding"))}
+
+
+def test_the_reference_decoder_does_not_import_the_engine() -> None:
+    assert not {i for i in MODULES["inferrer.decoding"] if i.startswith("inferrer.engine")}
+
+
+def test_only_the_kafka_layer_imports_confluent_kafka() -> None:
+    outside = {m for m in _importers("confluent_kafka") if not m.startswith("inferrer.kafka")}
+    assert outside == set()
+
+
+def test_the_compiled_core_is_reached_through_the_engine() -> None:
+    direct = {m for m, i in MODULES.items() if "inferrer._core" in i}
+    assert "inferrer.engine" in direct
+    assert direct <= {"inferrer.engine", "inferrer.inference.observation"}
+
+
+def test_dev_tools_are_not_part_of_the_package() -> None:
+    # The broker launcher and the demo live in tools/, outside the installed package.
+    assert not {m for m in MODULES if m in ("inferrer.devkafka", "inferrer.demo")}
+    assert not (PACKAGE / "devkafka.py").exists()
+    assert not (PACKAGE / "demo.py").exists()
+    # ... and the product never reaches back into them.
+    assert not any(i.startswith("tools") for imports in MODULES.values() for i in imports)
+
+
+# --- the whole graph: no circle, and no arrow against the data flow -------------------
+
+# The stages of the data flow (DESIGN.md), first to last: a module may import its own
+# stage and the ones before it, never a later one. ``base`` is the plain data and
+# helpers every stage shares.
+STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "base",
+        (
+            "inferrer.model",
+            "inferrer.errors",
+            "inferrer.jsonpointer",
+            "inferrer.atomic",
+            "inferrer.config",
+            "inferrer.records",
+            "inferrer.version",
+            "inferrer._core",
+        ),
+    ),
+    ("sampler", ("inferrer.kafka", "inferrer.registry", "inferrer.capture")),
+    ("engine", ("inferrer.engine", "inferrer.decoding")),
+    ("inference", ("inferrer.inference", "inferrer.snapshots")),
+    ("document", ("inferrer.asyncapi",)),
+    ("drift", ("inferrer.drift",)),
+    ("library", ("inferrer.pipeline", "inferrer.watch")),
+    ("analyst", ("inferrer.frames", "inferrer")),
+    ("cli", ("inferrer.cli", "inferrer.__main__")),
+)
+
+KNOWN_BACK_ARROWS = {
+    # Capture files are a record source, but capture.py also folds them in the engine
+    # (fold_captures) and checks nesting with the reference decoder's limit.
+    ("inferrer.capture", "inferrer.engine"),
+    ("inferrer.capture", "inferrer.decoding"),
+    # The key digest redacts with the redactor, which lives in asyncapi/ (DESIGN.md puts
+    # it beside the stages, as inferrer/redact.py).
+    ("inferrer.inference.digest", "inferrer.asyncapi.redact"),
+    # The snapshot topic store encodes and decodes snapshots (which hold observations).
+    ("inferrer.kafka.snapshot_topic", "inferrer.snapshots"),
+}
+"""Arrows against the data flow still to remove; the list may only shrink."""
+
+
+def _graph() -> dict[str, set[str]]:
+    """Module → the package modules it imports (lazy imports too; ``from pkg import mod``
+    is an arrow to ``pkg.mod``, not to ``pkg``)."""
+    modules = set(MODULES) | {"inferrer._core"}
+
+    def resolve(name: str) -> str | None:
+        parts = name.split(".")
+        while parts and ".".join(parts) not in modules:
+            parts.pop()
+        return ".".join(parts) or None
+
+    graph: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        name = name.removesuffix(".__init__")
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: list[str] = []
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*up, *([base] if base else [])])
+                targets += [
+                    f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
+                    for a in node.names
+                ]
+        found = {resolve(t) for t in targets if t == "inferrer" or t.startswith("inferrer.")}
+        graph[name] = {m for m in found if m is not None and m != name}
+    return graph
+
+
+GRAPH = _graph()
+
+
+def _stage(module: str) -> int:
+    best: tuple[int, int] | None = None
+    for index, (_, prefixes) in enumerate(STAGES):
+        for prefix in prefixes:
+            inside = module == prefix or (prefix != "inferrer" and module.startswith(prefix + "."))
+            if inside and (best is None or len(prefix) > best[1]):
+                best = (index, len(prefix))
+    assert best is not None, f"{module} belongs to no stage: add it to STAGES"
+    return best[0]
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    assert _cycles(GRAPH) == []
+
+
+def test_every_module_has_a_stage() -> None:
+    for module in GRAPH:
+        _stage(module)
+
+
+def test_no_arrow_points_against_the_data_flow() -> None:
+    back = {(m, d) for m, deps in GRAPH.items() for d in deps if _stage(d) > _stage(m)}
+    assert back - KNOWN_BACK_ARROWS == set()
+    assert KNOWN_BACK_ARROWS - back == set(), "a known back-arrow is gone: drop it from the list"
+
+
+def test_drift_compares_in_siblings() -> None:
+    # Spec against spec and spec against traffic share findings, options and schema
+    # facts from modules of their own, and import neither each other.
+    assert "inferrer.drift.traffic" not in GRAPH["inferrer.drift.compare"]
+    assert "inferrer.drift.compare" not in GRAPH["inferrer.drift.traffic"]
+    shared = {"inferrer.drift.findings", "inferrer.drift.options", "inferrer.drift.schemas"}
+    assert shared <= GRAPH["inferrer.drift.compare"] & GRAPH["inferrer.drift.traffic"]
+
+
+def test_the_analyst_api_does_not_import_the_package_front() -> None:
+    import inferrer
+
+    assert "inferrer" not in GRAPH["inferrer.frames"]
+    frames = ast.parse((PACKAGE / "frames.py").read_text(encoding="utf-8"))
+    defined = {
+        t.id
+        for node in frames.body
+        for t in (node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)])
+        if isinstance(t, ast.Name)
+    } | {n.name for n in frames.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    assert set(inferrer.__all__) - {"__version__"} <= defined
+
+
+def test_library_modules_import_neither_typer_nor_rich() -> None:
+    for module, imports in MODULES.items():
+        if module.startswith("inferrer.cli"):
+            continue
+        ui = {i for i in imports if i.split(".")[0] in ("typer", "rich", "click")}
+        assert ui == set(), module
