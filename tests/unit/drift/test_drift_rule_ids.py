@@ -16,7 +16,7 @@ from typing import get_args
 from inferrer.drift import compare, traffic
 from inferrer.drift.rules import MATCH_KINDS, RULE_IDS, UNKNOWN_CHANGE, default_rules
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 PACKAGE = ROOT / "inferrer"
 CHECK_RS = ROOT / "crates" / "inferrer-core" / "src" / "check.rs"
 
