@@ -21,7 +21,7 @@ from tools import devregistry
 
 pytestmark = pytest.mark.registry
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 PAYMENT_V1 = {
     "type": "record",
