@@ -4,7 +4,8 @@ Drift checks traffic against a committed document's payload; for a registry-back
 message that payload is Avro, and the traffic is its decoded datums as JSON. The
 mapping follows the decoders: ``int``/``long`` → integer, ``float``/``double`` →
 number, ``bytes``/``fixed`` → string (base64), an enum → its symbols, a record → an
-object with every field required (Avro writes every field), a map → an object, a
+object whose fields without a default are required (a reader fills in the others), a
+map → an object, a
 union → the union of its branches; logical types keep their JSON format: timestamps
 are ``date-time``, ``date`` is ``date``, ``uuid`` is ``uuid``, decimals are text.
 """
@@ -81,10 +82,15 @@ class _Converter:
             return {"type": "string", "format": _LOGICAL_FORMATS[logical]}
         if kind in ("record", "error"):
             properties: dict[str, Any] = {}
+            required: list[str] = []
             for f in schema.get("fields") or ():
                 if isinstance(f, Mapping) and isinstance(f.get("name"), str):
                     properties[f["name"]] = self.convert(f.get("type"), namespace, depth + 1, stack)
-            return {"type": "object", "properties": properties, "required": sorted(properties)}
+                    # A field with a default is one a reader fills in when the writer had
+                    # none: not required of the data (Avro's schema resolution).
+                    if "default" not in f:
+                        required.append(f["name"])
+            return {"type": "object", "properties": properties, "required": sorted(required)}
         if kind == "enum":
             symbols = [s for s in schema.get("symbols") or () if isinstance(s, str)]
             return {"type": "string", "enum": symbols}

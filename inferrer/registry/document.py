@@ -21,7 +21,7 @@ from typing import Final
 from inferrer.model import KindSummary, RegistrySchema, RegistrySchemaType, TopicSummary
 from inferrer.registry.client import RegistryClient, RegistryError
 from inferrer.registry.framed import FramedDecoder, Part, PartUse
-from inferrer.registry.schemas import proto_text
+from inferrer.registry.schemas import mark_root_message, proto_text
 
 STRATEGIES: Final = ("TopicNameStrategy", "TopicRecordNameStrategy", "RecordNameStrategy")
 MAX_VERSIONS_SEARCHED: Final = 200
@@ -84,7 +84,11 @@ def _schema_of(
     return RegistrySchema(
         schema_type=schema.schema_type,
         # A Protobuf schema may be held as a base64 descriptor: the document shows source.
-        text=proto_text(schema.text) if schema.schema_type == "PROTOBUF" else schema.text,
+        text=(
+            mark_root_message(proto_text(schema.text), record)
+            if schema.schema_type == "PROTOBUF"
+            else schema.text
+        ),
         schema_id=newest,
         ids=tuple(ids),
         record=record,

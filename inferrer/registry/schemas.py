@@ -20,6 +20,7 @@ import decimal
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -290,6 +291,24 @@ def proto_text(text: str) -> str:
     for enum in proto.enum_type:
         _print_enum(enum, "", lines)
     return "\n".join(lines) + "\n"
+
+
+ROOT_NODE_COMMENT: Final = "// @RootNode"
+"""How a ``.proto`` file with several top-level messages names the one a payload is
+(the official AsyncAPI Protobuf schema parser reads it)."""
+_TOP_MESSAGE = re.compile(r"^message\s+(\w+)\s*\{", re.MULTILINE)
+
+
+def mark_root_message(text: str, record: str | None) -> str:
+    """``.proto`` text with :data:`ROOT_NODE_COMMENT` above the top-level message
+    ``record`` (a full name; the first message when None or not found), when the file
+    has more than one and none is marked yet."""
+    found = list(_TOP_MESSAGE.finditer(text))
+    if len(found) < 2 or ROOT_NODE_COMMENT in text:
+        return text
+    short = record.rsplit(".", 1)[-1] if record else None
+    chosen = next((m for m in found if m.group(1) == short), found[0])
+    return text[: chosen.start()] + ROOT_NODE_COMMENT + "\n" + text[chosen.start() :]
 
 
 def protobuf_decoder(source: SchemaSource, schema: RegisteredSchema) -> Decoder:

@@ -66,6 +66,7 @@ KEY = {
 ORDER_PROTO = """syntax = "proto3";
 package shop.live;
 message Order { string id = 1; int64 qty = 2; }
+message OrderKey { string region = 1; }
 """
 SHIPMENT = {
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -195,13 +196,16 @@ def test_protobuf_and_json_schema_topics(
     for f in fds.file:
         pool.Add(f)
     order = message_factory.GetMessageClass(pool.FindMessageTypeByName("shop.live.Order"))
+    order_key = message_factory.GetMessageClass(pool.FindMessageTypeByName("shop.live.OrderKey"))
     proto = ProtobufSerializer(order, client, {"use.deprecated.format": False})
+    # The key is the file's second message: its framing carries the message index [1].
+    proto_key = ProtobufSerializer(order_key, client, {"use.deprecated.format": False})
     send(
         kafka.bootstrap,
         orders,
         [
             (
-                None,
+                proto_key(order_key(region="EU"), SerializationContext(orders, MessageField.KEY)),
                 proto(order(id=f"o{i}", qty=i), SerializationContext(orders, MessageField.VALUE)),
             )
             for i in range(30)
@@ -234,6 +238,7 @@ def test_protobuf_and_json_schema_topics(
     assert o["payload"]["schemaFormat"] == "application/vnd.google.protobuf;version=3"
     assert "message Order" in o["payload"]["schema"]
     assert o["x-inferrer-registry"]["record"] == "shop.live.Order"
+    assert o["bindings"]["kafka"]["key"]["properties"]["region"]["type"] == "string"
     [s] = messages_of(doc, shipments)
     assert s["payload"]["schemaFormat"] == "application/schema+json;version=draft-07"
     assert s["payload"]["schema"]["title"] == "Shipment"
