@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -146,12 +147,35 @@ def test_record_when_the_broker_dies_mid_sample_exits_3_and_writes_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+class _Stderr:
+    """A child's stderr, read line by line as it comes, so that a test can wait for a line."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stderr is not None
+        self.lines.extend(proc.stderr)
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in list(self.lines)):
+            assert time.monotonic() < deadline, "".join(self.lines)
+            time.sleep(0.05)
+
+    def text(self) -> str:
+        self._thread.join(60)
+        return "".join(self.lines)
+
+
 def test_follow_with_a_frozen_broker_is_partial_unless_allowed(
     doomed: devkafka.Broker, tmp_path: Path
 ) -> None:
     create_topics(doomed.bootstrap, ["live"])
     produce(doomed.bootstrap, "live", [b'{"id": 1}'] * 10)
-    source = ["-b", doomed.bootstrap, "--topics", "live", "--from", "earliest"]
+    source = ["-b", doomed.bootstrap, "--topics", "live", "--from", "earliest", "-v"]
     strict, lenient = tmp_path / "strict.yaml", tmp_path / "lenient.yaml"
     with (
         _start(["infer", *source, "--follow", "6s", "-o", str(strict)]) as first,
@@ -159,9 +183,16 @@ def test_follow_with_a_frozen_broker_is_partial_unless_allowed(
             ["infer", *source, "--follow", "6s", "--allow-partial", "-o", str(lenient)]
         ) as second,
     ):
-        _kill_after(doomed, 3.0, signal.SIGSTOP)
-        _, strict_err = first.communicate(timeout=60)
-        _, lenient_err = second.communicate(timeout=60)
+        # Freeze the broker once both have planned their reads and had a second to read
+        # the ten messages (a fixed delay from the start raced a slow start under load).
+        first_err, second_err = _Stderr(first), _Stderr(second)
+        first_err.wait_for("live: reading", 60)
+        second_err.wait_for("live: reading", 60)
+        time.sleep(1.0)
+        os.killpg(doomed.pid, signal.SIGSTOP)
+        first.wait(60)
+        second.wait(60)
+        strict_err, lenient_err = first_err.text(), second_err.text()
     assert first.returncode == 3, strict_err
     _partial_line(strict_err, "live", 1000, 11)
     assert not strict.exists()
