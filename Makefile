@@ -56,7 +56,7 @@ PYTEST := $(BIN)/pytest -W error -n $(PYTEST_WORKERS) --dist loadfile
 pytest: setup
 	$(PYTEST)
 
-# Pure, in-memory tests: no broker, no JVM, no node; well under a minute.
+# Pure, in-memory tests: no broker, no JVM, no node.
 unit: $(STAMP)
 	$(PYTEST) tests/unit
 
