@@ -450,12 +450,16 @@ def start(
     )
 
 
-def _read_state() -> dict[str, Any] | None:
-    path = state_file()
+def read_state(path: Path) -> dict[str, Any] | None:
+    """What a launcher's state file records (None when there is none)."""
     if not path.exists():
         return None
     data: dict[str, Any] = json.loads(path.read_text())
     return data
+
+
+def _read_state() -> dict[str, Any] | None:
+    return read_state(state_file())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,7 +41,15 @@ from pathlib import Path
 from typing import Any
 
 from inferrer.errors import LauncherError
-from tools.devkafka import _alive, _die_with_parent, _java, _terminate, free_port, stop_recorded
+from tools.devkafka import (
+    _alive,
+    _die_with_parent,
+    _java,
+    _terminate,
+    free_port,
+    read_state,
+    stop_recorded,
+)
 
 REGISTRY_VERSION = "2.4.2.Final"
 CCOMPAT_PATH = "/apis/ccompat/v7"
@@ -338,11 +346,7 @@ def start(*, basic_auth: bool = False, timeout: float = 120.0, detach: bool = Fa
 
 
 def _read_state() -> dict[str, Any] | None:
-    path = state_file()
-    if not path.exists():
-        return None
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
+    return read_state(state_file())
 
 
 def main(argv: list[str] | None = None) -> int:
