@@ -56,9 +56,10 @@ PYTEST := $(BIN)/pytest -W error -n $(PYTEST_WORKERS) --dist loadfile
 pytest: setup
 	$(PYTEST)
 
-# Pure, in-memory tests: no broker, no JVM, no node.
+# Pure, in-memory tests: no broker, no JVM, no node. A quick loop: property tests draw a
+# fifth of their examples (tests/properties.py); `make test` draws them all.
 unit: $(STAMP)
-	$(PYTEST) tests/unit
+	INFERRER_QUICK_PROPERTIES=1 $(PYTEST) tests/unit
 
 # The fuzz targets: tests/fuzz/fuzz_core.py (the core's byte inputs against the Python
 # reference) and tests/fuzz/fuzz_framed.py (framed bodies through the registry decoders).

@@ -15,6 +15,7 @@ from inferrer.asyncapi.update import update_document
 from inferrer.errors import SpecError, UsageError
 from inferrer.model import KindSummary, TopicMetadata, TopicSummary
 from tests.asyncapi_fixtures import all_metadata, all_summaries, payments_summary
+from tests.properties import examples
 
 
 def test_versions_must_agree() -> None:
@@ -83,7 +84,7 @@ METADATA = {
 }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(summary_lists)
 def test_updating_a_spec_with_the_same_inference_returns_the_same_spec(
     summaries: list[TopicSummary],

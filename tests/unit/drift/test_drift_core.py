@@ -26,6 +26,7 @@ from inferrer.engine import Engine, decode_record
 from inferrer.model import KindSummary, TopicSummary
 from inferrer.pipeline import Source, collect, diff
 from inferrer.records import Record
+from tests.properties import examples
 
 NAMES = st.sampled_from(["id", "amount", "status", "at", "lines", "meta", "tags", "x/y", "a~b"])
 FORMATS = ["uuid", "date-time", "email", "date", "no-such-format"]
@@ -206,7 +207,7 @@ KINDS = st.lists(
 )
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     kinds=KINDS,
     n=st.integers(0, 120),
@@ -353,7 +354,7 @@ JSON_VALUES = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schema=keyword_schemas(), value=JSON_VALUES)
 def test_the_compiled_validator_never_passes_what_jsonschema_fails(schema: Any, value: Any) -> None:
     import jsonschema

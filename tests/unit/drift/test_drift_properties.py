@@ -17,6 +17,7 @@ from inferrer.drift.options import DiffOptions
 from inferrer.drift.spec import normalize_spec
 from inferrer.drift.traffic import diff_observed
 from inferrer.model import DecodedMessage, KindSummary, TopicSummary
+from tests.properties import examples
 
 NAMES = st.text(alphabet="abcdefghij", min_size=1, max_size=6)
 SCALARS = st.sampled_from(["string", "integer", "number", "boolean"])
@@ -91,13 +92,13 @@ def specs() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(specs())
 def test_a_spec_has_no_drift_against_itself(spec: dict[str, Any]) -> None:
     assert diff_specs(spec, copy.deepcopy(spec), DiffOptions()).findings == ()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(specs(), specs())
 def test_every_difference_is_reported(old: dict[str, Any], new: dict[str, Any]) -> None:
     # Addresses may collide across channel ids; compare what drift compares.
@@ -217,7 +218,7 @@ def object_value(fields: tuple[FieldModel, ...], rng: random.Random) -> dict[str
 KINDS = ("Created", "Updated", "Deleted")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     models=st.lists(field_models(), min_size=1, max_size=3),
     windows=st.lists(st.tuples(st.integers(0, 2**32), st.integers(0, 400)), min_size=3, max_size=3),
@@ -341,7 +342,7 @@ def strict_schema_of(fields: tuple[FieldModel, ...]) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fields=field_models(), seed=st.integers(0, 2**32), size=st.integers(0, 300))
 def test_walking_each_shape_once_finds_exactly_what_walking_every_message_finds(
     fields: tuple[FieldModel, ...], seed: int, size: int

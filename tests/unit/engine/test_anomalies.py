@@ -33,6 +33,7 @@ from inferrer.inference import (
 )
 from inferrer.model import DecodedMessage
 from inferrer.records import Record
+from tests.properties import examples
 from tests.reference.observation import observe_reference
 
 DUP = "duplicate-keys"
@@ -391,7 +392,7 @@ def reference(text: str) -> tuple[Any, str | None]:
     return value, ",".join(sorted(found)) or None
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(json_texts(), st.booleans())
 def test_anomalies_are_found_exactly(text: str, with_header: bool) -> None:
     d = decoded(text.encode(), HEADER if with_header else ())

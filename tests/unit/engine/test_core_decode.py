@@ -15,9 +15,12 @@ from hypothesis import strategies as st
 
 from inferrer import _core, capture, decoding
 from inferrer.records import Record
+from tests.properties import examples
 from tests.strategies_json import json_values
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck)
+)
 
 
 def canon(x: Any) -> Any:

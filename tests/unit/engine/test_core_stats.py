@@ -29,9 +29,12 @@ from inferrer.inference import rules
 from inferrer.inference.canonical import canonical_json, sort_structure
 from inferrer.inference.stats import DISTINCT_BOUND, FieldNode, process_column_reference
 from inferrer.inference.strategies import StructureBuilder, apply_maps
+from tests.properties import examples
 from tests.strategies_json import KEYS, STRINGS
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 # --- values ------------------------------------------------------------------------------
 
@@ -272,7 +275,7 @@ def _distinct_pool(rnd: random.Random, n: int) -> list[Any]:
     return out
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=examples(8), deadline=None)
 @given(st.integers(min_value=DISTINCT_BOUND - 5, max_value=2 * DISTINCT_BOUND), st.integers())
 def test_beyond_the_distinct_bound_the_sketch_agrees(n: int, seed: int) -> None:
     _check_many_distinct(n, seed)

@@ -12,6 +12,7 @@ from inferrer import decoding as reference
 from inferrer.decoding import MAX_DEPTH
 from inferrer.engine import decode_record
 from inferrer.records import Record
+from tests.properties import examples
 
 
 def rec(value: bytes | None, key: bytes | None = None, headers: tuple = ()) -> Record:
@@ -264,7 +265,7 @@ def test_duplicate_keys_last_wins_and_are_reported() -> None:
     assert (d.ok, d.reason, d.value) == (True, "duplicate-keys", {"a": 2})
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.binary(max_size=64), st.one_of(st.none(), st.binary(max_size=16)))
 def test_any_bytes_decode_without_raising(value: bytes, key: bytes | None) -> None:
     d = decode_record(rec(value, key=key, headers=(("h", value),)))

@@ -31,6 +31,7 @@ from inferrer.inference import (
 )
 from inferrer.inference.canonical import sort_structure
 from inferrer.records import Record
+from tests.properties import examples
 from tests.reference.observation import observe_reference
 from tests.strategies_json import events, json_values
 
@@ -97,7 +98,7 @@ def test_bank_fixtures_equal_the_reference() -> None:
     _assert_same(records)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(events, min_size=1, max_size=40), st.randoms(use_true_random=False))
 def test_generated_events_equal_the_reference(payloads: list[Any], rnd: random.Random) -> None:
     values: list[bytes | None] = [json.dumps(p).encode() for p in payloads]
@@ -123,7 +124,7 @@ def _mutate(data: bytes, rnd: random.Random) -> bytes:
     return bytes(out)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(json_values, min_size=1, max_size=30), st.randoms(use_true_random=False))
 def test_mutated_traffic_equals_the_reference(values: list[Any], rnd: random.Random) -> None:
     raws: list[bytes | None] = []

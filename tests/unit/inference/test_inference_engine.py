@@ -17,6 +17,7 @@ from inferrer.inference import ShapeObservation, observe, summarize_all
 from inferrer.inference.strategies import infer_reference_schema
 from inferrer.model import TopicSummary
 from inferrer.records import Record
+from tests.properties import examples
 from tests.strategies_json import events, json_values
 
 
@@ -32,7 +33,7 @@ def infer(values: list[Any], topic: str = "bank.events") -> TopicSummary:
     return summary
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(json_values, min_size=1, max_size=30))
 def test_the_core_equals_the_genson_reference(values: list[Any]) -> None:
     shape = _core.Shape()
@@ -40,7 +41,7 @@ def test_the_core_equals_the_genson_reference(values: list[Any]) -> None:
     assert ShapeObservation(shape.to_dict()).schema() == infer_reference_schema(values)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(events, min_size=1, max_size=30))
 def test_every_message_validates_against_its_kind_schema(values: list[dict[str, Any]]) -> None:
     summary = infer(values)

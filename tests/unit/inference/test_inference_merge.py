@@ -26,6 +26,7 @@ from inferrer.inference import (
 )
 from inferrer.inference.stats import FieldNode
 from inferrer.records import Record
+from tests.properties import examples
 from tests.strategies_json import events
 
 TOPIC = "bank.payments"
@@ -48,7 +49,7 @@ def canonical(obs: TopicObservation) -> str:
     return json.dumps(dataclasses.asdict(obs.summarize()), sort_keys=True, default=repr)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(events, min_size=1, max_size=24),
     st.randoms(use_true_random=False),
@@ -74,7 +75,7 @@ def test_result_is_independent_of_sample_and_merge_order(
     assert canonical(right) == whole
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.lists(events, max_size=10), st.lists(events, max_size=10), st.lists(events, max_size=10))
 def test_merge_is_associative_and_commutative(a: list[Any], b: list[Any], c: list[Any]) -> None:
     oa, ob, oc = (observe_one(to_records(x)) for x in (a, b, c))
