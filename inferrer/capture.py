@@ -579,9 +579,10 @@ def fold_captures(
         engine = Engine()
         if check_with is not None:
             engine.adopt_check(check_with)
-        if framed is not None:
+        if framed is not None and framed.wants(path):
             # Framed messages are decoded on the way (the registry's decoders are
-            # Python's), so this file's records go through Python to the engine.
+            # Python's), so this file's records go through Python to the engine; the
+            # other files keep the core's own reader.
             engine.fold(framed.records(iter_capture(path, stats=stats)))
         else:
             try:

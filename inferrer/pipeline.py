@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from inferrer.inference.kinds import DiscriminatorChoice
     from inferrer.inference.observation import TopicObservation
     from inferrer.kafka.plan import ProgressCallback, SampleConfig
+    from inferrer.records import Record
     from inferrer.registry.framed import FramedDecoder
     from inferrer.registry.settings import RegistrySettings
 
@@ -162,17 +163,19 @@ def _fold_capture_files(
     return observations, {t: topics[t] for t in names}
 
 
-def _capture_messages(source: Source, chosen: Iterable[str]) -> list[DecodedMessage]:
-    """Every record of the chosen topics, decoded (for checks that need each message)."""
+def _capture_messages(
+    source: Source, chosen: Iterable[str], framed: FramedDecoder | None
+) -> list[DecodedMessage]:
+    """Every record of the chosen topics, decoded (for checks that need each message),
+    framed ones with their writer schemas as the fold read them."""
     from inferrer.capture import iter_captures
     from inferrer.engine import decode_record
 
     wanted = set(chosen)
-    return [
-        decode_record(rec)
-        for rec in iter_captures([os.fspath(p) for p in source.capture_files])
-        if rec.topic in wanted
-    ]
+    records: Iterable[Record] = iter_captures([os.fspath(p) for p in source.capture_files])
+    if framed is not None:
+        records = framed.records(records, counted=False)
+    return [decode_record(rec) for rec in records if rec.topic in wanted]
 
 
 def kind_limit_warnings(observations: Mapping[str, TopicObservation]) -> list[str]:
@@ -222,7 +225,7 @@ def collect(
     if source.capture_files:
         observations, metadata = _fold_capture_files(source, warnings, checker, progress, framed)
         if keep_messages:
-            kept = _capture_messages(source, metadata)
+            kept = _capture_messages(source, metadata, framed)
         bootstrap = source.named_bootstrap
     elif source.sample is not None:
         from inferrer.engine import decode_record

@@ -250,8 +250,8 @@ class TopicObservation:
     @property
     def framed_binary(self) -> bool:
         """Whether some values were Schema Registry framed Avro or Protobuf, left undecoded."""
-        encodings = self.core.to_dict()["encodings"]
-        return any(encodings.get(e) for e in ("avro", "protobuf"))
+        framed: bool = self.core.framed_binary
+        return framed
 
     def merge_from(self, other: TopicObservation) -> None:
         """Fold ``other`` (same topic) into this observation; ``other`` is unchanged."""

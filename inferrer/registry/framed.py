@@ -13,6 +13,7 @@ ids seen and why any message could not be decoded.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -91,17 +92,29 @@ class FramedDecoder:
         self._decoders[schema_id] = made
         return made
 
+    def wants(self, capture: str | os.PathLike[str]) -> bool:
+        """Whether a capture file's records need this decoder: a registry was given, or
+        the file has writer schemas beside it (its schema sidecar)."""
+        from inferrer.registry.sidecar import schemas_path
+
+        return getattr(self.source, "registry", None) is not None or schemas_path(capture).exists()
+
     def prepare(self, schema_id: int) -> Decoder | None:
         """Look up (once) and make the decoder of a schema id; None when it cannot be."""
         got = self._decoder(schema_id)
         return None if isinstance(got, str) else got
 
-    def body(self, topic: str, part: Part, data: bytes | None) -> bytes | None:
-        """The framed JSON to fold in place of ``data``, or None to fold ``data`` as is."""
+    def body(
+        self, topic: str, part: Part, data: bytes | None, *, counted: bool = True
+    ) -> bytes | None:
+        """The framed JSON to fold in place of ``data``, or None to fold ``data`` as is.
+
+        ``counted=False`` decodes without counting (a second pass over records already
+        counted, such as the messages kept for the reference drift walk)."""
         schema_id = framed_id(data)
         if schema_id is None or data is None:
             return None
-        use = self.use.get((topic, part))
+        use = self.use.get((topic, part)) if counted else PartUse()
         if use is None:
             use = self.use[(topic, part)] = PartUse()
         use.ids[schema_id] += 1
@@ -136,11 +149,11 @@ class FramedDecoder:
                 msg.set_value(value)
         return batch
 
-    def records(self, records: Iterable[Record]) -> Iterator[Record]:
+    def records(self, records: Iterable[Record], *, counted: bool = True) -> Iterator[Record]:
         """The records with framed keys and values decoded."""
         for rec in records:
-            key = self.body(rec.topic, "key", rec.key)
-            value = self.body(rec.topic, "value", rec.value)
+            key = self.body(rec.topic, "key", rec.key, counted=counted)
+            value = self.body(rec.topic, "value", rec.value, counted=counted)
             if key is None and value is None:
                 yield rec
             else:

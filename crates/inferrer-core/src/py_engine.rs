@@ -367,6 +367,14 @@ impl PyTopic {
         self.inner.collapsed
     }
 
+    /// Whether some values were framed Avro or Protobuf left undecoded (no writer schema).
+    #[getter]
+    fn framed_binary(&self) -> bool {
+        ["avro", "protobuf"]
+            .iter()
+            .any(|e| self.inner.encodings.get(*e).is_some_and(|n| *n > 0))
+    }
+
     /// Fold `other` (the same topic) into this one; `other` is unchanged.
     fn merge(&mut self, other: &PyTopic) -> PyResult<()> {
         if other.inner.topic != self.inner.topic {

@@ -74,3 +74,29 @@ def test_a_new_version_in_traffic_is_found(captures: tuple[Path, Path]) -> None:
     assert new_id.evidence is not None and new_id.evidence.count == 60
     assert "schema id 2 (com.bank.Payment)" in new_id.message
     assert by_rule["property-new"].pointer.endswith("/memo")
+
+
+def test_kept_messages_are_decoded_and_not_counted_twice(captures: tuple[Path, Path]) -> None:
+    from inferrer.pipeline import collect
+
+    after = captures[1]
+    got = collect(Source(capture_files=(after,)), keep_messages=True)
+    assert got.framed is not None
+    assert got.framed.topic_use("bank.payments")["value"].ids == {1: 60, 2: 60}
+    # The reference walk sees the decoded values, as the fold did.
+    assert {m.encoding for m in got.messages} == {"json"}
+    assert all(isinstance(m.value, dict) and "currency" in m.value for m in got.messages)
+
+
+def test_only_files_with_writer_schemas_take_the_python_path(
+    captures: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from inferrer.registry.framed import FramedDecoder
+    from inferrer.registry.sidecar import read_sidecars
+
+    before, after = captures
+    plain = tmp_path / "plain.jsonl"
+    write_capture([], plain)
+    framed = FramedDecoder(read_sidecars([before, after, plain], None))
+    assert framed.wants(before) and framed.wants(after)
+    assert not framed.wants(plain)
