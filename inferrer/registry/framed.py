@@ -27,6 +27,7 @@ from inferrer.registry.schemas import (
     UndecodableBody,
     decoder_for,
     framed_id,
+    schemas_path,
     to_json_bytes,
 )
 
@@ -95,8 +96,6 @@ class FramedDecoder:
     def wants(self, capture: str | os.PathLike[str]) -> bool:
         """Whether a capture file's records need this decoder: a registry was given, or
         the file has writer schemas beside it (its schema sidecar)."""
-        from inferrer.registry.sidecar import schemas_path
-
         return getattr(self.source, "registry", None) is not None or schemas_path(capture).exists()
 
     def prepare(self, schema_id: int) -> Decoder | None:

@@ -26,17 +26,10 @@ from inferrer.registry.client import (
     SubjectVersion,
 )
 from inferrer.registry.document import Located
+from inferrer.registry.schemas import schemas_path
 
-SCHEMAS_SUFFIX: Final = ".schemas.json"
 SCHEMAS_FORMAT: Final = "inferrer-capture-schemas"
 SCHEMAS_VERSION: Final = 1
-
-
-def schemas_path(capture: str | os.PathLike[str]) -> Path:
-    """The schema sidecar of a capture file."""
-    p = Path(capture)
-    stem = p.name[: -len(p.suffix)] if p.suffix else p.name
-    return p.with_name(stem + SCHEMAS_SUFFIX)
 
 
 def _schema_json(schema: RegisteredSchema) -> dict[str, Any]:
