@@ -178,6 +178,8 @@ def test_empty_topics_and_partitions(kafka: KafkaCluster, topic_name: str) -> No
     began = time.monotonic()
     result = sample_topics(config)
     assert time.monotonic() - began < 5
+    # Say why, should the empty topic be missing (seen once under a loaded parallel run).
+    assert empty in result.records, (result.topics, result.skipped, result.warnings)
     assert result.records[empty] == ()
     assert [(r.partition, r.value) for r in result.records[sparse]] == [(1, b"only")]
     assert result.metadata[empty].approximate_messages == 0
