@@ -102,9 +102,7 @@ def test_the_bank_document_has_no_error_and_no_warning(
 
 
 @pytest.mark.parametrize("version", ["3.0.0", "2.6.0"])
-def test_registry_backed_topics_have_no_error_and_no_warning(
-    tmp_path: Path, version: str
-) -> None:
+def test_registry_backed_topics_have_no_error_and_no_warning(tmp_path: Path, version: str) -> None:
     capture = tmp_path / "registry.jsonl"
     write_capture(traffic(), capture)
     write_sidecar(capture, SCHEMAS, [], LOCATED)
