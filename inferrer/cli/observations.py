@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,7 +10,9 @@ from inferrer.cli.options import SOURCE_PANEL
 from inferrer.cli.source import SourceOptions
 from inferrer.errors import UsageError
 from inferrer.kafka.plan import parse_duration
-from inferrer.pipeline import ObservationSource
+
+if TYPE_CHECKING:
+    from inferrer.pipeline import ObservationSource
 
 FromObservations = Annotated[
     str | None,
@@ -37,6 +39,8 @@ SnapshotRetention = Annotated[
 
 def observation_source(location: str, options: SourceOptions, retention: str) -> ObservationSource:
     """The :class:`ObservationSource` of ``--from-observations`` and the source flags."""
+    from inferrer.pipeline import ObservationSource
+
     if options.from_file:
         raise UsageError("give --from-file or --from-observations, not both")
     client = None

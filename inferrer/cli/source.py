@@ -11,11 +11,10 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Annotated, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from inferrer.capture import expand_capture_paths
 from inferrer.cli.options import (
     SOURCE_PANEL,
     AllowPartial,
@@ -34,9 +33,11 @@ from inferrer.cli.options import (
     build_sample_config,
 )
 from inferrer.errors import UsageError
-from inferrer.inference.kinds import DiscriminatorChoice, parse_discriminator
 from inferrer.kafka.plan import SampleConfig
-from inferrer.pipeline import Source
+
+if TYPE_CHECKING:  # the pipeline and the inference rules load when a command runs, not for --help
+    from inferrer.inference.kinds import DiscriminatorChoice
+    from inferrer.pipeline import Source
 
 FromFile = Annotated[
     list[Path] | None,
@@ -92,6 +93,8 @@ def build_source(
     schema_registry: str | None = None,
 ) -> Source:
     """A capture-file source when ``--from-file`` is given, a live one otherwise."""
+    from inferrer.capture import expand_capture_paths
+    from inferrer.pipeline import Source
     from inferrer.registry.settings import registry_settings
 
     if from_file:
@@ -147,6 +150,8 @@ class SourceOptions:
 
     def discriminators(self) -> tuple[DiscriminatorChoice, ...]:
         """The parsed ``--discriminator`` values (exit 2 on a malformed one)."""
+        from inferrer.inference.kinds import parse_discriminator
+
         return tuple(parse_discriminator(d) for d in self.discriminator or ())
 
     @property
