@@ -42,7 +42,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -267,15 +266,14 @@ def write_captures(workdir: Path, kinds: Sequence[str], n: int) -> dict[str, Pat
     return paths
 
 
-_SAMPLE_SIZE = re.compile(rb"^  x-inferrer-sample-size: (\d+)$", re.MULTILINE)
-
-
 def doc_messages(path: Path) -> int:
-    """Messages the written document says it saw (``info.x-inferrer-sample-size``)."""
-    m = _SAMPLE_SIZE.search(path.read_bytes())
-    if m is None:
-        raise ChildFailed(f"{path}: no info.x-inferrer-sample-size")
-    return int(m.group(1))
+    """Messages the written document says it saw: ``sample-size`` of ``/info`` in the
+    evidence file beside it (``NAME.evidence.json``)."""
+    evidence = path.with_name(path.stem + ".evidence.json")
+    try:
+        return int(json.loads(evidence.read_bytes())["nodes"]["/info"]["sample-size"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ChildFailed(f"{evidence}: no sample-size of /info ({exc})") from exc
 
 
 def expect_doc(path: Path, n: int) -> Check:
@@ -831,8 +829,21 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def compile_package() -> None:
+    """Byte-compile the package as ``pip install`` of a wheel does: an editable checkout
+    run with ``PYTHONDONTWRITEBYTECODE`` (as on these machines) would otherwise compile
+    every imported module from source in every timed process, which a user's install
+    never does. The ``__pycache__`` folders it writes are ignored by git."""
+    import compileall
+
+    import inferrer
+
+    compileall.compile_dir(Path(inferrer.__file__).parent, quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    compile_package()
     cases = list(CASES) if args.case == "all" else [args.case]
     results = Results()
     results.meta = {
