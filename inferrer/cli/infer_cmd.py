@@ -209,7 +209,6 @@ def infer_command(
     from inferrer.asyncapi import DocumentOptions, dump_document, format_for_path, write_atomic
     from inferrer.asyncapi.build import parse_contact, parse_license
     from inferrer.asyncapi.evidence import dump_evidence, evidence_path
-    from inferrer.asyncapi.roundtrip import render_update
     from inferrer.cli.summary import print_summary
     from inferrer.pipeline import infer_document, infer_document_from_observations
 
@@ -242,6 +241,8 @@ def infer_command(
     doc_format = fmt.value if fmt else (format_for_path(target) if target else "yaml")
     if update is not None:
         # Written over the file a person edited: its comments and layout are kept.
+        from inferrer.asyncapi.roundtrip import render_update
+
         text = render_update(update.read_text(encoding="utf-8"), result.document, doc_format)
     else:
         text = dump_document(result.document, doc_format)

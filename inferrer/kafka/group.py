@@ -23,7 +23,7 @@ from typing import Any, Final
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from inferrer.errors import CouldNotRun
-from inferrer.kafka.config import ClientConfig, redact
+from inferrer.kafka.config import READ_AHEAD, ClientConfig, redact
 from inferrer.kafka.metadata import ErrorLog, _tidy, client_settings, invalid_config
 from inferrer.kafka.plan import StartPosition
 
@@ -129,6 +129,8 @@ class GroupConsumer:
         )
         settings.setdefault("fetch.wait.max.ms", "100")
         settings["auto.offset.reset"] = "earliest"
+        for key, value in READ_AHEAD.items():
+            settings.setdefault(key, value)
         # Offsets are committed by commit() only (with --commit), never automatically.
         settings["enable.auto.commit"] = "false"
         settings["enable.auto.offset.store"] = "false"

@@ -27,7 +27,7 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import OffsetSpec
 
-from inferrer.kafka.config import ClientConfig
+from inferrer.kafka.config import READ_AHEAD, ClientConfig
 from inferrer.kafka.metadata import (
     ErrorLog,
     SkippedTopic,
@@ -347,6 +347,8 @@ class RecordStream:
         settings.setdefault("client.id", "inferrer")
         settings.setdefault("fetch.wait.max.ms", "100")
         settings.setdefault("auto.offset.reset", "earliest")
+        for key, value in READ_AHEAD.items():
+            settings.setdefault(key, value)
         # Read-only, whatever -X says.
         settings["enable.auto.commit"] = "false"
         settings["enable.auto.offset.store"] = "false"

@@ -12,17 +12,18 @@ from __future__ import annotations
 import base64
 import json
 import ssl
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from inferrer.errors import CouldNotRun
 from inferrer.kafka.config import redact_known
 from inferrer.registry.settings import RegistrySettings
+
+if TYPE_CHECKING:
+    import urllib.error
 
 SchemaType = Literal["AVRO", "PROTOBUF", "JSON"]
 SCHEMA_TYPES: Final[tuple[SchemaType, ...]] = ("AVRO", "PROTOBUF", "JSON")
@@ -108,6 +109,11 @@ class RegistryClient:
         return context
 
     def _request(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
+        # Loaded on the first request: a run without a registry (every run that only
+        # imports the types here) does not pay for urllib.request's http and email.
+        import urllib.error
+        import urllib.request
+
         headers = {"Accept": _ACCEPT}
         if self.settings.user_info:
             token = base64.b64encode(self.settings.user_info.encode()).decode("ascii")
