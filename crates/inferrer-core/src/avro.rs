@@ -468,7 +468,7 @@ impl Schema {
                 let depth = enter(depth)?;
                 out.push(b'[');
                 let mut first = true;
-                self.blocks(r, *items, |s, r| {
+                self.blocks(r, self.width[*items] == 0, |s, r| {
                     if !first {
                         out.push(b',');
                     }
@@ -484,7 +484,7 @@ impl Schema {
                 // (key start, key end, value end) of each member written.
                 let mut spans: Vec<(usize, usize, usize)> = Vec::new();
                 let mut repeated = false;
-                self.blocks(r, *values, |s, r| {
+                self.blocks(r, false, |s, r| {
                     if !spans.is_empty() {
                         out.push(b',');
                     }
@@ -555,11 +555,12 @@ impl Schema {
     }
 
     /// Read an array's or a map's blocks, calling `item` once per item.
-    fn blocks<F>(&self, r: &mut Reader, item_node: usize, mut item: F) -> Result<(), Failure>
+    /// `empty`: whether an item may take no bytes (an array's zero-width items; a map's
+    /// never do, each has a key).
+    fn blocks<F>(&self, r: &mut Reader, empty: bool, mut item: F) -> Result<(), Failure>
     where
         F: FnMut(&Self, &mut Reader) -> Result<(), Failure>,
     {
-        let empty = self.width[item_node] == 0;
         loop {
             let mut count = r.long()?;
             if count == 0 {
