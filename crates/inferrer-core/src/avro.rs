@@ -699,7 +699,7 @@ fn write_int(out: &mut Vec<u8>, n: i128) {
 }
 
 /// A float as orjson writes it: the shortest digits that read back (ryu's), fixed
-/// notation for decimal exponents -6..=15 (with `.0` when whole), else `d.ddde±x`;
+/// notation for decimal exponents -5..=15 (with `.0` when whole), else `d.ddde±x`;
 /// NaN and infinities as null.
 pub fn write_float(out: &mut Vec<u8>, f: f64) {
     if !f.is_finite() {
@@ -735,7 +735,7 @@ pub fn write_float(out: &mut Vec<u8>, f: f64) {
         out.push(b'-');
     }
     let e10 = point - 1;
-    if (-6..16).contains(&e10) {
+    if (-5..16).contains(&e10) {
         let n = digits.len() as i32;
         if point <= 0 {
             out.extend_from_slice(b"0.");
@@ -902,13 +902,21 @@ fn write_time(out: &mut Vec<u8>, n: i64, unit: i64) -> Result<(), Failure> {
 /// Python's `uuid.UUID(text).int`: "urn:" and "uuid:" dropped, braces stripped from
 /// both ends, hyphens dropped; 32 characters left, read as `int(text, 16)` (which
 /// allows surrounding whitespace, a `+`, a `0x` prefix and single underscores).
+/// A string with non-ASCII digits is refused, where Python would read them.
 fn parse_uuid(s: &str) -> Option<u128> {
     let s = s.replace("urn:", "").replace("uuid:", "");
     let s = s.trim_matches(|c| c == '{' || c == '}').replace('-', "");
     if s.chars().count() != 32 {
         return None;
     }
-    let t = s.trim_matches(crate::decode::py_isspace);
+    // int() strips ASCII whitespace, and non-ASCII whitespace (made a space first);
+    // its separators U+001C..U+001F are not stripped. (It would also read non-ASCII
+    // decimal digits; this reads ASCII hex digits only.)
+    let space = |c: char| {
+        matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
+            || (!c.is_ascii() && crate::decode::py_isspace(c))
+    };
+    let t = s.trim_matches(space);
     let t = t.strip_prefix('+').unwrap_or(t);
     let t = t
         .strip_prefix("0x")
@@ -1085,7 +1093,7 @@ mod tests {
 
     #[test]
     fn floats_as_orjson() {
-        let cases: [(f64, &str); 12] = [
+        let cases: [(f64, &str); 14] = [
             (1e16, "1e+16"),
             (1e-7, "1e-7"),
             (0.1, "0.1"),
@@ -1096,6 +1104,8 @@ mod tests {
             (1e15, "1000000000000000.0"),
             (-0.0, "-0.0"),
             (1e-5, "0.00001"),
+            (1e-6, "1e-6"),
+            (9.999999747378752e-6, "9.999999747378752e-6"),
             (12345678.9, "12345678.9"),
             (f64::NAN, "null"),
         ];
@@ -1189,6 +1199,8 @@ mod tests {
             Ok("\"00000000-0000-0000-0000-000000000001\"".into())
         );
         assert_eq!(json(uuid, b"\x02a"), Err(Failure::Value));
+        let separators = b"\x48\x1f0000000-0000-0000-0000-00000000000\x1f";
+        assert_eq!(json(uuid, separators), Err(Failure::Value));
         let plus = b"\x40+0000000000000000000000000000000";
         assert_eq!(
             json(uuid, plus),
