@@ -562,7 +562,9 @@ def fold_captures(
     file and after each (the core reads a file in one call; stdin counts 0 bytes).
 
     ``framed`` decodes Confluent-framed Avro and Protobuf messages with their writer
-    schemas before they are folded (:class:`~inferrer.registry.framed.FramedDecoder`).
+    schemas before they are folded (:class:`~inferrer.registry.framed.FramedDecoder`):
+    in the core, with the core's reader, when the schemas are all Avro or JSON Schema
+    (``FramedDecoder.core_schemas``); else by the Python decoders on the way.
     """
     from inferrer.engine import Engine
 

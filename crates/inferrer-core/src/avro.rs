@@ -16,7 +16,11 @@
 //!   (bytes or fixed: precision rounding half-even, then Python's `str(Decimal)`), uuid
 //!   (string: Python's `uuid.UUID(text)` rules); any other pair is the plain type;
 //! * a record or map that repeats a name keeps the first position and the last value
-//!   (a Python dict).
+//!   (a Python dict);
+//! * the JSON is orjson's: floats in its notation (NaN and infinities as null),
+//!   strings escaping only `"`, `\` and control characters, bytes as base64, datetimes
+//!   as ISO 8601 (`Z` for UTC, microseconds only when nonzero), and dates and times as
+//!   Python's `isoformat` (the reference writes those itself: see `_json_default`).
 //!
 //! Where the reference has no bound this module sets one, so that a hostile body costs
 //! little: nesting deeper than [`MAX_NESTING`] containers (orjson's own limit; the

@@ -25,7 +25,7 @@ from inferrer import _core
 from inferrer.capture import fold_captures, iter_capture, write_capture
 from inferrer.engine import Engine
 from inferrer.records import Record
-from inferrer.registry.client import RegisteredSchema
+from inferrer.registry.client import Reference, RegisteredSchema, SubjectVersion
 from inferrer.registry.framed import FramedDecoder
 from inferrer.registry.schemas import UndecodableBody, avro_decoder, datum_json
 from inferrer.registry.sidecar import SidecarSchemas, read_sidecars, write_sidecar
@@ -430,3 +430,38 @@ def test_floats_are_written_as_orjson_writes_them(value: float, kind: str) -> No
         value = 0.0  # past float32's range: fastavro refuses it
     body = written(kind, value)
     assert _core.avro_json([json.dumps(kind)], body) == reference(kind, body)
+
+
+def test_referenced_schemas_reach_the_core_with_their_references() -> None:
+    money = {
+        "type": "record",
+        "name": "Money",
+        "namespace": "com.bank",
+        "fields": [{"name": "units", "type": "long"}, {"name": "currency", "type": "string"}],
+    }
+    transfer = {
+        "type": "record",
+        "name": "Transfer",
+        "namespace": "com.bank",
+        "fields": [{"name": "amount", "type": "Money"}, {"name": "fee", "type": "Money"}],
+    }
+    schemas = SidecarSchemas()
+    schemas.by_id[3] = RegisteredSchema(
+        "AVRO", json.dumps(transfer), (Reference("com.bank.Money", "money", 1),)
+    )
+    schemas.versions[("money", 1)] = SubjectVersion(
+        "money", 1, 2, RegisteredSchema("AVRO", json.dumps(money))
+    )
+    framed = FramedDecoder(schemas)
+    assert framed.core_schemas() == [(3, "AVRO", [json.dumps(money), json.dumps(transfer)])]
+    full = {
+        **transfer,
+        "fields": [{"name": "amount", "type": money}, {"name": "fee", "type": "Money"}],
+    }
+    body = written(
+        full, {"amount": {"units": 5, "currency": "EUR"}, "fee": {"units": -1, "currency": ""}}
+    )
+    want = FramedDecoder(schemas).body("t", "value", _framed(3, body))
+    assert want is not None
+    assert _core.avro_json([json.dumps(money), json.dumps(transfer)], body) == (want[5:], None)
+    assert want[5:] == b'{"amount":{"units":5,"currency":"EUR"},"fee":{"units":-1,"currency":""}}'
