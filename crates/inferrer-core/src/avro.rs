@@ -903,38 +903,67 @@ fn write_time(out: &mut Vec<u8>, n: i64, unit: i64) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The first code point of each run of ten non-ASCII decimal digits (Unicode 14.0,
+/// Python 3.11's `unicodedata`): `int()` reads them as 0..9.
+const DECIMAL_ZEROS: [u32; 65] = [
+    0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6,
+    0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50,
+    0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10,
+    0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650,
+    0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50,
+    0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+];
+
+/// What `int()` makes of a character before parsing: ASCII as it is, non-ASCII
+/// whitespace a space, a non-ASCII decimal digit its ASCII digit; None for the rest.
+fn int_ascii(c: char) -> Option<u8> {
+    if c.is_ascii() {
+        return Some(c as u8);
+    }
+    if crate::decode::py_isspace(c) {
+        return Some(b' ');
+    }
+    let code = u32::from(c);
+    let i = DECIMAL_ZEROS.partition_point(|&z| z <= code);
+    let zero = DECIMAL_ZEROS.get(i.checked_sub(1)?)?;
+    let digit = code - zero;
+    (digit < 10).then_some(b'0' + digit as u8)
+}
+
 /// Python's `uuid.UUID(text).int`: "urn:" and "uuid:" dropped, braces stripped from
 /// both ends, hyphens dropped; 32 characters left, read as `int(text, 16)` (which
-/// allows surrounding whitespace, a `+`, a `0x` prefix and single underscores).
-/// A string with non-ASCII digits is refused, where Python would read them.
+/// allows surrounding whitespace, a `+`, a `0x` prefix, single underscores between
+/// digits, and non-ASCII decimal digits).
 fn parse_uuid(s: &str) -> Option<u128> {
     let s = s.replace("urn:", "").replace("uuid:", "");
     let s = s.trim_matches(|c| c == '{' || c == '}').replace('-', "");
     if s.chars().count() != 32 {
         return None;
     }
-    // int() strips ASCII whitespace, and non-ASCII whitespace (made a space first);
-    // its separators U+001C..U+001F are not stripped. (It would also read non-ASCII
-    // decimal digits; this reads ASCII hex digits only.)
-    let space = |c: char| {
-        matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')
-            || (!c.is_ascii() && crate::decode::py_isspace(c))
-    };
-    let t = s.trim_matches(space);
-    let t = t.strip_prefix('+').unwrap_or(t);
+    let ascii: Vec<u8> = s.chars().map(int_ascii).collect::<Option<_>>()?;
+    // int() strips ASCII whitespace only (not the separators 0x1c..0x1f).
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    let start = ascii.iter().position(|b| !space(b)).unwrap_or(ascii.len());
+    let end = ascii
+        .iter()
+        .rposition(|b| !space(b))
+        .map_or(start, |i| i + 1);
+    let t = &ascii[start..end];
+    let t = t.strip_prefix(b"+").unwrap_or(t);
     let t = t
-        .strip_prefix("0x")
-        .or_else(|| t.strip_prefix("0X"))
-        .map_or(t, |rest| rest.strip_prefix('_').unwrap_or(rest));
-    if t.is_empty() || t.starts_with('_') || t.ends_with('_') || t.contains("__") {
+        .strip_prefix(b"0x")
+        .or_else(|| t.strip_prefix(b"0X"))
+        .map_or(t, |rest| rest.strip_prefix(b"_").unwrap_or(rest));
+    if t.is_empty() || t.starts_with(b"_") || t.ends_with(b"_") || t.windows(2).any(|w| w == b"__")
+    {
         return None;
     }
     let mut n: u128 = 0;
-    for c in t.chars() {
-        if c == '_' {
+    for &b in t {
+        if b == b'_' {
             continue;
         }
-        let d = c.to_digit(16)?;
+        let d = char::from(b).to_digit(16)?;
         n = n.checked_mul(16)?.checked_add(u128::from(d))?;
     }
     Some(n)
@@ -1205,6 +1234,13 @@ mod tests {
         assert_eq!(json(uuid, b"\x02a"), Err(Failure::Value));
         let separators = b"\x48\x1f0000000-0000-0000-0000-00000000000\x1f";
         assert_eq!(json(uuid, separators), Err(Failure::Value));
+        let arabic = "\u{661}0000000-0000-0000-0000-00000000000\u{2003}";
+        let mut body = vec![2 * arabic.len() as u8];
+        body.extend_from_slice(arabic.as_bytes());
+        assert_eq!(
+            json(uuid, &body),
+            Ok("\"01000000-0000-0000-0000-000000000000\"".into())
+        );
         let plus = b"\x40+0000000000000000000000000000000";
         assert_eq!(
             json(uuid, plus),

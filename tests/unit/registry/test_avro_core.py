@@ -129,7 +129,7 @@ def datums(schema: Any) -> st.SearchStrategy[Any]:
             return st.binary(min_size=schema["size"], max_size=schema["size"])
         return st.binary(max_size=18)
     if logical == "uuid":
-        noise = st.text(alphabet=" \t\x0b\x1f\u2003{}+_-x0:", max_size=3)
+        noise = st.text(alphabet=" \t\x0b\x1f\u2003\u0661\uff19{}+_-x0:", max_size=3)
         near = st.builds(
             lambda u, a, b, upper: a + (u.hex.upper() if upper else str(u))[len(a) :] + b,
             st.uuids(),
