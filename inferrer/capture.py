@@ -562,7 +562,9 @@ def fold_captures(
     file and after each (the core reads a file in one call; stdin counts 0 bytes).
 
     ``framed`` decodes Confluent-framed Avro and Protobuf messages with their writer
-    schemas before they are folded (:class:`~inferrer.registry.framed.FramedDecoder`).
+    schemas before they are folded (:class:`~inferrer.registry.framed.FramedDecoder`):
+    in the core, with the core's reader, when the schemas are all Avro or JSON Schema
+    (``FramedDecoder.core_schemas``); else by the Python decoders on the way.
     """
     from inferrer.engine import Engine
 
@@ -579,10 +581,13 @@ def fold_captures(
         engine = Engine()
         if check_with is not None:
             engine.adopt_check(check_with)
-        if framed is not None and framed.wants(path):
-            # Framed messages are decoded on the way (the registry's decoders are
-            # Python's), so this file's records go through Python to the engine; the
-            # other files keep the core's own reader.
+        wanted = framed is not None and framed.wants(path)
+        in_core = wanted and framed is not None and _decoded_in_core(engine, framed)
+        if wanted and not in_core:
+            # Framed messages are decoded on the way by Python's decoders (Protobuf, or
+            # a registry to ask), so this file's records go through Python to the
+            # engine; the other files keep the core's own reader.
+            assert framed is not None
             engine.fold(framed.records(iter_capture(path, stats=stats)))
         else:
             try:
@@ -598,6 +603,8 @@ def fold_captures(
             for line, reason in read.bad_lines:
                 stats.add_bad(BadLine(name, line, reason))
             stats.bad += read.bad - len(read.bad_lines)
+            if in_core and framed is not None:
+                framed.absorb(engine.framed_use() or {"order": [], "uses": []})
         described = read_capture_topics(path) or {
             topic: TopicMetadata(name=topic, partitions=top + 1, replication_factor=-1)
             for topic, top in engine.highest_partitions().items()
@@ -616,6 +623,19 @@ def fold_captures(
         if progress is not None:
             progress(done, total, index + 1, len(paths))
     return observed, dict(sorted(topics.items()))
+
+
+def _decoded_in_core(engine: Engine, framed: FramedDecoder) -> bool:
+    """Give the engine the writer schemas to decode framed messages with itself, when
+    it can read them all (Avro, JSON Schema; see ``FramedDecoder.core_schemas``)."""
+    schemas = framed.core_schemas()
+    if schemas is None:
+        return False
+    try:
+        engine.set_framing(schemas)
+    except ValueError:
+        return False  # an Avro schema the core does not read: the reference reads it
+    return True
 
 
 def _size(path: str | os.PathLike[str]) -> int:

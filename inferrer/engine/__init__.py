@@ -86,6 +86,19 @@ class Engine:
             error=got["error"],
         )
 
+    def set_framing(self, schemas: list[tuple[int, str, list[str]]]) -> None:
+        """Decode Confluent-framed keys and values from now on with these writer
+        schemas, in the core: (schema id, ``"AVRO"`` or ``"JSON"``, the Avro schema's
+        JSON texts, references first). Raises ValueError for an Avro schema the core
+        does not read; see :meth:`inferrer.registry.framed.FramedDecoder.core_schemas`."""
+        self._core.set_framing(schemas)
+
+    def framed_use(self) -> dict[str, Any] | None:
+        """What the framed keys and values showed since :meth:`set_framing` (None
+        without it), for :meth:`inferrer.registry.framed.FramedDecoder.absorb`."""
+        got: dict[str, Any] | None = self._core.framed_use()
+        return got
+
     def topics(self) -> list[str]:
         """Topics seen, sorted."""
         names: list[str] = self._core.topics()

@@ -9,13 +9,19 @@ observation. JSON Schema framing is JSON already and passes unchanged.
 :class:`FramedDecoder` looks each schema id up once (the client caches, and so does
 this class, failures included) and counts, per topic and per key or value, the schema
 ids seen and why any message could not be decoded.
+
+A capture file whose writer schemas are all Avro or JSON Schema (from its schema
+sidecar, no registry behind) is decoded by the core instead, which counts the same
+way: :meth:`FramedDecoder.core_schemas` gives the core the schemas, and
+:meth:`FramedDecoder.absorb` takes its counts back. The decoders here are then the
+reference (and remain the decoders of Protobuf and of registry lookups).
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -25,13 +31,16 @@ from inferrer.registry.schemas import (
     Decoder,
     SchemaSource,
     UndecodableBody,
+    datum_json,
     decoder_for,
     framed_id,
     schemas_path,
-    to_json_bytes,
 )
 
 Part = Literal["key", "value"]
+CoreSchema = tuple[int, str, list[str]]
+"""(schema id, "AVRO" or "JSON", the Avro schema's texts): what ``Engine.set_framing``
+takes."""
 MAX_SCHEMAS: Final = 4096
 """Distinct schema ids looked up per run; ids past it are counted, not looked up (a
 topic of garbage whose fifth byte varies must not flood the registry)."""
@@ -59,6 +68,7 @@ class FramedDecoder:
     def __init__(self, source: SchemaSource | None) -> None:
         self.source = source
         self._decoders: dict[int, Decoder | str] = {}
+        self._loaded: dict[int, RegisteredSchema] = {}
         self.schemas: dict[int, RegisteredSchema] = {}
         """Every writer schema used, by id (for the document and the capture sidecar)."""
         self.names: dict[int, str] = {}
@@ -67,10 +77,19 @@ class FramedDecoder:
         self.unreachable: str | None = None
         """Why the registry stopped answering, once it did."""
 
-    def _decoder(self, schema_id: int) -> Decoder | str:
+    def _decoder(self, schema_id: int, *, used: bool = True) -> Decoder | str:
+        """The decoder of an id (made once), or why there is none; ``used`` records its
+        schema and name as used (``used=False`` prepares a decoder the core may need)."""
         got = self._decoders.get(schema_id)
-        if got is not None:
-            return got
+        if got is None:
+            got = self._make(schema_id)
+        if used and not isinstance(got, str) and schema_id in self._loaded:
+            self.schemas.setdefault(schema_id, self._loaded[schema_id])
+            if got.name is not None:
+                self.names.setdefault(schema_id, got.name)
+        return got
+
+    def _make(self, schema_id: int) -> Decoder | str:
         if self.source is None:
             return "no Schema Registry was given"
         if self.unreachable is not None:
@@ -87,9 +106,7 @@ class FramedDecoder:
         except RegistryError as e:
             made = str(e)
         else:
-            self.schemas[schema_id] = schema
-            if made.name is not None:
-                self.names[schema_id] = made.name
+            self._loaded[schema_id] = schema
         self._decoders[schema_id] = made
         return made
 
@@ -127,12 +144,51 @@ class FramedDecoder:
             use.decoded[schema_id] += 1
             return None
         try:
-            value = decoder.read(data[5:])
+            text = datum_json(decoder.read(data[5:]))
         except UndecodableBody as e:
             use.failures[f"schema id {schema_id}: {e}"] += 1
             return None
         use.decoded[schema_id] += 1
-        return data[:5] + to_json_bytes(value)
+        return data[:5] + text
+
+    def core_schemas(self) -> list[CoreSchema] | None:
+        """The writer schemas for the core to decode a capture file's framed messages
+        with (``Engine.set_framing``), or None when the file keeps the decoders here: a
+        registry may be asked for more ids, or some schema is Protobuf (or more than
+        :data:`MAX_SCHEMAS`). Ids whose decoder cannot be made are left out: the core
+        counts them, and :meth:`absorb` names why."""
+        by_id: Mapping[int, RegisteredSchema] | None = getattr(self.source, "by_id", None)
+        if by_id is None or getattr(self.source, "registry", None) is not None:
+            return None
+        if len(by_id) > MAX_SCHEMAS or any(s.schema_type == "PROTOBUF" for s in by_id.values()):
+            return None
+        out: list[CoreSchema] = []
+        for schema_id in sorted(by_id):
+            got = self._decoder(schema_id, used=False)
+            if isinstance(got, Decoder):
+                out.append((schema_id, got.schema_type, list(got.texts)))
+        return out
+
+    def absorb(self, seen: Mapping[str, Any]) -> None:
+        """Count what the core's framing saw (``Engine.framed_use``) as :meth:`body`
+        would have: schemas recorded as used in first-seen order, unresolved ids named
+        by their decoder's reason."""
+        for schema_id in seen["order"]:
+            self._decoder(schema_id)
+        for topic, part, ids, decoded, failures in seen["uses"]:
+            use = self.use.get((topic, part))
+            if use is None:
+                use = self.use[(topic, part)] = PartUse()
+            use.ids.update(dict(ids))
+            use.decoded.update(dict(decoded))
+            for failed, n in failures:
+                if isinstance(failed, str):
+                    use.failures[failed] += n
+                    continue
+                got = self._decoder(failed)
+                # The core had every decoder that could be made (core_schemas).
+                reason = got if isinstance(got, str) else f"schema id {failed}: not decoded"
+                use.failures[reason] += n
 
     def messages(self, batch: list[Any]) -> list[Any]:
         """Decode a batch of consumer messages in place (``set_key``/``set_value``)."""

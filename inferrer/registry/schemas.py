@@ -6,7 +6,10 @@ varints: a count, then the path of the message type in the file; a lone ``0`` is
 first message) followed by the message, or for JSON Schema the JSON text.
 
 Untrusted bytes go only to well-kept parsers: fastavro for Avro, the protobuf
-runtime for Protobuf messages. A Protobuf schema's ``.proto`` text (from the
+runtime for Protobuf messages. For Avro these decoders are the **reference**: the
+compiled core reads framed Avro itself (``crates/inferrer-core/src/avro.rs``, given
+each schema's texts, :attr:`Decoder.texts`), and the property tests hold it to the same
+JSON and the same failures as fastavro here. A Protobuf schema's ``.proto`` text (from the
 registry) is compiled by protoc itself (``grpcio-tools``), in a child process.
 Decoded values become JSON (orjson) the engine folds like any other message:
 timestamps, dates and times as ISO 8601 text, uuids as text, decimals as their exact
@@ -16,6 +19,7 @@ decimal text, bytes as base64.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import decimal
 import io
 import json
@@ -36,6 +40,8 @@ from inferrer.registry.client import RegisteredSchema, RegistryError, SchemaType
 MAGIC: Final = 0
 MAX_REFERENCE_DEPTH: Final = 16
 MAX_MESSAGE_INDEXES: Final = 64
+MAX_NESTING: Final = 254
+"""Containers a decoded datum may nest (orjson writes no deeper)."""
 
 
 class SchemaSource(Protocol):
@@ -51,6 +57,13 @@ class UndecodableBody(ValueError):
 
 
 def _json_default(value: Any) -> Any:
+    # Dates and times are written here, not by orjson: orjson (3.13) writes a time's
+    # microseconds 10000..99999 with five digits ("00:00:00.12345" for 12345 µs).
+    if isinstance(value, dt.datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
     if isinstance(value, bytes | bytearray | memoryview):
         return base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, decimal.Decimal):
@@ -60,7 +73,18 @@ def _json_default(value: Any) -> Any:
 
 def to_json_bytes(value: Any) -> bytes:
     """A decoded datum as JSON text (see the module docstring for the mappings)."""
-    return orjson.dumps(value, default=_json_default, option=orjson.OPT_UTC_Z)
+    return orjson.dumps(value, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+
+
+def datum_json(value: Any) -> bytes:
+    """:func:`to_json_bytes` of a decoded datum; UndecodableBody when it nests deeper
+    than :data:`MAX_NESTING` containers (a recursive schema's datum may)."""
+    try:
+        return to_json_bytes(value)
+    except orjson.JSONEncodeError as e:
+        if "Recursion limit" not in str(e):
+            raise
+        raise UndecodableBody(f"the Avro datum nests deeper than {MAX_NESTING} levels") from e
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +96,9 @@ class Decoder:
     """Body bytes → decoded value; None for JSON Schema (the body is JSON already)."""
     name: str | None
     """The record or message type's full name, when the schema has one."""
+    texts: tuple[str, ...] = ()
+    """Avro: the JSON texts of the schema's references (dependencies first), then its
+    own; what the core compiles to read the same bodies."""
 
 
 def _references(
@@ -96,8 +123,9 @@ def avro_decoder(source: SchemaSource, schema: RegisteredSchema) -> Decoder:
     import fastavro
 
     named: dict[str, Any] = {}
+    refs = _references(source, schema)
     try:
-        for _name, ref in _references(source, schema):
+        for _name, ref in refs:
             fastavro.parse_schema(json.loads(ref.text), named_schemas=named)
         parsed = fastavro.parse_schema(json.loads(schema.text), named_schemas=named)
     except (ValueError, TypeError, KeyError, fastavro.schema.SchemaParseException) as e:
@@ -115,7 +143,8 @@ def avro_decoder(source: SchemaSource, schema: RegisteredSchema) -> Decoder:
         return value
 
     name = parsed.get("name") if isinstance(parsed, dict) else None
-    return Decoder("AVRO", read, name if isinstance(name, str) else None)
+    texts = (*(ref.text for _name, ref in refs), schema.text)
+    return Decoder("AVRO", read, name if isinstance(name, str) else None, texts)
 
 
 # ------------------------------------------------------------------ Protobuf

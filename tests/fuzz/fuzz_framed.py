@@ -6,6 +6,11 @@ repeated messages and a map; JSON Schema). Decoding must never raise (a body its
 schema cannot read is counted as a failure), and whatever is decoded must come out
 as framed JSON that a JSON parser reads back.
 
+Avro bodies also go to the core's decoder (``_core.avro_json``, what the engine's
+framing runs), which must give the same JSON bytes, or the same failure reason, as the
+reference (fastavro here); and through an engine with the core's framing, the same
+per-topic counts as the reference's.
+
 Run (bounded; ``make test`` runs it for a few seconds)::
 
     python tests/fuzz/fuzz_framed.py -max_total_time=10 tests/fuzz/corpus_framed
@@ -21,6 +26,9 @@ import atheris
 with atheris.instrument_imports():
     import orjson
 
+    from inferrer import _core
+    from inferrer.engine import Engine
+    from inferrer.records import Record
     from inferrer.registry.client import RegisteredSchema
     from inferrer.registry.framed import FramedDecoder
     from inferrer.registry.sidecar import SidecarSchemas
@@ -70,6 +78,33 @@ SCHEMAS.by_id.update(
 DECODER = FramedDecoder(SCHEMAS)
 for schema_id in (1, 2, 3):
     assert DECODER.prepare(schema_id) is not None
+AVRO_TEXTS = [json.dumps(AVRO)]
+IN_CORE = SidecarSchemas()
+IN_CORE.by_id.update({1: SCHEMAS.by_id[1], 3: SCHEMAS.by_id[3]})
+
+
+def check_core(message: bytes) -> None:
+    """The core's Avro decoder against the reference, body by body and as counted."""
+    body = message[5:]
+    got_json, got_reason = _core.avro_json(AVRO_TEXTS, body)
+    reference = FramedDecoder(IN_CORE)
+    expected = reference.body("fuzz", "value", message)
+    if expected is not None:
+        assert got_json is not None and expected[5:] == got_json, (expected, got_json)
+    else:
+        failures = reference.use[("fuzz", "value")].failures
+        said = [f"schema id 1: {got_reason}"]
+        assert got_reason is not None and list(failures) == said, (message, got_json, failures)
+    in_core = FramedDecoder(IN_CORE)
+    schemas = in_core.core_schemas()
+    assert schemas is not None
+    engine = Engine()
+    engine.set_framing(schemas)
+    engine.fold([Record("fuzz", 0, 0, None, message, message)])
+    in_core.absorb(engine.framed_use() or {})
+    for part in ("key", "value"):
+        want, have = reference.use[("fuzz", "value")], in_core.use[("fuzz", part)]
+        assert (want.ids, want.decoded, want.failures) == (have.ids, have.decoded, have.failures)
 
 
 def check(data: bytes) -> None:
@@ -81,6 +116,8 @@ def check(data: bytes) -> None:
     if out is not None:
         assert out[:5] == message[:5]
         orjson.loads(out[5:])
+    if schema_id == 1:
+        check_core(message)
 
 
 def main() -> None:

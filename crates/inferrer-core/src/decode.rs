@@ -398,7 +398,7 @@ pub fn decode_key_parts(key: Option<&[u8]>) -> (&'static str, Option<Value>, Opt
 
 /// Python's `str.isspace` for one character (Unicode White_Space plus the
 /// separators U+001C..U+001F, which Python counts and Rust's `is_whitespace` does not).
-fn py_isspace(c: char) -> bool {
+pub(crate) fn py_isspace(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\x1c'..='\x1f')
 }
 

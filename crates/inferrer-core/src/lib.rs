@@ -2,6 +2,8 @@
 //!
 //! Modules, in the order data flows through them:
 //! * [`capture`] — capture files (kcat -C -J JSON Lines) read into records;
+//! * [`avro`], [`framing`] — Confluent-framed Avro bodies decoded with writer schemas
+//!   registered from Python, into the framed JSON the decoder reads;
 //! * [`value`] — JSON parsed by serde_json into [`value::Value`], with the facts the
 //!   decoder reports (duplicate names, integers beyond 64 bits, depth);
 //! * [`decode`] — one record's key, value and headers decoded (framings, envelopes,
@@ -14,10 +16,12 @@
 //! The Python extension module `inferrer._core` is [`python`], with the classes in
 //! [`py_engine`], [`py_shape`] and [`py_decode`].
 
+pub mod avro;
 pub mod capture;
 pub mod check;
 pub mod decode;
 pub mod formats;
+pub mod framing;
 pub mod observe;
 pub mod py_decode;
 pub mod py_engine;

@@ -1,9 +1,11 @@
 //! Python functions over the decoder and the capture reader, for the differential
-//! tests against the Python references (`decoding.decode_parts`, `capture.decode_line`).
+//! tests against the Python references (`decoding.decode_parts`, `capture.decode_line`,
+//! `registry.schemas.avro_decoder`).
 
 use crate::capture::{CaptureReader, CaptureRecord};
 use crate::decode::{decode, RecordRef};
 use crate::pyvalue::value_to_py;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 use pyo3::BoundObject;
@@ -135,8 +137,27 @@ fn read_capture_bytes<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, 
 }
 
 /// Add the functions to the extension module.
+/// One Avro body read with a writer schema (its JSON texts, references first), as the
+/// framing does: (the datum's JSON text, None) or (None, the failure's reason).
+/// ValueError when the core does not read the schema.
+#[pyfunction]
+fn avro_json<'py>(
+    py: Python<'py>,
+    texts: Vec<String>,
+    body: &[u8],
+) -> PyResult<(Option<Bound<'py, PyBytes>>, Option<String>)> {
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let schema = crate::avro::Schema::compile(&texts).map_err(PyValueError::new_err)?;
+    let mut out = Vec::new();
+    Ok(match schema.to_json(body, &mut out) {
+        Ok(()) => (Some(PyBytes::new(py, &out)), None),
+        Err(why) => (None, Some(why.reason())),
+    })
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decode_record, m)?)?;
+    m.add_function(wrap_pyfunction!(avro_json, m)?)?;
     m.add_function(wrap_pyfunction!(read_capture_bytes, m)?)?;
     // The kind names the decoder looks for, so the reference's lists are tested equal.
     m.add(

@@ -12,9 +12,11 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
+use crate::avro::Schema;
 use crate::capture::{CaptureReader, CaptureRecord, READ_ERROR_PREFIX};
 use crate::check::{Example as CheckExample, Plan, TrafficCheck};
 use crate::decode::{decode, RecordRef};
+use crate::framing::{Failed, Framing, Writer, KEY, VALUE};
 use crate::observe::{Example, GroupKey, Kind, Observations, Topic};
 use crate::pyvalue::value_to_py;
 use crate::stats::Shape;
@@ -43,10 +45,26 @@ enum Line {
 fn fold_one(
     obs: &mut Observations,
     check: Option<&mut TrafficCheck>,
+    framing: Option<&mut Framing>,
     topic: &str,
     record: &RecordRef,
 ) {
-    let decoded = decode(record);
+    let decoded = match framing {
+        None => decode(record),
+        Some(framing) => {
+            let key = framing.body(topic, KEY, record.key);
+            let value = framing.body(topic, VALUE, record.value);
+            if key.is_none() && value.is_none() {
+                decode(record)
+            } else {
+                decode(&RecordRef {
+                    key: key.as_deref().or(record.key),
+                    value: value.as_deref().or(record.value),
+                    ..*record
+                })
+            }
+        }
+    };
     if let Some(check) = check {
         check.observe(topic, &decoded, i64::from(record.partition), record.offset);
     }
@@ -86,6 +104,8 @@ pub struct Engine {
     obs: Observations,
     /// The drift check of a committed spec, when `diff` asked for one.
     check: Option<TrafficCheck>,
+    /// Writer schemas of framed messages, when Python registered them.
+    framing: Option<Framing>,
 }
 
 #[pymethods]
@@ -95,6 +115,7 @@ impl Engine {
         Engine {
             obs: Observations::default(),
             check: None,
+            framing: None,
         }
     }
 
@@ -111,6 +132,7 @@ impl Engine {
             fold_one(
                 &mut self.obs,
                 self.check.as_mut(),
+                self.framing.as_mut(),
                 &topic,
                 &RecordRef {
                     partition: rec.getattr("partition")?.extract()?,
@@ -159,6 +181,7 @@ impl Engine {
             fold_one(
                 &mut self.obs,
                 self.check.as_mut(),
+                self.framing.as_mut(),
                 topic,
                 &RecordRef {
                     partition: msg.call_method0("partition")?.extract()?,
@@ -254,6 +277,7 @@ impl Engine {
                                 fold_one(
                                     &mut self.obs,
                                     self.check.as_mut(),
+                                    self.framing.as_mut(),
                                     &rec.topic,
                                     &rec.as_record(),
                                 );
@@ -273,6 +297,61 @@ impl Engine {
         out.set_item("not_a_capture", not_a_capture)?;
         out.set_item("error", error)?;
         Ok(out)
+    }
+
+    /// Decode framed keys and values from now on with these writer schemas, and count
+    /// what the framed ones showed (`framed_use`): (schema id, "AVRO" or "JSON", the
+    /// Avro schema's JSON texts: its references, dependencies first, then its own).
+    /// ValueError when an Avro schema is one the core does not read (the caller keeps
+    /// the Python decoders, the reference, for that input).
+    fn set_framing(&mut self, schemas: Vec<(u32, String, Vec<String>)>) -> PyResult<()> {
+        let mut framing = Framing::default();
+        for (schema_id, kind, texts) in schemas {
+            let writer = match kind.as_str() {
+                "JSON" => Writer::Json,
+                "AVRO" => {
+                    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    let schema = Schema::compile(&texts).map_err(|why| {
+                        PyValueError::new_err(format!("schema id {schema_id}: {why}"))
+                    })?;
+                    Writer::Avro(Box::new(schema))
+                }
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "schema id {schema_id}: the core does not read {other} bodies"
+                    )))
+                }
+            };
+            framing.register(schema_id, writer);
+        }
+        self.framing = Some(framing);
+        Ok(())
+    }
+
+    /// What framed keys and values showed since `set_framing` (None before it):
+    /// {"order": schema ids in first-seen order, "uses": [(topic, "key" or "value",
+    /// ids [(id, n)], decoded [(id, n)], failures [(reason or unresolved id, n)])]},
+    /// every list in first-seen order.
+    fn framed_use<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(framing) = &self.framing else {
+            return Ok(None);
+        };
+        let uses = PyList::empty(py);
+        for (topic, part, use_) in framing.uses() {
+            let failures = PyList::empty(py);
+            for (failed, n) in &use_.failures {
+                match failed {
+                    Failed::Reason(reason) => failures.append((reason, n))?,
+                    Failed::Unresolved(id) => failures.append((id, n))?,
+                }
+            }
+            let part = if part == KEY { "key" } else { "value" };
+            uses.append((topic, part, &use_.ids, &use_.decoded, failures))?;
+        }
+        let out = PyDict::new(py);
+        out.set_item("order", &framing.order)?;
+        out.set_item("uses", uses)?;
+        Ok(Some(out))
     }
 
     /// Check every message folded from now on against a committed spec: `plan` is
