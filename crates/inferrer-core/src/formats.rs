@@ -204,6 +204,26 @@ pub fn strong_key_families() -> u32 {
     grammar().strong
 }
 
+/// Whether an object key is data rather than a field's name (`redact.is_data_key`):
+/// not shaped like an identifier (`[A-Za-z_$@][A-Za-z0-9_$.:-]{0,63}`), holding six
+/// digits in a row, or of a strong key family (uuid, integer, date, date-time, code).
+pub fn is_data_key(key: &str) -> bool {
+    let b = key.as_bytes();
+    let head_ok = matches!(b.first(), Some(c) if c.is_ascii_alphabetic() || b"_$@".contains(c));
+    if !head_ok
+        || b.len() > 64
+        || !b[1..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"_$.:-".contains(c))
+    {
+        return true;
+    }
+    if b.windows(6).any(|w| w.iter().all(u8::is_ascii_digit)) {
+        return true;
+    }
+    key_families(key) & strong_key_families() != 0
+}
+
 /// (prefix, rest) of a key made of a short prefix and hex digits (`WH-0042`,
 /// `s-0a3f9c`, `user123`), as `rules.split_id_key`: the prefix is 1 to 16 ASCII letters
 /// up to and including the first separator (`- _ : .`), or without one the leading

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::decode::Decoded;
+use crate::formats::is_data_key;
 use crate::pyrepr::canonical_json;
 use crate::stats::Shape;
 use crate::value::Value;
@@ -21,29 +22,67 @@ pub const KIND_EXAMPLES: usize = 3;
 /// they always split a topic into kinds, whatever their number.
 const ENVELOPE_FIELDS: [&str; 2] = ["ce_type", "op"];
 
-/// Distinct top-level key sets (shape groups) kept apart on one topic; beyond this the
-/// topic's messages without a discriminator are one group (its shapes are not a few
-/// record classes but the combinations of many optional fields).
+/// Distinct shapes (shape groups) kept apart on one topic. Beyond this many two-level
+/// shapes the groups become those of the top-level key sets alone (`shapes_coarse`);
+/// beyond this many of those, the topic's messages without a discriminator are one
+/// group (its shapes are not a few record classes but the combinations of many optional
+/// fields, or a map's ever-new keys).
 pub const MAX_SHAPES: usize = 256;
 /// The group field of a shape group: messages without a discriminator whose payload is
-/// an object, grouped by their top-level key set ([`shape_signature`]).
+/// an object, grouped by their shape ([`shape_signature`]).
 pub const SHAPE_GROUP_FIELD: &str = "@shape";
 
 /// (discriminator field, value); None for messages without a discriminator (and no
 /// object payload, or once the shape groups were merged).
 pub type GroupKey = Option<(String, String)>;
 
-/// The signature of a top-level key set: CRC-32 of the sorted, distinct keys, each
-/// preceded by its UTF-8 length (4 bytes, big-endian), as eight hex digits.
-pub fn shape_signature(v: &Value) -> Option<String> {
-    let members = v.as_object()?;
-    let keys: BTreeSet<&str> = members.iter().map(|(k, _)| &**k).collect();
-    let mut h = crc32fast::Hasher::new();
+fn hash_keys<'a>(h: &mut crc32fast::Hasher, keys: impl Iterator<Item = &'a str>) {
     for k in keys {
         h.update(&(k.len() as u32).to_be_bytes());
         h.update(k.as_bytes());
     }
-    Some(format!("{:08x}", h.finalize()))
+}
+
+/// The signature of an object's shape: its top-level key set, CRC-32 of the sorted,
+/// distinct keys, each preceded by its UTF-8 length (4 bytes, big-endian), as eight hex
+/// digits; then, when some top-level value is an object (an envelope's `metadata`,
+/// `data` or `payload`), a dot and the CRC-32 of each such key (sorted) with its own
+/// key count (4 bytes, big-endian) and sorted, distinct keys, encoded the same way.
+/// Kinds that differ only inside an envelope's data object have different signatures;
+/// [`top_signature`] is the top-level part alone. An object with a key that is data
+/// ([`is_data_key`]: an id, a code, a date: a map's key) counts as empty, so that maps
+/// keyed by ids neither split a topic into a group per message nor leave their keys
+/// in a group's field names.
+pub fn shape_signature(v: &Value) -> Option<String> {
+    let members = v.as_object()?;
+    let keys: BTreeMap<&str, &Value> = members.iter().map(|(k, v)| (&**k, v)).collect();
+    let mut h = crc32fast::Hasher::new();
+    hash_keys(&mut h, keys.keys().copied());
+    let top = h.finalize();
+    let mut nested = crc32fast::Hasher::new();
+    let mut any = false;
+    for (k, child) in &keys {
+        if let Some(inner) = child.as_object() {
+            any = true;
+            hash_keys(&mut nested, std::iter::once(*k));
+            let mut sub: BTreeSet<&str> = inner.iter().map(|(k, _)| &**k).collect();
+            if sub.iter().any(|k| is_data_key(k)) {
+                sub.clear();
+            }
+            nested.update(&(sub.len() as u32).to_be_bytes());
+            hash_keys(&mut nested, sub.into_iter());
+        }
+    }
+    Some(if any {
+        format!("{top:08x}.{:08x}", nested.finalize())
+    } else {
+        format!("{top:08x}")
+    })
+}
+
+/// The top-level part of a shape signature.
+pub fn top_signature(signature: &str) -> &str {
+    signature.split('.').next().unwrap_or(signature)
 }
 
 fn is_shape_group(g: &GroupKey) -> bool {
@@ -170,6 +209,9 @@ pub struct Topic {
     pub key: Shape,
     pub headers: Shape,
     pub collapsed: bool,
+    /// True once more than [`MAX_SHAPES`] two-level shapes were seen: shape groups are
+    /// keyed by the top-level key set alone ([`top_signature`]).
+    pub shapes_coarse: bool,
     /// True once more than [`MAX_SHAPES`] shape groups were seen: they are one group.
     pub shapes_collapsed: bool,
     pub groups: BTreeMap<GroupKey, Kind>,
@@ -271,12 +313,18 @@ impl Topic {
     fn group_key(&self, field: Option<&str>, kind: Option<&str>) -> GroupKey {
         match (field, kind) {
             (Some(f), Some(k)) => {
-                let merged = if f == SHAPE_GROUP_FIELD {
-                    self.shapes_collapsed
-                } else {
-                    self.collapsed && !ENVELOPE_FIELDS.contains(&f)
-                };
-                if merged {
+                if f == SHAPE_GROUP_FIELD {
+                    if self.shapes_collapsed {
+                        return None;
+                    }
+                    let sig = if self.shapes_coarse {
+                        top_signature(k)
+                    } else {
+                        k
+                    };
+                    return Some((f.to_string(), sig.to_string()));
+                }
+                if self.collapsed && !ENVELOPE_FIELDS.contains(&f) {
                     None
                 } else {
                     Some((f.to_string(), k.to_string()))
@@ -286,13 +334,21 @@ impl Topic {
         }
     }
 
-    fn maybe_collapse(&mut self) {
-        let shape_groups: Vec<GroupKey> = self
-            .groups
+    fn shape_groups(&self) -> Vec<GroupKey> {
+        self.groups
             .keys()
             .filter(|g| is_shape_group(g))
             .cloned()
-            .collect();
+            .collect()
+    }
+
+    fn maybe_collapse(&mut self) {
+        let mut shape_groups = self.shape_groups();
+        if !self.shapes_collapsed && (self.shapes_coarse || shape_groups.len() > MAX_SHAPES) {
+            self.shapes_coarse = true;
+            self.coarsen(shape_groups);
+            shape_groups = self.shape_groups();
+        }
         if self.shapes_collapsed || shape_groups.len() > MAX_SHAPES {
             self.shapes_collapsed = true;
             self.merge_into_none(shape_groups);
@@ -308,6 +364,28 @@ impl Topic {
         }
         self.collapsed = true;
         self.merge_into_none(payload_groups);
+    }
+
+    /// Shape groups keyed by their top-level signature alone (two-level groups of one
+    /// top-level key set merged).
+    fn coarsen(&mut self, groups: Vec<GroupKey>) {
+        for g in groups {
+            let target = self.group_key(
+                g.as_ref().map(|(f, _)| f.as_str()),
+                g.as_ref().map(|(_, v)| v.as_str()),
+            );
+            if target == g {
+                continue;
+            }
+            if let Some(kind) = self.groups.remove(&g) {
+                match self.groups.get_mut(&target) {
+                    Some(mine) => mine.merge(&kind),
+                    None => {
+                        self.groups.insert(target, kind);
+                    }
+                }
+            }
+        }
     }
 
     fn merge_into_none(&mut self, groups: Vec<GroupKey>) {
@@ -343,6 +421,7 @@ impl Topic {
         self.headers.merge(&other.headers);
         self.collapsed = self.collapsed || other.collapsed;
         self.shapes_collapsed = self.shapes_collapsed || other.shapes_collapsed;
+        self.shapes_coarse = self.shapes_coarse || other.shapes_coarse;
         for (g, kind) in &other.groups {
             // A collapsed side's payload kinds land in the None group.
             let target = self.group_key(

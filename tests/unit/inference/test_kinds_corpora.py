@@ -64,9 +64,14 @@ def test_forced_none_and_forced_field() -> None:
             "(/field), header:NAME or none",
         ),
         (
-            "shop=/a/b",
-            "invalid --discriminator 'shop=/a/b': only a top-level payload field can "
-            "be a discriminator ('/a/b' is nested)",
+            "shop=/a/b/c",
+            "invalid --discriminator 'shop=/a/b/c': a discriminator is a top-level "
+            "payload field or a field of a top-level object ('/a/b/c' is not)",
+        ),
+        (
+            "shop=/a//",
+            "invalid --discriminator 'shop=/a//': a discriminator is a top-level "
+            "payload field or a field of a top-level object ('/a//' is not)",
         ),
         ("shop=header:", "invalid --discriminator 'shop=header:': header: needs a header name"),
     ],
@@ -80,3 +85,5 @@ def test_a_malformed_discriminator_is_a_usage_error(text: str, message: str) -> 
 def test_payload_pointer_and_header_forms() -> None:
     assert parse_discriminator("a.*=payload:/op").field == "op"
     assert parse_discriminator("a=header:X-Kind").field == "header:X-Kind"
+    assert parse_discriminator("a=payload:/metadata/type").field == "/metadata/type"
+    assert parse_discriminator("a=/a~1b").field == "a/b"
