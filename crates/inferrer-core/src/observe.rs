@@ -453,3 +453,85 @@ impl Observations {
         self.topics.get_mut(name).expect("just inserted")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{decode, RecordRef};
+    use crate::value::parse;
+
+    fn sig(raw: &str) -> String {
+        shape_signature(&parse(raw.as_bytes()).expect("JSON").0).expect("an object")
+    }
+
+    fn topic_of(values: &[String]) -> Topic {
+        let mut t = Topic::new("t");
+        for (i, v) in values.iter().enumerate() {
+            let r = RecordRef {
+                partition: 0,
+                offset: i as i64,
+                timestamp: None,
+                key: None,
+                value: Some(v.as_bytes()),
+                headers: &[],
+            };
+            t.add(&decode(&r), 0, i as i64, None);
+        }
+        t
+    }
+
+    fn shape_keys(t: &Topic) -> Vec<String> {
+        t.groups
+            .keys()
+            .filter_map(|g| g.as_ref().map(|(_, v)| v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn signatures_tell_records_apart_inside_an_envelope() {
+        let a = sig(r#"{"meta":{"t":"A"},"data":{"x":1,"y":2}}"#);
+        let b = sig(r#"{"meta":{"t":"B"},"data":{"z":1}}"#);
+        let flat = sig(r#"{"meta":1,"data":2}"#);
+        assert_ne!(a, b);
+        assert_eq!(top_signature(&a), top_signature(&b));
+        assert_eq!(top_signature(&a), flat);
+        assert!(!flat.contains('.'));
+        // Key order and values change nothing; a map keyed by ids counts as empty.
+        assert_eq!(a, sig(r#"{"data":{"y":0,"x":"s"},"meta":{"t":"C"}}"#));
+        assert_eq!(
+            sig(r#"{"m":{"2b9d4e1f-0c1a-4d5e-8f00-0123456789ab":1}}"#),
+            sig(r#"{"m":{"user_123456":1}}"#)
+        );
+        assert_ne!(sig(r#"{"m":{"a":1}}"#), sig(r#"{"m":{"b":1}}"#));
+    }
+
+    #[test]
+    fn two_level_shapes_become_top_level_ones_then_one_group() {
+        // MAX_SHAPES + 1 record shapes of one top-level shape: the groups are those of
+        // the top-level shapes alone.
+        let nested: Vec<String> = (0..=MAX_SHAPES)
+            .map(|i| format!(r#"{{"meta":{{"t":"A"}},"data":{{"f{i}":1}}}}"#))
+            .collect();
+        let t = topic_of(&nested);
+        assert!(t.shapes_coarse && !t.shapes_collapsed);
+        assert_eq!(shape_keys(&t), vec![sig(r#"{"meta":1,"data":1}"#)]);
+        // The same in two halves merged, either way round.
+        let (left, right) = nested.split_at(nested.len() / 2);
+        let (mut ab, b) = (topic_of(left), topic_of(right));
+        assert!(!ab.shapes_coarse);
+        let mut ba = b.clone();
+        ab.merge(&b);
+        ba.merge(&topic_of(left));
+        assert_eq!(shape_keys(&ab), shape_keys(&t));
+        assert_eq!(shape_keys(&ba), shape_keys(&t));
+        let only: GroupKey = Some((SHAPE_GROUP_FIELD.into(), sig(r#"{"meta":1,"data":1}"#)));
+        assert_eq!(ab.groups[&only].count, MAX_SHAPES as u64 + 1);
+        // More top-level shapes than MAX_SHAPES: one group.
+        let flat: Vec<String> = (0..=MAX_SHAPES)
+            .map(|i| format!(r#"{{"k{i}":1}}"#))
+            .collect();
+        let t = topic_of(&flat);
+        assert!(t.shapes_collapsed);
+        assert_eq!(t.groups.keys().cloned().collect::<Vec<_>>(), vec![None]);
+    }
+}
