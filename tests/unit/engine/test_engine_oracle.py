@@ -308,3 +308,36 @@ def test_shape_grouping_is_independent_of_input_and_merge_order(
     n: int, records: int, tops: int, parts: int, rnd: random.Random
 ) -> None:
     _assert_merges_as_the_whole(_shaped(n, records, tops, rnd), parts, rnd)
+
+
+def test_record_keys_that_are_data_group_as_the_reference() -> None:
+    # An object with a key that is data (an id, a code, a date) counts as empty in the
+    # shape; field names do not. Each key alone, in a record of its own message.
+    keys = [
+        "amount",
+        "EUR",
+        "eur",
+        "2024-01-31",
+        "2024-01-31T10:00:00Z",
+        "-12",
+        "42",
+        "ABCD",
+        "user_123456",
+        "user_12345",
+        "s-0a3f9c",
+        "WH-0000042",
+        "a b",
+        "x.y:z-w",
+        "$ref",
+        "@type",
+        "",
+        "0f1e2d3c-4b5a-4978-8877-665544332211",
+        "af1e2d3c-4b5a-4978-8877-665544332211",
+        "é",
+        "k" * 65,
+    ]
+    values = [json.dumps({"meta": {"n": 1}, "data": {k: 1}}).encode() for k in keys]
+    records = _records("gen.keys", values * 2)
+    _assert_same(records)
+    groups = [e["value"] for e in observe(records)["gen.keys"].to_dict()["kinds"]]
+    assert len(groups) == len(set(groups)) == 9  # eight field names apart, the data keys as one
