@@ -47,7 +47,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -272,15 +271,19 @@ def write_captures(workdir: Path, kinds: Sequence[str], n: int) -> dict[str, Pat
     return paths
 
 
-_SAMPLE_SIZE = re.compile(rb"^  x-inferrer-sample-size: (\d+)$", re.MULTILINE)
-
-
 def doc_messages(path: Path) -> int:
-    """Messages the written document says it saw (``info.x-inferrer-sample-size``)."""
-    m = _SAMPLE_SIZE.search(path.read_bytes())
-    if m is None:
-        raise ChildFailed(f"{path}: no info.x-inferrer-sample-size")
-    return int(m.group(1))
+    """Messages the written document saw: the sample sizes of its channels in the
+    evidence file beside it (``OUT.evidence.json``)."""
+    evidence = path.with_name(path.stem + ".evidence.json")
+    try:
+        nodes = json.loads(evidence.read_text())["nodes"]
+    except (OSError, ValueError, KeyError) as e:
+        raise ChildFailed(f"{evidence}: no evidence of the sample ({e})") from e
+    return sum(
+        int(node.get("sample-size", 0))
+        for pointer, node in nodes.items()
+        if pointer.startswith("/channels/")
+    )
 
 
 def expect_doc(path: Path, n: int) -> Check:
