@@ -27,7 +27,7 @@ import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
 
-from inferrer.asyncapi.redact import is_data_key, redact_example
+from inferrer.asyncapi.redact import redact_example
 from inferrer.drift.findings import FindingCollector
 from inferrer.drift.model import DriftReport, Evidence, Where
 from inferrer.drift.options import DiffOptions
@@ -37,6 +37,7 @@ from inferrer.drift.spec import SpecChannel, SpecMessage, SpecView, normalize_sp
 from inferrer.errors import SpecError
 from inferrer.inference.rules import (
     FORMATS,
+    is_data_key,
     is_enum_token,
     is_id_name,
     is_personal_name,

@@ -262,6 +262,9 @@ def score_candidate(name: str, groups: Sequence[ShapeGroup]) -> Candidate:
             cells.setdefault(value, {})[g.signature] = n
             values[value] += n
     total = sum(g.count for g in groups)
+    rejected = _value_rejection(name, values, total)
+    if rejected is not None:  # an id, one value, free text: no need to weigh the shapes
+        return Candidate(name, dict(values), cells, 0.0, is_known(name), rejected)
     everything = _optional(groups)
     given = 0.0
     required: set[frozenset[str]] = set()
@@ -272,9 +275,7 @@ def score_candidate(name: str, groups: Sequence[ShapeGroup]) -> Candidate:
     score = (1.0 - given / everything if everything else 0.0) + 0.0
     shared = frozenset.intersection(*required) if required else frozenset()
     distinct_kinds = sum(len(r - shared) >= MIN_KIND_KEYS for r in required)
-    rejected = _value_rejection(name, values, total) or _shape_rejection(
-        everything, required, distinct_kinds, score
-    )
+    rejected = _shape_rejection(everything, required, distinct_kinds, score)
     return Candidate(name, dict(values), cells, score, is_known(name), rejected)
 
 
@@ -326,11 +327,11 @@ def rank_candidates(groups: Sequence[ShapeGroup], *, complete: bool = True) -> l
     and may split ends the search: the known names alone are scored and ranked (the
     ranking of all would put that one first as well)."""
     names = candidate_names(groups)
-    if not complete:
-        known = sorted((score_candidate(n, groups) for n in names if is_known(n)), key=_rank_key)
-        if known and known[0].rejected is None and known[0].score >= 1.0:
-            return known
-    return sorted((score_candidate(n, groups) for n in names), key=_rank_key)
+    known = sorted((score_candidate(n, groups) for n in names if is_known(n)), key=_rank_key)
+    if not complete and known and known[0].rejected is None and known[0].score >= 1.0:
+        return known
+    others = (score_candidate(n, groups) for n in names if not is_known(n))
+    return sorted([*known, *others], key=_rank_key)
 
 
 def shape_clusters(groups: Sequence[ShapeGroup]) -> tuple[list[list[ShapeGroup]], str | None]:

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from inferrer import _core
-from inferrer.asyncapi.redact import is_data_key
 from inferrer.atomic import write_atomic
 from inferrer.errors import CaptureError
 from inferrer.inference import kinds as kind_rules
@@ -358,7 +357,7 @@ def _shape_group(g: tuple[str, str], k: KindObservation) -> kind_rules.ShapeGrou
         # A top-level record in every message (an envelope's metadata or data): its
         # keys are part of the shape, its string fields candidates.
         for sub, grand in child.children.items():
-            if grand.present == count and not is_data_key(sub):
+            if grand.present == count and not rules.is_data_key(sub):
                 nested.add(f"{name}/{sub}")
             if grand.n_str == count and grand.strs is not None:
                 values[kind_rules.nested_name(name, sub)] = dict(grand.strs)

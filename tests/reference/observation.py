@@ -30,7 +30,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from inferrer.asyncapi.redact import is_data_key
 from inferrer.decoding import PARTS_FIELDS, Parts
 from inferrer.inference import rules
 from inferrer.inference.canonical import canonical_json, sort_structure
@@ -117,7 +116,7 @@ def shape_signature(value: dict[str, Any]) -> str:
     """CRC-32 of the sorted keys, each preceded by its UTF-8 length (4 bytes,
     big-endian), as eight hex digits; when some value is an object, a dot and the CRC-32
     of each such key (sorted), its key count (4 bytes, big-endian) and its sorted keys,
-    encoded the same way. An object with a key that is data (:func:`is_data_key`: a
+    encoded the same way. An object with a key that is data (:func:`rules.is_data_key`: a
     map's key) counts as empty."""
     keys = sorted(value)
     top = f"{zlib.crc32(_keys_bytes(keys)):08x}"
@@ -125,7 +124,7 @@ def shape_signature(value: dict[str, Any]) -> str:
         _keys_bytes([k]) + len(sub).to_bytes(4, "big") + _keys_bytes(sub)
         for k in keys
         if type(child := value[k]) is dict
-        for sub in [[] if any(map(is_data_key, child)) else sorted(child)]
+        for sub in [[] if any(map(rules.is_data_key, child)) else sorted(child)]
     ]
     return f"{top}.{zlib.crc32(b''.join(nested)):08x}" if nested else top
 

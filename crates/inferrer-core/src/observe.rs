@@ -290,8 +290,10 @@ impl Topic {
         if !usable {
             return;
         }
+        // Once the shape groups are one group, a message without a discriminator goes
+        // to it (the None group) whatever its shape: no signature to compute.
         let signature = match (&d.kind_field, &d.kind, &d.value) {
-            (None, _, Some(v)) | (_, None, Some(v)) => shape_signature(v),
+            (None, _, Some(v)) | (_, None, Some(v)) if !self.shapes_collapsed => shape_signature(v),
             _ => None,
         };
         let (field, kind) = match &signature {
