@@ -17,7 +17,8 @@ kinds that differ only inside an envelope's ``data`` object differ there.
   messages (low cardinality: an id or an amount is not), every value a name-like token
   (:func:`~inferrer.inference.rules.is_kind_token`) and its name not an id's. Its
   score is the *reduction in optional properties* it brings: one schema of all the
-  groups has ``|union − intersection|`` optional top-level properties; split by the
+  groups has ``|union − intersection|`` optional keys (top-level and of the records);
+  split by the
   field's values, each value's schema has its own, weighted by its share. A candidate
   splits only when the score is at least :data:`MIN_REDUCTION` and at least two of its
   values require different key sets, two of them each at least :data:`MIN_KIND_KEYS` keys
@@ -35,13 +36,14 @@ kinds that differ only inside an envelope's ``data`` object differ there.
   topic splits into clusters only when there are at least two, each of
   :data:`MIN_CLUSTER_MESSAGES` messages or more, each requiring at least
   :data:`MIN_CLUSTER_KEYS` keys that no other cluster has: record classes with
-  disjoint key sets. Records that merely have optional fields link through their
-  shared keys and subsets and stay one kind; a topic whose optional fields make more
-  than ``MAX_SHAPES`` key sets has no shape groups at all.
+  disjoint key sets (top-level keys: the records' keys only refine the groups).
+  Records that merely have optional fields link through their shared keys and subsets
+  and stay one kind; a topic whose optional fields make more than ``MAX_SHAPES``
+  top-level key sets has no shape groups at all.
 
 The user may force the choice (:class:`DiscriminatorChoice`): a field, a header, or
 ``none``. What was chosen and the ranked alternatives are evidence
-(:func:`resolve_shape_kinds` returns them).
+(:func:`inferrer.inference.observation._resolve_shapes` returns them).
 """
 
 from __future__ import annotations
@@ -84,8 +86,8 @@ MAX_LISTED: Final = 10
 @dataclass(frozen=True, slots=True)
 class DiscriminatorChoice:
     """A user's choice for the topics matching ``pattern`` (fnmatch): a payload field
-    (``field``: its top-level name), a header (``header:NAME``), or no split
-    (``field == "none"``)."""
+    (``field``: its top-level name, or a JSON pointer ``/parent/name`` for a field of a
+    top-level object), a header (``header:NAME``), or no split (``field == "none"``)."""
 
     pattern: str
     field: str

@@ -419,9 +419,10 @@ def _resolve_kinds(
     headers split a topic only when at least two values occur and their shapes
     (top-level property sets, and those of top-level records) differ; otherwise the
     topic has one kind (the field may still become an enum). Messages without any of
-    these come in shape groups, split by the best ranked candidate field or header,
-    else by shape clusters (:mod:`inferrer.inference.kinds`). ``choice`` forces a
-    field, a header, or no split at all.
+    these come in shape groups, split by the best ranked candidate field (also one of a
+    top-level object, ``/metadata/type``) or header, else by shape clusters
+    (:mod:`inferrer.inference.kinds`). ``choice`` forces a field, a header, or no split
+    at all.
     """
     forced = None if choice is None else choice.field
     envelope = {g: k for g, k in groups.items() if g is not None and g[0] in _ENVELOPE_FIELDS}
