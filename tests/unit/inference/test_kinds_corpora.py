@@ -177,3 +177,15 @@ def test_the_search_ends_early_on_a_perfect_known_name() -> None:
     short = kind_rules.rank_candidates([a, b], complete=False)
     assert [c.field for c in full] == ["/meta/kind", "/x/y"]
     assert [c.field for c in short] == ["/meta/kind"]
+
+
+def test_nested_candidates_are_bounded_known_names_first() -> None:
+    nested = [f"/m/f{i:02d}" for i in range(20)] + ["/m/type", "/z/eventType"]
+    values = {n: {"A": 10, "B": 10} for n in nested} | {"top": {"A": 10, "B": 10}}
+    group = kind_rules.ShapeGroup("s", 20, frozenset({"m", "z", "top"}), values)
+    names = kind_rules.candidate_names([group])
+    chosen = [n for n in names if n.startswith("/")]
+    assert len(chosen) == kind_rules.MAX_NESTED_CANDIDATES
+    assert {"/m/type", "/z/eventType"} <= set(chosen)
+    assert "top" in names  # top-level fields are not bounded
+    assert max(n for n in chosen if "/f" in n) == "/m/f13"  # then by pointer
