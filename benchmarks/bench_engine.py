@@ -5,7 +5,8 @@
     python benchmarks/bench_engine.py live [--messages 1000000] [--flat-sizes 100000,2000000]
     python benchmarks/bench_engine.py wide [--sizes 100,500,2000] [--per-topic 100]
     python benchmarks/bench_engine.py maps [--flat-sizes 100000,2000000]
-    python benchmarks/bench_engine.py all  [...]                 # the five in turn
+    python benchmarks/bench_engine.py shapes [--flat-sizes 100000,2000000]
+    python benchmarks/bench_engine.py all  [...]                 # the six in turn
 
 Every command timed is a whole process (the venv's ``infer-asyncapi`` console script, or a
 peer from ``engine_peers.py``), started through a tiny launcher that forks it and reaps it
@@ -31,6 +32,10 @@ also writes all of it as JSON.
   of no known key shape (``s-0a3f9c``, ``WH-0000042``: maps only by key statistics);
   peak RSS and wall of ``infer-asyncapi infer --from-file`` at each size (flat: the paths
   collapse into one value node past 1000 distinct keys).
+* ``shapes``: captures of ``--flat-sizes`` envelope messages whose key sets are ever new
+  (top level and record, no known discriminator); peak RSS and wall of
+  ``infer-asyncapi infer --from-file`` at each size (flat: past 256 shapes the shape
+  groups are those of the top-level key sets, past 256 of those one group).
 * ``wide``: 100, 500, 2000 topics x 3 partitions x 100 messages (created incrementally),
   ``infer-asyncapi --topics 'wide.RUN.*' --max-messages 100`` (per topic) per size.
 """
@@ -657,19 +662,28 @@ def case_live(args: argparse.Namespace, results: Results, workdir: Path) -> None
 
 
 def case_maps(args: argparse.Namespace, results: Results, workdir: Path) -> None:
+    _flatness(args, results, workdir, "maps", "new-sensor-ids", "objects keyed by ever-new ids")
+
+
+def case_shapes(args: argparse.Namespace, results: Results, workdir: Path) -> None:
+    _flatness(args, results, workdir, "shapes", "new-shapes", "ever-new key sets")
+
+
+def _flatness(
+    args: argparse.Namespace, results: Results, workdir: Path, case: str, corpus: str, what: str
+) -> None:
+    """Peak RSS of ``infer --from-file`` on captures of ``corpus`` at each flat size."""
     sizes = [int(x) for x in args.flat_sizes.split(",") if x] or [100_000, 2_000_000]
     cli = console_script()
     contenders = []
     for size in sizes:
-        capture = write_captures(workdir, ("new-sensor-ids",), size)["new-sensor-ids"]
-        out = workdir / f"maps-{size}.yaml"
+        capture = write_captures(workdir, (corpus,), size)[corpus]
+        out = workdir / f"{case}-{size}.yaml"
         contender = infer_contender(cli, capture, out, size)
         contenders.append(Contender(f"infer @ {size:,}", contender.cmd, contender.check))
-    print(f"maps: flatness at {sizes}", file=sys.stderr)
-    runs = interleave(results, "maps", contenders, args.flat_repeats, 0, workdir)
-    figures_table(
-        results, "maps: infer --from-file on objects keyed by ever-new ids", {"maps": runs}
-    )
+    print(f"{case}: flatness at {sizes}", file=sys.stderr)
+    runs = interleave(results, case, contenders, args.flat_repeats, 0, workdir)
+    figures_table(results, f"{case}: infer --from-file on {what}", {case: runs})
     low, high = runs[contenders[0].label], runs[contenders[-1].label]
     growth = med(high, "rss_mb") / med(low, "rss_mb")
     rows = [
@@ -681,7 +695,7 @@ def case_maps(args: argparse.Namespace, results: Results, workdir: Path) -> None
         ]
     ]
     header = [f"peak RSS @ {sizes[0]:,}", f"peak RSS @ {sizes[-1]:,}", "growth"]
-    table(results, "maps: flatness", header, rows)
+    table(results, f"{case}: flatness", header, rows)
 
 
 # ---------------------------------------------------------------- case: wide
@@ -798,6 +812,7 @@ CASES = {
     "live": case_live,
     "wide": case_wide,
     "maps": case_maps,
+    "shapes": case_shapes,
 }
 
 
@@ -814,10 +829,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--flat-sizes",
         default="100000,2000000",
-        help="live/maps: messages read for the peak-RSS flatness figures ('' skips them)",
+        help="live/maps/shapes: messages read for the peak-RSS flatness figures ('' skips them)",
     )
     p.add_argument(
-        "--flat-repeats", type=int, default=3, help="live/maps: rounds of the flatness runs (3)"
+        "--flat-repeats",
+        type=int,
+        default=3,
+        help="live/maps/shapes: rounds of the flatness runs (3)",
     )
     p.add_argument("--partitions", type=int, default=3, help="live: partitions of the topics (3)")
     p.add_argument("--sizes", default="100,500,2000", help="wide: topic counts (100,500,2000)")

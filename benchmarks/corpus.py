@@ -92,12 +92,24 @@ def new_sensor_ids_event(i: int, rnd: random.Random) -> dict[str, object]:
     return {"n": i, "readings": readings, "stock": {f"WH-{i:07d}": i % 50}}
 
 
+def new_shapes_event(i: int, rnd: random.Random) -> dict[str, object]:
+    """An envelope whose key sets are ever new, at the top level and in its record, and
+    no known discriminator: 24 optional top-level fields and 16 optional ``data`` fields,
+    each present or not by chance (2**40 shapes), a low-cardinality ``meta.source``.
+    ``{"id": 7, "meta": {"source": "edge"}, "o3": 1, ..., "data": {"d0": 0.5, ...}}``"""
+    value: dict[str, object] = {"id": i, "meta": {"source": ("edge", "cloud")[i % 2]}}
+    value.update({f"o{k}": k for k in range(24) if rnd.random() < 0.5})
+    value["data"] = {f"d{k}": round(rnd.random(), 3) for k in range(16) if rnd.random() < 0.5}
+    return value
+
+
 MAKERS = {
     "same": same_shape_event,
     "varied": varied_event,
     "small": small_event,
     "new-ids": new_ids_event,
     "new-sensor-ids": new_sensor_ids_event,
+    "new-shapes": new_shapes_event,
 }
 """Every corpus by name; the file and live benchmarks pick from these."""
 

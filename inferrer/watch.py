@@ -20,7 +20,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from inferrer.drift.spec import SpecView
     from inferrer.engine import Engine
     from inferrer.inference import TopicObservation
+    from inferrer.inference.kinds import DiscriminatorChoice
     from inferrer.kafka.group import TP, GroupConsumer
 
 _LOG = logging.getLogger("inferrer.watch")
@@ -104,6 +105,9 @@ class WatchConfig:
     """Stop after this many seconds (None: until stopped)."""
     keep_values: bool = False
     """Snapshots hold the sampled values themselves, not digests (``--keep-values``)."""
+    discriminators: tuple[DiscriminatorChoice, ...] = ()
+    """``--discriminator`` choices: how the kinds of matching topics are told apart in
+    the status's kind counts and in the live drift check (snapshots keep the fold)."""
 
 
 @dataclass
@@ -201,6 +205,16 @@ class _StatusServer:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def count_kinds(
+    observed: Mapping[str, TopicObservation], discriminators: Sequence[DiscriminatorChoice] = ()
+) -> dict[str, int]:
+    """Per topic, the number of event kinds a document of ``observed`` would have, the
+    ``--discriminator`` choices applied."""
+    from inferrer.inference import summarize_all
+
+    return {s.topic: len(s.kinds) for s in summarize_all(observed, discriminators)}
 
 
 class Watcher:
@@ -416,9 +430,8 @@ class Watcher:
         self._drain()
         if results is None:
             return
-        report = diff_observed(
-            self._spec, summarize_all(self.observed), None, CoreTraffic(results), self._options
-        )
+        summaries = summarize_all(self.observed, self.config.discriminators)
+        report = diff_observed(self._spec, summaries, None, CoreTraffic(results), self._options)
         for finding in report.findings:
             if finding.id in self.emitted:
                 continue
@@ -431,7 +444,7 @@ class Watcher:
 
     def _count_kinds(self) -> None:
         self._drain()
-        kinds = {t: len(o.to_dict()["kinds"]) for t, o in self.observed.items()}
+        kinds = count_kinds(self.observed, self.config.discriminators)
         with self._lock:
             self.status.kinds = kinds
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from inferrer.inference.rules import is_data_key
 from inferrer.model import json_type
 
 # The standard library's regular expression parser; private, hence loaded untyped.
@@ -143,26 +144,6 @@ def _example_object(schema: Mapping[str, Any], depth: int) -> dict[str, Any]:
         key = _redact_string("", names) if isinstance(names, Mapping) else "key1"
         return {key: _example(additional, depth + 1)}
     return result
-
-
-_FIELD_NAME = re.compile(r"[A-Za-z_$@][A-Za-z0-9_$.:-]{0,63}")
-_DIGIT_RUN = re.compile(r"[0-9]{6}")
-
-
-def is_data_key(key: str) -> bool:
-    """Whether an object key is data (a card number, an account id, a uuid, a date, an
-        email address, a person's name) rather than the name of a field: a key of a map-key
-        family that never names a field (uuid, integer, date, date-time, code:
-    :data:`inferrer.inference.rules.STRONG_KEY_FAMILIES`), one that is not shaped like
-        an identifier (letters, digits, ``_ $ . : -``, at most 64, starting with a letter), or
-        one holding six digits in a row."""
-    from inferrer.inference.rules import STRONG_KEY_FAMILIES, key_families
-
-    return (
-        bool(key_families(key) & STRONG_KEY_FAMILIES)
-        or _FIELD_NAME.fullmatch(key) is None
-        or _DIGIT_RUN.search(key) is not None
-    )
 
 
 def redact_path(path: str) -> str:

@@ -153,9 +153,10 @@ Discriminator = Annotated[
         "--discriminator",
         metavar="TOPIC=FIELD",
         help="How the event kinds of the topics matching TOPIC (a shell glob) are told "
-        "apart: FIELD is a top-level payload field as a JSON pointer (/action), "
-        "header:NAME, or none (one kind); repeatable, the last match wins. Default: "
-        "inferred (see the evidence file's kind-selection).",
+        "apart: FIELD is a payload field as a JSON pointer, top-level (/action) or of "
+        "a top-level object (/metadata/type), header:NAME, or none (one kind); "
+        "repeatable, the last match wins. Default: inferred (see the evidence file's "
+        "kind-selection).",
         rich_help_panel=SOURCE_PANEL,
     ),
 ]

@@ -32,7 +32,7 @@ def _seconds(text: str, flag: str, *, allow_zero: bool = False) -> float:
 
 @app.command("watch", cls=Command)
 @handles_errors
-@with_source_options(sample=False, from_file=False)
+@with_source_options(sample=False, from_file=False, kinds=True)
 def watch_command(
     group: Annotated[
         str,
@@ -205,6 +205,7 @@ def watch_command(
         )
     if not group.strip():
         raise UsageError("--group must name a consumer group")
+    discriminators = source_options.discriminators()
     if snapshot_dir is None and snapshot_topic is None:
         LOG.warning("no --snapshot-dir or --snapshot-topic: nothing will be kept")
     if fail_on != "never" and spec is None:
@@ -235,6 +236,7 @@ def watch_command(
         timeout=sample.timeout,
         duration=_seconds(duration, "--duration") if duration else None,
         keep_values=keep_values,
+        discriminators=discriminators,
     )
     stop = threading.Event()
     signalled: list[int] = []

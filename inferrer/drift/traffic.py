@@ -27,7 +27,7 @@ import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
 
-from inferrer.asyncapi.redact import is_data_key, redact_example
+from inferrer.asyncapi.redact import redact_example
 from inferrer.drift.findings import FindingCollector
 from inferrer.drift.model import DriftReport, Evidence, Where
 from inferrer.drift.options import DiffOptions
@@ -37,6 +37,7 @@ from inferrer.drift.spec import SpecChannel, SpecMessage, SpecView, normalize_sp
 from inferrer.errors import SpecError
 from inferrer.inference.rules import (
     FORMATS,
+    is_data_key,
     is_enum_token,
     is_id_name,
     is_personal_name,
@@ -178,6 +179,24 @@ class _Recorder:
     repeats: int = 0
 
 
+_MISSING: Final = object()
+
+
+def _discriminator_at(value: Mapping[str, Any], field: str) -> Any:
+    """A message's discriminator value: a top-level field, or a JSON pointer
+    (``/metadata/type``) for one nested in a record; ``_MISSING`` when absent."""
+    if not field.startswith("/"):
+        return value.get(field, _MISSING)
+    node: Any = value
+    for token in field[1:].split("/"):
+        if not isinstance(node, Mapping):
+            return _MISSING
+        node = node.get(unescape_token(token), _MISSING)
+        if node is _MISSING:
+            return _MISSING
+    return node
+
+
 def match_message(channel: SpecChannel, kind: str | None, value: Any) -> SpecMessage | None:
     """The documented message a decoded message belongs to, or None for an unknown kind."""
     messages = channel.messages
@@ -192,8 +211,8 @@ def match_message(channel: SpecChannel, kind: str | None, value: Any) -> SpecMes
             if (
                 m.discriminator
                 and m.discriminator_value is not None
-                and m.discriminator in value
-                and str(value[m.discriminator]) == m.discriminator_value
+                and (found := _discriminator_at(value, m.discriminator)) is not _MISSING
+                and str(found) == m.discriminator_value
             ):
                 return m
     if len(messages) == 1:

@@ -39,6 +39,7 @@ from inferrer.asyncapi.redact import detect_format, placeholder_for_format
 from inferrer.inference.rules import (
     STRONG_KEY_FAMILIES,
     family_mask,
+    is_data_key,
     is_enum_token,
     is_id_name,
     is_personal_name,
@@ -153,13 +154,11 @@ def _digits(raw: bytes, n: int) -> str:
 
 def digest_key(key: str) -> str:
     """An object key as saved: a key that is data (a card number, an account id, a uuid,
-    a name: :func:`inferrer.asyncapi.redact.is_data_key`) becomes a digest of the same key
+    a name: :func:`inferrer.inference.rules.is_data_key`) becomes a digest of the same key
     family and id prefix, so that the map rule decides the same on the saved file; dates,
     date-times and three-letter codes are kept (they name days and currencies, not
     people), as are field names. A key whose family a digest cannot keep becomes a plain
     string digest."""
-    from inferrer.asyncapi.redact import is_data_key
-
     if not is_data_key(key):
         return key
     families = key_families(key)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -348,14 +348,24 @@ def _shape_group(g: tuple[str, str], k: KindObservation) -> kind_rules.ShapeGrou
         return None
     count = k.count
     values: dict[str, dict[str, int]] = {}
+    nested: set[str] = set()
     for name, child in root.children.items():
         if child.n_str == count and child.strs is not None:
             values[name] = dict(child.strs)
+        if child.n_obj != count or child.is_map():
+            continue
+        # A top-level record in every message (an envelope's metadata or data): its
+        # keys are part of the shape, its string fields candidates.
+        for sub, grand in child.children.items():
+            if grand.present == count and not rules.is_data_key(sub):
+                nested.add(f"{name}/{sub}")
+            if grand.n_str == count and grand.strs is not None:
+                values[kind_rules.nested_name(name, sub)] = dict(grand.strs)
     for name, child in k.headers.root.children.items():
         if child.n_str == count and child.strs is not None:
             values[HEADER_KIND_PREFIX + name] = dict(child.strs)
     keys = frozenset(n for n, c in root.children.items() if c.present)
-    return kind_rules.ShapeGroup(g[1], count, keys, values)
+    return kind_rules.ShapeGroup(g[1], count, keys, values, frozenset(nested))
 
 
 def _merged(kinds: list[KindObservation]) -> KindObservation:
@@ -379,13 +389,22 @@ def _split_by(
             data = dict(kind.data)
             data["count"] = n
             if not field_name.startswith(HEADER_KIND_PREFIX):
+                path = kind_rules.field_tokens(field_name)
                 data["examples"] = [
-                    e for e in data["examples"] if json.loads(e[1]).get(field_name) == value
+                    e for e in data["examples"] if _value_at(json.loads(e[1]), path) == value
                 ]
             kind = KindObservation(data)
         g = (field_name, value)
         out.append((rules.pascal_case(_kind_name(g)), g, kind))
     return out
+
+
+def _value_at(value: Any, path: Sequence[str]) -> Any:
+    for token in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(token)
+    return value
 
 
 def _resolve_kinds(
@@ -400,9 +419,10 @@ def _resolve_kinds(
     headers split a topic only when at least two values occur and their shapes
     (top-level property sets, and those of top-level records) differ; otherwise the
     topic has one kind (the field may still become an enum). Messages without any of
-    these come in shape groups, split by the best ranked candidate field or header,
-    else by shape clusters (:mod:`inferrer.inference.kinds`). ``choice`` forces a
-    field, a header, or no split at all.
+    these come in shape groups, split by the best ranked candidate field (also one of a
+    top-level object, ``/metadata/type``) or header, else by shape clusters
+    (:mod:`inferrer.inference.kinds`). ``choice`` forces a field, a header, or no split
+    at all.
     """
     forced = None if choice is None else choice.field
     envelope = {g: k for g, k in groups.items() if g is not None and g[0] in _ENVELOPE_FIELDS}
@@ -495,7 +515,9 @@ def _resolve_shapes(
     """Kinds of the shape groups (None: one kind with the rest), groups left for the
     rest, and the evidence."""
     shape_groups = [info for info, _ in infos.values()]
-    ranked = kind_rules.rank_candidates(shape_groups)
+    # The ranking of all candidates only when a forced choice or no perfect known name
+    # needs it (the same winner either way).
+    ranked = kind_rules.rank_candidates(shape_groups, complete=forced is not None)
     evidence: dict[str, Any] = {
         "candidates": [c.evidence() for c in ranked if c.plausible][: kind_rules.MAX_LISTED]
     }
@@ -594,7 +616,9 @@ def _pin_discriminator(schema: dict[str, Any], g: GroupKey) -> dict[str, Any]:
     its property lists that one value, although a constant is otherwise no enum."""
     if g is None or g[0] in _ENVELOPE_FIELDS or g[0].startswith(HEADER_KIND_PREFIX):
         return schema
-    prop = (schema.get("properties") or {}).get(g[0])
+    prop: Any = schema
+    for token in kind_rules.field_tokens(g[0]):
+        prop = (prop.get("properties") or {}).get(token) if isinstance(prop, dict) else None
     if isinstance(prop, dict) and prop.get("type") == "string":
         prop["enum"] = [g[1]]
     return schema

@@ -425,3 +425,21 @@ def pascal_case(text: str) -> str:
     if name[0].isdigit():
         name = "K" + name
     return name
+
+
+_FIELD_NAME: Final = re.compile(r"[A-Za-z_$@][A-Za-z0-9_$.:-]{0,63}")
+_DIGIT_RUN: Final = re.compile(r"[0-9]{6}")
+
+
+def is_data_key(key: str) -> bool:
+    """Whether an object key is data (a card number, an account id, a uuid, a date, an
+    email address, a person's name) rather than the name of a field: a key of a map-key
+    family that never names a field (uuid, integer, date, date-time, code:
+    :data:`STRONG_KEY_FAMILIES`), one that is not shaped like an identifier (letters,
+    digits, ``_ $ . : -``, at most 64, starting with a letter), or one holding six digits
+    in a row. (The redactor replaces such keys; a shape ignores records keyed by them.)"""
+    return (
+        bool(key_families(key) & STRONG_KEY_FAMILIES)
+        or _FIELD_NAME.fullmatch(key) is None
+        or _DIGIT_RUN.search(key) is not None
+    )

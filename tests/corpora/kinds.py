@@ -5,9 +5,14 @@ discriminator values, or the shape clusters' distinguishing keys; empty for a to
 one kind). Positives: a payload field with an unusual name (``action``, ``op``,
 ``messageName``, ``recordType``), only a header with an unusual name, no
 discriminator but disjoint record classes, and 64 kinds in one header (past the old
-limit of 50). Look-alikes: low-cardinality fields whose values share the shapes
-(``status``, ``currency``, ``region``), a field with one conditional field per value
-(``failureReason`` when ``FAILED``), and a single kind with many optional fields.
+limit of 50), and envelopes naming the kind in a field of a nested object
+(``/metadata/type``, ``/header/eventType``, ``/meta/kind``, ``/context/action``,
+``/_envelope/recordName``) while the kinds differ only inside the data object (or at
+the top level). Look-alikes: low-cardinality fields whose values share the shapes
+(``status``, ``currency``, ``region``, also nested in a record), a field with one
+conditional field per value (``failureReason`` when ``FAILED``, also nested), an
+envelope whose data is a map with ever-new keys, and a single kind with many optional
+fields.
 
 ``python -m tests.corpora.kinds`` prints kinds found / expected and false splits per
 corpus, for the engine and the oracle.
@@ -63,6 +68,40 @@ def _kinds(
     return make
 
 
+Fields = dict[str, Callable[[random.Random], Any]]
+
+
+def _envelope(
+    meta: str,
+    field_name: str,
+    data: str,
+    shapes: dict[str, Fields],
+    meta_common: Fields,
+    top_common: Fields,
+    optional: tuple[str, ...] = (),
+) -> MakeMessage:
+    """``{meta: {field_name: kind, ...}, data: {kind's fields}, ...}``; ``optional``
+    fields appear in the data object of any kind; ``data == ""`` puts the kind's
+    fields at the top level."""
+    names = sorted(shapes)
+
+    def make(rng: random.Random, i: int) -> Message:
+        kind = rng.choice(names)
+        value: dict[str, Any] = {k: g(rng) for k, g in top_common.items()}
+        value[meta] = {field_name: kind, **{k: g(rng) for k, g in meta_common.items()}}
+        body = {k: g(rng) for k, g in shapes[kind].items()}
+        for extra in optional:
+            if rng.random() < 0.4:
+                body[extra] = rng.randint(0, 99)
+        if data:
+            value[data] = body
+        else:
+            value.update(body)
+        return value, (("content-type", b"application/json"),)
+
+    return make
+
+
 def _id(rng: random.Random) -> str:
     return f"{rng.getrandbits(64):016x}"
 
@@ -84,6 +123,36 @@ def _pick(*values: str) -> Callable[[random.Random], str]:
 
 
 COMMON = {"id": _id, "at": _ts}
+
+
+def _nested_lookalike(
+    record: str, field_name: str, values: tuple[str, ...], optional: tuple[str, ...]
+) -> MakeMessage:
+    """One kind: ``{record: {field_name: one of values, ...optional fields}, meta}``;
+    every value sees every optional field."""
+
+    def make(rng: random.Random, i: int) -> Message:
+        body: dict[str, Any] = {field_name: rng.choice(values), "amount": _amount(rng)}
+        for extra in optional:
+            if rng.random() < 0.4:
+                body[extra] = rng.randint(0, 99)
+        value = {"id": _id(rng), record: body, "meta": {"source": _pick("a", "b")(rng)}}
+        return value, (("content-type", b"application/json"),)
+
+    return make
+
+
+def _map_envelope() -> MakeMessage:
+    """One kind: ``{meta: {type: "reading", origin}, data: {sensor id: value, ...}}``,
+    sensor ids ever new (a map, not a shape)."""
+
+    def make(rng: random.Random, i: int) -> Message:
+        sensors = {f"s-{rng.getrandbits(24):06x}": _amount(rng) for _ in range(rng.randint(1, 4))}
+        meta = {"type": "reading", "origin": _pick("edge", "cloud")(rng)}
+        return {"meta": meta, "data": sensors}, (("content-type", b"application/json"),)
+
+    return make
+
 
 CORPORA: list[KindsCorpus] = [
     KindsCorpus(
@@ -186,6 +255,90 @@ CORPORA: list[KindsCorpus] = [
         ),
         frozenset({"email", "legalName", "amount"}),
     ),
+    # Envelopes: the kind in a field of a nested object.
+    KindsCorpus(
+        "billing.ledger.events",
+        _envelope(
+            "metadata",
+            "type",
+            "data",
+            {
+                "InvoiceIssued": {"invoiceNo": _id, "total": _amount, "dueAt": _ts},
+                "PaymentCaptured": {"paymentId": _id, "amount": _amount, "method": _word},
+                "RefundIssued": {"refundId": _id, "refunded": _amount, "reason": _word},
+            },
+            {"id": _id, "occurredAt": _ts, "source": _pick("billing", "checkout")},
+            {},
+            optional=("note",),
+        ),
+        frozenset({"InvoiceIssued", "PaymentCaptured", "RefundIssued"}),
+    ),
+    KindsCorpus(
+        "ops.alerts.stream",
+        _envelope(
+            "header",
+            "eventType",
+            "payload",
+            {
+                "AlertRaised": {"severity": _pick("low", "high"), "rule": _word, "value": _amount},
+                "AlertAcked": {"ackedBy": _word, "ackedAt": _ts},
+                "AlertResolved": {"resolvedAt": _ts, "durationMs": lambda r: r.randint(1, 10**6)},
+            },
+            {"source": _pick("prom", "grafana"), "version": _pick("1", "2")},
+            {"traceId": _id},
+        ),
+        frozenset({"AlertRaised", "AlertAcked", "AlertResolved"}),
+    ),
+    KindsCorpus(
+        "lab.samples.feed",
+        _envelope(
+            "meta",
+            "kind",
+            "body",
+            {
+                "sample-received": {"tube": _id, "volumeMl": _amount, "site": _word},
+                "assay-started": {"assay": _word, "machine": _word},
+                "assay-finished": {"assay": _word, "result": _amount, "flags": _word},
+                "sample-discarded": {"tube": _id, "discardReason": _word},
+            },
+            {"schema": _pick("v1"), "lab": _pick("north", "south", "east")},
+            {"at": _ts},
+        ),
+        frozenset({"sample-received", "assay-started", "assay-finished", "sample-discarded"}),
+    ),
+    KindsCorpus(
+        "fleet.jobs.audit",
+        _envelope(
+            "context",
+            "action",
+            "job",
+            {
+                "dispatch": {"driver": _word, "vehicle": _id, "eta": _ts},
+                "complete": {"deliveredAt": _ts, "signature": _word},
+                "abort": {"abortedBy": _word, "abortCode": _pick("A1", "B2")},
+            },
+            {"tenant": _pick("acme", "globex"), "region": _pick("eu", "us")},
+            {"id": _id},
+            optional=("priority", "retries"),
+        ),
+        frozenset({"dispatch", "complete", "abort"}),
+    ),
+    KindsCorpus(
+        "media.assets.sync",
+        _envelope(
+            "_envelope",
+            "recordName",
+            "",
+            {
+                "Video": {"durationS": _amount, "codec": _word, "fps": _amount},
+                "Image": {"width": lambda r: r.randint(1, 4000), "height": _amount},
+                "Caption": {"language": _pick("en", "de"), "text": _word, "track": _word},
+            },
+            {"producer": _pick("ingest", "transcoder")},
+            {"assetId": _id},
+        ),
+        frozenset({"Video", "Image", "Caption"}),
+    ),
     # Look-alikes: one kind each.
     KindsCorpus(
         "bank.accounts.status",
@@ -213,6 +366,44 @@ CORPORA: list[KindsCorpus] = [
             },
             {**COMMON, "currency": _pick("EUR", "USD", "JPY")},
         ),
+        frozenset(),
+    ),
+    KindsCorpus(
+        "shop.carts.state",
+        _nested_lookalike(
+            "cart",
+            "status",
+            ("OPEN", "CHECKED_OUT", "ABANDONED"),
+            ("coupon", "giftWrap", "referrer", "loyalty", "note"),
+        ),
+        frozenset(),
+    ),
+    KindsCorpus(
+        "fx.quotes.nested",
+        _nested_lookalike(
+            "quote", "currency", ("EUR", "USD", "GBP", "JPY"), ("bid", "ask", "spread", "venue")
+        ),
+        frozenset(),
+    ),
+    KindsCorpus(
+        "pay.payouts.nested-failed",
+        _envelope(
+            "meta",
+            "state",
+            "data",
+            {
+                "SETTLED": {"amount": _amount},
+                "PENDING": {"amount": _amount},
+                "FAILED": {"amount": _amount, "failureReason": _word},
+            },
+            {"source": _pick("bank", "card")},
+            {"id": _id},
+        ),
+        frozenset(),
+    ),
+    KindsCorpus(
+        "iot.sensors.readings",
+        _map_envelope(),
         frozenset(),
     ),
     KindsCorpus(

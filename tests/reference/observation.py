@@ -46,9 +46,10 @@ KIND_EXAMPLES: Final = 3
 _ENVELOPE_FIELDS: Final = frozenset({"ce_type", "op"})
 SHAPE_GROUP_FIELD: Final = "@shape"
 """The group field of messages without a discriminator whose payload is an object:
-they are grouped by their top-level key set (:func:`shape_signature`)."""
+they are grouped by their shape (:func:`shape_signature`)."""
 MAX_SHAPES: Final = 256
-"""More shape groups than this on one topic: they are merged into one group."""
+"""More two-level shapes than this on one topic: groups of the top-level key set alone;
+more of those: they are merged into one group."""
 _DECODED: Final = frozenset({"json", "text"})
 _KEY_DECODED: Final = _DECODED | {"int32", "int64"}
 """Keys also have values when read as Kafka Integer / Long serializer bytes."""
@@ -107,13 +108,25 @@ def _stamp_range(stamps: list[int | None]) -> tuple[int | None, int | None, int]
     return min(known), max(known), len(known)
 
 
+def _keys_bytes(keys: Iterable[str]) -> bytes:
+    return b"".join(len(raw).to_bytes(4, "big") + raw for raw in (k.encode("utf-8") for k in keys))
+
+
 def shape_signature(value: dict[str, Any]) -> str:
     """CRC-32 of the sorted keys, each preceded by its UTF-8 length (4 bytes,
-    big-endian), as eight hex digits."""
-    data = b"".join(
-        len(raw).to_bytes(4, "big") + raw for raw in (k.encode("utf-8") for k in sorted(value))
-    )
-    return f"{zlib.crc32(data):08x}"
+    big-endian), as eight hex digits; when some value is an object, a dot and the CRC-32
+    of each such key (sorted), its key count (4 bytes, big-endian) and its sorted keys,
+    encoded the same way. An object with a key that is data (:func:`rules.is_data_key`: a
+    map's key) counts as empty."""
+    keys = sorted(value)
+    top = f"{zlib.crc32(_keys_bytes(keys)):08x}"
+    nested = [
+        _keys_bytes([k]) + len(sub).to_bytes(4, "big") + _keys_bytes(sub)
+        for k in keys
+        if type(child := value[k]) is dict
+        for sub in [[] if any(map(rules.is_data_key, child)) else sorted(child)]
+    ]
+    return f"{top}.{zlib.crc32(b''.join(nested)):08x}" if nested else top
 
 
 def _raw_group(p: Parts) -> tuple[str | None, str | None]:
@@ -339,6 +352,9 @@ class TopicObservation:
         self.groups: dict[GroupKey, KindObservation] = {}
         self.collapsed = False
         """True once payload discriminator values exceeded MAX_KINDS: not a discriminator."""
+        self.shapes_coarse = False
+        """True once more than MAX_SHAPES two-level shapes were seen: shape groups are
+        keyed by their top-level signature alone."""
         self.shapes_collapsed = False
         """True once more than MAX_SHAPES shape groups were seen: they are one group."""
         self._pending: list[Parts] = []
@@ -424,13 +440,30 @@ class TopicObservation:
         if kind is None or field_name is None:
             return None
         if field_name == SHAPE_GROUP_FIELD:
-            return None if self.shapes_collapsed else (field_name, kind)
+            if self.shapes_collapsed:
+                return None
+            return (field_name, kind.split(".", 1)[0] if self.shapes_coarse else kind)
         if self.collapsed and field_name not in _ENVELOPE_FIELDS:
             return None
         return (field_name, kind)
 
+    def _shape_groups(self) -> list[GroupKey]:
+        return [g for g in self.groups if g is not None and g[0] == SHAPE_GROUP_FIELD]
+
     def _maybe_collapse(self) -> None:
-        shape_groups = [g for g in self.groups if g is not None and g[0] == SHAPE_GROUP_FIELD]
+        shape_groups = self._shape_groups()
+        if not self.shapes_collapsed and (self.shapes_coarse or len(shape_groups) > MAX_SHAPES):
+            self.shapes_coarse = True
+            for g in shape_groups:
+                assert g is not None
+                target = self._group_key(*g)
+                if target != g:
+                    kind = self.groups.pop(g)
+                    if target in self.groups:
+                        self.groups[target].merge(kind)
+                    else:
+                        self.groups[target] = kind
+            shape_groups = self._shape_groups()
         if self.shapes_collapsed or len(shape_groups) > MAX_SHAPES:
             self.shapes_collapsed = True
             self._merge_into_none(shape_groups)
@@ -479,6 +512,7 @@ class TopicObservation:
             "headers": self.headers.to_dict(),
             "collapsed": self.collapsed,
             "shapes_collapsed": self.shapes_collapsed,
+            "shapes_coarse": self.shapes_coarse,
             "kinds": [
                 {"field": None if g is None else g[0], "value": None if g is None else g[1]}
                 | {"observation": k.to_dict()}

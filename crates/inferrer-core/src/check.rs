@@ -468,6 +468,19 @@ impl Plan {
     }
 }
 
+/// The value of a message's discriminator: a top-level field, or a JSON pointer
+/// (`/metadata/type`) for one nested in a record.
+fn discriminator_at<'a>(v: &'a Value, field: &str) -> Option<&'a Value> {
+    let Some(pointer) = field.strip_prefix('/') else {
+        return v.get(field);
+    };
+    let mut node = v;
+    for token in pointer.split('/') {
+        node = node.get(&token.replace("~1", "/").replace("~0", "~"))?;
+    }
+    Some(node)
+}
+
 /// `match_message`: the index of the documented message a decoded one belongs to.
 fn match_message(ch: &Channel, kind: Option<&str>, value: Option<&Value>) -> Option<usize> {
     let messages = &ch.messages;
@@ -484,7 +497,7 @@ fn match_message(ch: &Channel, kind: Option<&str>, value: Option<&Value>) -> Opt
     if let Some(v @ Value::Object(_)) = value {
         for (i, m) in messages.iter().enumerate() {
             if let (Some(d), Some(dv)) = (&m.discriminator, &m.discriminator_value) {
-                if let Some(found) = v.get(d) {
+                if let Some(found) = discriminator_at(v, d) {
                     if py_str(found).as_deref() == Some(dv.as_str()) {
                         return Some(i);
                     }

@@ -204,6 +204,29 @@ pub fn strong_key_families() -> u32 {
     grammar().strong
 }
 
+/// Whether an object key is data rather than a field's name (`redact.is_data_key`):
+/// not shaped like an identifier (`[A-Za-z_$@][A-Za-z0-9_$.:-]{0,63}`), holding six
+/// digits in a row, or of a strong key family (uuid, integer, date, date-time, code).
+pub fn is_data_key(key: &str) -> bool {
+    let b = key.as_bytes();
+    let head_ok = matches!(b.first(), Some(c) if c.is_ascii_alphabetic() || b"_$@".contains(c));
+    if !head_ok
+        || b.len() > 64
+        || !b[1..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || b"_$.:-".contains(c))
+    {
+        return true;
+    }
+    if b.windows(6).any(|w| w.iter().all(u8::is_ascii_digit)) {
+        return true;
+    }
+    // Of the strong families, a key shaped like a field name can only be a code (three
+    // letters) or a uuid (36 characters): dates and integers start with a digit or a
+    // sign. The other lengths skip the grammar's checks (this runs per nested key).
+    matches!(b.len(), 3 | 36) && key_families(key) & strong_key_families() != 0
+}
+
 /// (prefix, rest) of a key made of a short prefix and hex digits (`WH-0042`,
 /// `s-0a3f9c`, `user123`), as `rules.split_id_key`: the prefix is 1 to 16 ASCII letters
 /// up to and including the first separator (`- _ : .`), or without one the leading
@@ -391,5 +414,36 @@ mod tests {
         assert_eq!(split_id_key("sensor-beef12"), Some(("sensor-", "beef12")));
         assert_eq!(split_id_key("abcdefghijklmnopq1"), None);
         assert_eq!(strong_key_families().count_ones(), 5);
+    }
+
+    #[test]
+    fn data_keys_need_the_grammar_only_for_codes_and_uuids() {
+        let keys = [
+            "amount",
+            "EUR",
+            "eur",
+            "2024-01-31",
+            "2024-01-31T10:00:00Z",
+            "-12",
+            "42",
+            "user_123456",
+            "user_12345",
+            "s-0a3f9c",
+            "WH-0000042",
+            "a b",
+            "x.y:z-w",
+            "0f1e2d3c-4b5a-4978-8877-665544332211",
+            "af1e2d3c-4b5a-4978-8877-665544332211",
+            "$ref",
+            "@type",
+            "",
+            "ABCD",
+        ];
+        for k in keys {
+            let full = is_data_key(k) || key_families(k) & strong_key_families() != 0;
+            assert_eq!(is_data_key(k), full, "{k}");
+        }
+        assert!(is_data_key("af1e2d3c-4b5a-4978-8877-665544332211") && is_data_key("EUR"));
+        assert!(!is_data_key("amount") && !is_data_key("user_12345"));
     }
 }

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::decode::Decoded;
+use crate::formats::is_data_key;
 use crate::pyrepr::canonical_json;
 use crate::stats::Shape;
 use crate::value::Value;
@@ -21,29 +22,67 @@ pub const KIND_EXAMPLES: usize = 3;
 /// they always split a topic into kinds, whatever their number.
 const ENVELOPE_FIELDS: [&str; 2] = ["ce_type", "op"];
 
-/// Distinct top-level key sets (shape groups) kept apart on one topic; beyond this the
-/// topic's messages without a discriminator are one group (its shapes are not a few
-/// record classes but the combinations of many optional fields).
+/// Distinct shapes (shape groups) kept apart on one topic. Beyond this many two-level
+/// shapes the groups become those of the top-level key sets alone (`shapes_coarse`);
+/// beyond this many of those, the topic's messages without a discriminator are one
+/// group (its shapes are not a few record classes but the combinations of many optional
+/// fields, or a map's ever-new keys).
 pub const MAX_SHAPES: usize = 256;
 /// The group field of a shape group: messages without a discriminator whose payload is
-/// an object, grouped by their top-level key set ([`shape_signature`]).
+/// an object, grouped by their shape ([`shape_signature`]).
 pub const SHAPE_GROUP_FIELD: &str = "@shape";
 
 /// (discriminator field, value); None for messages without a discriminator (and no
 /// object payload, or once the shape groups were merged).
 pub type GroupKey = Option<(String, String)>;
 
-/// The signature of a top-level key set: CRC-32 of the sorted, distinct keys, each
-/// preceded by its UTF-8 length (4 bytes, big-endian), as eight hex digits.
-pub fn shape_signature(v: &Value) -> Option<String> {
-    let members = v.as_object()?;
-    let keys: BTreeSet<&str> = members.iter().map(|(k, _)| &**k).collect();
-    let mut h = crc32fast::Hasher::new();
+fn hash_keys<'a>(h: &mut crc32fast::Hasher, keys: impl Iterator<Item = &'a str>) {
     for k in keys {
         h.update(&(k.len() as u32).to_be_bytes());
         h.update(k.as_bytes());
     }
-    Some(format!("{:08x}", h.finalize()))
+}
+
+/// The signature of an object's shape: its top-level key set, CRC-32 of the sorted,
+/// distinct keys, each preceded by its UTF-8 length (4 bytes, big-endian), as eight hex
+/// digits; then, when some top-level value is an object (an envelope's `metadata`,
+/// `data` or `payload`), a dot and the CRC-32 of each such key (sorted) with its own
+/// key count (4 bytes, big-endian) and sorted, distinct keys, encoded the same way.
+/// Kinds that differ only inside an envelope's data object have different signatures;
+/// [`top_signature`] is the top-level part alone. An object with a key that is data
+/// ([`is_data_key`]: an id, a code, a date: a map's key) counts as empty, so that maps
+/// keyed by ids neither split a topic into a group per message nor leave their keys
+/// in a group's field names.
+pub fn shape_signature(v: &Value) -> Option<String> {
+    let members = v.as_object()?;
+    let keys: BTreeMap<&str, &Value> = members.iter().map(|(k, v)| (&**k, v)).collect();
+    let mut h = crc32fast::Hasher::new();
+    hash_keys(&mut h, keys.keys().copied());
+    let top = h.finalize();
+    let mut nested = crc32fast::Hasher::new();
+    let mut any = false;
+    for (k, child) in &keys {
+        if let Some(inner) = child.as_object() {
+            any = true;
+            hash_keys(&mut nested, std::iter::once(*k));
+            let mut sub: BTreeSet<&str> = inner.iter().map(|(k, _)| &**k).collect();
+            if sub.iter().any(|k| is_data_key(k)) {
+                sub.clear();
+            }
+            nested.update(&(sub.len() as u32).to_be_bytes());
+            hash_keys(&mut nested, sub.into_iter());
+        }
+    }
+    Some(if any {
+        format!("{top:08x}.{:08x}", nested.finalize())
+    } else {
+        format!("{top:08x}")
+    })
+}
+
+/// The top-level part of a shape signature.
+pub fn top_signature(signature: &str) -> &str {
+    signature.split('.').next().unwrap_or(signature)
 }
 
 fn is_shape_group(g: &GroupKey) -> bool {
@@ -170,6 +209,9 @@ pub struct Topic {
     pub key: Shape,
     pub headers: Shape,
     pub collapsed: bool,
+    /// True once more than [`MAX_SHAPES`] two-level shapes were seen: shape groups are
+    /// keyed by the top-level key set alone ([`top_signature`]).
+    pub shapes_coarse: bool,
     /// True once more than [`MAX_SHAPES`] shape groups were seen: they are one group.
     pub shapes_collapsed: bool,
     pub groups: BTreeMap<GroupKey, Kind>,
@@ -248,8 +290,10 @@ impl Topic {
         if !usable {
             return;
         }
+        // Once the shape groups are one group, a message without a discriminator goes
+        // to it (the None group) whatever its shape: no signature to compute.
         let signature = match (&d.kind_field, &d.kind, &d.value) {
-            (None, _, Some(v)) | (_, None, Some(v)) => shape_signature(v),
+            (None, _, Some(v)) | (_, None, Some(v)) if !self.shapes_collapsed => shape_signature(v),
             _ => None,
         };
         let (field, kind) = match &signature {
@@ -271,12 +315,18 @@ impl Topic {
     fn group_key(&self, field: Option<&str>, kind: Option<&str>) -> GroupKey {
         match (field, kind) {
             (Some(f), Some(k)) => {
-                let merged = if f == SHAPE_GROUP_FIELD {
-                    self.shapes_collapsed
-                } else {
-                    self.collapsed && !ENVELOPE_FIELDS.contains(&f)
-                };
-                if merged {
+                if f == SHAPE_GROUP_FIELD {
+                    if self.shapes_collapsed {
+                        return None;
+                    }
+                    let sig = if self.shapes_coarse {
+                        top_signature(k)
+                    } else {
+                        k
+                    };
+                    return Some((f.to_string(), sig.to_string()));
+                }
+                if self.collapsed && !ENVELOPE_FIELDS.contains(&f) {
                     None
                 } else {
                     Some((f.to_string(), k.to_string()))
@@ -286,13 +336,21 @@ impl Topic {
         }
     }
 
-    fn maybe_collapse(&mut self) {
-        let shape_groups: Vec<GroupKey> = self
-            .groups
+    fn shape_groups(&self) -> Vec<GroupKey> {
+        self.groups
             .keys()
             .filter(|g| is_shape_group(g))
             .cloned()
-            .collect();
+            .collect()
+    }
+
+    fn maybe_collapse(&mut self) {
+        let mut shape_groups = self.shape_groups();
+        if !self.shapes_collapsed && (self.shapes_coarse || shape_groups.len() > MAX_SHAPES) {
+            self.shapes_coarse = true;
+            self.coarsen(shape_groups);
+            shape_groups = self.shape_groups();
+        }
         if self.shapes_collapsed || shape_groups.len() > MAX_SHAPES {
             self.shapes_collapsed = true;
             self.merge_into_none(shape_groups);
@@ -308,6 +366,28 @@ impl Topic {
         }
         self.collapsed = true;
         self.merge_into_none(payload_groups);
+    }
+
+    /// Shape groups keyed by their top-level signature alone (two-level groups of one
+    /// top-level key set merged).
+    fn coarsen(&mut self, groups: Vec<GroupKey>) {
+        for g in groups {
+            let target = self.group_key(
+                g.as_ref().map(|(f, _)| f.as_str()),
+                g.as_ref().map(|(_, v)| v.as_str()),
+            );
+            if target == g {
+                continue;
+            }
+            if let Some(kind) = self.groups.remove(&g) {
+                match self.groups.get_mut(&target) {
+                    Some(mine) => mine.merge(&kind),
+                    None => {
+                        self.groups.insert(target, kind);
+                    }
+                }
+            }
+        }
     }
 
     fn merge_into_none(&mut self, groups: Vec<GroupKey>) {
@@ -343,6 +423,7 @@ impl Topic {
         self.headers.merge(&other.headers);
         self.collapsed = self.collapsed || other.collapsed;
         self.shapes_collapsed = self.shapes_collapsed || other.shapes_collapsed;
+        self.shapes_coarse = self.shapes_coarse || other.shapes_coarse;
         for (g, kind) in &other.groups {
             // A collapsed side's payload kinds land in the None group.
             let target = self.group_key(
@@ -372,5 +453,87 @@ impl Observations {
             self.topics.insert(name.to_string(), Topic::new(name));
         }
         self.topics.get_mut(name).expect("just inserted")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{decode, RecordRef};
+    use crate::value::parse;
+
+    fn sig(raw: &str) -> String {
+        shape_signature(&parse(raw.as_bytes()).expect("JSON").0).expect("an object")
+    }
+
+    fn topic_of(values: &[String]) -> Topic {
+        let mut t = Topic::new("t");
+        for (i, v) in values.iter().enumerate() {
+            let r = RecordRef {
+                partition: 0,
+                offset: i as i64,
+                timestamp: None,
+                key: None,
+                value: Some(v.as_bytes()),
+                headers: &[],
+            };
+            t.add(&decode(&r), 0, i as i64, None);
+        }
+        t
+    }
+
+    fn shape_keys(t: &Topic) -> Vec<String> {
+        t.groups
+            .keys()
+            .filter_map(|g| g.as_ref().map(|(_, v)| v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn signatures_tell_records_apart_inside_an_envelope() {
+        let a = sig(r#"{"meta":{"t":"A"},"data":{"x":1,"y":2}}"#);
+        let b = sig(r#"{"meta":{"t":"B"},"data":{"z":1}}"#);
+        let flat = sig(r#"{"meta":1,"data":2}"#);
+        assert_ne!(a, b);
+        assert_eq!(top_signature(&a), top_signature(&b));
+        assert_eq!(top_signature(&a), flat);
+        assert!(!flat.contains('.'));
+        // Key order and values change nothing; a map keyed by ids counts as empty.
+        assert_eq!(a, sig(r#"{"data":{"y":0,"x":"s"},"meta":{"t":"C"}}"#));
+        assert_eq!(
+            sig(r#"{"m":{"2b9d4e1f-0c1a-4d5e-8f00-0123456789ab":1}}"#),
+            sig(r#"{"m":{"user_123456":1}}"#)
+        );
+        assert_ne!(sig(r#"{"m":{"a":1}}"#), sig(r#"{"m":{"b":1}}"#));
+    }
+
+    #[test]
+    fn two_level_shapes_become_top_level_ones_then_one_group() {
+        // MAX_SHAPES + 1 record shapes of one top-level shape: the groups are those of
+        // the top-level shapes alone.
+        let nested: Vec<String> = (0..=MAX_SHAPES)
+            .map(|i| format!(r#"{{"meta":{{"t":"A"}},"data":{{"f{i}":1}}}}"#))
+            .collect();
+        let t = topic_of(&nested);
+        assert!(t.shapes_coarse && !t.shapes_collapsed);
+        assert_eq!(shape_keys(&t), vec![sig(r#"{"meta":1,"data":1}"#)]);
+        // The same in two halves merged, either way round.
+        let (left, right) = nested.split_at(nested.len() / 2);
+        let (mut ab, b) = (topic_of(left), topic_of(right));
+        assert!(!ab.shapes_coarse);
+        let mut ba = b.clone();
+        ab.merge(&b);
+        ba.merge(&topic_of(left));
+        assert_eq!(shape_keys(&ab), shape_keys(&t));
+        assert_eq!(shape_keys(&ba), shape_keys(&t));
+        let only: GroupKey = Some((SHAPE_GROUP_FIELD.into(), sig(r#"{"meta":1,"data":1}"#)));
+        assert_eq!(ab.groups[&only].count, MAX_SHAPES as u64 + 1);
+        // More top-level shapes than MAX_SHAPES: one group.
+        let flat: Vec<String> = (0..=MAX_SHAPES)
+            .map(|i| format!(r#"{{"k{i}":1}}"#))
+            .collect();
+        let t = topic_of(&flat);
+        assert!(t.shapes_collapsed);
+        assert_eq!(t.groups.keys().cloned().collect::<Vec<_>>(), vec![None]);
     }
 }

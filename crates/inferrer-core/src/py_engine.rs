@@ -545,6 +545,7 @@ fn topic_to_py<'py>(py: Python<'py>, t: &Topic) -> PyResult<Bound<'py, PyDict>> 
     d.set_item("headers", t.headers.to_py(py)?)?;
     d.set_item("collapsed", t.collapsed)?;
     d.set_item("shapes_collapsed", t.shapes_collapsed)?;
+    d.set_item("shapes_coarse", t.shapes_coarse)?;
     let kinds = PyList::empty(py);
     // Sorted as the reference sorts: the None group as ("", "").
     let mut groups: Vec<(&GroupKey, &Kind)> = t.groups.iter().collect();
@@ -642,6 +643,11 @@ fn topic_from_py(d: &Bound<'_, PyAny>) -> PyResult<Topic> {
         shapes_collapsed: match d.get_item("shapes_collapsed") {
             Ok(v) => v.extract()?,
             Err(_) => false,
+        },
+        // Files saved before two-level shapes: their groups are top-level ones.
+        shapes_coarse: match d.get_item("shapes_coarse") {
+            Ok(v) => v.extract()?,
+            Err(_) => true,
         },
         groups,
     })

@@ -404,6 +404,60 @@ def test_live_drift_is_reported_within_5_seconds_once(
     assert "is at or above --fail-on breaking" in failing.stderr
 
 
+def envelope(i: int) -> bytes:
+    """An envelope event naming its kind in a nested field (``/meta/event``), with the
+    kind's fields in ``body``."""
+    bodies = {
+        "AlertRaised": {"rule": "cpu", "value": i * 0.5},
+        "AlertAcked": {"ackedBy": f"u{i % 4}", "ackedAt": i},
+        "AlertResolved": {"resolvedAt": i, "durationMs": i * 3},
+    }
+    name = sorted(bodies)[i % 3]
+    value = {"meta": {"event": name, "source": "prom"}, "body": bodies[name], "id": i}
+    return json.dumps(value).encode()
+
+
+@pytest.mark.kafka
+def test_discriminator_choices_decide_the_kinds_a_watch_counts(
+    kafka: KafkaCluster, topic_name: str, tmp_path: Path, watches: list[Watch]
+) -> None:
+    """Envelope events name their kind in /meta/event: a watch counts the 3 kinds it
+    finds; one given --discriminator TOPIC=none counts one, and its snapshots keep the
+    fold (infer from them finds the 3 kinds, or one with the same choice)."""
+    b = kafka.bootstrap
+    create_topics(b, [topic_name], partitions=2)
+    producer = Producer({"bootstrap.servers": b, "linger.ms": 5})
+    for i in range(60):
+        producer.produce(topic_name, envelope(i), partition=i % 2)
+    assert producer.flush(30) == 0
+    snaps = tmp_path / "snapshots"
+    common = ["--topics", topic_name, "--from", "earliest", *FAST]
+    found = Watch(b, [*common, "--group", f"g-{uuid.uuid4().hex[:8]}"], tmp_path, "found")
+    one = Watch(
+        b,
+        [
+            *common,
+            *("--group", f"g-{uuid.uuid4().hex[:8]}", "--member", "m"),
+            *("--snapshot-dir", str(snaps), "--discriminator", f"{topic_name}=none"),
+        ],
+        tmp_path,
+        "one",
+    )
+    watches.extend([found, one])
+    until(lambda: "60 messages" in found.stderr, 30, "the first watch to read everything")
+    until(lambda: "60 messages" in one.stderr, 30, "the second watch to read everything")
+    until(lambda: "3 kind(s) in 1 topic(s)" in found.stderr, 10, "three kinds counted")
+    until(lambda: "60 messages" in one.stderr.rsplit("\n", 2)[-2], 10, "a status after the read")
+    assert found.stop() == 143 and one.stop() == 143
+    last = [line for line in one.stderr.splitlines() if "60 messages" in line][-1]
+    assert "1 kind(s) in 1 topic(s)" in last
+    assert "3 kind(s)" not in one.stderr
+    document = infer_from(str(snaps), tmp_path / "found.yaml")
+    assert all(name in document for name in ("AlertRaised:", "AlertAcked:", "AlertResolved:"))
+    forced = infer_from(str(snaps), tmp_path / "one.yaml", "--discriminator", f"{topic_name}=none")
+    assert "AlertRaised:" not in forced
+
+
 @pytest.mark.kafka
 def test_a_broker_outage_is_reported_with_backoff_and_the_watch_still_stops_cleanly(
     tmp_path: Path, watches: list[Watch]
@@ -462,6 +516,10 @@ def test_a_broker_outage_is_reported_with_backoff_and_the_watch_still_stops_clea
             "invalid --snapshot-interval '0': must be more than zero",
         ),
         (["-b", "127.0.0.1:1", "--group", " "], "--group must name a consumer group"),
+        (
+            ["-b", "127.0.0.1:1", "--group", "g", "--discriminator", "t=header:"],
+            "Error: invalid --discriminator 't=header:': header: needs a header name",
+        ),
     ],
 )
 def test_watch_usage_errors_exit_2_with_one_line(args: list[str], error: str) -> None:

@@ -365,3 +365,49 @@ def test_the_compiled_validator_never_passes_what_jsonschema_fails(schema: Any, 
     assert fast is not None, schema
     if not jsonschema.Draft7Validator(schema).is_valid(value):
         assert not fast.is_valid(value), (schema, value)
+
+
+def test_messages_are_matched_by_a_nested_discriminator_on_both_paths() -> None:
+    # Kinds named in a field of a record (/meta/event, as inferrer records it in
+    # x-inferrer-discriminator): each message finds its own, an unknown value none.
+    def message(name: str, field: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "x-inferrer-discriminator": {"field": "/meta/event", "value": name},
+            "payload": {
+                "type": "object",
+                "properties": {
+                    "meta": {"type": "object", "properties": {"event": {"enum": [name]}}},
+                    "body": {
+                        "type": "object",
+                        "properties": {field: {"type": "integer"}},
+                        "required": [field],
+                        "additionalProperties": False,
+                    },
+                },
+            },
+        }
+
+    spec = {
+        "asyncapi": "3.0.0",
+        "info": {"title": "t", "version": "1"},
+        "channels": {
+            "orders": {
+                "address": "orders",
+                "messages": {"Paid": message("Paid", "paidAt"), "Sent": message("Sent", "sentAt")},
+            }
+        },
+    }
+    values = [
+        {"meta": {"event": "Paid"}, "body": {"paidAt": 1}},
+        {"meta": {"event": "Sent"}, "body": {"sentAt": 2}},
+        {"meta": {"event": "Lost"}, "body": {"lostAt": 3}},
+    ]
+    records = [
+        Record("orders", 0, i, None, None, json.dumps(values[i % 3]).encode()) for i in range(30)
+    ]
+    core, reference = both(spec, records, DiffOptions())
+    assert core == reference
+    (finding,) = core["findings"]
+    assert finding["rule"] == "kind-undocumented"
+    assert "(10 messages)" in finding["message"]  # the 20 Paid and Sent ones matched

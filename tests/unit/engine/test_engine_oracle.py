@@ -250,3 +250,94 @@ def test_hash_seed_does_not_change_the_observation(seed: str, tmp_path: Path) ->
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout
     assert out == base
+
+
+def _shaped(n: int, records: int, tops: int, rnd: random.Random) -> list[Record]:
+    """Envelope messages whose record (``data``) takes one of ``records`` key sets and
+    whose top level one of ``tops``; some carry a map keyed by ids (no shape of its own)."""
+    values = []
+    for _ in range(n):
+        r, t = rnd.randrange(records), rnd.randrange(tops)
+        value: dict[str, Any] = {"meta": {"type": f"K{r % 3}"}, "data": {f"r{r}": r, "n": 1}}
+        value[f"t{t}"] = t
+        if rnd.random() < 0.3:
+            value["ids"] = {f"{rnd.getrandbits(32):08x}-0000-4000-8000-000000000000": 1}
+        values.append(json.dumps(value).encode())
+    return _records("gen.shapes", values)
+
+
+def _assert_merges_as_the_whole(
+    records: list[Record], parts: int, rnd: random.Random
+) -> dict[str, Any]:
+    whole = observe(records)["gen.shapes"].to_dict()
+    shuffled = records[:]
+    rnd.shuffle(shuffled)
+    observed = [observe(shuffled[i::parts])["gen.shapes"] for i in range(parts)]
+    rnd.shuffle(observed)
+    merged = observed[0].copy()
+    for o in observed[1:]:
+        merged.merge_from(o)
+    assert merged.to_dict() == whole
+    ref = observe_reference(records)["gen.shapes"].to_dict()
+    assert _normalized(whole, core=True) == _normalized(ref, core=False)
+    return whole
+
+
+@pytest.mark.parametrize(
+    ("records", "tops", "coarse", "collapsed"),
+    [(12, 3, False, False), (400, 3, True, False), (2, 300, True, True)],
+    ids=["two-level", "top-level", "one-group"],
+)
+def test_shape_groups_merge_in_any_order_as_the_reference(
+    records: int, tops: int, coarse: bool, collapsed: bool
+) -> None:
+    rnd = random.Random(f"{records}:{tops}")
+    whole = _assert_merges_as_the_whole(_shaped(900, records, tops, rnd), 4, rnd)
+    assert (whole["shapes_coarse"], whole["shapes_collapsed"]) == (coarse, collapsed)
+
+
+@settings(max_examples=examples(15), deadline=None)
+@given(
+    st.integers(min_value=20, max_value=600),
+    st.integers(min_value=1, max_value=350),
+    st.integers(min_value=1, max_value=300),
+    st.integers(min_value=2, max_value=5),
+    st.randoms(use_true_random=False),
+)
+def test_shape_grouping_is_independent_of_input_and_merge_order(
+    n: int, records: int, tops: int, parts: int, rnd: random.Random
+) -> None:
+    _assert_merges_as_the_whole(_shaped(n, records, tops, rnd), parts, rnd)
+
+
+def test_record_keys_that_are_data_group_as_the_reference() -> None:
+    # An object with a key that is data (an id, a code, a date) counts as empty in the
+    # shape; field names do not. Each key alone, in a record of its own message.
+    keys = [
+        "amount",
+        "EUR",
+        "eur",
+        "2024-01-31",
+        "2024-01-31T10:00:00Z",
+        "-12",
+        "42",
+        "ABCD",
+        "user_123456",
+        "user_12345",
+        "s-0a3f9c",
+        "WH-0000042",
+        "a b",
+        "x.y:z-w",
+        "$ref",
+        "@type",
+        "",
+        "0f1e2d3c-4b5a-4978-8877-665544332211",
+        "af1e2d3c-4b5a-4978-8877-665544332211",
+        "é",
+        "k" * 65,
+    ]
+    values = [json.dumps({"meta": {"n": 1}, "data": {k: 1}}).encode() for k in keys]
+    records = _records("gen.keys", values * 2)
+    _assert_same(records)
+    groups = [e["value"] for e in observe(records)["gen.keys"].to_dict()["kinds"]]
+    assert len(groups) == len(set(groups)) == 9  # eight field names apart, the data keys as one

@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inferrer.errors import UsageError
+from inferrer.inference import kinds as kind_rules
 from inferrer.inference import observe, parse_discriminator, summarize_all
 from tests.corpora.kinds import CORPORA, KindsCorpus, records, score
 from tests.corpora.score import summarize_engine, summarize_oracle
+from tests.properties import examples
 
 IDS = [c.topic for c in CORPORA]
 
@@ -64,9 +68,14 @@ def test_forced_none_and_forced_field() -> None:
             "(/field), header:NAME or none",
         ),
         (
-            "shop=/a/b",
-            "invalid --discriminator 'shop=/a/b': only a top-level payload field can "
-            "be a discriminator ('/a/b' is nested)",
+            "shop=/a/b/c",
+            "invalid --discriminator 'shop=/a/b/c': a discriminator is a top-level "
+            "payload field or a field of a top-level object ('/a/b/c' is not)",
+        ),
+        (
+            "shop=/a//",
+            "invalid --discriminator 'shop=/a//': a discriminator is a top-level "
+            "payload field or a field of a top-level object ('/a//' is not)",
         ),
         ("shop=header:", "invalid --discriminator 'shop=header:': header: needs a header name"),
     ],
@@ -80,3 +89,103 @@ def test_a_malformed_discriminator_is_a_usage_error(text: str, message: str) -> 
 def test_payload_pointer_and_header_forms() -> None:
     assert parse_discriminator("a.*=payload:/op").field == "op"
     assert parse_discriminator("a=header:X-Kind").field == "header:X-Kind"
+    assert parse_discriminator("a=payload:/metadata/type").field == "/metadata/type"
+    assert parse_discriminator("a=/a~1b").field == "a/b"
+
+
+NESTED = {c.topic: c for c in CORPORA}
+
+
+def test_a_nested_discriminator_is_evidence_as_a_pointer() -> None:
+    (summary,) = summarize_all(observe(records(NESTED["billing.ledger.events"])))
+    assert summary.kind_selection is not None
+    assert summary.kind_selection["chosen"] == "/metadata/type"
+    assert {k.discriminator_field for k in summary.kinds} == {"/metadata/type"}
+    # The kind's schema pins its value where it is, not at the top level.
+    invoice = next(k for k in summary.kinds if k.discriminator_value == "InvoiceIssued")
+    meta = invoice.payload_schema["properties"]["metadata"]["properties"]["type"]
+    assert meta["enum"] == ["InvoiceIssued"]
+    assert "type" not in invoice.payload_schema["properties"]
+    assert set(invoice.payload_schema["properties"]["data"]["required"]) == {
+        "invoiceNo",
+        "total",
+        "dueAt",
+    }
+    assert all(e["metadata"]["type"] == "InvoiceIssued" for e in invoice.examples)
+
+
+def test_forcing_a_nested_field_or_none() -> None:
+    obs = observe(records(NESTED["fleet.jobs.audit"]))
+    (by_tenant,) = summarize_all(obs, [parse_discriminator("fleet.*=payload:/context/tenant")])
+    assert sorted(k.discriminator_value or "" for k in by_tenant.kinds) == ["acme", "globex"]
+    assert by_tenant.kind_selection is not None
+    assert by_tenant.kind_selection["chosen"] == "/context/tenant"
+    (one,) = summarize_all(obs, [parse_discriminator("fleet.jobs.audit=none")])
+    assert len(one.kinds) == 1
+
+
+def _groups(draw: st.DrawFn) -> list[kind_rules.ShapeGroup]:
+    """Shape groups with random keys and values of known and other names; ``/meta/type``
+    sometimes names each group apart (a candidate that may explain every shape)."""
+    keys = [f"k{i}" for i in range(6)]
+    names = ["/meta/type", "/meta/eventType", "/head/source", "action", "header:ce_type"]
+    apart = draw(st.booleans())
+    out = []
+    for i in range(draw(st.integers(min_value=1, max_value=6))):
+        count = draw(st.integers(min_value=1, max_value=40))
+        values = {}
+        for name in names:
+            picks = draw(st.lists(st.sampled_from("ABCD"), min_size=1, max_size=2, unique=True))
+            split = draw(st.integers(min_value=0, max_value=count)) if len(picks) == 2 else count
+            values[name] = {v: n for v, n in zip(picks, (split, count - split), strict=False) if n}
+        if apart:
+            values["/meta/type"] = {f"K{i}": count}
+        own = frozenset(draw(st.lists(st.sampled_from(keys), max_size=5)))
+        nested = frozenset(f"data/{k}" for k in draw(st.lists(st.sampled_from(keys), max_size=4)))
+        out.append(kind_rules.ShapeGroup(f"s{i}", count, own, values, nested))
+    return out
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.composite(_groups)())
+def test_a_perfect_known_name_wins_as_the_whole_ranking_would(
+    groups: list[kind_rules.ShapeGroup],
+) -> None:
+    full = kind_rules.rank_candidates(groups)
+    short = kind_rules.rank_candidates(groups, complete=False)
+    assert short[0] == full[0]
+    if len(short) < len(full):  # the search ended early: on a known name that splits
+        assert short[0].known and short[0].rejected is None and short[0].score == 1.0
+
+
+def test_the_search_ends_early_on_a_perfect_known_name() -> None:
+    a = kind_rules.ShapeGroup(
+        "a",
+        10,
+        frozenset({"meta", "data"}),
+        {"/meta/kind": {"A": 10}, "/x/y": {"P": 10}},
+        frozenset({"data/a1", "data/a2"}),
+    )
+    b = kind_rules.ShapeGroup(
+        "b",
+        10,
+        frozenset({"meta", "data"}),
+        {"/meta/kind": {"B": 10}, "/x/y": {"Q": 10}},
+        frozenset({"data/b1", "data/b2"}),
+    )
+    full = kind_rules.rank_candidates([a, b])
+    short = kind_rules.rank_candidates([a, b], complete=False)
+    assert [c.field for c in full] == ["/meta/kind", "/x/y"]
+    assert [c.field for c in short] == ["/meta/kind"]
+
+
+def test_nested_candidates_are_bounded_known_names_first() -> None:
+    nested = [f"/m/f{i:02d}" for i in range(20)] + ["/m/type", "/z/eventType"]
+    values = {n: {"A": 10, "B": 10} for n in nested} | {"top": {"A": 10, "B": 10}}
+    group = kind_rules.ShapeGroup("s", 20, frozenset({"m", "z", "top"}), values)
+    names = kind_rules.candidate_names([group])
+    chosen = [n for n in names if n.startswith("/")]
+    assert len(chosen) == kind_rules.MAX_NESTED_CANDIDATES
+    assert {"/m/type", "/z/eventType"} <= set(chosen)
+    assert "top" in names  # top-level fields are not bounded
+    assert max(n for n in chosen if "/f" in n) == "/m/f13"  # then by pointer
