@@ -194,12 +194,29 @@ def is_id_name(name: str | None) -> bool:
     )
 
 
+_THING_NAME: Final = re.compile(
+    r"(?:message|event|record|type|kind|class|schema|subject|topic|action|command|"
+    r"operation|method|metric|table|column|field|entity|resource|model|job|task|step|"
+    r"stage|state|status|service|module|feature|template|rule|policy|handler|queue|"
+    r"stream|channel|category|format|codec)name$"
+)
+"""``...Name`` fields naming a thing of the producer's code (``messageName``,
+``event_name``, a header ``x-record-name``): identifiers, not personal data."""
+
+
 def is_personal_name(name: str | None) -> bool:
-    """Field names that hold personal data (``city``, ``employerName``, ``phone_number``)."""
+    """Field names that hold personal data (``city``, ``employerName``, ``phone_number``).
+
+    A name only "name" makes personal is not, when it names a thing of the producer's
+    code (:data:`_THING_NAME`: ``messageName``, ``recordName``): its values are type
+    names, which a discriminator reads and saved observations keep."""
     if name is None:
         return False
     flat = name.lower().replace("_", "").replace("-", "")
-    return any(word in flat for word in PERSONAL_NAME_WORDS)
+    words = [word for word in PERSONAL_NAME_WORDS if word in flat]
+    if words == ["name"] and _THING_NAME.search(flat):
+        return False
+    return bool(words)
 
 
 def is_enum_token(value: str) -> bool:

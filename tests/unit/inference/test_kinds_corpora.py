@@ -189,3 +189,48 @@ def test_nested_candidates_are_bounded_known_names_first() -> None:
     assert {"/m/type", "/z/eventType"} <= set(chosen)
     assert "top" in names  # top-level fields are not bounded
     assert max(n for n in chosen if "/f" in n) == "/m/f13"  # then by pointer
+
+
+@pytest.mark.parametrize("corpus", CORPORA, ids=IDS)
+def test_saved_observations_find_the_same_kinds(corpus: KindsCorpus) -> None:
+    """Saved observations hold digests, not values, except where the enum rule could
+    list the values. The kinds of a saved file split the messages as the live ones do;
+    their names are the live names when the values are code-like tokens (``ChatSent``,
+    read from a ``messageName``), and shape names when they are single capitalised
+    words (``Door``), which are digested like any proper noun."""
+    from inferrer.inference.observation import TopicObservation, observations_document
+    from inferrer.inference.rules import is_enum_token
+
+    live = observe(records(corpus))
+    saved = observations_document(live)
+    assert saved["values"] == "digests"
+    again = {t["topic"]: TopicObservation.from_dict(t) for t in saved["topics"]}
+    ((_, before),) = live.items()
+    ((_, after),) = again.items()
+    kinds, saved_kinds = before.summarize().kinds, after.summarize().kinds
+    assert sorted(k.count for k in saved_kinds) == sorted(k.count for k in kinds)
+    values = [k.discriminator_value for k in kinds]
+    if all(v is not None and is_enum_token(v) for v in values):
+        assert [k.name for k in saved_kinds] == [k.name for k in kinds]
+
+
+@pytest.mark.parametrize(
+    ("name", "personal"),
+    [
+        ("messageName", False),
+        ("event_name", False),
+        ("x-record-name", False),
+        ("typeName", False),
+        ("name", True),
+        ("firstName", True),
+        ("userName", True),
+        ("employerName", True),
+        ("companyName", True),
+        ("city", True),
+        ("hostname", True),
+    ],
+)
+def test_thing_names_are_not_personal(name: str, personal: bool) -> None:
+    from inferrer.inference.rules import is_personal_name
+
+    assert is_personal_name(name) is personal
