@@ -700,7 +700,7 @@ def _is_spec_path(value: object) -> bool:
 def _baseline_document(
     baseline: Baseline, topics: Sequence[str], exclude: Sequence[str]
 ) -> tuple[dict[str, Any], str]:
-    from inferrer.drift.spec import load_spec_file
+    from inferrer.asyncapi.read import load_document
 
     if isinstance(baseline, Observed):
         return baseline.to_document(), baseline.source
@@ -708,7 +708,7 @@ def _baseline_document(
         return dict(baseline), "spec"
     if _is_spec_path(baseline):
         assert isinstance(baseline, str | os.PathLike)
-        return load_spec_file(Path(baseline)), str(baseline)
+        return load_document(Path(baseline)), str(baseline)
     observed = load_captures(baseline, topics=topics, exclude=exclude)
     return observed.to_document(), f"inferred from {observed.source}"
 

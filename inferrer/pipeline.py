@@ -541,17 +541,17 @@ def diff(
     """
     import dataclasses
 
-    from inferrer.drift.spec import load_spec_file
+    from inferrer.asyncapi.read import load_document
 
     if isinstance(spec, Path):
         options = dataclasses.replace(options, spec_label=str(spec))
-        spec = load_spec_file(spec)
+        spec = load_document(spec)
     if isinstance(against, Path | Mapping):
         from inferrer.drift.compare import diff_specs
 
         if isinstance(against, Path):
             options = dataclasses.replace(options, compared_with=str(against))
-            against = load_spec_file(against)
+            against = load_document(against)
         return diff_specs(spec, against, options)
     from inferrer.drift.spec import normalize_spec
 

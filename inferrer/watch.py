@@ -266,11 +266,12 @@ class Watcher:
         cfg = self.config
         if cfg.spec is None:
             return
+        from inferrer.asyncapi.read import load_document
         from inferrer.drift.options import DiffOptions
-        from inferrer.drift.spec import load_spec_file, normalize_spec
+        from inferrer.drift.spec import normalize_spec
         from inferrer.drift.traffic import core_plan
 
-        spec = load_spec_file(cfg.spec)
+        spec = load_document(cfg.spec)
         options = cfg.diff_options or DiffOptions()
         options = dataclasses.replace(
             options,

@@ -31,7 +31,7 @@ from inferrer.drift.options import DiffOptions
 from inferrer.drift.rules import RuleId
 from inferrer.drift.schemas import schema_types, type_accepts
 from inferrer.drift.spec import SpecMessage, SpecView, normalize_spec
-from inferrer.jsonpointer import escape_token
+from inferrer.jsonpointer import escape_token, unescape_token
 from inferrer.model import FieldSummary, KindSummary, TopicMetadata, TopicSummary
 
 _ANY_ITEM = "*"
@@ -42,7 +42,7 @@ def _tokens(path: str) -> list[str]:
     """``/a/b~1c/*`` → ``['a', 'b/c', '*']`` (``*`` and ``{}`` stay markers)."""
     if not path:
         return []
-    return [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")]
+    return [unescape_token(t) for t in path[1:].split("/")]
 
 
 def _branches(node: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:

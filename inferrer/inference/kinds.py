@@ -46,6 +46,7 @@ from typing import Any, Final
 from inferrer.decoding import DISCRIMINATOR_FIELDS, HEADER_KIND_NAMES, MAX_KIND_VALUE_LENGTH
 from inferrer.errors import UsageError
 from inferrer.inference import rules
+from inferrer.jsonpointer import unescape_token
 from inferrer.model import HEADER_KIND_PREFIX
 
 SHAPE_GROUP_FIELD: Final = "@shape"
@@ -109,7 +110,7 @@ def parse_discriminator(text: str) -> DiscriminatorChoice:
             f"invalid --discriminator {text!r}: only a top-level payload field can be "
             f"a discriminator ({pointer!r} is nested)"
         )
-    return DiscriminatorChoice(topic, tokens[0].replace("~1", "/").replace("~0", "~"))
+    return DiscriminatorChoice(topic, unescape_token(tokens[0]))
 
 
 def choice_for(topic: str, choices: Sequence[DiscriminatorChoice]) -> DiscriminatorChoice | None:

@@ -10,11 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from inferrer.asyncapi.io import (
-    detect_version,
-    dump_document,
-    load_document,
-)
+from inferrer.asyncapi.io import dump_document
+from inferrer.asyncapi.read import detect_version, load_document
 from inferrer.atomic import write_atomic
 from inferrer.errors import OutputError, SpecError
 
