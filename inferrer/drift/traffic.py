@@ -150,7 +150,7 @@ def shape_of(value: Any) -> Any:
     return json_type(value)
 
 
-def _follow(value: Any, tokens: tuple[str | int, ...]) -> Any:
+def _value_at(value: Any, tokens: tuple[str | int, ...]) -> Any:
     for token in tokens:
         value = value[token]
     return value
@@ -315,7 +315,7 @@ class _SchemaCheck:
         if recorded is not None:
             recorded.repeats += 1
             for tokens, node, path, pointer in recorded.sites:
-                self._check_value(_follow(value, tokens), node, path, pointer, example)
+                self._check_value(_value_at(value, tokens), node, path, pointer, example)
             return
         rec = _Recorder() if len(self.recorded) < self.options.max_shapes_per_kind else None
         self._walk(value, self.schema, "", "", example, (), rec)
