@@ -137,7 +137,8 @@ def _fold_capture_files(
     framed: FramedDecoder | None = None,
 ) -> tuple[dict[str, TopicObservation], dict[str, TopicMetadata]]:
     """Fold the capture files in the engine, in one pass; keep the selected topics."""
-    from inferrer.capture import CaptureStats, fold_captures
+    from inferrer.capture import CaptureStats
+    from inferrer.engine.fold import fold_captures
     from inferrer.inference import TopicObservation
     from inferrer.kafka.select import select_topics
 

@@ -11,8 +11,8 @@ owner stopped, and merging the newest snapshot of every member counts each messa
 once (see README, "watch").
 
 Here are the format, the key, and the merge (:func:`merge_snapshots`); the stores are
-a directory (:class:`DirectoryStore`, here) and a compacted Kafka topic
-(:mod:`inferrer.kafka.snapshot_topic`).
+a directory (:class:`DirectoryStore`) and a compacted Kafka topic (:class:`TopicStore`,
+whose records :mod:`inferrer.kafka.snapshot_topic` writes and reads).
 """
 
 from __future__ import annotations
@@ -23,12 +23,15 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 from inferrer.atomic import write_atomic
 from inferrer.errors import CaptureError
 from inferrer.model import TopicMetadata
+
+if TYPE_CHECKING:
+    from inferrer.kafka.config import ClientConfig
 
 __all__ = [
     "DEFAULT_RETENTION_SECONDS",
@@ -341,3 +344,36 @@ class DirectoryStore:
             if group is None or s.group == group:
                 out.append(s)
         return out
+
+
+class TopicStore:
+    """Snapshots in one compacted Kafka topic, keyed by (group, member, topic)."""
+
+    def __init__(self, client: ClientConfig, topic: str, *, timeout: float = 10.0) -> None:
+        from inferrer.kafka.snapshot_topic import CompactedTopic
+
+        self.topic = CompactedTopic(client, topic, timeout=timeout)
+
+    def ensure_topic(self) -> bool:
+        """Create the topic (compacted, one partition) unless it exists; True if created."""
+        return self.topic.ensure_topic()
+
+    def write(self, snapshots: Iterable[Snapshot], timeout: float | None = None) -> int:
+        """Produce snapshots and wait until the broker has them all; returns bytes.
+
+        Raises CouldNotRun when they are not all acknowledged in time (the caller
+        retries at the next interval: a snapshot replaces the one before)."""
+        return self.topic.write(((s.key, encode_snapshot(s)) for s in snapshots), timeout)
+
+    def read(self, group: str | None = None, *, observations: bool = True) -> list[Snapshot]:
+        """Every snapshot in the topic (of ``group`` only, when given), oldest first;
+        headers only with ``observations=False``."""
+        out: list[Snapshot] = []
+        for where, value in self.topic.read():
+            s = decode_snapshot(value, where, observations=observations)
+            if group is None or s.group == group:
+                out.append(s)
+        return out
+
+    def close(self) -> None:
+        self.topic.close()

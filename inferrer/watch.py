@@ -161,7 +161,7 @@ def open_stores(config: WatchConfig) -> list[SnapshotStore]:
     """The snapshot stores of a config (the topic is created on first use)."""
     stores: list[SnapshotStore] = []
     if config.snapshot_topic:
-        from inferrer.kafka.snapshot_topic import TopicStore
+        from inferrer.snapshots import TopicStore
 
         store = TopicStore(config.client, config.snapshot_topic, timeout=config.timeout)
         store.ensure_topic()
@@ -574,7 +574,7 @@ def read_snapshot_source(
             raise UsageError(
                 f"--from-observations {source} reads a cluster: give -b/--bootstrap-server"
             )
-        from inferrer.kafka.snapshot_topic import TopicStore
+        from inferrer.snapshots import TopicStore
 
         return TopicStore(client, topic, timeout=timeout).read(group or None), group or None
     return DirectoryStore(source).read(), None

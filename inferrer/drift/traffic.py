@@ -27,7 +27,6 @@ import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
 
-from inferrer.asyncapi.redact import is_data_key, redact_example
 from inferrer.drift.findings import FindingCollector
 from inferrer.drift.model import DriftReport, Evidence, Where
 from inferrer.drift.options import DiffOptions
@@ -44,6 +43,7 @@ from inferrer.inference.rules import (
 )
 from inferrer.jsonpointer import escape_token, join_pointer, unescape_token
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary, json_type
+from inferrer.redact import is_data_key, redact_example
 
 if TYPE_CHECKING:
     from inferrer.registry.framed import FramedDecoder

@@ -35,7 +35,6 @@ import zlib
 from collections.abc import Mapping
 from typing import Any, Final
 
-from inferrer.asyncapi.redact import detect_format, placeholder_for_format
 from inferrer.inference.rules import (
     STRONG_KEY_FAMILIES,
     family_mask,
@@ -46,6 +45,7 @@ from inferrer.inference.rules import (
     key_prefix,
     split_id_key,
 )
+from inferrer.redact import detect_format, placeholder_for_format
 
 DIGEST_PREFIX: Final = "#"
 """Digests start with ``#``: never a code-like token, so never an enum value."""
@@ -153,12 +153,12 @@ def _digits(raw: bytes, n: int) -> str:
 
 def digest_key(key: str) -> str:
     """An object key as saved: a key that is data (a card number, an account id, a uuid,
-    a name: :func:`inferrer.asyncapi.redact.is_data_key`) becomes a digest of the same key
+    a name: :func:`inferrer.redact.is_data_key`) becomes a digest of the same key
     family and id prefix, so that the map rule decides the same on the saved file; dates,
     date-times and three-letter codes are kept (they name days and currencies, not
     people), as are field names. A key whose family a digest cannot keep becomes a plain
     string digest."""
-    from inferrer.asyncapi.redact import is_data_key
+    from inferrer.redact import is_data_key
 
     if not is_data_key(key):
         return key
