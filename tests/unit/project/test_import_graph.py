@@ -114,6 +114,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cli", ("inferrer.cli", "inferrer.__main__")),
 )
 
+
 def _graph() -> dict[str, set[str]]:
     """Module → the package modules it imports (lazy imports too; ``from pkg import mod``
     is an arrow to ``pkg.mod``, not to ``pkg``)."""
