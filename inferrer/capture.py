@@ -32,6 +32,7 @@ from typing import IO, Any, Final
 import orjson
 
 from inferrer.atomic import atomic_binary_writer, is_special_file
+from inferrer.documents import load_json_file
 from inferrer.errors import CaptureError, UsageError
 from inferrer.jsontext import nesting_exceeds
 from inferrer.model import TopicMetadata
@@ -495,16 +496,10 @@ def topics_to_json(topics: Iterable[TopicMetadata]) -> dict[str, Any]:
 def read_capture_topics(path: str | os.PathLike[str]) -> dict[str, TopicMetadata]:
     """The topics described by a capture's sidecar; empty when there is no sidecar."""
     side = sidecar_path(path)
-    try:
-        text = side.read_bytes()
-    except FileNotFoundError:
+    if not side.exists():
         return {}
-    except OSError as e:
-        raise CaptureError(f"cannot read capture sidecar {side}: {e.strerror or e}") from e
+    data = load_json_file(side, "capture sidecar", CaptureError, format=SIDECAR_FORMAT)
     try:
-        data = orjson.loads(text)
-        if data.get("format") != SIDECAR_FORMAT:
-            raise ValueError(f"'format' is not {SIDECAR_FORMAT!r}")
         topics: dict[str, TopicMetadata] = {}
         for name, t in data["topics"].items():
             partitions = t["partitions"]
@@ -523,7 +518,7 @@ def read_capture_topics(path: str | os.PathLike[str]) -> dict[str, TopicMetadata
                 configs={str(k): str(v) for k, v in configs.items()},
                 non_default_configs=tuple(sorted(str(k) for k in configs)),
             )
-    except (orjson.JSONDecodeError, ValueError, KeyError, TypeError, AttributeError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise CaptureError(f"capture sidecar {side} is not valid: {e}") from e
     return topics
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from inferrer.asyncapi.io import SUPPORTED_VERSIONS, AsyncAPIVersion
+from inferrer.documents import read_text
 from inferrer.errors import SpecError
 from inferrer.jsonpointer import join_pointer, resolve_pointer
 
@@ -117,16 +118,7 @@ def load_document(path: str | os.PathLike[str]) -> dict[str, Any]:
     Raises :class:`~inferrer.errors.SpecError` naming the file, and for syntax
     errors the line and column (1-based), when it cannot be read or parsed.
     """
-    source = os.fspath(path)
-    try:
-        text = Path(source).read_text(encoding="utf-8")
-    except FileNotFoundError as e:
-        raise SpecError(f"{source}: no such file") from e
-    except UnicodeDecodeError as e:
-        raise SpecError(f"{source}: not UTF-8 text") from e
-    except OSError as e:
-        raise SpecError(f"{source}: cannot read: {e.strerror or e}") from e
-    return parse_document(text, source)
+    return parse_document(read_text(path, "spec", SpecError), os.fspath(path))
 
 
 def detect_version(doc: dict[str, Any], source: str = "document") -> AsyncAPIVersion:

@@ -97,6 +97,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "inferrer.errors",
             "inferrer.jsonpointer",
             "inferrer.jsontext",
+            "inferrer.documents",
             "inferrer.atomic",
             "inferrer.config",
             "inferrer.records",
