@@ -215,7 +215,7 @@ def load_snapshots(
     (``kafka:TOPIC/GROUP``) on the cluster at ``bootstrap`` (else
     ``$KAFKA_BOOTSTRAP_SERVERS``), with extra librdkafka ``settings``.
     """
-    from inferrer.pipeline import ObservationSource, collect_observations
+    from inferrer.pipeline import ObservationSource, collect
 
     location = os.fspath(source)
     client = None
@@ -223,7 +223,7 @@ def load_snapshots(
         from inferrer.kafka.config import build_client_config
 
         client = build_client_config(bootstrap, None, sorted((settings or {}).items()))
-    collected = collect_observations(
+    collected = collect(
         ObservationSource(
             location=location,
             client=client,
