@@ -19,8 +19,14 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[3] / "inferrer"
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The syntax tree of a module of the package, parsed once for every test here."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _tree(path)
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -133,7 +139,7 @@ def _graph() -> dict[str, set[str]]:
         name = name.removesuffix(".__init__")
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         targets: list[str] = []
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.Import):
                 targets += [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
