@@ -15,6 +15,7 @@ from typing import Any
 import fastavro
 import pytest
 
+from inferrer import pipeline
 from inferrer.asyncapi.build import DocumentOptions
 from inferrer.asyncapi.io import dump_document
 from inferrer.capture import write_capture
@@ -46,7 +47,9 @@ def capture(tmp_path: Path) -> Path:
 
 
 def infer(path: Path, **options: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
-    got = infer(Source(capture_files=(path,)), DocumentOptions(evidence="inline", **options))
+    got = pipeline.infer(
+        Source(capture_files=(path,)), DocumentOptions(evidence="inline", **options)
+    )
     return got.document, got.warnings
 
 
