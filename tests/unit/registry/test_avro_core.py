@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from inferrer import _core
 from inferrer.capture import iter_capture, write_capture
-from inferrer.engine.fold import fold_captures
 from inferrer.engine import Engine
+from inferrer.engine.fold import fold_captures
 from inferrer.records import Record
 from inferrer.registry.client import Reference, RegisteredSchema, SubjectVersion
 from inferrer.registry.framed import FramedDecoder
