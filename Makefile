@@ -51,7 +51,9 @@ typecheck: $(STAMP)
 # time; each worker that runs a broker test starts its own broker, stopped when it ends).
 # tests/unit needs only the venv; integration and acceptance need the jars and npm.
 PYTEST_WORKERS ?= auto
-PYTEST := $(BIN)/pytest -W error -n $(PYTEST_WORKERS) --dist loadfile
+# Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: without it every worker
+# compiles the package and re-writes every test module's assertions on every run.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -W error -n $(PYTEST_WORKERS) --dist loadfile
 
 pytest: setup
 	$(PYTEST)

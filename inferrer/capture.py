@@ -24,22 +24,19 @@ import binascii
 import dataclasses
 import json
 import os
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final
+from typing import IO, Any, Final
 
 import orjson
 
 from inferrer.atomic import atomic_binary_writer, is_special_file
-from inferrer.decoding import nesting_exceeds
+from inferrer.documents import load_json_file
 from inferrer.errors import CaptureError, UsageError
+from inferrer.jsontext import nesting_exceeds
 from inferrer.model import TopicMetadata
 from inferrer.records import Header, Record
-
-if TYPE_CHECKING:
-    from inferrer.engine import Engine, Topic
-    from inferrer.registry.framed import FramedDecoder
 
 SIDECAR_SUFFIX = ".topics.json"
 SIDECAR_FORMAT = "inferrer-capture-topics"
@@ -450,18 +447,19 @@ def iter_capture(
                 if not seen_good:
                     leading_bad.append(bad)
                     if len(leading_bad) >= NOT_A_CAPTURE_AFTER:
-                        _raise_not_a_capture(leading_bad)
+                        raise_not_a_capture(leading_bad)
                 continue
             seen_good = True
             stats.records += 1
             yield record
         if not seen_good and leading_bad:
-            _raise_not_a_capture(leading_bad)
+            raise_not_a_capture(leading_bad)
     finally:
         fh.close()
 
 
-def _raise_not_a_capture(bad: list[BadLine]) -> None:
+def raise_not_a_capture(bad: list[BadLine]) -> None:
+    """Raise the :class:`CaptureError` of a file whose first lines are all ``bad``."""
     first = bad[0]
     raise CaptureError(
         f"{first.path}:{first.line}: not a capture file "
@@ -498,16 +496,10 @@ def topics_to_json(topics: Iterable[TopicMetadata]) -> dict[str, Any]:
 def read_capture_topics(path: str | os.PathLike[str]) -> dict[str, TopicMetadata]:
     """The topics described by a capture's sidecar; empty when there is no sidecar."""
     side = sidecar_path(path)
-    try:
-        text = side.read_bytes()
-    except FileNotFoundError:
+    if not side.exists():
         return {}
-    except OSError as e:
-        raise CaptureError(f"cannot read capture sidecar {side}: {e.strerror or e}") from e
+    data = load_json_file(side, "capture sidecar", CaptureError, format=SIDECAR_FORMAT)
     try:
-        data = orjson.loads(text)
-        if data.get("format") != SIDECAR_FORMAT:
-            raise ValueError(f"'format' is not {SIDECAR_FORMAT!r}")
         topics: dict[str, TopicMetadata] = {}
         for name, t in data["topics"].items():
             partitions = t["partitions"]
@@ -526,7 +518,7 @@ def read_capture_topics(path: str | os.PathLike[str]) -> dict[str, TopicMetadata
                 configs={str(k): str(v) for k, v in configs.items()},
                 non_default_configs=tuple(sorted(str(k) for k in configs)),
             )
-    except (orjson.JSONDecodeError, ValueError, KeyError, TypeError, AttributeError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise CaptureError(f"capture sidecar {side} is not valid: {e}") from e
     return topics
 
@@ -537,112 +529,6 @@ def iter_captures(
     """Yield the records of several capture files, one file after the other."""
     for path in paths:
         yield from iter_capture(path, stats=stats)
-
-
-def fold_captures(
-    paths: Iterable[str | os.PathLike[str]],
-    *,
-    stats: CaptureStats | None = None,
-    check_with: Engine | None = None,
-    progress: Callable[[int, int, int, int], None] | None = None,
-    framed: FramedDecoder | None = None,
-) -> tuple[dict[str, Topic], dict[str, TopicMetadata]]:
-    """Fold every record of some capture files in the engine, in one streaming pass.
-
-    Returns each topic's observation (the core's ``Topic``, one per topic across all
-    files) and the topics' metadata as :func:`capture_topics` gives it (a file's
-    sidecar, or ``max partition seen + 1``; the first description wins). Bad lines
-    are skipped and counted in ``stats``; a file that cannot be read, or whose first
-    lines are all bad, raises :class:`~inferrer.errors.CaptureError`.
-
-    ``check_with`` is an engine holding a drift check (:meth:`Engine.check`): every
-    record is also checked, and the check is back in ``check_with`` at the end.
-
-    ``progress(bytes_read, bytes_total, files_read, files)`` is called before the first
-    file and after each (the core reads a file in one call; stdin counts 0 bytes).
-
-    ``framed`` decodes Confluent-framed Avro and Protobuf messages with their writer
-    schemas before they are folded (:class:`~inferrer.registry.framed.FramedDecoder`):
-    in the core, with the core's reader, when the schemas are all Avro or JSON Schema
-    (``FramedDecoder.core_schemas``); else by the Python decoders on the way.
-    """
-    from inferrer.engine import Engine
-
-    stats = stats if stats is not None else CaptureStats()
-    observed: dict[str, Topic] = {}
-    topics: dict[str, TopicMetadata] = {}
-    paths = list(paths)
-    sizes = [_size(p) for p in paths]
-    total, done = sum(sizes), 0
-    if progress is not None:
-        progress(0, total, 0, len(paths))
-    for index, path in enumerate(paths):
-        name = str(path)
-        engine = Engine()
-        if check_with is not None:
-            engine.adopt_check(check_with)
-        wanted = framed is not None and framed.wants(path)
-        in_core = wanted and framed is not None and _decoded_in_core(engine, framed)
-        if wanted and not in_core:
-            # Framed messages are decoded on the way by Python's decoders (Protobuf, or
-            # a registry to ask), so this file's records go through Python to the
-            # engine; the other files keep the core's own reader.
-            assert framed is not None
-            engine.fold(framed.records(iter_capture(path, stats=stats)))
-        else:
-            try:
-                read = engine.fold_capture(path)
-            except OSError as e:
-                raise CaptureError(f"cannot read capture file {name}: {e.strerror or e}") from e
-            if read.error is not None:
-                line, reason = read.error
-                raise CaptureError(f"cannot read capture file {name} after line {line}: {reason}")
-            if read.not_a_capture is not None:
-                _raise_not_a_capture([BadLine(name, *read.not_a_capture)])
-            stats.records += read.records
-            for line, reason in read.bad_lines:
-                stats.add_bad(BadLine(name, line, reason))
-            stats.bad += read.bad - len(read.bad_lines)
-            if in_core and framed is not None:
-                framed.absorb(engine.framed_use() or {"order": [], "uses": []})
-        described = read_capture_topics(path) or {
-            topic: TopicMetadata(name=topic, partitions=top + 1, replication_factor=-1)
-            for topic, top in engine.highest_partitions().items()
-        }
-        for topic, meta in described.items():
-            topics.setdefault(topic, meta)
-        for topic in engine.topics():
-            got = engine.take(topic)
-            if topic in observed:
-                observed[topic].merge(got)
-            else:
-                observed[topic] = got
-        if check_with is not None:
-            check_with.adopt_check(engine)
-        done += sizes[index]
-        if progress is not None:
-            progress(done, total, index + 1, len(paths))
-    return observed, dict(sorted(topics.items()))
-
-
-def _decoded_in_core(engine: Engine, framed: FramedDecoder) -> bool:
-    """Give the engine the writer schemas to decode framed messages with itself, when
-    it can read them all (Avro, JSON Schema; see ``FramedDecoder.core_schemas``)."""
-    schemas = framed.core_schemas()
-    if schemas is None:
-        return False
-    try:
-        engine.set_framing(schemas)
-    except ValueError:
-        return False  # an Avro schema the core does not read: the reference reads it
-    return True
-
-
-def _size(path: str | os.PathLike[str]) -> int:
-    try:
-        return os.stat(path).st_size if os.fspath(path) != "-" else 0
-    except OSError:
-        return 0  # the fold says why it cannot read the file
 
 
 def check_capture(path: str | os.PathLike[str]) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inferrer.documents import read_text
 from inferrer.errors import ConfigError
 
 CONFIG_FILE = "inferrer.toml"
@@ -58,13 +59,9 @@ def find_config(cwd: Path | None = None) -> Path | None:
 def _read(path: Path) -> dict[str, Any]:
     import tomllib
 
+    text = read_text(path, "config file", ConfigError)
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError as e:
-        raise ConfigError(f"config file {path}: no such file") from e
-    except OSError as e:
-        raise ConfigError(f"config file {path}: cannot read: {e.strerror or e}") from e
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config file {path}: invalid TOML: {e}") from e
 

@@ -45,6 +45,7 @@ from typing import Any, Final
 
 import orjson
 
+from inferrer.jsontext import nesting_exceeds
 from inferrer.model import (
     DECODED_FIELDS,
     HEADER_KIND_PREFIX,
@@ -215,27 +216,8 @@ def _finite_float(text: str) -> float:
     return f
 
 
-_STRING_OR_BRACKET: Final = re.compile(rb'"(?:[^"\\]|\\.)*"?|[\[\]{}]', re.DOTALL)
-"""A string as JSON lexes it (to the next unescaped quote, or the end), or a bracket."""
 _STRING: Final = re.compile(rb'"(?:[^"\\]|\\.)*"?', re.DOTALL)
 _ESCAPE: Final = re.compile(rb"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
-
-
-def nesting_exceeds(data: bytes, limit: int) -> bool:
-    """Whether brackets outside strings nest deeper than ``limit`` anywhere in ``data``
-    (closing brackets never go below 0). Defined for any text, valid or not."""
-    if data.count(b"{") + data.count(b"[") <= limit:
-        return False
-    depth = 0
-    for m in _STRING_OR_BRACKET.finditer(data):
-        token = m.group()
-        if token in (b"[", b"{"):
-            depth += 1
-            if depth > limit:
-                return True
-        elif token in (b"]", b"}"):
-            depth = max(0, depth - 1)
-    return False
 
 
 def _has_lone_surrogate(data: bytes) -> bool:

@@ -56,6 +56,10 @@ class CaptureError(CouldNotRun):
     """A capture file could not be read or written."""
 
 
+class ObservationError(CouldNotRun):
+    """Saved observations (a file, or a watch snapshot's) could not be read or understood."""
+
+
 class LauncherError(CouldNotRun):
     """The local development broker could not be resolved, started or stopped."""
 

@@ -215,7 +215,7 @@ def load_snapshots(
     (``kafka:TOPIC/GROUP``) on the cluster at ``bootstrap`` (else
     ``$KAFKA_BOOTSTRAP_SERVERS``), with extra librdkafka ``settings``.
     """
-    from inferrer.pipeline import ObservationSource, collect_observations
+    from inferrer.pipeline import ObservationSource, collect
 
     location = os.fspath(source)
     client = None
@@ -223,7 +223,7 @@ def load_snapshots(
         from inferrer.kafka.config import build_client_config
 
         client = build_client_config(bootstrap, None, sorted((settings or {}).items()))
-    collected = collect_observations(
+    collected = collect(
         ObservationSource(
             location=location,
             client=client,
@@ -700,7 +700,7 @@ def _is_spec_path(value: object) -> bool:
 def _baseline_document(
     baseline: Baseline, topics: Sequence[str], exclude: Sequence[str]
 ) -> tuple[dict[str, Any], str]:
-    from inferrer.drift.spec import load_spec_file
+    from inferrer.asyncapi.read import load_document
 
     if isinstance(baseline, Observed):
         return baseline.to_document(), baseline.source
@@ -708,7 +708,7 @@ def _baseline_document(
         return dict(baseline), "spec"
     if _is_spec_path(baseline):
         assert isinstance(baseline, str | os.PathLike)
-        return load_spec_file(Path(baseline)), str(baseline)
+        return load_document(Path(baseline)), str(baseline)
     observed = load_captures(baseline, topics=topics, exclude=exclude)
     return observed.to_document(), f"inferred from {observed.source}"
 

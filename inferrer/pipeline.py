@@ -1,10 +1,11 @@
-"""The whole chain, as library calls the commands (and notebooks) share.
+"""The whole chain: one entry point per stage, which the commands and notebooks share.
 
 A :class:`Source` is either a live cluster (a :class:`~inferrer.kafka.sampler.SampleConfig`)
-or capture files. :func:`collect` reads it, decodes every record once and folds the
-decoded messages into observations; :func:`infer_document` turns those into an
-AsyncAPI document; :func:`diff` compares a committed spec with them (or with
-observations already made, or with a second spec).
+or capture files; an :class:`ObservationSource` is observations already made.
+:func:`collect` reads either into observations (a sample's records decoded once and
+folded); :func:`infer` turns those into an AsyncAPI document; :func:`diff` compares a
+committed spec with them (or with a second spec); :func:`record` writes a live sample
+to a capture file.
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ def _fold_capture_files(
     framed: FramedDecoder | None = None,
 ) -> tuple[dict[str, TopicObservation], dict[str, TopicMetadata]]:
     """Fold the capture files in the engine, in one pass; keep the selected topics."""
-    from inferrer.capture import CaptureStats, fold_captures
+    from inferrer.capture import CaptureStats
+    from inferrer.engine.fold import fold_captures
     from inferrer.inference import TopicObservation
     from inferrer.kafka.select import select_topics
 
@@ -192,11 +194,31 @@ def kind_limit_warnings(observations: Mapping[str, TopicObservation]) -> list[st
 
 
 def collect(
-    source: Source,
+    source: Source | ObservationSource,
     *,
     keep_messages: bool = False,
     check: str | None = None,
     progress: ProgressCallback | None = None,
+) -> Collected:
+    """The observations of a source: the one entry point of collection, for the command
+    line and notebooks.
+
+    Traffic (a :class:`Source`) is read, every record decoded once and folded
+    (:func:`_collect_traffic`); observations already made (an :class:`ObservationSource`)
+    are read and merged over ``watch`` members (``keep_messages``, ``check`` and
+    ``progress`` do not apply to them).
+    """
+    if isinstance(source, ObservationSource):
+        return _collect_observations(source)
+    return _collect_traffic(source, keep_messages=keep_messages, check=check, progress=progress)
+
+
+def _collect_traffic(
+    source: Source,
+    *,
+    keep_messages: bool,
+    check: str | None,
+    progress: ProgressCallback | None,
 ) -> Collected:
     """Read the source, decode every record once and fold it into observations.
 
@@ -313,15 +335,19 @@ def framed_warnings(
     return lines
 
 
-def infer_document(
-    source: Source,
+def infer(
+    source: Source | ObservationSource,
     options: DocumentOptions,
     *,
     update: Path | None = None,
     progress: ProgressCallback | None = None,
     document_name: str | None = None,
 ) -> Inferred:
-    """Sample (or read) the source and build its AsyncAPI document.
+    """Sample (or read) the source and build its AsyncAPI document: the one entry point
+    of inference, for the command line and notebooks.
+
+    The source is traffic (a :class:`Source`) or observations already made (an
+    :class:`ObservationSource`, ``infer --from-observations``).
 
     With ``update``, the inferred document is merged into the spec at that path,
     keeping everything a human wrote there; the caller writes the result. With
@@ -329,8 +355,14 @@ def infer_document(
     (:attr:`Inferred.evidence`, naming ``document_name``), for the caller to write.
     """
     collected = collect(source, progress=progress)
-    metadata = {topic: explicit_configs(md) for topic, md in collected.metadata.items()}
-    origin: Origin = "capture" if source.capture_files else "live"
+    origin: Origin
+    if isinstance(source, ObservationSource):
+        # Watch snapshots hold live traffic and the cluster's facts, as a live sample.
+        origin = "live" if collected.bootstrap else "observations"
+        metadata = collected.metadata
+    else:
+        origin = "capture" if source.capture_files else "live"
+        metadata = {topic: explicit_configs(md) for topic, md in collected.metadata.items()}
     return _document_of(collected, metadata, options, origin, update, document_name, progress)
 
 
@@ -382,7 +414,7 @@ def _document_of(
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """What :func:`record_capture` wrote: records per topic, and notes."""
+    """What :func:`record` wrote: records per topic, and notes."""
 
     path: Path
     counts: Mapping[str, int]
@@ -394,14 +426,15 @@ class Recorded:
         return sum(self.counts.values())
 
 
-def record_capture(
+def record(
     config: SampleConfig,
     path: Path,
     *,
     progress: ProgressCallback | None = None,
     registry: RegistrySettings | None = None,
 ) -> Recorded:
-    """Sample the selected topics read-only, exactly as ``infer`` does, into a capture file.
+    """Sample the selected topics read-only, exactly as ``infer`` does, into a capture file:
+    the one entry point of recording.
 
     Writes ``path`` (JSON Lines, ``kcat -C -J`` shape) and its topics sidecar, both
     atomically. The sidecar keeps each topic's partitions, replication factor and
@@ -452,9 +485,9 @@ class ObservationSource:
     discriminators: tuple[DiscriminatorChoice, ...] = ()
 
 
-def collect_observations(source: ObservationSource) -> Collected:
-    """The observations of ``source`` (merged over watch members), as :func:`collect`
-    returns a sample's."""
+def _collect_observations(source: ObservationSource) -> Collected:
+    """The observations of ``source`` (merged over watch members), as a sample's are
+    collected."""
     from inferrer.kafka.select import select_topics
     from inferrer.watch import is_observations_file, load_merged
 
@@ -505,20 +538,6 @@ def collect_observations(source: ObservationSource) -> Collected:
     )
 
 
-def infer_document_from_observations(
-    source: ObservationSource,
-    options: DocumentOptions,
-    *,
-    update: Path | None = None,
-    document_name: str | None = None,
-) -> Inferred:
-    """The AsyncAPI document of observations already made (``infer --from-observations``)."""
-    collected = collect_observations(source)
-    # Watch snapshots hold live traffic and the cluster's facts, as a live sample.
-    origin: Origin = "live" if collected.bootstrap else "observations"
-    return _document_of(collected, collected.metadata, options, origin, update, document_name)
-
-
 Against = Source | ObservationSource | Path | Mapping[str, Any]
 """What a committed spec is compared with: traffic (a :class:`Source`), observations
 already made (an :class:`ObservationSource`), or a second spec (its file, or the
@@ -541,17 +560,17 @@ def diff(
     """
     import dataclasses
 
-    from inferrer.drift.spec import load_spec_file
+    from inferrer.asyncapi.read import load_document
 
     if isinstance(spec, Path):
         options = dataclasses.replace(options, spec_label=str(spec))
-        spec = load_spec_file(spec)
+        spec = load_document(spec)
     if isinstance(against, Path | Mapping):
         from inferrer.drift.compare import diff_specs
 
         if isinstance(against, Path):
             options = dataclasses.replace(options, compared_with=str(against))
-            against = load_spec_file(against)
+            against = load_document(against)
         return diff_specs(spec, against, options)
     from inferrer.drift.spec import normalize_spec
 
@@ -592,7 +611,7 @@ def _diff_observations(
 ) -> DriftReport:
     from inferrer.drift.observed import diff_observations
 
-    collected = collect_observations(source)
+    collected = collect(source)
     # Only documented topics these observations covered can be silent: a watch of
     # 'bank.*' says nothing about 'crm.*'.
     covered = set(collected.observations) | set(collected.metadata)

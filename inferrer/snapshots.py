@@ -11,24 +11,27 @@ owner stopped, and merging the newest snapshot of every member counts each messa
 once (see README, "watch").
 
 Here are the format, the key, and the merge (:func:`merge_snapshots`); the stores are
-a directory (:class:`DirectoryStore`, here) and a compacted Kafka topic
-(:mod:`inferrer.kafka.snapshot_topic`).
+a directory (:class:`DirectoryStore`) and a compacted Kafka topic (:class:`TopicStore`,
+whose records :mod:`inferrer.kafka.snapshot_topic` writes and reads).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 from inferrer.atomic import write_atomic
-from inferrer.errors import CaptureError
+from inferrer.documents import check_header, parse_json
+from inferrer.errors import CaptureError, ObservationError
 from inferrer.model import TopicMetadata
+
+if TYPE_CHECKING:
+    from inferrer.kafka.config import ClientConfig
 
 __all__ = [
     "DEFAULT_RETENTION_SECONDS",
@@ -45,6 +48,7 @@ __all__ = [
 
 SNAPSHOT_FORMAT: Final = "inferrer-watch-snapshot"
 SNAPSHOT_VERSION: Final = 1
+SNAPSHOT: Final = "watch snapshot"
 
 DEFAULT_RETENTION_SECONDS: Final = 7 * 86400.0
 """How long the snapshots of a member that stopped writing still count (7 days)."""
@@ -96,16 +100,13 @@ def _saved_json(observation: Any, keep_values: bool) -> Any:
 
 
 def _load_saved(document: Any, where: str) -> dict[str, Any]:
-    """Observations of a saved-observation document, read by ``load_observations``."""
-    from inferrer.inference import load_observations
+    """Observations of a saved-observation document, as ``load_observations`` reads them."""
+    from inferrer.inference.observation import observations_from_document
 
-    with tempfile.TemporaryDirectory(prefix="inferrer-snapshot-") as tmp:
-        path = Path(tmp) / "observations.json"
-        path.write_text(json.dumps(document), encoding="utf-8")
-        try:
-            return dict(load_observations(path))
-        except CaptureError as e:
-            raise CaptureError(f"snapshot {where} holds invalid observations: {e}") from e
+    try:
+        return dict(observations_from_document(document, f"snapshot {where}"))
+    except ObservationError as e:
+        raise ObservationError(f"snapshot {where} holds invalid observations: {e}") from e
 
 
 def _metadata_json(md: TopicMetadata | None) -> Any:
@@ -156,20 +157,17 @@ def encode_snapshot(snapshot: Snapshot) -> bytes:
 def decode_snapshot(
     raw: bytes | str, where: str = "snapshot", *, observations: bool = True
 ) -> Snapshot:
-    """Read :func:`encode_snapshot`'s bytes; CaptureError (exit 3) when they are not one.
+    """Read :func:`encode_snapshot`'s bytes; ObservationError (exit 3) when they are not one.
 
     ``observations=False`` reads the header only (the observation is left empty)."""
-    try:
-        data = json.loads(raw)
-    except ValueError as e:
-        raise CaptureError(f"{where} is not a watch snapshot: invalid JSON") from e
-    if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
-        raise CaptureError(f"{where} is not a watch snapshot")
-    if data.get("version") != SNAPSHOT_VERSION:
-        raise CaptureError(
-            f"{where} is a watch snapshot of version {data.get('version')!r}; "
-            f"expected {SNAPSHOT_VERSION}"
-        )
+    data = check_header(
+        parse_json(raw, where, SNAPSHOT, ObservationError),
+        where,
+        SNAPSHOT,
+        ObservationError,
+        version=SNAPSHOT_VERSION,
+        format=SNAPSHOT_FORMAT,
+    )
     try:
         topic = str(data["topic"])
         held = _load_saved(data["observations"], where) if observations else {}
@@ -191,7 +189,7 @@ def decode_snapshot(
             secure=bool(data["secure"]),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise CaptureError(f"{where} is not a valid watch snapshot: {e!r}") from e
+        raise ObservationError(f"{where} is not a valid {SNAPSHOT}: {e!r}") from e
 
 
 @dataclass(frozen=True)
@@ -336,8 +334,41 @@ class DirectoryStore:
             try:
                 raw = path.read_bytes()
             except OSError as e:
-                raise CaptureError(f"cannot read snapshot {path}: {e.strerror}") from e
+                raise ObservationError(f"cannot read {SNAPSHOT} {path}: {e.strerror}") from e
             s = decode_snapshot(raw, str(path), observations=observations)
             if group is None or s.group == group:
                 out.append(s)
         return out
+
+
+class TopicStore:
+    """Snapshots in one compacted Kafka topic, keyed by (group, member, topic)."""
+
+    def __init__(self, client: ClientConfig, topic: str, *, timeout: float = 10.0) -> None:
+        from inferrer.kafka.snapshot_topic import CompactedTopic
+
+        self.topic = CompactedTopic(client, topic, timeout=timeout)
+
+    def ensure_topic(self) -> bool:
+        """Create the topic (compacted, one partition) unless it exists; True if created."""
+        return self.topic.ensure_topic()
+
+    def write(self, snapshots: Iterable[Snapshot], timeout: float | None = None) -> int:
+        """Produce snapshots and wait until the broker has them all; returns bytes.
+
+        Raises CouldNotRun when they are not all acknowledged in time (the caller
+        retries at the next interval: a snapshot replaces the one before)."""
+        return self.topic.write(((s.key, encode_snapshot(s)) for s in snapshots), timeout)
+
+    def read(self, group: str | None = None, *, observations: bool = True) -> list[Snapshot]:
+        """Every snapshot in the topic (of ``group`` only, when given), oldest first;
+        headers only with ``observations=False``."""
+        out: list[Snapshot] = []
+        for where, value in self.topic.read():
+            s = decode_snapshot(value, where, observations=observations)
+            if group is None or s.group == group:
+                out.append(s)
+        return out
+
+    def close(self) -> None:
+        self.topic.close()

@@ -165,7 +165,7 @@ def open_stores(config: WatchConfig) -> list[SnapshotStore]:
     """The snapshot stores of a config (the topic is created on first use)."""
     stores: list[SnapshotStore] = []
     if config.snapshot_topic:
-        from inferrer.kafka.snapshot_topic import TopicStore
+        from inferrer.snapshots import TopicStore
 
         store = TopicStore(config.client, config.snapshot_topic, timeout=config.timeout)
         store.ensure_topic()
@@ -280,11 +280,12 @@ class Watcher:
         cfg = self.config
         if cfg.spec is None:
             return
+        from inferrer.asyncapi.read import load_document
         from inferrer.drift.options import DiffOptions
-        from inferrer.drift.spec import load_spec_file, normalize_spec
+        from inferrer.drift.spec import normalize_spec
         from inferrer.drift.traffic import core_plan
 
-        spec = load_spec_file(cfg.spec)
+        spec = load_document(cfg.spec)
         options = cfg.diff_options or DiffOptions()
         options = dataclasses.replace(
             options,
@@ -586,7 +587,7 @@ def read_snapshot_source(
             raise UsageError(
                 f"--from-observations {source} reads a cluster: give -b/--bootstrap-server"
             )
-        from inferrer.kafka.snapshot_topic import TopicStore
+        from inferrer.snapshots import TopicStore
 
         return TopicStore(client, topic, timeout=timeout).read(group or None), group or None
     return DirectoryStore(source).read(), None

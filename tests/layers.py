@@ -23,6 +23,7 @@ marker cannot start a broker, and one without ``npm`` sees no parser installed.
 
 from __future__ import annotations
 
+import functools
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -90,19 +91,28 @@ def _followed(value: Any, root: Path) -> bool:
     """Whether ``value`` is code of the checkout at ``root`` outside the product."""
     module = sys.modules.get(getattr(value, "__module__", None) or "")
     file = getattr(module, "__file__", None)
-    if not file:
-        return False
+    return isinstance(file, str) and _in_checkout(file, root)
+
+
+@functools.cache
+def _in_checkout(file: str, root: Path) -> bool:
+    # Once per file: resolving paths is most of what reading a test's uses costs.
     path = Path(file).resolve()
     return path.is_relative_to(root) and not any(
         path.is_relative_to(root / part) for part in _NOT_FOLLOWED
     )
 
 
+@functools.cache
+def _resolved(root: Path) -> Path:
+    return root.resolve()
+
+
 class Uses:
     """What a piece of test code reaches: objects by (module, name), and text."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
+        self.root = _resolved(root)
         self.objects: set[tuple[str, str]] = set()
         self.texts: list[str] = []
         self._seen: set[int] = set()
@@ -156,7 +166,7 @@ def _fixture_functions(item: pytest.Item) -> Iterator[Callable[..., Any]]:
         return
     for defs in info.name2fixturedefs.values():
         for fixturedef in defs:
-            if _followed(fixturedef.func, item.config.rootpath.resolve()):
+            if _followed(fixturedef.func, _resolved(item.config.rootpath)):
                 yield fixturedef.func
 
 

@@ -12,18 +12,12 @@ The document writer's public API::
 from __future__ import annotations
 
 from inferrer.asyncapi.build import DocumentOptions, ExamplesMode, build_document
-from inferrer.asyncapi.io import (
-    AsyncAPIVersion,
-    OutputFormat,
-    detect_version,
-    dump_document,
-    format_for_path,
-    load_document,
-)
-from inferrer.asyncapi.redact import redact_example
+from inferrer.asyncapi.io import AsyncAPIVersion, OutputFormat, dump_document, format_for_path
+from inferrer.asyncapi.read import detect_version, load_document
 from inferrer.asyncapi.update import UpdateResult, update_document, update_spec_file
 from inferrer.asyncapi.validate import ValidationReport, validate_file, validate_files
 from inferrer.atomic import write_atomic
+from inferrer.redact import redact_example
 
 __all__ = [
     "AsyncAPIVersion",

@@ -27,7 +27,6 @@ from inferrer.asyncapi.evidence import EXTENSION_PREFIX, EvidenceMode, split_evi
 from inferrer.asyncapi.families import DEFAULT_MIN_FAMILY, Family, group_topics
 from inferrer.asyncapi.io import AsyncAPIVersion
 from inferrer.asyncapi.names import distinguishing_segment, kind_name, unique_key
-from inferrer.asyncapi.redact import example_for_schema, redact_example
 from inferrer.asyncapi.reuse import share_schemas
 from inferrer.errors import UsageError
 from inferrer.inference.canonical import finalize
@@ -41,6 +40,7 @@ from inferrer.model import (
     TopicSummary,
 )
 from inferrer.records import clamp_timestamp
+from inferrer.redact import example_for_schema, redact_example
 
 ExamplesMode = Literal["redacted", "raw", "none"]
 Protocol = Literal["kafka", "kafka-secure"]

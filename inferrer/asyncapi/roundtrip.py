@@ -24,7 +24,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from inferrer.asyncapi.io import OutputFormat, dump_document, order_document, parse_document
+from inferrer.asyncapi.io import OutputFormat, dump_document, order_document
+from inferrer.asyncapi.read import parse_document
 
 
 def _yaml() -> YAML:

@@ -35,10 +35,10 @@ from typing import Any
 
 from inferrer.asyncapi.build import DocumentOptions, build_document_with_evidence
 from inferrer.asyncapi.evidence import EXTENSION_PREFIX, split_evidence
-from inferrer.asyncapi.io import detect_version, load_document
 from inferrer.asyncapi.names import unique_key
+from inferrer.asyncapi.read import Resolver, detect_version, load_document
 from inferrer.errors import UsageError
-from inferrer.jsonpointer import escape_token, join_pointer, resolve_pointer, unescape_token
+from inferrer.jsonpointer import escape_token, join_pointer, unescape_token
 from inferrer.model import TopicMetadata, TopicSummary
 
 
@@ -105,28 +105,7 @@ def update_spec_file(
     )
 
 
-# --- JSON pointers and references ---------------------------------------------------------
-
-
-def _resolve(doc: dict[str, Any], ref: Any) -> tuple[str, Any] | None:
-    """The (pointer, node) an internal ``#/...`` reference points at, or None."""
-    if not isinstance(ref, str) or not ref.startswith("#/"):
-        return None
-    missing = object()
-    node = resolve_pointer(doc, ref[1:], missing)
-    return None if node is missing else (ref[1:], node)
-
-
-def _follow(doc: dict[str, Any], pointer: str, node: Any) -> tuple[str, Any]:
-    """Follow ``$ref`` chains from ``node`` (at ``pointer``) to the node they name."""
-    seen: set[str] = set()
-    while isinstance(node, dict) and "$ref" in node:
-        target = _resolve(doc, node["$ref"])
-        if target is None or target[0] in seen:
-            break
-        seen.add(target[0])
-        pointer, node = target
-    return pointer, node
+# --- references --------------------------------------------------------------------------
 
 
 def _ref_id(ref: Any, prefix: str) -> str | None:
@@ -161,6 +140,13 @@ class _Merger:
     added: list[str] = field(default_factory=list)
     message_ids: dict[str, str] = field(default_factory=dict)
     """Inferred message component id → id in the result."""
+    refs: Resolver = field(init=False)
+    """The existing document's references (a reference it cannot follow stays as written)."""
+    inferred_refs: Resolver = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.refs = Resolver(self.doc, strict=False)
+        self.inferred_refs = Resolver(self.inferred, strict=False)
 
     # - plain objects -
 
@@ -193,13 +179,13 @@ class _Merger:
 
     def merge_schema(self, pointer: str, target: Any, fresh: Any, seen: set[str]) -> None:
         """Add properties ``fresh`` has to ``target`` (optional); report those it lacks."""
-        pointer, target = _follow(self.doc, pointer, target)
+        target, pointer = self.refs.follow(target, pointer)
         if pointer in seen or not isinstance(target, dict) or not isinstance(fresh, dict):
             return
         seen = seen | {pointer}
         for kind in ("object", "array"):
-            found = _branch(self.doc, pointer, target, kind)
-            fresh_branch = _branch(self.inferred, "", fresh, kind)
+            found = _branch(self.refs, pointer, target, kind)
+            fresh_branch = _branch(self.inferred_refs, "", fresh, kind)
             if found is None or fresh_branch is None:
                 continue
             where, node = found
@@ -239,7 +225,7 @@ class _Merger:
         if not isinstance(messages, dict):
             return found
         for key, value in messages.items():
-            where, node = _follow(self.doc, join_pointer(pointer, key), value)
+            node, where = self.refs.follow(value, join_pointer(pointer, key))
             if isinstance(node, dict) and "$ref" not in node:
                 component = (
                     where.split("/")[-1] if where.startswith("/components/messages/") else None
@@ -285,8 +271,8 @@ class _Merger:
             key = f"{EXTENSION_PREFIX}discriminator"
             if key in message or key in old.node:
                 return False
-            fresh_names = _property_names(self.inferred, message.get("payload"))
-            old_names = _property_names(self.doc, old.node.get("payload"))
+            fresh_names = _property_names(self.inferred_refs, message.get("payload"))
+            old_names = _property_names(self.refs, old.node.get("payload"))
             if not fresh_names or not old_names:
                 return False
             return len(fresh_names & old_names) * 2 >= len(fresh_names | old_names)
@@ -299,7 +285,7 @@ class _Merger:
     def merge_message(self, old: _ExistingMessage, fresh: dict[str, Any]) -> None:
         for key in ("payload", "headers"):
             if key in fresh and key in old.node:
-                _, fresh_schema = _follow(self.inferred, "", fresh[key])
+                fresh_schema, _ = self.inferred_refs.follow(fresh[key], "")
                 payload = old.node[key]
                 if isinstance(payload, dict) and "schemaFormat" in payload and "schema" in payload:
                     # A multi-format schema (AsyncAPI 3): merge into its schema when JSON.
@@ -362,7 +348,7 @@ class _Merger:
         channels = self.doc.setdefault("channels", {})
         by_address: dict[str, str] = {}
         for channel_id in sorted(channels):
-            _, node = _follow(self.doc, join_pointer("/channels", channel_id), channels[channel_id])
+            node, _ = self.refs.follow(channels[channel_id], join_pointer("/channels", channel_id))
             if isinstance(node, dict) and isinstance(node.get("address"), str):
                 by_address.setdefault(node["address"], channel_id)
         channel_ids: dict[str, str] = {}
@@ -376,8 +362,8 @@ class _Merger:
                 channels[channel_id] = {}
                 self.added.append(join_pointer("/channels", channel_id))
             channel_ids[fresh_id] = channel_id
-            pointer, channel = _follow(
-                self.doc, join_pointer("/channels", channel_id), channels[channel_id]
+            channel, pointer = self.refs.follow(
+                channels[channel_id], join_pointer("/channels", channel_id)
             )
             if not isinstance(channel, dict):
                 continue
@@ -420,7 +406,7 @@ class _Merger:
         for operation_id in sorted(operations):
             operation = operations[operation_id]
             if isinstance(operation, dict):
-                index.setdefault(self._operation_key(self.doc, operation), operation_id)
+                index.setdefault(self._operation_key(self.refs, operation), operation_id)
         for fresh_id, fresh in self.inferred.get("operations", {}).items():
             fresh_channel = _ref_id(fresh.get("channel"), "#/channels/")
             if fresh_channel is None or fresh_channel not in channel_ids:
@@ -435,7 +421,7 @@ class _Merger:
                     refs.append(
                         {"$ref": "#" + join_pointer("/channels", channel_id, "messages", mapped)}
                     )
-            identity = self._operation_key(self.inferred, fresh)
+            identity = self._operation_key(self.inferred_refs, fresh)
             operation_id = index.get(identity)
             if operation_id is None:
                 operation = copy.deepcopy(fresh)
@@ -455,8 +441,8 @@ class _Merger:
                     if ref not in existing_refs:
                         existing_refs.append(ref)
 
-    def _operation_key(self, doc: dict[str, Any], operation: dict[str, Any]) -> tuple[Any, ...]:
-        _, channel = _follow(doc, "", operation.get("channel"))
+    def _operation_key(self, refs: Resolver, operation: dict[str, Any]) -> tuple[Any, ...]:
+        channel, _ = refs.follow(operation.get("channel"), "")
         address = channel.get("address") if isinstance(channel, dict) else None
         return (operation.get("action"), address, _group_ids(operation))
 
@@ -547,7 +533,7 @@ def _group_ids(operation: dict[str, Any]) -> tuple[str, ...] | None:
 
 
 def _branch(
-    doc: dict[str, Any], pointer: str, schema: dict[str, Any], kind: str
+    refs: Resolver, pointer: str, schema: dict[str, Any], kind: str
 ) -> tuple[str, dict[str, Any]] | None:
     """The part of ``schema`` describing values of JSON type ``kind`` (object or array)."""
     if _has_type(schema, kind):
@@ -557,7 +543,7 @@ def _branch(
         if not isinstance(branches, list):
             continue
         for index, branch in enumerate(branches):
-            where, node = _follow(doc, join_pointer(pointer, keyword, str(index)), branch)
+            node, where = refs.follow(branch, join_pointer(pointer, keyword, str(index)))
             if isinstance(node, dict) and _has_type(node, kind):
                 return where, node
     return None
@@ -572,13 +558,13 @@ def _has_type(schema: dict[str, Any], kind: str) -> bool:
     return False
 
 
-def _property_names(doc: dict[str, Any], schema: Any) -> set[str]:
-    _, node = _follow(doc, "", schema)
+def _property_names(refs: Resolver, schema: Any) -> set[str]:
+    node, _ = refs.follow(schema, "")
     if isinstance(node, dict) and isinstance(node.get("schema"), dict) and "schemaFormat" in node:
-        _, node = _follow(doc, "", node["schema"])
+        node, _ = refs.follow(node["schema"], "")
     if not isinstance(node, dict):
         return set()
-    found = _branch(doc, "", node, "object")
+    found = _branch(refs, "", node, "object")
     if found is None or not isinstance(found[1].get("properties"), dict):
         return set()
     return set(found[1]["properties"])

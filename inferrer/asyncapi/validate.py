@@ -154,7 +154,7 @@ class ParserProcess:
         """Run the parser on the file at ``path``."""
         name = os.fspath(path)
         if not Path(name).exists():
-            raise SpecError(f"{name}: no such file")
+            raise SpecError(f"cannot read spec {name}: no such file")
         if not Path(name).is_file():
             raise SpecError(f"{name}: not a file")
         proc = self._start()

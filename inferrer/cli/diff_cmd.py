@@ -63,7 +63,7 @@ def finish_report(
     """Render ``report``, write it (atomically with ``-o``), and return the exit code.
 
     github and sarif findings point at lines of ``spec`` (the committed spec's file)."""
-    from inferrer.asyncapi.io import load_line_map
+    from inferrer.asyncapi.read import load_line_map
     from inferrer.atomic import write_atomic
     from inferrer.drift.baseline import render_baseline
     from inferrer.drift.reporters import render

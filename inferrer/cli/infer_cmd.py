@@ -210,7 +210,7 @@ def infer_command(
     from inferrer.asyncapi.build import parse_contact, parse_license
     from inferrer.asyncapi.evidence import dump_evidence, evidence_path
     from inferrer.cli.summary import print_summary
-    from inferrer.pipeline import infer_document, infer_document_from_observations
+    from inferrer.pipeline import infer
 
     options = DocumentOptions(
         title=title,
@@ -227,15 +227,11 @@ def infer_command(
     name = target.name if target else None
     if from_observations is not None:
         observed = observation_source(from_observations, source_options, snapshot_retention)
-        result = infer_document_from_observations(
-            observed, options, update=update, document_name=name
-        )
+        result = infer(observed, options, update=update, document_name=name)
     else:
         source = source_options.source()
         with sampling_progress() as progress:
-            result = infer_document(
-                source, options, update=update, progress=progress, document_name=name
-            )
+            result = infer(source, options, update=update, progress=progress, document_name=name)
     for warning in result.warnings:
         LOG.warning("%s", warning)
     doc_format = fmt.value if fmt else (format_for_path(target) if target else "yaml")

@@ -12,7 +12,7 @@ from inferrer.cli.common import Command, handles_errors
 from inferrer.cli.logs import LOG
 from inferrer.cli.progress import sampling_progress
 from inferrer.cli.source import NO_SOURCE_OPTIONS, SourceOptions, with_source_options
-from inferrer.pipeline import record_capture
+from inferrer.pipeline import record
 
 
 @app.command("record", cls=Command)
@@ -40,7 +40,7 @@ def record_command(
     """
     config = source_options.sample_config()
     with sampling_progress() as progress:
-        result = record_capture(
+        result = record(
             config, output, progress=progress, registry=source_options.source().registry
         )
     for warning in result.warnings:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from inferrer.documents import parse_json, read_text
 from inferrer.drift.model import DriftReport
 from inferrer.errors import ConfigError
 
@@ -29,12 +30,7 @@ def render_baseline(report: DriftReport) -> str:
 def read_baseline(path: str | Path) -> frozenset[str]:
     """The accepted finding ids in the baseline file at ``path``."""
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise ConfigError(f"cannot read baseline {p}: no such file") from e
-    except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise ConfigError(f"cannot read baseline {p}: {' '.join(str(e).split())}") from e
+    data = parse_json(read_text(p, "baseline", ConfigError), str(p), "baseline", ConfigError)
     accepted = data.get("accepted") if isinstance(data, dict) else None
     if not isinstance(accepted, list):
         raise ConfigError(f"baseline {p}: expected an object with an 'accepted' list")

@@ -31,7 +31,7 @@ from inferrer.drift.options import DiffOptions
 from inferrer.drift.rules import RuleId
 from inferrer.drift.schemas import schema_types, type_accepts
 from inferrer.drift.spec import SpecMessage, SpecView, normalize_spec
-from inferrer.jsonpointer import escape_token
+from inferrer.jsonpointer import escape_token, unescape_token
 from inferrer.model import FieldSummary, KindSummary, TopicMetadata, TopicSummary
 
 _ANY_ITEM = "*"
@@ -42,7 +42,7 @@ def _tokens(path: str) -> list[str]:
     """``/a/b~1c/*`` → ``['a', 'b/c', '*']`` (``*`` and ``{}`` stay markers)."""
     if not path:
         return []
-    return [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")]
+    return [unescape_token(t) for t in path[1:].split("/")]
 
 
 def _branches(node: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
@@ -102,7 +102,7 @@ def _child(
     return "property-new" if open_model else None
 
 
-def _resolve(
+def _field_schema(
     root: Mapping[str, Any], pointer: str, path: str
 ) -> tuple[Mapping[str, Any], str] | tuple[RuleId, str] | None:
     """The schema and pointer of a field path, or (rule, pointer of the new property)."""
@@ -144,7 +144,7 @@ def _check_kind(
         f = fields[path]
         if any(path.startswith(p + "/") for p in new_paths):
             continue  # inside a property already reported as new
-        found = _resolve(schema, base, path)
+        found = _field_schema(schema, base, path)
         if found is None:
             continue
         if isinstance(found[0], str):
@@ -218,7 +218,7 @@ def _check_required(
     ]
     for parent in sorted(parents):
         objects = _objects_at(kind, fields, parent)
-        found = _resolve(schema, base, parent)
+        found = _field_schema(schema, base, parent)
         if not objects or found is None or isinstance(found[0], str):
             continue
         node, pointer = found

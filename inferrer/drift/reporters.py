@@ -27,7 +27,7 @@ from inferrer.drift.model import (
 )
 
 if TYPE_CHECKING:
-    from inferrer.asyncapi.io import LineMap
+    from inferrer.asyncapi.read import LineMap
 
 Format = Literal["markdown", "json", "junit", "github", "sarif"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -311,9 +311,9 @@ def render_github(report: DriftReport, lines: LineMap | None = None) -> str:
     """GitHub Actions workflow commands: one ``::error``/``::warning``/``::notice``
     annotation per finding (per root cause for large groups, see :func:`group_findings`),
     at the committed spec's line for the finding's pointer (``lines``, from
-    :func:`inferrer.asyncapi.io.load_line_map`; a pointer the spec lacks points at its
+    :func:`inferrer.asyncapi.read.load_line_map`; a pointer the spec lacks points at its
     nearest ancestor), then a plain summary line."""
-    from inferrer.asyncapi.io import line_of
+    from inferrer.asyncapi.read import line_of
 
     line_map = lines or {}
     out: list[str] = []
@@ -346,7 +346,7 @@ def render_sarif(report: DriftReport, lines: LineMap | None = None) -> str:
     :func:`render_github` for ``lines``)."""
     from urllib.parse import quote
 
-    from inferrer.asyncapi.io import line_of
+    from inferrer.asyncapi.read import line_of
     from inferrer.drift.rules import default_rules
     from inferrer.version import __version__
 

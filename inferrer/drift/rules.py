@@ -24,6 +24,7 @@ from typing import Any, Literal, cast, get_args
 
 import yaml
 
+from inferrer.documents import parse_yaml, read_text
 from inferrer.drift.model import COMPATIBILITIES, SEVERITIES, WHERES, Compatibility, Severity, Where
 from inferrer.errors import ConfigError
 
@@ -215,18 +216,16 @@ def default_rules() -> RuleTable:
     return _parse_table(yaml.safe_load(text), "rules.yaml")
 
 
+RULES_FILE = "rules file"
+
+
 def load_rules(path: str | Path, base: RuleTable | None = None) -> RuleTable:
     """``base`` (the default table) with the overrides in the YAML or JSON file at ``path``.
 
     The file holds ``rules: {rule-id: severity | {BACKWARD: severity, ...}}``.
     """
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise ConfigError(f"cannot read rules file {p}: no such file") from e
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise ConfigError(f"cannot read rules file {p}: {' '.join(str(e).split())}") from e
+    data = parse_yaml(read_text(p, RULES_FILE, ConfigError), str(p), RULES_FILE, ConfigError)
     if not isinstance(data, Mapping) or not isinstance(data.get("rules"), Mapping):
         raise ConfigError(f"rules file {p}: expected a mapping with a 'rules' mapping")
     return (base or default_rules()).with_overrides(data["rules"], f"rules file {p}")

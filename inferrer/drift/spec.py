@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inferrer.asyncapi.read import Resolver, load_document
 from inferrer.errors import SpecError
-from inferrer.jsonpointer import join_pointer
+from inferrer.jsonpointer import join_pointer, unescape_token
 
 JSON_SCHEMA_FORMATS = (
     "application/schema+json",
@@ -99,74 +100,9 @@ class SpecView:
         return {"channels": out}
 
 
-def load_spec_file(path: str | Path) -> dict[str, Any]:
-    """Read a YAML or JSON AsyncAPI document, as the writer's own reader does (dates stay
-    strings; errors name the file, and for syntax errors the line and column)."""
-    from inferrer.asyncapi.io import load_document
-
-    return load_document(path)
-
-
 def read_spec(path: str | Path) -> SpecView:
     """Read and normalize the AsyncAPI document at ``path``."""
-    return normalize_spec(load_spec_file(path), str(path))
-
-
-class _Resolver:
-    """Resolves local ``$ref``s; a cycle is replaced by ``{}`` (accepts anything)."""
-
-    def __init__(self, doc: Mapping[str, Any], source: str) -> None:
-        self.doc = doc
-        self.source = source
-
-    def lookup(self, ref: str, at: str) -> tuple[Any, str]:
-        if not ref.startswith("#"):
-            raise SpecError(
-                f"spec {self.source} at {at or '/'}: external $ref {ref!r} is not supported"
-            )
-        pointer = ref[1:]
-        node: Any = self.doc
-        for raw in pointer.split("/")[1:] if pointer else []:
-            token = raw.replace("~1", "/").replace("~0", "~")
-            if isinstance(node, Mapping) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise SpecError(f"spec {self.source} at {at or '/'}: $ref {ref!r} does not resolve")
-        return node, pointer
-
-    def follow(self, node: Any, at: str) -> tuple[Any, str]:
-        """Follow ``$ref`` chains at the top of ``node``; return it and where it is written."""
-        node, at, _ = self.follow_refs(node, at)
-        return node, at
-
-    def follow_refs(self, node: Any, at: str) -> tuple[Any, str, tuple[str, ...]]:
-        """:meth:`follow`, also returning the refs followed."""
-        seen: list[str] = []
-        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if ref in seen:
-                raise SpecError(f"spec {self.source} at {at or '/'}: $ref cycle through {ref!r}")
-            seen.append(ref)
-            node, at = self.lookup(ref, at)
-        return node, at, tuple(seen)
-
-    def inline(self, node: Any, at: str, stack: tuple[str, ...] = ()) -> Any:
-        """A copy of ``node`` with every local ``$ref`` replaced by its target."""
-        if isinstance(node, Mapping):
-            ref = node.get("$ref")
-            if isinstance(ref, str):
-                if ref in stack:
-                    return {}
-                target, where = self.lookup(ref, at)
-                return self.inline(target, where, (*stack, ref))
-            return {
-                str(k): self.inline(v, join_pointer(at, str(k)), stack) for k, v in node.items()
-            }
-        if isinstance(node, list):
-            return [self.inline(v, join_pointer(at, i), stack) for i, v in enumerate(node)]
-        return node
+    return normalize_spec(load_document(path), str(path))
 
 
 def _version(doc: Mapping[str, Any], source: str) -> str:
@@ -184,7 +120,7 @@ def _version(doc: Mapping[str, Any], source: str) -> str:
 def normalize_spec(doc: Mapping[str, Any], source: str = "<spec>") -> SpecView:
     """Normalize an AsyncAPI 3.0/3.1/2.6 document already loaded as data."""
     version = _version(doc, source)
-    resolver = _Resolver(doc, source)
+    resolver = Resolver(doc, source)
     channels = doc.get("channels") or {}
     if not isinstance(channels, Mapping):
         raise SpecError(f"spec {source} at /channels: not a mapping")
@@ -195,7 +131,7 @@ def normalize_spec(doc: Mapping[str, Any], source: str = "<spec>") -> SpecView:
     return SpecView(source=source, version=version, channels=dict(sorted(out.items())))
 
 
-def _schema(resolver: _Resolver, node: Any, at: str) -> tuple[Mapping[str, Any] | None, str]:
+def _schema(resolver: Resolver, node: Any, at: str) -> tuple[Mapping[str, Any] | None, str]:
     """A message's payload/headers/key schema as plain JSON Schema, and where it is."""
     node, at, refs = resolver.follow_refs(node, at)
     if not isinstance(node, Mapping):
@@ -235,7 +171,7 @@ def _discriminator(payload: Mapping[str, Any] | None) -> tuple[str | None, str |
     return name, None
 
 
-def _message(resolver: _Resolver, msg_id: str, node: Any, at: str) -> SpecMessage:
+def _message(resolver: Resolver, msg_id: str, node: Any, at: str) -> SpecMessage:
     node, at = resolver.follow(node, at)
     if not isinstance(node, Mapping):
         raise SpecError(f"spec {resolver.source} at {at}: message is not a mapping")
@@ -304,7 +240,7 @@ def _int(value: Any) -> int | None:
 
 
 def _kafka_channel_binding(
-    resolver: _Resolver, channel: Mapping[str, Any], at: str
+    resolver: Resolver, channel: Mapping[str, Any], at: str
 ) -> tuple[Mapping[str, Any], str | None]:
     bindings, bindings_at = resolver.follow(
         channel.get("bindings") or {}, join_pointer(at, "bindings")
@@ -315,7 +251,7 @@ def _kafka_channel_binding(
     return (kafka if isinstance(kafka, Mapping) else {}), kafka_at
 
 
-def _group_ids(resolver: _Resolver, operation: Mapping[str, Any], at: str) -> list[str]:
+def _group_ids(resolver: Resolver, operation: Mapping[str, Any], at: str) -> list[str]:
     bindings, bindings_at = resolver.follow(
         operation.get("bindings") or {}, join_pointer(at, "bindings")
     )
@@ -334,7 +270,7 @@ def _group_ids(resolver: _Resolver, operation: Mapping[str, Any], at: str) -> li
 
 
 def _channel(
-    resolver: _Resolver,
+    resolver: Resolver,
     channel_id: str,
     address: str,
     at: str,
@@ -366,7 +302,7 @@ def _add_message(messages: dict[str, SpecMessage], message: SpecMessage) -> None
 
 
 def _channels_v3(
-    doc: Mapping[str, Any], channels: Mapping[str, Any], resolver: _Resolver
+    doc: Mapping[str, Any], channels: Mapping[str, Any], resolver: Resolver
 ) -> dict[str, SpecChannel]:
     groups_by_channel: dict[str, dict[str, str]] = {}
     operations = doc.get("operations") or {}
@@ -383,7 +319,7 @@ def _channels_v3(
             )
             if not isinstance(ref, str) or not ref.startswith("#/channels/"):
                 continue
-            channel_key = ref[len("#/channels/") :].replace("~1", "/").replace("~0", "~")
+            channel_key = unescape_token(ref[len("#/channels/") :])
             for group in _group_ids(resolver, op, op_at):
                 groups_by_channel.setdefault(channel_key, {}).setdefault(group, op_at)
     out: dict[str, SpecChannel] = {}
@@ -420,7 +356,7 @@ def _channels_v3(
 _PARAMETER = re.compile(r"\{([^{}]+)\}")
 
 
-def _parameter_values(parameters: Any, name: str, resolver: _Resolver, v2: bool) -> list[str]:
+def _parameter_values(parameters: Any, name: str, resolver: Resolver, v2: bool) -> list[str]:
     if not isinstance(parameters, Mapping):
         return []
     node, _ = resolver.follow(parameters.get(name), "/")
@@ -436,7 +372,7 @@ def _put_channel(
     out: dict[str, SpecChannel],
     channel: SpecChannel,
     parameters: Any,
-    resolver: _Resolver,
+    resolver: Resolver,
     v2: bool,
 ) -> None:
     """Add ``channel``; a templated address (``orders.{region}.created``) whose parameters
@@ -459,7 +395,7 @@ def _put_channel(
 def _v2_message_id(target: Any, target_at: str, item_at: str) -> str:
     """A 2.x message's id: its components key, messageId or name, else its place."""
     if target_at.startswith("/components/messages/"):
-        return target_at.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+        return unescape_token(target_at.rsplit("/", 1)[-1])
     if isinstance(target, Mapping):
         for key in ("messageId", "name"):
             if isinstance(target.get(key), str):
@@ -468,7 +404,7 @@ def _v2_message_id(target: Any, target_at: str, item_at: str) -> str:
     return f"message-{tail[-1]}" if tail[-2] == "oneOf" else "message"
 
 
-def _channels_v2(channels: Mapping[str, Any], resolver: _Resolver) -> dict[str, SpecChannel]:
+def _channels_v2(channels: Mapping[str, Any], resolver: Resolver) -> dict[str, SpecChannel]:
     out: dict[str, SpecChannel] = {}
     for name, raw in channels.items():
         at = join_pointer("/channels", str(name))

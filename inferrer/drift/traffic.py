@@ -27,7 +27,6 @@ import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
 
-from inferrer.asyncapi.redact import redact_example
 from inferrer.drift.findings import FindingCollector
 from inferrer.drift.model import DriftReport, Evidence, Where
 from inferrer.drift.options import DiffOptions
@@ -45,6 +44,7 @@ from inferrer.inference.rules import (
 )
 from inferrer.jsonpointer import escape_token, join_pointer, unescape_token
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary, json_type
+from inferrer.redact import redact_example
 
 if TYPE_CHECKING:
     from inferrer.registry.framed import FramedDecoder
@@ -151,7 +151,7 @@ def shape_of(value: Any) -> Any:
     return json_type(value)
 
 
-def _follow(value: Any, tokens: tuple[str | int, ...]) -> Any:
+def _value_at(value: Any, tokens: tuple[str | int, ...]) -> Any:
     for token in tokens:
         value = value[token]
     return value
@@ -334,7 +334,7 @@ class _SchemaCheck:
         if recorded is not None:
             recorded.repeats += 1
             for tokens, node, path, pointer in recorded.sites:
-                self._check_value(_follow(value, tokens), node, path, pointer, example)
+                self._check_value(_value_at(value, tokens), node, path, pointer, example)
             return
         rec = _Recorder() if len(self.recorded) < self.options.max_shapes_per_kind else None
         self._walk(value, self.schema, "", "", example, (), rec)

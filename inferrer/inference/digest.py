@@ -35,7 +35,6 @@ import zlib
 from collections.abc import Mapping
 from typing import Any, Final
 
-from inferrer.asyncapi.redact import detect_format, placeholder_for_format
 from inferrer.inference.rules import (
     STRONG_KEY_FAMILIES,
     family_mask,
@@ -47,6 +46,7 @@ from inferrer.inference.rules import (
     key_prefix,
     split_id_key,
 )
+from inferrer.redact import detect_format, placeholder_for_format
 
 DIGEST_PREFIX: Final = "#"
 """Digests start with ``#``: never a code-like token, so never an enum value."""

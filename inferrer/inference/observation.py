@@ -26,7 +26,8 @@ from typing import Any, Final, Literal
 
 from inferrer import _core
 from inferrer.atomic import write_atomic
-from inferrer.errors import CaptureError
+from inferrer.documents import check_header, parse_json, read_text
+from inferrer.errors import ObservationError
 from inferrer.inference import kinds as kind_rules
 from inferrer.inference import rules
 from inferrer.inference.canonical import annotate, finalize
@@ -41,6 +42,7 @@ from inferrer.model import (
 )
 
 FORMAT_VERSION: Final[int] = _core.FORMAT_VERSION
+OBSERVATIONS: Final = "observations file"
 """Version of the observation dicts and files (the core's)."""
 
 _ENVELOPE_FIELDS: Final = frozenset({"ce_type", "op"})
@@ -270,18 +272,20 @@ class TopicObservation:
         if not isinstance(data, Mapping) or data.get("version") != FORMAT_VERSION:
             topic = data.get("topic") if isinstance(data, Mapping) else None
             version = data.get("version") if isinstance(data, Mapping) else None
-            raise CaptureError(
+            raise ObservationError(
                 f"observation of topic {topic!r} has format version "
                 f"{version!r}; expected {FORMAT_VERSION}"
             )
         try:
             return cls(_core.Topic.from_dict(data))
         except KeyError as e:
-            raise CaptureError(
+            raise ObservationError(
                 f"observation of topic {data.get('topic')!r} is invalid: no {e.args[0]!r} field"
             ) from e
         except (TypeError, ValueError) as e:
-            raise CaptureError(f"observation of topic {data.get('topic')!r} is invalid: {e}") from e
+            raise ObservationError(
+                f"observation of topic {data.get('topic')!r} is invalid: {e}"
+            ) from e
 
     def summarize(self, choice: kind_rules.DiscriminatorChoice | None = None) -> TopicSummary:
         """The read-only summary: one :class:`KindSummary` per event kind, sorted by name;
@@ -703,16 +707,17 @@ def save_observations(
 
 def load_observations(path: str | Path) -> dict[str, TopicObservation]:
     """Read observations written by :func:`save_observations`."""
-    target = Path(path)
-    try:
-        data = json.loads(target.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise CaptureError(f"cannot read observations from {target}: {e.strerror}") from e
-    except ValueError as e:
-        raise CaptureError(f"{target} is not an observations file: invalid JSON") from e
-    if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
-        raise CaptureError(f"{target} is not an observations file of version {FORMAT_VERSION}")
+    where = str(path)
+    data = parse_json(
+        read_text(path, OBSERVATIONS, ObservationError), where, OBSERVATIONS, ObservationError
+    )
+    return observations_from_document(data, where)
+
+
+def observations_from_document(data: Any, where: str) -> dict[str, TopicObservation]:
+    """The observations of a saved-observations document (:func:`observations_document`)."""
+    check_header(data, where, OBSERVATIONS, ObservationError, version=FORMAT_VERSION)
     try:
         return {t["topic"]: TopicObservation.from_dict(t) for t in data["topics"]}
     except (KeyError, TypeError, ValueError) as e:
-        raise CaptureError(f"{target} is not a valid observations file: {e!r}") from e
+        raise ObservationError(f"{where} is not a valid {OBSERVATIONS}: {e!r}") from e

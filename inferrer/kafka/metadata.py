@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
@@ -38,6 +39,17 @@ REPORTED_CONFIGS = (
 )
 
 _LOG = logging.getLogger("inferrer.kafka.librdkafka")
+
+_LEADER_MOVING = frozenset(
+    {
+        KafkaError.NOT_LEADER_FOR_PARTITION,
+        KafkaError.LEADER_NOT_AVAILABLE,
+        KafkaError.OFFSET_NOT_AVAILABLE,
+        KafkaError.UNKNOWN_LEADER_EPOCH,
+        KafkaError.REPLICA_NOT_AVAILABLE,
+    }
+)
+"""Partition errors that pass once a leader has taken over (watermarks are asked again)."""
 
 _AUTH_CODES = frozenset(
     {
@@ -212,17 +224,33 @@ def list_offsets(
     spec: OffsetSpec,
     timeout: float,
 ) -> dict[tuple[str, int], int | KafkaError]:
-    """Offsets of many partitions in one request: an int, or the partition's error."""
-    request = {TopicPartition(t, p): spec for t, p in partitions}
-    if not request:
-        return {}
-    futures = admin.list_offsets(request, request_timeout=timeout)
+    """Offsets of many partitions: an int, or the partition's error.
+
+    A partition whose leader is still taking over (a topic created a moment ago: the
+    metadata names the leader before the broker leads it) is asked again, for up to
+    ``timeout`` seconds."""
+    pending = list(partitions)
     out: dict[tuple[str, int], int | KafkaError] = {}
-    for tp, fut in futures.items():
-        try:
-            out[(tp.topic, tp.partition)] = int(_result(fut, timeout).offset)
-        except KafkaException as e:
-            out[(tp.topic, tp.partition)] = _error_of(e) or KafkaError(KafkaError._FAIL)
+    deadline = time.monotonic() + timeout
+    pause = 0.05
+    while pending:
+        request = {TopicPartition(t, p): spec for t, p in pending}
+        futures = admin.list_offsets(request, request_timeout=timeout)
+        for tp, fut in futures.items():
+            try:
+                out[(tp.topic, tp.partition)] = int(_result(fut, timeout).offset)
+            except KafkaException as e:
+                out[(tp.topic, tp.partition)] = _error_of(e) or KafkaError(KafkaError._FAIL)
+        pending = [
+            key
+            for key in pending
+            if isinstance(found := out[key], KafkaError) and found.code() in _LEADER_MOVING
+        ]
+        if pending and time.monotonic() + pause < deadline:
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+        else:
+            break
     return out
 
 

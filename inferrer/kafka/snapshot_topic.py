@@ -21,7 +21,6 @@ from inferrer.errors import CaptureError, CouldNotRun
 from inferrer.kafka.config import ClientConfig
 from inferrer.kafka.metadata import client_settings, list_topic_names, open_admin
 from inferrer.kafka.sampler import READ_ONLY_GROUP_ID
-from inferrer.snapshots import Snapshot, decode_snapshot, encode_snapshot
 
 _LOG = logging.getLogger("inferrer.kafka.snapshot_topic")
 
@@ -33,8 +32,9 @@ SNAPSHOT_TOPIC_CONFIG: Final = {
 _MAX_REQUEST = str(16 << 20)
 
 
-class TopicStore:
-    """Write and read snapshots in one compacted topic."""
+class CompactedTopic:
+    """Write and read keyed records in one compacted topic (the bytes of snapshots:
+    :class:`inferrer.snapshots.TopicStore` encodes and decodes them)."""
 
     def __init__(self, client: ClientConfig, topic: str, *, timeout: float = 10.0) -> None:
         self.client = client
@@ -84,18 +84,18 @@ class TopicStore:
         if err is not None:
             self._failed.append(str(err.str()))
 
-    def write(self, snapshots: Iterable[Snapshot], timeout: float | None = None) -> int:
-        """Produce snapshots and wait until the broker has them all; returns bytes.
+    def write(self, records: Iterable[tuple[bytes, bytes]], timeout: float | None = None) -> int:
+        """Produce (key, value) records and wait until the broker has them all; returns
+        the bytes of their values.
 
         Raises CouldNotRun when they are not all acknowledged in time (the caller
         retries at the next interval: a snapshot replaces the one before)."""
         producer = self._producer_of()
         written = 0
-        for s in snapshots:
-            value = encode_snapshot(s)
+        for key, value in records:
             while True:
                 try:
-                    producer.produce(self.topic, key=s.key, value=value)
+                    producer.produce(self.topic, key=key, value=value)
                     break
                 except BufferError:
                     producer.poll(0.1)
@@ -107,9 +107,9 @@ class TopicStore:
             raise CouldNotRun(f"snapshots not written to {self.topic}: {reason}")
         return written
 
-    def read(self, group: str | None = None, *, observations: bool = True) -> list[Snapshot]:
-        """Every snapshot in the topic (of ``group`` only, when given), oldest first;
-        headers only with ``observations=False``."""
+    def read(self) -> list[tuple[str, bytes]]:
+        """Every record value in the topic, oldest first, with where it is
+        (``TOPIC[PARTITION]@OFFSET``); tombstones are left out."""
         settings = dict(self.client.settings)
         settings.setdefault("group.id", READ_ONLY_GROUP_ID)
         settings["enable.auto.commit"] = "false"
@@ -120,7 +120,7 @@ class TopicStore:
         if self.topic not in listing:
             raise CaptureError(f"no snapshot topic {self.topic} on {self.client.bootstrap}")
         consumer = Consumer(client_settings(settings))
-        out: list[Snapshot] = []
+        out: list[tuple[str, bytes]] = []
         try:
             parts = sorted(listing[self.topic].partitions)
             ends: dict[int, int] = {}
@@ -146,11 +146,7 @@ class TopicStore:
                     value = msg.value()
                     if value is None:
                         continue  # a tombstone: that snapshot was deleted
-                    s = decode_snapshot(
-                        value, f"{self.topic}[{p}]@{offset}", observations=observations
-                    )
-                    if group is None or s.group == group:
-                        out.append(s)
+                    out.append((f"{self.topic}[{p}]@{offset}", value))
         finally:
             consumer.close()
         return out

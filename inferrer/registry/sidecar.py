@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from inferrer.atomic import atomic_binary_writer
+from inferrer.documents import load_json_file
 from inferrer.errors import CaptureError
 from inferrer.records import Record
 from inferrer.registry.client import (
@@ -30,6 +31,7 @@ from inferrer.registry.schemas import schemas_path
 
 SCHEMAS_FORMAT: Final = "inferrer-capture-schemas"
 SCHEMAS_VERSION: Final = 1
+SIDECAR: Final = "schema sidecar"
 
 
 def _schema_json(schema: RegisteredSchema) -> dict[str, Any]:
@@ -90,24 +92,15 @@ class SidecarSchemas:
     def read(self, capture: str | os.PathLike[str]) -> None:
         """Add the schemas of a capture's sidecar, if it has one."""
         path = schemas_path(capture)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
+        if not path.exists():
             return
-        except OSError as e:
-            raise CaptureError(f"cannot read {path}: {e.strerror or e}") from e
-        try:
-            data = json.loads(raw)
-        except ValueError as e:
-            raise CaptureError(f"{path}: not JSON ({e})") from e
-        if not isinstance(data, dict) or data.get("format") != SCHEMAS_FORMAT:
-            raise CaptureError(f"{path}: not an inferrer schema sidecar")
-        if data.get("version") != SCHEMAS_VERSION:
-            raise CaptureError(f"{path}: schema sidecar version {data.get('version')} unknown")
+        data = load_json_file(
+            path, SIDECAR, CaptureError, version=SCHEMAS_VERSION, format=SCHEMAS_FORMAT
+        )
         try:
             self._add(data, str(path))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise CaptureError(f"{path}: a malformed schema sidecar entry ({e})") from e
+            raise CaptureError(f"{path} is not a valid {SIDECAR}: {e!r}") from e
 
     def _add(self, data: Mapping[str, Any], where: str) -> None:
         for key, obj in (data.get("schemas") or {}).items():

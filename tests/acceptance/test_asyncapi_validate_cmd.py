@@ -95,7 +95,7 @@ def test_missing_file_exits_3(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout, result.stderr) == (
         3,
         "",
-        f"Error: {missing}: no such file\n",
+        f"Error: cannot read spec {missing}: no such file\n",
     )
 
 

@@ -126,7 +126,7 @@ def test_unreadable_spec_exits_3_naming_file_and_place(tmp_path: Path) -> None:
     missing = run("--spec", tmp_path / "nope.yaml", old)
     assert (missing.returncode, missing.stderr) == (
         3,
-        f"Error: {tmp_path / 'nope.yaml'}: no such file\n",
+        f"Error: cannot read spec {tmp_path / 'nope.yaml'}: no such file\n",
     )
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from inferrer.asyncapi.io import load_document
+from inferrer.asyncapi.read import load_document
 from inferrer.asyncapi.roundtrip import render_update
 from tests.bank_helpers import BANK
 

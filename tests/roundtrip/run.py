@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inferrer.asyncapi.io import dump_document, load_document
+from inferrer.asyncapi.io import dump_document
+from inferrer.asyncapi.read import load_document
 from inferrer.capture import write_capture
 from inferrer.records import Record
 

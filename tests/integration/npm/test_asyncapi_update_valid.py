@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from inferrer.asyncapi.build import DocumentOptions, build_document
-from inferrer.asyncapi.io import dump_document, load_document
+from inferrer.asyncapi.io import dump_document
+from inferrer.asyncapi.read import load_document
 from inferrer.asyncapi.update import update_document
 from inferrer.model import TopicSummary
 from tests.asyncapi_fixtures import all_metadata, all_summaries, payments_summary

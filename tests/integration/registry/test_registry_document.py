@@ -15,10 +15,11 @@ from typing import Any
 import fastavro
 import pytest
 
+from inferrer import pipeline
 from inferrer.asyncapi.build import DocumentOptions
 from inferrer.asyncapi.io import dump_document
 from inferrer.capture import write_capture
-from inferrer.pipeline import Source, infer_document
+from inferrer.pipeline import Source
 from inferrer.registry.sidecar import write_sidecar
 from tests import asyncapi_fixtures
 from tests.registry_traffic import (
@@ -46,7 +47,7 @@ def capture(tmp_path: Path) -> Path:
 
 
 def infer(path: Path, **options: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
-    got = infer_document(
+    got = pipeline.infer(
         Source(capture_files=(path,)), DocumentOptions(evidence="inline", **options)
     )
     return got.document, got.warnings

@@ -10,11 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from inferrer.asyncapi.io import (
-    detect_version,
-    dump_document,
-    load_document,
-)
+from inferrer.asyncapi.io import dump_document
+from inferrer.asyncapi.read import detect_version, load_document
 from inferrer.atomic import write_atomic
 from inferrer.errors import OutputError, SpecError
 
@@ -99,7 +96,7 @@ def test_bad_json_names_file_line_and_column(tmp_path: Path) -> None:
 def test_missing_and_non_mapping_files(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         load_document(tmp_path / "absent.yaml")
-    assert str(info.value) == f"{tmp_path / 'absent.yaml'}: no such file"
+    assert str(info.value) == f"cannot read spec {tmp_path / 'absent.yaml'}: no such file"
     path = tmp_path / "list.yaml"
     path.write_text("- a\n- b\n")
     with pytest.raises(SpecError) as info:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from inferrer.asyncapi.families import find_families, parameter_name
-from inferrer.asyncapi.io import load_document
+from inferrer.asyncapi.read import load_document
 from inferrer.capture import write_capture
 from inferrer.model import KindSummary, TopicSummary
 from inferrer.records import Record

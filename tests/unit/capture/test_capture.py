@@ -320,8 +320,8 @@ def test_check_capture_reads_only_up_to_the_first_record(tmp_path: Path) -> None
 
 
 def test_a_read_error_part_way_is_a_capture_error_not_a_bad_line(tmp_path: Path) -> None:
-    from inferrer.capture import fold_captures
     from inferrer.engine import Engine
+    from inferrer.engine.fold import fold_captures
 
     read = Engine().fold_capture(tmp_path)  # a folder opens, and then cannot be read
     assert read.error is not None and read.error[0] == 0

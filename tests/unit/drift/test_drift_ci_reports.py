@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from inferrer.asyncapi.io import line_map, line_of
+from inferrer.asyncapi.read import line_map, line_of
 from inferrer.drift.model import DriftReport, Evidence, Finding, make_finding_id
 from inferrer.drift.reporters import (
     DEFAULT_MAX_BYTES,

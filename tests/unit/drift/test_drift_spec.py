@@ -125,7 +125,7 @@ def test_multi_format_schema_is_unwrapped_avro_read_and_protobuf_skipped() -> No
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as e:
         read_spec(tmp_path / "nope.yaml")
-    assert str(e.value) == f"{tmp_path / 'nope.yaml'}: no such file"
+    assert str(e.value) == f"cannot read spec {tmp_path / 'nope.yaml'}: no such file"
 
 
 def test_yaml_error_names_file_line_and_column(tmp_path: Path) -> None:

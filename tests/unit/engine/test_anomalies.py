@@ -23,7 +23,7 @@ from inferrer.capture import write_capture
 from inferrer.cli.summary import print_summary
 from inferrer.decoding import ANOMALIES
 from inferrer.engine import decode_record
-from inferrer.errors import CaptureError
+from inferrer.errors import ObservationError
 from inferrer.frames import topics_frame
 from inferrer.inference import (
     TopicObservation,
@@ -253,12 +253,12 @@ def test_an_observation_of_another_format_version_is_refused() -> None:
     (obs,) = observe(anomalous_records()).values()
     data = obs.to_dict()
     data["version"] = 1
-    with pytest.raises(CaptureError, match="format version 1; expected 2"):
+    with pytest.raises(ObservationError, match="format version 1; expected 2"):
         TopicObservation.from_dict(data)
     del data["version"]
     data["version"] = 2
     del data["anomalies"]
-    with pytest.raises(CaptureError, match="invalid"):
+    with pytest.raises(ObservationError, match="invalid"):
         TopicObservation.from_dict(data)
 
 

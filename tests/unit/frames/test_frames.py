@@ -30,7 +30,7 @@ from inferrer import (
     topics_frame,
     types_frame,
 )
-from inferrer.errors import CaptureError, UsageError
+from inferrer.errors import ObservationError, UsageError
 from inferrer.kafka.sampler import SampleConfig
 from tests.kafka_util import plain
 
@@ -335,10 +335,10 @@ def test_loader_errors_are_domain_errors(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as e:
         load_captures(V1, topics=["crm.*"])
     assert str(e.value) == "no topic in the capture file(s) matches crm.*"
-    with pytest.raises(CaptureError) as e2:
+    with pytest.raises(ObservationError) as e2:
         load_saved(tmp_path / "missing.json")
-    assert str(e2.value) == (
-        f"cannot read observations from {tmp_path / 'missing.json'}: No such file or directory"
+    assert (
+        str(e2.value) == f"cannot read observations file {tmp_path / 'missing.json'}: no such file"
     )
     config = SampleConfig(client=plain("localhost:1"))
     with pytest.raises(UsageError) as e:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inferrer.errors import CaptureError
+from inferrer.errors import ObservationError
 from inferrer.inference import (
     TopicObservation,
     load_observations,
@@ -120,28 +120,30 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 
 
 def test_load_errors_are_domain_errors(tmp_path: Path) -> None:
-    with pytest.raises(CaptureError, match=r"cannot read observations from .*missing\.json"):
+    with pytest.raises(
+        ObservationError, match=r"cannot read observations file .*missing\.json: no such file$"
+    ):
         load_observations(tmp_path / "missing.json")
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
-    with pytest.raises(CaptureError) as e:
+    with pytest.raises(ObservationError) as e:
         load_observations(bad)
-    assert str(e.value) == f"{bad} is not an observations file: invalid JSON"
+    assert str(e.value) == f"{bad} is not an observations file: invalid JSON at line 1, column 2"
     wrong = tmp_path / "wrong.json"
     wrong.write_text('{"version": 2, "topics": [{"topic": "t", "version": 2}]}')
-    with pytest.raises(CaptureError) as e:
+    with pytest.raises(ObservationError) as e:
         load_observations(wrong)
     assert str(e.value) == "observation of topic 't' is invalid: no 'kinds' field"
     old = tmp_path / "old.json"
     old.write_text('{"version": 2, "topics": [{"topic": "t", "version": 1}]}')
-    with pytest.raises(CaptureError) as e:
+    with pytest.raises(ObservationError) as e:
         load_observations(old)
     assert str(e.value) == "observation of topic 't' has format version 1; expected 2"
     v1 = tmp_path / "v1.json"
     v1.write_text('{"version": 1, "topics": []}')
-    with pytest.raises(CaptureError) as e:
+    with pytest.raises(ObservationError) as e:
         load_observations(v1)
-    assert str(e.value) == f"{v1} is not an observations file of version 2"
+    assert str(e.value) == f"{v1} is an observations file of version 1; expected 2"
 
 
 _SCRIPT = """

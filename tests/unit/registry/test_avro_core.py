@@ -22,8 +22,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from inferrer import _core
-from inferrer.capture import fold_captures, iter_capture, write_capture
+from inferrer.capture import iter_capture, write_capture
 from inferrer.engine import Engine
+from inferrer.engine.fold import fold_captures
 from inferrer.records import Record
 from inferrer.registry.client import Reference, RegisteredSchema, SubjectVersion
 from inferrer.registry.framed import FramedDecoder

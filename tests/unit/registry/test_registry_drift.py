@@ -11,7 +11,7 @@ from inferrer.asyncapi.build import DocumentOptions
 from inferrer.capture import write_capture
 from inferrer.drift.options import DiffOptions
 from inferrer.drift.spec import normalize_spec
-from inferrer.pipeline import Source, diff, infer_document
+from inferrer.pipeline import Source, diff, infer
 from inferrer.registry.document import Located
 from inferrer.registry.sidecar import write_sidecar
 from tests.registry_traffic import LOCATED, SCHEMAS, traffic
@@ -35,7 +35,7 @@ def captures(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def spec_of(capture: Path) -> dict[str, object]:
-    return infer_document(Source(capture_files=(capture,)), DocumentOptions()).document
+    return infer(Source(capture_files=(capture,)), DocumentOptions()).document
 
 
 def test_the_spec_keeps_the_writer_schema_as_contract(captures: tuple[Path, Path]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from inferrer.asyncapi import DocumentOptions, build_document
-from inferrer.errors import CaptureError, UsageError
+from inferrer.errors import CaptureError, ObservationError, UsageError
 from inferrer.inference import TopicObservation, observe, summarize_all
 from inferrer.model import TopicMetadata
 from inferrer.records import Record
@@ -98,7 +98,7 @@ def _same(s: Snapshot) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("raw", "error"),
     [
-        (b"{", "x is not a watch snapshot: invalid JSON"),
+        (b"{", "x is not a watch snapshot: invalid JSON at line 1, column 2"),
         (b'{"format": "other"}', "x is not a watch snapshot"),
         (
             b'{"format": "inferrer-watch-snapshot", "version": 99}',
@@ -108,7 +108,7 @@ def _same(s: Snapshot) -> dict[str, object]:
     ],
 )
 def test_what_is_not_a_snapshot_is_refused_in_one_line(raw: bytes, error: str) -> None:
-    with pytest.raises(CaptureError) as e:
+    with pytest.raises(ObservationError) as e:
         decode_snapshot(raw, "x")
     assert str(e.value).startswith(error)
 

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inferrer.asyncapi.redact import (
+from inferrer.redact import (
     detect_format,
     is_data_key,
     redact_example,
