@@ -234,11 +234,22 @@ def collect(
         engine = Engine()
         if checker is not None:
             engine.adopt_check(checker)
+        if framed is not None:
+            # The core decodes framed messages, asking ``framed`` once per schema id.
+            engine.set_framing([], framed)
         stream = open_stream(source.sample, progress)
+        records: list[Record] = []
         for batch in stream.batches():
-            engine.fold_messages(batch if framed is None else framed.messages(batch))
+            engine.fold_messages(batch)
             if keep_messages:
-                kept.extend(decode_record(record_of(m)) for m in batch)
+                records.extend(record_of(m) for m in batch)
+        if framed is not None:
+            framed.absorb(engine.framed_use() or {"order": [], "uses": []})
+            # Decoded after the fold's counts are in, so schemas are first used in
+            # the order the fold met them.
+            kept = [decode_record(r) for r in framed.records(records, counted=False)]
+        else:
+            kept = [decode_record(r) for r in records]
         if stream.partial and not source.sample.allow_partial:
             from inferrer.kafka.plan import partial_sample_error
 

@@ -10,11 +10,13 @@ observation. JSON Schema framing is JSON already and passes unchanged.
 this class, failures included) and counts, per topic and per key or value, the schema
 ids seen and why any message could not be decoded.
 
-A capture file whose writer schemas are all Avro or JSON Schema (from its schema
-sidecar, no registry behind) is decoded by the core instead, which counts the same
-way: :meth:`FramedDecoder.core_schemas` gives the core the schemas, and
-:meth:`FramedDecoder.absorb` takes its counts back. The decoders here are then the
-reference (and remain the decoders of Protobuf and of registry lookups).
+The engine decodes framed messages itself (capture files, with a registry or a schema
+sidecar, and live samples), and counts the same way: it asks :meth:`FramedDecoder.
+core_writer` for each schema id the first time the id comes (the lookup, cached, is
+here), reads Avro and JSON Schema bodies itself, hands Protobuf bodies (and Avro ones
+its decoder refuses) to :meth:`FramedDecoder.core_decode`, and
+:meth:`FramedDecoder.absorb` takes its counts back. :meth:`FramedDecoder.body` is then
+the reference (and the decoder of the messages kept for the reference drift walk).
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ class FramedDecoder:
         self.use: dict[tuple[str, Part], PartUse] = {}
         self.unreachable: str | None = None
         """Why the registry stopped answering, once it did."""
+        self.python_bodies = 0
+        """Bodies decoded here, by the reference decoders (Protobuf, and Avro the core
+        does not read, when the core asks; every body folded through :meth:`body`)."""
 
     def _decoder(self, schema_id: int, *, used: bool = True) -> Decoder | str:
         """The decoder of an id (made once), or why there is none; ``used`` records its
@@ -143,6 +148,7 @@ class FramedDecoder:
         if decoder.read is None:  # JSON Schema: the body is JSON already
             use.decoded[schema_id] += 1
             return None
+        self.python_bodies += counted
         try:
             text = datum_json(decoder.read(data[5:]))
         except UndecodableBody as e:
@@ -169,6 +175,32 @@ class FramedDecoder:
                 out.append((schema_id, got.schema_type, list(got.texts)))
         return out
 
+    def core_writer(self, schema_id: int) -> tuple[str, list[str]] | None:
+        """The engine's question the first time a schema id comes (``Engine.set_framing``
+        with this decoder as its lookup): ("AVRO", the schema's texts), ("JSON", []),
+        ("PROTOBUF", []) for :meth:`core_decode` to decode, or None when no decoder can
+        be made (the engine counts it unresolved; :meth:`absorb` names why)."""
+        got = self._decoder(schema_id, used=False)
+        if isinstance(got, str):
+            return None
+        return got.schema_type, list(got.texts)
+
+    def core_decode(self, schema_id: int, body: bytes) -> bytes | str | None:
+        """What :meth:`body` makes of a framed body (after its 5 framing bytes) whose
+        schema the engine does not read, without counting (the engine counts): the
+        datum's JSON text, None when the body is JSON already, or why it cannot be
+        decoded."""
+        got = self._decoder(schema_id, used=False)
+        if isinstance(got, str):
+            return got
+        if got.read is None:
+            return None
+        self.python_bodies += 1
+        try:
+            return datum_json(got.read(body))
+        except UndecodableBody as e:
+            return f"schema id {schema_id}: {e}"
+
     def absorb(self, seen: Mapping[str, Any]) -> None:
         """Count what the core's framing saw (``Engine.framed_use``) as :meth:`body`
         would have: schemas recorded as used in first-seen order, unresolved ids named
@@ -186,7 +218,7 @@ class FramedDecoder:
                     use.failures[failed] += n
                     continue
                 got = self._decoder(failed)
-                # The core had every decoder that could be made (core_schemas).
+                # The core had every decoder that could be made (core_schemas, core_writer).
                 reason = got if isinstance(got, str) else f"schema id {failed}: not decoded"
                 use.failures[reason] += n
 

@@ -16,7 +16,7 @@ use crate::avro::Schema;
 use crate::capture::{CaptureReader, CaptureRecord, READ_ERROR_PREFIX};
 use crate::check::{Example as CheckExample, Plan, TrafficCheck};
 use crate::decode::{decode, RecordRef};
-use crate::framing::{Failed, Framing, Writer, KEY, VALUE};
+use crate::framing::{Failed, Framing, Lookup, Writer, KEY, VALUE};
 use crate::observe::{Example, GroupKey, Kind, Observations, Topic};
 use crate::pyvalue::value_to_py;
 use crate::stats::Shape;
@@ -42,18 +42,92 @@ enum Line {
     Good(Box<CaptureRecord>),
 }
 
+/// The Python object that answers for ids not registered (`FramedDecoder`'s
+/// `core_writer(id)` and `core_decode(id, body)`), and the first error it raised.
+struct PyLookup {
+    source: Py<PyAny>,
+    error: Option<PyErr>,
+}
+
+impl PyLookup {
+    /// None: no writer schema; ("AVRO", texts), ("JSON", []), or any other kind
+    /// (Protobuf) for the lookup to decode.
+    fn writer_of(got: &Bound<'_, PyAny>) -> PyResult<Writer> {
+        if got.is_none() {
+            return Ok(Writer::Unresolved);
+        }
+        let (kind, texts): (String, Vec<String>) = got.extract()?;
+        Ok(match kind.as_str() {
+            "JSON" => Writer::Json,
+            "AVRO" => {
+                let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+                match Schema::compile(&texts) {
+                    Ok(schema) => Writer::Avro(Box::new(schema)),
+                    // A schema the core does not read: its bodies go to the reference.
+                    Err(_) => Writer::Lookup,
+                }
+            }
+            _ => Writer::Lookup,
+        })
+    }
+}
+
+impl Lookup for PyLookup {
+    fn writer(&mut self, schema_id: u32) -> Writer {
+        Python::attach(|py| {
+            let got = self
+                .source
+                .bind(py)
+                .call_method1("core_writer", (schema_id,))
+                .and_then(|got| Self::writer_of(&got));
+            got.unwrap_or_else(|e| {
+                self.error.get_or_insert(e);
+                Writer::Unresolved
+            })
+        })
+    }
+
+    fn decode(&mut self, schema_id: u32, body: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        Python::attach(|py| {
+            let got = self
+                .source
+                .bind(py)
+                .call_method1("core_decode", (schema_id, PyBytes::new(py, body)));
+            let read = got.and_then(|got| {
+                if got.is_none() {
+                    Ok(Ok(None))
+                } else if let Ok(text) = got.cast::<PyBytes>() {
+                    Ok(Ok(Some(text.as_bytes().to_vec())))
+                } else {
+                    got.extract::<String>().map(Err)
+                }
+            });
+            read.unwrap_or_else(|e| {
+                self.error.get_or_insert(e);
+                Err(format!("schema id {schema_id}: not decoded"))
+            })
+        })
+    }
+}
+
 fn fold_one(
     obs: &mut Observations,
     check: Option<&mut TrafficCheck>,
     framing: Option<&mut Framing>,
+    mut lookup: Option<&mut dyn Lookup>,
     topic: &str,
     record: &RecordRef,
 ) {
     let decoded = match framing {
         None => decode(record),
         Some(framing) => {
-            let key = framing.body(topic, KEY, record.key);
-            let value = framing.body(topic, VALUE, record.value);
+            let key = framing.body(
+                topic,
+                KEY,
+                record.key,
+                lookup.as_mut().map(|l| &mut **l as &mut dyn Lookup),
+            );
+            let value = framing.body(topic, VALUE, record.value, lookup);
             if key.is_none() && value.is_none() {
                 decode(record)
             } else {
@@ -106,6 +180,8 @@ pub struct Engine {
     check: Option<TrafficCheck>,
     /// Writer schemas of framed messages, when Python registered them.
     framing: Option<Framing>,
+    /// Who answers for schema ids not registered, when Python gave one.
+    lookup: Option<PyLookup>,
 }
 
 #[pymethods]
@@ -116,6 +192,15 @@ impl Engine {
             obs: Observations::default(),
             check: None,
             framing: None,
+            lookup: None,
+        }
+    }
+
+    /// The first error the lookup raised, if any (the fold went on without it).
+    fn lookup_error(&mut self) -> PyResult<()> {
+        match self.lookup.as_mut().and_then(|l| l.error.take()) {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
 
@@ -133,6 +218,7 @@ impl Engine {
                 &mut self.obs,
                 self.check.as_mut(),
                 self.framing.as_mut(),
+                self.lookup.as_mut().map(|l| l as &mut dyn Lookup),
                 &topic,
                 &RecordRef {
                     partition: rec.getattr("partition")?.extract()?,
@@ -145,6 +231,7 @@ impl Engine {
             );
             n += 1;
         }
+        self.lookup_error()?;
         Ok(n)
     }
 
@@ -182,6 +269,7 @@ impl Engine {
                 &mut self.obs,
                 self.check.as_mut(),
                 self.framing.as_mut(),
+                self.lookup.as_mut().map(|l| l as &mut dyn Lookup),
                 topic,
                 &RecordRef {
                     partition: msg.call_method0("partition")?.extract()?,
@@ -200,6 +288,7 @@ impl Engine {
             );
             n += 1;
         }
+        self.lookup_error()?;
         Ok(n)
     }
 
@@ -278,6 +367,7 @@ impl Engine {
                                     &mut self.obs,
                                     self.check.as_mut(),
                                     self.framing.as_mut(),
+                                    self.lookup.as_mut().map(|l| l as &mut dyn Lookup),
                                     &rec.topic,
                                     &rec.as_record(),
                                 );
@@ -287,6 +377,7 @@ impl Engine {
                 }
             });
         });
+        self.lookup_error()?;
         if not_a_capture.is_none() && !seen_good && !leading_bad.is_empty() {
             not_a_capture = Some(leading_bad[0].clone());
         }
@@ -304,7 +395,20 @@ impl Engine {
     /// Avro schema's JSON texts: its references, dependencies first, then its own).
     /// ValueError when an Avro schema is one the core does not read (the caller keeps
     /// the Python decoders, the reference, for that input).
-    fn set_framing(&mut self, schemas: Vec<(u32, String, Vec<String>)>) -> PyResult<()> {
+    ///
+    /// With `lookup` (an object with `core_writer(id)` and `core_decode(id, body)`,
+    /// `inferrer.registry.framed.FramedDecoder`), an id not among `schemas` is asked for
+    /// once, when its first message comes: `core_writer` answers ("AVRO", texts),
+    /// ("JSON", []), ("PROTOBUF", []) or None (no writer schema); the bodies of
+    /// Protobuf ids and of Avro schemas the core does not read go to `core_decode`
+    /// (the datum's JSON text, None for a JSON body, or why it cannot be decoded).
+    /// An error either raises is raised when the fold ends.
+    #[pyo3(signature = (schemas, lookup=None))]
+    fn set_framing(
+        &mut self,
+        schemas: Vec<(u32, String, Vec<String>)>,
+        lookup: Option<Py<PyAny>>,
+    ) -> PyResult<()> {
         let mut framing = Framing::default();
         for (schema_id, kind, texts) in schemas {
             let writer = match kind.as_str() {
@@ -325,6 +429,10 @@ impl Engine {
             framing.register(schema_id, writer);
         }
         self.framing = Some(framing);
+        self.lookup = lookup.map(|source| PyLookup {
+            source,
+            error: None,
+        });
         Ok(())
     }
 

@@ -333,10 +333,14 @@ def test_the_engine_folds_core_decoded_framing_as_the_reference_decoded(
     by_reference.fold(expected.records(records))
 
     got = FramedDecoder(_sidecar(schemas))
-    core_schemas = got.core_schemas()
-    assert core_schemas is not None
     in_core = Engine()
-    in_core.set_framing(core_schemas)
+    if data.draw(st.booleans(), label="looked up"):
+        # The core asks for each id the first time it comes (registry runs, live).
+        in_core.set_framing([], got)
+    else:
+        core_schemas = got.core_schemas()
+        assert core_schemas is not None
+        in_core.set_framing(core_schemas)
     in_core.fold(records)
     got.absorb(in_core.framed_use() or {})
 
@@ -350,7 +354,9 @@ def test_the_engine_folds_core_decoded_framing_as_the_reference_decoded(
         list(u.failures) for u in expected.use.values()
     ]
     assert got.schemas == expected.schemas
+    assert list(got.schemas) == list(expected.schemas)
     assert got.names == expected.names
+    assert got.python_bodies == 0
 
 
 PAYMENT = {
@@ -408,19 +414,51 @@ def test_a_capture_of_avro_stays_in_the_core_reader_with_the_reference_counts(
     assert framed.names == {1: "com.bank.Payment"}
 
 
-def test_a_protobuf_schema_keeps_the_python_decoders(tmp_path: Path) -> None:
-    path = _capture(
-        tmp_path,
+def test_protobuf_bodies_are_decoded_by_the_reference_from_the_core_reader(
+    tmp_path: Path,
+) -> None:
+    body = written(
+        PAYMENT, {"id": "00000000-0000-0000-0000-000000000001", "amount": b"\x30\x39", "memo": "hi"}
+    )
+    # message M { string s = 1; }: message index 0 (the first message), then s = "hi";
+    # a body cut short; an Avro body; an id the sidecar lacks.
+    bodies = [_framed(2, b"\x00\x0a\x02hi"), _framed(2, b"\x00\x0a\x05h"), _framed(1, body)]
+    records = [
+        Record("bank.mixed", 0, i, 1_700_000_000_000 + i, _framed(5, b"\x02"), value)
+        for i, value in enumerate(bodies * 4)
+    ]
+    path = tmp_path / "mixed.jsonl"
+    write_capture(records, path)
+    write_sidecar(
+        path,
         {
             1: RegisteredSchema("AVRO", json.dumps(PAYMENT)),
             2: RegisteredSchema("PROTOBUF", 'syntax = "proto3"; message M { string s = 1; }'),
         },
+        [],
+        {},
     )
+    expected = FramedDecoder(read_sidecars([path], None))
+    by_reference = Engine()
+    by_reference.fold(expected.records(iter_capture(path)))
+
     framed = FramedDecoder(read_sidecars([path], None))
     assert framed.core_schemas() is None
     observed, _topics = fold_captures([path], framed=framed)
-    assert dict(framed.use[("bank.payments", "value")].decoded) == {1: 4}
-    assert observed["bank.payments"].messages == 12
+
+    assert observed["bank.mixed"].to_dict() == by_reference.take("bank.mixed").to_dict()
+    assert observed["bank.mixed"].messages == 12
+    value = framed.use[("bank.mixed", "value")]
+    assert dict(value.decoded) == {2: 4, 1: 4}
+    assert list(value.failures) == list(expected.use[("bank.mixed", "value")].failures)
+    assert dict(value.failures) == dict(expected.use[("bank.mixed", "value")].failures)
+    assert len(value.failures) == 1
+    key = framed.use[("bank.mixed", "key")]
+    assert dict(key.failures) == {"no schema with id 5 in the capture's schema sidecar": 12}
+    assert framed.names == expected.names == {1: "com.bank.Payment", 2: "M"}
+    assert list(framed.schemas) == list(expected.schemas) == [2, 1]
+    # Only the Protobuf bodies were decoded in Python; the core read the Avro ones.
+    assert (framed.python_bodies, expected.python_bodies) == (8, 12)
 
 
 @settings(max_examples=examples(1000), deadline=None)
