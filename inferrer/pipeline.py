@@ -173,9 +173,13 @@ def _capture_messages(
 
     wanted = set(chosen)
     records: Iterable[Record] = iter_captures([os.fspath(p) for p in source.capture_files])
-    if framed is not None:
-        records = framed.records(records, counted=False)
-    return [decode_record(rec) for rec in records if rec.topic in wanted]
+    if framed is None:
+        return [decode_record(rec) for rec in records if rec.topic in wanted]
+    return [
+        framed.of_record_type(decode_record(rec))
+        for rec in framed.records(records, counted=False)
+        if rec.topic in wanted
+    ]
 
 
 def kind_limit_warnings(observations: Mapping[str, TopicObservation]) -> list[str]:
@@ -247,7 +251,10 @@ def collect(
             framed.absorb(engine.framed_use() or {"order": [], "uses": []})
             # Decoded after the fold's counts are in, so schemas are first used in
             # the order the fold met them.
-            kept = [decode_record(r) for r in framed.records(records, counted=False)]
+            kept = [
+                framed.of_record_type(decode_record(r))
+                for r in framed.records(records, counted=False)
+            ]
         else:
             kept = [decode_record(r) for r in records]
         if stream.partial and not source.sample.allow_partial:

@@ -21,12 +21,14 @@ the reference (and the decoder of the messages kept for the reference drift walk
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from inferrer.model import RECORD_KIND_FIELD, DecodedMessage
 from inferrer.records import Record
 from inferrer.registry.client import RegisteredSchema, RegistryError, RegistryUnreachable
 from inferrer.registry.schemas import (
@@ -40,9 +42,10 @@ from inferrer.registry.schemas import (
 )
 
 Part = Literal["key", "value"]
-CoreSchema = tuple[int, str, list[str]]
-"""(schema id, "AVRO" or "JSON", the Avro schema's texts): what ``Engine.set_framing``
-takes."""
+CoreSchema = tuple[int, str, list[str], str | None]
+"""(schema id, "AVRO" or "JSON", the Avro schema's texts, the record type it names):
+what ``Engine.set_framing`` takes."""
+
 MAX_SCHEMAS: Final = 4096
 """Distinct schema ids looked up per run; ids past it are counted, not looked up (a
 topic of garbage whose fifth byte varies must not flood the registry)."""
@@ -172,18 +175,19 @@ class FramedDecoder:
         for schema_id in sorted(by_id):
             got = self._decoder(schema_id, used=False)
             if isinstance(got, Decoder):
-                out.append((schema_id, got.schema_type, list(got.texts)))
+                out.append((schema_id, got.schema_type, list(got.texts), got.name))
         return out
 
-    def core_writer(self, schema_id: int) -> tuple[str, list[str]] | None:
+    def core_writer(self, schema_id: int) -> tuple[str, list[str], str | None] | None:
         """The engine's question the first time a schema id comes (``Engine.set_framing``
-        with this decoder as its lookup): ("AVRO", the schema's texts), ("JSON", []),
-        ("PROTOBUF", []) for :meth:`core_decode` to decode, or None when no decoder can
-        be made (the engine counts it unresolved; :meth:`absorb` names why)."""
+        with this decoder as its lookup): ("AVRO", the schema's texts, record type),
+        ("JSON", [], title), ("PROTOBUF", [], message type) for :meth:`core_decode` to
+        decode, or None when no decoder can be made (the engine counts it unresolved;
+        :meth:`absorb` names why). The record type is the kind of the id's messages."""
         got = self._decoder(schema_id, used=False)
         if isinstance(got, str):
             return None
-        return got.schema_type, list(got.texts)
+        return got.schema_type, list(got.texts), got.name
 
     def core_decode(self, schema_id: int, body: bytes) -> bytes | str | None:
         """What :meth:`body` makes of a framed body (after its 5 framing bytes) whose
@@ -221,6 +225,16 @@ class FramedDecoder:
                 # The core had every decoder that could be made (core_schemas, core_writer).
                 reason = got if isinstance(got, str) else f"schema id {failed}: not decoded"
                 use.failures[reason] += n
+
+    def of_record_type(self, message: DecodedMessage) -> DecodedMessage:
+        """A decoded framed message as the engine folds it: of the kind of the record
+        type its schema id names (decode the record first, so the id is looked up)."""
+        if message.framing != "confluent" or message.schema_id is None:
+            return message
+        name = self.names.get(message.schema_id)
+        if name is None:
+            return message
+        return dataclasses.replace(message, kind=name, kind_field=RECORD_KIND_FIELD)
 
     def messages(self, batch: list[Any]) -> list[Any]:
         """Decode a batch of consumer messages in place (``set_key``/``set_value``)."""

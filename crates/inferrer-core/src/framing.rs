@@ -36,8 +36,8 @@ pub enum Writer {
 /// Where writer schemas of ids not registered come from (Python, once per id), and the
 /// decoder of the bodies the core does not read.
 pub trait Lookup {
-    /// The writer of an id met for the first time.
-    fn writer(&mut self, schema_id: u32) -> Writer;
+    /// The writer of an id met for the first time, and the record type it names.
+    fn writer(&mut self, schema_id: u32) -> (Writer, Option<String>);
     /// A body (after the 5 framing bytes) of a [`Writer::Lookup`] id: the datum's JSON
     /// text, None to read the body as it is (JSON), or why it cannot be decoded.
     fn decode(&mut self, schema_id: u32, body: &[u8]) -> Result<Option<Vec<u8>>, String>;
@@ -79,11 +79,24 @@ pub struct Framing {
     topics: Vec<String>,
     /// Schema ids in first-seen order, all topics and parts.
     pub order: Vec<u32>,
+    /// The record (or message) type each schema id names: the kind of its messages.
+    record_types: FxHashMap<u32, String>,
 }
 
 impl Framing {
     pub fn register(&mut self, schema_id: u32, writer: Writer) {
         self.writers.insert(schema_id, writer);
+    }
+
+    /// Messages framed with `schema_id` are of the kind `record` (the record type it
+    /// names), whoever decoded their bodies.
+    pub fn name(&mut self, schema_id: u32, record: String) {
+        self.record_types.insert(schema_id, record);
+    }
+
+    /// The record type a schema id names, when it names one.
+    pub fn record_type(&self, schema_id: u32) -> Option<&str> {
+        self.record_types.get(&schema_id).map(String::as_str)
     }
 
     /// The framed JSON to decode in place of `data`, or None to decode `data` as is
@@ -113,7 +126,11 @@ impl Framing {
         if let (Entry::Vacant(slot), Some(lookup)) =
             (self.writers.entry(schema_id), lookup.as_deref_mut())
         {
-            slot.insert(lookup.writer(schema_id));
+            let (writer, record) = lookup.writer(schema_id);
+            slot.insert(writer);
+            if let Some(record) = record {
+                self.record_types.insert(schema_id, record);
+            }
         }
         match self.writers.get(&schema_id) {
             None | Some(Writer::Unresolved) => {
@@ -243,9 +260,9 @@ mod tests {
     }
 
     impl Lookup for Table {
-        fn writer(&mut self, schema_id: u32) -> Writer {
+        fn writer(&mut self, schema_id: u32) -> (Writer, Option<String>) {
             self.asked.push(schema_id);
-            match schema_id {
+            let writer = match schema_id {
                 1 => Writer::Avro(Box::new(
                     Schema::compile(&[
                         r#"{"type":"record","name":"R","fields":[{"name":"n","type":"int"}]}"#,
@@ -254,7 +271,8 @@ mod tests {
                 )),
                 3 => Writer::Lookup,
                 _ => Writer::Unresolved,
-            }
+            };
+            (writer, (schema_id == 1).then(|| "R".to_owned()))
         }
 
         fn decode(&mut self, _schema_id: u32, body: &[u8]) -> Result<Option<Vec<u8>>, String> {
@@ -298,6 +316,7 @@ mod tests {
             assert_eq!(f.body("t", KEY, nine, Some(&mut table)), None);
         }
         assert_eq!(table.asked, vec![1, 3, 9]);
+        assert_eq!((f.record_type(1), f.record_type(3)), (Some("R"), None));
         assert_eq!(table.decoded, 3);
         let uses = f.uses();
         let (_, _, keys) = uses[0];

@@ -17,7 +17,7 @@ use crate::capture::{CaptureReader, CaptureRecord, READ_ERROR_PREFIX};
 use crate::check::{Example as CheckExample, Plan, TrafficCheck};
 use crate::decode::{decode, RecordRef};
 use crate::framing::{Failed, Framing, Lookup, Writer, KEY, VALUE};
-use crate::observe::{Example, GroupKey, Kind, Observations, Topic};
+use crate::observe::{Example, GroupKey, Kind, Observations, Topic, RECORD_KIND_FIELD};
 use crate::pyvalue::value_to_py;
 use crate::stats::Shape;
 use crate::value::Value;
@@ -52,12 +52,12 @@ struct PyLookup {
 impl PyLookup {
     /// None: no writer schema; ("AVRO", texts), ("JSON", []), or any other kind
     /// (Protobuf) for the lookup to decode.
-    fn writer_of(got: &Bound<'_, PyAny>) -> PyResult<Writer> {
+    fn writer_of(got: &Bound<'_, PyAny>) -> PyResult<(Writer, Option<String>)> {
         if got.is_none() {
-            return Ok(Writer::Unresolved);
+            return Ok((Writer::Unresolved, None));
         }
-        let (kind, texts): (String, Vec<String>) = got.extract()?;
-        Ok(match kind.as_str() {
+        let (kind, texts, record): (String, Vec<String>, Option<String>) = got.extract()?;
+        let writer = match kind.as_str() {
             "JSON" => Writer::Json,
             "AVRO" => {
                 let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
@@ -68,12 +68,13 @@ impl PyLookup {
                 }
             }
             _ => Writer::Lookup,
-        })
+        };
+        Ok((writer, record))
     }
 }
 
 impl Lookup for PyLookup {
-    fn writer(&mut self, schema_id: u32) -> Writer {
+    fn writer(&mut self, schema_id: u32) -> (Writer, Option<String>) {
         Python::attach(|py| {
             let got = self
                 .source
@@ -82,7 +83,7 @@ impl Lookup for PyLookup {
                 .and_then(|got| Self::writer_of(&got));
             got.unwrap_or_else(|e| {
                 self.error.get_or_insert(e);
-                Writer::Unresolved
+                (Writer::Unresolved, None)
             })
         })
     }
@@ -118,7 +119,8 @@ fn fold_one(
     topic: &str,
     record: &RecordRef,
 ) {
-    let decoded = match framing {
+    let mut framing = framing;
+    let mut decoded = match framing.as_deref_mut() {
         None => decode(record),
         Some(framing) => {
             let key = framing.body(
@@ -139,6 +141,14 @@ fn fold_one(
             }
         }
     };
+    // The schema id is the discriminator: a framed message of a named record type is
+    // of that kind, whatever its payload holds.
+    if let (Some(framing), "confluent", Some(id)) = (&framing, decoded.framing, decoded.schema_id) {
+        if let Some(name) = framing.record_type(id) {
+            decoded.kind = Some(name.to_owned());
+            decoded.kind_field = Some(RECORD_KIND_FIELD.to_owned());
+        }
+    }
     if let Some(check) = check {
         check.observe(topic, &decoded, i64::from(record.partition), record.offset);
     }
@@ -392,25 +402,31 @@ impl Engine {
 
     /// Decode framed keys and values from now on with these writer schemas, and count
     /// what the framed ones showed (`framed_use`): (schema id, "AVRO" or "JSON", the
-    /// Avro schema's JSON texts: its references, dependencies first, then its own).
+    /// Avro schema's JSON texts: its references, dependencies first, then its own; the
+    /// record type it names, or None). A framed message of an id that names a record
+    /// type is of that kind (kind field `@record`).
     /// ValueError when an Avro schema is one the core does not read (the caller keeps
     /// the Python decoders, the reference, for that input).
     ///
     /// With `lookup` (an object with `core_writer(id)` and `core_decode(id, body)`,
     /// `inferrer.registry.framed.FramedDecoder`), an id not among `schemas` is asked for
-    /// once, when its first message comes: `core_writer` answers ("AVRO", texts),
-    /// ("JSON", []), ("PROTOBUF", []) or None (no writer schema); the bodies of
+    /// once, when its first message comes: `core_writer` answers ("AVRO", texts,
+    /// record), ("JSON", [], record), ("PROTOBUF", [], record) or None (no writer
+    /// schema), record being the type the schema names (or None); the bodies of
     /// Protobuf ids and of Avro schemas the core does not read go to `core_decode`
     /// (the datum's JSON text, None for a JSON body, or why it cannot be decoded).
     /// An error either raises is raised when the fold ends.
     #[pyo3(signature = (schemas, lookup=None))]
     fn set_framing(
         &mut self,
-        schemas: Vec<(u32, String, Vec<String>)>,
+        schemas: Vec<(u32, String, Vec<String>, Option<String>)>,
         lookup: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let mut framing = Framing::default();
-        for (schema_id, kind, texts) in schemas {
+        for (schema_id, kind, texts, record) in schemas {
+            if let Some(record) = record {
+                framing.name(schema_id, record);
+            }
             let writer = match kind.as_str() {
                 "JSON" => Writer::Json,
                 "AVRO" => {
@@ -460,6 +476,16 @@ impl Engine {
         out.set_item("order", &framing.order)?;
         out.set_item("uses", uses)?;
         Ok(Some(out))
+    }
+
+    /// Messages framed with these schema ids are of these kinds from now on (the record
+    /// types they name), whoever decoded them: what `set_framing` does for the ids it
+    /// is given, for records whose bodies Python decoded (the reference).
+    fn set_record_types(&mut self, names: BTreeMap<u32, String>) {
+        let framing = self.framing.get_or_insert_with(Framing::default);
+        for (schema_id, record) in names {
+            framing.name(schema_id, record);
+        }
     }
 
     /// Check every message folded from now on against a committed spec: `plan` is

@@ -132,7 +132,9 @@ def test_live_and_registry_captures_fold_in_the_core_as_the_reference_folds(
     records: list[Record] = []
     for batch in open_stream(config).batches():
         records.extend(record_of(m) for m in batch)
-        engine.fold_messages(reference.messages(batch))
+        decoded = reference.messages(batch)
+        engine.set_record_types(reference.names)
+        engine.fold_messages(decoded)
     expected = observations_of(engine)
     assert expected[mixed].messages == 20 + PROTOBUF_MESSAGES + 3 + 2 + 2
     assert dict(reference.use[(mixed, "value")].failures) == {

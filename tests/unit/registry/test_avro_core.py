@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -301,6 +302,14 @@ def _sidecar(schemas: dict[int, Any]) -> SidecarSchemas:
     return source
 
 
+def fold_by_reference(engine: Engine, framed: FramedDecoder, records: Iterable[Record]) -> None:
+    """The reference: every body decoded in Python first, then folded, each framed
+    message of the kind of the record type its schema id names."""
+    decoded = list(framed.records(records))
+    engine.set_record_types(framed.names)
+    engine.fold(decoded)
+
+
 def _framed(schema_id: int, body: bytes) -> bytes:
     return b"\x00" + schema_id.to_bytes(4, "big") + body
 
@@ -330,7 +339,7 @@ def test_the_engine_folds_core_decoded_framing_as_the_reference_decoded(
 
     expected = FramedDecoder(_sidecar(schemas))
     by_reference = Engine()
-    by_reference.fold(expected.records(records))
+    fold_by_reference(by_reference, expected, records)
 
     got = FramedDecoder(_sidecar(schemas))
     in_core = Engine()
@@ -396,10 +405,10 @@ def test_a_capture_of_avro_stays_in_the_core_reader_with_the_reference_counts(
     path = _capture(tmp_path, {1: RegisteredSchema("AVRO", json.dumps(PAYMENT))})
     expected = FramedDecoder(read_sidecars([path], None))
     by_reference = Engine()
-    by_reference.fold(expected.records(iter_capture(path)))
+    fold_by_reference(by_reference, expected, iter_capture(path))
 
     framed = FramedDecoder(read_sidecars([path], None))
-    assert framed.core_schemas() == [(1, "AVRO", [json.dumps(PAYMENT)])]
+    assert framed.core_schemas() == [(1, "AVRO", [json.dumps(PAYMENT)], "com.bank.Payment")]
     observed, _topics = fold_captures([path], framed=framed)
 
     assert observed["bank.payments"].to_dict() == by_reference.take("bank.payments").to_dict()
@@ -440,7 +449,7 @@ def test_protobuf_bodies_are_decoded_by_the_reference_from_the_core_reader(
     )
     expected = FramedDecoder(read_sidecars([path], None))
     by_reference = Engine()
-    by_reference.fold(expected.records(iter_capture(path)))
+    fold_by_reference(by_reference, expected, iter_capture(path))
 
     framed = FramedDecoder(read_sidecars([path], None))
     assert framed.core_schemas() is None
@@ -491,7 +500,9 @@ def test_referenced_schemas_reach_the_core_with_their_references() -> None:
         "money", 1, 2, RegisteredSchema("AVRO", json.dumps(money))
     )
     framed = FramedDecoder(schemas)
-    assert framed.core_schemas() == [(3, "AVRO", [json.dumps(money), json.dumps(transfer)])]
+    assert framed.core_schemas() == [
+        (3, "AVRO", [json.dumps(money), json.dumps(transfer)], "com.bank.Transfer")
+    ]
     full = {
         **transfer,
         "fields": [{"name": "amount", "type": money}, {"name": "fee", "type": "Money"}],
