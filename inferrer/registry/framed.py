@@ -17,6 +17,11 @@ here), reads Avro and JSON Schema bodies itself, hands Protobuf bodies (and Avro
 its decoder refuses) to :meth:`FramedDecoder.core_decode`, and
 :meth:`FramedDecoder.absorb` takes its counts back. :meth:`FramedDecoder.body` is then
 the reference (and the decoder of the messages kept for the reference drift walk).
+
+The schema id is the discriminator: a framed message whose id names a record type (an
+Avro record, a Protobuf message, a JSON Schema's title) is of that kind, so each record
+type of a topic is observed apart (:meth:`FramedDecoder.of_record_type` for decoded
+messages; the engine does the same as it folds).
 """
 
 from __future__ import annotations
@@ -237,7 +242,10 @@ class FramedDecoder:
         return dataclasses.replace(message, kind=name, kind_field=RECORD_KIND_FIELD)
 
     def messages(self, batch: list[Any]) -> list[Any]:
-        """Decode a batch of consumer messages in place (``set_key``/``set_value``)."""
+        """Decode a batch of consumer messages in place (``set_key``/``set_value``): the
+        reference of the engine's own live route (``Engine.set_framing`` with this
+        decoder as its lookup); fold them with :attr:`names` as the engine's record
+        types (``Engine.set_record_types``)."""
         for msg in batch:
             if msg.error() is not None:
                 continue
