@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from inferrer import _core
 from inferrer.capture import fold_captures, iter_capture, write_capture
 from inferrer.engine import Engine
+from inferrer.pipeline import Source, collect
 from inferrer.records import Record
 from inferrer.registry.client import Reference, RegisteredSchema, SubjectVersion
 from inferrer.registry.framed import FramedDecoder
@@ -514,3 +516,14 @@ def test_referenced_schemas_reach_the_core_with_their_references() -> None:
     assert want is not None
     assert _core.avro_json([json.dumps(money), json.dumps(transfer)], body) == (want[5:], None)
     assert want[5:] == b'{"amount":{"units":5,"currency":"EUR"},"fee":{"units":-1,"currency":""}}'
+
+
+def test_kept_messages_are_of_their_record_types_as_the_fold_saw_them(tmp_path: Path) -> None:
+    path = _capture(tmp_path, {1: RegisteredSchema("AVRO", json.dumps(PAYMENT))})
+    got = collect(Source(capture_files=(path,)), keep_messages=True)
+    kinds = Counter((m.schema_id, m.kind_field, m.kind) for m in got.messages)
+    # Id 1 names com.bank.Payment, decoded or not; id 5 is in no sidecar: no record type.
+    assert kinds == {(1, "@record", "com.bank.Payment"): 8, (5, None, None): 4}
+    [summary] = got.summaries()
+    [kind] = summary.kinds
+    assert (kind.name, kind.count, kind.registry is not None) == ("Payment", 12, True)
