@@ -1,6 +1,7 @@
-"""``infer --from-file`` on Schema Registry framed traffic against the same records as JSON.
+"""``infer`` on Schema Registry framed traffic against the same records as JSON.
 
-    python benchmarks/bench_registry.py [--messages 100000] [--repeats 5]
+    python benchmarks/bench_registry.py [file] [--messages 100000] [--repeats 5]
+    python benchmarks/bench_registry.py live [--messages 100000] [--repeats 5] [--before EXE]
 
 One topic of payment events (a record with a uuid, a timestamp-millis, a decimal, an
 enum, a nullable string, an array of records and a map), written twice: Confluent-framed
@@ -9,6 +10,13 @@ Avro with the capture's schema sidecar (``NAME.schemas.json``, as ``record
 writes them. Both captures are inferred by whole ``infer-asyncapi`` processes, rounds
 interleaved; the table gives median wall and CPU seconds, peak RSS, and the ratio of the
 framed run to the JSON run (the issue's target: within 2x).
+
+``live``: a local broker (``tools.devkafka``) and a local registry (``tools.devregistry``)
+are started (and stopped); the schema is registered, the framed records and the JSON
+records are produced to two topics of 3 partitions, and whole ``infer -b ...
+--schema-registry ...`` processes sample the framed topic against ``infer -b ...`` on the
+JSON topic. ``--before EXE`` adds another ``infer-asyncapi`` (e.g. an older checkout's)
+on the framed topic.
 """
 
 from __future__ import annotations
@@ -105,35 +113,120 @@ def write_inputs(folder: Path, n: int) -> tuple[Path, Path]:
     return framed_path, json_path
 
 
+def report(runs: dict[str, list[Any]], title: str) -> None:
+    """The table of medians, and each run's ratio to the plain JSON one."""
+    print(f"\n{title}\n")
+    print("| input | wall s | CPU s | peak RSS MB |")
+    print("|---|---|---|---|")
+    medians = {}
+    for label, out in runs.items():
+        wall = statistics.median(r.wall for r in out)
+        cpu = statistics.median(r.cpu for r in out)
+        rss = statistics.median(r.rss_mb for r in out)
+        medians[label] = (wall, cpu)
+        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {rss:.0f} |")
+    json_wall, json_cpu = medians.pop("plain JSON")
+    for label, (wall, cpu) in medians.items():
+        print(
+            f"\n{label} / JSON: wall {wall / json_wall:.2f}x, CPU {cpu / json_cpu:.2f}x"
+            " (target: within 2x)"
+        )
+
+
+def run_rounds(cmds: dict[str, list[str]], repeats: int, folder: Path) -> dict[str, list[Any]]:
+    """Each command once per round, the order reversed every other round."""
+    runs: dict[str, list[Any]] = {label: [] for label in cmds}
+    for round_ in range(repeats):
+        order = list(cmds) if round_ % 2 == 0 else list(cmds)[::-1]
+        for label in order:
+            runs[label].append(measure(cmds[label], folder))
+    return runs
+
+
+def case_file(args: argparse.Namespace, folder: Path) -> None:
+    exe = console_script()
+    framed, plain = write_inputs(folder, args.messages)
+    tail = ["--no-summary", "-o", "/dev/null"]
+    cmds = {
+        "framed Avro": [exe, "infer", "--from-file", str(framed), *tail],
+        "plain JSON": [exe, "infer", "--from-file", str(plain), *tail],
+    }
+    runs = run_rounds(cmds, args.repeats, folder)
+    report(runs, f"{args.messages} messages, one topic, {args.repeats} interleaved rounds")
+
+
+def case_live(args: argparse.Namespace, folder: Path) -> None:
+    from bench_engine import BrokerHandle, create_topics, produce
+    from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+
+    from tools import devregistry
+
+    exe = console_script()
+    n, parts = args.messages, 3
+    parsed = fastavro.parse_schema(SCHEMA)
+    print("starting a local registry (tools.devregistry) ...", file=sys.stderr)
+    registry = devregistry.start()
+    try:
+        with BrokerHandle(None) as bootstrap:
+            run = uuid.uuid4().hex[:6]
+            framed_topic, json_topic = f"bench.{run}.framed", f"bench.{run}.json"
+            with SchemaRegistryClient({"url": registry.url}) as client:
+                schema_id = client.register_schema(
+                    f"{framed_topic}-value", Schema(json.dumps(SCHEMA), "AVRO")
+                )
+            create_topics(bootstrap, [framed_topic, json_topic], parts)
+            frame = b"\0" + schema_id.to_bytes(4, "big")
+            framed_values, json_values = [], []
+            for datum in datums(n):
+                body = io.BytesIO()
+                fastavro.schemaless_writer(body, parsed, datum)
+                framed_values.append(frame + body.getvalue())
+                json_values.append(to_json_bytes(datum))
+            produce(bootstrap, ((framed_topic, i % parts, v) for i, v in enumerate(framed_values)))
+            produce(bootstrap, ((json_topic, i % parts, v) for i, v in enumerate(json_values)))
+
+            def infer(cli: str, topic: str, *more: str) -> list[str]:
+                return [
+                    cli,
+                    "infer",
+                    "-b",
+                    bootstrap,
+                    "--topics",
+                    topic,
+                    "--from",
+                    "earliest",
+                    "--max-messages",
+                    str(n),
+                    "--timeout",
+                    "120",
+                    "--no-summary",
+                    "-o",
+                    "/dev/null",
+                    *more,
+                ]
+
+            with_registry = ("--schema-registry", registry.url)
+            cmds = {"framed Avro": infer(exe, framed_topic, *with_registry)}
+            if args.before:
+                cmds["framed Avro (--before)"] = infer(args.before, framed_topic, *with_registry)
+            cmds["plain JSON"] = infer(exe, json_topic)
+            runs = run_rounds(cmds, args.repeats, folder)
+    finally:
+        registry.stop()
+        print("  registry stopped", file=sys.stderr)
+    title = f"live: {n} messages, one topic x {parts} partitions, {args.repeats} interleaved rounds"
+    report(runs, title)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("case", nargs="?", choices=["file", "live"], default="file")
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--before", help="live: another infer-asyncapi to time on the framed topic")
     args = parser.parse_args()
-    exe = console_script()
     with tempfile.TemporaryDirectory(prefix="bench-registry-") as tmp:
-        folder = Path(tmp)
-        framed, plain = write_inputs(folder, args.messages)
-        runs: dict[str, list[Any]] = {"framed Avro": [], "plain JSON": []}
-        for round_ in range(args.repeats):
-            order = list(runs.items()) if round_ % 2 == 0 else list(runs.items())[::-1]
-            for label, out in order:
-                capture = framed if label == "framed Avro" else plain
-                cmd = [exe, "infer", "--from-file", str(capture), "--no-summary", "-o", "/dev/null"]
-                out.append(measure(cmd, folder))
-        print(f"\n{args.messages} messages, one topic, {args.repeats} interleaved rounds\n")
-        print("| input | wall s | CPU s | peak RSS MB |")
-        print("|---|---|---|---|")
-        medians = {}
-        for label, out in runs.items():
-            wall = statistics.median(r.wall for r in out)
-            cpu = statistics.median(r.cpu for r in out)
-            rss = statistics.median(r.rss_mb for r in out)
-            medians[label] = (wall, cpu)
-            print(f"| {label} | {wall:.2f} | {cpu:.2f} | {rss:.0f} |")
-        wall_ratio = medians["framed Avro"][0] / medians["plain JSON"][0]
-        cpu_ratio = medians["framed Avro"][1] / medians["plain JSON"][1]
-        print(f"\nframed / JSON: wall {wall_ratio:.2f}x, CPU {cpu_ratio:.2f}x (target: within 2x)")
+        (case_live if args.case == "live" else case_file)(args, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -237,6 +237,10 @@ class TopicMetadata:
 HEADER_KIND_PREFIX: Final = "header:"
 """The kind field of an event kind named by a header: this prefix and the header's name
 (the core and the reference decoder write it)."""
+RECORD_KIND_FIELD: Final = "@record"
+"""The kind field of a Confluent-framed message whose schema id names a record (or
+message) type: the schema id is the discriminator, the type's full name the kind (the
+core's ``observe.rs``); such kinds always split a topic, like envelope kinds."""
 
 
 def json_type(value: Any) -> JSONType:

@@ -175,9 +175,13 @@ def _capture_messages(
 
     wanted = set(chosen)
     records: Iterable[Record] = iter_captures([os.fspath(p) for p in source.capture_files])
-    if framed is not None:
-        records = framed.records(records, counted=False)
-    return [decode_record(rec) for rec in records if rec.topic in wanted]
+    if framed is None:
+        return [decode_record(rec) for rec in records if rec.topic in wanted]
+    return [
+        framed.of_record_type(decode_record(rec))
+        for rec in framed.records(records, counted=False)
+        if rec.topic in wanted
+    ]
 
 
 def kind_limit_warnings(observations: Mapping[str, TopicObservation]) -> list[str]:
@@ -256,11 +260,25 @@ def _collect_traffic(
         engine = Engine()
         if checker is not None:
             engine.adopt_check(checker)
+        if framed is not None:
+            # The core decodes framed messages, asking ``framed`` once per schema id.
+            engine.set_framing([], framed)
         stream = open_stream(source.sample, progress)
+        records: list[Record] = []
         for batch in stream.batches():
-            engine.fold_messages(batch if framed is None else framed.messages(batch))
+            engine.fold_messages(batch)
             if keep_messages:
-                kept.extend(decode_record(record_of(m)) for m in batch)
+                records.extend(record_of(m) for m in batch)
+        if framed is not None:
+            framed.absorb(engine.framed_use() or {"order": [], "uses": []})
+            # Decoded after the fold's counts are in, so schemas are first used in
+            # the order the fold met them.
+            kept = [
+                framed.of_record_type(decode_record(r))
+                for r in framed.records(records, counted=False)
+            ]
+        else:
+            kept = [decode_record(r) for r in records]
         if stream.partial and not source.sample.allow_partial:
             from inferrer.kafka.plan import partial_sample_error
 

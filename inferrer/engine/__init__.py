@@ -16,13 +16,23 @@ import itertools
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from inferrer import _core
 from inferrer.model import DECODED_FIELDS, DecodedMessage
 from inferrer.records import Record
 
-__all__ = ["CaptureRead", "Engine", "Topic", "decode_record"]
+__all__ = ["CaptureRead", "Engine", "FramingLookup", "Topic", "decode_record"]
+
+
+class FramingLookup(Protocol):
+    """Where the core gets the writer schemas of ids it was not given (see
+    :meth:`Engine.set_framing`)."""
+
+    def core_writer(self, schema_id: int) -> tuple[str, list[str], str | None] | None: ...
+
+    def core_decode(self, schema_id: int, body: bytes) -> bytes | str | None: ...
+
 
 Topic = _core.Topic
 """One topic's observation, as the core holds it (merge, ``to_dict``/``from_dict``)."""
@@ -86,12 +96,28 @@ class Engine:
             error=got["error"],
         )
 
-    def set_framing(self, schemas: list[tuple[int, str, list[str]]]) -> None:
+    def set_framing(
+        self,
+        schemas: list[tuple[int, str, list[str], str | None]],
+        lookup: FramingLookup | None = None,
+    ) -> None:
         """Decode Confluent-framed keys and values from now on with these writer
         schemas, in the core: (schema id, ``"AVRO"`` or ``"JSON"``, the Avro schema's
-        JSON texts, references first). Raises ValueError for an Avro schema the core
-        does not read; see :meth:`inferrer.registry.framed.FramedDecoder.core_schemas`."""
-        self._core.set_framing(schemas)
+        JSON texts, references first, the record type it names or None). Raises
+        ValueError for an Avro schema the core does not read; see
+        :meth:`inferrer.registry.framed.FramedDecoder.core_schemas`. A framed message
+        whose schema id names a record type is of that kind (kind field ``@record``).
+
+        ``lookup`` answers for the other ids, once each, when their first message
+        comes, and decodes the bodies the core does not read (Protobuf):
+        :meth:`inferrer.registry.framed.FramedDecoder.core_writer` and ``core_decode``.
+        An error it raises is raised by the fold, once the fold is done."""
+        self._core.set_framing(schemas, lookup)
+
+    def set_record_types(self, names: Mapping[int, str]) -> None:
+        """Framed messages of these schema ids are of these kinds from now on (their
+        record types), for records whose bodies Python decoded (the reference)."""
+        self._core.set_record_types(dict(names))
 
     def framed_use(self) -> dict[str, Any] | None:
         """What the framed keys and values showed since :meth:`set_framing` (None

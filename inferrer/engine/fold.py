@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from inferrer.capture import (
     BadLine,
     CaptureStats,
-    iter_capture,
     raise_not_a_capture,
     read_capture_topics,
 )
@@ -43,10 +42,10 @@ def fold_captures(
     ``progress(bytes_read, bytes_total, files_read, files)`` is called before the first
     file and after each (the core reads a file in one call; stdin counts 0 bytes).
 
-    ``framed`` decodes Confluent-framed Avro and Protobuf messages with their writer
-    schemas before they are folded (:class:`~inferrer.registry.framed.FramedDecoder`):
-    in the core, with the core's reader, when the schemas are all Avro or JSON Schema
-    (``FramedDecoder.core_schemas``); else by the Python decoders on the way.
+    ``framed`` gives the writer schemas of Confluent-framed Avro, Protobuf and JSON
+    Schema messages (:class:`~inferrer.registry.framed.FramedDecoder`): the core's
+    reader decodes them, asking ``framed`` for each schema id once (and for each
+    Protobuf body).
     """
     stats = stats if stats is not None else CaptureStats()
     observed: dict[str, Topic] = {}
@@ -61,30 +60,25 @@ def fold_captures(
         engine = Engine()
         if check_with is not None:
             engine.adopt_check(check_with)
-        wanted = framed is not None and framed.wants(path)
-        in_core = wanted and framed is not None and _decoded_in_core(engine, framed)
-        if wanted and not in_core:
-            # Framed messages are decoded on the way by Python's decoders (Protobuf, or
-            # a registry to ask), so this file's records go through Python to the
-            # engine; the other files keep the core's own reader.
-            assert framed is not None
-            engine.fold(framed.records(iter_capture(path, stats=stats)))
-        else:
-            try:
-                read = engine.fold_capture(path)
-            except OSError as e:
-                raise CaptureError(f"cannot read capture file {name}: {e.strerror or e}") from e
-            if read.error is not None:
-                line, reason = read.error
-                raise CaptureError(f"cannot read capture file {name} after line {line}: {reason}")
-            if read.not_a_capture is not None:
-                raise_not_a_capture([BadLine(name, *read.not_a_capture)])
-            stats.records += read.records
-            for line, reason in read.bad_lines:
-                stats.add_bad(BadLine(name, line, reason))
-            stats.bad += read.bad - len(read.bad_lines)
-            if in_core and framed is not None:
-                framed.absorb(engine.framed_use() or {"order": [], "uses": []})
+        framing = framed if framed is not None and framed.wants(path) else None
+        if framing is not None:
+            # The core reads the framed messages, asking ``framing`` once per schema id.
+            engine.set_framing([], framing)
+        try:
+            read = engine.fold_capture(path)
+        except OSError as e:
+            raise CaptureError(f"cannot read capture file {name}: {e.strerror or e}") from e
+        if read.error is not None:
+            line, reason = read.error
+            raise CaptureError(f"cannot read capture file {name} after line {line}: {reason}")
+        if read.not_a_capture is not None:
+            raise_not_a_capture([BadLine(name, *read.not_a_capture)])
+        stats.records += read.records
+        for line, reason in read.bad_lines:
+            stats.add_bad(BadLine(name, line, reason))
+        stats.bad += read.bad - len(read.bad_lines)
+        if framing is not None:
+            framing.absorb(engine.framed_use() or {"order": [], "uses": []})
         described = read_capture_topics(path) or {
             topic: TopicMetadata(name=topic, partitions=top + 1, replication_factor=-1)
             for topic, top in engine.highest_partitions().items()
@@ -103,19 +97,6 @@ def fold_captures(
         if progress is not None:
             progress(done, total, index + 1, len(paths))
     return observed, dict(sorted(topics.items()))
-
-
-def _decoded_in_core(engine: Engine, framed: FramedDecoder) -> bool:
-    """Give the engine the writer schemas to decode framed messages with itself, when
-    it can read them all (Avro, JSON Schema; see ``FramedDecoder.core_schemas``)."""
-    schemas = framed.core_schemas()
-    if schemas is None:
-        return False
-    try:
-        engine.set_framing(schemas)
-    except ValueError:
-        return False  # an Avro schema the core does not read: the reference reads it
-    return True
 
 
 def _size(path: str | os.PathLike[str]) -> int:

@@ -35,6 +35,7 @@ from inferrer.inference.stats import FieldNode
 from inferrer.jsonpointer import escape_token
 from inferrer.model import (
     HEADER_KIND_PREFIX,
+    RECORD_KIND_FIELD,
     FieldSummary,
     KindSummary,
     PayloadEncoding,
@@ -45,7 +46,7 @@ FORMAT_VERSION: Final[int] = _core.FORMAT_VERSION
 OBSERVATIONS: Final = "observations file"
 """Version of the observation dicts and files (the core's)."""
 
-_ENVELOPE_FIELDS: Final = frozenset({"ce_type", "op"})
+_ENVELOPE_FIELDS: Final = frozenset({"ce_type", "op", RECORD_KIND_FIELD})
 
 GroupKey = tuple[str, str] | None
 """(discriminator field, value), or None for messages without a discriminator."""
@@ -486,6 +487,8 @@ def _resolve_kinds(
     for eg, k in envelope.items():
         assert eg is not None
         value = rules.DEBEZIUM_OPS.get(eg[1], eg[1]) if eg[0] == "op" else eg[1]
+        if eg[0] == RECORD_KIND_FIELD:
+            value = eg[1].rsplit(".", 1)[-1]
         named.append((rules.pascal_case(value), eg, k))
     if rest:
         named.append((rules.pascal_case(topic.rsplit(".", 1)[-1]), None, _merged(rest)))

@@ -2,9 +2,10 @@
 
 A topic whose values were decoded with writer schemas gets one kind per record type
 (the schema id tells them apart: Avro's record name, Protobuf's message name, a JSON
-Schema's title), whose payload in the document is the registry's schema in its own
-format; what the sample showed of the decoded values stays as the kind's observed
-schema and field statistics, for the evidence file. Keys framed the same way note
+Schema's title; the engine folds each record type's messages as a kind of its own),
+whose payload in the document is the registry's schema in its own format; what the
+sample showed of each record type's decoded values stays as its kind's observed schema
+and field statistics, for the evidence file. Keys framed the same way note
 their writer schema too.
 
 Where the registry can be asked, each schema id is placed in its subject and version
@@ -18,7 +19,13 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Final
 
-from inferrer.model import KindSummary, RegistrySchema, RegistrySchemaType, TopicSummary
+from inferrer.model import (
+    RECORD_KIND_FIELD,
+    KindSummary,
+    RegistrySchema,
+    RegistrySchemaType,
+    TopicSummary,
+)
 from inferrer.registry.client import RegistryClient, RegistryError
 from inferrer.registry.framed import FramedDecoder, Part, PartUse
 from inferrer.registry.schemas import mark_root_message, proto_text
@@ -125,6 +132,29 @@ def _one_kind(summary: TopicSummary, registry: RegistrySchema) -> KindSummary:
     )
 
 
+def _record_kind(summary: TopicSummary, registry: RegistrySchema) -> KindSummary:
+    """One record type's kind of a topic carrying several: what its messages showed
+    (the engine's kind of that record type) with the registry's schema."""
+    name = _short(registry.record, f"Schema{registry.schema_id}")
+    observed = [
+        k
+        for k in summary.kinds
+        if registry.record is not None
+        and k.discriminator_field == RECORD_KIND_FIELD
+        and k.discriminator_value == registry.record
+    ]
+    if len(observed) != 1:
+        return KindSummary(name=name, count=registry.count, payload_schema={}, registry=registry)
+    return dataclasses.replace(
+        observed[0],
+        name=name,
+        count=registry.count,
+        discriminator_field=None,
+        discriminator_value=None,
+        registry=registry,
+    )
+
+
 def with_registry(
     summaries: Iterable[TopicSummary],
     framed: FramedDecoder,
@@ -158,14 +188,6 @@ def with_registry(
             if len(schemas) == 1:
                 changes["kinds"] = (_one_kind(summary, schemas[0]),)
             else:
-                changes["kinds"] = tuple(
-                    KindSummary(
-                        name=_short(s.record, f"Schema{s.schema_id}"),
-                        count=s.count,
-                        payload_schema={},
-                        registry=s,
-                    )
-                    for s in schemas
-                )
+                changes["kinds"] = tuple(_record_kind(summary, s) for s in schemas)
         out.append(dataclasses.replace(summary, **changes) if changes else summary)  # type: ignore[arg-type]
     return out

@@ -10,21 +10,30 @@ observation. JSON Schema framing is JSON already and passes unchanged.
 this class, failures included) and counts, per topic and per key or value, the schema
 ids seen and why any message could not be decoded.
 
-A capture file whose writer schemas are all Avro or JSON Schema (from its schema
-sidecar, no registry behind) is decoded by the core instead, which counts the same
-way: :meth:`FramedDecoder.core_schemas` gives the core the schemas, and
-:meth:`FramedDecoder.absorb` takes its counts back. The decoders here are then the
-reference (and remain the decoders of Protobuf and of registry lookups).
+The engine decodes framed messages itself (capture files, with a registry or a schema
+sidecar, and live samples), and counts the same way: it asks :meth:`FramedDecoder.
+core_writer` for each schema id the first time the id comes (the lookup, cached, is
+here), reads Avro and JSON Schema bodies itself, hands Protobuf bodies (and Avro ones
+its decoder refuses) to :meth:`FramedDecoder.core_decode`, and
+:meth:`FramedDecoder.absorb` takes its counts back. :meth:`FramedDecoder.body` is then
+the reference (and the decoder of the messages kept for the reference drift walk).
+
+The schema id is the discriminator: a framed message whose id names a record type (an
+Avro record, a Protobuf message, a JSON Schema's title) is of that kind, so each record
+type of a topic is observed apart (:meth:`FramedDecoder.of_record_type` for decoded
+messages; the engine does the same as it folds).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from inferrer.model import RECORD_KIND_FIELD, DecodedMessage
 from inferrer.records import Record
 from inferrer.registry.client import RegisteredSchema, RegistryError, RegistryUnreachable
 from inferrer.registry.schemas import (
@@ -38,9 +47,10 @@ from inferrer.registry.schemas import (
 )
 
 Part = Literal["key", "value"]
-CoreSchema = tuple[int, str, list[str]]
-"""(schema id, "AVRO" or "JSON", the Avro schema's texts): what ``Engine.set_framing``
-takes."""
+CoreSchema = tuple[int, str, list[str], str | None]
+"""(schema id, "AVRO" or "JSON", the Avro schema's texts, the record type it names):
+what ``Engine.set_framing`` takes."""
+
 MAX_SCHEMAS: Final = 4096
 """Distinct schema ids looked up per run; ids past it are counted, not looked up (a
 topic of garbage whose fifth byte varies must not flood the registry)."""
@@ -76,6 +86,9 @@ class FramedDecoder:
         self.use: dict[tuple[str, Part], PartUse] = {}
         self.unreachable: str | None = None
         """Why the registry stopped answering, once it did."""
+        self.python_bodies = 0
+        """Bodies decoded here, by the reference decoders (Protobuf, and Avro the core
+        does not read, when the core asks; every body folded through :meth:`body`)."""
 
     def _decoder(self, schema_id: int, *, used: bool = True) -> Decoder | str:
         """The decoder of an id (made once), or why there is none; ``used`` records its
@@ -143,6 +156,7 @@ class FramedDecoder:
         if decoder.read is None:  # JSON Schema: the body is JSON already
             use.decoded[schema_id] += 1
             return None
+        self.python_bodies += counted
         try:
             text = datum_json(decoder.read(data[5:]))
         except UndecodableBody as e:
@@ -166,8 +180,35 @@ class FramedDecoder:
         for schema_id in sorted(by_id):
             got = self._decoder(schema_id, used=False)
             if isinstance(got, Decoder):
-                out.append((schema_id, got.schema_type, list(got.texts)))
+                out.append((schema_id, got.schema_type, list(got.texts), got.name))
         return out
+
+    def core_writer(self, schema_id: int) -> tuple[str, list[str], str | None] | None:
+        """The engine's question the first time a schema id comes (``Engine.set_framing``
+        with this decoder as its lookup): ("AVRO", the schema's texts, record type),
+        ("JSON", [], title), ("PROTOBUF", [], message type) for :meth:`core_decode` to
+        decode, or None when no decoder can be made (the engine counts it unresolved;
+        :meth:`absorb` names why). The record type is the kind of the id's messages."""
+        got = self._decoder(schema_id, used=False)
+        if isinstance(got, str):
+            return None
+        return got.schema_type, list(got.texts), got.name
+
+    def core_decode(self, schema_id: int, body: bytes) -> bytes | str | None:
+        """What :meth:`body` makes of a framed body (after its 5 framing bytes) whose
+        schema the engine does not read, without counting (the engine counts): the
+        datum's JSON text, None when the body is JSON already, or why it cannot be
+        decoded."""
+        got = self._decoder(schema_id, used=False)
+        if isinstance(got, str):
+            return got
+        if got.read is None:
+            return None
+        self.python_bodies += 1
+        try:
+            return datum_json(got.read(body))
+        except UndecodableBody as e:
+            return f"schema id {schema_id}: {e}"
 
     def absorb(self, seen: Mapping[str, Any]) -> None:
         """Count what the core's framing saw (``Engine.framed_use``) as :meth:`body`
@@ -186,12 +227,25 @@ class FramedDecoder:
                     use.failures[failed] += n
                     continue
                 got = self._decoder(failed)
-                # The core had every decoder that could be made (core_schemas).
+                # The core had every decoder that could be made (core_schemas, core_writer).
                 reason = got if isinstance(got, str) else f"schema id {failed}: not decoded"
                 use.failures[reason] += n
 
+    def of_record_type(self, message: DecodedMessage) -> DecodedMessage:
+        """A decoded framed message as the engine folds it: of the kind of the record
+        type its schema id names (decode the record first, so the id is looked up)."""
+        if message.framing != "confluent" or message.schema_id is None:
+            return message
+        name = self.names.get(message.schema_id)
+        if name is None:
+            return message
+        return dataclasses.replace(message, kind=name, kind_field=RECORD_KIND_FIELD)
+
     def messages(self, batch: list[Any]) -> list[Any]:
-        """Decode a batch of consumer messages in place (``set_key``/``set_value``)."""
+        """Decode a batch of consumer messages in place (``set_key``/``set_value``): the
+        reference of the engine's own live route (``Engine.set_framing`` with this
+        decoder as its lookup); fold them with :attr:`names` as the engine's record
+        types (``Engine.set_record_types``)."""
         for msg in batch:
             if msg.error() is not None:
                 continue

@@ -9,7 +9,10 @@ as framed JSON that a JSON parser reads back.
 Avro bodies also go to the core's decoder (``_core.avro_json``, what the engine's
 framing runs), which must give the same JSON bytes, or the same failure reason, as the
 reference (fastavro here); and through an engine with the core's framing, the same
-per-topic counts as the reference's.
+per-topic counts as the reference's. Every body also goes through an engine that asks
+for its schema id as registry runs and live samples do (``Engine.set_framing`` with a
+lookup, Protobuf bodies handed back to Python), which must count it and fold it as the
+reference's decoded body folds.
 
 Run (bounded; ``make test`` runs it for a few seconds)::
 
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
+from typing import Any
 
 import atheris
 
@@ -79,6 +84,9 @@ DECODER = FramedDecoder(SCHEMAS)
 for schema_id in (1, 2, 3):
     assert DECODER.prepare(schema_id) is not None
 AVRO_TEXTS = [json.dumps(AVRO)]
+LOOKUP = FramedDecoder(SCHEMAS)
+for schema_id in (1, 2, 3):
+    assert LOOKUP.prepare(schema_id) is not None
 IN_CORE = SidecarSchemas()
 IN_CORE.by_id.update({1: SCHEMAS.by_id[1], 3: SCHEMAS.by_id[3]})
 
@@ -107,15 +115,36 @@ def check_core(message: bytes) -> None:
         assert (want.ids, want.decoded, want.failures) == (have.ids, have.decoded, have.failures)
 
 
+def check_lookup(message: bytes, out: bytes | None, counted: tuple[Any, ...]) -> None:
+    """The engine's lookup route against the reference's body, as counted and folded."""
+    engine = Engine()
+    engine.set_framing([], LOOKUP)
+    engine.fold([Record("fuzz", 0, 0, None, None, message)])
+    seen = engine.framed_use() or {}
+    [(_topic, _part, ids, decoded, failures)] = seen["uses"]
+    assert [ids, decoded, failures] == [list(c.items()) for c in counted], (message, seen)
+    reference = Engine()
+    reference.set_record_types(DECODER.names)
+    reference.fold([Record("fuzz", 0, 0, None, None, message if out is None else out)])
+    assert engine.take("fuzz").to_dict() == reference.take("fuzz").to_dict(), message
+
+
 def check(data: bytes) -> None:
     if not data:
         return
     schema_id = 1 + data[0] % 3
     message = b"\x00" + schema_id.to_bytes(4, "big") + data[1:]
+    use = DECODER.use.get(("fuzz", "value"))
+    before = [Counter(c) for c in (use.ids, use.decoded, use.failures)] if use else []
     out = DECODER.body("fuzz", "value", message)
     if out is not None:
         assert out[:5] == message[:5]
         orjson.loads(out[5:])
+    use = DECODER.use[("fuzz", "value")]
+    after = (use.ids, use.decoded, use.failures)
+    check_lookup(
+        message, out, tuple(a - b for a, b in zip(after, before, strict=True)) if before else after
+    )
     if schema_id == 1:
         check_core(message)
 

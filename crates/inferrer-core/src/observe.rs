@@ -18,9 +18,13 @@ use crate::value::Value;
 pub const MAX_KINDS: usize = 200;
 /// Example messages kept per kind (the smallest value hashes).
 pub const KIND_EXAMPLES: usize = 3;
-/// Discriminator fields of envelopes (CloudEvents binary `ce_type`, Debezium `op`):
-/// they always split a topic into kinds, whatever their number.
-const ENVELOPE_FIELDS: [&str; 2] = ["ce_type", "op"];
+/// Discriminator fields of envelopes (CloudEvents binary `ce_type`, Debezium `op`) and
+/// the record type of a Confluent-framed message ([`RECORD_KIND_FIELD`]): they always
+/// split a topic into kinds, whatever their number.
+const ENVELOPE_FIELDS: [&str; 3] = ["ce_type", "op", RECORD_KIND_FIELD];
+/// The kind field of a framed message whose schema id names a record (or message)
+/// type: the schema id is the discriminator, the record type's full name the kind.
+pub const RECORD_KIND_FIELD: &str = "@record";
 
 /// Distinct shapes (shape groups) kept apart on one topic. Beyond this many two-level
 /// shapes the groups become those of the top-level key sets alone (`shapes_coarse`);

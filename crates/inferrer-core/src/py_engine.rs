@@ -16,8 +16,8 @@ use crate::avro::Schema;
 use crate::capture::{CaptureReader, CaptureRecord, READ_ERROR_PREFIX};
 use crate::check::{Example as CheckExample, Plan, TrafficCheck};
 use crate::decode::{decode, RecordRef};
-use crate::framing::{Failed, Framing, Writer, KEY, VALUE};
-use crate::observe::{Example, GroupKey, Kind, Observations, Topic};
+use crate::framing::{Failed, Framing, Lookup, Writer, KEY, VALUE};
+use crate::observe::{Example, GroupKey, Kind, Observations, Topic, RECORD_KIND_FIELD};
 use crate::pyvalue::value_to_py;
 use crate::stats::Shape;
 use crate::value::Value;
@@ -42,18 +42,94 @@ enum Line {
     Good(Box<CaptureRecord>),
 }
 
+/// The Python object that answers for ids not registered (`FramedDecoder`'s
+/// `core_writer(id)` and `core_decode(id, body)`), and the first error it raised.
+struct PyLookup {
+    source: Py<PyAny>,
+    error: Option<PyErr>,
+}
+
+impl PyLookup {
+    /// None: no writer schema; ("AVRO", texts), ("JSON", []), or any other kind
+    /// (Protobuf) for the lookup to decode.
+    fn writer_of(got: &Bound<'_, PyAny>) -> PyResult<(Writer, Option<String>)> {
+        if got.is_none() {
+            return Ok((Writer::Unresolved, None));
+        }
+        let (kind, texts, record): (String, Vec<String>, Option<String>) = got.extract()?;
+        let writer = match kind.as_str() {
+            "JSON" => Writer::Json,
+            "AVRO" => {
+                let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+                match Schema::compile(&texts) {
+                    Ok(schema) => Writer::Avro(Box::new(schema)),
+                    // A schema the core does not read: its bodies go to the reference.
+                    Err(_) => Writer::Lookup,
+                }
+            }
+            _ => Writer::Lookup,
+        };
+        Ok((writer, record))
+    }
+}
+
+impl Lookup for PyLookup {
+    fn writer(&mut self, schema_id: u32) -> (Writer, Option<String>) {
+        Python::attach(|py| {
+            let got = self
+                .source
+                .bind(py)
+                .call_method1("core_writer", (schema_id,))
+                .and_then(|got| Self::writer_of(&got));
+            got.unwrap_or_else(|e| {
+                self.error.get_or_insert(e);
+                (Writer::Unresolved, None)
+            })
+        })
+    }
+
+    fn decode(&mut self, schema_id: u32, body: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        Python::attach(|py| {
+            let got = self
+                .source
+                .bind(py)
+                .call_method1("core_decode", (schema_id, PyBytes::new(py, body)));
+            let read = got.and_then(|got| {
+                if got.is_none() {
+                    Ok(Ok(None))
+                } else if let Ok(text) = got.cast::<PyBytes>() {
+                    Ok(Ok(Some(text.as_bytes().to_vec())))
+                } else {
+                    got.extract::<String>().map(Err)
+                }
+            });
+            read.unwrap_or_else(|e| {
+                self.error.get_or_insert(e);
+                Err(format!("schema id {schema_id}: not decoded"))
+            })
+        })
+    }
+}
+
 fn fold_one(
     obs: &mut Observations,
     check: Option<&mut TrafficCheck>,
     framing: Option<&mut Framing>,
+    mut lookup: Option<&mut dyn Lookup>,
     topic: &str,
     record: &RecordRef,
 ) {
-    let decoded = match framing {
+    let mut framing = framing;
+    let mut decoded = match framing.as_deref_mut() {
         None => decode(record),
         Some(framing) => {
-            let key = framing.body(topic, KEY, record.key);
-            let value = framing.body(topic, VALUE, record.value);
+            let key = framing.body(
+                topic,
+                KEY,
+                record.key,
+                lookup.as_mut().map(|l| &mut **l as &mut dyn Lookup),
+            );
+            let value = framing.body(topic, VALUE, record.value, lookup);
             if key.is_none() && value.is_none() {
                 decode(record)
             } else {
@@ -65,6 +141,14 @@ fn fold_one(
             }
         }
     };
+    // The schema id is the discriminator: a framed message of a named record type is
+    // of that kind, whatever its payload holds.
+    if let (Some(framing), "confluent", Some(id)) = (&framing, decoded.framing, decoded.schema_id) {
+        if let Some(name) = framing.record_type(id) {
+            decoded.kind = Some(name.to_owned());
+            decoded.kind_field = Some(RECORD_KIND_FIELD.to_owned());
+        }
+    }
     if let Some(check) = check {
         check.observe(topic, &decoded, i64::from(record.partition), record.offset);
     }
@@ -106,6 +190,8 @@ pub struct Engine {
     check: Option<TrafficCheck>,
     /// Writer schemas of framed messages, when Python registered them.
     framing: Option<Framing>,
+    /// Who answers for schema ids not registered, when Python gave one.
+    lookup: Option<PyLookup>,
 }
 
 #[pymethods]
@@ -116,6 +202,15 @@ impl Engine {
             obs: Observations::default(),
             check: None,
             framing: None,
+            lookup: None,
+        }
+    }
+
+    /// The first error the lookup raised, if any (the fold went on without it).
+    fn lookup_error(&mut self) -> PyResult<()> {
+        match self.lookup.as_mut().and_then(|l| l.error.take()) {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
 
@@ -133,6 +228,7 @@ impl Engine {
                 &mut self.obs,
                 self.check.as_mut(),
                 self.framing.as_mut(),
+                self.lookup.as_mut().map(|l| l as &mut dyn Lookup),
                 &topic,
                 &RecordRef {
                     partition: rec.getattr("partition")?.extract()?,
@@ -145,6 +241,7 @@ impl Engine {
             );
             n += 1;
         }
+        self.lookup_error()?;
         Ok(n)
     }
 
@@ -182,6 +279,7 @@ impl Engine {
                 &mut self.obs,
                 self.check.as_mut(),
                 self.framing.as_mut(),
+                self.lookup.as_mut().map(|l| l as &mut dyn Lookup),
                 topic,
                 &RecordRef {
                     partition: msg.call_method0("partition")?.extract()?,
@@ -200,6 +298,7 @@ impl Engine {
             );
             n += 1;
         }
+        self.lookup_error()?;
         Ok(n)
     }
 
@@ -278,6 +377,7 @@ impl Engine {
                                     &mut self.obs,
                                     self.check.as_mut(),
                                     self.framing.as_mut(),
+                                    self.lookup.as_mut().map(|l| l as &mut dyn Lookup),
                                     &rec.topic,
                                     &rec.as_record(),
                                 );
@@ -287,6 +387,7 @@ impl Engine {
                 }
             });
         });
+        self.lookup_error()?;
         if not_a_capture.is_none() && !seen_good && !leading_bad.is_empty() {
             not_a_capture = Some(leading_bad[0].clone());
         }
@@ -301,12 +402,31 @@ impl Engine {
 
     /// Decode framed keys and values from now on with these writer schemas, and count
     /// what the framed ones showed (`framed_use`): (schema id, "AVRO" or "JSON", the
-    /// Avro schema's JSON texts: its references, dependencies first, then its own).
+    /// Avro schema's JSON texts: its references, dependencies first, then its own; the
+    /// record type it names, or None). A framed message of an id that names a record
+    /// type is of that kind (kind field `@record`).
     /// ValueError when an Avro schema is one the core does not read (the caller keeps
     /// the Python decoders, the reference, for that input).
-    fn set_framing(&mut self, schemas: Vec<(u32, String, Vec<String>)>) -> PyResult<()> {
+    ///
+    /// With `lookup` (an object with `core_writer(id)` and `core_decode(id, body)`,
+    /// `inferrer.registry.framed.FramedDecoder`), an id not among `schemas` is asked for
+    /// once, when its first message comes: `core_writer` answers ("AVRO", texts,
+    /// record), ("JSON", [], record), ("PROTOBUF", [], record) or None (no writer
+    /// schema), record being the type the schema names (or None); the bodies of
+    /// Protobuf ids and of Avro schemas the core does not read go to `core_decode`
+    /// (the datum's JSON text, None for a JSON body, or why it cannot be decoded).
+    /// An error either raises is raised when the fold ends.
+    #[pyo3(signature = (schemas, lookup=None))]
+    fn set_framing(
+        &mut self,
+        schemas: Vec<(u32, String, Vec<String>, Option<String>)>,
+        lookup: Option<Py<PyAny>>,
+    ) -> PyResult<()> {
         let mut framing = Framing::default();
-        for (schema_id, kind, texts) in schemas {
+        for (schema_id, kind, texts, record) in schemas {
+            if let Some(record) = record {
+                framing.name(schema_id, record);
+            }
             let writer = match kind.as_str() {
                 "JSON" => Writer::Json,
                 "AVRO" => {
@@ -325,6 +445,10 @@ impl Engine {
             framing.register(schema_id, writer);
         }
         self.framing = Some(framing);
+        self.lookup = lookup.map(|source| PyLookup {
+            source,
+            error: None,
+        });
         Ok(())
     }
 
@@ -352,6 +476,16 @@ impl Engine {
         out.set_item("order", &framing.order)?;
         out.set_item("uses", uses)?;
         Ok(Some(out))
+    }
+
+    /// Messages framed with these schema ids are of these kinds from now on (the record
+    /// types they name), whoever decoded them: what `set_framing` does for the ids it
+    /// is given, for records whose bodies Python decoded (the reference).
+    fn set_record_types(&mut self, names: BTreeMap<u32, String>) {
+        let framing = self.framing.get_or_insert_with(Framing::default);
+        for (schema_id, record) in names {
+            framing.name(schema_id, record);
+        }
     }
 
     /// Check every message folded from now on against a committed spec: `plan` is

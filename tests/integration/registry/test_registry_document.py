@@ -114,7 +114,39 @@ def test_several_record_types_on_one_topic_are_one_message_each(capture: Path) -
     assert refund["payload"]["schema"] == REFUND
     assert refund["bindings"]["kafka"]["schemaLookupStrategy"] == "TopicRecordNameStrategy"
     assert refund["x-inferrer-sample-size"] == 30
-    assert by_record["com.bank.Payment"]["x-inferrer-sample-size"] == 90
+    payment = by_record["com.bank.Payment"]
+    assert payment["x-inferrer-sample-size"] == 90
+    # Each record type's message carries what its own messages showed.
+    assert sorted(refund["x-inferrer-observed-schema"]["properties"]) == ["paymentId", "reason"]
+    assert refund["x-inferrer-fields"]["/reason"]["distinct"] == 1
+    assert sorted(payment["x-inferrer-observed-schema"]["properties"]) == [
+        "amount",
+        "currency",
+        "id",
+        "memo",
+    ]
+    currency = payment["x-inferrer-observed-schema"]["properties"]["currency"]
+    assert currency["enum"] == ["EUR", "USD"]
+    assert (refund["x-inferrer-first-seen"], payment["x-inferrer-first-seen"]) == (
+        "2026-03-02T10:00:00.000Z",
+        "2026-03-02T10:00:01.000Z",
+    )
+    assert "/paymentId" not in payment["x-inferrer-fields"]
+    assert payment["x-inferrer-fields"]["/memo"]["nulls"] == 1.0
+    assert payment["x-inferrer-fields"]["/amount"]["types"] == {"integer": 90}
+
+
+def test_each_record_type_has_its_own_observed_facts_in_the_evidence_file(capture: Path) -> None:
+    got = pipeline.infer(Source(capture_files=(capture,)), DocumentOptions(evidence="file"))
+    assert got.evidence is not None
+    refund = got.evidence["nodes"]["/components/messages/Refund"]
+    # Payment is also bank.payments' message: this one is named for its channel.
+    payment = got.evidence["nodes"]["/components/messages/LedgerPayment"]
+    assert (refund["sample-size"], payment["sample-size"]) == (30, 90)
+    assert sorted(refund["observed-schema"]["properties"]) == ["paymentId", "reason"]
+    assert "memo" in payment["observed-schema"]["properties"]
+    assert sorted(refund["fields"]) == ["/paymentId", "/reason"]
+    assert refund["share-of-topic"] == 0.25
 
 
 def test_version_2_6_names_the_format_on_the_message(

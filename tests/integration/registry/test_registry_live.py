@@ -266,6 +266,17 @@ def test_several_record_types_on_one_topic(
     assert refund["x-inferrer-registry"]["subject"] == f"{topic_name}-com.bank.live.Refund"
     assert refund["bindings"]["kafka"]["schemaLookupStrategy"] == "TopicRecordNameStrategy"
     assert refund["payload"]["schema"] == REFUND
+    # Each record type's observed facts are its own, in the evidence file.
+    evidence = json.loads((tmp_path / "c.evidence.json").read_text())["nodes"]
+    observed = {
+        name.rsplit("/", 1)[-1]: (
+            node["sample-size"],
+            sorted(node["observed-schema"]["properties"]),
+        )
+        for name, node in evidence.items()
+        if name.startswith("/components/messages/")
+    }
+    assert observed == {"Payment": (20, ["amount", "at", "id"]), "Refund": (10, ["paymentId"])}
 
 
 def _topic_record_strategy() -> Any:

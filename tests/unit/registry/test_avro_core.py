@@ -13,6 +13,8 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from inferrer import _core
 from inferrer.capture import iter_capture, write_capture
 from inferrer.engine import Engine
 from inferrer.engine.fold import fold_captures
+from inferrer.pipeline import Source, collect
 from inferrer.records import Record
 from inferrer.registry.client import Reference, RegisteredSchema, SubjectVersion
 from inferrer.registry.framed import FramedDecoder
@@ -302,6 +305,14 @@ def _sidecar(schemas: dict[int, Any]) -> SidecarSchemas:
     return source
 
 
+def fold_by_reference(engine: Engine, framed: FramedDecoder, records: Iterable[Record]) -> None:
+    """The reference: every body decoded in Python first, then folded, each framed
+    message of the kind of the record type its schema id names."""
+    decoded = list(framed.records(records))
+    engine.set_record_types(framed.names)
+    engine.fold(decoded)
+
+
 def _framed(schema_id: int, body: bytes) -> bytes:
     return b"\x00" + schema_id.to_bytes(4, "big") + body
 
@@ -331,13 +342,17 @@ def test_the_engine_folds_core_decoded_framing_as_the_reference_decoded(
 
     expected = FramedDecoder(_sidecar(schemas))
     by_reference = Engine()
-    by_reference.fold(expected.records(records))
+    fold_by_reference(by_reference, expected, records)
 
     got = FramedDecoder(_sidecar(schemas))
-    core_schemas = got.core_schemas()
-    assert core_schemas is not None
     in_core = Engine()
-    in_core.set_framing(core_schemas)
+    if data.draw(st.booleans(), label="looked up"):
+        # The core asks for each id the first time it comes (registry runs, live).
+        in_core.set_framing([], got)
+    else:
+        core_schemas = got.core_schemas()
+        assert core_schemas is not None
+        in_core.set_framing(core_schemas)
     in_core.fold(records)
     got.absorb(in_core.framed_use() or {})
 
@@ -351,7 +366,9 @@ def test_the_engine_folds_core_decoded_framing_as_the_reference_decoded(
         list(u.failures) for u in expected.use.values()
     ]
     assert got.schemas == expected.schemas
+    assert list(got.schemas) == list(expected.schemas)
     assert got.names == expected.names
+    assert got.python_bodies == 0
 
 
 PAYMENT = {
@@ -391,10 +408,10 @@ def test_a_capture_of_avro_stays_in_the_core_reader_with_the_reference_counts(
     path = _capture(tmp_path, {1: RegisteredSchema("AVRO", json.dumps(PAYMENT))})
     expected = FramedDecoder(read_sidecars([path], None))
     by_reference = Engine()
-    by_reference.fold(expected.records(iter_capture(path)))
+    fold_by_reference(by_reference, expected, iter_capture(path))
 
     framed = FramedDecoder(read_sidecars([path], None))
-    assert framed.core_schemas() == [(1, "AVRO", [json.dumps(PAYMENT)])]
+    assert framed.core_schemas() == [(1, "AVRO", [json.dumps(PAYMENT)], "com.bank.Payment")]
     observed, _topics = fold_captures([path], framed=framed)
 
     assert observed["bank.payments"].to_dict() == by_reference.take("bank.payments").to_dict()
@@ -409,19 +426,51 @@ def test_a_capture_of_avro_stays_in_the_core_reader_with_the_reference_counts(
     assert framed.names == {1: "com.bank.Payment"}
 
 
-def test_a_protobuf_schema_keeps_the_python_decoders(tmp_path: Path) -> None:
-    path = _capture(
-        tmp_path,
+def test_protobuf_bodies_are_decoded_by_the_reference_from_the_core_reader(
+    tmp_path: Path,
+) -> None:
+    body = written(
+        PAYMENT, {"id": "00000000-0000-0000-0000-000000000001", "amount": b"\x30\x39", "memo": "hi"}
+    )
+    # message M { string s = 1; }: message index 0 (the first message), then s = "hi";
+    # a body cut short; an Avro body; an id the sidecar lacks.
+    bodies = [_framed(2, b"\x00\x0a\x02hi"), _framed(2, b"\x00\x0a\x05h"), _framed(1, body)]
+    records = [
+        Record("bank.mixed", 0, i, 1_700_000_000_000 + i, _framed(5, b"\x02"), value)
+        for i, value in enumerate(bodies * 4)
+    ]
+    path = tmp_path / "mixed.jsonl"
+    write_capture(records, path)
+    write_sidecar(
+        path,
         {
             1: RegisteredSchema("AVRO", json.dumps(PAYMENT)),
             2: RegisteredSchema("PROTOBUF", 'syntax = "proto3"; message M { string s = 1; }'),
         },
+        [],
+        {},
     )
+    expected = FramedDecoder(read_sidecars([path], None))
+    by_reference = Engine()
+    fold_by_reference(by_reference, expected, iter_capture(path))
+
     framed = FramedDecoder(read_sidecars([path], None))
     assert framed.core_schemas() is None
     observed, _topics = fold_captures([path], framed=framed)
-    assert dict(framed.use[("bank.payments", "value")].decoded) == {1: 4}
-    assert observed["bank.payments"].messages == 12
+
+    assert observed["bank.mixed"].to_dict() == by_reference.take("bank.mixed").to_dict()
+    assert observed["bank.mixed"].messages == 12
+    value = framed.use[("bank.mixed", "value")]
+    assert dict(value.decoded) == {2: 4, 1: 4}
+    assert list(value.failures) == list(expected.use[("bank.mixed", "value")].failures)
+    assert dict(value.failures) == dict(expected.use[("bank.mixed", "value")].failures)
+    assert len(value.failures) == 1
+    key = framed.use[("bank.mixed", "key")]
+    assert dict(key.failures) == {"no schema with id 5 in the capture's schema sidecar": 12}
+    assert framed.names == expected.names == {1: "com.bank.Payment", 2: "M"}
+    assert list(framed.schemas) == list(expected.schemas) == [2, 1]
+    # Only the Protobuf bodies were decoded in Python; the core read the Avro ones.
+    assert (framed.python_bodies, expected.python_bodies) == (8, 12)
 
 
 @settings(max_examples=examples(1000), deadline=None)
@@ -454,7 +503,9 @@ def test_referenced_schemas_reach_the_core_with_their_references() -> None:
         "money", 1, 2, RegisteredSchema("AVRO", json.dumps(money))
     )
     framed = FramedDecoder(schemas)
-    assert framed.core_schemas() == [(3, "AVRO", [json.dumps(money), json.dumps(transfer)])]
+    assert framed.core_schemas() == [
+        (3, "AVRO", [json.dumps(money), json.dumps(transfer)], "com.bank.Transfer")
+    ]
     full = {
         **transfer,
         "fields": [{"name": "amount", "type": money}, {"name": "fee", "type": "Money"}],
@@ -466,3 +517,14 @@ def test_referenced_schemas_reach_the_core_with_their_references() -> None:
     assert want is not None
     assert _core.avro_json([json.dumps(money), json.dumps(transfer)], body) == (want[5:], None)
     assert want[5:] == b'{"amount":{"units":5,"currency":"EUR"},"fee":{"units":-1,"currency":""}}'
+
+
+def test_kept_messages_are_of_their_record_types_as_the_fold_saw_them(tmp_path: Path) -> None:
+    path = _capture(tmp_path, {1: RegisteredSchema("AVRO", json.dumps(PAYMENT))})
+    got = collect(Source(capture_files=(path,)), keep_messages=True)
+    kinds = Counter((m.schema_id, m.kind_field, m.kind) for m in got.messages)
+    # Id 1 names com.bank.Payment, decoded or not; id 5 is in no sidecar: no record type.
+    assert kinds == {(1, "@record", "com.bank.Payment"): 8, (5, None, None): 4}
+    [summary] = got.summaries()
+    [kind] = summary.kinds
+    assert (kind.name, kind.count, kind.registry is not None) == ("Payment", 12, True)
