@@ -103,11 +103,15 @@ class Observed:
         return build_document(self.summaries, self.metadata, options)
 
 
-def _observed(observations: Mapping[str, TopicObservation], **kw: Any) -> Observed:
+def _observed(
+    observations: Mapping[str, TopicObservation],
+    summaries: Sequence[TopicSummary] | None = None,
+    **kw: Any,
+) -> Observed:
     from inferrer.inference import summarize_all
 
     return Observed(
-        summaries=tuple(summarize_all(observations)),
+        summaries=tuple(summarize_all(observations) if summaries is None else summaries),
         observations=dict(observations),
         **kw,
     )
@@ -129,8 +133,11 @@ def _collect(source: Source) -> Observed:
     from inferrer.pipeline import collect
 
     collected = collect(source)
+    # The pipeline's summaries: registry-backed topics described by their writer
+    # schemas, as the CLI describes them.
     return _observed(
         collected.observations,
+        collected.summaries(),
         metadata=dict(collected.metadata),
         source=source.describe(),
         warnings=collected.warnings,

@@ -125,12 +125,30 @@ def _default_map(config: str | None, profile: str | None) -> dict[str, dict[str,
     return out
 
 
+def _show_completion(shell: str) -> None:
+    """``--show-completion SHELL``: the script for the shell named, whatever shell runs
+    the command (typer's own flag detects the parent process's shell, which is ``sh``
+    under make or cron)."""
+    from typer._completion_shared import get_completion_script
+
+    try:
+        script = get_completion_script(
+            prog_name="infer-asyncapi", complete_var="_INFER_ASYNCAPI_COMPLETE", shell=shell
+        )
+    except Exception:  # typer says "Shell X not supported." itself
+        raise SystemExit(2) from None
+    print(script)
+    raise SystemExit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``infer-asyncapi`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args == ["--version"]:
         print(f"infer-asyncapi {__version__}")
         raise SystemExit(0)
+    if len(args) == 2 and args[0] == "--show-completion":
+        _show_completion(args[1])
     config = _pop_option(args, "--config")
     profile = _pop_option(args, "--profile")
     root_only = ("-h", "--help", "--version", "--install-completion", "--show-completion")

@@ -44,6 +44,21 @@ def test_show_completion_prints_the_bash_script() -> None:
     assert "_INFER_ASYNCAPI_COMPLETE=complete_bash" in result.stdout
 
 
+def test_show_completion_takes_the_shell_named_not_the_parent_process() -> None:
+    # Under sh (make, cron) typer's own detection finds "sh"; the shell named wins.
+    result = subprocess.run(
+        ["sh", "-c", f'"{sys.executable}" -m inferrer --show-completion zsh'],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "#compdef infer-asyncapi" in result.stdout
+    wrong = _run("--show-completion", "tcsh")
+    assert wrong.returncode == 2
+    assert wrong.stderr.strip() == "Shell tcsh not supported."
+
+
 def test_completion_offers_commands_flags_and_choices() -> None:
     assert _complete("infer-asyncapi ") == [
         "infer",
