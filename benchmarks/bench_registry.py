@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import fastavro  # noqa: E402
-from bench_engine import console_script, measure  # noqa: E402
+from bench_engine import compile_package, console_script, measure  # noqa: E402
 
 from inferrer.capture import write_capture  # noqa: E402
 from inferrer.records import Record  # noqa: E402
@@ -219,6 +219,7 @@ def case_live(args: argparse.Namespace, folder: Path) -> None:
 
 
 def main() -> None:
+    compile_package()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("case", nargs="?", choices=["file", "live"], default="file")
     parser.add_argument("--messages", type=int, default=100_000)

@@ -44,6 +44,7 @@ sys.path.insert(0, str(HERE))
 from bench_engine import (  # noqa: E402
     PEERS,
     BrokerHandle,
+    compile_package,
     console_script,
     create_topics,
     iter_payloads,
@@ -147,6 +148,7 @@ def run_watch(
 
 
 def main(argv: list[str] | None = None) -> int:
+    compile_package()
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--messages", type=int, default=1_000_000)
     p.add_argument("--partitions", type=int, default=6)

@@ -129,14 +129,14 @@ def _show_completion(shell: str) -> None:
     """``--show-completion SHELL``: the script for the shell named, whatever shell runs
     the command (typer's own flag detects the parent process's shell, which is ``sh``
     under make or cron)."""
-    from typer._completion_shared import get_completion_script
+    from typer._completion_shared import Shells, get_completion_script
 
-    try:
-        script = get_completion_script(
-            prog_name="infer-asyncapi", complete_var="_INFER_ASYNCAPI_COMPLETE", shell=shell
-        )
-    except Exception:  # typer says "Shell X not supported." itself
-        raise SystemExit(2) from None
+    if shell not in {s.value for s in Shells}:
+        sys.stderr.write(f"Shell {shell} not supported.\n")
+        raise SystemExit(2)
+    script = get_completion_script(
+        prog_name="infer-asyncapi", complete_var="_INFER_ASYNCAPI_COMPLETE", shell=shell
+    )
     print(script)
     raise SystemExit(0)
 

@@ -166,11 +166,13 @@ class FramedDecoder:
         return data[:5] + text
 
     def core_schemas(self) -> list[CoreSchema] | None:
-        """The writer schemas for the core to decode a capture file's framed messages
-        with (``Engine.set_framing``), or None when the file keeps the decoders here: a
-        registry may be asked for more ids, or some schema is Protobuf (or more than
-        :data:`MAX_SCHEMAS`). Ids whose decoder cannot be made are left out: the core
-        counts them, and :meth:`absorb` names why."""
+        """Every writer schema of the source registered up front (``Engine.set_framing``
+        with a list), or None when that cannot be had: a registry may be asked for more
+        ids, or some schema is Protobuf (or more than :data:`MAX_SCHEMAS`). Ids whose
+        decoder cannot be made are left out: the core counts them, and :meth:`absorb`
+        names why. The product takes the lookup route instead (:meth:`core_writer`, ids
+        asked as the core meets them); the differential tests and the fuzz target use
+        this to hold both routes to the same fold."""
         by_id: Mapping[int, RegisteredSchema] | None = getattr(self.source, "by_id", None)
         if by_id is None or getattr(self.source, "registry", None) is not None:
             return None
