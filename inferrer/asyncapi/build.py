@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
-import jsonschema
-
 from inferrer.asyncapi.evidence import EXTENSION_PREFIX, EvidenceMode, split_evidence
 from inferrer.asyncapi.families import DEFAULT_MIN_FAMILY, Family, group_topics
 from inferrer.asyncapi.io import AsyncAPIVersion
@@ -41,6 +39,7 @@ from inferrer.model import (
 )
 from inferrer.records import clamp_timestamp
 from inferrer.redact import example_for_schema, redact_example
+from inferrer.validation import valid_values
 
 ExamplesMode = Literal["redacted", "raw", "none"]
 Protocol = Literal["kafka", "kafka-secure"]
@@ -380,8 +379,7 @@ def _examples(
     # The official parser checks examples against the payload schema; a placeholder
     # that cannot satisfy a constraint (an unusual pattern) drops its example, and the
     # next one kept takes its place.
-    validator = jsonschema.Draft7Validator(schema)
-    return [example for example in chosen if validator.is_valid(example)][:most]
+    return valid_values(schema, chosen)[:most]
 
 
 def _restore_discriminator(kind: KindSummary, example: Any) -> Any:

@@ -45,6 +45,7 @@ from inferrer.inference.rules import (
 from inferrer.jsonpointer import escape_token, join_pointer, unescape_token
 from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary, json_type
 from inferrer.redact import redact_example
+from inferrer.validation import fast_validator
 
 if TYPE_CHECKING:
     from inferrer.registry.framed import FramedDecoder
@@ -89,25 +90,6 @@ def matches_format(fmt: str, value: str) -> bool | None:
     if fmt not in FORMATS:
         return None
     return bool(match_formats(value, 1 << FORMATS.index(fmt)))
-
-
-def _fast_validator(schema: Mapping[str, Any]) -> Any:
-    """A compiled (Rust) Draft 7 validator of ``schema`` that says whether a message is
-    valid, so that only invalid ones are validated again by ``jsonschema`` for their
-    errors; None when the schema names its own draft or does not compile there.
-
-    It may only be stricter than ``jsonschema``, never looser: formats are not asserted
-    (``jsonschema`` does not either), and ``tests/unit/drift/test_drift_core.py`` holds it to
-    that on generated schemas and values.
-    """
-    if "$schema" in schema:
-        return None
-    import jsonschema_rs
-
-    try:
-        return jsonschema_rs.Draft7Validator(dict(schema), validate_formats=False, offline=True)
-    except Exception:  # any schema it cannot take: jsonschema alone validates
-        return None
 
 
 def _fits(allowed: frozenset[str] | None, value: Any) -> bool:
@@ -274,7 +256,7 @@ class _SchemaCheck:
                 f"{e.message}"
             ) from e
         self.validator = cls(schema)
-        self.fast = _fast_validator(schema)
+        self.fast = fast_validator(schema)
         self.n = 0
         self.validated = 0
         self.failures: dict[tuple[tuple[str, frozenset[_Explanation | None]], ...], _Failures] = {}

@@ -7,6 +7,7 @@ fast path), so the two cannot disagree.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import operator
@@ -62,9 +63,15 @@ def _compile_formats(grammar: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str],
     )
 
 
-_CHECKS: Final = _compile_formats(_GRAMMAR)
-"""Per format (in FORMATS order): the pattern, and whether its first ten characters
-must also be a real calendar day."""
+@functools.cache
+def _checks() -> tuple[tuple[re.Pattern[str], bool], ...]:
+    """Per format (in FORMATS order): the pattern, and whether its first ten characters
+    must also be a real calendar day. Compiled on first use: the grammar's expanded
+    patterns are long, and most commands never match a format in Python (the core
+    does, from the same grammar)."""
+    return _compile_formats(_GRAMMAR)
+
+
 _FORMAT_INDEX: Final = {name: i for i, name in enumerate(FORMATS)}
 _FIRST_TEN: Final = operator.itemgetter(slice(0, 10))
 
@@ -94,7 +101,7 @@ def match_formats_all(values: list[str], mask: int = ALL_FORMATS_MASK) -> int:
         return mask
     out = 0
     bit = 1
-    for pattern, calendar in _CHECKS:
+    for pattern, calendar in _checks():
         if (
             mask & bit
             and all(map(pattern.fullmatch, values))
@@ -286,22 +293,29 @@ are ever-new ids. The bound is on the *set* of keys seen, which only grows: ever
 and every split of the same messages crosses it or none does."""
 
 
-def _compile_map_keys(
+def _map_keys(
     grammar: Mapping[str, Any],
-) -> tuple[tuple[str, re.Pattern[str] | None, int | None, bool], ...]:
+) -> tuple[tuple[str, str | None, int | None, bool], ...]:
     """Per key class, in checking order: its name, its own pattern or the format it
     shares (whose calendar check then applies too), and whether it is strong."""
-    out: list[tuple[str, re.Pattern[str] | None, int | None, bool]] = []
+    out: list[tuple[str, str | None, int | None, bool]] = []
     for entry in grammar["map_keys"]:
         strong = bool(entry["strong"])
         if "format" in entry:
             out.append((entry["class"], None, _FORMAT_INDEX[entry["format"]], strong))
         else:
-            out.append((entry["class"], re.compile(entry["pattern"]), None, strong))
+            out.append((entry["class"], entry["pattern"], None, strong))
     return tuple(out)
 
 
-_MAP_KEY_CHECKS: Final = _compile_map_keys(_GRAMMAR)
+_MAP_KEY_CHECKS: Final = _map_keys(_GRAMMAR)
+
+
+@functools.cache
+def _map_key_patterns() -> tuple[re.Pattern[str] | None, ...]:
+    """The compiled own patterns of :data:`_MAP_KEY_CHECKS`, on first use."""
+    return tuple(None if text is None else re.compile(text) for _, text, _, _ in _MAP_KEY_CHECKS)
+
 
 ID_CLASS: Final = "id"
 ID_DIGITS_CLASS: Final = "id-digits"
@@ -350,13 +364,15 @@ def split_id_key(key: str) -> tuple[str, str] | None:
 def key_families(key: str) -> int:
     """The bit set of key families (:data:`MAP_KEY_CLASS_NAMES`) ``key`` belongs to."""
     out = 0
-    for name, pattern, fmt, _strong in _MAP_KEY_CHECKS:
+    for (name, _text, fmt, _strong), pattern in zip(
+        _MAP_KEY_CHECKS, _map_key_patterns(), strict=True
+    ):
         if pattern is not None:
             if pattern.fullmatch(key):
                 out |= _CLASS_BIT[name]
         else:
             assert fmt is not None
-            fmt_pattern, calendar = _CHECKS[fmt]
+            fmt_pattern, calendar = _checks()[fmt]
             if fmt_pattern.fullmatch(key) and (not calendar or _valid_calendar_date(key)):
                 out |= _CLASS_BIT[name]
     split = split_id_key(key)

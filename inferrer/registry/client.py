@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import ssl
 import urllib.parse
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ from inferrer.kafka.config import redact_known
 from inferrer.registry.settings import RegistrySettings
 
 if TYPE_CHECKING:
+    import ssl
     import urllib.error
 
 SchemaType = Literal["AVRO", "PROTOBUF", "JSON"]
@@ -103,6 +103,8 @@ class RegistryClient:
         s = self.settings
         if not any(u.startswith("https:") for u in s.urls):
             return None
+        import ssl  # only for https registries: its import is a noticeable part of start-up
+
         context = ssl.create_default_context(cafile=s.ca_location)
         if s.certificate_location:
             context.load_cert_chain(s.certificate_location, s.key_location, s.key_password)

@@ -359,12 +359,39 @@ JSON_VALUES = st.recursive(
 def test_the_compiled_validator_never_passes_what_jsonschema_fails(schema: Any, value: Any) -> None:
     import jsonschema
 
-    from inferrer.drift.traffic import _fast_validator
+    from inferrer.validation import fast_validator
 
-    fast = _fast_validator(schema)
+    fast = fast_validator(schema)
     assert fast is not None, schema
     if not jsonschema.Draft7Validator(schema).is_valid(value):
         assert not fast.is_valid(value), (schema, value)
+
+
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schema=keyword_schemas(), values=st.lists(JSON_VALUES, max_size=4))
+def test_valid_values_keeps_what_jsonschema_accepts(schema: Any, values: list[Any]) -> None:
+    # The examples of a document are filtered by valid_values: compiled first, and
+    # jsonschema for what the compiled validator rejects. Its verdicts are jsonschema's.
+    import jsonschema
+
+    from inferrer.validation import valid_values
+
+    expected = [v for v in values if jsonschema.Draft7Validator(schema).is_valid(v)]
+    assert valid_values(schema, values) == expected
+    # A schema that names its own draft is not compiled: jsonschema alone decides.
+    assert valid_values(
+        {"$schema": "http://json-schema.org/draft-07/schema#", **schema}, values
+    ) == (expected)
+
+
+def test_valid_values_asks_jsonschema_when_the_pattern_is_python_only() -> None:
+    # (?P<name>...) is Python's group syntax, which the compiled validator refuses to
+    # compile: jsonschema's verdicts are kept all the same.
+    from inferrer.validation import fast_validator, valid_values
+
+    schema = {"type": "string", "pattern": "^(?P<code>[A-Z]{3})$"}
+    assert fast_validator(schema) is None
+    assert valid_values(schema, ["EUR", "eur", 3, "NOK"]) == ["EUR", "NOK"]
 
 
 def test_messages_are_matched_by_a_nested_discriminator_on_both_paths() -> None:
