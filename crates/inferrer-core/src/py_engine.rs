@@ -15,7 +15,7 @@ use pyo3::types::{PyBytes, PyDict, PyList};
 use crate::avro::Schema;
 use crate::capture::{CaptureReader, CaptureRecord, READ_ERROR_PREFIX};
 use crate::check::{Example as CheckExample, Plan, TrafficCheck};
-use crate::decode::{decode, RecordRef};
+use crate::decode::{decode, Decoded, RecordRef};
 use crate::framing::{Failed, Framing, Lookup, Writer, KEY, VALUE};
 use crate::observe::{Example, GroupKey, Kind, Observations, Topic, RECORD_KIND_FIELD};
 use crate::pyvalue::value_to_py;
@@ -39,7 +39,8 @@ enum Line {
     Bad(u64, String),
     /// Reading the file failed after this line (the file ends there).
     Failed(u64, String),
-    Good(Box<CaptureRecord>),
+    /// A record, and what it decodes to once a decoding stage has decoded it.
+    Good(Box<(CaptureRecord, Option<Decoded>)>),
 }
 
 /// The Python object that answers for ids not registered (`FramedDecoder`'s
@@ -115,10 +116,21 @@ fn fold_one(
     obs: &mut Observations,
     check: Option<&mut TrafficCheck>,
     framing: Option<&mut Framing>,
-    mut lookup: Option<&mut dyn Lookup>,
+    lookup: Option<&mut dyn Lookup>,
     topic: &str,
     record: &RecordRef,
 ) {
+    let decoded = decode_one(framing, lookup, topic, record);
+    absorb(obs, check, topic, record, &decoded);
+}
+
+/// One record decoded: by its writer schema when it is framed and one is known.
+fn decode_one(
+    framing: Option<&mut Framing>,
+    mut lookup: Option<&mut dyn Lookup>,
+    topic: &str,
+    record: &RecordRef,
+) -> Decoded {
     let mut framing = framing;
     let mut decoded = match framing.as_deref_mut() {
         None => decode(record),
@@ -149,11 +161,22 @@ fn fold_one(
             decoded.kind_field = Some(RECORD_KIND_FIELD.to_owned());
         }
     }
+    decoded
+}
+
+/// A decoded record counted in its topic's observation (and checked, for `diff`).
+fn absorb(
+    obs: &mut Observations,
+    check: Option<&mut TrafficCheck>,
+    topic: &str,
+    record: &RecordRef,
+    decoded: &Decoded,
+) {
     if let Some(check) = check {
-        check.observe(topic, &decoded, i64::from(record.partition), record.offset);
+        check.observe(topic, decoded, i64::from(record.partition), record.offset);
     }
     obs.topic_mut(topic)
-        .add(&decoded, record.partition, record.offset, record.timestamp);
+        .add(decoded, record.partition, record.offset, record.timestamp);
 }
 
 fn opt_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
@@ -319,10 +342,13 @@ impl Engine {
         let mut not_a_capture: Option<(u64, String)> = None;
         let mut error: Option<(u64, String)> = None;
         py.detach(|| {
-            // Two stages on two threads: one reads the lines (the capture's JSON), this
-            // one decodes and folds them in file order. (A decoded value is freed by the
-            // thread that made it: cross-thread frees cost more than they save.)
-            // Batches bound the memory.
+            // Stages on threads, in file order: one reads the lines (the capture's JSON);
+            // without writer schemas to look up (pure decoding), a second decodes them;
+            // this one folds them (and decodes them itself when the decoding may ask
+            // Python for writer schemas). Spent batches go back to the decoding stage to
+            // be freed there: a value is freed by the thread that made it (cross-thread
+            // frees cost more than they save). Batches bound the memory.
+            let pure = self.framing.is_none();
             std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Line>>(4);
                 scope.spawn(move || {
@@ -335,7 +361,7 @@ impl Engine {
                                 Line::Failed(lineno as u64, why.to_string())
                             }
                             Err(reason) => Line::Bad(lineno as u64, reason),
-                            Ok(rec) => Line::Good(Box::new(rec)),
+                            Ok(rec) => Line::Good(Box::new((rec, None))),
                         });
                         if batch.len() >= LINE_BATCH
                             && tx
@@ -350,16 +376,42 @@ impl Engine {
                     }
                     let _ = tx.send(batch);
                 });
+                let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<Line>>();
+                let rx = if pure {
+                    let (decoded_tx, decoded_rx) = std::sync::mpsc::sync_channel::<Vec<Line>>(4);
+                    scope.spawn(move || {
+                        for mut batch in rx {
+                            for line in &mut batch {
+                                if let Line::Good(rd) = line {
+                                    rd.1 = Some(decode(&rd.0.as_record()));
+                                }
+                            }
+                            if decoded_tx.send(batch).is_err() {
+                                return; // the folding side stopped
+                            }
+                            while let Ok(spent) = spent_rx.try_recv() {
+                                drop(spent);
+                            }
+                        }
+                        drop(decoded_tx);
+                        for spent in spent_rx {
+                            drop(spent);
+                        }
+                    });
+                    decoded_rx
+                } else {
+                    rx
+                };
                 'lines: for batch in rx {
-                    for line in batch {
+                    for line in &batch {
                         match line {
                             Line::Bad(lineno, reason) => {
                                 bad += 1;
                                 if bad_lines.len() < MAX_REPORTED_BAD_LINES {
-                                    bad_lines.push((lineno, reason.clone()));
+                                    bad_lines.push((*lineno, reason.clone()));
                                 }
                                 if !seen_good {
-                                    leading_bad.push((lineno, reason));
+                                    leading_bad.push((*lineno, reason.clone()));
                                     if leading_bad.len() >= NOT_A_CAPTURE_AFTER {
                                         not_a_capture = Some(leading_bad[0].clone());
                                         break 'lines;
@@ -367,24 +419,38 @@ impl Engine {
                                 }
                             }
                             Line::Failed(lineno, why) => {
-                                error = Some((lineno, why));
+                                error = Some((*lineno, why.clone()));
                                 break 'lines;
                             }
-                            Line::Good(rec) => {
+                            Line::Good(rd) => {
                                 seen_good = true;
                                 records += 1;
-                                fold_one(
-                                    &mut self.obs,
-                                    self.check.as_mut(),
-                                    self.framing.as_mut(),
-                                    self.lookup.as_mut().map(|l| l as &mut dyn Lookup),
-                                    &rec.topic,
-                                    &rec.as_record(),
-                                );
+                                let (rec, decoded) = &**rd;
+                                match decoded {
+                                    Some(d) => absorb(
+                                        &mut self.obs,
+                                        self.check.as_mut(),
+                                        &rec.topic,
+                                        &rec.as_record(),
+                                        d,
+                                    ),
+                                    None => fold_one(
+                                        &mut self.obs,
+                                        self.check.as_mut(),
+                                        self.framing.as_mut(),
+                                        self.lookup.as_mut().map(|l| l as &mut dyn Lookup),
+                                        &rec.topic,
+                                        &rec.as_record(),
+                                    ),
+                                }
                             }
                         }
                     }
+                    if pure {
+                        let _ = spent_tx.send(batch);
+                    }
                 }
+                drop(spent_tx);
             });
         });
         self.lookup_error()?;
