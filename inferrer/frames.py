@@ -198,11 +198,18 @@ def load_live(
 def load_saved(path: PathLike) -> Observed:
     """Observations from a JSON file written by :meth:`Observed.save`.
 
-    Such a file holds no cluster facts: ``metadata`` is empty.
+    Such a file holds no cluster facts: ``metadata`` is empty. Read as
+    ``infer --from-observations FILE`` reads it (the pipeline's one way).
     """
-    from inferrer.inference import load_observations
+    from inferrer.pipeline import ObservationSource, collect
 
-    return _observed(load_observations(Path(path)), metadata={}, source=f"observations {path}")
+    collected = collect(ObservationSource(location=os.fspath(path)))
+    return _observed(
+        collected.observations,
+        metadata=dict(collected.metadata),
+        source=f"observations {path}",
+        warnings=collected.warnings,
+    )
 
 
 def load_snapshots(

@@ -615,5 +615,10 @@ def load_merged(
 
 
 def is_observations_file(source: str) -> bool:
-    """True for a saved-observations file (``--from-observations FILE.json``)."""
-    return not source.startswith(KAFKA_PREFIX) and Path(source).is_file()
+    """True for a saved-observations file (``--from-observations FILE.json``): a file,
+    or a missing path named ``*.json`` (reading it then says the file is missing, not
+    that there is no snapshot folder of that name)."""
+    if source.startswith(KAFKA_PREFIX):
+        return False
+    path = Path(source)
+    return path.is_file() or (path.suffix == ".json" and not path.exists())
