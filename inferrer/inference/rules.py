@@ -52,24 +52,27 @@ def _expand(pattern: str, parts: Mapping[str, str]) -> str:
     return pattern
 
 
-def _compile_formats(grammar: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str], bool], ...]:
+def _format_patterns(grammar: Mapping[str, Any]) -> tuple[tuple[str, bool], ...]:
     parts: dict[str, str] = {}
     for name, part in grammar["parts"]:
         parts[name] = _expand(part, parts)
     # Each pattern is matched with fullmatch, as Rust matches ^(?:...)$; the patterns
     # spell every class in ASCII, so both engines accept exactly the same strings.
-    return tuple(
-        (re.compile(_expand(f["pattern"], parts)), bool(f["calendar"])) for f in grammar["formats"]
-    )
+    return tuple((_expand(f["pattern"], parts), bool(f["calendar"])) for f in grammar["formats"])
+
+
+_FORMAT_PATTERNS: Final = _format_patterns(_GRAMMAR)
+"""Per format (in FORMATS order): the pattern's text, and whether its first ten
+characters must also be a real calendar day."""
 
 
 @functools.cache
-def _checks() -> tuple[tuple[re.Pattern[str], bool], ...]:
-    """Per format (in FORMATS order): the pattern, and whether its first ten characters
-    must also be a real calendar day. Compiled on first use: the grammar's expanded
-    patterns are long, and most commands never match a format in Python (the core
-    does, from the same grammar)."""
-    return _compile_formats(_GRAMMAR)
+def _check(index: int) -> tuple[re.Pattern[str], bool]:
+    """The compiled pattern of format ``index`` and its calendar flag. Compiled on first
+    use, one format at a time: the expanded patterns are long (ipv6, the uris), and most
+    commands match few formats or none in Python (the core does, from the same grammar)."""
+    text, calendar = _FORMAT_PATTERNS[index]
+    return re.compile(text), calendar
 
 
 _FORMAT_INDEX: Final = {name: i for i, name in enumerate(FORMATS)}
@@ -100,15 +103,15 @@ def match_formats_all(values: list[str], mask: int = ALL_FORMATS_MASK) -> int:
     if not values:
         return mask
     out = 0
-    bit = 1
-    for pattern, calendar in _checks():
-        if (
-            mask & bit
-            and all(map(pattern.fullmatch, values))
-            and (not calendar or all(map(_valid_calendar_date, set(map(_FIRST_TEN, values)))))
+    for index in range(len(_FORMAT_PATTERNS)):
+        bit = 1 << index
+        if not mask & bit:
+            continue
+        pattern, calendar = _check(index)
+        if all(map(pattern.fullmatch, values)) and (
+            not calendar or all(map(_valid_calendar_date, set(map(_FIRST_TEN, values))))
         ):
             out |= bit
-        bit <<= 1
     return out
 
 
@@ -372,7 +375,7 @@ def key_families(key: str) -> int:
                 out |= _CLASS_BIT[name]
         else:
             assert fmt is not None
-            fmt_pattern, calendar = _checks()[fmt]
+            fmt_pattern, calendar = _check(fmt)
             if fmt_pattern.fullmatch(key) and (not calendar or _valid_calendar_date(key)):
                 out |= _CLASS_BIT[name]
     split = split_id_key(key)
