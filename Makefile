@@ -65,6 +65,7 @@ pytest: setup
 # checkout made them, which took a minute here when another suite's run was among them.
 UNIT_BASETEMP := .pytest-tmp/unit
 unit: $(STAMP)
+	mkdir -p $(dir $(UNIT_BASETEMP))
 	INFERRER_QUICK_PROPERTIES=1 $(PYTEST) --basetemp=$(UNIT_BASETEMP) tests/unit
 
 # The fuzz targets: tests/fuzz/fuzz_core.py (the core's byte inputs against the Python
