@@ -60,12 +60,12 @@ pytest: setup
 
 # Pure, in-memory tests: no broker, no JVM, no node. A quick loop: property tests draw a
 # tenth of their examples (tests/properties.py); `make test` draws them all. Its temporary
-# directories live in a basetemp of its own (emptied as each run starts): under the shared
+# directories live in a basetemp of this checkout's own (emptied as each run starts; outside
+# the checkout, where pytester's inner runs would find its pyproject.toml): under the shared
 # /tmp/pytest-of-$USER a run ends by deleting the oldest runs' directories, whichever
 # checkout made them, which took a minute here when another suite's run was among them.
-UNIT_BASETEMP := .pytest-tmp/unit
+UNIT_BASETEMP := /tmp/inferrer-unit-$(shell id -u)$(subst /,-,$(CURDIR))
 unit: $(STAMP)
-	mkdir -p $(dir $(UNIT_BASETEMP))
 	INFERRER_QUICK_PROPERTIES=1 $(PYTEST) --basetemp=$(UNIT_BASETEMP) tests/unit
 
 # The fuzz targets: tests/fuzz/fuzz_core.py (the core's byte inputs against the Python
