@@ -59,9 +59,14 @@ pytest: setup
 	$(PYTEST)
 
 # Pure, in-memory tests: no broker, no JVM, no node. A quick loop: property tests draw a
-# fifth of their examples (tests/properties.py); `make test` draws them all.
+# tenth of their examples (tests/properties.py); `make test` draws them all. Its temporary
+# directories live in a basetemp of this checkout's own (emptied as each run starts; outside
+# the checkout, where pytester's inner runs would find its pyproject.toml): under the shared
+# /tmp/pytest-of-$USER a run ends by deleting the oldest runs' directories, whichever
+# checkout made them, which took a minute here when another suite's run was among them.
+UNIT_BASETEMP := /tmp/inferrer-unit-$(shell id -u)$(subst /,-,$(CURDIR))
 unit: $(STAMP)
-	INFERRER_QUICK_PROPERTIES=1 $(PYTEST) tests/unit
+	INFERRER_QUICK_PROPERTIES=1 $(PYTEST) --basetemp=$(UNIT_BASETEMP) tests/unit
 
 # The fuzz targets: tests/fuzz/fuzz_core.py (the core's byte inputs against the Python
 # reference) and tests/fuzz/fuzz_framed.py (framed bodies through the registry decoders).

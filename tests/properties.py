@@ -1,5 +1,5 @@
-"""How many examples the property tests draw: every one of them in `make test`, a fifth
-(at least 10, or all of them when fewer) in `make unit`'s quick loop, which sets
+"""How many examples the property tests draw: every one of them in `make test`, a tenth
+(at least 4, or all of them when fewer) in `make unit`'s quick loop, which sets
 ``INFERRER_QUICK_PROPERTIES=1``."""
 
 from __future__ import annotations
@@ -10,6 +10,6 @@ QUICK = os.environ.get("INFERRER_QUICK_PROPERTIES") == "1"
 
 
 def examples(n: int) -> int:
-    """``n`` examples, or a fifth of them (at least 10, or ``n`` when fewer) in the quick
+    """``n`` examples, or a tenth of them (at least 4, or ``n`` when fewer) in the quick
     loop."""
-    return max(min(n, 10), n // 5) if QUICK else n
+    return max(min(n, 4), n // 10) if QUICK else n

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ from inferrer.asyncapi.read import load_document
 from inferrer.capture import write_capture
 from inferrer.model import KindSummary, TopicSummary
 from inferrer.records import Record
+from tests.cli_inprocess import run_cli
 
 SCHEMA = {"type": "object", "properties": {"orderId": {"type": "string"}}, "required": ["orderId"]}
 OTHER = {"type": "object", "properties": {"sku": {"type": "string"}}, "required": ["sku"]}
@@ -70,12 +69,6 @@ def _records(topic: str, n: int, extra: dict[str, Any] | None = None) -> list[Re
     ]
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "inferrer", *args], capture_output=True, text=True, check=False
-    )
-
-
 def test_infer_groups_a_family_and_diff_checks_each_member(tmp_path: Path) -> None:
     capture = tmp_path / "c.jsonl"
     records = [
@@ -83,11 +76,11 @@ def test_infer_groups_a_family_and_diff_checks_each_member(tmp_path: Path) -> No
     ]
     write_capture(records, capture)
     spec = tmp_path / "asyncapi.yaml"
-    proc = _cli("infer", "--from-file", str(capture), "-o", str(spec), "-q")
+    proc = run_cli("infer", "--from-file", str(capture), "-o", str(spec), "-q")
     assert proc.returncode == 0, proc.stderr
     doc = load_document(spec)
     assert [c["address"] for c in doc["channels"].values()] == ["orders.{region}.placed"]
-    proc = _cli("diff", "--spec", str(spec), "--from-file", str(capture), "--format", "json")
+    proc = run_cli("diff", "--spec", str(spec), "--from-file", str(capture), "--format", "json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads(proc.stdout)["findings"] == []
     # A member that changes its payload is reported; a new region is an undocumented topic.
@@ -100,13 +93,13 @@ def test_infer_groups_a_family_and_diff_checks_each_member(tmp_path: Path) -> No
         ],
         changed,
     )
-    proc = _cli("diff", "--spec", str(spec), "--from-file", str(changed), "--format", "json")
+    proc = run_cli("diff", "--spec", str(spec), "--from-file", str(changed), "--format", "json")
     findings = json.loads(proc.stdout)["findings"]
     text = json.dumps(findings)
     assert "orders.us.placed" in text and "orders.za.placed" in text
     assert "orders.eu.placed" not in text
     # --group-topics 0: one channel per topic, as before.
-    proc = _cli("infer", "--from-file", str(capture), "--group-topics", "0", "-q")
+    proc = run_cli("infer", "--from-file", str(capture), "--group-topics", "0", "-q")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("    address: orders.") == 3
 

@@ -8,8 +8,6 @@ compiled core), checked against the reference decoder (:mod:`inferrer.decoding`)
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ from inferrer.inference import (
 )
 from inferrer.model import DecodedMessage
 from inferrer.records import Record
+from tests.cli_inprocess import run_cli
 from tests.properties import examples
 from tests.reference.observation import observe_reference
 
@@ -303,22 +302,7 @@ def test_infer_from_a_capture_reports_anomalies(tmp_path: Path) -> None:
     capture = tmp_path / "odd.jsonl"
     write_capture(anomalous_records(), capture)
     out = tmp_path / "asyncapi.yaml"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "inferrer",
-            "--from-file",
-            str(capture),
-            "-o",
-            str(out),
-            "--evidence",
-            "inline",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_cli("--from-file", str(capture), "-o", str(out), "--evidence", "inline")
     assert result.returncode == 0, result.stderr
     (row,) = [line for line in result.stderr.splitlines() if "t.odd" in line]
     assert row.split("│")[-2].strip() == f"{DUP}: 2, {BIG}: 2"

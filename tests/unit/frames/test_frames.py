@@ -32,6 +32,7 @@ from inferrer import (
 )
 from inferrer.errors import ObservationError, UsageError
 from inferrer.kafka.sampler import SampleConfig
+from tests.cli_inprocess import run_cli
 from tests.kafka_util import plain
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -408,12 +409,7 @@ def test_the_evidence_file_reads_as_a_frame_that_agrees_with_the_observations(
     from inferrer import EVIDENCE_COLUMNS, evidence_frame
 
     out = tmp_path / "asyncapi.yaml"
-    proc = subprocess.run(
-        [sys.executable, "-m", "inferrer", "--from-file", str(V1), "-o", str(out), "-q"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_cli("--from-file", str(V1), "-o", str(out), "-q")
     assert proc.returncode == 0, proc.stderr
     frame = evidence_frame(out)  # the document: its evidence file is found beside it
     assert list(frame.columns) == list(EVIDENCE_COLUMNS)

@@ -9,22 +9,38 @@ of the same traffic give the same enums and formats; every message validates.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 
 import jsonschema
 import pytest
 
+from inferrer.model import TopicSummary
 from inferrer.records import Record
 from tests.corpora.generate import CORPORA, Corpus, records
 from tests.corpora.score import iter_leaves, score, summarize_engine, summarize_oracle
 
 IDS = [c.topic for c in CORPORA]
+_BY_TOPIC = {c.topic: c for c in CORPORA}
+
+
+@functools.cache
+def _records(topic: str, seed: int = 1, messages: int | None = None) -> tuple[Record, ...]:
+    """A corpus's sample, generated once for the tests of this module that read it."""
+    corpus = _BY_TOPIC[topic]
+    return tuple(records(corpus, seed, messages or corpus.messages))
+
+
+@functools.cache
+def _engine(topic: str, seed: int = 1, messages: int | None = None) -> TopicSummary:
+    """The engine's summary of :func:`_records`, computed once (the tests only read it)."""
+    return summarize_engine(_records(topic, seed, messages or _BY_TOPIC[topic].messages))
 
 
 @pytest.mark.parametrize("corpus", CORPORA, ids=IDS)
 def test_rules_hold_on_the_corpus(corpus: Corpus) -> None:
-    s = score(corpus, summarize_engine(records(corpus)))
+    s = score(corpus, _engine(corpus.topic))
     assert s.path_precision >= 0.95 and s.path_recall >= 0.95
     assert s.maps_found == s.maps_expected and s.false_maps == ()
     assert s.false_formats == () and s.format_precision == 1.0
@@ -37,12 +53,12 @@ def test_rules_hold_on_the_corpus(corpus: Corpus) -> None:
 
 @pytest.mark.parametrize("corpus", CORPORA, ids=IDS)
 def test_the_engine_and_the_oracle_agree(corpus: Corpus) -> None:
-    recs = list(records(corpus, messages=250))
+    recs = list(_records(corpus.topic, messages=250))
     assert summarize_engine(recs) == summarize_oracle(recs)
 
 
 def _answers(corpus: Corpus, seed: int, messages: int) -> dict[str, tuple[object, object]]:
-    (kind,) = summarize_engine(records(corpus, seed, messages)).kinds
+    (kind,) = _engine(corpus.topic, seed, messages).kinds
     return {
         path: (schema.get("format"), schema.get("enum"))
         for path, schema in iter_leaves(kind.payload_schema)
@@ -56,16 +72,16 @@ def test_the_same_traffic_sampled_twice_gives_the_same_answers(corpus: Corpus) -
 
 @pytest.mark.parametrize("corpus", CORPORA, ids=IDS)
 def test_input_order_changes_nothing(corpus: Corpus) -> None:
-    recs = list(records(corpus, messages=200))
+    recs = list(_records(corpus.topic, messages=200))
     shuffled = recs[:]
     random.Random(7).shuffle(shuffled)
-    assert summarize_engine(recs) == summarize_engine(shuffled)
+    assert summarize_engine(shuffled) == _engine(corpus.topic, 1, 200)
 
 
 @pytest.mark.parametrize("corpus", CORPORA, ids=IDS)
 def test_every_message_validates_against_its_schema(corpus: Corpus) -> None:
-    recs = list(records(corpus, messages=200))
-    summary = summarize_engine(recs)
+    recs = _records(corpus.topic, messages=200)
+    summary = _engine(corpus.topic, 1, 200)
     (kind,) = summary.kinds
     payload = jsonschema.Draft202012Validator(kind.payload_schema)
     key = jsonschema.Draft202012Validator(summary.key_schema or {})

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -17,6 +15,7 @@ from inferrer.drift.reporters import render_json
 from inferrer.drift.rules import default_rules
 from inferrer.drift.traffic import diff_observed
 from inferrer.model import DecodedMessage, TopicSummary
+from tests.cli_inprocess import run_cli
 from tests.drift_helpers import order_spec, payload_of
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -77,13 +76,9 @@ def test_the_nightly_workflow_runs_the_documented_command() -> None:
 
 def test_readme_and_docs_name_every_diff_flag() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    help_text = subprocess.run(
-        [sys.executable, "-m", "inferrer", "diff", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    result = run_cli("diff", "--help")
+    assert result.returncode == 0, result.stderr
+    help_text = result.stdout
     source_flags = {
         "--allow-partial",
         "--bootstrap-server",
