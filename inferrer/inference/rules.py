@@ -345,6 +345,9 @@ _ID_SEPARATORS: Final = "-_:."
 _HEX: Final = frozenset("0123456789abcdefABCDEF")
 
 
+# The same keys come in message after message: both answers are kept for the most
+# recent few thousand (bounded, for objects keyed by ever-new ids).
+@functools.lru_cache(maxsize=4096)
 def split_id_key(key: str) -> tuple[str, str] | None:
     """(prefix, rest) of a key made of a short prefix and hex digits (``WH-0042``,
     ``s-0a3f9c``, ``user123``), or None.
@@ -364,6 +367,7 @@ def split_id_key(key: str) -> tuple[str, str] | None:
     return key[:cut], rest
 
 
+@functools.lru_cache(maxsize=4096)
 def key_families(key: str) -> int:
     """The bit set of key families (:data:`MAP_KEY_CLASS_NAMES`) ``key`` belongs to."""
     out = 0
