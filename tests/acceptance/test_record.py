@@ -41,7 +41,10 @@ def test_record_then_infer_offline_gives_the_live_document(
     prefix = fresh_prefix()
     replay_bank(kafka.bootstrap, V1, prefix)
     groups_before = group_state(kafka.bootstrap)
+    # A sample ends at its --timeout whatever it has read: generous, so that a loaded
+    # machine reads every record (under load 10, 10 s once missed one).
     source = ["-b", kafka.bootstrap, "--topics", f"{prefix}bank.*", "--from", "earliest"]
+    source += ["--timeout", "120s"]
     capture = tmp_path / "capture.jsonl"
 
     proc = run_cli(["record", *source, "-o", str(capture)])

@@ -74,9 +74,39 @@ def _start(args: list[str]) -> subprocess.Popen[str]:
     )
 
 
-def _kill_after(broker: devkafka.Broker, seconds: float, sig: int = signal.SIGKILL) -> None:
-    time.sleep(seconds)
-    os.killpg(broker.pid, sig)
+class _Stderr:
+    """A child's stderr, read line by line as it comes, so that a test can wait for a line."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _read(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stderr is not None
+        self.lines.extend(proc.stderr)
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in list(self.lines)):
+            assert time.monotonic() < deadline, "".join(self.lines)
+            time.sleep(0.05)
+
+    def text(self) -> str:
+        self._thread.join(60)
+        return "".join(self.lines)
+
+
+def _kill_once_reading(proc: subprocess.Popen[str], broker: devkafka.Broker, topic: str) -> str:
+    """Kill the broker a second after the child has started reading ``topic`` (it says
+    so under -v; a fixed delay from the start raced a slow start under load), and the
+    child's stderr once it has ended."""
+    err = _Stderr(proc)
+    err.wait_for(f"{topic}: reading", 60)
+    time.sleep(1.0)
+    os.killpg(broker.pid, signal.SIGKILL)
+    proc.wait(60)
+    return err.text()
 
 
 PARTIAL = re.compile(
@@ -100,7 +130,7 @@ def test_infer_when_the_broker_dies_mid_sample_exits_3(
 ) -> None:
     _produce_many(doomed.bootstrap, "big", BIG)
     out = tmp_path / "asyncapi.yaml"
-    source = ["-b", doomed.bootstrap, "--topics", "big", "--from", "earliest"]
+    source = ["-b", doomed.bootstrap, "--topics", "big", "--from", "earliest", "-v"]
     with _start(
         [
             "infer",
@@ -114,8 +144,7 @@ def test_infer_when_the_broker_dies_mid_sample_exits_3(
             str(out),
         ]
     ) as proc:
-        _kill_after(doomed, 3.0)
-        _, stderr = proc.communicate(timeout=60)
+        stderr = _kill_once_reading(proc, doomed, "big")
     assert proc.returncode == 3, stderr
     _partial_line(stderr, "big", BIG, BIG)
     assert list(tmp_path.iterdir()) == []
@@ -126,7 +155,7 @@ def test_record_when_the_broker_dies_mid_sample_exits_3_and_writes_nothing(
 ) -> None:
     _produce_many(doomed.bootstrap, "big", BIG)
     capture = tmp_path / "capture.jsonl"
-    source = ["-b", doomed.bootstrap, "--topics", "big", "--from", "earliest"]
+    source = ["-b", doomed.bootstrap, "--topics", "big", "--from", "earliest", "-v"]
     with _start(
         [
             "record",
@@ -140,34 +169,10 @@ def test_record_when_the_broker_dies_mid_sample_exits_3_and_writes_nothing(
             str(capture),
         ]
     ) as proc:
-        _kill_after(doomed, 3.0)
-        _, stderr = proc.communicate(timeout=60)
+        stderr = _kill_once_reading(proc, doomed, "big")
     assert proc.returncode == 3, stderr
     _partial_line(stderr, "big", BIG, BIG)
     assert list(tmp_path.iterdir()) == []
-
-
-class _Stderr:
-    """A child's stderr, read line by line as it comes, so that a test can wait for a line."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.lines: list[str] = []
-        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
-        self._thread.start()
-
-    def _read(self, proc: subprocess.Popen[str]) -> None:
-        assert proc.stderr is not None
-        self.lines.extend(proc.stderr)
-
-    def wait_for(self, text: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not any(text in line for line in list(self.lines)):
-            assert time.monotonic() < deadline, "".join(self.lines)
-            time.sleep(0.05)
-
-    def text(self) -> str:
-        self._thread.join(60)
-        return "".join(self.lines)
 
 
 def test_follow_with_a_frozen_broker_is_partial_unless_allowed(
