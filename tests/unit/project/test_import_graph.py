@@ -107,6 +107,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "inferrer.config",
             "inferrer.records",
             "inferrer.version",
+            "inferrer.validation",
             "inferrer._core",
         ),
     ),
