@@ -1,6 +1,7 @@
 """How many examples the property tests draw: every one of them in `make test`, a tenth
 (at least 4, or all of them when fewer) in `make unit`'s quick loop, which sets
-``INFERRER_QUICK_PROPERTIES=1``."""
+``INFERRER_QUICK_PROPERTIES=1``. A few slow oracle comparisons read :data:`QUICK`
+themselves (fewer seeds, smaller corpora); `make test` runs them whole."""
 
 from __future__ import annotations
 
