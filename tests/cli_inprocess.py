@@ -5,6 +5,7 @@ command line as a real process is tested in ``tests/acceptance/``)."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import logging
 import signal
@@ -25,11 +26,12 @@ class CliResult:
 
 def run_cli(*args: str) -> CliResult:
     """``infer-asyncapi ARGS`` through :func:`inferrer.cli.main`, its output captured;
-    the process-wide state a run sets (the ``inferrer`` loggers, the SIGTERM handler) is
-    put back afterwards."""
+    the process-wide state a run sets (the ``inferrer`` loggers, the SIGTERM handler, the
+    collector's thresholds) is put back afterwards."""
     package, client = logging.getLogger(PACKAGE_LOGGER), logging.getLogger(CLIENT_LOGGER)
     saved = (package.handlers[:], package.level, package.propagate, client.level)
     sigterm = signal.getsignal(signal.SIGTERM)
+    thresholds = gc.get_threshold()
     out, err = io.StringIO(), io.StringIO()
     code: int | str | None = 0
     try:
@@ -42,6 +44,7 @@ def run_cli(*args: str) -> CliResult:
         package.setLevel(saved[1])
         client.setLevel(saved[3])
         signal.signal(signal.SIGTERM, sigterm)
+        gc.set_threshold(*thresholds)
     if isinstance(code, str):
         err.write(code)
         code = 1
