@@ -914,61 +914,103 @@ fn deep_line(line: &[u8]) -> Result<CaptureRecord, String> {
     Ok(record)
 }
 
-/// A capture line in its common form, read by serde_json (strings borrowed where they
-/// have no escapes). Only the plainest lines are taken: valid UTF-8, an object, no
-/// base64 fields, every known field of the expected type and range, headers as a flat
-/// list of string names. Anything else (and any line serde_json refuses: raw bytes,
-/// lone surrogates, NaN, repeated fields) is left to [`load`], whose reading of such a
-/// line is Python's; for the lines taken here both give the same record.
+/// A capture line in its common form, read by simd-json or serde_json (strings
+/// borrowed where they can be). Only the plainest lines are taken: valid UTF-8, an
+/// object, no base64 fields, every known field of the expected type and range, headers
+/// as a flat list of string names. Anything else (and any line serde_json refuses: raw
+/// bytes, lone surrogates, NaN, repeated fields) is left to [`load`], whose reading of
+/// such a line is Python's; for the lines taken here all three give the same record.
+///
+/// simd-json reads the line first (it unescapes the payload, most of the line, a few
+/// times faster); a line it refuses is read again by serde_json. A line with a
+/// `\ud`/`\uD` escape goes to serde_json directly: simd-json takes a lone surrogate
+/// escape that serde_json and Python refuse.
 fn fast_line(line: &[u8]) -> Option<CaptureRecord> {
-    use serde::Deserialize;
-    use std::borrow::Cow;
+    if let Some(record) = simd_readable(line).then(|| simd_line(line)).flatten() {
+        return Some(record);
+    }
+    serde_readable(line).then(|| serde_line(line)).flatten()
+}
 
-    #[derive(Deserialize)]
-    struct Line<'a> {
-        #[serde(borrow)]
-        topic: Cow<'a, str>,
-        partition: i64,
-        offset: i64,
-        #[serde(default)]
-        ts: Option<i64>,
-        #[serde(borrow, default)]
-        key: Option<Cow<'a, str>>,
-        #[serde(borrow, default)]
-        payload: Option<Cow<'a, str>>,
-        #[serde(borrow, default)]
-        headers: Option<Vec<Option<Cow<'a, str>>>>,
-    }
+/// Whether the line may be plain: an object without base64 fields.
+fn serde_readable(line: &[u8]) -> bool {
+    line.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        && memchr::memmem::find(line, b"_b64\"").is_none()
+}
 
-    let start = line.iter().position(|b| !b.is_ascii_whitespace())?;
-    if line[start] != b'{' || memchr::memmem::find(line, b"_b64\"").is_some() {
-        return None;
-    }
-    let parsed: Line = serde_json::from_slice(line).ok()?;
-    if parsed.topic.is_empty() || !(0..=i32::MAX as i64).contains(&parsed.partition) {
-        return None;
-    }
-    let mut headers = Vec::new();
-    if let Some(flat) = parsed.headers {
-        if flat.len() % 2 != 0 {
+/// Whether simd-json may read the line: one serde_json may read, without surrogate escapes.
+fn simd_readable(line: &[u8]) -> bool {
+    serde_readable(line)
+        && memchr::memmem::find(line, b"\\ud").is_none()
+        && memchr::memmem::find(line, b"\\uD").is_none()
+}
+
+fn serde_line(line: &[u8]) -> Option<CaptureRecord> {
+    serde_json::from_slice::<PlainLine>(line).ok()?.record()
+}
+
+/// A plain capture line's fields, borrowed from the line where they have no escapes.
+#[derive(serde::Deserialize)]
+struct PlainLine<'a> {
+    #[serde(borrow)]
+    topic: std::borrow::Cow<'a, str>,
+    partition: i64,
+    offset: i64,
+    #[serde(default)]
+    ts: Option<i64>,
+    #[serde(borrow, default)]
+    key: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    payload: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    headers: Option<Vec<Option<std::borrow::Cow<'a, str>>>>,
+}
+
+impl PlainLine<'_> {
+    fn record(self) -> Option<CaptureRecord> {
+        if self.topic.is_empty() || !(0..=i32::MAX as i64).contains(&self.partition) {
             return None;
         }
-        for pair in flat.chunks(2) {
-            let name = pair[0].as_ref()?;
-            headers.push((
-                name.to_string(),
-                pair[1].as_ref().map(|v| v.as_bytes().to_vec()),
-            ));
+        let mut headers = Vec::new();
+        if let Some(flat) = self.headers {
+            if flat.len() % 2 != 0 {
+                return None;
+            }
+            for pair in flat.chunks(2) {
+                let name = pair[0].as_ref()?;
+                headers.push((
+                    name.to_string(),
+                    pair[1].as_ref().map(|v| v.as_bytes().to_vec()),
+                ));
+            }
         }
+        Some(CaptureRecord {
+            topic: self.topic.into_owned(),
+            partition: self.partition as i32,
+            offset: self.offset,
+            timestamp: self.ts,
+            key: self.key.map(|k| k.into_owned().into_bytes()),
+            value: self.payload.map(|p| p.into_owned().into_bytes()),
+            headers,
+        })
     }
-    Some(CaptureRecord {
-        topic: parsed.topic.into_owned(),
-        partition: parsed.partition as i32,
-        offset: parsed.offset,
-        timestamp: parsed.ts,
-        key: parsed.key.map(|k| k.into_owned().into_bytes()),
-        value: parsed.payload.map(|p| p.into_owned().into_bytes()),
-        headers,
+}
+
+/// [`fast_line`] by simd-json, which reads a copy of the line (it unescapes in place);
+/// the copy and simd-json's buffers are kept per thread.
+fn simd_line(line: &[u8]) -> Option<CaptureRecord> {
+    use serde::Deserialize;
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<(Vec<u8>, simd_json::Buffers)> =
+            std::cell::RefCell::new((Vec::new(), simd_json::Buffers::default()));
+    }
+    SCRATCH.with(|cell| {
+        let mut guard = cell.borrow_mut();
+        let (copy, buffers) = &mut *guard;
+        copy.clear();
+        copy.extend_from_slice(line);
+        let mut de = simd_json::Deserializer::from_slice_with_buffers(copy, buffers).ok()?;
+        PlainLine::deserialize(&mut de).ok()?.record()
     })
 }
 
@@ -1029,31 +1071,117 @@ impl<R: BufRead> Iterator for CaptureReader<R> {
 mod tests {
     use super::*;
 
+    /// Lines each fast reader (simd-json, serde_json) may take or refuse: whenever one
+    /// takes a line, its record is the exact reader's.
+    fn tricky_lines() -> Vec<Vec<u8>> {
+        let plain = |rest: &str| format!(r#"{{"topic":"t","partition":0,"offset":1{rest}}}"#);
+        let mut lines: Vec<Vec<u8>> = [
+            r#"{"topic":"t","partition":1,"offset":2,"ts":3,"headers":["a","b","c",null],"key":"k","payload":"v"}"#,
+            r#" {"topic":"t\u00e9","partition":0,"offset":-5,"ts":null,"payload":"{\"a\":1}"} "#,
+            r#"{"topic":"t","partition":0,"offset":1,"broker":-1,"tstype":"create","x":[1e400, 123456789012345678901234]}"#,
+            r#"{"topic":"t","partition":0,"offset":1,"headers":[]}"#,
+            r#"{"topic":"t","partition":0,"offset":1,"key":null,"payload":null}"#,
+            r#"{"topic":"","partition":0,"offset":1}"#,
+            r#"{"topic":"t","partition":2147483648,"offset":1}"#,
+            r#"{"topic":"t","partition":0,"offset":1,"headers":["a"]}"#,
+            r#"{"topic":"t","partition":0,"offset":1,"payload_b64":"gA=="}"#,
+            r#"{"topic":"t","partition":0,"offset":1,"topic":"u"}"#,
+            r#"["t",0,1]"#,
+            r#"{"topic":"t","partition":true,"offset":1}"#,
+            r#"{"topic":"t","partition":-0,"offset":1}"#,
+            r#"{"topic":"t","partition":01,"offset":1}"#,
+            r#"{"topic":"t","partition":0,"offset":1.0}"#,
+            r#"{"topic":"t","partition":0,"offset":1e2}"#,
+            r#"{"topic":"t","partition":0,"offset":+1}"#,
+            r#"{"topic":"t","partition":0,"offset":18446744073709551616}"#,
+            r#"{"topic":"t","partition":0,"offset":-9223372036854775808}"#,
+            r#"{"topic":"t","partition":0,"offset":9223372036854775808}"#,
+            r#"{"topic":"t","partition":0,"offset":1} x"#,
+            r#"{"topic":"t","partition":0,"offset":1}}"#,
+            r#"{"topic":"t","partition":0,"offset":1,}"#,
+            r#"{"topic":"t" "partition":0,"offset":1}"#,
+            r#"{"topic":"t","partition":0,"offset":1"#,
+        ]
+        .iter()
+        .map(|l| l.as_bytes().to_vec())
+        .collect();
+        for rest in [
+            r#","payload":"\ud800""#,
+            r#","payload":"\udc00\ud800""#,
+            r#","payload":"\uD83D\uDE00""#,
+            r#","payload":"\ud83d\ude00""#,
+            r#","payload":"a\u0000b\/""#,
+            r#","payload":"a\u0000b\x""#,
+            r#","payload":"\u00e9\u20AC""#,
+            r#","payload":"\U0041""#,
+            r#","payload":"\u00G1""#,
+            r#","payload":"a\"#,
+            r#","x":NaN"#,
+            r#","x":[1,]"#,
+            r#","x":tru"#,
+            r#","x":-"#,
+            r#","x":1."#,
+            r#","x":.5"#,
+            r#","x":1e"#,
+            r#","x":-01"#,
+            r#","x":1E+2"#,
+            r#","x":0.1e-400"#,
+            r#","x":{"a":1 "b":2}"#,
+            r#","x":[1 2]"#,
+            r#","x":{1:2}"#,
+            r#","x":true false"#,
+            r#","x":null}garbage{"#,
+            r#","x":[]]"#,
+        ] {
+            lines.push(plain(rest).into_bytes());
+        }
+        for raw in [
+            &b"\x01"[..],
+            b"\x7f",
+            b"\t",
+            b"\xff",
+            b"\xed\xa0\x80",
+            b"\xf4\x90\x80\x80",
+            b"\xc0\xaf",
+            b"\xef\xbb\xbf",
+        ] {
+            let mut line = br#"{"topic":"t","partition":0,"offset":1,"payload":"a"#.to_vec();
+            line.extend_from_slice(raw);
+            line.extend_from_slice(br#"b"}"#);
+            lines.push(line);
+        }
+        let mut bom = b"\xef\xbb\xbf".to_vec();
+        bom.extend_from_slice(plain("").as_bytes());
+        lines.push(bom);
+        lines.push([plain("").as_bytes(), b"\x00"].concat());
+        lines.push([b"\x0b", plain("").as_bytes()].concat());
+        for depth in [100, 200, 300, 3000] {
+            let x = format!(r#","x":{}{}"#, "[".repeat(depth), "]".repeat(depth));
+            lines.push(plain(&x).into_bytes());
+        }
+        lines
+    }
+
     #[test]
-    fn the_fast_reading_equals_the_exact_one_where_it_is_taken() {
-        let lines: [&[u8]; 12] = [
-            br#"{"topic":"t","partition":1,"offset":2,"ts":3,"headers":["a","b","c",null],"key":"k","payload":"v"}"#,
-            br#" {"topic":"t\u00e9","partition":0,"offset":-5,"ts":null,"payload":"{\"a\":1}"} "#,
-            br#"{"topic":"t","partition":0,"offset":1,"broker":-1,"tstype":"create","x":[1e400, 123456789012345678901234]}"#,
-            br#"{"topic":"t","partition":0,"offset":1,"headers":[]}"#,
-            br#"{"topic":"t","partition":0,"offset":1,"key":null,"payload":null}"#,
-            br#"{"topic":"","partition":0,"offset":1}"#,
-            br#"{"topic":"t","partition":2147483648,"offset":1}"#,
-            br#"{"topic":"t","partition":0,"offset":1,"headers":["a"]}"#,
-            br#"{"topic":"t","partition":0,"offset":1,"payload_b64":"gA=="}"#,
-            br#"{"topic":"t","partition":0,"offset":1,"topic":"u"}"#,
-            br#"["t",0,1]"#,
-            br#"{"topic":"t","partition":true,"offset":1}"#,
-        ];
-        let mut taken = 0;
-        for line in lines {
-            let exact = load(line).and_then(|j| record_from(&j));
-            if let Some(fast) = fast_line(line) {
-                taken += 1;
-                assert_eq!(Ok(fast), exact, "{}", String::from_utf8_lossy(line));
+    fn the_fast_readings_equal_the_exact_one_where_they_are_taken() {
+        let mut taken = [0, 0, 0];
+        for line in tricky_lines() {
+            let exact = load(&line).and_then(|j| record_from(&j));
+            let shown = String::from_utf8_lossy(&line[..line.len().min(120)]).into_owned();
+            if let Some(fast) = serde_readable(&line).then(|| serde_line(&line)).flatten() {
+                taken[0] += 1;
+                assert_eq!(Ok(fast), exact, "serde_json: {shown}");
+            }
+            if let Some(fast) = simd_readable(&line).then(|| simd_line(&line)).flatten() {
+                taken[1] += 1;
+                assert_eq!(Ok(fast), exact, "simd-json: {shown}");
+            }
+            if let Some(fast) = fast_line(&line) {
+                taken[2] += 1;
+                assert_eq!(Ok(fast), exact, "{shown}");
             }
         }
-        assert_eq!(taken, 5);
+        assert_eq!(taken, [18, 16, 19]);
     }
 
     #[test]

@@ -221,7 +221,7 @@ impl Compiler {
             extra: Extra::Open,
             items: None,
         });
-        if !node.as_object().is_some_and(|m| !m.is_empty()) {
+        if node.as_object().is_none_or(|m| m.is_empty()) {
             return Ok(id);
         }
         let mut unions = Vec::new();
@@ -576,7 +576,7 @@ pub struct Seen<T> {
 type When = (Pos, u64);
 
 fn earlier(slot: &mut Option<When>, when: When) {
-    if slot.map_or(true, |s| when < s) {
+    if slot.is_none_or(|s| when < s) {
         *slot = Some(when);
     }
 }
@@ -785,11 +785,7 @@ impl PlaceCheck {
         if let Some(t) = type_name {
             *counts.values.entry(t.to_string()).or_insert(0) += 1;
         }
-        if counts
-            .example
-            .as_ref()
-            .map_or(true, |e| current.pos < e.pos)
-        {
+        if counts.example.as_ref().is_none_or(|e| current.pos < e.pos) {
             counts.example = Some(current.example());
             counts.pointer = pointer.clone();
         }
@@ -1035,7 +1031,7 @@ pub struct TrafficCheck {
 const NULL: Value = Value::Null;
 
 fn tally_example(t: &mut Tally, pos: Pos, value: Option<&Value>) {
-    if t.example.as_ref().map_or(true, |e| pos < e.pos) {
+    if t.example.as_ref().is_none_or(|e| pos < e.pos) {
         t.example = Some(Example {
             pos,
             value: Arc::new(value.cloned().unwrap_or(Value::Null)),

@@ -45,11 +45,11 @@ pub fn float_repr(f: f64) -> String {
         let n = digits.len() as i32;
         if point <= 0 {
             out.push_str("0.");
-            out.extend(std::iter::repeat('0').take((-point) as usize));
+            out.extend(std::iter::repeat_n('0', (-point) as usize));
             out.push_str(&digits);
         } else if point >= n {
             out.push_str(&digits);
-            out.extend(std::iter::repeat('0').take((point - n) as usize));
+            out.extend(std::iter::repeat_n('0', (point - n) as usize));
             out.push_str(".0");
         } else {
             out.push_str(&digits[..point as usize]);
