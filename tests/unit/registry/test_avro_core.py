@@ -355,6 +355,9 @@ def test_the_engine_folds_core_decoded_framing_as_the_reference_decoded(
         in_core.set_framing(core_schemas)
     in_core.fold(records)
     got.absorb(in_core.framed_use() or {})
+    # A body claiming more empty items than the core's bound is the one case the
+    # reference is not asked about (as in test_broken_bodies_fail_as_they_fail_in_the_reference).
+    assume(not any("empty items" in r for u in got.use.values() for r in u.failures))
 
     assert in_core.topics() == by_reference.topics()
     for topic in by_reference.topics():
