@@ -373,12 +373,18 @@ fn insert_member(
 
 /// Parse JSON text (a BOM and surrounding whitespace are the caller's to strip).
 pub fn parse(data: &[u8]) -> Result<(Value, Facts), ParseError> {
+    // Text that is not UTF-8 parses as nothing (bytes outside strings are syntax
+    // errors), and `classify` names that first. UTF-8 checked once, here, spares
+    // serde_json checking each string again.
+    let Ok(text) = std::str::from_utf8(data) else {
+        return Err(ParseError::InvalidUtf8);
+    };
     let state = State {
         depth: Cell::new(0),
         facts: Cell::new(Facts::default()),
         bad_number: Cell::new(false),
     };
-    let mut de = serde_json::Deserializer::from_slice(data);
+    let mut de = serde_json::Deserializer::from_str(text);
     let result = ValueSeed(&state)
         .deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v));
