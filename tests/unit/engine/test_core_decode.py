@@ -390,6 +390,11 @@ def test_capture_examples_agree() -> None:
             b"{nope",
             b"   ",
             b'{"topic":"t","partition":0,"offset":1,"payload":' + b"[" * 2000 + b"]" * 2000 + b"}",
+            # Deep in a field the reader skips: still a line nested too deep (from 256).
+            *(
+                b'{"topic":"t","partition":0,"offset":1,"x":' + b"[" * n + b"]" * n + b"}"
+                for n in (255, 256, 3000)
+            ),
         ]
     )
 
