@@ -926,28 +926,31 @@ fn deep_line(line: &[u8]) -> Result<CaptureRecord, String> {
 /// `\ud`/`\uD` escape goes to serde_json directly: simd-json takes a lone surrogate
 /// escape that serde_json and Python refuse.
 fn fast_line(line: &[u8]) -> Option<CaptureRecord> {
-    if let Some(record) = simd_readable(line).then(|| simd_line(line)).flatten() {
-        return Some(record);
+    if !plain_candidate(line) {
+        return None;
     }
-    serde_readable(line).then(|| serde_line(line)).flatten()
+    if !has_surrogate_escape(line) {
+        if let Some(record) = simd_line(line) {
+            return Some(record);
+        }
+    }
+    serde_line(line)
 }
 
 /// Whether the line may be plain: an object without base64 fields, nested no deeper
 /// than [`MAX_LINE_DEPTH`] (the fast readers skip unknown fields at any depth; the
 /// exact reading refuses such a line). Brackets are counted first: few brackets
 /// cannot nest deep.
-fn serde_readable(line: &[u8]) -> bool {
+fn plain_candidate(line: &[u8]) -> bool {
     line.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
         && memchr::memmem::find(line, b"_b64\"").is_none()
         && (line.iter().filter(|&&b| b == b'[' || b == b'{').count() <= MAX_LINE_DEPTH
             || !nesting_exceeds(line, MAX_LINE_DEPTH))
 }
 
-/// Whether simd-json may read the line: one serde_json may read, without surrogate escapes.
-fn simd_readable(line: &[u8]) -> bool {
-    serde_readable(line)
-        && memchr::memmem::find(line, b"\\ud").is_none()
-        && memchr::memmem::find(line, b"\\uD").is_none()
+/// Whether the line has a `\ud`/`\uD` escape (simd-json is not given such a line).
+fn has_surrogate_escape(line: &[u8]) -> bool {
+    memchr::memmem::find(line, b"\\ud").is_some() || memchr::memmem::find(line, b"\\uD").is_some()
 }
 
 fn serde_line(line: &[u8]) -> Option<CaptureRecord> {
@@ -1178,11 +1181,13 @@ mod tests {
                 load(&line).and_then(|j| record_from(&j))
             };
             let shown = String::from_utf8_lossy(&line[..line.len().min(120)]).into_owned();
-            if let Some(fast) = serde_readable(&line).then(|| serde_line(&line)).flatten() {
+            let candidate = plain_candidate(&line);
+            if let Some(fast) = candidate.then(|| serde_line(&line)).flatten() {
                 taken[0] += 1;
                 assert_eq!(Ok(fast), exact, "serde_json: {shown}");
             }
-            if let Some(fast) = simd_readable(&line).then(|| simd_line(&line)).flatten() {
+            let simd = candidate && !has_surrogate_escape(&line);
+            if let Some(fast) = simd.then(|| simd_line(&line)).flatten() {
                 taken[1] += 1;
                 assert_eq!(Ok(fast), exact, "simd-json: {shown}");
             }

@@ -374,8 +374,8 @@ fn insert_member(
 /// Parse JSON text (a BOM and surrounding whitespace are the caller's to strip).
 pub fn parse(data: &[u8]) -> Result<(Value, Facts), ParseError> {
     // Text that is not UTF-8 parses as nothing (bytes outside strings are syntax
-    // errors), and `classify` names that first. UTF-8 checked once, here, spares
-    // serde_json checking each string again.
+    // errors), and its reason is `invalid-utf8` before any other. UTF-8 checked once,
+    // here, spares serde_json checking each string again.
     let Ok(text) = std::str::from_utf8(data) else {
         return Err(ParseError::InvalidUtf8);
     };
@@ -403,9 +403,10 @@ pub fn parse(data: &[u8]) -> Result<(Value, Facts), ParseError> {
     }
 }
 
-/// Why a text that did not parse is unusable. The rule (shared with the Python
+/// Why a UTF-8 text that did not parse is unusable (text that is not UTF-8 is
+/// `invalid-utf8`, named by [`parse`] before parsing). The rule (shared with the Python
 /// reference, `inferrer.decoding.parse_json`) looks at the whole text first, then at
-/// the first error: bytes that are not UTF-8 → `invalid-utf8`; brackets nested deeper
+/// the first error: brackets nested deeper
 /// than [`MAX_DEPTH`] ([`nesting_exceeds`]) → `too-deep`; a lone surrogate escape
 /// anywhere ([`has_lone_surrogate_escape`]) → `invalid-utf8`; else the first error
 /// decides: NaN, Infinity or -Infinity where a value belongs → `nan-or-infinity`,
@@ -413,9 +414,6 @@ pub fn parse(data: &[u8]) -> Result<(Value, Facts), ParseError> {
 /// syntax error) → `invalid-json`. Global checks first because a parser's first error
 /// depends on its own limits (recursion, number ranges); these do not.
 fn classify(data: &[u8], e: &serde_json::Error, bad_number: bool) -> ParseError {
-    if std::str::from_utf8(data).is_err() {
-        return ParseError::InvalidUtf8;
-    }
     if nesting_exceeds(data, MAX_DEPTH) {
         return ParseError::TooDeep;
     }
