@@ -42,9 +42,14 @@ def sampling_progress(enabled: bool | None = None) -> Iterator[ProgressCallback 
         transient=True,
     ) as bar:
         task = bar.add_task("sample", total=None, topics="", what="sampling", amount="")
+        shown = ["sampling"]
 
         def update(p: SampleProgress) -> None:
             what, of = _WORDS[p.unit]
+            # The bar redraws itself ten times a second; a phase that starts (or ends)
+            # between two redraws is drawn at once, so even a short phase is seen.
+            first = what != shown[0]
+            shown[0] = what
             total = max(p.expected, p.received)
             if p.unit == "bytes":
                 amount = f"{_megabytes(p.received)}/{_megabytes(total)} MB"
@@ -57,6 +62,7 @@ def sampling_progress(enabled: bool | None = None) -> Iterator[ProgressCallback 
                 what=what,
                 topics=f"{p.topics_done}/{p.topics} {of}",
                 amount=amount,
+                refresh=first or (total > 0 and p.received >= total),
             )
 
         yield update
