@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 
 CRATE := crates/inferrer-core
 CARGO ?= cargo
+# cargo is run by a make of -j3 (make checks) that gives it no jobserver; without this it
+# warns that it cannot reach one.
+RUN_CARGO := env -u MAKEFLAGS -u MFLAGS -u CARGO_MAKEFLAGS $(CARGO)
 
 .PHONY: setup setup-parts venv jars registry npm checks lint typecheck core-test fuzz fuzz-core fuzz-framed test pytest unit demo golden kafka-start kafka-stop registry-start registry-stop bench clean
 
@@ -42,12 +45,12 @@ registry: $(STAMP) jars
 lint: $(STAMP)
 	$(BIN)/ruff check inferrer tools tests benchmarks
 	$(BIN)/ruff format --check inferrer tools tests benchmarks
-	cd $(CRATE) && $(CARGO) fmt --check
-	cd $(CRATE) && $(CARGO) clippy --quiet --all-targets -- -D warnings
+	cd $(CRATE) && $(RUN_CARGO) fmt --check
+	cd $(CRATE) && $(RUN_CARGO) clippy --quiet --all-targets -- -D warnings
 
 # The core's own unit tests (pure Rust: no Python needed).
 core-test:
-	cd $(CRATE) && $(CARGO) test --quiet
+	cd $(CRATE) && $(RUN_CARGO) test --quiet
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict inferrer tools

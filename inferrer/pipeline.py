@@ -320,6 +320,12 @@ def _framed_decoder(source: Source) -> FramedDecoder | None:
     """The decoder of framed messages, when writer schemas can be had: from the
     capture files' schema sidecars, and from the registry (which must answer: exit 3
     when it was asked for and cannot be reached at all)."""
+    from inferrer.registry import schemas_path
+
+    if source.registry is None and not any(
+        schemas_path(c).exists() for c in source.capture_files if str(c) != "-"
+    ):
+        return None  # no writer schema to be had (and the registry's modules stay unloaded)
     from inferrer.registry.client import RegistryClient
     from inferrer.registry.framed import FramedDecoder
     from inferrer.registry.sidecar import read_sidecars

@@ -58,9 +58,10 @@ def detect_format(value: str) -> str | None:
     """The format a string value has (uuid, email, date-time ...) by the inference's own
     grammar (:mod:`inferrer.inference.rules`, ``grammar.json``), or None. A value is
     never given a placeholder of a format the inference would not have claimed for it."""
-    from inferrer.inference.rules import FORMAT_HINTS, FORMATS, match_formats
+    from inferrer.engine import match_formats
+    from inferrer.inference.rules import ALL_FORMATS_MASK, FORMAT_HINTS, FORMATS
 
-    mask = match_formats(value)
+    mask = match_formats(value, ALL_FORMATS_MASK)
     for index, name in enumerate(FORMATS):
         if mask >> index & 1 and name not in FORMAT_HINTS:
             return name

@@ -35,6 +35,7 @@ from typing import Any, Final, Literal
 
 from inferrer.model import RECORD_KIND_FIELD, DecodedMessage
 from inferrer.records import Record
+from inferrer.registry import schemas_path
 from inferrer.registry.client import RegisteredSchema, RegistryError, RegistryUnreachable
 from inferrer.registry.schemas import (
     Decoder,
@@ -43,7 +44,6 @@ from inferrer.registry.schemas import (
     datum_json,
     decoder_for,
     framed_id,
-    schemas_path,
 )
 
 Part = Literal["key", "value"]

@@ -407,16 +407,6 @@ def decoder_for(source: SchemaSource, schema: RegisteredSchema) -> Decoder:
     return json_schema_decoder(schema)
 
 
-SCHEMAS_SUFFIX: Final = ".schemas.json"
-
-
-def schemas_path(capture: str | os.PathLike[str]) -> Path:
-    """The schema sidecar of a capture file (``x.jsonl`` → ``x.schemas.json``)."""
-    p = Path(capture)
-    stem = p.name[: -len(p.suffix)] if p.suffix else p.name
-    return p.with_name(stem + SCHEMAS_SUFFIX)
-
-
 def framed_id(data: bytes | None) -> int | None:
     """The schema id of a Confluent-framed message, or None."""
     if data is None or len(data) < 5 or data[0] != MAGIC:

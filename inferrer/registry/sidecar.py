@@ -18,6 +18,7 @@ from inferrer.atomic import atomic_binary_writer
 from inferrer.documents import load_json_file
 from inferrer.errors import CaptureError
 from inferrer.records import Record
+from inferrer.registry import schemas_path
 from inferrer.registry.client import (
     SCHEMA_TYPES,
     Reference,
@@ -27,7 +28,6 @@ from inferrer.registry.client import (
     SubjectVersion,
 )
 from inferrer.registry.document import Located
-from inferrer.registry.schemas import schemas_path
 
 SCHEMAS_FORMAT: Final = "inferrer-capture-schemas"
 SCHEMAS_VERSION: Final = 1

@@ -189,8 +189,16 @@ fn key_families(key: &str) -> (Vec<&'static str>, Option<&str>) {
     )
 }
 
-/// Add the `Shape` class and `key_families` to the module.
+/// The subset of `mask` (a bit set over the grammar's formats) that `value` matches,
+/// by the patterns the fold uses (the tests compare it with `rules.match_formats`).
+#[pyfunction]
+fn match_formats(value: &str, mask: u32) -> u32 {
+    crate::formats::match_formats(value, mask)
+}
+
+/// Add the `Shape` class, `key_families` and `match_formats` to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyShape>()?;
-    m.add_function(wrap_pyfunction!(key_families, m)?)
+    m.add_function(wrap_pyfunction!(key_families, m)?)?;
+    m.add_function(wrap_pyfunction!(match_formats, m)?)
 }

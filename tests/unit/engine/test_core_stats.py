@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inferrer import _core
+from inferrer import _core, engine
 from inferrer.inference import rules
 from inferrer.inference.canonical import canonical_json, sort_structure
 from inferrer.inference.stats import DISTINCT_BOUND, FieldNode, process_column_reference
@@ -327,7 +327,7 @@ def test_ties_are_broken_by_value_not_by_order() -> None:
 
 _SCRIPT = """
 import json, random, sys
-from inferrer import _core
+from inferrer import _core, engine
 from inferrer.inference.stats import FieldNode, process_column_reference
 rnd = random.Random(5)
 pool = [f"s{i}" for i in range(1500)] + [i * 3 for i in range(700)] + [i / 3 for i in range(300)]
@@ -378,6 +378,11 @@ def test_format_bits_and_map_keys_agree(strings: list[str]) -> None:
     for s in strings:
         families = rules.families_of(rules.key_families(s))
         assert _core.key_families(s) == (families, rules.key_prefix(s)), s
+        # One value, as the redactor asks: the same bits as the reference's patterns,
+        # under any mask.
+        every = rules.match_formats(s)
+        assert engine.match_formats(s, rules.ALL_FORMATS_MASK) == every, s
+        assert engine.match_formats(s, 0b1010_1010_1010_1010) == every & 0b1010_1010_1010_1010
 
 
 def _ipv6(s: str) -> bool:
