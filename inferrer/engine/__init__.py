@@ -28,8 +28,8 @@ __all__ = ["CaptureRead", "Engine", "FramingLookup", "Topic", "decode_record", "
 def match_formats(value: str, mask: int) -> int:
     """The subset of ``mask`` (a bit set over the formats of ``grammar.json``, in its
     order) that ``value`` matches, by the core's compiled patterns: the fold's own
-    reading, without compiling the grammar again in Python (the document's redactor and
-    the drift check ask this of single values)."""
+    reading, without compiling the grammar again in Python (the document's redactor
+    asks this of single example values)."""
     n: int = _core.match_formats(value, mask & 0xFFFF_FFFF)
     return n
 

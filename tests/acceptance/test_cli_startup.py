@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,27 @@ def test_the_root_help_lists_each_command_with_its_own_summary() -> None:
         for line in result.stdout.split("Commands:\n")[1].splitlines()
         if line.startswith("  ") and not line.startswith("   ")
     ] == names
+
+
+_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "bank" / "v1"
+
+
+def test_reading_a_capture_without_a_registry_or_sidecar_loads_no_registry_module(
+    tmp_path: Path,
+) -> None:
+    capture = sorted(_FIXTURES.glob("*.jsonl"))[0]
+    plain = tmp_path / "plain.jsonl"
+    plain.write_bytes(capture.read_bytes())
+    out = tmp_path / "doc.yaml"
+    imported = _imported("infer", "--from-file", str(plain), "-o", str(out), "--no-summary")
+    assert out.exists()
+    assert "inferrer.pipeline" in imported  # the probe ran the command
+    # Only the option's parser (registry.settings) is read; no client, decoder or sidecar.
+    loaded = sorted(m for m in imported if m.startswith("inferrer.registry."))
+    assert loaded == ["inferrer.registry.settings"]
+    # With a schema sidecar beside the capture, the registry's sidecar reader is loaded.
+    (tmp_path / "plain.schemas.json").write_text(
+        json.dumps({"format": "inferrer-capture-schemas", "version": 1, "schemas": {}})
+    )
+    imported = _imported("infer", "--from-file", str(plain), "-o", str(out), "--no-summary")
+    assert "inferrer.registry.sidecar" in imported

@@ -327,7 +327,7 @@ def test_ties_are_broken_by_value_not_by_order() -> None:
 
 _SCRIPT = """
 import json, random, sys
-from inferrer import _core, engine
+from inferrer import _core
 from inferrer.inference.stats import FieldNode, process_column_reference
 rnd = random.Random(5)
 pool = [f"s{i}" for i in range(1500)] + [i * 3 for i in range(700)] + [i / 3 for i in range(300)]
