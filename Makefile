@@ -6,18 +6,25 @@ STAMP := $(VENV)/.installed
 
 CRATE := crates/inferrer-core
 CARGO ?= cargo
+# Build caches shared by every checkout on this machine (a fresh clone reuses what another
+# built; cargo and npm keep them correct): cargo's build directory, so the core's crates.io
+# dependencies are compiled once (the core itself is rebuilt per checkout), and npm's
+# packages (tools/npm-install.sh). The Kafka jars and the registry's build live there too.
+INFERRER_CACHE ?= $(HOME)/.cache/inferrer
+export INFERRER_CACHE
+export CARGO_TARGET_DIR ?= $(INFERRER_CACHE)/cargo-target
 # cargo is run by a make of -j3 (make checks) that gives it no jobserver; without this it
 # warns that it cannot reach one.
 RUN_CARGO := env -u MAKEFLAGS -u MFLAGS -u CARGO_MAKEFLAGS $(CARGO)
 
-.PHONY: setup setup-parts venv jars registry npm checks lint typecheck core-test fuzz fuzz-core fuzz-framed test pytest unit demo golden kafka-start kafka-stop registry-start registry-stop bench clean
+.PHONY: setup setup-parts venv jars registry npm checks lint typecheck core-test fuzz fuzz-core fuzz-framed test pytest unit demo golden kafka-start kafka-stop registry-start registry-stop bench clean clean-cache
 
 # The venv (with the core's build) and npm's packages are fetched side by side: one is
 # mostly compiling, the other mostly downloading. The jars and the registry wait for the venv.
 setup:
 	@$(MAKE) --no-print-directory -j3 --output-sync=target setup-parts
 
-setup-parts: $(STAMP) node_modules/.installed jars registry
+setup-parts: $(STAMP) npm jars registry
 
 # pip builds the compiled core (crates/inferrer-core) with maturin and cargo.
 $(STAMP): pyproject.toml $(CRATE)/Cargo.toml $(wildcard $(CRATE)/src/*.rs) inferrer/inference/grammar.json
@@ -28,11 +35,9 @@ $(STAMP): pyproject.toml $(CRATE)/Cargo.toml $(wildcard $(CRATE)/src/*.rs) infer
 
 venv: $(STAMP)
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --loglevel=error
-	touch node_modules/.installed
-
-npm: node_modules/.installed
+# node_modules is a link into the cache (installed there once per package-lock.json).
+npm:
+	tools/npm-install.sh
 
 jars: $(STAMP)
 	$(BIN)/python -m tools.devkafka jars
@@ -126,3 +131,8 @@ registry-stop:
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache $(CRATE)/target
+
+# The shared caches too (every checkout's: cargo's build directory, npm's packages, the
+# Kafka jars, the registry's build): the next setup rebuilds them from the registries.
+clean-cache: clean
+	rm -rf $(INFERRER_CACHE)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -93,6 +95,59 @@ def test_updating_a_spec_with_the_same_inference_returns_the_same_spec(
     result = update_document(inferred, inferred)
     assert result.document == inferred
     assert result.unobserved == [] and result.added == []
+
+
+EMPTY_OBJECT = object()
+
+
+def iter_leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        if not value:
+            yield pointer, EMPTY_OBJECT
+        for key, item in value.items():
+            if not str(key).startswith("x-inferrer-"):
+                yield from iter_leaves(item, f"{pointer}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from iter_leaves(item, f"{pointer}/{index}")
+    else:
+        yield pointer, value
+
+
+def at(doc: Any, pointer: str) -> Any:
+    for token in pointer.split("/")[1:]:
+        doc = doc[int(token)] if isinstance(doc, list) else doc[token]
+    return doc
+
+
+def assert_update_keeps_everything(
+    old: list[TopicSummary], new: list[TopicSummary]
+) -> dict[str, Any]:
+    """Update a spec inferred from *old* with an inference from *new*: a second update
+    changes nothing, nothing the spec said is lost (inferrer's own evidence aside), and
+    every inferred channel is there. Returns the updated document."""
+    existing = build_document(old, METADATA, DocumentOptions(title="Hand title"))
+    inferred = build_document(new, METADATA, DocumentOptions(evidence="inline"))
+    first = update_document(existing, inferred)
+    second = update_document(first.document, inferred)
+    assert second.document == first.document
+    assert second.added == []
+    for pointer, value in iter_leaves(existing):
+        if value is EMPTY_OBJECT:  # an empty mapping may have gained entries
+            assert isinstance(at(first.document, pointer), dict), pointer
+        else:
+            assert at(first.document, pointer) == value, pointer
+    addresses = {c["address"] for c in first.document["channels"].values()}
+    assert addresses >= {t.topic for t in new}
+    return first.document
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(summary_lists, summary_lists)
+def test_update_is_idempotent_and_keeps_everything(
+    old: list[TopicSummary], new: list[TopicSummary]
+) -> None:
+    assert_update_keeps_everything(old, new)
 
 
 def test_update_spec_file_reports_a_broken_file(tmp_path: Path) -> None:
