@@ -26,11 +26,17 @@ setup:
 
 setup-parts: $(STAMP) npm jars registry
 
-# pip builds the compiled core (crates/inferrer-core) with maturin and cargo.
+# The packages are installed by uv (from PyPI, into the venv; a fresh clone's hundred
+# packages take seconds from uv's cache where pip takes most of a minute); maturin builds
+# the compiled core (crates/inferrer-core) with cargo. The build runs in the venv itself
+# (maturin first, the one pyproject.toml names), with the interpreter's name that
+# `python3 -m pip wheel .` uses too: cargo then reuses one build for both.
+MATURIN = $(shell $(PY) -c "import tomllib; print(tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires'][0])")
 $(STAMP): pyproject.toml $(CRATE)/Cargo.toml $(wildcard $(CRATE)/src/*.rs) inferrer/inference/grammar.json
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python3 -m pip install -q --upgrade pip uv
+	$(BIN)/uv pip install -q --python $(BIN)/python3 '$(MATURIN)'
+	$(BIN)/uv pip install -q --python $(BIN)/python3 --no-build-isolation -e '.[dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
