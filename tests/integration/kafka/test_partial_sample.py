@@ -182,10 +182,14 @@ def test_follow_with_a_frozen_broker_is_partial_unless_allowed(
     produce(doomed.bootstrap, "live", [b'{"id": 1}'] * 10)
     source = ["-b", doomed.bootstrap, "--topics", "live", "--from", "earliest", "-v"]
     strict, lenient = tmp_path / "strict.yaml", tmp_path / "lenient.yaml"
+    # The freeze comes a second after the later of the two has planned its reads, and a
+    # metadata check then takes up to 2 s to find the broker silent: each window must
+    # outlast both. With 6 s, a run that had begun reading 3 s before the other (under
+    # load) ended its window before it noticed, and exited 0 without the warning.
     with (
-        _start(["infer", *source, "--follow", "6s", "-o", str(strict)]) as first,
+        _start(["infer", *source, "--follow", "12s", "-o", str(strict)]) as first,
         _start(
-            ["infer", *source, "--follow", "6s", "--allow-partial", "-o", str(lenient)]
+            ["infer", *source, "--follow", "12s", "--allow-partial", "-o", str(lenient)]
         ) as second,
     ):
         # Freeze the broker once both have planned their reads and had a second to read
