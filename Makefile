@@ -140,5 +140,9 @@ clean:
 
 # The shared caches too (every checkout's: cargo's build directory, npm's packages, the
 # Kafka jars, the registry's build): the next setup rebuilds them from the registries.
-clean-cache: clean
+# A local broker or registry started by `make kafka-start`/`registry-start` is stopped
+# first: its state file lives in the cache.
+clean-cache:
+	if test -x $(BIN)/python; then $(BIN)/python -m tools.devkafka stop; $(BIN)/python -m tools.devregistry stop; fi
+	$(MAKE) --no-print-directory clean
 	rm -rf $(INFERRER_CACHE)

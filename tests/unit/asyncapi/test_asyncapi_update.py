@@ -15,6 +15,7 @@ from inferrer.asyncapi.build import DocumentOptions, build_document
 from inferrer.asyncapi.io import dump_document
 from inferrer.asyncapi.update import update_document
 from inferrer.errors import SpecError, UsageError
+from inferrer.jsonpointer import join_pointer, resolve_pointer
 from inferrer.model import KindSummary, TopicMetadata, TopicSummary
 from tests.asyncapi_fixtures import all_metadata, all_summaries, payments_summary
 from tests.properties import examples
@@ -98,26 +99,23 @@ def test_updating_a_spec_with_the_same_inference_returns_the_same_spec(
 
 
 EMPTY_OBJECT = object()
+MISSING = object()
 
 
 def iter_leaves(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+    """Every leaf of *value* with its JSON pointer (an empty mapping is a leaf too),
+    inferrer's own ``x-inferrer-*`` evidence left out."""
     if isinstance(value, dict):
         if not value:
             yield pointer, EMPTY_OBJECT
         for key, item in value.items():
             if not str(key).startswith("x-inferrer-"):
-                yield from iter_leaves(item, f"{pointer}/{key}")
+                yield from iter_leaves(item, join_pointer(pointer, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from iter_leaves(item, f"{pointer}/{index}")
+            yield from iter_leaves(item, join_pointer(pointer, index))
     else:
         yield pointer, value
-
-
-def at(doc: Any, pointer: str) -> Any:
-    for token in pointer.split("/")[1:]:
-        doc = doc[int(token)] if isinstance(doc, list) else doc[token]
-    return doc
 
 
 def assert_update_keeps_everything(
@@ -134,9 +132,9 @@ def assert_update_keeps_everything(
     assert second.added == []
     for pointer, value in iter_leaves(existing):
         if value is EMPTY_OBJECT:  # an empty mapping may have gained entries
-            assert isinstance(at(first.document, pointer), dict), pointer
+            assert isinstance(resolve_pointer(first.document, pointer), dict), pointer
         else:
-            assert at(first.document, pointer) == value, pointer
+            assert resolve_pointer(first.document, pointer, MISSING) == value, pointer
     addresses = {c["address"] for c in first.document["channels"].values()}
     assert addresses >= {t.topic for t in new}
     return first.document
