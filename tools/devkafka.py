@@ -30,6 +30,7 @@ import contextlib
 import ctypes
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -141,19 +142,81 @@ def ensure_jars(quiet: bool = False) -> Path:
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
-        raise LauncherError("Maven could not resolve Kafka's jars: " + " | ".join(tail))
+        last = tail(proc.stdout + proc.stderr, 5).splitlines()
+        raise LauncherError("Maven could not resolve Kafka's jars: " + " | ".join(last))
     shutil.rmtree(libs, ignore_errors=True)
     staging.rename(libs)
     marker.write_text(KAFKA_VERSION + "\n")
     return libs
 
 
+def _ephemeral_low() -> int:
+    """The first port of the kernel's range for outgoing connections' local ports."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_PORTS = random.SystemRandom()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing listens on right now.
+
+    Drawn at random below the kernel's ephemeral range: a port the kernel hands out
+    (``bind`` to port 0) can be given to some client's outgoing connection before the JVM
+    that was told it binds it, and every test opens many connections. Two launchers can
+    still draw the same port; :func:`start` retries then."""
+    low = min(_ephemeral_low(), 65536)
+    if low > 20000:
+        for _ in range(50):
+            port = _PORTS.randrange(15000, low)
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class PortClash(LauncherError):
+    """The JVM could not bind the port it was given (another process took it first)."""
+
+
+# What a JVM's log says when its listener's port is taken.
+_BIND_FAILURES = ("Address already in use", "BindException", "seems to be in use")
+START_ATTEMPTS = 3
+
+
+def tail(text: str, lines: int = 12) -> str:
+    """The last lines of a tool's output, for an error message."""
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def log_tail(log: Path, lines: int = 12) -> str:
+    """The last lines of a server's log, for an error message (the folder that holds
+    the log is removed when a start fails)."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return tail(text, lines)
+
+
+def exit_error(what: str, returncode: int, log: Path) -> LauncherError:
+    """The error for a JVM that exited while starting: a :class:`PortClash` when its log
+    says its port was taken (the caller retries on new ports)."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        text = ""
+    kind = PortClash if any(m in text for m in _BIND_FAILURES) else LauncherError
+    last = log_tail(log)
+    return kind(f"the {what} JVM exited with code {returncode}; last lines of {log}:\n{last}")
 
 
 def _cluster_id() -> str:
@@ -341,7 +404,7 @@ def _wait_ready(bootstrap: str, proc: subprocess.Popen[bytes], log: Path, timeou
     admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise LauncherError(f"the Kafka JVM exited with code {proc.returncode}; see {log}")
+            raise exit_error("Kafka", proc.returncode, log)
         try:
             md = admin.list_topics(timeout=2)
             if md.brokers:
@@ -386,10 +449,23 @@ def start(
 
     ``detach=False`` ties the JVM to this process (it is killed if we die), as the
     test fixture wants; ``detach=True`` lets it outlive us, for ``devkafka start``.
+    A JVM whose port was taken before it bound it is started again on new ports.
     """
     libs = ensure_jars()
     sweep_stale_workdirs()
     began = time.monotonic()
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            return _start_once(libs, sasl, authorizer, timeout, detach, began)
+        except PortClash:
+            if attempt == START_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_once(
+    libs: Path, sasl: bool, authorizer: bool, timeout: float, detach: bool, began: float
+) -> Broker:
     workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
     data_dir = workdir / "data"
     node_port, controller_port = free_port(), free_port()

@@ -42,13 +42,18 @@ from typing import Any
 
 from inferrer.errors import LauncherError
 from tools.devkafka import (
+    START_ATTEMPTS,
+    PortClash,
     _alive,
     _die_with_parent,
     _java,
     _terminate,
+    exit_error,
     free_port,
+    log_tail,
     read_state,
     stop_recorded,
+    tail,
 )
 
 REGISTRY_VERSION = "2.4.2.Final"
@@ -103,10 +108,6 @@ def project_hash() -> str:
 def app_dir() -> Path:
     """The Quarkus fast-jar folder of the current build (it may not exist yet)."""
     return cache_root() / project_hash() / "quarkus-app"
-
-
-def _tail(text: str, lines: int = 12) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
 
 
 # Builds unused for this long are removed after a new build. Not sooner: other
@@ -175,7 +176,7 @@ def _build(key: str, home: Path, quiet: bool) -> None:
         log.write_text(proc.stdout + proc.stderr)
         raise LauncherError(
             f"Maven could not build the registry (exit {proc.returncode}); full log in {log}:\n"
-            + _tail(proc.stdout + proc.stderr)
+            + tail(proc.stdout + proc.stderr)
         )
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
@@ -236,13 +237,6 @@ def _is_ready(base_url: str) -> bool:
         return False
 
 
-def _log_tail(log: Path) -> str:
-    try:
-        return _tail(log.read_text(errors="replace"))
-    except OSError:
-        return "(no log)"
-
-
 def sweep_stale_workdirs() -> list[Path]:
     """Remove folders of registries whose JVM is gone (a run killed with SIGKILL cannot
     clean up after itself). Returns what was removed."""
@@ -278,6 +272,18 @@ def start(*, basic_auth: bool = False, timeout: float = 120.0, detach: bool = Fa
     app = ensure_built()
     sweep_stale_workdirs()
     began = time.monotonic()
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            return _start_once(app, basic_auth, timeout, detach, began)
+        except PortClash:
+            if attempt == START_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_once(
+    app: Path, basic_auth: bool, timeout: float, detach: bool, began: float
+) -> Registry:
     workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
     port = free_port()
     log = workdir / "registry.log"
@@ -318,14 +324,11 @@ def start(*, basic_auth: bool = False, timeout: float = 120.0, detach: bool = Fa
         deadline = time.monotonic() + timeout
         while not _is_ready(base_url):
             if proc.poll() is not None:
-                raise LauncherError(
-                    f"the registry JVM exited with code {proc.returncode}; last lines of {log}:\n"
-                    + _log_tail(log)
-                )
+                raise exit_error("registry", proc.returncode, log)
             if time.monotonic() > deadline:
                 raise LauncherError(
                     f"the registry was not ready within {timeout:.0f}s; last lines of {log}:\n"
-                    + _log_tail(log)
+                    + log_tail(log)
                 )
             time.sleep(0.25)
     except BaseException:

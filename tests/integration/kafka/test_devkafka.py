@@ -126,3 +126,27 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_a_port_taken_before_the_jvm_binds_it_is_drawn_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Between drawing a free port and the JVM binding it, another process can take it
+    (another launcher, a client's outgoing connection): the start is tried again on new
+    ports instead of failing."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = int(taken.getsockname()[1])
+        draws = iter([port])
+        real = devkafka.free_port
+        monkeypatch.setattr(devkafka, "free_port", lambda: next(draws, None) or real())
+        broker = devkafka.start()
+        try:
+            assert broker.bootstrap != f"127.0.0.1:{port}"
+            admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+            assert admin.list_topics(timeout=10).brokers
+        finally:
+            broker.stop()
