@@ -438,6 +438,56 @@ def sweep_stale_workdirs() -> list[Path]:
     return removed
 
 
+def _storage_template(base: list[str]) -> Path:
+    """A KRaft log directory formatted by Kafka's own storage tool, once per Kafka version
+    (in the cache): every broker's data folder starts as a copy of it. The tool is a JVM
+    of its own, a second of CPU and most of one of wall per start."""
+    template = cache_dir() / "kraft-template"
+    if (template / "meta.properties").exists() and (template / "bootstrap.checkpoint").exists():
+        return template
+    staging = Path(tempfile.mkdtemp(prefix="kraft-template.", dir=cache_dir()))
+    try:
+        data = staging / "data"
+        props = staging / "format.properties"
+        props.write_text(
+            "process.roles=broker,controller\nnode.id=1\n"
+            "controller.quorum.voters=1@127.0.0.1:9093\ncontroller.listener.names=CONTROLLER\n"
+            "listeners=PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093\n"
+            f"log.dirs={data}\n"
+        )
+        fmt = subprocess.run(
+            [*base, "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(props)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if fmt.returncode != 0:
+            raise LauncherError("formatting KRaft storage failed: " + tail(fmt.stderr, 5))
+        try:
+            data.rename(template)
+        except OSError:  # another launcher made it first
+            if not (template / "meta.properties").exists():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return template
+
+
+def format_storage(base: list[str], data_dir: Path) -> None:
+    """Give ``data_dir`` a formatted KRaft log directory of its own: the template's
+    files, with a fresh cluster id and directory id in ``meta.properties`` (what the
+    storage tool draws per format)."""
+    template = _storage_template(base)
+    shutil.copytree(template, data_dir)
+    meta = data_dir / "meta.properties"
+    fresh = {"cluster.id": _cluster_id(), "directory.id": _cluster_id()}
+    lines = []
+    for line in meta.read_text().splitlines():
+        name = line.partition("=")[0]
+        lines.append(f"{name}={fresh[name]}" if name in fresh else line)
+    meta.write_text("\n".join(lines) + "\n")
+
+
 def start(
     *,
     sasl: bool = False,
@@ -487,15 +537,11 @@ def _start_once(
         "-cp",
         classpath,
     ]
-    fmt = subprocess.run(
-        [*base, "kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(props)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if fmt.returncode != 0:
+    try:
+        format_storage(base, data_dir)
+    except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
-        raise LauncherError("formatting KRaft storage failed: " + fmt.stderr.strip()[-300:])
+        raise
     with open(workdir / "stdout.log", "wb") as out:
         proc = subprocess.Popen(
             [*base, "kafka.Kafka", str(props)],

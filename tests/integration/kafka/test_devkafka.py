@@ -129,11 +129,12 @@ def _running(pid: int) -> bool:
 
 
 def test_a_port_taken_before_the_jvm_binds_it_is_drawn_again(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, kafka: KafkaCluster
 ) -> None:
     """Between drawing a free port and the JVM binding it, another process can take it
     (another launcher, a client's outgoing connection): the start is tried again on new
-    ports instead of failing."""
+    ports instead of failing. Each broker is a cluster of its own (its data folder is a
+    copy of one formatted template, with ids drawn afresh)."""
     import socket
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
@@ -148,5 +149,11 @@ def test_a_port_taken_before_the_jvm_binds_it_is_drawn_again(
             assert broker.bootstrap != f"127.0.0.1:{port}"
             admin = AdminClient({"bootstrap.servers": broker.bootstrap})
             assert admin.list_topics(timeout=10).brokers
+            session = AdminClient({"bootstrap.servers": kafka.bootstrap})
+            ours = admin.describe_cluster().result(timeout=10).cluster_id
+            theirs = session.describe_cluster().result(timeout=10).cluster_id
+            assert ours and theirs and ours != theirs
+            meta = (Path(broker.workdir) / "data" / "meta.properties").read_text()
+            assert f"cluster.id={ours}\n" in meta
         finally:
             broker.stop()
