@@ -10,10 +10,16 @@ from dataclasses import dataclass
 
 import pytest
 
-from tools import devkafka, devregistry
+# tests.servers is a plugin (below) that this module also calls: its asserts are rewritten
+# as a plugin's are only if pytest knows before it is imported.
+pytest.register_assert_rewrite("tests.servers")
 
-# tests.layers: the layers and their markers, enforced; pytester: its own tests use it.
-pytest_plugins = ("pytester", "tests.layers")
+from tests import servers  # noqa: E402
+from tools import devkafka, devregistry  # noqa: E402
+
+# tests.layers: the layers and their markers, enforced; tests.servers: one broker and one
+# registry for a parallel run; pytester: its own tests use it.
+pytest_plugins = ("pytester", "tests.layers", "tests.servers")
 
 
 @dataclass(frozen=True)
@@ -31,14 +37,22 @@ class KafkaCluster:
 
 
 @pytest.fixture(scope="session")
-def kafka() -> Iterator[KafkaCluster]:
-    """A real Apache Kafka broker: $KAFKA_BOOTSTRAP_SERVERS, or one the launcher starts.
+def kafka(pytestconfig: pytest.Config) -> Iterator[KafkaCluster]:
+    """A real Apache Kafka broker: $KAFKA_BOOTSTRAP_SERVERS, or one the launcher starts
+    (in a parallel run, one for all the workers: ``tests/servers.py``).
 
     It never skips: if no broker can be had, the tests that need one fail.
     """
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if external:
         yield KafkaCluster(bootstrap=external, sasl_bootstrap=None, broker=None)
+        return
+    keeper = servers.keeper_path(pytestconfig)
+    if keeper is not None:
+        shared = servers.shared_broker(servers.ask(keeper, "kafka"))
+        yield KafkaCluster(
+            bootstrap=shared.bootstrap, sasl_bootstrap=shared.sasl_bootstrap, broker=shared
+        )
         return
     broker = devkafka.start(sasl=True, authorizer=True)
     try:
@@ -58,7 +72,7 @@ class SchemaRegistry:
 
 
 @pytest.fixture(scope="session")
-def schema_registry() -> Iterator[SchemaRegistry]:
+def schema_registry(pytestconfig: pytest.Config) -> Iterator[SchemaRegistry]:
     """A real Confluent-compatible Schema Registry: $INFERRER_TEST_SCHEMA_REGISTRY_URL,
     or the local Apicurio Registry the launcher starts (in memory, BACKWARD by default).
 
@@ -69,6 +83,11 @@ def schema_registry() -> Iterator[SchemaRegistry]:
     if external:
         yield SchemaRegistry(url=external.rstrip("/"), registry=None)
         return
+    keeper = servers.keeper_path(pytestconfig)
+    if keeper is not None:
+        shared = servers.shared_registry(servers.ask(keeper, "registry"))
+        yield SchemaRegistry(url=shared.url, registry=shared)
+        return
     registry = devregistry.start()
     try:
         yield SchemaRegistry(url=registry.url, registry=registry)
@@ -77,11 +96,15 @@ def schema_registry() -> Iterator[SchemaRegistry]:
 
 
 @pytest.fixture(scope="session")
-def schema_registry_with_auth() -> Iterator[devregistry.Registry]:
+def schema_registry_with_auth(pytestconfig: pytest.Config) -> Iterator[devregistry.Registry]:
     """A second local registry that demands HTTP basic auth as one of ``devregistry.USERS``.
 
     Started only for the tests that ask for it, and always by the launcher.
     """
+    keeper = servers.keeper_path(pytestconfig)
+    if keeper is not None:
+        yield servers.shared_registry(servers.ask(keeper, "registry-auth"))
+        return
     registry = devregistry.start(basic_auth=True)
     try:
         yield registry

@@ -86,6 +86,20 @@ def group_state(bootstrap: str) -> dict[str, dict[tuple[str, int], int]]:
     return state
 
 
+def groups_on(
+    state: Mapping[str, Mapping[tuple[str, int], int]], prefix: str
+) -> dict[str, dict[tuple[str, int], int]]:
+    """The groups of ``state`` with offsets on topics named ``prefix...``, and only those
+    offsets: what one test may compare before and after on a broker other tests use at
+    the same time."""
+    mine: dict[str, dict[tuple[str, int], int]] = {}
+    for gid, offsets in state.items():
+        own = {tp: o for tp, o in offsets.items() if tp[0].startswith(prefix)}
+        if own:
+            mine[gid] = own
+    return mine
+
+
 def commit_group(bootstrap: str, group: str, topic: str, offsets: Mapping[int, int]) -> None:
     """Make ``group`` a real consumer group with committed offsets on ``topic``."""
     consumer = Consumer(

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from inferrer.capture import read_capture
+from inferrer.kafka.sampler import READ_ONLY_GROUP_ID
 from tests.bank_helpers import V1, V1_RECORDS, fresh_prefix, replay_bank, without_servers
 from tests.conftest import KafkaCluster
-from tests.kafka_util import group_state, run_cli
+from tests.kafka_util import group_state, groups_on, run_cli
 
 
 def test_record_needs_a_bootstrap_server(tmp_path: Path) -> None:
@@ -51,7 +52,11 @@ def test_record_then_infer_offline_gives_the_live_document(
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.splitlines()[-1] == (f"wrote {V1_RECORDS} records of 12 topics to {capture}")
     assert f"{prefix}bank.payments: 409 records" in proc.stderr.splitlines()
-    assert group_state(kafka.bootstrap) == groups_before  # read-only: no group, no commit
+    # Read-only: no commit on these topics, and no group of inferrer's (other tests'
+    # groups come and go on the shared broker).
+    groups_after = group_state(kafka.bootstrap)
+    assert groups_on(groups_after, prefix) == groups_on(groups_before, prefix) == {}
+    assert READ_ONLY_GROUP_ID not in groups_after
 
     records, stats = read_capture(capture)
     assert (len(records), stats.bad) == (V1_RECORDS, 0)
