@@ -79,7 +79,10 @@ checks: $(STAMP)
 PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 # Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: without it every worker
 # compiles the package and re-writes every test module's assertions on every run.
-PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -W error -n $(PYTEST_WORKERS) --dist loadfile
+# Files are handed out in the order tests/layers.py gives them (those that wait on servers
+# first), not xdist's largest-first.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -W error -n $(PYTEST_WORKERS) --dist loadfile \
+	--no-loadscope-reorder
 
 pytest: setup
 	$(PYTEST)

@@ -222,6 +222,30 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "registry: needs the real Schema Registry (a JVM)")
 
 
+def _wait_rank(items: list[pytest.Item]) -> int:
+    """0 for a file whose tests wait on a JVM, 1 for one that waits on node or on child
+    processes (the command line), 2 for a pure one."""
+    if any(item.get_closest_marker(m) for item in items for m in ("kafka", "registry")):
+        return 0
+    if any(item.get_closest_marker("npm") for item in items):
+        return 1
+    first = items[0]
+    return 1 if layer_of(Path(str(first.path)), first.config.rootpath) == "acceptance" else 2
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files that spend their time waiting (on a broker, a registry, node, the CLI) run
+    first and the many short pure files last: under pytest-xdist (a file per worker at a
+    time, handed out in this order) a long file handed out late is the run's tail, while
+    pure files fill the cores as the long ones wait. Each file's tests keep their order;
+    the order is the same on every worker, as xdist requires."""
+    by_file: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        by_file.setdefault(str(item.path), []).append(item)
+    ordered = sorted(by_file.values(), key=_wait_rank)  # stable: collection order within
+    items[:] = [item for group in ordered for item in group]
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
     """A module (or class) whose tests break the rules is a collection error, naming each;
