@@ -72,7 +72,8 @@ checks: $(STAMP)
 	@$(MAKE) --no-print-directory -j3 --output-sync=target lint typecheck core-test
 
 # The suite in layers (tests/layers.py), in parallel (pytest-xdist, a file per worker at a
-# time; each worker that runs a broker test starts its own broker, stopped when it ends).
+# time; the workers share one broker and one registry, kept by xdist's controller:
+# tests/servers.py).
 # tests/unit needs only the venv; integration and acceptance need the jars and npm.
 # Two workers per core: many tests spend their time waiting on a broker, a registry or a
 # child process (on 2 cores, 4 workers take the suite from 215 s to 175 s; 6 no further).
