@@ -124,14 +124,25 @@ def test_the_commands_log_through_the_logging_module() -> None:
 
     from inferrer.cli.logs import configure_logging, level_for
 
-    configure_logging(verbose=1)
     package = logging.getLogger("inferrer")
-    assert package.level == logging.DEBUG and len(package.handlers) == 1
-    configure_logging(quiet=1)  # configuring again replaces the handler
-    assert package.level == logging.WARNING and len(package.handlers) == 1
+    saved = (package.handlers[:], package.level, package.propagate)
+
+    def ours() -> list[logging.Handler]:
+        # pytest attaches its capture handlers to every non-propagating logger while a
+        # test runs (when an earlier test left this one so): count the command's own.
+        return [h for h in package.handlers if type(h).__module__ == "inferrer.cli.logs"]
+
+    try:
+        configure_logging(verbose=1)
+        assert package.level == logging.DEBUG and len(ours()) == 1
+        configure_logging(quiet=1)  # configuring again replaces the handler
+        assert package.level == logging.WARNING and len(ours()) == 1
+        assert not package.propagate
+    finally:
+        package.handlers[:], package.propagate = saved[0], saved[2]
+        package.setLevel(saved[1])
     assert [level_for(0, 0), level_for(2, 0), level_for(0, 2)] == [
         logging.INFO,
         logging.DEBUG,
         logging.ERROR,
     ]
-    configure_logging()

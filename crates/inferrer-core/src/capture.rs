@@ -929,7 +929,7 @@ fn fast_line(line: &[u8]) -> Option<CaptureRecord> {
     if !plain_candidate(line) {
         return None;
     }
-    if !has_surrogate_escape(line) {
+    if !has_surrogate_escape(line) && simd_reads_exactly(line) {
         if let Some(record) = simd_line(line) {
             return Some(record);
         }
@@ -946,6 +946,35 @@ fn plain_candidate(line: &[u8]) -> bool {
         && memchr::memmem::find(line, b"_b64\"").is_none()
         && (line.iter().filter(|&&b| b == b'[' || b == b'{').count() <= MAX_LINE_DEPTH
             || !nesting_exceeds(line, MAX_LINE_DEPTH))
+}
+
+/// Digits in a run of digits and dots from which simd-json is not given a line.
+const SIMD_MAX_DIGIT_RUN: usize = 15;
+
+/// Whether simd-json reads the line as the exact reading does, as far as these two
+/// things go (found by the differential tests; serde_json reads the other lines):
+///
+/// * a number of 19 digits or more ends where its digits end for simd-json, whatever
+///   comes next (`1111111111111111111X` is taken as a number): a line with a run of
+///   more than [`SIMD_MAX_DIGIT_RUN`] digits (dots within) is not given to it;
+/// * it takes a control byte after a number (`1\x00,`), which JSON allows nowhere
+///   (only tab, line feed and carriage return, between tokens).
+fn simd_reads_exactly(line: &[u8]) -> bool {
+    let mut run = 0usize;
+    for &b in line {
+        if b.is_ascii_digit() {
+            run += 1;
+            if run > SIMD_MAX_DIGIT_RUN {
+                return false;
+            }
+        } else if b != b'.' {
+            run = 0;
+            if b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r' {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Whether the line has a `\ud`/`\uD` escape (simd-json is not given such a line).
@@ -1168,6 +1197,68 @@ mod tests {
             lines.push(plain(&x).into_bytes());
         }
         lines
+    }
+
+    /// The exact reading of a line (parse_line without its fast path).
+    fn exact_line(line: &[u8]) -> Result<CaptureRecord, String> {
+        if nesting_exceeds(line, MAX_LINE_DEPTH) {
+            deep_line(line)
+        } else {
+            load(line).and_then(|j| record_from(&j))
+        }
+    }
+
+    #[test]
+    fn any_byte_between_tokens_is_read_as_the_exact_reading_reads_it() {
+        // Found by the differential test: simd-json took `-1000000000000000000\x01,` as a
+        // number followed by a comma (and takes any byte after 19 digits).
+        let mut differed = Vec::new();
+        for b in 0u8..=255 {
+            for (before, after) in [
+                (
+                    r#"{"topic":"t","partition":0,"offset":-100"#,
+                    r#","payload":null}"#,
+                ),
+                (
+                    r#"{"topic":"t","partition":0,"offset":-1000000000000000000"#,
+                    r#","x":1}"#,
+                ),
+                (
+                    r#"{"topic":"t","partition":0,"offset":7,"x":123456789012345678901"#,
+                    r#"}"#,
+                ),
+                (
+                    r#"{"topic":"t","partition":0,"offset":7,"x":1.000000000000000000"#,
+                    r#"}"#,
+                ),
+                (
+                    r#"{"topic":"t","partition":0,"offset":7,"x":-11111111111111111111"#,
+                    r#"}"#,
+                ),
+                (
+                    r#"{"topic":"t","partition":0,"offset":7,"x":111111111111111111111e5"#,
+                    r#"}"#,
+                ),
+                (
+                    r#"{"topic":"t","partition":0,"offset":"#,
+                    r#"7,"payload":null}"#,
+                ),
+                (
+                    r#"{"topic":"t","partition":0,"offset":7,"payload":"v""#,
+                    r#"}"#,
+                ),
+                (r#"{"topic":"t","partition":0,"offset":7,"x":true"#, r#"}"#),
+                (r#"{"topic":"t","partition":0,"offset":7,"x":1.5"#, r#"}"#),
+            ] {
+                let line = [before.as_bytes(), &[b], after.as_bytes()].concat();
+                if let Some(fast) = fast_line(&line) {
+                    if Ok(fast) != exact_line(&line) {
+                        differed.push(String::from_utf8_lossy(&line).into_owned());
+                    }
+                }
+            }
+        }
+        assert!(differed.is_empty(), "{differed:#?}");
     }
 
     #[test]

@@ -367,6 +367,19 @@ def test_damaged_lines_agree(r: Record, seed: int) -> None:
     check_lines([mutate(line, rnd).replace(b"\n", b" ") for _ in range(3)])
 
 
+def test_long_numbers_and_control_bytes_between_tokens_agree() -> None:
+    # Found by test_damaged_lines_agree: the core's fast line reader (simd-json) took a
+    # number of 19 digits followed by any byte, and a control byte after a number.
+    head = b'{"topic":"t","partition":0,"offset":'
+    lines = [
+        head + number + junk + b',"payload":null}'
+        for number in (b"-1000000000000000000", b"1111111111111111111", b"1.000000000000000000")
+        for junk in (b"\x01", b"\x00", b"X", b"-", b".", b"")
+    ]
+    lines += [head + b"7" + junk + b',"payload":"v"}' for junk in (b"\x01", b"\x1f", b"\t")]
+    check_lines(lines)
+
+
 def test_capture_examples_agree() -> None:
     check_lines(
         [
