@@ -207,14 +207,27 @@ def log_tail(log: Path, lines: int = 12) -> str:
     return tail(text, lines)
 
 
-def exit_error(what: str, returncode: int, log: Path) -> LauncherError:
-    """The error for a JVM that exited while starting: a :class:`PortClash` when its log
-    says its port was taken (the caller retries on new ports)."""
+def _taken(port: int) -> bool:
+    """Whether something listens on (or holds) ``port`` on 127.0.0.1 now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def exit_error(what: str, returncode: int, log: Path, ports: tuple[int, ...] = ()) -> LauncherError:
+    """The error for a JVM that exited while starting: a :class:`PortClash` when one of
+    the ports it was given is held by another process now, or its log says a port was
+    taken (the caller retries on new ports). The log alone does not do: a JVM that exits
+    at once may not have flushed it."""
     try:
         text = log.read_text(errors="replace")
     except OSError:
         text = ""
-    kind = PortClash if any(m in text for m in _BIND_FAILURES) else LauncherError
+    clash = any(m in text for m in _BIND_FAILURES) or any(_taken(p) for p in ports)
+    kind = PortClash if clash else LauncherError
     last = log_tail(log)
     return kind(f"the {what} JVM exited with code {returncode}; last lines of {log}:\n{last}")
 
@@ -396,7 +409,13 @@ def _java() -> str:
     return java
 
 
-def _wait_ready(bootstrap: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+def _wait_ready(
+    bootstrap: str,
+    proc: subprocess.Popen[bytes],
+    log: Path,
+    timeout: float,
+    ports: tuple[int, ...] = (),
+) -> None:
     # Imported here so `devkafka jars` works before the client library is installed.
     from confluent_kafka.admin import AdminClient
 
@@ -404,7 +423,7 @@ def _wait_ready(bootstrap: str, proc: subprocess.Popen[bytes], log: Path, timeou
     admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise exit_error("Kafka", proc.returncode, log)
+            raise exit_error("Kafka", proc.returncode, log, ports)
         try:
             md = admin.list_topics(timeout=2)
             if md.brokers:
@@ -554,7 +573,8 @@ def _start_once(
     (workdir / "jvm.pid").write_text(f"{proc.pid}\n")
     bootstrap = f"127.0.0.1:{node_port}"
     try:
-        _wait_ready(bootstrap, proc, log, timeout)
+        ports = (node_port, controller_port) + ((sasl_port,) if sasl_port else ())
+        _wait_ready(bootstrap, proc, log, timeout, ports)
     except BaseException:
         _terminate(proc.pid, proc, 10)
         if not detach:

@@ -324,7 +324,7 @@ def _start_once(
         deadline = time.monotonic() + timeout
         while not _is_ready(base_url):
             if proc.poll() is not None:
-                raise exit_error("registry", proc.returncode, log)
+                raise exit_error("registry", proc.returncode, log, (port,))
             if time.monotonic() > deadline:
                 raise LauncherError(
                     f"the registry was not ready within {timeout:.0f}s; last lines of {log}:\n"

@@ -49,3 +49,15 @@ def test_any_other_exit_is_an_error_that_shows_the_log(tmp_path: Path) -> None:
     missing = devkafka.exit_error("Kafka", 1, tmp_path / "gone.log")
     assert type(missing) is LauncherError
     assert str(missing).endswith(":\n(no log)")
+
+
+def test_a_port_held_by_another_process_is_a_clash_even_with_no_log(tmp_path: Path) -> None:
+    # A JVM that exits at once may not have written its log: the port itself says.
+    log = tmp_path / "server.log"
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        port = int(held.getsockname()[1])
+        assert isinstance(devkafka.exit_error("Kafka", 1, log, (port,)), devkafka.PortClash)
+    free = devkafka.free_port()
+    assert type(devkafka.exit_error("Kafka", 1, log, (free,))) is LauncherError
