@@ -19,7 +19,6 @@ and never compare the broker's whole state.
 from __future__ import annotations
 
 import json
-import queue
 import shutil
 import socket
 import tempfile
@@ -58,27 +57,23 @@ class Keeper:
         self._servers: dict[str, Any] = {}
         self._failures: dict[str, str] = {}
         self._stopped = threading.Event()
-        self._done: queue.Queue[None] = queue.Queue()
         self._thread = threading.Thread(target=self._serve, name="server-keeper", daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
         # One thread accepts, starts and answers: a JVM dies with the thread that started
         # it (PR_SET_PDEATHSIG), so that thread lives until the servers are stopped.
-        try:
-            while not self._stopped.is_set():
+        while not self._stopped.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                break
+            with conn:
                 try:
-                    conn, _ = self._listener.accept()
+                    name = conn.makefile("r").readline().strip()
+                    conn.sendall(json.dumps(self._answer(name)).encode() + b"\n")
                 except OSError:
-                    break
-                with conn:
-                    try:
-                        name = conn.makefile("r").readline().strip()
-                        conn.sendall(json.dumps(self._answer(name)).encode() + b"\n")
-                    except OSError:
-                        continue  # the worker went away
-        finally:
-            self._done.put(None)
+                    continue  # the worker went away
 
     def _answer(self, name: str) -> dict[str, Any]:
         if name not in STARTERS:
@@ -106,7 +101,7 @@ class Keeper:
                 poke.connect(self.path)
         except OSError:
             pass
-        self._done.get(timeout=30)
+        self._thread.join(timeout=30)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

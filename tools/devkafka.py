@@ -228,7 +228,7 @@ def exit_error(what: str, returncode: int, log: Path, ports: tuple[int, ...] = (
         text = ""
     clash = any(m in text for m in _BIND_FAILURES) or any(_taken(p) for p in ports)
     kind = PortClash if clash else LauncherError
-    last = log_tail(log)
+    last = tail(text) if text.strip() else "(no log)"
     return kind(f"the {what} JVM exited with code {returncode}; last lines of {log}:\n{last}")
 
 
