@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -52,6 +51,8 @@ from bench_engine import (  # noqa: E402
     produce,
 )
 
+from tools.devkafka import free_port  # noqa: E402
+
 
 @dataclass
 class WatchRun:
@@ -64,13 +65,6 @@ class WatchRun:
     snapshot_s: float
     snapshot_kb: float
     messages: int
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _status(port: int) -> dict[str, object] | None:
@@ -94,7 +88,7 @@ def run_watch(
 ) -> WatchRun:
     group = f"bench-watch-{uuid.uuid4().hex[:8]}"
     snaps = Path(tempfile.mkdtemp(dir=workdir))
-    ports = [_free_port() for _ in range(instances)]
+    ports = [free_port() for _ in range(instances)]
     began = time.perf_counter()
     procs = [
         subprocess.Popen(

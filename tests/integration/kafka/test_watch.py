@@ -25,6 +25,7 @@ from inferrer.snapshots import DirectoryStore
 from inferrer.watch import load_merged
 from tests.conftest import KafkaCluster
 from tests.kafka_util import admin, create_topics, group_state, run_cli
+from tools.devkafka import free_port
 
 PARTITIONS = 12
 FAST = ["--session-timeout", "6s", "--snapshot-interval", "1s", "--status-interval", "1s"]
@@ -279,7 +280,7 @@ def test_snapshot_topic_is_created_compacted_and_reads_back_as_the_document(
     snapshot_topic = f"{topic_name}.snapshots"
     create_topics(b, [topic_name], partitions=PARTITIONS)
     produce(b, topic_name, range(1200))
-    port = _free_port()
+    port = free_port()
     w = Watch(
         b,
         [
@@ -324,15 +325,6 @@ def test_snapshot_topic_is_created_compacted_and_reads_back_as_the_document(
     assert proc.returncode == 2
     assert "reads a cluster: give -b/--bootstrap-server" in proc.stderr
     assert group_state(b).get(group, {}) == {}
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.mark.kafka

@@ -9,7 +9,6 @@ and frame every message; ``infer-asyncapi`` then samples the topics with
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from inferrer.registry.schemas import _compile_proto
 from tests import asyncapi_fixtures
 from tests.conftest import KafkaCluster, SchemaRegistry
 from tests.kafka_util import create_topics, run_cli
+from tools.devkafka import free_port
 
 asyncapi_parser = asyncapi_fixtures.asyncapi_parser
 asyncapi_check = asyncapi_fixtures.asyncapi_check
@@ -288,9 +288,7 @@ def _topic_record_strategy() -> Any:
 def test_a_registry_that_is_down_is_exit_3_before_sampling(
     kafka: KafkaCluster, topic_name: str, tmp_path: Path
 ) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # nothing listens there once closed
+    port = free_port()  # nothing listens there
     done = run_cli(
         [
             "infer",
