@@ -848,15 +848,20 @@ def parser() -> argparse.ArgumentParser:
 
 
 def compile_package() -> None:
-    """Byte-compile the package as ``pip install`` of a wheel does: an editable checkout
-    run with ``PYTHONDONTWRITEBYTECODE`` (as on these machines) would otherwise compile
-    every imported module from source in every timed process, which a user's install
-    never does. The ``__pycache__`` folders it writes are ignored by git."""
+    """Byte-compile the package and the venv's installed packages, as ``pip install``
+    does: on a machine with ``PYTHONDONTWRITEBYTECODE`` set (these are), an editable
+    checkout, and packages installed by uv (which does not compile unless asked), would
+    otherwise be compiled from source in every timed process, which a user's install
+    never does. For both sides: the peers' Python (polars is a large package) too. The
+    ``__pycache__`` folders it writes are ignored by git; the first call takes seconds,
+    later ones find them written."""
     import compileall
+    import sysconfig
 
     import inferrer
 
     compileall.compile_dir(Path(inferrer.__file__).parent, quiet=1)
+    compileall.compile_dir(sysconfig.get_paths()["purelib"], quiet=1, workers=0)
 
 
 def main(argv: list[str] | None = None) -> int:
