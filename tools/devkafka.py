@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -600,8 +600,59 @@ def read_state(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def _read_state() -> dict[str, Any] | None:
-    return read_state(state_file())
+@dataclass(frozen=True)
+class Launched:
+    """What a launcher CLI's ``start`` reports: the state file's record, the address it
+    prints on stdout, the line it says on stderr."""
+
+    state: dict[str, Any]
+    address: str
+    ready: str
+
+
+def lifecycle_command(
+    command: str,
+    path: Path,
+    address_key: str,
+    launch: Callable[[], Launched],
+    running: Callable[[Mapping[str, Any]], str],
+) -> int:
+    """``start``, ``status`` and ``stop`` of a launcher's CLI whose state file is
+    ``path``. ``start`` prints the address of the one already running, or launches one in
+    the background and records it; ``status`` says whether it runs (1 when not); ``stop``
+    ends it (:func:`stop_recorded`)."""
+    state = read_state(path)
+    alive = state is not None and _alive(int(state["pid"]))
+    if command == "start":
+        if state is not None and alive:
+            print(state[address_key])
+            print("already running", file=sys.stderr)
+            return 0
+        launched = launch()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(launched.state, indent=2) + "\n")
+        print(launched.ready, file=sys.stderr)
+        print(launched.address)
+        return 0
+    if command == "status":
+        if state is not None and alive:
+            print(f"running: {running(state)}")
+            return 0
+        print("not running")
+        return 1
+    if command == "stop":
+        return stop_recorded(state, path)
+    raise ValueError(f"not a lifecycle command: {command!r}")
+
+
+def guarded(run: Callable[[], int]) -> int:
+    """A launcher CLI's exit code: ``run``'s, or a :class:`LauncherError`'s after its
+    one ``Error:`` line on stderr."""
+    try:
+        return run()
+    except LauncherError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return e.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -619,36 +670,27 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("status", help="say whether the broker started by `start` is running")
     sub.add_parser("jars", help="resolve and cache Kafka's jars with Maven, then exit")
     args = parser.parse_args(argv)
-    try:
+
+    def launch() -> Launched:
+        broker = start(
+            sasl=args.sasl, authorizer=args.authorizer, timeout=args.timeout, detach=True
+        )
+        ready = f"Kafka {KAFKA_VERSION} ready in {broker.startup_seconds:.1f}s"
+        return Launched(broker.to_state(), broker.bootstrap, ready)
+
+    def run() -> int:
         if args.command == "jars":
             print(ensure_jars())
             return 0
-        if args.command == "start":
-            state = _read_state()
-            if state and _alive(int(state["pid"])):
-                print(state["bootstrap"])
-                print("already running", file=sys.stderr)
-                return 0
-            broker = start(
-                sasl=args.sasl, authorizer=args.authorizer, timeout=args.timeout, detach=True
-            )
-            state_file().write_text(json.dumps(broker.to_state(), indent=2) + "\n")
-            print(f"Kafka {KAFKA_VERSION} ready in {broker.startup_seconds:.1f}s", file=sys.stderr)
-            print(broker.bootstrap)
-            return 0
-        if args.command == "status":
-            state = _read_state()
-            if state and _alive(int(state["pid"])):
-                print(f"running: {state['bootstrap']} (pid {state['pid']})")
-                return 0
-            print("not running")
-            return 1
-        if args.command == "stop":
-            return stop_recorded(_read_state(), state_file())
-    except LauncherError as e:
-        print(f"Error: {e}", file=sys.stderr)
-        return e.exit_code
-    return 2
+        return lifecycle_command(
+            args.command,
+            state_file(),
+            "bootstrap",
+            launch,
+            lambda state: f"{state['bootstrap']} (pid {state['pid']})",
+        )
+
+    return guarded(run)
 
 
 if __name__ == "__main__":

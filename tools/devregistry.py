@@ -26,7 +26,6 @@ import argparse
 import contextlib
 import fcntl
 import hashlib
-import json
 import os
 import shutil
 import subprocess
@@ -35,7 +34,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from typing import Any
 from inferrer.errors import LauncherError
 from tools.devkafka import (
     START_ATTEMPTS,
+    Launched,
     PortClash,
     _alive,
     _die_with_parent,
@@ -50,9 +50,9 @@ from tools.devkafka import (
     _terminate,
     exit_error,
     free_port,
+    guarded,
+    lifecycle_command,
     log_tail,
-    read_state,
-    stop_recorded,
     tail,
 )
 
@@ -348,10 +348,6 @@ def _start_once(
     )
 
 
-def _read_state() -> dict[str, Any] | None:
-    return read_state(state_file())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.devregistry",
@@ -368,40 +364,23 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("stop", help="stop the registry started by `start` (its schemas are lost)")
     sub.add_parser("status", help="say whether the registry started by `start` is running")
     args = parser.parse_args(argv)
-    try:
+
+    def launch() -> Launched:
+        registry = start(basic_auth=args.basic_auth, timeout=args.timeout, detach=True)
+        ready = f"Apicurio Registry {REGISTRY_VERSION} ready in {registry.startup_seconds:.1f}s"
+        return Launched(registry.to_state(), registry.url, ready)
+
+    def running(state: Mapping[str, Any]) -> str:
+        auth = ", basic auth" if state.get("basic_auth") else ""
+        return f"{state['url']} (pid {state['pid']}{auth})"
+
+    def run() -> int:
         if args.command == "build":
             print(ensure_built())
             return 0
-        if args.command == "start":
-            state = _read_state()
-            if state and _alive(int(state["pid"])):
-                print(state["url"])
-                print("already running", file=sys.stderr)
-                return 0
-            registry = start(basic_auth=args.basic_auth, timeout=args.timeout, detach=True)
-            path = state_file()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(registry.to_state(), indent=2) + "\n")
-            print(
-                f"Apicurio Registry {REGISTRY_VERSION} ready in {registry.startup_seconds:.1f}s",
-                file=sys.stderr,
-            )
-            print(registry.url)
-            return 0
-        if args.command == "status":
-            state = _read_state()
-            if state and _alive(int(state["pid"])):
-                auth = ", basic auth" if state.get("basic_auth") else ""
-                print(f"running: {state['url']} (pid {state['pid']}{auth})")
-                return 0
-            print("not running")
-            return 1
-        if args.command == "stop":
-            return stop_recorded(_read_state(), state_file())
-    except LauncherError as e:
-        print(f"Error: {e}", file=sys.stderr)
-        return e.exit_code
-    return 2
+        return lifecycle_command(args.command, state_file(), "url", launch, running)
+
+    return guarded(run)
 
 
 if __name__ == "__main__":

@@ -245,16 +245,11 @@ def compare_fields(
     out: FindingCollector, view: SpecView, summaries: Sequence[TopicSummary]
 ) -> None:
     """Add the field findings the observations' statistics decide (see the module)."""
-    from inferrer.drift.traffic import match_message
+    from inferrer.drift.traffic import documented_kinds
 
-    for s in summaries:
-        channel = view.channels.get(s.topic)
-        if channel is None:
-            continue
-        for kind in s.kinds:
-            message = match_message(channel, kind.discriminator_value or kind.name, None)
-            if message is not None:
-                _check_kind(out, s.topic, kind, message)
+    for s, kind, message in documented_kinds(view, summaries):
+        if message is not None:
+            _check_kind(out, s.topic, kind, message)
 
 
 def diff_observations(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
@@ -43,7 +43,7 @@ from inferrer.inference.rules import (
     match_formats,
 )
 from inferrer.jsonpointer import escape_token, join_pointer, unescape_token
-from inferrer.model import DecodedMessage, TopicMetadata, TopicSummary, json_type
+from inferrer.model import DecodedMessage, KindSummary, TopicMetadata, TopicSummary, json_type
 from inferrer.redact import redact_example
 from inferrer.validation import fast_validator
 
@@ -202,6 +202,19 @@ def match_message(channel: SpecChannel, kind: str | None, value: Any) -> SpecMes
         if only.discriminator_value is None or kind is None:
             return only
     return None
+
+
+def documented_kinds(
+    view: SpecView, summaries: Iterable[TopicSummary]
+) -> Iterator[tuple[TopicSummary, KindSummary, SpecMessage | None]]:
+    """Each kind seen on a documented topic, with the documented message it belongs to
+    (None for a kind the spec does not document)."""
+    for s in summaries:
+        channel = view.channels.get(s.topic)
+        if channel is None:
+            continue
+        for kind in s.kinds:
+            yield s, kind, match_message(channel, kind.discriminator_value or kind.name, None)
 
 
 @dataclass
@@ -1044,22 +1057,20 @@ def compare_traffic(
     seen: dict[str, set[str]] = {}
     for topic, key in kinds:
         seen.setdefault(topic, set()).add(key)
-    for s in summaries:
-        summary_channel = view.channels.get(s.topic)
-        if summary_channel is None:
+    for s, ks, sm in documented_kinds(view, summaries):
+        if sm is not None:
+            seen.setdefault(s.topic, set()).add(sm.key)
             continue
-        for ks in s.kinds:
-            sm = match_message(summary_channel, ks.discriminator_value or ks.name, None)
-            if sm is not None:
-                seen.setdefault(s.topic, set()).add(sm.key)
-                continue
-            tally = unknown.setdefault((s.topic, ks.discriminator_value or ks.name), _Tally())
-            if ks.count > tally.count:
-                tally.count = ks.count
-            if tally.example is None:
-                tally.example = _Example(
-                    ks.example_partition, ks.example_offset, ks.examples[0] if ks.examples else None
-                )
+        tally = unknown.setdefault((s.topic, ks.discriminator_value or ks.name), _Tally())
+        if ks.count > tally.count:
+            tally.count = ks.count
+        if tally.example is None:
+            tally.example = _Example(
+                ks.example_partition, ks.example_offset, ks.examples[0] if ks.examples else None
+            )
+    for s in summaries:
+        if s.topic not in view.channels:
+            continue
         for reason, count in s.undecodable.items():
             tally = undecodable.setdefault(s.topic, _Tally())
             tally.reasons[reason] = max(tally.reasons[reason], count)

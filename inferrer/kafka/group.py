@@ -23,8 +23,8 @@ from typing import Any, Final
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from inferrer.errors import CouldNotRun
-from inferrer.kafka.config import READ_AHEAD, ClientConfig, redact
-from inferrer.kafka.metadata import ErrorLog, _tidy, client_settings, invalid_config
+from inferrer.kafka.config import ClientConfig, redact
+from inferrer.kafka.metadata import ErrorLog, _tidy, open_consumer
 from inferrer.kafka.plan import StartPosition
 
 _LOG = logging.getLogger("inferrer.kafka.group")
@@ -127,19 +127,9 @@ class GroupConsumer:
         settings.setdefault(
             "heartbeat.interval.ms", str(max(100, int(settings["session.timeout.ms"]) // 3))
         )
-        settings.setdefault("fetch.wait.max.ms", "100")
         settings["auto.offset.reset"] = "earliest"
-        for key, value in READ_AHEAD.items():
-            settings.setdefault(key, value)
         # Offsets are committed by commit() only (with --commit), never automatically.
-        settings["enable.auto.commit"] = "false"
-        settings["enable.auto.offset.store"] = "false"
-        settings["enable.partition.eof"] = "false"
-        conf: dict[str, Any] = client_settings(settings, self._errors)
-        try:
-            return Consumer(conf)
-        except KafkaException as e:
-            raise invalid_config(settings, e) from e
+        return open_consumer(settings, self._errors, partition_eof=False)
 
     # -- rebalance callbacks (run inside consume()) ------------------------------
 

@@ -17,7 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import (
+    Consumer,
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
 from confluent_kafka.admin import (
     AdminClient,
     ConfigResource,
@@ -27,7 +33,7 @@ from confluent_kafka.admin import (
 )
 
 from inferrer.errors import BrokerUnreachable, ConfigError, CouldNotRun
-from inferrer.kafka.config import redact
+from inferrer.kafka.config import READ_AHEAD, redact
 from inferrer.model import TopicMetadata
 
 REPORTED_CONFIGS = (
@@ -110,6 +116,26 @@ def client_settings(settings: Mapping[str, str], errors: ErrorLog | None = None)
     if errors is not None:
         conf["error_cb"] = errors
     return conf
+
+
+def open_consumer(
+    settings: Mapping[str, str], errors: ErrorLog, *, partition_eof: bool
+) -> Consumer:
+    """A consumer over ``settings`` (a copy is changed) that never commits or stores an
+    offset by itself, whatever ``-X`` says (only an explicit ``commit()`` does: watch's
+    ``--commit``), with the read-ahead of :data:`READ_AHEAD` unless ``-X`` sets it, and
+    the end of a partition reported or not as asked."""
+    conf = dict(settings)
+    conf.setdefault("fetch.wait.max.ms", "100")
+    for key, value in READ_AHEAD.items():
+        conf.setdefault(key, value)
+    conf["enable.auto.commit"] = "false"
+    conf["enable.auto.offset.store"] = "false"
+    conf["enable.partition.eof"] = "true" if partition_eof else "false"
+    try:
+        return Consumer(client_settings(conf, errors))
+    except KafkaException as e:
+        raise invalid_config(conf, e) from e
 
 
 def open_admin(settings: Mapping[str, str]) -> tuple[AdminClient, ErrorLog]:

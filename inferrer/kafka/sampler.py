@@ -27,17 +27,16 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import OffsetSpec
 
-from inferrer.kafka.config import READ_AHEAD, ClientConfig
+from inferrer.kafka.config import ClientConfig
 from inferrer.kafka.metadata import (
     ErrorLog,
     SkippedTopic,
-    client_settings,
     describe_topic_set,
-    invalid_config,
     kafka_errors,
     list_offsets,
     list_topic_names,
     open_admin,
+    open_consumer,
     probe_topic,
 )
 from inferrer.kafka.plan import (
@@ -345,19 +344,9 @@ class RecordStream:
         settings = dict(self.config.client.settings)
         settings.setdefault("group.id", READ_ONLY_GROUP_ID)
         settings.setdefault("client.id", "inferrer")
-        settings.setdefault("fetch.wait.max.ms", "100")
         settings.setdefault("auto.offset.reset", "earliest")
-        for key, value in READ_AHEAD.items():
-            settings.setdefault(key, value)
         # Read-only, whatever -X says.
-        settings["enable.auto.commit"] = "false"
-        settings["enable.auto.offset.store"] = "false"
-        settings["enable.partition.eof"] = "true"
-        conf: dict[str, Any] = client_settings(settings, self._errors)
-        try:
-            return Consumer(conf)
-        except KafkaException as e:
-            raise invalid_config(settings, e) from e
+        return open_consumer(settings, self._errors, partition_eof=True)
 
     def _broker_answered(self) -> None:
         self._down_since = None

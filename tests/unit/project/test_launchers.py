@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -61,3 +64,54 @@ def test_a_port_held_by_another_process_is_a_clash_even_with_no_log(tmp_path: Pa
         assert isinstance(devkafka.exit_error("Kafka", 1, log, (port,)), devkafka.PortClash)
     free = devkafka.free_port()
     assert type(devkafka.exit_error("Kafka", 1, log, (free,))) is LauncherError
+
+
+def test_start_status_stop_of_a_launcher_cli_share_one_lifecycle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The launched "server" is a sleep in its own process group (as the JVMs are), so
+    # stop ends it the way it ends them.
+    server = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    path = tmp_path / "state" / "server.json"
+    launched: list[int] = []
+
+    def launch() -> devkafka.Launched:
+        launched.append(server.pid)
+        state = {"pid": server.pid, "workdir": str(workdir), "addr": "127.0.0.1:1"}
+        return devkafka.Launched(state, "127.0.0.1:1", "ready in 0.1s")
+
+    def command(name: str) -> tuple[int, str, str]:
+        code = devkafka.lifecycle_command(
+            name, path, "addr", launch, lambda state: f"{state['addr']} (pid {state['pid']})"
+        )
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    try:
+        assert command("status") == (1, "not running\n", "")
+        assert command("start") == (0, "127.0.0.1:1\n", "ready in 0.1s\n")
+        assert json.loads(path.read_text())["pid"] == server.pid
+        assert command("start") == (0, "127.0.0.1:1\n", "already running\n")
+        assert launched == [server.pid], "a second start launches nothing"
+        assert command("status") == (0, f"running: 127.0.0.1:1 (pid {server.pid})\n", "")
+        assert command("stop") == (0, "stopped\n", "")
+        assert server.wait(10) == -signal.SIGTERM
+        assert not path.exists() and not workdir.exists()
+        assert command("status") == (1, "not running\n", "")
+        assert command("stop") == (0, "not running\n", "")
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_a_launcher_error_is_one_line_and_its_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def run() -> int:
+        raise devkafka.PortClash("port 9092 is taken")
+
+    assert devkafka.guarded(run) == 3  # could not run
+    assert capsys.readouterr().err == "Error: port 9092 is taken\n"
+    assert devkafka.guarded(lambda: 7) == 7
