@@ -239,16 +239,21 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _kafka_channel_binding(
-    resolver: Resolver, channel: Mapping[str, Any], at: str
-) -> tuple[Mapping[str, Any], str | None]:
+def _follow_channel(
+    resolver: Resolver, name: object, raw: Any
+) -> tuple[Mapping[str, Any], str, Mapping[str, Any], str | None]:
+    """The channel ``/channels/NAME`` (``$ref`` followed) and its pointer, with its Kafka
+    binding (``{}`` without one) and that binding's pointer."""
+    channel, at = resolver.follow(raw, join_pointer("/channels", str(name)))
+    if not isinstance(channel, Mapping):
+        raise SpecError(f"spec {resolver.source} at {at}: channel is not a mapping")
     bindings, bindings_at = resolver.follow(
         channel.get("bindings") or {}, join_pointer(at, "bindings")
     )
     if not isinstance(bindings, Mapping) or not isinstance(bindings.get("kafka"), Mapping):
-        return {}, None
+        return channel, at, {}, None
     kafka, kafka_at = resolver.follow(bindings["kafka"], join_pointer(bindings_at, "kafka"))
-    return (kafka if isinstance(kafka, Mapping) else {}), kafka_at
+    return channel, at, (kafka if isinstance(kafka, Mapping) else {}), kafka_at
 
 
 def _group_ids(resolver: Resolver, operation: Mapping[str, Any], at: str) -> list[str]:
@@ -324,11 +329,7 @@ def _channels_v3(
                 groups_by_channel.setdefault(channel_key, {}).setdefault(group, op_at)
     out: dict[str, SpecChannel] = {}
     for channel_id, raw in channels.items():
-        at = join_pointer("/channels", str(channel_id))
-        channel, at = resolver.follow(raw, at)
-        if not isinstance(channel, Mapping):
-            raise SpecError(f"spec {resolver.source} at {at}: channel is not a mapping")
-        kafka, kafka_at = _kafka_channel_binding(resolver, channel, at)
+        channel, at, kafka, kafka_at = _follow_channel(resolver, channel_id, raw)
         address = channel.get("address")
         if not isinstance(address, str):
             topic = kafka.get("topic")
@@ -407,11 +408,7 @@ def _v2_message_id(target: Any, target_at: str, item_at: str) -> str:
 def _channels_v2(channels: Mapping[str, Any], resolver: Resolver) -> dict[str, SpecChannel]:
     out: dict[str, SpecChannel] = {}
     for name, raw in channels.items():
-        at = join_pointer("/channels", str(name))
-        channel, at = resolver.follow(raw, at)
-        if not isinstance(channel, Mapping):
-            raise SpecError(f"spec {resolver.source} at {at}: channel is not a mapping")
-        kafka, kafka_at = _kafka_channel_binding(resolver, channel, at)
+        channel, at, kafka, kafka_at = _follow_channel(resolver, name, raw)
         topic = kafka.get("topic")
         address = topic if isinstance(topic, str) else str(name)
         messages: dict[str, SpecMessage] = {}
