@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,12 +45,6 @@ PAYMENT_BREAKING = {
 
 def avro(schema: dict[str, object]) -> Schema:
     return Schema(json.dumps(schema), schema_type="AVRO")
-
-
-@pytest.fixture
-def client(schema_registry: SchemaRegistry) -> Iterator[SchemaRegistryClient]:
-    with SchemaRegistryClient({"url": schema_registry.url}) as client:
-        yield client
 
 
 def test_url_is_the_confluent_api_on_loopback(schema_registry: SchemaRegistry) -> None:

@@ -12,7 +12,6 @@ bodies may be decoded in Python on the core's route.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +48,6 @@ from tests.kafka_util import create_topics, plain
 pytestmark = [pytest.mark.kafka, pytest.mark.registry]
 
 PROTOBUF_MESSAGES = 12
-
-
-@pytest.fixture
-def client(schema_registry: SchemaRegistry) -> Iterator[SchemaRegistryClient]:
-    with SchemaRegistryClient({"url": schema_registry.url}) as c:
-        yield c
 
 
 def _orders(client: SchemaRegistryClient, topic: str) -> list[tuple[bytes | None, bytes]]:

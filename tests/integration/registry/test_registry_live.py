@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,12 +75,6 @@ SHIPMENT = {
     "properties": {"id": {"type": "string"}, "weight": {"type": "number"}},
     "required": ["id"],
 }
-
-
-@pytest.fixture
-def client(schema_registry: SchemaRegistry) -> Iterator[SchemaRegistryClient]:
-    with SchemaRegistryClient({"url": schema_registry.url}) as c:
-        yield c
 
 
 def send(bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]]) -> None:
