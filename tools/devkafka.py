@@ -622,10 +622,10 @@ def lifecycle_command(
     the background and records it; ``status`` says whether it runs (1 when not); ``stop``
     ends it (:func:`stop_recorded`)."""
     state = read_state(path)
-    alive = state is not None and _alive(int(state["pid"]))
+    live = state if state and _alive(int(state["pid"])) else None
     if command == "start":
-        if state is not None and alive:
-            print(state[address_key])
+        if live is not None:
+            print(live[address_key])
             print("already running", file=sys.stderr)
             return 0
         launched = launch()
@@ -635,8 +635,8 @@ def lifecycle_command(
         print(launched.address)
         return 0
     if command == "status":
-        if state is not None and alive:
-            print(f"running: {running(state)}")
+        if live is not None:
+            print(f"running: {running(live)}")
             return 0
         print("not running")
         return 1

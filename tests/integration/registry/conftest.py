@@ -30,15 +30,16 @@ class RegisteringClient(SchemaRegistryClient):
     """
 
     def register_schema_full_response(self, *args: Any, **kwargs: Any) -> Any:
-        for attempt in range(1, REGISTER_ATTEMPTS + 1):
+        attempt = 1
+        while True:
             try:
                 return super().register_schema_full_response(*args, **kwargs)
             except SchemaRegistryError as e:
                 spurious = e.http_status_code == 409 and "already exists" in str(e.error_message)
                 if not spurious or attempt == REGISTER_ATTEMPTS:
                     raise
-                time.sleep(0.1 * attempt)
-        raise AssertionError("unreachable")
+            time.sleep(0.1 * attempt)
+            attempt += 1
 
 
 @pytest.fixture
