@@ -944,7 +944,7 @@ fn fast_line(line: &[u8]) -> Option<CaptureRecord> {
 fn plain_candidate(line: &[u8]) -> bool {
     line.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
         && memchr::memmem::find(line, b"_b64\"").is_none()
-        && (line.iter().filter(|&&b| b == b'[' || b == b'{').count() <= MAX_LINE_DEPTH
+        && (memchr::memchr2_iter(b'[', b'{', line).count() <= MAX_LINE_DEPTH
             || !nesting_exceeds(line, MAX_LINE_DEPTH))
 }
 

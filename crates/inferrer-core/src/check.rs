@@ -24,7 +24,7 @@ use rustc_hash::FxHashMap;
 use crate::decode::Decoded;
 use crate::formats::{match_formats, FORMATS};
 use crate::pyrepr::{canonical_json, float_repr};
-use crate::value::{number_from_literal, Value};
+use crate::value::{number_from_literal, Text, Value};
 
 /// Array items walked per array (the reference's `MAX_ARRAY_ITEMS_WALKED`).
 pub const MAX_ARRAY_ITEMS_WALKED: usize = 100;
@@ -69,7 +69,7 @@ struct Node {
     has_value_checks: bool,
     /// In schema order.
     properties: Vec<Property>,
-    property_index: FxHashMap<Box<str>, usize>,
+    property_index: FxHashMap<Text, usize>,
     required: Vec<Box<str>>,
     patterns: Vec<(Regex, usize)>,
     extra: Extra,
@@ -404,7 +404,7 @@ fn from_serde(v: serde_json::Value) -> Result<Value, PlanError> {
         serde_json::Value::Object(members) => Value::Object(
             members
                 .into_iter()
-                .map(|(k, v)| Ok((k.into_boxed_str(), from_serde(v)?)))
+                .map(|(k, v)| Ok((Text::from(k), from_serde(v)?)))
                 .collect::<Result<_, PlanError>>()?,
         ),
     })
@@ -884,7 +884,7 @@ impl PlaceCheck {
         &mut self,
         nodes: &[Node],
         id: usize,
-        members: &[(Box<str>, Value)],
+        members: &[(Text, Value)],
         cur: &mut Current<'_>,
         when: When,
         plan: &Plan,

@@ -5,7 +5,7 @@
 //! headers, keys), so that the compiled engine and the reference agree on every input.
 //! Pure Rust, no Python types; nothing here panics.
 
-use crate::value::{self, ParseError, Value, MAX_DEPTH};
+use crate::value::{self, ParseError, Text, Value, MAX_DEPTH};
 
 /// Payload fields that may name the event kind, in order of precedence.
 pub const DISCRIMINATOR_FIELDS: [&str; 5] = ["@type", "eventType", "event_type", "type", "kind"];
@@ -405,7 +405,7 @@ pub(crate) fn py_isspace(c: char) -> bool {
 /// Header values as UTF-8 text, JSON when they hold an object or array, else null; a
 /// repeated header keeps its first value (`decoding.decode_headers`).
 pub fn decode_headers(headers: &[(String, Option<Vec<u8>>)]) -> Value {
-    let mut out: Vec<(Box<str>, Value)> = Vec::new();
+    let mut out: Vec<(Text, Value)> = Vec::new();
     for (name, raw) in headers {
         if out.iter().any(|(k, _)| **k == **name) {
             continue;
@@ -538,9 +538,9 @@ fn decimal_scale(schema: &Value) -> Option<i128> {
 /// `x-logical-type` notes.
 pub fn connect_to_json_schema(schema: &Value, depth: usize) -> Value {
     let kind = schema.get("type").and_then(Value::as_str);
-    let mut out: Vec<(Box<str>, Value)> = match kind {
+    let mut out: Vec<(Text, Value)> = match kind {
         Some("struct") if depth < MAX_DEPTH => {
-            let mut props: Vec<(Box<str>, Value)> = Vec::new();
+            let mut props: Vec<(Text, Value)> = Vec::new();
             if let Some(Value::Array(fields)) = schema.get("fields") {
                 for f in fields {
                     let Some(name) = f.get("field").and_then(Value::as_str) else {

@@ -5,7 +5,7 @@
 //! `repr(int)`, `zlib.crc32` and `json.dumps(..., sort_keys=True, separators=(",", ":"),
 //! ensure_ascii=False)`.
 
-use crate::value::Value;
+use crate::value::{Text, Value};
 use std::fmt::Write as _;
 
 /// Python's `repr(f)` of a finite float.
@@ -15,6 +15,27 @@ use std::fmt::Write as _;
 /// decimal exponent is below -4 or at least 16 (`1e-05`, `1e+16`, two exponent digits
 /// at least), and otherwise fixed notation, with `.0` on integral values.
 pub fn float_repr(f: f64) -> String {
+    with_float_repr(f, str::to_string)
+}
+
+/// `use_repr` applied to Python's `repr(f)`. Where CPython writes fixed notation
+/// (1e-4 ≤ |f| < 1e16) ryu writes it too, with the same shortest digits and `.0` on an
+/// integral value: its text is the repr, and nothing is allocated (a float is hashed
+/// by its repr once per value folded).
+pub fn with_float_repr<R>(f: f64, use_repr: impl FnOnce(&str) -> R) -> R {
+    let magnitude = f.abs();
+    if (1e-4..1e16).contains(&magnitude) {
+        let mut buf = ryu::Buffer::new();
+        let text = buf.format_finite(f);
+        if !text.contains('e') {
+            return use_repr(text);
+        }
+    }
+    use_repr(&layout_repr(f))
+}
+
+/// [`float_repr`] laid out from ryu's digits, whatever layout ryu chose.
+fn layout_repr(f: f64) -> String {
     if f == 0.0 {
         return if f.is_sign_negative() {
             "-0.0".into()
@@ -162,7 +183,7 @@ pub fn stable_hash_int_text(text: &str) -> u32 {
 }
 
 pub fn stable_hash_float(f: f64) -> u32 {
-    stable_hash(Tag::Float, &float_repr(f))
+    with_float_repr(f, |text| stable_hash(Tag::Float, text))
 }
 
 /// Python's `json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`.
@@ -182,7 +203,7 @@ pub fn write_canonical(v: &Value, out: &mut String) {
             let _ = write!(out, "{i}");
         }
         Value::BigInt(t) => out.push_str(t),
-        Value::Float(f) => out.push_str(&float_repr(*f)),
+        Value::Float(f) => with_float_repr(*f, |text| out.push_str(text)),
         Value::Str(s) => write_json_string(s, out),
         Value::Array(items) => {
             out.push('[');
@@ -196,7 +217,7 @@ pub fn write_canonical(v: &Value, out: &mut String) {
         }
         Value::Object(members) => {
             // Python sorts str keys by code point; UTF-8 byte order is the same order.
-            let mut sorted: Vec<&(Box<str>, Value)> = members.iter().collect();
+            let mut sorted: Vec<&(Text, Value)> = members.iter().collect();
             sorted.sort_by(|a, b| a.0.cmp(&b.0));
             out.push('{');
             for (i, (k, item)) in sorted.into_iter().enumerate() {
@@ -272,6 +293,26 @@ mod tests {
         ];
         for &(f, want) in cases {
             assert_eq!(float_repr(f), want, "{f:e}");
+        }
+    }
+
+    #[test]
+    fn ryu_text_is_the_repr_where_both_are_fixed() {
+        // Every float the fast path takes, against the layout from ryu's digits: a walk
+        // over the magnitudes, the edges of the range, and spread bit patterns.
+        let mut values = vec![1e-4, 1e16, 9999999999999998.0, 1e15, 0.1, 100.0];
+        let mut x = 1.000_000_1e-5_f64;
+        while x < 1e17 {
+            values.extend([x, -x, x.round(), (x * 100.0).round() / 100.0]);
+            x *= 1.37;
+        }
+        let mut bits = 0x3f1a_36e2_eb1c_432d_u64; // 1e-4
+        while f64::from_bits(bits) < 1e16 {
+            values.push(f64::from_bits(bits));
+            bits += 0x0000_3a5f_0c1d_2b77;
+        }
+        for f in values {
+            assert_eq!(float_repr(f), layout_repr(f), "{f:e}");
         }
     }
 

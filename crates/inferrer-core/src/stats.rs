@@ -23,7 +23,7 @@ use rustc_hash::FxHashSet as HashSet;
 
 use crate::formats::{self, ALL_FORMATS_MASK, ALL_KEY_FAMILIES, MAP_KEY_CLASSES};
 use crate::pyrepr::{self, Tag};
-use crate::value::Value;
+use crate::value::{Text, Value};
 
 /// Distinct values per type kept exactly; beyond that the count is estimated.
 pub const DISTINCT_BOUND: usize = 1000;
@@ -72,7 +72,7 @@ pub fn decide_map(
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Int {
     Small(i128),
-    Big(Box<str>),
+    Big(Text),
 }
 
 const SMALL_MIN: i128 = i64::MIN as i128;
@@ -84,7 +84,7 @@ impl Int {
         if (SMALL_MIN..=SMALL_MAX).contains(&i) {
             Int::Small(i)
         } else {
-            Int::Big(i.to_string().into_boxed_str())
+            Int::Big(i.to_string().into())
         }
     }
 
@@ -106,7 +106,7 @@ impl Int {
             s.push('-');
         }
         s.push_str(trimmed);
-        Some(Int::Big(s.into_boxed_str()))
+        Some(Int::Big(s.into()))
     }
 
     /// Python's `repr`.
@@ -271,7 +271,7 @@ fn replaces(current: &Option<Num>, n: &Num, want: Ordering) -> bool {
 pub enum Example {
     Float(f64),
     Int(Int),
-    Str(Box<str>),
+    Str(Text),
 }
 
 impl Example {
@@ -322,7 +322,7 @@ impl Eq for Example {}
 enum Distinct {
     Exact {
         /// Distinct strings and how often each was seen (the enum rule needs both).
-        strs: FxHashMap<Box<str>, u64>,
+        strs: FxHashMap<Text, u64>,
         ints: HashSet<Int>,
         /// Bits of the floats (-0.0 already made 0.0).
         floats: HashSet<u64>,
@@ -396,7 +396,7 @@ const ARR: usize = 7;
 /// Statistics of the values at one path, and the nodes below it (`FieldNode`).
 #[derive(Clone, Debug)]
 pub struct Node {
-    pub name: Option<Box<str>>,
+    pub name: Option<Text>,
     /// Messages in which this node got at least one value.
     pub present: u64,
     /// The last message that counted in `present` (0: none since creation or merge).
@@ -417,19 +417,19 @@ pub struct Node {
     pub key_families: u32,
     /// On a collapsed path: the id prefix every key shares, `""` when they do not
     /// (None: no key yet).
-    pub key_prefix: Option<Box<str>>,
+    pub key_prefix: Option<Text>,
     /// Message stamp of `pairs` and `map_ids` (see [`Node::add`]).
     pair_stamp: u64,
     /// The (message, key) pairs of message `pair_stamp` that reached this node.
     pairs: HashSet<u64>,
     /// On a collapsed path: the pair id of each key in the current occurrence context.
-    map_ids: FxHashMap<Box<str>, u64>,
+    map_ids: FxHashMap<Text, u64>,
     map_ids_stamp: (u64, u64),
     /// Records of the parent that had this node's key.
     pub in_records: u64,
     /// Record properties by name (hashed: looked up once per member of every record;
     /// [`Node::sorted_children`] gives them in name order for output).
-    pub children: FxHashMap<Box<str>, Node>,
+    pub children: FxHashMap<Text, Node>,
     pub items: Option<Box<Node>>,
     pub values: Option<Box<Node>>,
 }
@@ -715,7 +715,7 @@ impl Node {
             return;
         }
         let children = std::mem::take(&mut self.children);
-        let mut names: Vec<&Box<str>> = children.keys().collect();
+        let mut names: Vec<&Text> = children.keys().collect();
         names.sort_unstable();
         let values = self.values.get_or_insert_with(Box::default);
         for k in &names {
@@ -740,7 +740,7 @@ impl Node {
     }
 
     /// The id prefix every key shares, or `""` (`FieldNode.map_prefix`).
-    pub fn map_prefix(&self) -> Box<str> {
+    pub fn map_prefix(&self) -> Text {
         if self.collapsed() {
             return self.key_prefix.clone().unwrap_or_default();
         }
@@ -1031,7 +1031,7 @@ impl Node {
 
     /// `FieldNode.to_dict()`, as a [`Value`] (keys in a fixed order).
     pub fn to_value(&self) -> Value {
-        let mut out: Vec<(Box<str>, Value)> = Vec::new();
+        let mut out: Vec<(Text, Value)> = Vec::new();
         let mut put = |k: &str, v: Value| out.push((k.into(), v));
         put("present", uint(self.present));
         put(
@@ -1058,7 +1058,7 @@ impl Node {
         }
         match &self.distinct {
             Distinct::Exact { strs, ints, floats } => {
-                let mut s: Vec<(&Box<str>, &u64)> = strs.iter().collect();
+                let mut s: Vec<(&Text, &u64)> = strs.iter().collect();
                 s.sort_unstable();
                 put(
                     "strs",
@@ -1203,7 +1203,7 @@ impl Node {
                     Some(c) => as_u64(c, "str_counts")?,
                     None => 1,
                 };
-                let name: Box<str> = x.as_str().ok_or("strs: strings expected")?.into();
+                let name: Text = x.as_str().ok_or("strs: strings expected")?.into();
                 *strs.entry(name).or_insert(0) += n;
             }
             let mut ints = HashSet::default();

@@ -25,6 +25,10 @@ pub const MAX_OBJECT_MEMBERS: usize = 10_000;
 const MAX_INT_DIGITS: usize = 4300;
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
+/// The text of a string value or a member name: held inline up to 24 bytes (most
+/// names and many values of real traffic), so parsing them allocates nothing.
+pub type Text = compact_str::CompactString;
+
 /// A decoded JSON value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -34,17 +38,17 @@ pub enum Value {
     Int(i128),
     /// An integer outside the 64-bit range, as normalized decimal text (no leading
     /// zeros, `-` for negatives).
-    BigInt(Box<str>),
+    BigInt(Text),
     /// A finite float; `-0.0` is kept as parsed (statistics normalize it).
     Float(f64),
-    Str(Box<str>),
+    Str(Text),
     Array(Vec<Value>),
     /// Members in first-seen order, names unique.
-    Object(Vec<(Box<str>, Value)>),
+    Object(Vec<(Text, Value)>),
 }
 
 impl Value {
-    pub fn as_object(&self) -> Option<&[(Box<str>, Value)]> {
+    pub fn as_object(&self) -> Option<&[(Text, Value)]> {
         match self {
             Value::Object(m) => Some(m),
             _ => None,
@@ -154,7 +158,7 @@ struct ValueVisitor<'s>(&'s State);
 /// A member name, or the marker serde_json sends for a number literal.
 enum Key {
     Number,
-    Name(Box<str>),
+    Name(Text),
 }
 
 struct KeySeed;
@@ -241,7 +245,7 @@ pub fn number_from_literal(text: &str) -> Option<(Value, bool)> {
         s.push('-');
     }
     s.push_str(trimmed);
-    Some((Value::BigInt(s.into_boxed_str()), true))
+    Some((Value::BigInt(s.into()), true))
 }
 
 impl<'de> Visitor<'de> for ValueVisitor<'_> {
@@ -269,7 +273,7 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
         Ok(Value::Str(s.into()))
     }
     fn visit_string<E>(self, s: String) -> Result<Value, E> {
-        Ok(Value::Str(s.into_boxed_str()))
+        Ok(Value::Str(s.into()))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
@@ -296,7 +300,7 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
             Some(Key::Name(k)) => k,
         };
         self.enter();
-        let mut members: Vec<(Box<str>, Value)> = Vec::with_capacity(8);
+        let mut members: Vec<(Text, Value)> = Vec::with_capacity(8);
         let mut index = Names::default();
         let mut key = Some(first);
         while let Some(k) = key {
@@ -321,7 +325,7 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
 #[derive(Default)]
 struct Names {
     filter: u64,
-    index: Option<rustc_hash::FxHashMap<Box<str>, usize>>,
+    index: Option<rustc_hash::FxHashMap<Text, usize>>,
 }
 
 fn name_bit(name: &str) -> u64 {
@@ -331,9 +335,9 @@ fn name_bit(name: &str) -> u64 {
 }
 
 fn insert_member(
-    members: &mut Vec<(Box<str>, Value)>,
+    members: &mut Vec<(Text, Value)>,
     names: &mut Names,
-    k: Box<str>,
+    k: Text,
     v: Value,
     state: &State,
 ) {
