@@ -950,7 +950,7 @@ fn plain_candidate(line: &[u8]) -> bool {
 
 /// Whether the line has a `\ud`/`\uD` escape (simd-json is not given such a line).
 fn has_surrogate_escape(line: &[u8]) -> bool {
-    memchr::memmem::find(line, b"\\ud").is_some() || memchr::memmem::find(line, b"\\uD").is_some()
+    memchr::memmem::find_iter(line, b"\\u").any(|at| matches!(line.get(at + 2), Some(b'd' | b'D')))
 }
 
 fn serde_line(line: &[u8]) -> Option<CaptureRecord> {
