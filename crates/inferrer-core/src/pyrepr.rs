@@ -174,7 +174,8 @@ pub fn stable_hash_str(s: &str) -> u32 {
 }
 
 pub fn stable_hash_int(i: i128) -> u32 {
-    stable_hash(Tag::Int, &int_repr(i))
+    // Python's repr of an int is its decimal text, which itoa writes without allocating.
+    stable_hash(Tag::Int, itoa::Buffer::new().format(i))
 }
 
 /// The hash of an integer given as decimal text (big integers).
@@ -334,6 +335,22 @@ mod tests {
         assert_eq!(stable_hash_float(1.5), 2_233_083_363);
         assert_eq!(stable_hash_str(""), 1);
         assert_eq!(stable_hash_int_text("12"), stable_hash_int(12));
+        for i in [
+            0,
+            -1,
+            7,
+            -12_345,
+            i128::from(i64::MIN),
+            i128::from(u64::MAX),
+            i128::MAX,
+            i128::MIN,
+        ] {
+            assert_eq!(
+                stable_hash_int(i),
+                stable_hash(Tag::Int, &i.to_string()),
+                "{i}"
+            );
+        }
     }
 
     #[test]

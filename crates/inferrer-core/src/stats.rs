@@ -125,7 +125,10 @@ impl Int {
     }
 
     fn hash(&self) -> u32 {
-        pyrepr::stable_hash(Tag::Int, &self.text())
+        match self {
+            Int::Small(i) => pyrepr::stable_hash_int(*i),
+            Int::Big(t) => pyrepr::stable_hash(Tag::Int, t),
+        }
     }
 }
 
