@@ -219,17 +219,26 @@ def _taken(port: int) -> bool:
 
 def exit_error(what: str, returncode: int, log: Path, ports: tuple[int, ...] = ()) -> LauncherError:
     """The error for a JVM that exited while starting: a :class:`PortClash` when one of
-    the ports it was given is held by another process now, or its log says a port was
-    taken (the caller retries on new ports). The log alone does not do: a JVM that exits
-    at once may not have flushed it."""
+    the ports it was given is held by another process now (the message names it), or
+    its log says a port was taken (the caller retries on new ports). The log alone does
+    not do: a JVM that exits at once may not have flushed it."""
     try:
         text = log.read_text(errors="replace")
     except OSError:
         text = ""
-    clash = any(m in text for m in _BIND_FAILURES) or any(_taken(p) for p in ports)
+    held = [p for p in ports if _taken(p)]
+    clash = bool(held) or any(m in text for m in _BIND_FAILURES)
     kind = PortClash if clash else LauncherError
+    # The cause in our own words when a port is held: the JVM's log may not say it (a
+    # JVM that exits at once may never write what its logging thread was given).
+    cause = ""
+    if held:
+        names = ("ports " if len(held) > 1 else "port ") + ", ".join(map(str, held))
+        cause = f" ({names} on 127.0.0.1 held by another process)"
     last = tail(text) if text.strip() else "(no log)"
-    return kind(f"the {what} JVM exited with code {returncode}; last lines of {log}:\n{last}")
+    return kind(
+        f"the {what} JVM exited with code {returncode}{cause}; last lines of {log}:\n{last}"
+    )
 
 
 def _cluster_id() -> str:

@@ -61,9 +61,22 @@ def test_a_port_held_by_another_process_is_a_clash_even_with_no_log(tmp_path: Pa
         held.bind(("127.0.0.1", 0))
         held.listen(1)
         port = int(held.getsockname()[1])
-        assert isinstance(devkafka.exit_error("Kafka", 1, log, (port,)), devkafka.PortClash)
+        error = devkafka.exit_error("Kafka", 1, log, (port,))
+        assert isinstance(error, devkafka.PortClash)
+        assert str(error) == (
+            f"the Kafka JVM exited with code 1 (port {port} on 127.0.0.1 held by another"
+            f" process); last lines of {log}:\n(no log)"
+        )
+        free = devkafka.free_port()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as second:
+            second.bind(("127.0.0.1", 0))
+            other = int(second.getsockname()[1])
+            both = str(devkafka.exit_error("Kafka", 1, log, (port, free, other)))
+        assert f"(ports {port}, {other} on 127.0.0.1 held by another process)" in both
     free = devkafka.free_port()
-    assert type(devkafka.exit_error("Kafka", 1, log, (free,))) is LauncherError
+    plain = devkafka.exit_error("Kafka", 1, log, (free,))
+    assert type(plain) is LauncherError
+    assert str(plain) == f"the Kafka JVM exited with code 1; last lines of {log}:\n(no log)"
 
 
 def test_start_status_stop_of_a_launcher_cli_share_one_lifecycle(
