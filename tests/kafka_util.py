@@ -47,6 +47,10 @@ def create_topics(
     raise AssertionError(f"topics not ready: {sorted(wanted)}")
 
 
+FLUSH_SECONDS = 300
+"""How long :func:`produce` waits for its messages to be delivered."""
+
+
 def produce(
     bootstrap: str,
     topic: str,
@@ -70,7 +74,10 @@ def produce(
         producer.produce(topic, **kwargs)
         if i % 10000 == 9999:
             producer.poll(0)
-    assert producer.flush(60) == 0
+    # A generous bound, not a speed check: 20,000 one-message batches (one produce request
+    # each) took over a minute once on this 2-core machine under a stress run's load.
+    left = producer.flush(FLUSH_SECONDS)
+    assert left == 0, f"{left} of {len(values)} messages not delivered in {FLUSH_SECONDS}s"
 
 
 def group_state(bootstrap: str) -> dict[str, dict[tuple[str, int], int]]:
